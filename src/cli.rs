@@ -1,0 +1,187 @@
+//! The command line, as clap reads it. Values stay raw strings here; `config` and the
+//! command modules validate them into typed specs before anything runs.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::netspec::Driver;
+
+pub const EXIT_CODES: &str = "\
+Exit codes:
+  0  ok
+  1  an operation failed
+  2  invalid usage or input: nothing ran
+  3  a prerequisite check failed: nothing changed
+     (with --dry-run the plan is still printed; exit 0 with --skip-checks)";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "lanctl",
+    version,
+    about = "Give every container its own LAN address: Docker ipvlan/macvlan networks and tenants",
+    after_help = EXIT_CODES
+)]
+pub struct Cli {
+    /// Print the commands that would change the host, as bash, and change nothing
+    #[arg(short = 'n', long, global = true)]
+    pub dry_run: bool,
+    /// Print data as JSON
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Echo every executed command to stderr as `+ <line>`
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+    /// The docker CLI to run [default: docker on PATH]
+    #[arg(long, global = true, env = "LANCTL_DOCKER", value_name = "PATH")]
+    pub docker: Option<PathBuf>,
+    /// Docker context passed to every docker call
+    #[arg(long, global = true, value_name = "NAME")]
+    pub context: Option<String>,
+    /// Do not stop on failed prerequisite checks (for planning on another host)
+    #[arg(long, global = true)]
+    pub skip_checks: bool,
+    /// Answer yes to confirmations
+    #[arg(short = 'y', long, global = true)]
+    pub yes: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check the host: docker, kernel support, parent interface
+    Doctor(DoctorArgs),
+    /// Create, list, show and remove lanctl networks
+    #[command(subcommand)]
+    Net(NetCommand),
+    /// Start a tenant: one container with its own address
+    Up(UpArgs),
+    /// Stop and remove tenants
+    Down(DownArgs),
+    /// List tenants
+    Ls(LsArgs),
+    /// Recreate a tenant with a changed spec on the same address, rolling back on failure
+    Update(UpdateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// The driver to check for [default: both]
+    #[arg(long, value_enum)]
+    pub driver: Option<Driver>,
+    /// The LAN interface the network will sit on
+    #[arg(long, value_name = "IF")]
+    pub parent: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NetCommand {
+    /// Create an ipvlan or macvlan network on a parent interface
+    Create(NetCreateArgs),
+    /// List lanctl networks
+    Ls,
+    /// Show a network's address pool
+    Show {
+        name: String,
+    },
+    /// Remove a network that no container uses
+    Rm {
+        name: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct NetCreateArgs {
+    pub name: String,
+    #[arg(long, value_enum)]
+    pub driver: Driver,
+    /// LAN interface, e.g. enp0s3
+    #[arg(long, value_name = "IF")]
+    pub parent: String,
+    /// The LAN, in canonical CIDR form, e.g. 192.168.23.0/24
+    #[arg(long, value_name = "CIDR")]
+    pub subnet: String,
+    /// The LAN's router
+    #[arg(long, value_name = "IP")]
+    pub gateway: String,
+    /// Addresses reserved for containers, outside the DHCP pool: a canonical CIDR or START-END
+    #[arg(long, value_name = "CIDR|START-END")]
+    pub ip_range: String,
+    /// ipvlan: l2, l3, l3s; macvlan: bridge, private, vepa, passthru
+    #[arg(long)]
+    pub mode: Option<String>,
+    /// An address Docker must not hand out, HOST=IP (repeatable)
+    #[arg(long = "aux-address", value_name = "HOST=IP")]
+    pub aux_address: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct TenantEnvArgs {
+    /// Image to run
+    #[arg(long)]
+    pub image: Option<String>,
+    /// Environment: KEY=VALUE is literal; KEY alone passes KEY from lanctl's own
+    /// environment, so a secret never appears in any command line (repeatable)
+    #[arg(short = 'e', long = "env", value_name = "KEY[=VALUE]")]
+    pub env: Vec<String>,
+    /// Read KEY=VALUE and KEY lines from a file, like -e
+    #[arg(long, value_name = "FILE")]
+    pub env_file: Option<PathBuf>,
+    /// Set KEY to the tenant's address (repeatable)
+    #[arg(long = "ip-env", value_name = "KEY")]
+    pub ip_env: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct UpArgs {
+    /// Tenant name: container name and hostname
+    pub name: String,
+    /// lanctl network [default: the only one]
+    #[arg(long)]
+    pub net: Option<String>,
+    /// Defaults for a known server: wcs (Flashphoner Web Call Server)
+    #[arg(long)]
+    pub preset: Option<String>,
+    /// Address to use [default: lowest free address of the range]
+    #[arg(long)]
+    pub ip: Option<String>,
+    #[command(flatten)]
+    pub env: TenantEnvArgs,
+    /// Docker label K=V (repeatable)
+    #[arg(long = "label", value_name = "K=V")]
+    pub labels: Vec<String>,
+    /// Docker restart policy
+    #[arg(long, default_value = "unless-stopped")]
+    pub restart: String,
+    /// Arguments passed to the container after the image
+    #[arg(last = true)]
+    pub args: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DownArgs {
+    /// Tenants to remove
+    #[arg(required_unless_present = "all", conflicts_with = "all")]
+    pub names: Vec<String>,
+    /// Remove every tenant (asks, or needs --yes)
+    #[arg(long)]
+    pub all: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LsArgs {
+    /// Only tenants of this network
+    #[arg(long)]
+    pub net: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct UpdateArgs {
+    pub name: String,
+    #[command(flatten)]
+    pub env: TenantEnvArgs,
+    /// Seconds the new container must keep running before the old one is removed
+    #[arg(long, default_value_t = 5)]
+    pub wait: u64,
+}

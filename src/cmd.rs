@@ -1,0 +1,98 @@
+//! A command is data: a program and its argv. Its Display is the shell line that bash
+//! parses back into the very same argv, so what `--dry-run` prints is what runs.
+//!
+//! `Query` and `Change` wrap a `Cmd` to tell, by type, whether running it may alter the
+//! host. Only the runner turns them into processes, and it refuses to run a `Change`
+//! during a dry run.
+
+use std::fmt;
+
+use crate::quote;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cmd {
+    pub program: String,
+    pub args: Vec<String>,
+    /// Variables handed to the child process only. They carry secret values, so they
+    /// are never rendered: the argv names the key (`-e PASSWORD`) and docker reads the
+    /// value from its own environment.
+    pub secret_env: Vec<(String, String)>,
+}
+
+impl Cmd {
+    pub fn new(program: impl Into<String>) -> Self {
+        Cmd { program: program.into(), args: Vec::new(), secret_env: Vec::new() }
+    }
+    pub fn arg(mut self, arg: impl Into<String>) -> Self {
+        self.args.push(arg.into());
+        self
+    }
+    pub fn args<I, S>(mut self, args: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.args.extend(args.into_iter().map(Into::into));
+        self
+    }
+    /// Adds `flag value` when the value is present.
+    pub fn opt(self, flag: &str, value: Option<impl Into<String>>) -> Self {
+        match value {
+            Some(v) => self.arg(flag).arg(v),
+            None => self,
+        }
+    }
+    pub fn secret_env(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.secret_env.push((key.into(), value.into()));
+        self
+    }
+    pub fn query(self) -> Query {
+        Query(self)
+    }
+    pub fn change(self) -> Change {
+        Change(self)
+    }
+}
+
+impl fmt::Display for Cmd {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&quote::quote(&self.program))?;
+        for a in &self.args {
+            f.write_str(" ")?;
+            f.write_str(&quote::quote(a))?;
+        }
+        Ok(())
+    }
+}
+
+/// A command that only reads: it may run during `--dry-run`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Query(pub Cmd);
+
+/// A command that changes the host: during `--dry-run` it is printed, never run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Change(pub Cmd);
+
+impl fmt::Display for Query {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl fmt::Display for Change {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_is_the_quoted_line_and_hides_secret_env() {
+        let c = Cmd::new("docker").args(["run", "-e", "PASSWORD", "--label", "a b"]).secret_env("PASSWORD", "hunter2");
+        assert_eq!(c.to_string(), "docker run -e PASSWORD --label 'a b'");
+        assert!(!c.to_string().contains("hunter2"));
+    }
+}

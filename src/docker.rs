@@ -1,0 +1,146 @@
+//! Pure builders for `docker` commands. Each returns a `Query` or a `Change`; none runs
+//! anything, so each is unit-tested on the line it renders.
+
+use crate::cmd::{Change, Cmd, Query};
+use crate::labels;
+use crate::netspec::NetSpec;
+
+/// The docker CLI to call and the context every call goes to.
+#[derive(Clone, Debug)]
+pub struct Docker {
+    pub program: String,
+    pub context: Option<String>,
+}
+
+impl Docker {
+    pub fn new(program: impl Into<String>, context: Option<String>) -> Self {
+        Docker { program: program.into(), context }
+    }
+
+    fn cmd(&self) -> Cmd {
+        Cmd::new(&self.program).opt("--context", self.context.as_deref())
+    }
+
+    pub fn version(&self) -> Query {
+        self.cmd().args(["version", "--format", "{{json .}}"]).query()
+    }
+
+    pub fn info(&self) -> Query {
+        self.cmd().args(["info", "--format", "{{json .}}"]).query()
+    }
+
+    /// Every network, one JSON line each; names are matched exactly by the caller because
+    /// docker's `name` filter matches substrings.
+    pub fn network_ls(&self) -> Query {
+        self.cmd().args(["network", "ls", "--no-trunc", "--format", "{{json .}}"]).query()
+    }
+
+    pub fn network_inspect<S: AsRef<str>>(&self, names: &[S]) -> Query {
+        self.cmd().args(["network", "inspect"]).args(names.iter().map(|s| s.as_ref())).query()
+    }
+
+    pub fn network_create(&self, spec: &NetSpec) -> Change {
+        let mut c = self
+            .cmd()
+            .args(["network", "create", "--driver", spec.driver.as_str()])
+            .arg("--opt")
+            .arg(format!("parent={}", spec.parent))
+            .arg("--opt")
+            .arg(format!("{}={}", spec.driver.mode_key(), spec.mode))
+            .arg("--subnet")
+            .arg(spec.subnet.to_string())
+            .arg("--gateway")
+            .arg(spec.gateway.to_string())
+            .arg("--ip-range")
+            .arg(spec.docker_range.to_string());
+        for (host, ip) in &spec.aux {
+            c = c.arg("--aux-address").arg(format!("{host}={ip}"));
+        }
+        c.arg("--label")
+            .arg(labels::kv(labels::MANAGED, "true"))
+            .arg("--label")
+            .arg(labels::kv(labels::RANGE, &spec.range.to_string()))
+            .arg(&spec.name)
+            .change()
+    }
+
+    pub fn network_rm(&self, name: &str) -> Change {
+        self.cmd().args(["network", "rm", name]).change()
+    }
+
+    /// Containers, running or stopped, one JSON line each, selected by `filters`
+    /// (`label=...`, `network=...`; docker ORs repeated filters of one key).
+    pub fn ps_all<S: AsRef<str>>(&self, filters: &[S]) -> Query {
+        let mut c = self.cmd().args(["ps", "--all", "--no-trunc"]);
+        for f in filters {
+            c = c.arg("--filter").arg(f.as_ref());
+        }
+        c.args(["--format", "{{json .}}"]).query()
+    }
+
+    pub fn container_inspect<S: AsRef<str>>(&self, ids: &[S]) -> Query {
+        self.cmd().args(["container", "inspect"]).args(ids.iter().map(|s| s.as_ref())).query()
+    }
+
+    pub fn start(&self, name: &str) -> Change {
+        self.cmd().args(["start", name]).change()
+    }
+
+    pub fn stop(&self, name: &str) -> Change {
+        self.cmd().args(["stop", name]).change()
+    }
+
+    pub fn rm_force(&self, name: &str) -> Change {
+        self.cmd().args(["rm", "--force", name]).change()
+    }
+
+    pub fn rename(&self, from: &str, to: &str) -> Change {
+        self.cmd().args(["rename", from, to]).change()
+    }
+
+    /// A base `docker run` to which the tenant builder adds its flags.
+    pub fn run_base(&self) -> Cmd {
+        self.cmd().args(["run", "--detach"])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::netspec::{validate, Driver, NetInput};
+
+    #[test]
+    fn network_create_renders_every_flag_and_both_labels() {
+        let aux = vec!["router2=192.168.23.2".to_string()];
+        let spec = validate(&NetInput {
+            name: "lan",
+            driver: Driver::Macvlan,
+            parent: "enp0s3",
+            subnet: "192.168.23.0/24",
+            gateway: "192.168.23.1",
+            ip_range: "192.168.23.100-192.168.23.131",
+            mode: None,
+            aux: &aux,
+        })
+        .unwrap();
+        let d = Docker::new("docker", None);
+        assert_eq!(
+            d.network_create(&spec).to_string(),
+            "docker network create --driver macvlan --opt parent=enp0s3 --opt macvlan_mode=bridge \
+             --subnet 192.168.23.0/24 --gateway 192.168.23.1 --ip-range 192.168.23.112/28 \
+             --aux-address router2=192.168.23.2 --label io.lanctl.managed=true \
+             --label io.lanctl.range=192.168.23.100-192.168.23.131 lan"
+        );
+    }
+
+    #[test]
+    fn context_goes_to_every_call() {
+        let d = Docker::new("/usr/bin/docker", Some("remote host".into()));
+        assert_eq!(d.network_rm("lan").to_string(), "/usr/bin/docker --context 'remote host' network rm lan");
+        assert_eq!(
+            d.ps_all(&["network=lan"]).to_string(),
+            "/usr/bin/docker --context 'remote host' ps --all --no-trunc --filter network=lan --format '{{json .}}'"
+        );
+        assert_eq!(d.container_inspect(&["a", "b"]).to_string(), "/usr/bin/docker --context 'remote host' container inspect a b");
+    }
+}

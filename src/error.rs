@@ -1,0 +1,107 @@
+//! The one error type: a one-line message for the user and the exit code it maps to.
+
+use std::fmt;
+
+/// Exit codes, documented in the README and in `--help`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// An operation failed (a command returned an error, a state conflicts).
+    Failed = 1,
+    /// Invalid usage or input: nothing ran.
+    Usage = 2,
+    /// A prerequisite check failed: nothing changed.
+    Check = 3,
+}
+
+/// What a failed external command left behind, so callers can react to docker's words.
+#[derive(Clone, Debug)]
+pub struct Failure {
+    pub line: String,
+    pub status: Option<i32>,
+    pub stderr: String,
+}
+
+#[derive(Debug)]
+pub struct Error {
+    pub exit: Exit,
+    pub msg: String,
+    pub failure: Option<Box<Failure>>,
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn new(exit: Exit, msg: impl Into<String>) -> Self {
+        Error { exit, msg: msg.into(), failure: None }
+    }
+    pub fn usage(msg: impl Into<String>) -> Self {
+        Self::new(Exit::Usage, msg)
+    }
+    pub fn failed(msg: impl Into<String>) -> Self {
+        Self::new(Exit::Failed, msg)
+    }
+    pub fn check(msg: impl Into<String>) -> Self {
+        Self::new(Exit::Check, msg)
+    }
+
+    /// A command that ran and failed: the message names the rendered line, the status and
+    /// docker's own words, folded to one line.
+    pub fn command(failure: Failure) -> Self {
+        let status = match failure.status {
+            Some(code) => format!("exit {code}"),
+            None => "killed by a signal".to_string(),
+        };
+        let said = one_line(&failure.stderr);
+        let msg = if said.is_empty() {
+            format!("`{}` failed ({status})", failure.line)
+        } else {
+            format!("`{}` failed ({status}): {said}", failure.line)
+        };
+        Error { exit: Exit::Failed, msg, failure: Some(Box::new(failure)) }
+    }
+
+    /// Appends the hint that tells the user what to do.
+    pub fn hint(mut self, hint: impl AsRef<str>) -> Self {
+        self.msg = format!("{}; {}", self.msg, hint.as_ref());
+        self
+    }
+
+    /// Docker's stderr when this error came from a failed command.
+    pub fn stderr(&self) -> &str {
+        self.failure.as_ref().map(|f| f.stderr.as_str()).unwrap_or("")
+    }
+}
+
+/// Folds multi-line tool output into one line, dropping a final period.
+pub fn one_line(text: &str) -> String {
+    let joined = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    joined.trim_end_matches('.').to_string()
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.msg)
+    }
+}
+
+impl std::error::Error for Error {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn command_error_is_one_line_with_status_and_stderr() {
+        let e = Error::command(Failure {
+            line: "docker network rm x".into(),
+            status: Some(1),
+            stderr: "Error response from daemon:\n network x not found.\n".into(),
+        })
+        .hint("run `lanctl net ls`");
+        assert_eq!(
+            e.to_string(),
+            "`docker network rm x` failed (exit 1): Error response from daemon: network x not found; run `lanctl net ls`"
+        );
+        assert_eq!(e.exit, Exit::Failed);
+    }
+}

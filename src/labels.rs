@@ -1,0 +1,18 @@
+//! Docker label keys: lanctl's only state. Everything lanctl knows about a network or a
+//! tenant is written on the Docker object itself, so `docker inspect` shows the truth.
+
+/// Marks a network as made by lanctl.
+pub const MANAGED: &str = "io.lanctl.managed";
+/// On a network: the reserved address range, `START-END`, that lanctl allocates from.
+pub const RANGE: &str = "io.lanctl.range";
+/// On a container: the tenant's name (equal to the container name and hostname).
+pub const TENANT: &str = "io.lanctl.tenant";
+/// On a container: the lanctl network the tenant lives on.
+pub const NETWORK: &str = "io.lanctl.network";
+/// On a container: the tenant spec as compact JSON, secrets named by key only.
+pub const SPEC: &str = "io.lanctl.spec";
+
+/// Renders `key=value` for a `--label` argument.
+pub fn kv(key: &str, value: &str) -> String {
+    format!("{key}={value}")
+}

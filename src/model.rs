@@ -1,0 +1,283 @@
+//! Serde types for the JSON that `docker` and `ip -j` print: only the fields lanctl uses,
+//! each tolerant of being absent or `null`, because Engine 20.10 through 28 differ.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Deserializer};
+
+/// Reads `null` or an absent field as the type's default.
+fn nullable<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+pub type Labels = BTreeMap<String, String>;
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Network {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub id: String,
+    #[serde(default)]
+    pub driver: String,
+    #[serde(default, deserialize_with = "nullable")]
+    pub options: BTreeMap<String, String>,
+    #[serde(default, rename = "IPAM")]
+    pub ipam: Ipam,
+    #[serde(default, deserialize_with = "nullable")]
+    pub containers: BTreeMap<String, NetworkContainer>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub labels: Labels,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Ipam {
+    #[serde(default, deserialize_with = "nullable")]
+    pub config: Vec<IpamConfig>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct IpamConfig {
+    #[serde(default, rename = "Subnet")]
+    pub subnet: String,
+    #[serde(default, rename = "IPRange")]
+    pub ip_range: String,
+    #[serde(default, rename = "Gateway")]
+    pub gateway: String,
+    #[serde(default, rename = "AuxiliaryAddresses", deserialize_with = "nullable")]
+    pub aux: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct NetworkContainer {
+    #[serde(default, rename = "Name")]
+    pub name: String,
+    #[serde(default, rename = "IPv4Address")]
+    pub ipv4: String,
+}
+
+/// One line of `docker network ls --format '{{json .}}'`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct NetworkLine {
+    #[serde(default, rename = "ID")]
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub driver: String,
+}
+
+/// One line of `docker ps --format '{{json .}}'`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PsLine {
+    #[serde(default, rename = "ID")]
+    pub id: String,
+    #[serde(default)]
+    pub names: String,
+    #[serde(default)]
+    pub status: String,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Container {
+    #[serde(default)]
+    pub id: String,
+    /// Docker prefixes it with `/`; see `Container::name()`.
+    #[serde(default, rename = "Name")]
+    pub raw_name: String,
+    #[serde(default)]
+    pub state: ContainerState,
+    #[serde(default)]
+    pub config: ContainerConfig,
+    #[serde(default)]
+    pub host_config: HostConfig,
+    #[serde(default)]
+    pub network_settings: NetworkSettings,
+}
+
+impl Container {
+    pub fn name(&self) -> &str {
+        self.raw_name.trim_start_matches('/')
+    }
+    /// The address the container holds on `network`: the static one it was created with
+    /// (kept while stopped), else the one Docker assigned while running.
+    pub fn address_on(&self, network: &str) -> Option<std::net::Ipv4Addr> {
+        let ep = self.network_settings.networks.get(network)?;
+        let from_ipam = ep.ipam_config.as_ref().map(|c| c.ipv4.as_str()).unwrap_or("");
+        [from_ipam, ep.ip_address.as_str()].into_iter().find_map(|s| s.parse().ok())
+    }
+    pub fn label(&self, key: &str) -> Option<&str> {
+        self.config.labels.get(key).map(String::as_str)
+    }
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ContainerState {
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub running: bool,
+    #[serde(default)]
+    pub exit_code: i64,
+    #[serde(default)]
+    pub restarting: bool,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ContainerConfig {
+    #[serde(default)]
+    pub image: String,
+    #[serde(default)]
+    pub hostname: String,
+    #[serde(default, deserialize_with = "nullable")]
+    pub env: Vec<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub labels: Labels,
+    #[serde(default, deserialize_with = "nullable")]
+    pub cmd: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct HostConfig {
+    #[serde(default)]
+    pub restart_policy: RestartPolicy,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RestartPolicy {
+    #[serde(default)]
+    pub name: String,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct NetworkSettings {
+    #[serde(default, deserialize_with = "nullable")]
+    pub networks: BTreeMap<String, Endpoint>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct Endpoint {
+    #[serde(default, rename = "IPAMConfig", deserialize_with = "nullable")]
+    pub ipam_config: Option<EndpointIpam>,
+    #[serde(default, rename = "IPAddress")]
+    pub ip_address: String,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct EndpointIpam {
+    #[serde(default, rename = "IPv4Address")]
+    pub ipv4: String,
+}
+
+/// One interface of `ip -j addr show`.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct IpLink {
+    #[serde(default)]
+    pub ifname: String,
+    #[serde(default)]
+    pub flags: Vec<String>,
+    #[serde(default)]
+    pub operstate: String,
+    #[serde(default)]
+    pub link_type: String,
+    #[serde(default)]
+    pub address: String,
+    #[serde(default)]
+    pub ifalias: String,
+    #[serde(default)]
+    pub addr_info: Vec<AddrInfo>,
+    #[serde(default)]
+    pub linkinfo: Option<LinkInfo>,
+    /// Set on links whose lower device is another link (`link PARENT`).
+    #[serde(default)]
+    pub link: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct LinkInfo {
+    #[serde(default)]
+    pub info_kind: String,
+    #[serde(default)]
+    pub info_data: serde_json::Value,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct AddrInfo {
+    #[serde(default)]
+    pub family: String,
+    #[serde(default)]
+    pub local: String,
+    #[serde(default)]
+    pub prefixlen: u8,
+}
+
+impl IpLink {
+    pub fn ipv4(&self) -> impl Iterator<Item = (std::net::Ipv4Addr, u8)> + '_ {
+        self.addr_info
+            .iter()
+            .filter(|a| a.family == "inet")
+            .filter_map(|a| a.local.parse().ok().map(|ip| (ip, a.prefixlen)))
+    }
+    pub fn is_up(&self) -> bool {
+        self.flags.iter().any(|f| f == "UP")
+    }
+}
+
+/// One route of `ip -j route show`.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct Route {
+    #[serde(default)]
+    pub dst: String,
+    #[serde(default)]
+    pub dev: String,
+    #[serde(default, rename = "type")]
+    pub kind: String,
+}
+
+/// Parses a JSON document, naming the command it came from when it does not fit.
+pub fn parse<T: for<'de> Deserialize<'de>>(what: &str, text: &str) -> crate::error::Result<T> {
+    serde_json::from_str(text).map_err(|e| {
+        crate::error::Error::failed(format!("cannot read the output of `{what}`: {e}"))
+            .hint("report this with `docker version` attached")
+    })
+}
+
+/// Parses one JSON value per line, as `docker ... --format '{{json .}}'` prints.
+pub fn parse_lines<T: for<'de> Deserialize<'de>>(what: &str, text: &str) -> crate::error::Result<Vec<T>> {
+    text.lines().filter(|l| !l.trim().is_empty()).map(|l| parse(what, l)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tolerates_nulls_and_missing_fields() {
+        let n: Vec<Network> = parse("x", r#"[{"Name":"n","Options":null,"Labels":null,"IPAM":{"Config":null}}]"#).unwrap();
+        assert_eq!(n[0].name, "n");
+        assert!(n[0].options.is_empty());
+        let c: Vec<Container> = parse("x", r#"[{"Name":"/t1","Config":{"Env":null,"Labels":null},"NetworkSettings":{"Networks":{"lan":{"IPAMConfig":null,"IPAddress":""}}}}]"#).unwrap();
+        assert_eq!(c[0].name(), "t1");
+        assert_eq!(c[0].address_on("lan"), None);
+    }
+
+    #[test]
+    fn stopped_container_keeps_its_static_address() {
+        let c: Container = parse("x", r#"{"Name":"/t1","NetworkSettings":{"Networks":{"lan":{"IPAMConfig":{"IPv4Address":"198.51.100.112"},"IPAddress":""}}}}"#).unwrap();
+        assert_eq!(c.address_on("lan"), Some("198.51.100.112".parse().unwrap()));
+    }
+}

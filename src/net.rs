@@ -1,0 +1,246 @@
+//! `lanctl net create | ls | show | rm`.
+
+use std::net::Ipv4Addr;
+
+use serde::Serialize;
+
+use crate::checks::{self, Scope};
+use crate::cli::NetCreateArgs;
+use crate::ctx::Ctx;
+use crate::error::{Error, Result};
+use crate::labels;
+use crate::model::Network;
+use crate::netspec::{self, NetInput, NetSpec};
+use crate::pool::{Holder, Pool};
+use crate::state;
+use crate::table;
+
+pub fn create(ctx: &Ctx, a: &NetCreateArgs) -> Result<()> {
+    let spec = netspec::validate(&NetInput {
+        name: &a.name,
+        driver: a.driver,
+        parent: &a.parent,
+        subnet: &a.subnet,
+        gateway: &a.gateway,
+        ip_range: &a.ip_range,
+        mode: a.mode.as_deref(),
+        aux: &a.aux_address,
+    })?;
+    let links = state::host_links(ctx)?;
+    if let Some((ip, ifname)) = state::host_addrs(&links).into_iter().find(|(ip, _)| spec.range.contains(*ip)) {
+        return Err(Error::usage(format!(
+            "--ip-range {} contains {ip}, the host's own address on {ifname}; choose a range that leaves it out",
+            spec.range
+        )));
+    }
+    ctx.gate(&checks::run(ctx, Scope { driver: Some(spec.driver), parent: Some(&spec.parent), network: Some(&spec.name) }))?;
+    if let Some(existing) = state::find_network(ctx, &spec.name)? {
+        return already_exists(ctx, &existing, &spec);
+    }
+    ctx.runner.change(&ctx.docker.network_create(&spec))?;
+    if !ctx.dry_run() {
+        ctx.note(format!("created {} network {} on {} (range {})", spec.driver, spec.name, spec.parent, spec.range));
+    }
+    Ok(())
+}
+
+fn already_exists(ctx: &Ctx, existing: &Network, spec: &NetSpec) -> Result<()> {
+    let name = &spec.name;
+    if !existing.labels.contains_key(labels::MANAGED) {
+        return Err(Error::failed(format!(
+            "a network named {name} exists and was not made by lanctl; choose another name or remove it with `docker network rm {name}`"
+        )));
+    }
+    let Some(have) = NetSpec::from_network(existing) else {
+        return Err(Error::failed(format!("network {name} exists but is not an IPv4 ipvlan/macvlan network; choose another name")));
+    };
+    let diff = have.differences(spec);
+    if diff.is_empty() {
+        ctx.note(format!("network {name} already exists with this spec; nothing to do"));
+        return Ok(());
+    }
+    Err(Error::failed(format!(
+        "network {name} already exists with another spec: {}; remove it with `lanctl net rm {name}` first, or use another name",
+        diff.join(", ")
+    )))
+}
+
+/// One lanctl network with its pool, as `net ls` and `net show` report it.
+struct Loaded {
+    spec: NetSpec,
+    pool: Pool,
+    tenants: usize,
+}
+
+fn load_all(ctx: &Ctx) -> Result<Vec<Loaded>> {
+    let nets = state::lanctl_networks(ctx)?;
+    let names: Vec<&str> = nets.iter().map(|n| n.name.as_str()).collect();
+    let containers = state::containers_on(ctx, &names)?;
+    let host = state::host_addrs(&state::host_links(ctx)?);
+    Ok(nets
+        .iter()
+        .filter_map(NetSpec::from_network)
+        .map(|spec| {
+            let on: Vec<_> = containers.iter().filter(|c| c.address_on(&spec.name).is_some()).cloned().collect();
+            let tenants = on.iter().filter(|c| c.label(labels::NETWORK) == Some(spec.name.as_str())).count();
+            Loaded { pool: Pool::new(&spec, &on, &host), spec, tenants }
+        })
+        .collect())
+}
+
+#[derive(Serialize)]
+struct NetRow {
+    name: String,
+    driver: String,
+    mode: String,
+    parent: String,
+    subnet: String,
+    range: String,
+    gateway: String,
+    tenants: usize,
+    free: u64,
+}
+
+pub fn ls(ctx: &Ctx) -> Result<()> {
+    let rows: Vec<NetRow> = load_all(ctx)?
+        .into_iter()
+        .map(|l| NetRow {
+            free: l.pool.free_count(),
+            name: l.spec.name,
+            driver: l.spec.driver.to_string(),
+            mode: l.spec.mode,
+            parent: l.spec.parent,
+            subnet: l.spec.subnet.to_string(),
+            range: l.spec.range.to_string(),
+            gateway: l.spec.gateway.to_string(),
+            tenants: l.tenants,
+        })
+        .collect();
+    if ctx.json {
+        ctx.print_json(&rows);
+        return Ok(());
+    }
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.name.clone(),
+                r.driver.clone(),
+                r.mode.clone(),
+                r.parent.clone(),
+                r.subnet.clone(),
+                r.range.clone(),
+                r.gateway.clone(),
+                r.tenants.to_string(),
+                r.free.to_string(),
+            ]
+        })
+        .collect();
+    print!(
+        "{}",
+        table::render(&["NAME", "DRIVER", "MODE", "PARENT", "SUBNET", "RANGE", "GATEWAY", "TENANTS", "FREE"], &cells)
+    );
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct Held {
+    address: Ipv4Addr,
+    #[serde(flatten)]
+    holder: Holder,
+}
+
+#[derive(Serialize)]
+struct Show {
+    name: String,
+    driver: String,
+    mode: String,
+    parent: String,
+    subnet: String,
+    gateway: Ipv4Addr,
+    range: String,
+    range_size: u64,
+    docker_ip_range: String,
+    reserved: Vec<Held>,
+    used: Vec<Held>,
+    free: u64,
+    next_free: Option<Ipv4Addr>,
+}
+
+/// Finds one lanctl network by name, with an error that says what to do.
+fn load_one(ctx: &Ctx, name: &str) -> Result<Loaded> {
+    load_all(ctx)?.into_iter().find(|l| l.spec.name == name).ok_or_else(|| {
+        Error::failed(format!("no lanctl network named {name}; list them with `lanctl net ls`"))
+    })
+}
+
+pub fn show(ctx: &Ctx, name: &str) -> Result<()> {
+    let l = load_one(ctx, name)?;
+    let (reserved, used): (Vec<Held>, Vec<Held>) = l
+        .pool
+        .held
+        .iter()
+        .map(|(ip, h)| Held { address: *ip, holder: h.clone() })
+        .partition(|h| !matches!(h.holder, Holder::Container { .. }));
+    let s = &l.spec;
+    let show = Show {
+        name: s.name.clone(),
+        driver: s.driver.to_string(),
+        mode: s.mode.clone(),
+        parent: s.parent.clone(),
+        subnet: s.subnet.to_string(),
+        gateway: s.gateway,
+        range: s.range.to_string(),
+        range_size: s.range.len(),
+        docker_ip_range: s.docker_range.to_string(),
+        reserved,
+        used,
+        free: l.pool.free_count(),
+        next_free: l.pool.free().next(),
+    };
+    if ctx.json {
+        ctx.print_json(&show);
+        return Ok(());
+    }
+    println!("network   {} ({} {} on {})", show.name, show.driver, show.mode, show.parent);
+    println!("subnet    {} gateway {}", show.subnet, show.gateway);
+    println!("range     {} ({} addresses; docker --ip-range {})", show.range, show.range_size, show.docker_ip_range);
+    for h in &show.reserved {
+        println!("reserved  {:<15} {}", h.address, h.holder);
+    }
+    for h in &show.used {
+        println!("used      {:<15} {}", h.address, h.holder);
+    }
+    match show.next_free {
+        Some(ip) => println!("free      {} (next {ip})", show.free),
+        None => println!("free      0"),
+    }
+    Ok(())
+}
+
+pub fn rm(ctx: &Ctx, name: &str) -> Result<()> {
+    let Some(net) = state::find_network(ctx, name)? else {
+        ctx.note(format!("network {name} does not exist; nothing to do"));
+        return Ok(());
+    };
+    if !net.labels.contains_key(labels::MANAGED) {
+        return Err(Error::failed(format!(
+            "network {name} was not made by lanctl; remove it with `docker network rm {name}` if you mean to"
+        )));
+    }
+    let attached = state::containers_on(ctx, &[net.id.as_str()])?;
+    if !attached.is_empty() {
+        let list: Vec<String> = attached.iter().map(|c| format!("{} ({})", c.name(), c.state.status)).collect();
+        let names: Vec<&str> = attached.iter().map(|c| c.name()).collect();
+        return Err(Error::failed(format!(
+            "network {name} still has containers attached: {}; remove them first, e.g. `lanctl down {}`",
+            list.join(", "),
+            names.join(" ")
+        )));
+    }
+    ctx.runner.change(&ctx.docker.network_rm(name))?;
+    if !ctx.dry_run() {
+        ctx.note(format!("removed network {name}"));
+    }
+    Ok(())
+}

@@ -1,0 +1,98 @@
+use super::*;
+
+fn input<'a>(subnet: &'a str, gateway: &'a str, ip_range: &'a str, aux: &'a [String]) -> NetInput<'a> {
+    NetInput { name: "lan", driver: Driver::Macvlan, parent: "enp0s3", subnet, gateway, ip_range, mode: None, aux }
+}
+
+fn err(i: &NetInput) -> String {
+    let e = validate(i).unwrap_err();
+    assert_eq!(e.exit, crate::error::Exit::Usage);
+    e.to_string()
+}
+
+#[test]
+fn accepts_the_quickstart() {
+    let s = validate(&input("192.168.23.0/24", "192.168.23.1", "192.168.23.96/27", &[])).unwrap();
+    assert_eq!(s.range.to_string(), "192.168.23.96-192.168.23.127");
+    assert_eq!(s.docker_range.to_string(), "192.168.23.96/27");
+    assert_eq!(s.mode, "bridge");
+}
+
+#[test]
+fn non_canonical_range_says_what_docker_would_take() {
+    let m = err(&input("192.168.23.0/24", "192.168.23.1", "192.168.23.100/27", &[]));
+    assert_eq!(
+        m,
+        "--ip-range 192.168.23.100/27 is not canonical: Docker would silently take it as 192.168.23.96/27, \
+         which spans 192.168.23.96-192.168.23.127; use --ip-range 192.168.23.96/27, or the exact range \
+         --ip-range 192.168.23.100-192.168.23.131"
+    );
+}
+
+#[test]
+fn start_end_range_gives_docker_a_block_inside_it() {
+    let s = validate(&input("192.168.23.0/24", "192.168.23.1", "192.168.23.100-192.168.23.131", &[])).unwrap();
+    assert_eq!(s.range.len(), 32);
+    assert_eq!(s.docker_range.to_string(), "192.168.23.112/28");
+    assert!(s.range.contains(s.docker_range.network()) && s.range.contains(s.docker_range.broadcast()));
+    let one = validate(&input("192.168.23.0/24", "192.168.23.1", "192.168.23.77-192.168.23.77", &[])).unwrap();
+    assert_eq!(one.docker_range.to_string(), "192.168.23.77/32");
+}
+
+#[test]
+fn rejects_bad_subnets_gateways_and_ranges() {
+    assert!(err(&input("192.168.23.5/24", "192.168.23.1", "192.168.23.96/27", &[])).contains("use --subnet 192.168.23.0/24"));
+    assert!(err(&input("fd00::/64", "fd00::1", "fd00::/80", &[])).contains("IPv6"));
+    assert!(err(&input("192.168.23.0/24", "fd00::1", "192.168.23.96/27", &[])).contains("IPv6"));
+    assert!(err(&input("192.168.23.0/24", "192.168.24.1", "192.168.23.96/27", &[])).contains("outside --subnet"));
+    assert!(err(&input("192.168.23.0/24", "192.168.23.0", "192.168.23.96/27", &[])).contains("network address"));
+    assert!(err(&input("192.168.23.0/24", "192.168.23.255", "192.168.23.96/27", &[])).contains("broadcast address"));
+    assert!(err(&input("192.168.23.0/24", "192.168.23.1", "192.168.24.96/27", &[])).contains("not inside --subnet"));
+    assert!(err(&input("192.168.23.0/24", "192.168.23.1", "192.168.23.200-192.168.24.3", &[])).contains("not inside"));
+    assert!(err(&input("192.168.23.0/24", "192.168.23.1", "192.168.23.131-192.168.23.100", &[])).contains("ends before"));
+    assert!(err(&input("192.168.23.0/24", "192.168.23.1", "nonsense", &[])).contains("not an IPv4 CIDR"));
+    assert!(err(&input("192.168.23.0/24", "gw", "192.168.23.96/27", &[])).contains("not an IPv4 address"));
+    assert!(err(&input("192.168.23.0/31", "192.168.23.1", "192.168.23.0/31", &[])).contains("too small"));
+}
+
+#[test]
+fn checks_aux_addresses_modes_and_names() {
+    let aux = vec!["printer=192.168.24.9".to_string()];
+    assert!(err(&input("192.168.23.0/24", "192.168.23.1", "192.168.23.96/27", &aux)).contains("outside --subnet"));
+    let aux = vec!["printer".to_string()];
+    assert!(err(&input("192.168.23.0/24", "192.168.23.1", "192.168.23.96/27", &aux)).contains("HOST=IP"));
+    let aux = vec!["a=192.168.23.9".to_string(), "a=192.168.23.10".to_string()];
+    assert!(err(&input("192.168.23.0/24", "192.168.23.1", "192.168.23.96/27", &aux)).contains("twice"));
+    let mut i = input("192.168.23.0/24", "192.168.23.1", "192.168.23.96/27", &[]);
+    i.mode = Some("l2");
+    assert_eq!(err(&i), "--mode l2 is not a macvlan mode; use one of bridge, private, vepa, passthru");
+    i.driver = Driver::Ipvlan;
+    assert_eq!(validate(&i).unwrap().mode, "l2");
+    i.name = "-bad";
+    assert!(err(&i).starts_with("network name \"-bad\" is invalid"));
+    i.name = "lan";
+    i.parent = "a/b";
+    assert!(err(&i).contains("--parent"));
+}
+
+#[test]
+fn reads_back_an_inspected_network_and_lists_differences() {
+    let n: Vec<Network> = crate::model::parse(
+        "t",
+        r#"[{"Name":"lan","Driver":"macvlan","Options":{"parent":"enp0s3","macvlan_mode":"bridge"},
+        "IPAM":{"Config":[{"Subnet":"192.168.23.0/24","Gateway":"192.168.23.1","IPRange":"192.168.23.112/28"}]},
+        "Labels":{"io.lanctl.managed":"true","io.lanctl.range":"192.168.23.100-192.168.23.131"}}]"#,
+    )
+    .unwrap();
+    let have = NetSpec::from_network(&n[0]).unwrap();
+    let want = validate(&input("192.168.23.0/24", "192.168.23.1", "192.168.23.100-192.168.23.131", &[])).unwrap();
+    assert_eq!(have.differences(&want), Vec::<String>::new());
+    let other = validate(&input("192.168.23.0/24", "192.168.23.254", "192.168.23.96/27", &[])).unwrap();
+    assert_eq!(
+        have.differences(&other),
+        vec![
+            "gateway is 192.168.23.1, not 192.168.23.254".to_string(),
+            "ip-range is 192.168.23.100-192.168.23.131, not 192.168.23.96-192.168.23.127".to_string()
+        ]
+    );
+}

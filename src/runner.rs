@@ -1,0 +1,135 @@
+//! The one place where commands become processes.
+//!
+//! Invariant: a `Change` never runs during a dry run; it is printed to stdout instead,
+//! rendered by the same `Display` that `--verbose` echoes for a real run, so the plan and
+//! the execution cannot diverge. Nothing here goes through a shell.
+
+use std::io::Write;
+
+use crate::cmd::{Change, Cmd, Query};
+use crate::error::{Error, Failure, Result};
+
+#[derive(Clone, Debug, Default)]
+pub struct Runner {
+    pub dry_run: bool,
+    pub verbose: bool,
+}
+
+/// What a finished process left: its exit code (None when killed) and its output.
+#[derive(Clone, Debug)]
+pub struct Output {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Output {
+    pub fn success(&self) -> bool {
+        self.code == Some(0)
+    }
+}
+
+impl Runner {
+    /// Runs a read-only command and returns its stdout; a non-zero exit is an error.
+    pub fn query(&self, q: &Query) -> Result<String> {
+        let out = self.exec(&q.0)?;
+        checked(&q.0, out)
+    }
+
+    /// Runs a read-only command whose failure is an answer, not an error.
+    pub fn query_output(&self, q: &Query) -> Result<Output> {
+        self.exec(&q.0)
+    }
+
+    /// Runs a change, or prints it during a dry run. Returns the command's stdout (empty
+    /// during a dry run).
+    pub fn change(&self, c: &Change) -> Result<String> {
+        match self.change_output(c)? {
+            Some(out) => checked(&c.0, out),
+            None => Ok(String::new()),
+        }
+    }
+
+    /// Like `change`, but a non-zero exit is handed back for the caller to judge.
+    /// `None` means dry run: the line was printed and nothing ran.
+    pub fn change_output(&self, c: &Change) -> Result<Option<Output>> {
+        if self.dry_run {
+            let mut out = std::io::stdout().lock();
+            // A closed stdout (`| head`) must not turn a plan into a panic.
+            let _ = writeln!(out, "{c}");
+            let _ = out.flush();
+            return Ok(None);
+        }
+        self.exec(&c.0).map(Some)
+    }
+
+    fn exec(&self, cmd: &Cmd) -> Result<Output> {
+        if self.verbose {
+            eprintln!("+ {cmd}");
+        }
+        let mut expr = duct::cmd(&cmd.program, &cmd.args).stdin_null().stdout_capture().stderr_capture().unchecked();
+        for (k, v) in &cmd.secret_env {
+            expr = expr.env(k, v);
+        }
+        let out = expr.run().map_err(|e| {
+            Error::check(format!("cannot run `{}`: {e}", cmd.program)).hint(format!(
+                "install it or point lanctl at it (for docker: --docker PATH or LANCTL_DOCKER)"
+            ))
+        })?;
+        Ok(Output {
+            code: out.status.code(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        })
+    }
+}
+
+fn checked(cmd: &Cmd, out: Output) -> Result<String> {
+    if out.success() {
+        Ok(out.stdout)
+    } else {
+        Err(Error::command(Failure { line: cmd.to_string(), status: out.code, stderr: out.stderr }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dry_run_does_not_execute_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let marker = dir.path().join("ran");
+        let r = Runner { dry_run: true, verbose: false };
+        let c = Cmd::new("touch").arg(marker.to_str().unwrap()).change();
+        assert_eq!(r.change(&c).unwrap(), "");
+        assert!(!marker.exists());
+        let r = Runner { dry_run: false, verbose: false };
+        r.change(&c).unwrap();
+        assert!(marker.exists());
+    }
+
+    #[test]
+    fn failure_names_line_status_and_stderr() {
+        let r = Runner::default();
+        let q = Cmd::new("sh").args(["-c", "echo boom >&2; exit 4"]).query();
+        let e = r.query(&q).unwrap_err();
+        assert_eq!(e.to_string(), "`sh -c 'echo boom >&2; exit 4'` failed (exit 4): boom");
+        assert_eq!(e.stderr(), "boom\n");
+    }
+
+    #[test]
+    fn secret_env_reaches_the_child_only() {
+        let r = Runner::default();
+        let q = Cmd::new("sh").args(["-c", "printf %s \"$TOKEN\""]).secret_env("TOKEN", "s3cret").query();
+        assert_eq!(r.query(&q).unwrap(), "s3cret");
+        assert!(!q.to_string().contains("s3cret"));
+    }
+
+    #[test]
+    fn missing_program_is_a_check_failure() {
+        let r = Runner::default();
+        let e = r.query(&Cmd::new("/nonexistent/docker").query()).unwrap_err();
+        assert_eq!(e.exit, crate::error::Exit::Check);
+    }
+}

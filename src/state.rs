@@ -1,0 +1,78 @@
+//! Read-only views of the host: lanctl networks, the containers attached to them
+//! (running or stopped), and the host's own addresses. Every function here issues a fixed
+//! number of queries, however many networks or containers there are.
+
+use std::net::Ipv4Addr;
+
+use crate::ctx::Ctx;
+use crate::error::Result;
+use crate::labels;
+use crate::model::{self, Container, IpLink, Network, NetworkLine};
+
+/// Every network on the engine, by exact name.
+pub fn network_lines(ctx: &Ctx) -> Result<Vec<NetworkLine>> {
+    let q = ctx.docker.network_ls();
+    model::parse_lines(&q.to_string(), &ctx.runner.query(&q)?)
+}
+
+/// Inspects networks by name or ID; none asked, none returned (and nothing runs).
+pub fn inspect_networks<S: AsRef<str>>(ctx: &Ctx, names: &[S]) -> Result<Vec<Network>> {
+    if names.is_empty() {
+        return Ok(Vec::new());
+    }
+    let q = ctx.docker.network_inspect(names);
+    model::parse(&q.to_string(), &ctx.runner.query(&q)?)
+}
+
+/// The network called `name`, whoever made it.
+pub fn find_network(ctx: &Ctx, name: &str) -> Result<Option<Network>> {
+    let lines = network_lines(ctx)?;
+    match lines.iter().find(|l| l.name == name) {
+        Some(l) => Ok(inspect_networks(ctx, &[l.id.as_str()])?.into_iter().next()),
+        None => Ok(None),
+    }
+}
+
+/// Every network lanctl made, inspected.
+pub fn lanctl_networks(ctx: &Ctx) -> Result<Vec<Network>> {
+    let ids: Vec<String> = network_lines(ctx)?.into_iter().map(|l| l.id).collect();
+    let all = inspect_networks(ctx, &ids)?;
+    Ok(all.into_iter().filter(|n| n.labels.contains_key(labels::MANAGED)).collect())
+}
+
+/// Containers, running or stopped, matching any of `filters`, inspected.
+///
+/// `docker network inspect` omits stopped containers, so attachment is read from each
+/// container's own settings, which keep their static address while stopped.
+pub fn containers<S: AsRef<str>>(ctx: &Ctx, filters: &[S]) -> Result<Vec<Container>> {
+    let q = ctx.docker.ps_all(filters);
+    let ids: Vec<String> = model::parse_lines::<model::PsLine>(&q.to_string(), &ctx.runner.query(&q)?)?
+        .into_iter()
+        .map(|l| l.id)
+        .collect();
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let q = ctx.docker.container_inspect(&ids);
+    model::parse(&q.to_string(), &ctx.runner.query(&q)?)
+}
+
+/// Containers attached to any of `networks`, running or stopped.
+pub fn containers_on<S: AsRef<str>>(ctx: &Ctx, networks: &[S]) -> Result<Vec<Container>> {
+    if networks.is_empty() {
+        return Ok(Vec::new());
+    }
+    let filters: Vec<String> = networks.iter().map(|n| format!("network={}", n.as_ref())).collect();
+    containers(ctx, &filters)
+}
+
+/// The host's interfaces with their addresses.
+pub fn host_links(ctx: &Ctx) -> Result<Vec<IpLink>> {
+    let q = ctx.ip.addr_show();
+    model::parse(&q.to_string(), &ctx.runner.query(&q)?)
+}
+
+/// Every IPv4 address the host has, with the interface that holds it.
+pub fn host_addrs(links: &[IpLink]) -> Vec<(Ipv4Addr, String)> {
+    links.iter().flat_map(|l| l.ipv4().map(move |(ip, _)| (ip, l.ifname.clone()))).collect()
+}
