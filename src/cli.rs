@@ -131,6 +131,9 @@ pub struct TenantEnvArgs {
     /// Set KEY to the tenant's address (repeatable)
     #[arg(long = "ip-env", value_name = "KEY")]
     pub ip_env: Vec<String>,
+    /// Passed to docker run: pull the image always, when missing (docker's default) or never
+    #[arg(long, value_parser = ["always", "missing", "never"])]
+    pub pull: Option<String>,
 }
 
 #[derive(Debug, Args)]

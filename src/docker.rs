@@ -90,6 +90,14 @@ impl Docker {
         self.cmd().args(["stop", name]).change()
     }
 
+    pub fn stop_many<S: AsRef<str>>(&self, names: &[S]) -> Change {
+        self.cmd().arg("stop").args(names.iter().map(|s| s.as_ref())).change()
+    }
+
+    pub fn rm_many<S: AsRef<str>>(&self, names: &[S]) -> Change {
+        self.cmd().arg("rm").args(names.iter().map(|s| s.as_ref())).change()
+    }
+
     pub fn rm_force(&self, name: &str) -> Change {
         self.cmd().args(["rm", "--force", name]).change()
     }

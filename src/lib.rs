@@ -9,6 +9,7 @@ pub mod docker;
 pub mod error;
 pub mod iproute;
 pub mod labels;
+pub mod lock;
 pub mod model;
 pub mod net;
 pub mod netspec;
@@ -17,6 +18,7 @@ pub mod quote;
 pub mod runner;
 pub mod state;
 pub mod table;
+pub mod tenant;
 
 use cli::{Cli, Command, NetCommand};
 use ctx::Ctx;
@@ -32,9 +34,10 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Net(NetCommand::Ls) => net::ls(&ctx)?,
         Command::Net(NetCommand::Show { name }) => net::show(&ctx, name)?,
         Command::Net(NetCommand::Rm { name }) => net::rm(&ctx, name)?,
-        Command::Up(_) | Command::Down(_) | Command::Ls(_) | Command::Update(_) => {
-            return Err(error::Error::usage("tenant commands are not built yet"))
-        }
+        Command::Up(a) => tenant::up::up(&ctx, a)?,
+        Command::Down(a) => tenant::down::down(&ctx, a)?,
+        Command::Ls(a) => tenant::ls::ls(&ctx, a)?,
+        Command::Update(a) => tenant::update::update(&ctx, a)?,
     }
     ctx.finish()
 }

@@ -102,6 +102,11 @@ pub struct Container {
     pub host_config: HostConfig,
     #[serde(default)]
     pub network_settings: NetworkSettings,
+    #[serde(default)]
+    pub restart_count: i64,
+    /// `docker ps`'s human status ("Up 3 minutes"), filled in by `state::containers`.
+    #[serde(skip)]
+    pub ps_status: String,
 }
 
 impl Container {

@@ -46,15 +46,43 @@ pub fn lanctl_networks(ctx: &Ctx) -> Result<Vec<Network>> {
 /// container's own settings, which keep their static address while stopped.
 pub fn containers<S: AsRef<str>>(ctx: &Ctx, filters: &[S]) -> Result<Vec<Container>> {
     let q = ctx.docker.ps_all(filters);
-    let ids: Vec<String> = model::parse_lines::<model::PsLine>(&q.to_string(), &ctx.runner.query(&q)?)?
-        .into_iter()
-        .map(|l| l.id)
-        .collect();
-    if ids.is_empty() {
+    let lines = model::parse_lines::<model::PsLine>(&q.to_string(), &ctx.runner.query(&q)?)?;
+    if lines.is_empty() {
         return Ok(Vec::new());
     }
+    let ids: Vec<&str> = lines.iter().map(|l| l.id.as_str()).collect();
     let q = ctx.docker.container_inspect(&ids);
-    model::parse(&q.to_string(), &ctx.runner.query(&q)?)
+    let mut found: Vec<Container> = model::parse(&q.to_string(), &ctx.runner.query(&q)?)?;
+    for c in &mut found {
+        if let Some(l) = lines.iter().find(|l| l.id == c.id) {
+            c.ps_status = l.status.clone();
+        }
+    }
+    Ok(found)
+}
+
+/// Containers by exact name or ID, running or stopped; absent ones are left out.
+pub fn containers_named<S: AsRef<str>>(ctx: &Ctx, names: &[S]) -> Result<Vec<Container>> {
+    if names.is_empty() {
+        return Ok(Vec::new());
+    }
+    let q = ctx.docker.container_inspect(names);
+    let out = ctx.runner.query_output(&q)?;
+    // docker prints what it found and exits 1 when any name is missing; anything else
+    // on stderr is a real failure.
+    let missing_only = out.stderr.lines().all(|l| l.trim().is_empty() || l.contains("No such"));
+    if !out.success() && !missing_only {
+        return Err(crate::error::Error::command(crate::error::Failure {
+            line: q.to_string(),
+            status: out.code,
+            stderr: out.stderr,
+        }));
+    }
+    if out.stdout.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    let found: Vec<Container> = model::parse(&q.to_string(), &out.stdout)?;
+    Ok(found)
 }
 
 /// Containers attached to any of `networks`, running or stopped.

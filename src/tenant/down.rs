@@ -1,0 +1,72 @@
+//! `lanctl down`: stop and remove tenants, and nothing that is not one.
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use crate::cli::DownArgs;
+use crate::ctx::Ctx;
+use crate::error::{Error, Result};
+use crate::labels;
+use crate::state;
+use crate::tenant::is_tenant;
+
+pub fn down(ctx: &Ctx, a: &DownArgs) -> Result<()> {
+    let names: Vec<String> = if a.all {
+        let all: Vec<String> =
+            state::containers(ctx, &[format!("label={}", labels::TENANT)])?.iter().map(|c| c.name().to_string()).collect();
+        if all.is_empty() {
+            ctx.note("there are no tenants; nothing to do");
+            return Ok(());
+        }
+        if !ctx.dry_run() {
+            confirm(ctx, &all)?;
+        }
+        all
+    } else {
+        a.names.clone()
+    };
+    let found = state::containers_named(ctx, &names)?;
+    let mut remove = Vec::new();
+    for name in &names {
+        match found.iter().find(|c| c.name() == name) {
+            None => ctx.note(format!("tenant {name} does not exist; nothing to do for it")),
+            Some(c) if !is_tenant(c) => {
+                return Err(Error::failed(format!(
+                    "container {name} is not a lanctl tenant; nothing was removed (use `docker rm -f {name}` if you mean it)"
+                )))
+            }
+            Some(_) if remove.contains(name) => {}
+            Some(_) => remove.push(name.clone()),
+        }
+    }
+    if remove.is_empty() {
+        return Ok(());
+    }
+    // One stop for all (docker stops them in parallel, each with its grace period), then
+    // one rm: the process count does not grow with the number of tenants.
+    ctx.runner.change(&ctx.docker.stop_many(&remove))?;
+    ctx.runner.change(&ctx.docker.rm_many(&remove))?;
+    if !ctx.dry_run() {
+        ctx.note(format!("removed {}", remove.join(" ")));
+    }
+    Ok(())
+}
+
+/// `--all` needs `--yes`, or a typed yes when a person is at the terminal.
+fn confirm(ctx: &Ctx, names: &[String]) -> Result<()> {
+    if ctx.yes {
+        return Ok(());
+    }
+    let stdin = std::io::stdin();
+    if !stdin.is_terminal() {
+        return Err(Error::usage("down --all removes every tenant; confirm with --yes"));
+    }
+    eprint!("lanctl: remove all {} tenants ({})? [y/N] ", names.len(), names.join(" "));
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    stdin.lock().read_line(&mut answer).map_err(|e| Error::usage(format!("cannot read the answer: {e}; pass --yes")))?;
+    if matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes") {
+        Ok(())
+    } else {
+        Err(Error::usage("down --all was not confirmed; nothing was removed"))
+    }
+}

@@ -1,0 +1,70 @@
+//! Tenants: one container each, with its own address on a lanctl network.
+//! `up`, `down`, `ls` and `update` live in their own files; this one holds what they share.
+
+pub mod down;
+pub mod ls;
+pub mod preset;
+pub mod run;
+pub mod spec;
+pub mod up;
+pub mod update;
+
+use crate::ctx::Ctx;
+use crate::error::{Error, Result};
+use crate::labels;
+use crate::model::Container;
+use crate::netspec::NetSpec;
+use crate::pool::Pool;
+use crate::state;
+
+/// lanctl's own environment, the only source of secret values besides env files.
+pub fn process_env(key: &str) -> Option<String> {
+    std::env::var(key).ok()
+}
+
+/// The network a tenant goes on: the one named, or the only lanctl network.
+pub fn resolve_network(ctx: &Ctx, wanted: Option<&str>) -> Result<NetSpec> {
+    let nets: Vec<NetSpec> = state::lanctl_networks(ctx)?.iter().filter_map(NetSpec::from_network).collect();
+    let names = || nets.iter().map(|n| n.name.as_str()).collect::<Vec<_>>().join(", ");
+    match wanted {
+        Some(w) => nets.iter().find(|n| n.name == w).cloned().ok_or_else(|| {
+            if nets.is_empty() {
+                Error::usage(format!("--net {w} is not a lanctl network, and there is none; create one with `lanctl net create`"))
+            } else {
+                Error::usage(format!("--net {w} is not a lanctl network; use one of {}", names()))
+            }
+        }),
+        None => match nets.len() {
+            1 => Ok(nets[0].clone()),
+            0 => Err(Error::usage("there is no lanctl network; create one with `lanctl net create` first")),
+            _ => Err(Error::usage(format!("several lanctl networks exist ({}); choose one with --net", names()))),
+        },
+    }
+}
+
+/// The pool of `spec`'s network as it is now: every attached container, running or
+/// stopped, and the host's own addresses.
+pub fn load_pool(ctx: &Ctx, spec: &NetSpec) -> Result<Pool> {
+    let containers = state::containers_on(ctx, &[spec.name.as_str()])?;
+    let host = state::host_addrs(&state::host_links(ctx)?);
+    Ok(Pool::new(spec, &containers, &host))
+}
+
+/// The container with exactly this name, if any.
+pub fn find_container(ctx: &Ctx, name: &str) -> Result<Option<Container>> {
+    // `docker inspect` also matches ID prefixes; only an exact name counts.
+    Ok(state::containers_named(ctx, &[name])?.into_iter().find(|c| c.name() == name))
+}
+
+pub fn is_tenant(c: &Container) -> bool {
+    c.label(labels::TENANT).is_some()
+}
+
+/// Removes a container this call created and that failed, so no `Created` orphan stays.
+pub fn remove_orphan(ctx: &Ctx, name: &str) {
+    if let Ok(Some(_)) = find_container(ctx, name) {
+        if let Err(e) = ctx.runner.change(&ctx.docker.rm_force(name)) {
+            ctx.note(format!("warning: could not remove the failed container {name}: {e}"));
+        }
+    }
+}

@@ -1,0 +1,28 @@
+//! Presets: defaults for known media servers, as data. Add a row to support another.
+
+pub struct Preset {
+    pub name: &'static str,
+    pub image: &'static str,
+    /// Variables set to the tenant's own address.
+    pub ip_env: &'static [&'static str],
+    /// Secrets passed through from lanctl's environment when set.
+    pub secrets: &'static [&'static str],
+    /// Why a missing secret matters, said once per missing key.
+    pub missing_secret: &'static str,
+}
+
+pub const PRESETS: &[Preset] = &[Preset {
+    name: "wcs",
+    image: "flashphoner/webcallserver:latest",
+    ip_env: &["LOCAL_IP", "EXTERNAL_IP"],
+    secrets: &["PASSWORD", "LICENSE"],
+    missing_secret: "without PASSWORD there is no SSH into the container; without LICENSE, activate the license in the web UI",
+}];
+
+pub fn find(name: &str) -> Option<&'static Preset> {
+    PRESETS.iter().find(|p| p.name == name)
+}
+
+pub fn names() -> String {
+    PRESETS.iter().map(|p| p.name).collect::<Vec<_>>().join(", ")
+}

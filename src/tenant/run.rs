@@ -1,0 +1,88 @@
+//! The `docker run` line of a tenant: a pure function of its name, network, address,
+//! spec and secrets, so `up`, `update` and their dry runs render the same line.
+
+use std::net::Ipv4Addr;
+
+use crate::cmd::Change;
+use crate::docker::Docker;
+use crate::labels;
+use crate::tenant::spec::{Secrets, TenantSpec};
+
+pub struct Tenant<'a> {
+    pub name: &'a str,
+    pub network: &'a str,
+    pub ip: Ipv4Addr,
+    pub spec: &'a TenantSpec,
+    pub secrets: &'a Secrets,
+    /// docker's `--pull` policy; not part of the spec, since it does not shape the container.
+    pub pull: Option<&'a str>,
+}
+
+pub fn docker_run(docker: &Docker, t: &Tenant) -> Change {
+    let ip = t.ip.to_string();
+    let mut c = docker
+        .run_base()
+        .args(["--name", t.name, "--hostname", t.name, "--network", t.network, "--ip", &ip])
+        .opt("--pull", t.pull)
+        .args(["--restart", &t.spec.restart])
+        .arg("--label")
+        .arg(labels::kv(labels::TENANT, t.name))
+        .arg("--label")
+        .arg(labels::kv(labels::NETWORK, t.network))
+        .arg("--label")
+        .arg(labels::kv(labels::SPEC, &t.spec.to_label()));
+    for (k, v) in &t.spec.labels {
+        c = c.arg("--label").arg(labels::kv(k, v));
+    }
+    for (k, v) in &t.spec.env {
+        c = c.arg("--env").arg(format!("{k}={v}"));
+    }
+    for k in &t.spec.ip_env {
+        c = c.arg("--env").arg(format!("{k}={ip}"));
+    }
+    // The value reaches docker through its environment; argv names only the key.
+    for k in &t.spec.secrets {
+        c = c.arg("--env").arg(k);
+        if let Some((_, v)) = t.secrets.iter().find(|(s, _)| s == k) {
+            c = c.secret_env(k, v);
+        }
+    }
+    c.arg(&t.spec.image).args(t.spec.args.iter().cloned()).change()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_the_run_line_without_secret_values() {
+        let mut spec = TenantSpec {
+            image: "flashphoner/webcallserver:latest".into(),
+            restart: "unless-stopped".into(),
+            args: vec!["--flag".into()],
+            ..Default::default()
+        };
+        spec.ip_env.insert("LOCAL_IP".into());
+        spec.ip_env.insert("EXTERNAL_IP".into());
+        spec.secrets.insert("PASSWORD".into());
+        spec.env.insert("MODE".into(), "a b".into());
+        let secrets = vec![("PASSWORD".to_string(), "hunter2".to_string())];
+        let t = Tenant { name: "room-1", network: "lan", ip: "198.51.100.100".parse().unwrap(), spec: &spec, secrets: &secrets, pull: None };
+        let c = docker_run(&Docker::new("docker", None), &t);
+        let line = c.to_string();
+        assert_eq!(
+            line,
+            "docker run --detach --name room-1 --hostname room-1 --network lan --ip 198.51.100.100 \
+             --restart unless-stopped --label io.lanctl.tenant=room-1 --label io.lanctl.network=lan \
+             --label 'io.lanctl.spec={\"image\":\"flashphoner/webcallserver:latest\",\"env\":{\"MODE\":\"a b\"},\
+             \"secrets\":[\"PASSWORD\"],\"ip_env\":[\"EXTERNAL_IP\",\"LOCAL_IP\"],\"labels\":{},\
+             \"restart\":\"unless-stopped\",\"args\":[\"--flag\"]}' \
+             --env 'MODE=a b' --env EXTERNAL_IP=198.51.100.100 --env LOCAL_IP=198.51.100.100 --env PASSWORD \
+             flashphoner/webcallserver:latest --flag"
+        );
+        assert!(!line.contains("hunter2"));
+        assert_eq!(c.0.secret_env, secrets);
+        let t = Tenant { pull: Some("never"), ..t };
+        assert!(docker_run(&Docker::new("docker", None), &t).to_string().contains(" --ip 198.51.100.100 --pull never --restart "));
+    }
+}

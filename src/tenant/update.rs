@@ -1,0 +1,119 @@
+//! `lanctl update`: recreate a tenant with a merged spec on the same address; if the new
+//! container does not stay up, put the previous one back exactly as it was.
+
+use std::time::{Duration, Instant};
+
+use crate::cli::UpdateArgs;
+use crate::ctx::Ctx;
+use crate::error::{Error, Result};
+use crate::labels;
+use crate::lock::Lock;
+use crate::model::Container;
+use crate::tenant::run::{docker_run, Tenant};
+use crate::tenant::spec::{check_name, env_items, EnvItem, Secrets, TenantSpec};
+use crate::tenant::{find_container, is_tenant, process_env, remove_orphan};
+
+/// The name the previous container waits under while its successor proves itself. A
+/// tenant name has no '.', so it cannot collide with a tenant.
+pub fn parked_name(name: &str) -> String {
+    format!("{name}.lanctl-prev")
+}
+
+fn env_value(c: &Container, key: &str) -> Option<String> {
+    c.config.env.iter().find_map(|e| e.strip_prefix(key)?.strip_prefix('=').map(str::to_string))
+}
+
+pub fn update(ctx: &Ctx, a: &UpdateArgs) -> Result<()> {
+    check_name(&a.name)?;
+    let items = env_items(&a.env, &process_env)?;
+    for item in &items {
+        if let EnvItem::Unset(k) = item {
+            ctx.note(format!("warning: {k} is not set in lanctl's environment; the tenant loses it"));
+        }
+    }
+    let _lock = if ctx.dry_run() { None } else { Some(Lock::acquire()?) };
+    let name = a.name.as_str();
+    let old = match find_container(ctx, name)? {
+        Some(c) if is_tenant(&c) => c,
+        Some(_) => return Err(Error::failed(format!("container {name} is not a lanctl tenant; lanctl updates only its own"))),
+        None => return Err(Error::failed(format!("no tenant named {name}; start it with `lanctl up {name}`"))),
+    };
+    let network = old.label(labels::NETWORK).unwrap_or_default().to_string();
+    let (Some(ip), Some(old_spec)) = (old.address_on(&network), TenantSpec::of_container(&old)) else {
+        return Err(Error::failed(format!(
+            "tenant {name} has no address or spec that lanctl can read; recreate it with `lanctl down {name}` and `lanctl up {name}`"
+        )));
+    };
+    // Secrets carry over from the running container unless given anew.
+    let mut secrets: Secrets = old_spec.secrets.iter().filter_map(|k| Some((k.clone(), env_value(&old, k)?))).collect();
+    let old_secrets = secrets.clone();
+    let mut spec = old_spec.clone();
+    spec.apply_env(&items, &mut secrets);
+    if let Some(image) = &a.env.image {
+        spec.image = image.clone();
+    }
+    if spec == old_spec && secrets == old_secrets {
+        ctx.note(format!("tenant {name} already has this spec; nothing to do"));
+        return Ok(());
+    }
+    let parked = parked_name(name);
+    if find_container(ctx, &parked)?.is_some() {
+        return Err(Error::failed(format!(
+            "container {parked} exists, left by an interrupted update; check it, then remove it with `docker rm -f {parked}` or rename it back"
+        )));
+    }
+    let was_running = old.state.running;
+    if was_running {
+        ctx.runner.change(&ctx.docker.stop(name))?;
+    }
+    ctx.runner.change(&ctx.docker.rename(name, &parked))?;
+    let run = docker_run(&ctx.docker, &Tenant { name, network: &network, ip, spec: &spec, secrets: &secrets, pull: a.env.pull.as_deref() });
+    let started = ctx.runner.change(&run).map(|_| ()).map_err(|e| e.to_string());
+    let outcome = match started {
+        Ok(()) if ctx.dry_run() => Ok(()),
+        Ok(()) => stays_up(ctx, name, a.wait),
+        Err(e) => Err(e),
+    };
+    if let Err(why) = outcome {
+        remove_orphan(ctx, name);
+        restore(ctx, &parked, name, was_running)?;
+        return Err(Error::failed(format!(
+            "update of {name} failed: {why}; the previous container is back on {ip}, unchanged"
+        )));
+    }
+    ctx.runner.change(&ctx.docker.rm_many(&[parked]))?;
+    if !ctx.dry_run() {
+        ctx.note(format!("updated {name} on {ip}"));
+        println!("{name} {ip}");
+    }
+    Ok(())
+}
+
+/// The new container must run for `wait` seconds without stopping or restarting.
+fn stays_up(ctx: &Ctx, name: &str, wait: u64) -> Result<(), String> {
+    let deadline = Instant::now() + Duration::from_secs(wait);
+    loop {
+        let c = find_container(ctx, name).map_err(|e| e.to_string())?;
+        let Some(c) = c else { return Err("the new container disappeared".to_string()) };
+        if !c.state.running || c.state.restarting || c.restart_count > 0 {
+            return Err(format!("the new container stopped within {wait} s (exit code {})", c.state.exit_code));
+        }
+        if Instant::now() >= deadline {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+fn restore(ctx: &Ctx, parked: &str, name: &str, was_running: bool) -> Result<()> {
+    let back = ctx.runner.change(&ctx.docker.rename(parked, name)).and_then(|_| {
+        if was_running {
+            ctx.runner.change(&ctx.docker.start(name)).map(|_| ())
+        } else {
+            Ok(())
+        }
+    });
+    back.map_err(|e| {
+        e.hint(format!("the previous container is parked as {parked}: run `docker rename {parked} {name}` and `docker start {name}`"))
+    })
+}
