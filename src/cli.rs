@@ -63,6 +63,35 @@ pub enum Command {
     Ls(LsArgs),
     /// Recreate a tenant with a changed spec on the same address, rolling back on failure
     Update(UpdateArgs),
+    /// Let the host reach a network's tenants through a shim interface on the parent
+    HostAccess(HostAccessArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct HostAccessArgs {
+    /// The lanctl network
+    pub net: String,
+    /// The shim's address [default: the highest free address of the subnet outside the range]
+    #[arg(long, value_name = "IP")]
+    pub address: Option<String>,
+    /// The shim's interface name [default: lc-NET]
+    #[arg(long, value_name = "NAME")]
+    pub ifname: Option<String>,
+    /// Remove the shim
+    #[arg(long, conflicts_with_all = ["status", "address", "persist"])]
+    pub remove: bool,
+    /// Show the shim
+    #[arg(long, conflicts_with_all = ["address", "persist"])]
+    pub status: bool,
+    /// Print the configuration that recreates the shim at boot
+    #[arg(long, value_name = "SYSTEM", value_parser = ["systemd-networkd", "ifupdown"])]
+    pub persist: Option<String>,
+    /// With --persist: write the configuration where that system reads it
+    #[arg(long, requires = "persist")]
+    pub write: bool,
+    /// Do not probe the LAN (arping -D) before choosing the shim's address
+    #[arg(long)]
+    pub no_probe: bool,
 }
 
 #[derive(Debug, Args)]
@@ -157,6 +186,9 @@ pub struct UpArgs {
     /// Docker restart policy
     #[arg(long, default_value = "unless-stopped")]
     pub restart: String,
+    /// Do not probe the LAN (arping -D) for devices already using the address
+    #[arg(long)]
+    pub no_probe: bool,
     /// Arguments passed to the container after the image
     #[arg(last = true)]
     pub args: Vec<String>,

@@ -1,12 +1,14 @@
 //! lanctl: Docker ipvlan/macvlan networks and per-tenant containers with their own LAN
 //! addresses, composed as `docker` and `ip` commands. See ARCHITECTURE.md.
 
+pub mod arping;
 pub mod checks;
 pub mod cli;
 pub mod cmd;
 pub mod ctx;
 pub mod docker;
 pub mod error;
+pub mod hostaccess;
 pub mod iproute;
 pub mod labels;
 pub mod lock;
@@ -38,6 +40,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Down(a) => tenant::down::down(&ctx, a)?,
         Command::Ls(a) => tenant::ls::ls(&ctx, a)?,
         Command::Update(a) => tenant::update::update(&ctx, a)?,
+        Command::HostAccess(a) => hostaccess::host_access(&ctx, a)?,
     }
     ctx.finish()
 }

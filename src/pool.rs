@@ -18,6 +18,8 @@ pub enum Holder {
     Host { ifname: String },
     /// A container attached to the network, running or stopped.
     Container { name: String, state: String },
+    /// A device on the LAN that answered the duplicate-address probe.
+    Lan { mac: String },
 }
 
 impl std::fmt::Display for Holder {
@@ -26,6 +28,7 @@ impl std::fmt::Display for Holder {
             Holder::Reserved { what } => write!(f, "the {what}"),
             Holder::Host { ifname } => write!(f, "the host ({ifname})"),
             Holder::Container { name, state } => write!(f, "container {name} ({state})"),
+            Holder::Lan { mac } => write!(f, "a LAN device ({mac})"),
         }
     }
 }
@@ -72,6 +75,11 @@ impl Pool {
     /// Marks an address as taken, for allocating several addresses in one plan.
     pub fn take(&mut self, ip: Ipv4Addr, name: &str) {
         self.held.insert(ip, Holder::Container { name: name.to_string(), state: "planned".to_string() });
+    }
+
+    /// Marks an address that a LAN device answered for.
+    pub fn take_lan(&mut self, ip: Ipv4Addr, mac: &str) {
+        self.held.insert(ip, Holder::Lan { mac: mac.to_string() });
     }
 
     /// Why `ip` cannot be given to a tenant, if it cannot.

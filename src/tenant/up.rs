@@ -7,9 +7,11 @@ use serde::Serialize;
 use crate::cli::UpArgs;
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
+use crate::arping::Prober;
 use crate::lock::Lock;
 use crate::model::Container;
 use crate::netspec::NetSpec;
+use crate::pool::Pool;
 use crate::tenant::run::{docker_run, Tenant};
 use crate::tenant::spec::{up_request, TenantSpec, UpRequest};
 use crate::tenant::{find_container, is_tenant, load_pool, process_env, remove_orphan, resolve_network};
@@ -38,16 +40,23 @@ pub fn up(ctx: &Ctx, a: &UpArgs) -> Result<()> {
         return already_there(ctx, &req, &net, &existing);
     }
     let mut pool = load_pool(ctx, &net)?;
+    let prober = Prober::new(ctx, &net.parent, a.no_probe);
     if let Some(ip) = req.ip {
         if let Some(why) = pool.refuse(ip) {
             return Err(Error::usage(format!("--ip {why}; choose another address, or leave --ip out to take the next free one")));
+        }
+        if let Some(mac) = prober.as_ref().map(|p| p.answer(ctx, ip)).transpose()?.flatten() {
+            return Err(Error::failed(format!(
+                "--ip {ip} is already used on the LAN by {mac} (it answered arping on {}); choose another address",
+                net.parent
+            )));
         }
     }
     let mut attempt = 0;
     loop {
         let ip = match req.ip {
             Some(ip) => ip,
-            None => pool.free().next().ok_or_else(|| Error::failed(pool.exhausted()))?,
+            None => next_free(ctx, &mut pool, prober.as_ref())?,
         };
         let run = docker_run(&ctx.docker, &Tenant { name: &req.name, network: &net.name, ip, spec: &req.spec, secrets: &req.secrets, pull: a.env.pull.as_deref() });
         match ctx.runner.change(&run) {
@@ -61,6 +70,20 @@ pub fn up(ctx: &Ctx, a: &UpArgs) -> Result<()> {
                 }
                 ctx.note(format!("{ip} was taken outside lanctl meanwhile; trying the next free address"));
                 pool.take(ip, "taken outside lanctl");
+            }
+        }
+    }
+}
+
+/// The lowest free address of the range that no LAN device answers for.
+pub fn next_free(ctx: &Ctx, pool: &mut Pool, prober: Option<&Prober>) -> Result<Ipv4Addr> {
+    loop {
+        let ip = pool.free().next().ok_or_else(|| Error::failed(pool.exhausted()))?;
+        match prober.map(|p| p.answer(ctx, ip)).transpose()?.flatten() {
+            None => return Ok(ip),
+            Some(mac) => {
+                ctx.note(format!("skipping {ip}: a LAN device ({mac}) already uses it"));
+                pool.take_lan(ip, &mac);
             }
         }
     }

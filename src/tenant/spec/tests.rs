@@ -10,6 +10,7 @@ fn up(name: &str, preset: Option<&str>, env: &[&str]) -> UpArgs {
         env: TenantEnvArgs { image: None, env: env.iter().map(|s| s.to_string()).collect(), env_file: None, ip_env: vec![], pull: None },
         labels: vec![],
         restart: "unless-stopped".into(),
+        no_probe: false,
         args: vec![],
     }
 }

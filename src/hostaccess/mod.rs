@@ -1,0 +1,233 @@
+//! `lanctl host-access`: a shim interface on the parent so the host can reach its own
+//! tenants, which ipvlan and macvlan otherwise hide from it.
+
+pub mod commands;
+pub mod persist;
+
+use std::net::Ipv4Addr;
+
+use ipnet::{Ipv4Net, Ipv4Subnets};
+use serde::Serialize;
+
+use crate::arping::Prober;
+use crate::cli::HostAccessArgs;
+use crate::ctx::Ctx;
+use crate::error::{Error, Result};
+use crate::model::{self, IpLink, Route};
+use crate::netspec::{valid_ifname, NetSpec};
+use crate::pool::Pool;
+use crate::state;
+use crate::tenant::resolve_network;
+
+/// The default shim name: `lc-NET` when it fits the kernel's 15 bytes, else a shortened
+/// name with a hash of the network name so two long names do not collide.
+pub fn default_ifname(net: &str) -> String {
+    let plain = format!("lc-{net}");
+    if plain.len() <= 15 {
+        return plain;
+    }
+    let hash = net.bytes().fold(0x811c9dc5u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x01000193));
+    let head: String = net.chars().take(6).collect();
+    format!("lc-{head}-{:05x}", hash & 0xfffff)
+}
+
+/// The CIDR blocks that together cover the reserved range exactly: the shim's routes.
+pub fn range_routes(spec: &NetSpec) -> Vec<Ipv4Net> {
+    Ipv4Subnets::new(spec.range.start, spec.range.end, 0).collect()
+}
+
+/// A shim found on the host: a macvlan/ipvlan child of the parent holding an address in
+/// the subnet, or the interface named by `--ifname`.
+#[derive(Clone, Debug, Serialize)]
+pub struct Shim {
+    pub ifname: String,
+    pub kind: String,
+    pub parent: String,
+    pub address: Option<Ipv4Addr>,
+    pub up: bool,
+}
+
+pub fn find_shim(links: &[IpLink], spec: &NetSpec, ifname: Option<&str>) -> Option<Shim> {
+    let is_child = |l: &IpLink| {
+        let kind = l.linkinfo.as_ref().map(|k| k.info_kind.as_str()).unwrap_or("");
+        (kind == "macvlan" || kind == "ipvlan") && l.link.as_deref() == Some(spec.parent.as_str())
+    };
+    let in_subnet = |l: &IpLink| l.ipv4().find(|(ip, _)| spec.subnet.contains(ip)).map(|(ip, _)| ip);
+    let found = match ifname {
+        Some(name) => links.iter().find(|l| l.ifname == name),
+        None => links.iter().find(|l| is_child(l) && in_subnet(l).is_some()),
+    }?;
+    Some(Shim {
+        ifname: found.ifname.clone(),
+        kind: found.linkinfo.as_ref().map(|k| k.info_kind.clone()).unwrap_or_default(),
+        parent: found.link.clone().unwrap_or_default(),
+        address: in_subnet(found),
+        up: found.is_up(),
+    })
+}
+
+fn load_links(ctx: &Ctx) -> Result<Vec<IpLink>> {
+    let q = commands::addr_show_details(&ctx.ip);
+    model::parse(&q.to_string(), &ctx.runner.query(&q)?)
+}
+
+fn routes(ctx: &Ctx, dev: &str) -> Result<Vec<Ipv4Net>> {
+    let q = commands::routes_of(&ctx.ip, dev);
+    let routes: Vec<Route> = model::parse(&q.to_string(), &ctx.runner.query(&q)?)?;
+    Ok(routes.iter().filter_map(|r| r.dst.parse().ok().or_else(|| r.dst.parse::<Ipv4Addr>().ok().map(Ipv4Net::from))).collect())
+}
+
+pub fn host_access(ctx: &Ctx, a: &HostAccessArgs) -> Result<()> {
+    if let Some(name) = &a.ifname {
+        if !valid_ifname(name) {
+            return Err(Error::usage(format!("--ifname {name:?} is not an interface name; use up to 15 characters, no '/' or spaces")));
+        }
+    }
+    let wanted_addr = a
+        .address
+        .as_deref()
+        .map(|s| s.parse::<Ipv4Addr>().map_err(|_| Error::usage(format!("--address {s} is not an IPv4 address; give one in the network's subnet"))))
+        .transpose()?;
+    let spec = resolve_network(ctx, Some(&a.net))?;
+    let links = load_links(ctx)?;
+    let shim = find_shim(&links, &spec, a.ifname.as_deref());
+    if a.status {
+        return status(ctx, &spec, shim);
+    }
+    if a.remove {
+        return remove(ctx, &spec, shim);
+    }
+    let ifname = shim.as_ref().map(|s| s.ifname.clone()).or_else(|| a.ifname.clone()).unwrap_or_else(|| default_ifname(&spec.name));
+    let address = match (&shim, wanted_addr) {
+        (Some(Shim { address: Some(have), .. }), Some(want)) if *have != want => {
+            return Err(Error::failed(format!(
+                "the shim {ifname} already has {have}, not {want}; remove it with `lanctl host-access {} --remove` first",
+                spec.name
+            )))
+        }
+        (Some(Shim { address: Some(have), .. }), _) => *have,
+        (_, want) => choose_address(ctx, &spec, &links, want, a.no_probe)?,
+    };
+    if let Some(kind) = &a.persist {
+        return persist::emit(ctx, kind, &persist::ShimConfig { spec: &spec, ifname: &ifname, address }, a.write);
+    }
+    create(ctx, &spec, shim.as_ref(), &ifname, address)
+}
+
+/// `--address`, or the highest free subnet address outside the range that no container,
+/// host interface or LAN device uses: the top of a subnet is where routers and shims
+/// usually sit, far from the DHCP pool at the bottom.
+fn choose_address(ctx: &Ctx, spec: &NetSpec, links: &[IpLink], want: Option<Ipv4Addr>, no_probe: bool) -> Result<Ipv4Addr> {
+    let containers = state::containers_on(ctx, &[spec.name.as_str()])?;
+    let pool = Pool::new(spec, &containers, &state::host_addrs(links));
+    let prober = Prober::new(ctx, &spec.parent, no_probe);
+    let answered = |ip| prober.as_ref().map(|p| p.answer(ctx, ip)).transpose().map(Option::flatten);
+    if let Some(ip) = want {
+        if spec.range.contains(ip) {
+            return Err(Error::usage(format!(
+                "--address {ip} is inside the tenant range {}; give an address outside it",
+                spec.range
+            )));
+        }
+        if let Some(why) = pool.refuse(ip) {
+            return Err(Error::usage(format!("--address {why}; choose another address")));
+        }
+        if let Some(mac) = answered(ip)? {
+            return Err(Error::failed(format!("--address {ip} is already used on the LAN by {mac}; choose another address")));
+        }
+        return Ok(ip);
+    }
+    for ip in spec.subnet.hosts().collect::<Vec<_>>().into_iter().rev() {
+        if spec.range.contains(ip) || pool.held.contains_key(&ip) {
+            continue;
+        }
+        match answered(ip)? {
+            None => return Ok(ip),
+            Some(mac) => ctx.note(format!("skipping {ip}: a LAN device ({mac}) already uses it")),
+        }
+    }
+    Err(Error::failed(format!(
+        "no free address outside the range {} in {} for the shim; give one with --address",
+        spec.range, spec.subnet
+    )))
+}
+
+/// Runs only the steps that are missing, so a correct shim means nothing runs.
+fn create(ctx: &Ctx, spec: &NetSpec, shim: Option<&Shim>, ifname: &str, address: Ipv4Addr) -> Result<()> {
+    let mut steps = Vec::new();
+    if shim.is_none() {
+        steps.push(commands::link_add(&ctx.ip, ifname, &spec.parent, spec.driver));
+    }
+    if shim.and_then(|s| s.address).is_none() {
+        steps.push(commands::addr_add(&ctx.ip, ifname, address));
+    }
+    if !shim.is_some_and(|s| s.up) {
+        steps.push(commands::link_up(&ctx.ip, ifname));
+    }
+    let have_routes = if shim.is_some() { routes(ctx, ifname)? } else { Vec::new() };
+    for net in range_routes(spec) {
+        if !have_routes.contains(&net) {
+            steps.push(commands::route_add(&ctx.ip, net, ifname));
+        }
+    }
+    if steps.is_empty() {
+        ctx.note(format!("the shim {ifname} ({address}) already gives the host access to {}; nothing to do", spec.name));
+        return Ok(());
+    }
+    for step in &steps {
+        ctx.runner.change(step)?;
+    }
+    if !ctx.dry_run() {
+        ctx.note(format!("the host reaches the tenants of {} through {ifname} ({address})", spec.name));
+    }
+    Ok(())
+}
+
+fn remove(ctx: &Ctx, spec: &NetSpec, shim: Option<Shim>) -> Result<()> {
+    let Some(shim) = shim else {
+        ctx.note(format!("network {} has no host-access shim; nothing to do", spec.name));
+        return Ok(());
+    };
+    ctx.runner.change(&commands::link_del(&ctx.ip, &shim.ifname))?;
+    if !ctx.dry_run() {
+        ctx.note(format!("removed the shim {}", shim.ifname));
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct Status {
+    network: String,
+    shim: Option<Shim>,
+    routes: Vec<String>,
+    missing_routes: Vec<String>,
+}
+
+fn status(ctx: &Ctx, spec: &NetSpec, shim: Option<Shim>) -> Result<()> {
+    let have = match &shim {
+        Some(s) => routes(ctx, &s.ifname)?,
+        None => Vec::new(),
+    };
+    let missing: Vec<String> = range_routes(spec).into_iter().filter(|n| !have.contains(n)).map(|n| n.to_string()).collect();
+    let st = Status { network: spec.name.clone(), routes: have.iter().map(|n| n.to_string()).collect(), missing_routes: missing, shim };
+    if ctx.json {
+        ctx.print_json(&st);
+        return Ok(());
+    }
+    match &st.shim {
+        None => println!("{}: no host-access shim; create one with `lanctl host-access {}`", st.network, st.network),
+        Some(s) => {
+            let addr = s.address.map(|a| a.to_string()).unwrap_or_else(|| "no address".to_string());
+            let state = if s.up { "up" } else { "down" };
+            println!("{}: shim {} ({} on {}) {addr}, {state}", st.network, s.ifname, s.kind, s.parent);
+            println!("routes: {}", if st.routes.is_empty() { "none".to_string() } else { st.routes.join(" ") });
+            if !st.missing_routes.is_empty() {
+                println!("missing routes: {}; run `lanctl host-access {}` to add them", st.missing_routes.join(" "), st.network);
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;
