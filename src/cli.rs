@@ -143,6 +143,9 @@ pub struct NetCreateArgs {
     /// An address Docker must not hand out, HOST=IP (repeatable)
     #[arg(long = "aux-address", value_name = "HOST=IP")]
     pub aux_address: Vec<String>,
+    /// 802.1Q VLAN ID: the parent becomes IF.VID, which Docker creates (same as --parent IF.VID)
+    #[arg(long, value_name = "VID")]
+    pub vlan: Option<u16>,
 }
 
 #[derive(Debug, Args)]
@@ -167,8 +170,18 @@ pub struct TenantEnvArgs {
 
 #[derive(Debug, Args)]
 pub struct UpArgs {
-    /// Tenant name: container name and hostname
-    pub name: String,
+    /// Tenant names: each the container name and hostname
+    #[arg(required_unless_present = "count", conflicts_with = "count")]
+    pub names: Vec<String>,
+    /// Start N tenants named PREFIX1 … PREFIXN
+    #[arg(long, value_name = "N", requires = "prefix")]
+    pub count: Option<u32>,
+    /// Name prefix for --count, e.g. room-
+    #[arg(long, requires = "count")]
+    pub prefix: Option<String>,
+    /// How many `docker run`s go at once [default: twice the cores, 2 to 8]
+    #[arg(long, value_name = "J")]
+    pub parallel: Option<usize>,
     /// lanctl network [default: the only one]
     #[arg(long)]
     pub net: Option<String>,

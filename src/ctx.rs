@@ -1,7 +1,7 @@
 //! The validated global configuration every command runs with, and the policy that
 //! turns prerequisite check results into "stop", "warn" or "go on".
 
-use std::cell::Cell;
+use std::sync::Mutex;
 
 use serde::Serialize;
 
@@ -20,7 +20,7 @@ pub struct Ctx {
     pub skip_checks: bool,
     pub yes: bool,
     /// Set when a dry run went on past a failed check: the run then ends with exit 3.
-    deferred_check: Cell<Option<String>>,
+    deferred_check: Mutex<Option<String>>,
 }
 
 impl Ctx {
@@ -38,7 +38,7 @@ impl Ctx {
             json: cli.json,
             skip_checks: cli.skip_checks,
             yes: cli.yes,
-            deferred_check: Cell::new(None),
+            deferred_check: Mutex::new(None),
         })
     }
 
@@ -60,7 +60,7 @@ impl Ctx {
                 eprintln!("lanctl: warning: check failed: {}", c.line());
             }
             if !self.skip_checks {
-                self.deferred_check.set(Some(first.line()));
+                *self.deferred_check.lock().expect("check lock") = Some(first.line());
             }
             return Ok(());
         }
@@ -72,7 +72,7 @@ impl Ctx {
 
     /// The exit-3 error a dry run owes for checks it went past.
     pub fn finish(&self) -> Result<()> {
-        match self.deferred_check.take() {
+        match self.deferred_check.lock().expect("check lock").take() {
             Some(line) => Err(Error::check(format!(
                 "check failed: {line} (the plan above would not run here; pass --skip-checks to plan anyway)"
             ))),

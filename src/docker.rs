@@ -129,6 +129,7 @@ mod tests {
             ip_range: "192.168.23.100-192.168.23.131",
             mode: None,
             aux: &aux,
+            vlan: None,
         })
         .unwrap();
         let d = Docker::new("docker", None);

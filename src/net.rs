@@ -25,6 +25,7 @@ pub fn create(ctx: &Ctx, a: &NetCreateArgs) -> Result<()> {
         ip_range: &a.ip_range,
         mode: a.mode.as_deref(),
         aux: &a.aux_address,
+        vlan: a.vlan,
     })?;
     let links = state::host_links(ctx)?;
     if let Some((ip, ifname)) = state::host_addrs(&links).into_iter().find(|(ip, _)| spec.range.contains(*ip)) {

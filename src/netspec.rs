@@ -135,6 +135,47 @@ pub struct NetInput<'a> {
     pub ip_range: &'a str,
     pub mode: Option<&'a str>,
     pub aux: &'a [String],
+    /// `--vlan VID`: the parent becomes `PARENT.VID`, which Docker creates.
+    pub vlan: Option<u16>,
+}
+
+/// Splits an 802.1Q parent `IF.VID` into its base interface and VLAN ID.
+pub fn vlan_parent(parent: &str) -> Option<(&str, &str)> {
+    let (base, vid) = parent.rsplit_once('.')?;
+    (!base.is_empty() && !vid.is_empty() && vid.bytes().all(|b| b.is_ascii_digit())).then_some((base, vid))
+}
+
+fn check_vid(flag: &str, vid: &str) -> Result<()> {
+    match vid.parse::<u16>() {
+        Ok(v) if (1..=4094).contains(&v) => Ok(()),
+        _ => Err(Error::usage(format!("{flag}: VLAN ID {vid} is out of range; use 1 to 4094"))),
+    }
+}
+
+/// The parent Docker is given: `--parent`, or `--parent.--vlan`.
+fn parent_of(input: &NetInput) -> Result<String> {
+    let parent = match input.vlan {
+        None => input.parent.to_string(),
+        Some(_) if vlan_parent(input.parent).is_some() => {
+            return Err(Error::usage(format!(
+                "--parent {} already names a VLAN; drop --vlan, or give the base interface",
+                input.parent
+            )))
+        }
+        Some(vid) => {
+            check_vid("--vlan", &vid.to_string())?;
+            format!("{}.{vid}", input.parent)
+        }
+    };
+    if !valid_ifname(&parent) {
+        return Err(Error::usage(format!(
+            "--parent {parent:?} is not an interface name (at most 15 characters, no '/' or spaces); give one like enp0s3"
+        )));
+    }
+    if let Some((_, vid)) = vlan_parent(&parent) {
+        check_vid(&format!("--parent {parent}"), vid)?;
+    }
+    Ok(parent)
 }
 
 /// Docker's rule for object names (networks and containers).
@@ -246,9 +287,7 @@ pub fn validate(input: &NetInput) -> Result<NetSpec> {
             input.name
         )));
     }
-    if !valid_ifname(input.parent) {
-        return Err(Error::usage(format!("--parent {:?} is not an interface name; give one like enp0s3", input.parent)));
-    }
+    let parent = parent_of(input)?;
     let subnet = parse_subnet(input.subnet)?;
     let gateway = ipv4("--gateway", input.gateway)?;
     if !subnet.contains(&gateway) {
@@ -279,7 +318,7 @@ pub fn validate(input: &NetInput) -> Result<NetSpec> {
     Ok(NetSpec {
         name: input.name.to_string(),
         driver: input.driver,
-        parent: input.parent.to_string(),
+        parent,
         subnet,
         gateway,
         range,

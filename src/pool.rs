@@ -117,6 +117,7 @@ mod tests {
             ip_range: range,
             mode: None,
             aux,
+            vlan: None,
         })
         .unwrap()
     }

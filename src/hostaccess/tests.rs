@@ -11,6 +11,7 @@ fn spec(driver: Driver) -> NetSpec {
         ip_range: "192.168.23.100-192.168.23.131",
         mode: None,
         aux: &[],
+        vlan: None,
     })
     .unwrap()
 }

@@ -1,7 +1,7 @@
 use super::*;
 
 fn input<'a>(subnet: &'a str, gateway: &'a str, ip_range: &'a str, aux: &'a [String]) -> NetInput<'a> {
-    NetInput { name: "lan", driver: Driver::Macvlan, parent: "enp0s3", subnet, gateway, ip_range, mode: None, aux }
+    NetInput { name: "lan", driver: Driver::Macvlan, parent: "enp0s3", subnet, gateway, ip_range, mode: None, aux, vlan: None }
 }
 
 fn err(i: &NetInput) -> String {
@@ -95,4 +95,27 @@ fn reads_back_an_inspected_network_and_lists_differences() {
             "ip-range is 192.168.23.100-192.168.23.131, not 192.168.23.96-192.168.23.127".to_string()
         ]
     );
+}
+
+#[test]
+fn vlan_parents() {
+    let mut i = input("192.168.23.0/24", "192.168.23.1", "192.168.23.96/27", &[]);
+    i.vlan = Some(100);
+    assert_eq!(validate(&i).unwrap().parent, "enp0s3.100");
+    i.vlan = Some(4095);
+    assert_eq!(err(&i), "--vlan: VLAN ID 4095 is out of range; use 1 to 4094");
+    i.vlan = Some(5);
+    i.parent = "enp0s3.7";
+    assert!(err(&i).contains("already names a VLAN"));
+    i.vlan = None;
+    assert_eq!(validate(&i).unwrap().parent, "enp0s3.7");
+    i.parent = "enp0s3.0";
+    assert!(err(&i).contains("out of range"));
+    i.parent = "enp0s3";
+    i.vlan = Some(4000);
+    i.parent = "averylongname";
+    assert!(err(&i).contains("not an interface name"));
+    assert_eq!(vlan_parent("eth0.100"), Some(("eth0", "100")));
+    assert_eq!(vlan_parent("eth0"), None);
+    assert_eq!(vlan_parent("br.lan"), None);
 }

@@ -211,9 +211,8 @@ impl TenantSpec {
     }
 }
 
-/// Everything `up` validated from its arguments.
+/// Everything `up` validated from its arguments but the names.
 pub struct UpRequest {
-    pub name: String,
     pub net: Option<String>,
     pub ip: Option<Ipv4Addr>,
     pub spec: TenantSpec,
@@ -223,7 +222,6 @@ pub struct UpRequest {
 }
 
 pub fn up_request(a: &crate::cli::UpArgs, lookup: &dyn Fn(&str) -> Option<String>) -> Result<UpRequest> {
-    check_name(&a.name)?;
     let mut spec = TenantSpec { restart: a.restart.clone(), args: a.args.clone(), ..Default::default() };
     let mut secrets = Secrets::new();
     let mut warnings = Vec::new();
@@ -277,7 +275,7 @@ pub fn up_request(a: &crate::cli::UpArgs, lookup: &dyn Fn(&str) -> Option<String
             Error::usage(format!("--ip {s} is not an IPv4 address; give one inside the network's subnet"))
         })?),
     };
-    Ok(UpRequest { name: a.name.clone(), net: a.net.clone(), ip, spec, secrets, warnings })
+    Ok(UpRequest { net: a.net.clone(), ip, spec, secrets, warnings })
 }
 
 #[cfg(test)]

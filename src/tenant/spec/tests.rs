@@ -2,8 +2,12 @@ use super::*;
 use crate::cli::{TenantEnvArgs, UpArgs};
 
 fn up(name: &str, preset: Option<&str>, env: &[&str]) -> UpArgs {
+    let _ = name;
     UpArgs {
-        name: name.into(),
+        names: vec![name.into()],
+        count: None,
+        prefix: None,
+        parallel: None,
         net: None,
         preset: preset.map(String::from),
         ip: None,
@@ -57,7 +61,6 @@ fn explicit_flags_override_the_preset() {
 fn rejects_bad_input_with_usage_errors() {
     let lookup = env_of(&[]);
     let cases: Vec<(UpArgs, &str)> = vec![
-        (up("room_1", None, &[]), "tenant name"),
         (up("room-1", None, &[]), "no image to run"),
         (up("room-1", Some("nope"), &[]), "--preset nope is unknown"),
         (up("room-1", Some("wcs"), &["1BAD=x"]), "-e \"1BAD\" is not a variable name"),
