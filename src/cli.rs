@@ -65,6 +65,26 @@ pub enum Command {
     Update(UpdateArgs),
     /// Let the host reach a network's tenants through a shim interface on the parent
     HostAccess(HostAccessArgs),
+    /// Converge the host to a fleet file of networks and tenants
+    Apply(ApplyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// The fleet file (JSON; schema in the README)
+    pub file: PathBuf,
+    /// Remove lanctl tenants on the file's networks that the file does not name
+    #[arg(long)]
+    pub prune: bool,
+    /// How many `docker run`s go at once [default: twice the cores, 2 to 8]
+    #[arg(long, value_name = "J")]
+    pub parallel: Option<usize>,
+    /// Do not probe the LAN (arping -D) before using addresses
+    #[arg(long)]
+    pub no_probe: bool,
+    /// Seconds an updated tenant must keep running before its old container is removed
+    #[arg(long, default_value_t = 5)]
+    pub wait: u64,
 }
 
 #[derive(Debug, Args)]

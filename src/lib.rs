@@ -8,6 +8,7 @@ pub mod cmd;
 pub mod ctx;
 pub mod docker;
 pub mod error;
+pub mod fleet;
 pub mod hostaccess;
 pub mod iproute;
 pub mod labels;
@@ -41,6 +42,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Ls(a) => tenant::ls::ls(&ctx, a)?,
         Command::Update(a) => tenant::update::update(&ctx, a)?,
         Command::HostAccess(a) => hostaccess::host_access(&ctx, a)?,
+        Command::Apply(a) => fleet::apply(&ctx, a)?,
     }
     ctx.finish()
 }

@@ -27,6 +27,15 @@ pub fn create(ctx: &Ctx, a: &NetCreateArgs) -> Result<()> {
         aux: &a.aux_address,
         vlan: a.vlan,
     })?;
+    if ensure(ctx, &spec)? && !ctx.dry_run() {
+        ctx.note(format!("created {} network {} on {} (range {})", spec.driver, spec.name, spec.parent, spec.range));
+    }
+    Ok(())
+}
+
+/// Makes sure a network with this spec exists: checks the host, then creates it unless
+/// it is already there. Returns whether it was created (or, in a dry run, would be).
+pub fn ensure(ctx: &Ctx, spec: &NetSpec) -> Result<bool> {
     let links = state::host_links(ctx)?;
     if let Some((ip, ifname)) = state::host_addrs(&links).into_iter().find(|(ip, _)| spec.range.contains(*ip)) {
         return Err(Error::usage(format!(
@@ -36,13 +45,10 @@ pub fn create(ctx: &Ctx, a: &NetCreateArgs) -> Result<()> {
     }
     ctx.gate(&checks::run(ctx, Scope { driver: Some(spec.driver), parent: Some(&spec.parent), network: Some(&spec.name) }))?;
     if let Some(existing) = state::find_network(ctx, &spec.name)? {
-        return already_exists(ctx, &existing, &spec);
+        return already_exists(ctx, &existing, spec).map(|_| false);
     }
-    ctx.runner.change(&ctx.docker.network_create(&spec))?;
-    if !ctx.dry_run() {
-        ctx.note(format!("created {} network {} on {} (range {})", spec.driver, spec.name, spec.parent, spec.range));
-    }
-    Ok(())
+    ctx.runner.change(&ctx.docker.network_create(spec))?;
+    Ok(true)
 }
 
 fn already_exists(ctx: &Ctx, existing: &Network, spec: &NetSpec) -> Result<()> {

@@ -212,11 +212,14 @@ impl TenantSpec {
 }
 
 /// Everything `up` validated from its arguments but the names.
+#[derive(Clone)]
 pub struct UpRequest {
     pub net: Option<String>,
     pub ip: Option<Ipv4Addr>,
     pub spec: TenantSpec,
     pub secrets: Secrets,
+    /// Keys asked to pass through that lanctl's environment does not have.
+    pub unset: Vec<String>,
     /// Warnings to give once the request is known to be valid.
     pub warnings: Vec<String>,
 }
@@ -225,6 +228,7 @@ pub fn up_request(a: &crate::cli::UpArgs, lookup: &dyn Fn(&str) -> Option<String
     let mut spec = TenantSpec { restart: a.restart.clone(), args: a.args.clone(), ..Default::default() };
     let mut secrets = Secrets::new();
     let mut warnings = Vec::new();
+    let mut unset = Vec::new();
     let items = env_items(&a.env, lookup)?;
     if let Some(name) = &a.preset {
         let p = preset::find(name)
@@ -237,12 +241,16 @@ pub fn up_request(a: &crate::cli::UpArgs, lookup: &dyn Fn(&str) -> Option<String
                     spec.secrets.insert(key.to_string());
                     secrets.push((key.to_string(), v));
                 }
-                None => warnings.push(format!("{key} is not set in lanctl's environment: {}", p.missing_secret)),
+                None => {
+                    unset.push(key.to_string());
+                    warnings.push(format!("{key} is not set in lanctl's environment: {}", p.missing_secret))
+                }
             }
         }
     }
     for item in &items {
         if let EnvItem::Unset(k) = item {
+            unset.push(k.clone());
             warnings.push(format!("{k} is not set in lanctl's environment; the tenant starts without it"));
         }
     }
@@ -275,7 +283,7 @@ pub fn up_request(a: &crate::cli::UpArgs, lookup: &dyn Fn(&str) -> Option<String
             Error::usage(format!("--ip {s} is not an IPv4 address; give one inside the network's subnet"))
         })?),
     };
-    Ok(UpRequest { net: a.net.clone(), ip, spec, secrets, warnings })
+    Ok(UpRequest { net: a.net.clone(), ip, spec, secrets, unset, warnings })
 }
 
 #[cfg(test)]

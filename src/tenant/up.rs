@@ -83,29 +83,10 @@ pub fn up(ctx: &Ctx, a: &UpArgs) -> Result<()> {
         }
     }
     if !fresh.is_empty() {
-        let mut pool = load_pool(ctx, &net)?;
-        let prober = Prober::new(ctx, &net.parent, a.no_probe);
-        if let Some(ip) = req.ip {
-            check_explicit(ctx, &pool, prober.as_ref(), &net, ip)?;
-        }
-        // Every address is chosen before any container starts.
-        let mut planned = Vec::new();
-        for &i in &fresh {
-            let ip = match req.ip {
-                Some(ip) => Ok(ip),
-                None => next_free(ctx, &mut pool, prober.as_ref()),
-            };
-            match ip {
-                Ok(ip) => {
-                    pool.take(ip, &names[i]);
-                    planned.push((i, ip));
-                }
-                Err(e) => results[i] = Some(failed(&names[i], &net.name, None, e.to_string())),
-            }
-        }
-        let starter = Starter { ctx, req: &req, net: &net, pull: a.env.pull.as_deref(), pool: Mutex::new(pool), explicit: req.ip.is_some() };
-        for (i, out) in starter.start_all(&names, &planned, a.parallel.unwrap_or_else(default_parallel)) {
-            results[i] = Some(out);
+        let wants: Vec<(String, &UpRequest)> = fresh.iter().map(|&i| (names[i].clone(), &req)).collect();
+        let opts = BatchOpts { no_probe: a.no_probe, parallel: a.parallel.unwrap_or_else(default_parallel), pull: a.env.pull.as_deref() };
+        for (k, out) in start_batch(ctx, &net, &wants, &opts)?.into_iter().enumerate() {
+            results[fresh[k]] = Some(out);
         }
     }
     let results: Vec<UpOut> = results.into_iter().map(|r| r.expect("every name has a result")).collect();
@@ -143,18 +124,51 @@ pub fn next_free(ctx: &Ctx, pool: &mut Pool, prober: Option<&Prober>) -> Result<
     }
 }
 
+pub struct BatchOpts<'a> {
+    pub no_probe: bool,
+    pub parallel: usize,
+    pub pull: Option<&'a str>,
+}
+
+/// Starts new tenants on one network: addresses for all of them first (an explicit one
+/// is checked; the others take the lowest free ones), then the `docker run`s, several
+/// at once. Results come back in the order of `wants`; one failure does not stop the rest.
+pub fn start_batch(ctx: &Ctx, net: &NetSpec, wants: &[(String, &UpRequest)], opts: &BatchOpts) -> Result<Vec<UpOut>> {
+    let mut pool = load_pool(ctx, net)?;
+    let prober = Prober::new(ctx, &net.parent, opts.no_probe);
+    let mut results: Vec<Option<UpOut>> = vec![None; wants.len()];
+    let mut planned = Vec::new();
+    for (i, (name, req)) in wants.iter().enumerate() {
+        let ip = match req.ip {
+            Some(ip) => check_explicit(ctx, &pool, prober.as_ref(), net, ip).map(|_| ip),
+            None => next_free(ctx, &mut pool, prober.as_ref()),
+        };
+        match ip {
+            Ok(ip) => {
+                pool.take(ip, name);
+                planned.push((i, ip));
+            }
+            Err(e) => results[i] = Some(failed(name, &net.name, None, e.to_string())),
+        }
+    }
+    let starter = Starter { ctx, wants, net, pull: opts.pull, pool: Mutex::new(pool) };
+    for (i, out) in starter.start_all(&planned, opts.parallel) {
+        results[i] = Some(out);
+    }
+    Ok(results.into_iter().map(|r| r.expect("every tenant has a result")).collect())
+}
+
 /// Starts planned tenants, several at once, each with its own cleanup and retries.
 struct Starter<'a> {
     ctx: &'a Ctx,
-    req: &'a UpRequest,
+    wants: &'a [(String, &'a UpRequest)],
     net: &'a NetSpec,
     pull: Option<&'a str>,
     pool: Mutex<Pool>,
-    explicit: bool,
 }
 
 impl Starter<'_> {
-    fn start_all(&self, names: &[String], planned: &[(usize, Ipv4Addr)], parallel: usize) -> Vec<(usize, UpOut)> {
+    fn start_all(&self, planned: &[(usize, Ipv4Addr)], parallel: usize) -> Vec<(usize, UpOut)> {
         // A dry run prints the lines in order; there is nothing to wait for.
         let workers = if self.ctx.dry_run() { 1 } else { parallel.min(planned.len()).max(1) };
         let queue = Mutex::new(planned.iter());
@@ -164,7 +178,8 @@ impl Starter<'_> {
             for _ in 0..workers {
                 s.spawn(|| loop {
                     let Some(&(i, ip)) = queue.lock().expect("queue lock").next() else { break };
-                    let out = self.start(&names[i], ip);
+                    let (name, req) = &self.wants[i];
+                    let out = self.start(name, req, ip);
                     let mut done = done.lock().expect("results lock");
                     done.push((i, out));
                     if progress {
@@ -178,11 +193,11 @@ impl Starter<'_> {
         done.into_inner().expect("results lock")
     }
 
-    fn start(&self, name: &str, mut ip: Ipv4Addr) -> UpOut {
+    fn start(&self, name: &str, req: &UpRequest, mut ip: Ipv4Addr) -> UpOut {
         let ctx = self.ctx;
         let mut attempt = 0;
         loop {
-            let t = Tenant { name, network: &self.net.name, ip, spec: &self.req.spec, secrets: &self.req.secrets, pull: self.pull };
+            let t = Tenant { name, network: &self.net.name, ip, spec: &req.spec, secrets: &req.secrets, pull: self.pull };
             let e = match ctx.runner.change(&docker_run(&ctx.docker, &t)) {
                 Ok(_) => {
                     let state = if ctx.dry_run() { "planned" } else { "running" };
@@ -192,7 +207,7 @@ impl Starter<'_> {
             };
             remove_orphan(ctx, name);
             attempt += 1;
-            if !e.stderr().contains("Address already in use") || self.explicit || attempt > ADDRESS_RETRIES {
+            if !e.stderr().contains("Address already in use") || req.ip.is_some() || attempt > ADDRESS_RETRIES {
                 return failed(name, &self.net.name, Some(ip), e.to_string());
             }
             ctx.note(format!("{ip} was taken outside lanctl meanwhile; {name} tries the next free address"));
@@ -210,7 +225,7 @@ impl Starter<'_> {
     }
 }
 
-fn report(ctx: &Ctx, results: &[UpOut]) -> Result<()> {
+pub fn report(ctx: &Ctx, results: &[UpOut]) -> Result<()> {
     let bad: Vec<&UpOut> = results.iter().filter(|r| r.error.is_some()).collect();
     if ctx.dry_run() {
         for r in results.iter().filter(|r| r.state == "planned") {
@@ -252,7 +267,7 @@ fn report(ctx: &Ctx, results: &[UpOut]) -> Result<()> {
 
 /// Idempotency: the same spec changes nothing (a stopped tenant is started); another
 /// spec is an error that points at `update`.
-fn already_there(ctx: &Ctx, req: &UpRequest, net: &NetSpec, name: &str, c: &Container) -> Result<UpOut> {
+pub fn already_there(ctx: &Ctx, req: &UpRequest, net: &NetSpec, name: &str, c: &Container) -> Result<UpOut> {
     if !is_tenant(c) {
         return Err(Error::failed(format!(
             "a container named {name} exists and is not a lanctl tenant; choose another name or remove it with `docker rm {name}`"

@@ -19,7 +19,7 @@ pub fn parked_name(name: &str) -> String {
     format!("{name}.lanctl-prev")
 }
 
-fn env_value(c: &Container, key: &str) -> Option<String> {
+pub fn env_value(c: &Container, key: &str) -> Option<String> {
     c.config.env.iter().find_map(|e| e.strip_prefix(key)?.strip_prefix('=').map(str::to_string))
 }
 
@@ -56,6 +56,28 @@ pub fn update(ctx: &Ctx, a: &UpdateArgs) -> Result<()> {
         ctx.note(format!("tenant {name} already has this spec; nothing to do"));
         return Ok(());
     }
+    recreate(ctx, &old, &Recreate { network: &network, ip, spec: &spec, secrets: &secrets, pull: a.env.pull.as_deref(), wait: a.wait })?;
+    if !ctx.dry_run() {
+        println!("{name} {ip}");
+    }
+    Ok(())
+}
+
+pub struct Recreate<'a> {
+    pub network: &'a str,
+    pub ip: std::net::Ipv4Addr,
+    pub spec: &'a TenantSpec,
+    pub secrets: &'a Secrets,
+    pub pull: Option<&'a str>,
+    pub wait: u64,
+}
+
+/// Replaces `old` with a container of the new spec on the same address. The old one is
+/// stopped and parked under another name first; if the new one does not start, or does
+/// not stay up for `wait` seconds, it is removed and the old one comes back as it was.
+pub fn recreate(ctx: &Ctx, old: &Container, r: &Recreate) -> Result<()> {
+    let name = old.name();
+    let ip = r.ip;
     let parked = parked_name(name);
     if find_container(ctx, &parked)?.is_some() {
         return Err(Error::failed(format!(
@@ -67,11 +89,11 @@ pub fn update(ctx: &Ctx, a: &UpdateArgs) -> Result<()> {
         ctx.runner.change(&ctx.docker.stop(name))?;
     }
     ctx.runner.change(&ctx.docker.rename(name, &parked))?;
-    let run = docker_run(&ctx.docker, &Tenant { name, network: &network, ip, spec: &spec, secrets: &secrets, pull: a.env.pull.as_deref() });
+    let run = docker_run(&ctx.docker, &Tenant { name, network: r.network, ip, spec: r.spec, secrets: r.secrets, pull: r.pull });
     let started = ctx.runner.change(&run).map(|_| ()).map_err(|e| e.to_string());
     let outcome = match started {
         Ok(()) if ctx.dry_run() => Ok(()),
-        Ok(()) => stays_up(ctx, name, a.wait),
+        Ok(()) => stays_up(ctx, name, r.wait),
         Err(e) => Err(e),
     };
     if let Err(why) = outcome {
@@ -84,7 +106,6 @@ pub fn update(ctx: &Ctx, a: &UpdateArgs) -> Result<()> {
     ctx.runner.change(&ctx.docker.rm_many(&[parked]))?;
     if !ctx.dry_run() {
         ctx.note(format!("updated {name} on {ip}"));
-        println!("{name} {ip}");
     }
     Ok(())
 }
