@@ -24,25 +24,25 @@ Exit codes:
 )]
 pub struct Cli {
     /// Print the commands that would change the host, as bash, and change nothing
-    #[arg(short = 'n', long, global = true)]
+    #[arg(short = 'n', long, global = true, help_heading = "Global options")]
     pub dry_run: bool,
     /// Print data as JSON
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = "Global options")]
     pub json: bool,
     /// Echo every executed command to stderr as `+ <line>`
-    #[arg(short, long, global = true)]
+    #[arg(short, long, global = true, help_heading = "Global options")]
     pub verbose: bool,
     /// The docker CLI to run [default: docker on PATH]
-    #[arg(long, global = true, env = "LANCTL_DOCKER", value_name = "PATH")]
+    #[arg(long, global = true, env = "LANCTL_DOCKER", value_name = "PATH", help_heading = "Global options")]
     pub docker: Option<PathBuf>,
     /// Docker context passed to every docker call
-    #[arg(long, global = true, value_name = "NAME")]
+    #[arg(long, global = true, value_name = "NAME", help_heading = "Global options")]
     pub context: Option<String>,
     /// Do not stop on failed prerequisite checks (for planning on another host)
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = "Global options")]
     pub skip_checks: bool,
     /// Answer yes to confirmations
-    #[arg(short = 'y', long, global = true)]
+    #[arg(short = 'y', long, global = true, help_heading = "Global options")]
     pub yes: bool,
     #[command(subcommand)]
     pub command: Command,
