@@ -210,6 +210,9 @@ pub struct IpLink {
     /// Set on links whose lower device is another link (`link PARENT`).
     #[serde(default)]
     pub link: Option<String>,
+    /// The bridge or bond this link is a port of.
+    #[serde(default)]
+    pub master: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -253,6 +256,41 @@ pub struct Route {
     pub kind: String,
 }
 
+/// `docker version --format '{{json .}}'`: `Server` is null when the daemon is unreachable.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DockerVersion {
+    #[serde(default, deserialize_with = "nullable")]
+    pub server: Option<ServerVersion>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ServerVersion {
+    #[serde(default, deserialize_with = "nullable")]
+    pub version: String,
+    #[serde(default, deserialize_with = "nullable")]
+    pub api_version: String,
+}
+
+/// `docker info --format '{{json .}}'`: the plugin lists and security options.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DockerInfo {
+    #[serde(default, deserialize_with = "nullable")]
+    pub plugins: Plugins,
+    /// `name=rootless` marks a rootless daemon.
+    #[serde(default, deserialize_with = "nullable")]
+    pub security_options: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Plugins {
+    #[serde(default, deserialize_with = "nullable")]
+    pub network: Vec<String>,
+}
+
 /// Parses a JSON document, naming the command it came from when it does not fit.
 pub fn parse<T: for<'de> Deserialize<'de>>(what: &str, text: &str) -> crate::error::Result<T> {
     serde_json::from_str(text).map_err(|e| {
@@ -278,6 +316,18 @@ mod tests {
         let c: Vec<Container> = parse("x", r#"[{"Name":"/t1","Config":{"Env":null,"Labels":null},"NetworkSettings":{"Networks":{"lan":{"IPAMConfig":null,"IPAddress":""}}}}]"#).unwrap();
         assert_eq!(c[0].name(), "t1");
         assert_eq!(c[0].address_on("lan"), None);
+    }
+
+    #[test]
+    fn docker_version_and_info_tolerate_nulls() {
+        let v: DockerVersion = parse("x", r#"{"Client":{"Version":"28.2.2"},"Server":null}"#).unwrap();
+        assert!(v.server.is_none());
+        let v: DockerVersion = parse("x", r#"{"Server":{"Version":"20.10.24","ApiVersion":"1.41"}}"#).unwrap();
+        assert_eq!(v.server.unwrap().api_version, "1.41");
+        let i: DockerInfo = parse("x", r#"{"Plugins":{"Network":["bridge","macvlan"],"Authorization":null}}"#).unwrap();
+        assert_eq!(i.plugins.network, ["bridge", "macvlan"]);
+        let i: DockerInfo = parse("x", r#"{"Plugins":{"Network":null}}"#).unwrap();
+        assert!(i.plugins.network.is_empty());
     }
 
     #[test]

@@ -1,11 +1,37 @@
 //! Prerequisite checks: what `lanctl doctor` reports and what `net create` gates on.
+//!
+//! Each check has a short stable id; checks whose verdict depends on the driver end in
+//! `.ipvlan` / `.macvlan`, and with no `--driver` both are checked:
+//!
+//! - `docker.cli`, `docker.daemon`, `docker.driver.<d>` (docker.rs)
+//! - `kernel.release.<d>`, `kernel.config.<d>`, `kernel.config.8021q` (kernel.rs)
+//! - `probe.<d>`, `probe.8021q`: a throwaway network namespace, root only (probe.rs)
+//! - `parent.exists`, `parent.up`, `parent.carrier`, `parent.vlan`, `parent.wireless.<d>`,
+//!   `parent.addresses` (parent.rs)
+//! - `parent.networks.<d>`: other docker networks on the parent (networks.rs)
+//! - `hypervisor.<d>` (hypervisor.rs)
+//!
+//! The 802.1Q checks appear only for an `IF.VID` parent. Checks that need something an
+//! earlier check found missing (the daemon, the parent) are `skip` with the reason.
+
+mod docker;
+mod host;
+mod hypervisor;
+mod kernel;
+mod networks;
+mod parent;
+mod probe;
 
 use serde::Serialize;
+
+pub use host::Host;
 
 use crate::cli::DoctorArgs;
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
 use crate::netspec::Driver;
+use kernel::{Evidence, Feature};
+use parent::Parent;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -71,8 +97,60 @@ pub struct Scope<'a> {
 }
 
 /// Runs every check that applies to `scope`.
-pub fn run(_ctx: &Ctx, _scope: Scope) -> Report {
-    Report::default()
+pub fn run(ctx: &Ctx, scope: Scope) -> Report {
+    run_on(ctx, scope, &Host::default())
+}
+
+/// `run`, reading the host's files under `host`'s root.
+pub fn run_on(ctx: &Ctx, scope: Scope, host: &Host) -> Report {
+    let drivers: Vec<Driver> = match scope.driver {
+        Some(d) => vec![d],
+        None => vec![Driver::Ipvlan, Driver::Macvlan],
+    };
+    let mut checks = Vec::new();
+    let engine = docker::check(ctx, &drivers, &mut checks);
+
+    let parent = scope.parent.map(|p| Parent::inspect(ctx, p));
+    let mut features: Vec<Feature> = drivers.iter().map(|&d| Feature::Driver(d)).collect();
+    if parent.as_ref().is_some_and(Parent::needs_8021q) {
+        features.push(Feature::Vlan);
+    }
+    let release = host.kernel_release();
+    checks.extend(drivers.iter().map(|&d| kernel::release_check(d, release.as_deref())));
+    let config = kernel::read_config(ctx, host, release.as_deref());
+    let probes: Vec<probe::Probe> = features.iter().map(|&f| probe::run(ctx, host, f)).collect();
+    for (&f, p) in features.iter().zip(&probes) {
+        let evidence = Evidence::gather(host, f, &config, release.as_deref());
+        checks.push(kernel::config_check(f, &evidence, &p.outcome));
+    }
+    checks.extend(features.iter().zip(&probes).map(|(&f, p)| probe::check(f, p)));
+
+    match &parent {
+        Some(p) => parent::check(ctx, host, p, &drivers, &mut checks),
+        None => checks.push(Check::new(
+            "parent.exists",
+            Status::Skip,
+            "no --parent given",
+            "pass --parent IF to check the LAN interface",
+        )),
+    }
+    networks::check(ctx, &engine, &drivers, scope.parent, scope.network, &mut checks);
+    let virt = hypervisor::detect(ctx, host);
+    checks.extend(drivers.iter().map(|&d| hypervisor::check(d, &virt)));
+    Report { checks }
+}
+
+/// The doctor's table: status, id, detail; a hint line under each warning and failure.
+pub fn render(report: &Report) -> String {
+    let width = report.checks.iter().map(|c| c.id.len()).max().unwrap_or(0);
+    let mut out = String::new();
+    for c in &report.checks {
+        out.push_str(&format!("{:<4}  {:<width$}  {}\n", c.status.as_str(), c.id, c.detail));
+        if !c.hint.is_empty() && matches!(c.status, Status::Warn | Status::Fail) {
+            out.push_str(&format!("{:<4}  {:<width$}  hint: {}\n", "", "", c.hint));
+        }
+    }
+    out
 }
 
 pub fn doctor(ctx: &Ctx, args: &DoctorArgs) -> Result<()> {
@@ -80,15 +158,44 @@ pub fn doctor(ctx: &Ctx, args: &DoctorArgs) -> Result<()> {
     if ctx.json {
         ctx.print_json(&report);
     } else {
-        for c in &report.checks {
-            println!("{:<5} {:<18} {}", c.status.as_str(), c.id, c.detail);
-            if !c.hint.is_empty() && matches!(c.status, Status::Warn | Status::Fail) {
-                println!("{:<5} {:<18} hint: {}", "", "", c.hint);
-            }
-        }
+        print!("{}", render(&report));
     }
     if report.failed() {
         return Err(Error::check("doctor found failed checks; fix the lines marked fail above"));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_aligns_ids_and_adds_hints_to_warnings_and_failures() {
+        let report = Report {
+            checks: vec![
+                Check::new("docker.cli", Status::Ok, "/usr/bin/docker", ""),
+                Check::new("probe.ipvlan", Status::Fail, "ipvlan is not supported", "use --driver macvlan"),
+                Check::new("parent.exists", Status::Skip, "no --parent given", "pass --parent IF"),
+            ],
+        };
+        let lines = [
+            "ok    docker.cli     /usr/bin/docker".to_string(),
+            "fail  probe.ipvlan   ipvlan is not supported".to_string(),
+            format!("{}hint: use --driver macvlan", " ".repeat(21)),
+            "skip  parent.exists  no --parent given".to_string(),
+        ];
+        assert_eq!(render(&report), lines.join("\n") + "\n");
+    }
+
+    #[test]
+    fn report_json_shape() {
+        let report =
+            Report { checks: vec![Check::new("hypervisor.macvlan", Status::Warn, "kvm", "use --driver ipvlan")] };
+        assert_eq!(
+            serde_json::to_string(&report).unwrap(),
+            r#"{"checks":[{"id":"hypervisor.macvlan","status":"warn","detail":"kvm","hint":"use --driver ipvlan"}]}"#
+        );
+        assert!(!report.failed());
+    }
 }

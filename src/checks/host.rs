@@ -1,0 +1,79 @@
+//! The host's files the checks read (/proc, /sys, /boot, /lib/modules), under a root that
+//! unit tests point at a temporary directory.
+
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Debug)]
+pub struct Host {
+    root: PathBuf,
+}
+
+impl Default for Host {
+    fn default() -> Self {
+        Host::new("/")
+    }
+}
+
+impl Host {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Host { root: root.into() }
+    }
+
+    /// `rel` (written as an absolute path, e.g. "/proc/config.gz") under the root.
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.root.join(rel.trim_start_matches('/'))
+    }
+
+    pub fn read(&self, rel: &str) -> Option<String> {
+        std::fs::read_to_string(self.path(rel)).ok()
+    }
+
+    pub fn exists(&self, rel: &str) -> bool {
+        self.path(rel).exists()
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The running kernel's release, as `uname -r` prints it.
+    pub fn kernel_release(&self) -> Option<String> {
+        self.read("/proc/sys/kernel/osrelease").map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
+    }
+
+    /// lanctl's effective user id, from /proc/self/status.
+    pub fn euid(&self) -> Option<u32> {
+        self.read("/proc/self/status").as_deref().and_then(euid_of)
+    }
+}
+
+/// The effective uid from the text of /proc/PID/status: `Uid:` real, effective, saved, fs.
+pub fn euid_of(status: &str) -> Option<u32> {
+    let line = status.lines().find_map(|l| l.strip_prefix("Uid:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn euid_is_the_second_uid_field() {
+        assert_eq!(euid_of("Name:\tlanctl\nUid:\t1000\t0\t0\t0\nGid:\t1000\t1000\t1000\t1000\n"), Some(0));
+        assert_eq!(euid_of("Uid:\t1000\t1000\t1000\t1000\n"), Some(1000));
+        assert_eq!(euid_of("Name:\tx\n"), None);
+        assert_eq!(euid_of("Uid:\t1000\n"), None);
+    }
+
+    #[test]
+    fn paths_stay_under_the_root() {
+        let dir = tempfile::tempdir().unwrap();
+        let h = Host::new(dir.path());
+        std::fs::create_dir_all(dir.path().join("proc/sys/kernel")).unwrap();
+        std::fs::write(dir.path().join("proc/sys/kernel/osrelease"), "5.15.0-91-generic\n").unwrap();
+        assert_eq!(h.kernel_release().as_deref(), Some("5.15.0-91-generic"));
+        assert!(h.exists("/proc/sys/kernel"));
+        assert!(!h.exists("/proc/config.gz"));
+        assert_eq!(h.path("/sys/module/ipvlan"), dir.path().join("sys/module/ipvlan"));
+    }
+}
