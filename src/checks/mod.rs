@@ -14,6 +14,7 @@
 //! The 802.1Q checks appear only for an `IF.VID` parent. Checks that need something an
 //! earlier check found missing (the daemon, the parent) are `skip` with the reason.
 
+mod access;
 mod docker;
 mod host;
 mod hypervisor;
@@ -154,7 +155,11 @@ pub fn render(report: &Report) -> String {
 }
 
 pub fn doctor(ctx: &Ctx, args: &DoctorArgs) -> Result<()> {
-    let report = run(ctx, Scope { driver: args.driver, parent: args.parent.as_deref(), network: None });
+    let mut report = run(ctx, Scope { driver: args.driver, parent: args.parent.as_deref(), network: None });
+    report.checks.push(access::lan_probe());
+    if report.checks.iter().any(|c| c.id == "docker.daemon" && c.status == Status::Ok) {
+        report.checks.extend(access::shims(ctx));
+    }
     if ctx.json {
         ctx.print_json(&report);
     } else {

@@ -1,0 +1,54 @@
+//! Doctor-only checks about reaching tenants: whether the LAN duplicate-address probe
+//! can run, and whether the host can reach the tenants of each lanctl network.
+
+use crate::arping;
+use crate::checks::{Check, Status};
+use crate::ctx::Ctx;
+use crate::hostaccess::{self, find_shim};
+use crate::labels;
+use crate::model::{self, IpLink};
+use crate::netspec::NetSpec;
+use crate::state;
+
+pub fn lan_probe() -> Check {
+    match arping::program() {
+        Some(p) => Check::new("lan.probe", Status::Ok, format!("{p} probes addresses on the LAN before they are used"), ""),
+        None => Check::new(
+            "lan.probe",
+            Status::Warn,
+            "arping is not installed: a LAN device with a static address inside the range would go unnoticed",
+            arping::INSTALL_HINT,
+        ),
+    }
+}
+
+/// One check per lanctl network with tenants: warn when the host has no shim on it.
+pub fn shims(ctx: &Ctx) -> Vec<Check> {
+    let read = || -> crate::error::Result<(Vec<NetSpec>, Vec<String>, Vec<IpLink>)> {
+        let nets: Vec<NetSpec> = state::lanctl_networks(ctx)?.iter().filter_map(NetSpec::from_network).collect();
+        let tenants = state::containers(ctx, &[format!("label={}", labels::TENANT)])?;
+        let with_tenants = tenants.iter().filter_map(|c| c.label(labels::NETWORK).map(str::to_string)).collect();
+        let q = hostaccess::commands::addr_show_details(&ctx.ip);
+        let links = model::parse(&q.to_string(), &ctx.runner.query(&q)?)?;
+        Ok((nets, with_tenants, links))
+    };
+    let (nets, with_tenants, links) = match read() {
+        Ok(r) => r,
+        Err(e) => return vec![Check::new("host-access", Status::Skip, format!("cannot read networks and tenants: {e}"), "")],
+    };
+    nets.iter()
+        .filter(|n| with_tenants.contains(&n.name))
+        .map(|n| {
+            let id = format!("host-access.{}", n.name);
+            match find_shim(&links, n, None) {
+                Some(s) => Check::new(id, Status::Ok, format!("the host reaches the tenants of {} through {}", n.name, s.ifname), ""),
+                None => Check::new(
+                    id,
+                    Status::Warn,
+                    format!("network {} has tenants, but this host cannot reach them (no shim on {})", n.name, n.parent),
+                    format!("run `lanctl host-access {}`", n.name),
+                ),
+            }
+        })
+        .collect()
+}
