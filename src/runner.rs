@@ -86,10 +86,16 @@ impl Runner {
 
 fn checked(cmd: &Cmd, out: Output) -> Result<String> {
     if out.success() {
-        Ok(out.stdout)
-    } else {
-        Err(Error::command(Failure { line: cmd.to_string(), status: out.code, stderr: out.stderr }))
+        return Ok(out.stdout);
     }
+    let unreachable = out.stderr.contains("Cannot connect to the Docker daemon");
+    let e = Error::command(Failure { line: cmd.to_string(), status: out.code, stderr: out.stderr });
+    if unreachable {
+        // Not an operation that failed but a prerequisite that is missing: nothing ran.
+        return Err(Error { exit: crate::error::Exit::Check, ..e }
+            .hint("start the daemon (systemctl start docker, or dockerd), or check --context and DOCKER_HOST"));
+    }
+    Err(e)
 }
 
 #[cfg(test)]
@@ -124,6 +130,15 @@ mod tests {
         let q = Cmd::new("sh").args(["-c", "printf %s \"$TOKEN\""]).secret_env("TOKEN", "s3cret").query();
         assert_eq!(r.query(&q).unwrap(), "s3cret");
         assert!(!q.to_string().contains("s3cret"));
+    }
+
+    #[test]
+    fn unreachable_daemon_is_a_check_failure() {
+        let r = Runner::default();
+        let q = Cmd::new("sh").args(["-c", "echo 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock.' >&2; exit 1"]).query();
+        let e = r.query(&q).unwrap_err();
+        assert_eq!(e.exit, crate::error::Exit::Check);
+        assert!(e.to_string().ends_with("or check --context and DOCKER_HOST"), "{e}");
     }
 
     #[test]
