@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The test command: run as root from anywhere. Makes sure a Docker engine and the offline
+# test images exist, clears leftovers of killed runs, runs every test including the
+# real-engine ones (#[ignore]d for plain `cargo test`), and clears up again at exit.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+export DEBIAN_FRONTEND=noninteractive
+exec </dev/null   # CI has no stdin; nothing below may wait on one
+
+if [[ $(id -u) -ne 0 ]]; then
+  echo "test.sh: must run as root (creates interfaces, routes, docker networks)" >&2
+  exit 1
+fi
+
+apt_updated=""
+apt_install() {
+  [[ -n $apt_updated ]] || { apt-get update -qq; apt_updated=1; }
+  apt-get install -y -qq "$@" >/dev/null
+}
+
+command -v ip >/dev/null || apt_install iproute2
+command -v flock >/dev/null || apt_install util-linux
+# FROM scratch images need a static busybox (ldd fails on a static ELF).
+if [[ ! -x /bin/busybox ]] || ldd /bin/busybox >/dev/null 2>&1; then
+  apt_install busybox-static
+fi
+
+if ! docker info >/dev/null 2>&1; then
+  command -v dockerd >/dev/null || apt_install docker.io
+  if ! docker info >/dev/null 2>&1; then
+    echo "test.sh: starting dockerd" >&2
+    nohup dockerd >/var/log/dockerd.log 2>&1 &
+    for _ in $(seq 60); do docker info >/dev/null 2>&1 && break; sleep 1; done
+    docker info >/dev/null 2>&1 || { tail -20 /var/log/dockerd.log >&2; exit 1; }
+  fi
+fi
+
+tests/image/build.sh
+scripts/cleanup-test-leftovers.sh
+trap scripts/cleanup-test-leftovers.sh EXIT
+cargo test --all-targets -- --include-ignored
