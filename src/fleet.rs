@@ -172,10 +172,12 @@ pub fn apply(ctx: &Ctx, a: &ApplyArgs) -> Result<()> {
     let existing = state::containers_named(ctx, &names)?;
     let mut missing: BTreeMap<String, Vec<(String, &UpRequest)>> = BTreeMap::new();
     for (name, req) in &tenants {
-        let Some(net) = req.net.as_ref().and_then(|n| known.get(n)) else {
+        // Without a "net", a tenant goes on the only network there is, as with `up`.
+        let only = (known.len() == 1).then(|| known.values().next()).flatten();
+        let Some(net) = req.net.as_ref().map_or(only, |n| known.get(n)) else {
             let why = match &req.net {
                 Some(n) => format!("network {n} is neither in the file nor on the host"),
-                None => "no network: the file has several, so give each tenant a \"net\"".to_string(),
+                None => "no network: there are several, so give the tenant a \"net\"".to_string(),
             };
             tally.failed.push((name.clone(), why));
             continue;

@@ -295,7 +295,7 @@ pub struct Plugins {
 pub fn parse<T: for<'de> Deserialize<'de>>(what: &str, text: &str) -> crate::error::Result<T> {
     serde_json::from_str(text).map_err(|e| {
         crate::error::Error::failed(format!("cannot read the output of `{what}`: {e}"))
-            .hint("report this with `docker version` attached")
+            .hint("report this as a lanctl bug, with that command's output and `docker version`")
     })
 }
 

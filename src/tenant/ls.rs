@@ -29,7 +29,12 @@ pub fn ls(ctx: &Ctx, a: &LsArgs) -> Result<()> {
     let mut rows: Vec<Row> = state::containers(ctx, &filters)?
         .iter()
         .map(|c| {
-            let network = c.label(labels::NETWORK).unwrap_or_default().to_string();
+            // A tenant names its network; fall back to where it is attached.
+            let network = c
+                .label(labels::NETWORK)
+                .or_else(|| c.network_settings.networks.keys().next().map(String::as_str))
+                .unwrap_or_default()
+                .to_string();
             Row {
                 name: c.name().to_string(),
                 address: c.address_on(&network).map(|ip| ip.to_string()).unwrap_or_default(),
