@@ -171,3 +171,39 @@ fn apply_dry_run_is_the_real_run() {
     let out = lanctl(&f).arg("apply").arg(&file).assert().code(2);
     assert!(lossy(&out.get_output().stderr).contains("unknown field `colour`"));
 }
+
+#[test]
+fn host_access_persist_writes_atomically_under_the_config_root() {
+    let root = tempfile::tempdir().unwrap();
+    let f = lan();
+    let printed = lanctl(&f).args(["host-access", NET, "--persist", "ifupdown"]).assert().success();
+    let text = lossy(&printed.get_output().stdout);
+    assert!(text.starts_with("# /etc/network/interfaces.d/lanctl-lc-ltfix-net\n"), "{text}");
+    lanctl(&f)
+        .env("LANCTL_CONFIG_ROOT", root.path())
+        .args(["host-access", NET, "--persist", "ifupdown", "--write"])
+        .assert()
+        .success();
+    let written = std::fs::read_to_string(root.path().join("etc/network/interfaces.d/lanctl-lc-ltfix-net")).unwrap();
+    assert!(written.contains("    pre-up ip link add lc-ltfix-net link ltfixp type macvlan mode bridge\n"), "{written}");
+    assert!(written.contains("    address 198.51.100.254/32\n"));
+    // networkd needs the parent's .network file for the attach line; without one, --write refuses.
+    let out = lanctl(&f)
+        .env("LANCTL_CONFIG_ROOT", root.path())
+        .args(["host-access", NET, "--persist", "systemd-networkd", "--write"])
+        .assert()
+        .code(1);
+    assert!(lossy(&out.get_output().stderr).contains("no .network file in"));
+    let dir = root.path().join("etc/systemd/network");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("10-lan.network"), "[Match]\nName=ltfixp\n").unwrap();
+    lanctl(&f)
+        .env("LANCTL_CONFIG_ROOT", root.path())
+        .args(["host-access", NET, "--persist", "systemd-networkd", "--write"])
+        .assert()
+        .success();
+    let attach = std::fs::read_to_string(dir.join("10-lan.network.d/lanctl-lc-ltfix-net.conf")).unwrap();
+    assert!(attach.ends_with("[Network]\nMACVLAN=lc-ltfix-net\n"));
+    assert!(dir.join("50-lanctl-lc-ltfix-net.netdev").exists());
+    assert!(changes(&f).is_empty(), "--persist changes no live state");
+}
