@@ -1,0 +1,607 @@
+#!/usr/bin/env bash
+# Benchmarks lanctl against bare docker on the real engine.
+#
+#   sudo scripts/bench.sh [--rounds N]
+#
+# Needs root, docker, a local test image (never pulled) and iproute2. Progress goes to
+# stderr; the results (markdown) go to stdout. Each comparison is measured side by side in
+# one run: every round runs each variant once, in an order that rotates from round to
+# round, and the table shows medians and the ratio of the medians.
+#
+# Environment (all optional):
+#   ROUNDS=5        rounds for comparisons 1, 1′, 4 and (by default) 3 (--rounds sets it)
+#   ROUNDS2=3       rounds for comparison 2 (a container publishing 1000 ports is slow)
+#   ROUNDS3=ROUNDS  rounds for comparison 3 (32 tenants)
+#   PARALLELS="default 8"   the --parallel values tried in comparison 3
+#   PUB_TIMEOUT=300 seconds each run of comparison 2 may take before it is killed
+#   FAKE_RUNS=100   hyperfine runs for comparison 5
+#   PROBE32=1       also time one `lanctl up --count 32` with the LAN probe on (0: skip)
+#   ONLY="1 2 3 4 5"  the comparisons to run
+#   SETTLE=3        seconds to let the engine finish removals before the next timed run
+#   IMAGE=lanctl-test/media:latest   the image: local only (tests/image/build.sh makes it if missing)
+#   LANCTL=target/release/lanctl     the binary (built with cargo build --release if absent)
+#
+# Network safety: the parent is a veth pair made here (ltb0a/ltb0b), the subnet is
+# 203.0.113.0/24 (TEST-NET-3), checked against the routing table first and blackholed on
+# the host for the whole run, so nothing reaches a real network. Every docker resource is
+# named ltb*; all of it, the veth pair and the blackhole route are removed on exit,
+# also on failure or interrupt. The run holds /tmp/lanctl-real-tests.lock so it never
+# overlaps the real-engine tests of others.
+set -uo pipefail
+
+ROUNDS="${ROUNDS:-5}"
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --rounds) ROUNDS="${2:?--rounds needs a number}"; shift 2 ;;
+    --rounds=*) ROUNDS="${1#*=}"; shift ;;
+    -h|--help) sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "bench.sh: unknown argument $1 (try --help)" >&2; exit 2 ;;
+  esac
+done
+ROUNDS2="${ROUNDS2:-3}"
+ROUNDS3="${ROUNDS3:-$ROUNDS}"
+PARALLELS="${PARALLELS:-default 8}"
+PUB_TIMEOUT="${PUB_TIMEOUT:-300}"
+FAKE_RUNS="${FAKE_RUNS:-100}"
+PROBE32="${PROBE32:-1}"
+SETTLE="${SETTLE:-3}"
+ONLY="${ONLY:-1 2 3 4 5}"
+[[ "$SETTLE" =~ ^[0-9]+$ ]] || { echo "bench.sh: SETTLE must be a number of seconds" >&2; exit 2; }
+for v in ROUNDS ROUNDS2 ROUNDS3 PUB_TIMEOUT FAKE_RUNS; do
+  [[ "${!v}" =~ ^[1-9][0-9]*$ ]] || { echo "bench.sh: $v must be a positive integer" >&2; exit 2; }
+done
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo" || exit 1
+IMAGE="${IMAGE:-lanctl-test/media:latest}"
+LANCTL="${LANCTL:-$repo/target/release/lanctl}"
+
+SUBNET=203.0.113.0/24
+GATEWAY=203.0.113.1
+RANGE=203.0.113.100-203.0.113.199
+VETH=ltb0a
+PEER=ltb0b
+NET=ltbnet
+N=32
+
+say() { printf 'bench: %s\n' "$*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+[[ $EUID -eq 0 ]] || die "run as root (it creates a veth pair, a route and docker networks)"
+command -v docker >/dev/null || die "docker is not installed"
+command -v ip >/dev/null || die "ip (iproute2) is not installed"
+command -v jq >/dev/null || die "jq is not installed (apt-get install jq)"
+docker version >/dev/null 2>&1 || die "the docker engine does not answer"
+unset LANCTL_DOCKER LANCTL_ARPING
+REAL_DOCKER="$(command -v docker)"
+
+if [[ ! -x "$LANCTL" ]]; then
+  say "building lanctl (cargo build --release)"
+  cargo build --release >&2 || die "cargo build failed"
+fi
+
+# ---------------------------------------------------------------- lock, cleanup
+exec 9>/tmp/lanctl-real-tests.lock
+if ! flock -n 9; then
+  say "waiting for /tmp/lanctl-real-tests.lock (real-engine tests are running)"
+  flock 9
+fi
+
+WORK="$(mktemp -d /tmp/ltb-bench.XXXXXX)"
+# A copy, so a rebuild of target/ by someone else during the run changes nothing here.
+LANCTL_SRC="$LANCTL"
+cp "$LANCTL_SRC" "$WORK/lanctl" || die "cannot copy $LANCTL_SRC"
+LANCTL="$WORK/lanctl"
+LANCTL_ID="$("$LANCTL" --version), sha256 $(sha256sum "$LANCTL" | cut -c1-12), built $(date -u -r "$LANCTL_SRC" '+%Y-%m-%d %H:%M UTC')"
+COMMIT="$(git rev-parse --short HEAD 2>/dev/null || echo '?')"
+if ! git diff --quiet HEAD -- src Cargo.toml Cargo.lock 2>/dev/null || [[ -n "$(git ls-files --others --exclude-standard src)" ]]; then
+  COMMIT="$COMMIT + uncommitted changes in src/"
+fi
+STALE="$(find src Cargo.toml Cargo.lock -newer "$LANCTL_SRC" -type f 2>/dev/null | head -3 | tr '\n' ' ')"
+[[ -n "$STALE" ]] && say "warning: $LANCTL_SRC is older than $STALE- rebuild with cargo build --release"
+LOG="$WORK/commands.log"
+ADDED_ROUTE=0
+ADDED_VETH=0
+
+ltb_containers() { docker ps -a --format '{{.Names}}' 2>/dev/null | grep '^ltb' || true; }
+
+cleanup() {
+  local rc=$? names nets
+  set +e
+  trap - EXIT INT TERM
+  say "cleaning up"
+  names="$(ltb_containers)"
+  # shellcheck disable=SC2086
+  [[ -n "$names" ]] && timeout 600 docker rm -f $names >/dev/null 2>&1
+  nets="$(docker network ls --format '{{.Name}}' 2>/dev/null | grep '^ltb')"
+  for n in $nets; do docker network rm "$n" >/dev/null 2>&1; done
+  [[ $ADDED_VETH == 1 ]] && ip link del "$VETH" 2>/dev/null
+  [[ $ADDED_ROUTE == 1 ]] && ip route del blackhole "$SUBNET" 2>/dev/null
+  rm -rf "$WORK"
+  [[ -n "$(ltb_containers)" ]] && say "warning: ltb containers are left: $(ltb_containers | tr '\n' ' ')"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'say "interrupted"; exit 130' INT TERM
+
+# ---------------------------------------------------------------- safety checks
+# 203.0.113.0/24 must not overlap any route or address of this host.
+ip4() { local IFS=.; read -r a b c d <<<"$1"; echo $(( (a << 24) | (b << 16) | (c << 8) | d )); }
+overlaps() { # CIDR CIDR
+  local n1="${1%/*}" l1="${1#*/}" n2="${2%/*}" l2="${2#*/}" l m
+  [[ "$1" == */* ]] || l1=32
+  [[ "$2" == */* ]] || l2=32
+  l=$(( l1 < l2 ? l1 : l2 ))
+  m=$(( l == 0 ? 0 : (0xffffffff << (32 - l)) & 0xffffffff ))
+  (( ($(ip4 "$n1") & m) == ($(ip4 "$n2") & m) ))
+}
+while read -r dst; do
+  [[ -z "$dst" || "$dst" == default ]] && continue
+  [[ "$dst" =~ ^[0-9.]+(/[0-9]+)?$ ]] || continue
+  overlaps "$dst" "$SUBNET" && die "a route to $dst overlaps $SUBNET; not running"
+done < <(ip -j -4 route show table all | jq -r '.[].dst')
+while read -r a; do
+  [[ -n "$a" ]] && overlaps "$a" "$SUBNET" && die "the host has address $a in $SUBNET; not running"
+done < <(ip -j -4 addr show | jq -r '.[].addr_info[]?.local')
+if [[ -n "$(ltb_containers)" ]] || docker network ls --format '{{.Name}}' | grep -q '^ltb'; then
+  die "ltb* containers or networks exist already (a run in progress, or leftovers): remove them first"
+fi
+ip link show "$VETH" >/dev/null 2>&1 && die "$VETH exists already (a run in progress, or a leftover)"
+
+ip route add blackhole "$SUBNET" || die "cannot add the blackhole route"
+ADDED_ROUTE=1
+ip link add "$VETH" type veth peer name "$PEER" || die "cannot create the veth pair"
+ADDED_VETH=1
+ip link set "$VETH" up && ip link set "$PEER" up || die "cannot bring the veth pair up"
+
+# ---------------------------------------------------------------- image
+if ! docker image inspect "$IMAGE" >/dev/null 2>&1; then
+  if [[ "$IMAGE" == lanctl-test/media:latest && -x tests/image/build.sh ]]; then
+    say "building $IMAGE with tests/image/build.sh"
+    tests/image/build.sh >&2 || die "tests/image/build.sh failed"
+  else
+    say "building a busybox image ltb/busybox:latest (no registry needed)"
+    bb=/bin/busybox
+    [[ -x $bb ]] && ! ldd "$bb" >/dev/null 2>&1 || die "a static /bin/busybox is needed (apt-get install busybox-static)"
+    mkdir -p "$WORK/img" && cp "$bb" "$WORK/img/busybox"
+    printf '%s\n' 'FROM scratch' 'COPY busybox /bin/busybox' 'RUN ["/bin/busybox", "--install", "-s", "/bin"]' \
+      'ENTRYPOINT ["/bin/httpd", "-f", "-p", "80"]' > "$WORK/img/Dockerfile"
+    DOCKER_BUILDKIT=0 docker build -q -t ltb/busybox:latest "$WORK/img" >&2 || die "docker build failed"
+    IMAGE=ltb/busybox:latest
+  fi
+fi
+
+# ---------------------------------------------------------------- helpers
+# Runs "$@" in this shell, output to the log; sets T_MS (milliseconds, one decimal).
+T_MS=0
+timed() {
+  local t0 t1 rc
+  echo "== $*" >>"$LOG"
+  t0=$(date +%s%N)
+  "$@" >>"$LOG" 2>&1
+  rc=$?
+  t1=$(date +%s%N)
+  T_MS=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", (b - a) / 1e6 }')
+  return $rc
+}
+declare -A S=() FAILS=()
+# record KEY: appends T_MS to the samples of KEY, or counts a failure.
+record() { # KEY RC
+  if [[ $2 -eq 0 ]]; then S[$1]="${S[$1]:-} $T_MS"; else FAILS[$1]=$(( ${FAILS[$1]:-0} + 1 )); S[$1]="${S[$1]:-} FAIL"; fi
+}
+median() { # values... (FAIL ignored)
+  printf '%s\n' "$@" | grep -v -e FAIL -e '^$' | sort -g | awk '{ v[NR] = $1 } END {
+    if (NR == 0) { print "n/a"; exit }
+    if (NR % 2) printf "%.1f\n", v[(NR + 1) / 2]; else printf "%.1f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+med() { # KEY
+  # shellcheck disable=SC2086
+  median ${S[$1]:-}
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "n/a" || b == "n/a" || b == 0) print "n/a"; else printf "%.2f", a / b }'; }
+# Eval each line of a file in turn, stopping at the first failure: the "before lanctl" way.
+run_lines() { local l; while IFS= read -r l; do eval "$l" || return 1; done <"$1"; }
+# After removing containers the daemon and fuse-overlayfs go on working for a while.
+settle() { sleep "$SETTLE"; }
+rm_names() { [[ $# -gt 0 ]] && timeout 600 docker rm -f "$@" >/dev/null 2>&1; return 0; }
+# Items of an array rotated by $1, so every variant goes first in some round.
+rotate() { local k=$1; shift; local a=("$@") n=$# i; for ((i = 0; i < n; i++)); do echo "${a[(i + k) % n]}"; done; }
+fmt_samples() { echo "${S[$1]:-}" | sed 's/^ //'; }
+
+UP=(up --net "$NET" --image "$IMAGE" --pull never --ip-env LOCAL_IP)
+
+# ---------------------------------------------------------------- network
+say "creating network $NET (macvlan on $VETH, $SUBNET, range $RANGE)"
+if ! "$LANCTL" net create "$NET" --driver macvlan --parent "$VETH" --subnet "$SUBNET" \
+  --gateway "$GATEWAY" --ip-range "$RANGE" >>"$LOG" 2>"$WORK/netcreate.err"; then
+  cat "$WORK/netcreate.err" >&2
+  die "lanctl net create failed"
+fi
+NETCREATE_WARN="$(grep -i warn "$WORK/netcreate.err" || true)"
+
+HAVE_ARPING=no
+command -v arping >/dev/null && HAVE_ARPING=yes
+
+want() { [[ " $ONLY " == *" $1 "* ]]; }
+
+# The 32 names and the 32 lines lanctl plans for them (used by 3, 4 and 5).
+P3=ltb-r
+NAMES3=()
+for ((i = 1; i <= N; i++)); do NAMES3+=("$P3$i"); done
+"$LANCTL" --dry-run "${UP[@]}" --no-probe --count "$N" --prefix "$P3" >"$WORK/lines32.sh" 2>>"$LOG" \
+  || die "lanctl --dry-run up --count $N failed"
+[[ "$(grep -c '^docker run ' "$WORK/lines32.sh")" -eq $N && "$(wc -l <"$WORK/lines32.sh")" -eq $N ]] \
+  || die "dry run did not print $N docker run lines"
+
+# ================================================================ 5. lanctl's own cost
+if want 5; then
+  say "5. lanctl --dry-run up --count $N against a fake docker and ip"
+  FAKE="$WORK/fake"
+  mkdir -p "$FAKE/bin"
+  docker network ls --no-trunc --format '{{json .}}' | jq -c --arg n "$NET" 'select(.Name == $n)' >"$FAKE/netls.json"
+  docker network inspect "$NET" >"$FAKE/netinspect.json"
+  cat >"$FAKE/bin/docker" <<EOF
+#!/bin/sh
+[ -n "\${FAKE_LOG:-}" ] && printf 'docker %s\n' "\$*" >>"\$FAKE_LOG"
+case "\$1 \$2" in
+  "network ls") cat "$FAKE/netls.json" ;;
+  "network inspect") cat "$FAKE/netinspect.json" ;;
+  "ps "*) ;;
+  "container inspect") echo '[]' ;;
+  *) echo "fake docker: unexpected: \$*" >&2; exit 1 ;;
+esac
+EOF
+  cat >"$FAKE/bin/ip" <<EOF
+#!/bin/sh
+[ -n "\${FAKE_LOG:-}" ] && printf 'ip %s\n' "\$*" >>"\$FAKE_LOG"
+[ "\$*" = "-j addr show" ] && { echo '[]'; exit 0; }
+echo "fake ip: unexpected: \$*" >&2; exit 1
+EOF
+  cat >"$FAKE/bin/arping" <<EOF
+#!/bin/sh
+[ -n "\${FAKE_LOG:-}" ] && printf 'arping %s\n' "\$*" >>"\$FAKE_LOG"
+exit 0
+EOF
+  chmod +x "$FAKE/bin/"*
+  # docker and ip come from PATH, so the plan reads `docker run ...` as for real.
+  FAKE_PROBE_CMD=("$LANCTL" --dry-run up --net "$NET" --image "$IMAGE" --pull never
+    --ip-env LOCAL_IP --count "$N" --prefix "$P3")
+  FAKE_CMD=("${FAKE_PROBE_CMD[@]}" --no-probe)
+  REAL_PATH="$PATH"
+  export PATH="$FAKE/bin:$PATH"
+  # Sanity: the plan against the fake is the plan against the real engine.
+  FAKE_LOG="$FAKE/calls.log" "${FAKE_CMD[@]}" >"$FAKE/plan.sh" 2>>"$LOG" || die "dry run against the fake failed"
+  cmp -s "$FAKE/plan.sh" "$WORK/lines32.sh" || die "the plan against the fake differs from the real one"
+  FAKE_CALLS="$(cat "$FAKE/calls.log")"
+  FAKE_NCALLS="$(wc -l <"$FAKE/calls.log")"
+  FAKE_LOG="$FAKE/calls-probe.log" LANCTL_ARPING="$FAKE/bin/arping" "${FAKE_PROBE_CMD[@]}" >/dev/null 2>>"$LOG" \
+    || die "dry run with the fake arping failed"
+  FAKE_NCALLS_PROBE="$(wc -l <"$FAKE/calls-probe.log")"
+  fake_time() { # KEY command...
+    local key=$1; shift
+    if command -v hyperfine >/dev/null; then
+      # -N: no shell in between; no word of these commands has a space.
+      hyperfine -N --warmup 5 --runs "$FAKE_RUNS" --export-json "$WORK/hf.json" "$*" >>"$LOG" 2>&1 \
+        || { S[$key]=" FAIL"; FAILS[$key]=1; return; }
+      S[$key]=" $(jq -r '.results[0].times[] * 1000' "$WORK/hf.json" | tr '\n' ' ')"
+    else
+      local i
+      for ((i = 0; i < FAKE_RUNS; i++)); do timed "$@"; record "$key" $?; done
+    fi
+  }
+  TIMER="a date +%s%N loop"
+  command -v hyperfine >/dev/null && TIMER="hyperfine $(hyperfine --version | awk '{print $2}')"
+  fake_time 5.noprobe "${FAKE_CMD[@]}"
+  export LANCTL_ARPING="$FAKE/bin/arping"
+  fake_time 5.fakeprobe "${FAKE_PROBE_CMD[@]}"
+  unset LANCTL_ARPING
+  export PATH="$REAL_PATH"
+  # For scale: the same dry run against the real engine (its queries are real docker calls).
+  for ((r = 0; r < ROUNDS; r++)); do
+    timed "${FAKE_CMD[@]}"
+    record 5.real $?
+  done
+fi
+
+# ================================================================ 1. one tenant
+T1=ltb1
+LINE1="$("$LANCTL" --dry-run "${UP[@]}" --no-probe "$T1" 2>>"$LOG")" || die "lanctl --dry-run up failed"
+[[ "$(wc -l <<<"$LINE1")" -eq 1 && "$LINE1" == docker\ run\ * ]] || die "unexpected dry-run output: $LINE1"
+if want 1; then
+  say "1. one tenant: lanctl up (probe, no-probe) vs the docker run line it prints; $ROUNDS rounds"
+  V1=(bare noprobe)
+  [[ $HAVE_ARPING == yes ]] && V1+=(probe)
+  for ((r = 0; r < ROUNDS; r++)); do
+    for v in $(rotate "$r" "${V1[@]}"); do
+      case $v in
+        bare) timed eval "$LINE1"; rc=$? ;;
+        noprobe) timed "$LANCTL" "${UP[@]}" --no-probe "$T1"; rc=$? ;;
+        probe) timed "$LANCTL" "${UP[@]}" "$T1"; rc=$? ;;
+      esac
+      record "1.$v" $rc
+      [[ $rc -eq 0 && -z "$(docker ps -q --filter "name=^/$T1\$" --filter status=running)" ]] && FAILS[1.$v.notrunning]=1
+      rm_names "$T1"
+      say "   round $((r + 1)) $v ${T_MS} ms (rc $rc)"
+    done
+  done
+fi
+
+# ================================================================ 2. vs 1000 published ports
+SKIP2=""
+if want 2; then
+  say "2. one tenant vs a bridge container publishing 500 TCP + 500 UDP ports; $ROUNDS2 rounds, ${PUB_TIMEOUT}s timeout"
+  PUB=ltb-pub
+  PUB_CMD=(timeout "$PUB_TIMEOUT" docker run -d --name "$PUB" --pull never
+    -p 30000-30499:30000-30499 -p 30000-30499:30000-30499/udp "$IMAGE")
+  busy="$(ss -Htanu 2>/dev/null | awk '{ n = split($5, p, ":"); if (p[n] >= 30000 && p[n] <= 30499) print p[n] }' | head -3)"
+  V2=(publish noprobe)
+  [[ $HAVE_ARPING == yes ]] && V2+=(probe)
+  if [[ -n "$busy" ]]; then
+    say "   ports 30000-30499 are in use ($busy ...): skipping comparison 2"
+    SKIP2="ports 30000-30499 in use"
+  else
+    for ((r = 0; r < ROUNDS2; r++)); do
+      for v in $(rotate "$r" "${V2[@]}"); do
+        case $v in
+          publish)
+            timed "${PUB_CMD[@]}"; rc=$?
+            [[ $rc -eq 124 ]] && FAILS[2.publish.timeout]=$(( ${FAILS[2.publish.timeout]:-0} + 1 ))
+            PROXIES="$(pgrep -c -x docker-proxy || true)"
+            ;;
+          noprobe) timed "$LANCTL" "${UP[@]}" --no-probe "$T1"; rc=$? ;;
+          probe) timed "$LANCTL" "${UP[@]}" "$T1"; rc=$? ;;
+        esac
+        record "2.$v" $rc
+        say "   round $((r + 1)) $v ${T_MS} ms (rc $rc)"
+        if [[ $v == publish ]]; then
+          timed rm_names "$PUB"
+          record 2.rmpublish 0
+          say "   (docker rm -f of it: ${T_MS} ms)"
+          settle
+        else
+          rm_names "$T1"
+        fi
+      done
+    done
+  fi
+fi
+
+# ================================================================ 3. 32 tenants
+DEFAULT_J=$(( $(nproc) * 2 )); (( DEFAULT_J < 2 )) && DEFAULT_J=2; (( DEFAULT_J > 8 )) && DEFAULT_J=8
+if want 3; then
+  say "3. $N tenants: lanctl up --count $N --parallel J vs a sequential loop of the lines it prints; $ROUNDS3 rounds"
+  V3=(loop)
+  for j in $PARALLELS; do V3+=("j$j"); done
+  for ((r = 0; r < ROUNDS3; r++)); do
+    for v in $(rotate "$r" "${V3[@]}"); do
+      case $v in
+        loop) timed run_lines "$WORK/lines32.sh"; rc=$? ;;
+        jdefault) timed "$LANCTL" "${UP[@]}" --no-probe --count "$N" --prefix "$P3"; rc=$? ;;
+        j*) timed "$LANCTL" "${UP[@]}" --no-probe --count "$N" --prefix "$P3" --parallel "${v#j}"; rc=$? ;;
+      esac
+      record "3.$v" $rc
+      running="$(docker ps -q --filter "label=io.lanctl.network=$NET" --filter status=running | wc -l)"
+      [[ $rc -eq 0 && $running -ne $N ]] && FAILS[3.$v.notrunning]="$running"
+      say "   round $((r + 1)) $v ${T_MS} ms (rc $rc, $running running)"
+      rm_names "${NAMES3[@]}"
+      settle
+    done
+  done
+  if [[ $PROBE32 == 1 && $HAVE_ARPING == yes ]]; then
+    say "   once more with the LAN probe on (default --parallel): lanctl probes each address in turn"
+    timed "$LANCTL" "${UP[@]}" --count "$N" --prefix "$P3"
+    record 3.probe $?
+    say "   probe ${T_MS} ms"
+    rm_names "${NAMES3[@]}"
+    settle
+  fi
+fi
+
+# ================================================================ 4. docker calls of lanctl ls
+declare -A LS_CALLS=() LS_ROWS=() LS_WHAT=()
+if want 4; then
+  say "4. docker processes started by lanctl ls, with 1 and $N tenants"
+  WRAP="$WORK/bin/docker"
+  mkdir -p "$WORK/bin"
+  cat >"$WRAP" <<EOF
+#!/usr/bin/env bash
+printf -v line '%q ' "\$@"
+printf '%s\n' "\${line% }" >>"$WORK/ls-calls.log"
+exec "$REAL_DOCKER" "\$@"
+EOF
+  chmod +x "$WRAP"
+  ls_count() { # number of tenants
+    local k=$1 line i=0
+    : >"$WORK/ls-calls.log"
+    "$LANCTL" --docker "$WRAP" ls >"$WORK/ls.out" 2>>"$LOG" || die "lanctl ls failed"
+    LS_CALLS[$k]="$(wc -l <"$WORK/ls-calls.log")"
+    LS_ROWS[$k]="$(( $(wc -l <"$WORK/ls.out") - 1 ))"
+    LS_WHAT[$k]="$(sed 's/^/docker /' "$WORK/ls-calls.log")"
+    cp "$WORK/ls-calls.log" "$WORK/ls-calls-$k.log"
+    for ((r = 0; r < ROUNDS; r++)); do
+      timed "$LANCTL" ls; record "4.ls$k" $?
+      # Each docker call of ls on its own (its arguments have no spaces).
+      i=0
+      while IFS= read -r line; do
+        i=$((i + 1))
+        timed eval "docker $line"; record "4.ls$k.call$i" $?
+        if [[ $line == ps\ * ]]; then
+          timed eval "docker ps --size=false ${line#ps }"; record "4.ls$k.call$i.nosize" $?
+        fi
+      done <"$WORK/ls-calls-$k.log"
+    done
+  }
+  "$LANCTL" "${UP[@]}" --no-probe "${P3}1" >>"$LOG" 2>&1 || die "lanctl up ${P3}1 failed"
+  ls_count 1
+  "$LANCTL" "${UP[@]}" --no-probe --count "$N" --prefix "$P3" >>"$LOG" 2>&1 || die "lanctl up --count $N failed"
+  ls_count "$N"
+  say "   one more tenant while $N are on the network: lanctl up --no-probe vs its docker run line; $ROUNDS rounds"
+  T4=ltb-one
+  LINE4="$("$LANCTL" --dry-run "${UP[@]}" --no-probe "$T4" 2>>"$LOG")" || die "lanctl --dry-run up $T4 failed"
+  for ((r = 0; r < ROUNDS; r++)); do
+    for v in $(rotate "$r" bare noprobe); do
+      case $v in
+        bare) timed eval "$LINE4"; rc=$? ;;
+        noprobe) timed "$LANCTL" "${UP[@]}" --no-probe "$T4"; rc=$? ;;
+      esac
+      record "4.one.$v" $rc
+      rm_names "$T4"
+      say "   round $((r + 1)) $v ${T_MS} ms (rc $rc)"
+    done
+  done
+  rm_names "${NAMES3[@]}"
+  settle
+fi
+
+# ================================================================ report
+say "done; writing the report"
+verdict() { # value op goal
+  awk -v v="$1" -v g="$3" -v op="$2" 'BEGIN { if (v == "n/a") { print "n/a"; exit }
+    ok = (op == "le") ? (v <= g) : (v >= g); print ok ? "**met**" : "**missed**" }'
+}
+stats() { # KEY: "n runs, min X, median Y, max Z"
+  # shellcheck disable=SC2086
+  printf '%s\n' ${S[$1]:-} | grep -v FAIL | sort -g | awk '{ v[NR] = $1 } END {
+    if (NR == 0) { print "no runs"; exit }
+    m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+    printf "%d runs, min %.1f, median %.1f, max %.1f\n", NR, v[1], m, v[NR] }'
+}
+echo "## Results"
+echo
+echo "Medians of wall time in milliseconds, from the command's start until it returns."
+echo "Rounds: comparisons 1, 1′, 4: $ROUNDS; 2: $ROUNDS2; 3: $ROUNDS3; 5: $FAKE_RUNS runs. In every round each variant runs once, in an order that rotates from round to round."
+echo
+echo "| # | comparison | lanctl | bare docker | lanctl / bare | goal | verdict |"
+echo "|---|---|---:|---:|---:|---|---|"
+if want 1; then
+  b1=$(med 1.bare); n1=$(med 1.noprobe)
+  echo "| 1 | one tenant: \`lanctl up --no-probe\` vs its \`docker run\` line | $n1 | $b1 | $(ratio "$n1" "$b1") | ≤ 1.10 | $(verdict "$(ratio "$n1" "$b1")" le 1.10) |"
+  if [[ $HAVE_ARPING == yes ]]; then
+    p1=$(med 1.probe)
+    echo "| 1 | one tenant: \`lanctl up\` (default: arping probe) vs its \`docker run\` line | $p1 | $b1 | $(ratio "$p1" "$b1") | ≤ 1.10 | $(verdict "$(ratio "$p1" "$b1")" le 1.10) |"
+  fi
+fi
+if want 4; then
+  b4=$(med 4.one.bare); n4=$(med 4.one.noprobe)
+  echo "| 1′ | one tenant while $N tenants are on the network: \`lanctl up --no-probe\` vs its \`docker run\` line | $n4 | $b4 | $(ratio "$n4" "$b4") | ≤ 1.10 | $(verdict "$(ratio "$n4" "$b4")" le 1.10) |"
+fi
+if want 2; then
+  if [[ -z "$SKIP2" ]]; then
+    pub=$(med 2.publish)
+    for v in noprobe probe; do
+      [[ -n "${S[2.$v]:-}" ]] || continue
+      l=$(med "2.$v")
+      what="\`lanctl up --no-probe\`"; [[ $v == probe ]] && what="\`lanctl up\` (probe)"
+      echo "| 2 | one tenant: $what vs \`docker run -d -p 30000-30499:… -p …/udp\` on the default bridge | $l | $pub | $(ratio "$l" "$pub") | faster | $(verdict "$(ratio "$pub" "$l")" ge 1.0) |"
+    done
+  else
+    echo "| 2 | skipped: $SKIP2 | | | | | |"
+  fi
+fi
+if want 3; then
+  loop=$(med 3.loop)
+  for j in $PARALLELS; do
+    l=$(med "3.j$j")
+    label="$j"; [[ $j == default ]] && label="default = $DEFAULT_J"
+    sp=$(ratio "$loop" "$l")
+    echo "| 3 | $N tenants: \`lanctl up --count $N --parallel $label --no-probe\` vs a sequential loop of the $N lines | $l | $loop | $(ratio "$l" "$loop") (${sp}× faster) | ≥ 1.6× faster | $(verdict "$sp" ge 1.6) |"
+  done
+fi
+if want 4; then
+  c1=${LS_CALLS[1]}; c32=${LS_CALLS[$N]}
+  ok='**missed**'; [[ $c1 == "$c32" && $c32 -le 3 ]] && ok='**met**'
+  echo "| 4 | docker processes started by \`lanctl ls\`: 1 tenant / $N tenants | $c1 / $c32 | | | the same small number | $ok |"
+fi
+if want 5; then
+  f5=$(med 5.noprobe)
+  echo "| 5 | lanctl's own cost: \`lanctl --dry-run up --count $N --no-probe\` against a fake docker and ip | $f5 | | | ≤ 20 ms | $(verdict "$f5" le 20) |"
+fi
+echo
+echo "### Further measurements"
+echo
+echo "| what | median ms |"
+echo "|---|---:|"
+if want 2 && [[ -z "$SKIP2" ]]; then
+  echo "| 2: \`docker rm -f\` of the publishing container (not part of the timing) | $(med 2.rmpublish) |"
+  echo "| 2: docker-proxy processes while that container ran | ${PROXIES:-?} (count, not ms) |"
+fi
+if want 3 && [[ -n "${S[3.probe]:-}" ]]; then
+  echo "| 3: \`lanctl up --count $N\` with the LAN probe on (one run) | $(med 3.probe) |"
+fi
+if want 4; then
+  for k in 1 "$N"; do
+    echo "| 4: \`lanctl ls\` with $k tenant(s) (${LS_ROWS[$k]} rows) | $(med "4.ls$k") |"
+    i=0
+    while IFS= read -r line; do
+      i=$((i + 1))
+      short="$(awk '{ if (NF > 8) printf "%s %s … (%d IDs)", $1, $2, NF - 2; else print }' <<<"$line" | sed 's/\\//g')"
+      echo "| 4: … its call \`docker $short\` alone | $(med "4.ls$k.call$i") |"
+      [[ -n "${S[4.ls$k.call$i.nosize]:-}" ]] && echo "| 4: … the same call with \`--size=false\` | $(med "4.ls$k.call$i.nosize") |"
+    done <"$WORK/ls-calls-$k.log"
+  done
+fi
+if want 5; then
+  echo "| 5: the same with the probe on, fake docker, ip and arping ($FAKE_NCALLS_PROBE processes) | $(med 5.fakeprobe) |"
+  echo "| 5: \`lanctl --dry-run up --count $N --no-probe\` against the real engine | $(med 5.real) |"
+fi
+echo
+echo "### Raw samples (ms, in run order)"
+echo
+echo '```'
+for k in $(printf '%s\n' "${!S[@]}" | sort -V); do
+  case $k in
+    5.noprobe|5.fakeprobe) echo "$k: $(stats "$k") (by $TIMER)" ;;
+    *) echo "$k: $(fmt_samples "$k")" ;;
+  esac
+done
+echo '```'
+if [[ ${#FAILS[@]} -gt 0 ]]; then
+  echo
+  echo "### Failures"
+  echo
+  for k in "${!FAILS[@]}"; do echo "- $k: ${FAILS[$k]}"; done
+fi
+echo
+echo "### What ran"
+echo
+if want 1 || want 2; then
+  echo "The \`docker run\` line of comparisons 1 and 2 (printed by \`lanctl --dry-run up\`):"
+  echo '```'
+  echo "$LINE1"
+  echo '```'
+fi
+if want 4; then
+  echo "docker calls of \`lanctl ls\`, 1 tenant:"
+  echo '```'
+  echo "${LS_WHAT[1]}"
+  echo '```'
+  echo "$N tenants (IDs shortened here):"
+  echo '```'
+  sed -E 's/([0-9a-f]{12})[0-9a-f]{52}/\1/g' <<<"${LS_WHAT[$N]}" | fold -w 150
+  echo '```'
+fi
+if want 5; then
+  echo "Processes started by \`lanctl --dry-run up --count $N --no-probe\` ($FAKE_NCALLS):"
+  echo '```'
+  echo "$FAKE_CALLS"
+  echo '```'
+fi
+if [[ -n "$NETCREATE_WARN" ]]; then
+  echo "\`lanctl net create\` warned:"
+  echo '```'
+  echo "$NETCREATE_WARN"
+  echo '```'
+fi
+
+echo
+echo "## Machine"
+echo
+echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+echo "- CPU: $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo), nproc $(nproc)"
+echo "- memory: $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
+echo "- OS: $(. /etc/os-release 2>/dev/null; echo "${PRETTY_NAME:-?}"), kernel $(uname -r), VM $(systemd-detect-virt --vm 2>/dev/null || echo none), container $(systemd-detect-virt --container 2>/dev/null || echo none)"
+echo "- docker: client $(docker version --format '{{.Client.Version}}'), server $(docker version --format '{{.Server.Version}}'), storage driver $(docker info --format '{{.Driver}}' 2>/dev/null), cgroup $(docker info --format '{{.CgroupDriver}} v{{.CgroupVersion}}' 2>/dev/null)"
+echo "- lanctl: $LANCTL_ID (release build); tree at the start of the run: $COMMIT${STALE:+; warning: the binary is older than $STALE}"
+echo "- arping: $( (arping -V 2>&1 || echo none) | head -1)"
+echo "- image: $IMAGE ($(docker image inspect "$IMAGE" --format '{{.Size}}' | awk '{ printf "%.1f MB", $1 / 1e6 }'))"
+echo "- parent: veth $VETH (peer $PEER), macvlan bridge mode, $SUBNET blackholed on the host"
