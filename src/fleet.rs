@@ -18,7 +18,7 @@ use crate::state;
 use crate::tenant::spec::{check_name, up_request, TenantSpec, UpRequest};
 use crate::tenant::up::{already_there, default_parallel, start_batch, BatchOpts, UpOut};
 use crate::tenant::update::{env_value, recreate, Recreate};
-use crate::tenant::{is_tenant, process_env};
+use crate::tenant::{is_tenant, load_pool, process_env};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -189,7 +189,8 @@ pub fn apply(ctx: &Ctx, a: &ApplyArgs) -> Result<()> {
     }
     let opts = BatchOpts { no_probe: a.no_probe, parallel: a.parallel.unwrap_or_else(default_parallel), pull: None };
     for (net, wants) in &missing {
-        for out in start_batch(ctx, &known[net], wants, &opts)? {
+        let pool = load_pool(ctx, &known[net])?;
+        for out in start_batch(ctx, &known[net], pool, wants, &opts)? {
             record(&mut tally, out);
         }
     }

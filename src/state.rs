@@ -35,7 +35,9 @@ pub fn find_network(ctx: &Ctx, name: &str) -> Result<Option<Network>> {
 
 /// Every network lanctl made, inspected.
 pub fn lanctl_networks(ctx: &Ctx) -> Result<Vec<Network>> {
-    let ids: Vec<String> = network_lines(ctx)?.into_iter().map(|l| l.id).collect();
+    let q = ctx.docker.network_ls_managed();
+    let lines: Vec<NetworkLine> = model::parse_lines(&q.to_string(), &ctx.runner.query(&q)?)?;
+    let ids: Vec<String> = lines.into_iter().map(|l| l.id).collect();
     let all = inspect_networks(ctx, &ids)?;
     Ok(all.into_iter().filter(|n| n.labels.contains_key(labels::MANAGED)).collect())
 }

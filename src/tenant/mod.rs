@@ -24,6 +24,13 @@ pub fn process_env(key: &str) -> Option<String> {
 
 /// The network a tenant goes on: the one named, or the only lanctl network.
 pub fn resolve_network(ctx: &Ctx, wanted: Option<&str>) -> Result<NetSpec> {
+    // A named network costs one query; the full listing is only for what to say.
+    if let Some(w) = wanted {
+        let found = state::inspect_networks(ctx, &[w]).ok().into_iter().flatten().find(|n| n.name == w);
+        if let Some(spec) = found.filter(|n| n.labels.contains_key(labels::MANAGED)).as_ref().and_then(NetSpec::from_network) {
+            return Ok(spec);
+        }
+    }
     let nets: Vec<NetSpec> = state::lanctl_networks(ctx)?.iter().filter_map(NetSpec::from_network).collect();
     let names = || nets.iter().map(|n| n.name.as_str()).collect::<Vec<_>>().join(", ");
     match wanted {
@@ -45,9 +52,13 @@ pub fn resolve_network(ctx: &Ctx, wanted: Option<&str>) -> Result<NetSpec> {
 /// The pool of `spec`'s network as it is now: every attached container, running or
 /// stopped, and the host's own addresses.
 pub fn load_pool(ctx: &Ctx, spec: &NetSpec) -> Result<Pool> {
-    let containers = state::containers_on(ctx, &[spec.name.as_str()])?;
-    let host = state::host_addrs(&state::host_links(ctx)?);
-    Ok(Pool::new(spec, &containers, &host))
+    // Independent reads, so they overlap: their cost is mostly process start-up.
+    let (containers, links) = std::thread::scope(|s| {
+        let containers = s.spawn(|| state::containers_on(ctx, &[spec.name.as_str()]));
+        let links = state::host_links(ctx);
+        (containers.join().expect("query thread"), links)
+    });
+    Ok(Pool::new(spec, &containers?, &state::host_addrs(&links?)))
 }
 
 /// The container with exactly this name, if any.

@@ -73,7 +73,12 @@ pub fn up(ctx: &Ctx, a: &UpArgs) -> Result<()> {
     // every lanctl on this host.
     let _lock = if ctx.dry_run() { None } else { Some(Lock::acquire()?) };
     let net = resolve_network(ctx, req.net.as_deref())?;
-    let existing = state::containers_named(ctx, &names)?;
+    let (existing, pool) = std::thread::scope(|s| {
+        let pool = s.spawn(|| load_pool(ctx, &net));
+        let existing = state::containers_named(ctx, &names);
+        (existing, pool.join().expect("query thread"))
+    });
+    let existing = existing?;
     let mut results: Vec<Option<UpOut>> = vec![None; names.len()];
     let mut fresh = Vec::new();
     for (i, name) in names.iter().enumerate() {
@@ -85,7 +90,7 @@ pub fn up(ctx: &Ctx, a: &UpArgs) -> Result<()> {
     if !fresh.is_empty() {
         let wants: Vec<(String, &UpRequest)> = fresh.iter().map(|&i| (names[i].clone(), &req)).collect();
         let opts = BatchOpts { no_probe: a.no_probe, parallel: a.parallel.unwrap_or_else(default_parallel), pull: a.env.pull.as_deref() };
-        for (k, out) in start_batch(ctx, &net, &wants, &opts)?.into_iter().enumerate() {
+        for (k, out) in start_batch(ctx, &net, pool?, &wants, &opts)?.into_iter().enumerate() {
             results[fresh[k]] = Some(out);
         }
     }
@@ -110,16 +115,36 @@ fn check_explicit(ctx: &Ctx, pool: &Pool, prober: Option<&Prober>, net: &NetSpec
     Ok(())
 }
 
-/// The lowest free address of the range that no LAN device answers for.
-pub fn next_free(ctx: &Ctx, pool: &mut Pool, prober: Option<&Prober>) -> Result<Ipv4Addr> {
+/// Up to `n` of the lowest free addresses of the range that no LAN device answers for,
+/// lowest first (fewer when the range runs out). Candidates are probed all at once, so a
+/// batch waits about one probe, not one per tenant.
+pub fn free_addresses(ctx: &Ctx, pool: &mut Pool, prober: Option<&Prober>, n: usize) -> Result<Vec<Ipv4Addr>> {
+    let mut chosen: Vec<Ipv4Addr> = Vec::new();
     loop {
-        let ip = pool.free().next().ok_or_else(|| Error::failed(pool.exhausted()))?;
-        match prober.map(|p| p.answer(ctx, ip)).transpose()?.flatten() {
-            None => return Ok(ip),
-            Some(mac) => {
-                ctx.note(format!("skipping {ip}: a LAN device ({mac}) already uses it"));
-                pool.take_lan(ip, &mac);
+        let candidates: Vec<Ipv4Addr> = pool.free().filter(|ip| !chosen.contains(ip)).take(n - chosen.len()).collect();
+        if candidates.is_empty() {
+            return Ok(chosen);
+        }
+        let Some(p) = prober else {
+            chosen.extend(candidates);
+            return Ok(chosen);
+        };
+        let answers: Vec<Result<Option<String>>> = std::thread::scope(|s| {
+            let probes: Vec<_> = candidates.iter().map(|&ip| s.spawn(move || p.answer(ctx, ip))).collect();
+            probes.into_iter().map(|h| h.join().expect("probe thread")).collect()
+        });
+        for (ip, answer) in candidates.into_iter().zip(answers) {
+            match answer? {
+                None => chosen.push(ip),
+                Some(mac) => {
+                    ctx.note(format!("skipping {ip}: a LAN device ({mac}) already uses it"));
+                    pool.take_lan(ip, &mac);
+                }
             }
+        }
+        chosen.sort();
+        if chosen.len() == n {
+            return Ok(chosen);
         }
     }
 }
@@ -133,15 +158,16 @@ pub struct BatchOpts<'a> {
 /// Starts new tenants on one network: addresses for all of them first (an explicit one
 /// is checked; the others take the lowest free ones), then the `docker run`s, several
 /// at once. Results come back in the order of `wants`; one failure does not stop the rest.
-pub fn start_batch(ctx: &Ctx, net: &NetSpec, wants: &[(String, &UpRequest)], opts: &BatchOpts) -> Result<Vec<UpOut>> {
-    let mut pool = load_pool(ctx, net)?;
+pub fn start_batch(ctx: &Ctx, net: &NetSpec, mut pool: Pool, wants: &[(String, &UpRequest)], opts: &BatchOpts) -> Result<Vec<UpOut>> {
     let prober = Prober::new(ctx, &net.parent, opts.no_probe);
     let mut results: Vec<Option<UpOut>> = vec![None; wants.len()];
     let mut planned = Vec::new();
+    let auto = wants.iter().filter(|(_, r)| r.ip.is_none()).count();
+    let mut free = free_addresses(ctx, &mut pool, prober.as_ref(), auto)?.into_iter();
     for (i, (name, req)) in wants.iter().enumerate() {
         let ip = match req.ip {
             Some(ip) => check_explicit(ctx, &pool, prober.as_ref(), net, ip).map(|_| ip),
-            None => next_free(ctx, &mut pool, prober.as_ref()),
+            None => free.next().ok_or_else(|| Error::failed(pool.exhausted())),
         };
         match ip {
             Ok(ip) => {
