@@ -52,13 +52,32 @@ pub fn resolve_network(ctx: &Ctx, wanted: Option<&str>) -> Result<NetSpec> {
 /// The pool of `spec`'s network as it is now: every attached container, running or
 /// stopped, and the host's own addresses.
 pub fn load_pool(ctx: &Ctx, spec: &NetSpec) -> Result<Pool> {
-    // Independent reads, so they overlap: their cost is mostly process start-up.
-    let (containers, links) = std::thread::scope(|s| {
-        let containers = s.spawn(|| state::containers_on(ctx, &[spec.name.as_str()]));
-        let links = state::host_links(ctx);
-        (containers.join().expect("query thread"), links)
+    read_with_spec(ctx, &spec.name, || Ok(spec.clone())).map(|(_, pool)| pool)
+}
+
+/// The network a tenant goes on (see `resolve_network`) and its pool. When the network is
+/// named, its spec, its containers and the host's addresses are read at the same time:
+/// these reads cost mostly process start-up, and `up` waits for all of them.
+pub fn load_network(ctx: &Ctx, wanted: Option<&str>) -> Result<(NetSpec, Pool)> {
+    match wanted {
+        Some(name) => read_with_spec(ctx, name, || resolve_network(ctx, wanted)),
+        None => {
+            let spec = resolve_network(ctx, None)?;
+            read_with_spec(ctx, &spec.name, || Ok(spec.clone()))
+        }
+    }
+}
+
+/// Reads the containers on network `name` and the host's addresses while `spec` runs.
+fn read_with_spec(ctx: &Ctx, name: &str, spec: impl FnOnce() -> Result<NetSpec>) -> Result<(NetSpec, Pool)> {
+    let (spec, containers, links) = std::thread::scope(|s| {
+        let containers = s.spawn(|| state::containers_on(ctx, &[name]));
+        let links = s.spawn(|| state::host_links(ctx));
+        (spec(), containers.join().expect("query thread"), links.join().expect("query thread"))
     });
-    Ok(Pool::new(spec, &containers?, &state::host_addrs(&links?)))
+    let spec = spec?;
+    let pool = Pool::new(&spec, &containers?, &state::host_addrs(&links?));
+    Ok((spec, pool))
 }
 
 /// The container with exactly this name, if any.

@@ -18,7 +18,7 @@ use crate::netspec::NetSpec;
 use crate::pool::Pool;
 use crate::tenant::run::{docker_run, Tenant};
 use crate::tenant::spec::{check_name, up_request, TenantSpec, UpRequest};
-use crate::tenant::{is_tenant, load_pool, process_env, remove_orphan, resolve_network};
+use crate::tenant::{is_tenant, load_network, process_env, remove_orphan};
 use crate::state;
 
 /// How often a start that lost its address to another tool is retried with the next one.
@@ -72,12 +72,11 @@ pub fn up(ctx: &Ctx, a: &UpArgs) -> Result<()> {
     // Choosing addresses and starting the containers that take them is one step for
     // every lanctl on this host.
     let _lock = if ctx.dry_run() { None } else { Some(Lock::acquire()?) };
-    let net = resolve_network(ctx, req.net.as_deref())?;
-    let (existing, pool) = std::thread::scope(|s| {
-        let pool = s.spawn(|| load_pool(ctx, &net));
-        let existing = state::containers_named(ctx, &names);
-        (existing, pool.join().expect("query thread"))
+    let (loaded, existing) = std::thread::scope(|s| {
+        let existing = s.spawn(|| state::containers_named(ctx, &names));
+        (load_network(ctx, req.net.as_deref()), existing.join().expect("query thread"))
     });
+    let (net, pool) = loaded?;
     let existing = existing?;
     let mut results: Vec<Option<UpOut>> = vec![None; names.len()];
     let mut fresh = Vec::new();
@@ -90,7 +89,7 @@ pub fn up(ctx: &Ctx, a: &UpArgs) -> Result<()> {
     if !fresh.is_empty() {
         let wants: Vec<(String, &UpRequest)> = fresh.iter().map(|&i| (names[i].clone(), &req)).collect();
         let opts = BatchOpts { no_probe: a.no_probe, parallel: a.parallel.unwrap_or_else(default_parallel), pull: a.env.pull.as_deref() };
-        for (k, out) in start_batch(ctx, &net, pool?, &wants, &opts)?.into_iter().enumerate() {
+        for (k, out) in start_batch(ctx, &net, pool, &wants, &opts)?.into_iter().enumerate() {
             results[fresh[k]] = Some(out);
         }
     }
