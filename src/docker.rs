@@ -6,7 +6,7 @@ use crate::labels;
 use crate::netspec::NetSpec;
 
 /// One JSON object per container with the fields `model::PsLine` reads.
-pub const PS_FORMAT: &str = r#"{"ID":{{json .ID}},"Names":{{json .Names}},"Status":{{json .Status}}}"#;
+pub const PS_FORMAT: &str = r#"{"ID":{{json .ID}},"Names":{{json .Names}},"State":{{json .State}},"Status":{{json .Status}}}"#;
 
 /// The docker CLI to call and the context every call goes to.
 #[derive(Clone, Debug)]
@@ -163,7 +163,7 @@ mod tests {
         assert_eq!(
             d.ps_all(&["network=lan"]).to_string(),
             "/usr/bin/docker --context 'remote host' ps --all --no-trunc --filter network=lan --format \
-             '{\"ID\":{{json .ID}},\"Names\":{{json .Names}},\"Status\":{{json .Status}}}'"
+             '{\"ID\":{{json .ID}},\"Names\":{{json .Names}},\"State\":{{json .State}},\"Status\":{{json .Status}}}'"
         );
         assert_eq!(d.container_inspect(&["a", "b"]).to_string(), "/usr/bin/docker --context 'remote host' container inspect a b");
     }

@@ -84,6 +84,9 @@ pub struct PsLine {
     pub names: String,
     #[serde(default)]
     pub status: String,
+    /// "running", "exited", "created", …
+    #[serde(default)]
+    pub state: String,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]

@@ -33,6 +33,24 @@ impl std::fmt::Display for Holder {
     }
 }
 
+/// A container attached to a network, with the address it holds there.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Attached {
+    pub name: String,
+    pub state: String,
+    pub ip: Ipv4Addr,
+}
+
+impl Attached {
+    /// The attachments of inspected containers to `network`.
+    pub fn of(containers: &[Container], network: &str) -> Vec<Attached> {
+        containers
+            .iter()
+            .filter_map(|c| Some(Attached { ip: c.address_on(network)?, name: c.name().to_string(), state: c.state.status.clone() }))
+            .collect()
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Pool {
     pub spec: NetSpec,
@@ -43,6 +61,11 @@ impl Pool {
     /// Builds the pool from the network's spec, every container attached to it (running
     /// or stopped) and the host's own addresses.
     pub fn new(spec: &NetSpec, containers: &[Container], host: &[(Ipv4Addr, String)]) -> Pool {
+        Pool::of(spec, &Attached::of(containers, &spec.name), host)
+    }
+
+    /// Like `new`, from attachments already read.
+    pub fn of(spec: &NetSpec, attached: &[Attached], host: &[(Ipv4Addr, String)]) -> Pool {
         let mut held = BTreeMap::new();
         for (ip, what) in spec.reserved() {
             held.insert(ip, Holder::Reserved { what });
@@ -50,10 +73,8 @@ impl Pool {
         for (ip, ifname) in host.iter().filter(|(ip, _)| spec.subnet.contains(ip)) {
             held.entry(*ip).or_insert(Holder::Host { ifname: ifname.clone() });
         }
-        for c in containers {
-            if let Some(ip) = c.address_on(&spec.name) {
-                held.entry(ip).or_insert(Holder::Container { name: c.name().to_string(), state: c.state.status.clone() });
-            }
+        for a in attached {
+            held.entry(a.ip).or_insert(Holder::Container { name: a.name.clone(), state: a.state.clone() });
         }
         Pool { spec: spec.clone(), held }
     }

@@ -8,6 +8,7 @@ use crate::ctx::Ctx;
 use crate::error::Result;
 use crate::labels;
 use crate::model::{self, Container, IpLink, Network, NetworkLine};
+use crate::pool::Attached;
 
 /// Every network on the engine, by exact name.
 pub fn network_lines(ctx: &Ctx) -> Result<Vec<NetworkLine>> {
@@ -94,6 +95,44 @@ pub fn containers_on<S: AsRef<str>>(ctx: &Ctx, networks: &[S]) -> Result<Vec<Con
     }
     let filters: Vec<String> = networks.iter().map(|n| format!("network={}", n.as_ref())).collect();
     containers(ctx, &filters)
+}
+
+/// Every container attached to `network`, running or stopped, with its address there.
+pub fn attached(ctx: &Ctx, network: &str) -> Result<Vec<Attached>> {
+    let (lines, net) = std::thread::scope(|s| {
+        let net = s.spawn(|| inspect_networks(ctx, &[network]));
+        (ps_on(ctx, network), net.join().expect("query thread"))
+    });
+    // An unreadable network (just removed, say) only means every container is inspected.
+    let net = net.ok().and_then(|n| n.into_iter().find(|n| n.name == network));
+    attached_from(ctx, network, &lines?, net.as_ref())
+}
+
+/// `docker ps` of the containers attached to `network`, running or stopped.
+pub fn ps_on(ctx: &Ctx, network: &str) -> Result<Vec<model::PsLine>> {
+    let q = ctx.docker.ps_all(&[format!("network={network}")]);
+    model::parse_lines(&q.to_string(), &ctx.runner.query(&q)?)
+}
+
+/// The addresses of the containers `docker ps` listed on `network`.
+///
+/// A running container's address is in `docker network inspect` (`net`, read at the same
+/// time as `docker ps`); only the containers missing there (stopped ones, or any that
+/// changed in between) are inspected, in one further call. `docker ps` is the list of
+/// record, so none is missed, and the common case costs no extra call.
+pub fn attached_from(ctx: &Ctx, network: &str, lines: &[model::PsLine], net: Option<&Network>) -> Result<Vec<Attached>> {
+    let mut found = Vec::new();
+    let mut unknown = Vec::new();
+    for l in lines {
+        let ip = net.and_then(|n| n.containers.get(&l.id)).and_then(|c| c.ipv4.split('/').next()?.parse().ok());
+        match ip {
+            Some(ip) if l.state == "running" => found.push(Attached { name: l.names.clone(), state: l.state.clone(), ip }),
+            _ => unknown.push(l.id.as_str()),
+        }
+    }
+    // One removed in between is simply gone.
+    found.extend(Attached::of(&containers_named(ctx, &unknown)?, network));
+    Ok(found)
 }
 
 /// The host's interfaces with their addresses.

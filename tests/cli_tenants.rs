@@ -15,6 +15,12 @@ fn up_takes_the_lowest_free_address_and_skips_running_and_stopped_holders() {
     let f = lan();
     let out = lanctl(&f).args(["up", "room-1", "--image", "img"]).assert().success();
     assert_eq!(lossy(&out.get_output().stdout), "room-1 198.51.100.100\n");
+    // The running holder's address comes from `network inspect`; only the stopped one,
+    // which that omits, is inspected.
+    let inspected: Vec<String> =
+        f.calls_of("docker").into_iter().filter(|c| c[0] == "container").flat_map(|c| c[2..].to_vec()).collect();
+    assert!(inspected.iter().any(|id| id.starts_with(STOPPED_ID)), "{inspected:?}");
+    assert!(!inspected.iter().any(|id| id.starts_with(RUNNING_ID)), "{inspected:?}");
     let f = lan_with(|f| f.on("docker", "network inspect*", 0, &network_with_range("198.51.100.113-198.51.100.116")));
     // .113 runs, .114 is stopped: both held; .115 is next.
     let out = lanctl(&f).args(["up", "room-1", "--image", "img"]).assert().success();
