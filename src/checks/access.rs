@@ -6,7 +6,7 @@ use crate::checks::{Check, Status};
 use crate::ctx::Ctx;
 use crate::hostaccess::{self, find_shim};
 use crate::labels;
-use crate::model::{self, IpLink};
+use crate::model::IpLink;
 use crate::netspec::NetSpec;
 use crate::state;
 
@@ -28,9 +28,7 @@ pub fn shims(ctx: &Ctx) -> Vec<Check> {
         let nets: Vec<NetSpec> = state::lanctl_networks(ctx)?.iter().filter_map(NetSpec::from_network).collect();
         let tenants = state::containers(ctx, &[format!("label={}", labels::TENANT)])?;
         let with_tenants = tenants.iter().filter_map(|c| c.label(labels::NETWORK).map(str::to_string)).collect();
-        let q = hostaccess::commands::addr_show_details(&ctx.ip);
-        let links = model::parse(&q.to_string(), &ctx.runner.query(&q)?)?;
-        Ok((nets, with_tenants, links))
+        Ok((nets, with_tenants, hostaccess::load_links(ctx)?))
     };
     let (nets, with_tenants, links) = match read() {
         Ok(r) => r,

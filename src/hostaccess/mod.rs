@@ -66,7 +66,8 @@ pub fn find_shim(links: &[IpLink], spec: &NetSpec, ifname: Option<&str>) -> Opti
     })
 }
 
-fn load_links(ctx: &Ctx) -> Result<Vec<IpLink>> {
+/// Every host interface with link details (kind, lower device) and addresses.
+pub fn load_links(ctx: &Ctx) -> Result<Vec<IpLink>> {
     let q = commands::addr_show_details(&ctx.ip);
     model::parse(&q.to_string(), &ctx.runner.query(&q)?)
 }
