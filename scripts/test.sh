@@ -37,6 +37,11 @@ if ! docker info >/dev/null 2>&1; then
   fi
 fi
 
+# Style is part of the test: formatting and lints fail the run like a failing test.
+rustup component list --installed 2>/dev/null | grep -q rustfmt || rustup component add rustfmt clippy 2>/dev/null || true
+cargo fmt --check
+cargo clippy --all-targets -- -D warnings
+
 tests/image/build.sh
 scripts/cleanup-test-leftovers.sh
 trap scripts/cleanup-test-leftovers.sh EXIT

@@ -29,7 +29,8 @@ pub fn program() -> Option<String> {
     which::which("arping").ok().map(|p| p.to_string_lossy().into_owned())
 }
 
-pub const INSTALL_HINT: &str = "install iputils' arping (apt-get install iputils-arping) to probe the LAN before using an address";
+pub const INSTALL_HINT: &str =
+    "install iputils' arping (apt-get install iputils-arping) to probe the LAN before using an address";
 
 /// Probes addresses on one interface. `None` when probing is off or unavailable.
 pub struct Prober {
@@ -62,11 +63,8 @@ impl Prober {
             Some(0) => Ok(None),
             // iputils exits 1 when a reply came back in -D mode.
             Some(1) => Ok(Some(answering_mac(&out.stdout).unwrap_or_else(|| "an unknown MAC".to_string()))),
-            _ => Err(Error::failed(format!(
-                "the LAN probe `{q}` failed: {}",
-                crate::error::one_line(&out.stderr)
-            ))
-            .hint("check the parent interface is up, or pass --no-probe")),
+            _ => Err(Error::failed(format!("the LAN probe `{q}` failed: {}", crate::error::one_line(&out.stderr)))
+                .hint("check the parent interface is up, or pass --no-probe")),
         }
     }
 }

@@ -131,13 +131,9 @@ pub enum NetCommand {
     /// List lanctl networks
     Ls,
     /// Show a network's address pool
-    Show {
-        name: String,
-    },
+    Show { name: String },
     /// Remove a network that no container uses
-    Rm {
-        name: String,
-    },
+    Rm { name: String },
 }
 
 #[derive(Debug, Args)]

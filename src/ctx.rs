@@ -26,7 +26,9 @@ pub struct Ctx {
 impl Ctx {
     pub fn from_cli(cli: &Cli) -> Result<Ctx> {
         let docker = match &cli.docker {
-            Some(p) if p.as_os_str().is_empty() => return Err(Error::usage("--docker is empty; give the path of the docker CLI")),
+            Some(p) if p.as_os_str().is_empty() => {
+                return Err(Error::usage("--docker is empty; give the path of the docker CLI"))
+            }
             Some(p) => p.to_string_lossy().into_owned(),
             // Left to PATH at run time, so dry-run lines read `docker ...` and paste anywhere.
             None => "docker".to_string(),

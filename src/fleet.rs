@@ -10,8 +10,8 @@ use crate::cli::{ApplyArgs, TenantEnvArgs, UpArgs};
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
 use crate::labels;
-use crate::model::Container;
 use crate::lock::Lock;
+use crate::model::Container;
 use crate::net;
 use crate::netspec::{self, Driver, NetInput, NetSpec};
 use crate::state;
@@ -75,8 +75,11 @@ pub struct FleetTenant {
     pub args: Vec<String>,
 }
 
+/// A fleet file's networks and its tenants by name, validated.
+pub type Loaded = (Vec<NetSpec>, Vec<(String, UpRequest)>);
+
 /// Reads and validates the whole file before anything runs.
-pub fn load(path: &Path) -> Result<(Vec<NetSpec>, Vec<(String, UpRequest)>)> {
+pub fn load(path: &Path) -> Result<Loaded> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| Error::usage(format!("{}: {e}; give a readable fleet file", path.display())))?;
     let fleet: Fleet = serde_json::from_str(&text)
@@ -266,15 +269,11 @@ fn prune(ctx: &Ctx, nets: &[NetSpec], keep: &[&str], tally: &mut Tally) -> Resul
 fn summary(ctx: &Ctx, t: &Tally) -> Result<()> {
     let verb = if ctx.dry_run() { "would be " } else { "" };
     let part = |what: &str, v: &[String]| (!v.is_empty()).then(|| format!("{verb}{what}: {}", v.join(" ")));
-    let parts: Vec<String> = [
-        part("created", &t.created),
-        part("updated", &t.updated),
-        part("started", &t.started),
-        part("removed", &t.removed),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
+    let parts: Vec<String> =
+        [part("created", &t.created), part("updated", &t.updated), part("started", &t.started), part("removed", &t.removed)]
+            .into_iter()
+            .flatten()
+            .collect();
     if parts.is_empty() && t.failed.is_empty() {
         ctx.note("the host already matches the fleet file; nothing to do");
     } else if !parts.is_empty() {

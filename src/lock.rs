@@ -31,8 +31,7 @@ impl Lock {
             Error::failed(format!("cannot open the lock file {}: {e}", path.display()))
                 .hint("run as root, or set LANCTL_LOCK_DIR to a writable directory")
         })?;
-        file.lock()
-            .map_err(|e| Error::failed(format!("cannot lock {}: {e}", path.display())).hint("retry"))?;
+        file.lock().map_err(|e| Error::failed(format!("cannot lock {}: {e}", path.display())).hint("retry"))?;
         Ok(Lock { _file: file })
     }
 }

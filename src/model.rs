@@ -238,10 +238,7 @@ pub struct AddrInfo {
 
 impl IpLink {
     pub fn ipv4(&self) -> impl Iterator<Item = (std::net::Ipv4Addr, u8)> + '_ {
-        self.addr_info
-            .iter()
-            .filter(|a| a.family == "inet")
-            .filter_map(|a| a.local.parse().ok().map(|ip| (ip, a.prefixlen)))
+        self.addr_info.iter().filter(|a| a.family == "inet").filter_map(|a| a.local.parse().ok().map(|ip| (ip, a.prefixlen)))
     }
     pub fn is_up(&self) -> bool {
         self.flags.iter().any(|f| f == "UP")

@@ -59,7 +59,9 @@ fn already_exists(ctx: &Ctx, existing: &Network, spec: &NetSpec) -> Result<()> {
         )));
     }
     let Some(have) = NetSpec::from_network(existing) else {
-        return Err(Error::failed(format!("network {name} exists but is not an IPv4 ipvlan/macvlan network; choose another name")));
+        return Err(Error::failed(format!(
+            "network {name} exists but is not an IPv4 ipvlan/macvlan network; choose another name"
+        )));
     };
     let diff = have.differences(spec);
     if diff.is_empty() {
@@ -143,10 +145,7 @@ pub fn ls(ctx: &Ctx) -> Result<()> {
             ]
         })
         .collect();
-    print!(
-        "{}",
-        table::render(&["NAME", "DRIVER", "MODE", "PARENT", "SUBNET", "RANGE", "GATEWAY", "TENANTS", "FREE"], &cells)
-    );
+    print!("{}", table::render(&["NAME", "DRIVER", "MODE", "PARENT", "SUBNET", "RANGE", "GATEWAY", "TENANTS", "FREE"], &cells));
     Ok(())
 }
 
@@ -176,9 +175,10 @@ struct Show {
 
 /// Finds one lanctl network by name, with an error that says what to do.
 fn load_one(ctx: &Ctx, name: &str) -> Result<Loaded> {
-    load_all(ctx)?.into_iter().find(|l| l.spec.name == name).ok_or_else(|| {
-        Error::failed(format!("no lanctl network named {name}; list them with `lanctl net ls`"))
-    })
+    load_all(ctx)?
+        .into_iter()
+        .find(|l| l.spec.name == name)
+        .ok_or_else(|| Error::failed(format!("no lanctl network named {name}; list them with `lanctl net ls`")))
 }
 
 pub fn show(ctx: &Ctx, name: &str) -> Result<()> {

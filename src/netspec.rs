@@ -81,6 +81,8 @@ impl AddrRange {
     pub fn of_net(net: Ipv4Net) -> Self {
         AddrRange { start: net.network(), end: net.broadcast() }
     }
+    /// How many addresses it holds; a range is never empty (start <= end).
+    #[allow(clippy::len_without_is_empty)]
     pub fn len(&self) -> u64 {
         u64::from(u32::from(self.end)) - u64::from(u32::from(self.start)) + 1
     }
@@ -181,8 +183,7 @@ fn parent_of(input: &NetInput) -> Result<String> {
 /// Docker's rule for object names (networks and containers).
 pub fn valid_docker_name(name: &str) -> bool {
     let mut chars = name.chars();
-    matches!(chars.next(), Some(c) if c.is_ascii_alphanumeric())
-        && chars.all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
+    matches!(chars.next(), Some(c) if c.is_ascii_alphanumeric()) && chars.all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
 }
 
 /// The kernel's rule for interface names: 1 to 15 bytes, no `/`, `:` or white space.
@@ -315,17 +316,7 @@ pub fn validate(input: &NetInput) -> Result<NetSpec> {
         }
     };
     let aux = parse_aux(input.aux, subnet)?;
-    Ok(NetSpec {
-        name: input.name.to_string(),
-        driver: input.driver,
-        parent,
-        subnet,
-        gateway,
-        range,
-        docker_range,
-        mode,
-        aux,
-    })
+    Ok(NetSpec { name: input.name.to_string(), driver: input.driver, parent, subnet, gateway, range, docker_range, mode, aux })
 }
 
 impl NetSpec {
@@ -336,13 +327,9 @@ impl NetSpec {
         let cfg = n.ipam.config.iter().find(|c| c.subnet.parse::<Ipv4Net>().is_ok())?;
         let subnet: Ipv4Net = cfg.subnet.parse().ok()?;
         let docker_range: Ipv4Net = cfg.ip_range.parse().unwrap_or(subnet);
-        let range = n
-            .labels
-            .get(labels::RANGE)
-            .and_then(|r| AddrRange::parse(r))
-            .unwrap_or_else(|| AddrRange::of_net(docker_range));
-        let mut aux: Vec<(String, Ipv4Addr)> =
-            cfg.aux.iter().filter_map(|(h, ip)| Some((h.clone(), ip.parse().ok()?))).collect();
+        let range =
+            n.labels.get(labels::RANGE).and_then(|r| AddrRange::parse(r)).unwrap_or_else(|| AddrRange::of_net(docker_range));
+        let mut aux: Vec<(String, Ipv4Addr)> = cfg.aux.iter().filter_map(|(h, ip)| Some((h.clone(), ip.parse().ok()?))).collect();
         aux.sort();
         Some(NetSpec {
             name: n.name.clone(),

@@ -46,7 +46,9 @@ impl Attached {
     pub fn of(containers: &[Container], network: &str) -> Vec<Attached> {
         containers
             .iter()
-            .filter_map(|c| Some(Attached { ip: c.address_on(network)?, name: c.name().to_string(), state: c.state.status.clone() }))
+            .filter_map(|c| {
+                Some(Attached { ip: c.address_on(network)?, name: c.name().to_string(), state: c.state.status.clone() })
+            })
             .collect()
     }
 }
@@ -162,7 +164,10 @@ mod tests {
         let p = Pool::new(&s, &cs, &host);
         let free: Vec<String> = p.free().map(|ip| ip.to_string()).collect();
         assert_eq!(free, ["198.51.100.6", "198.51.100.7"]);
-        assert_eq!(p.refuse("198.51.100.3".parse().unwrap()).unwrap(), "198.51.100.3 is held by container t1 (exited) on network lan");
+        assert_eq!(
+            p.refuse("198.51.100.3".parse().unwrap()).unwrap(),
+            "198.51.100.3 is held by container t1 (exited) on network lan"
+        );
         assert_eq!(p.refuse("198.51.100.4".parse().unwrap()).unwrap(), "198.51.100.4 is held by the host (shim0) on network lan");
         assert_eq!(p.refuse("198.51.100.1".parse().unwrap()).unwrap(), "198.51.100.1 is held by the gateway on network lan");
         assert!(p.refuse("198.51.101.1".parse().unwrap()).unwrap().contains("outside the subnet"));
@@ -175,6 +180,8 @@ mod tests {
         let mut p = Pool::new(&s, &[container("t1", "198.51.100.10", "running")], &[]);
         p.take("198.51.100.11".parse().unwrap(), "t2");
         assert_eq!(p.free().next(), None);
-        assert!(p.exhausted().starts_with("no free address in the range 198.51.100.10-198.51.100.11 (2 addresses) of network lan"));
+        assert!(p
+            .exhausted()
+            .starts_with("no free address in the range 198.51.100.10-198.51.100.11 (2 addresses) of network lan"));
     }
 }

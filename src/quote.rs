@@ -81,18 +81,42 @@ mod tests {
     #[test]
     fn round_trips_through_bash() {
         let words = [
-            "", " ", "a b", "it's", "\"dq\"", "$HOME", "${X:-y}", "`id`", "$(id)", "a\nb", "tab\there",
-            "back\\slash", "*", "?", "[a]", "~", "#c", "!x", "a;b", "a|b", "a&b", "<>", "größe", "日本",
-            "\x01ctl", "'", "''", "\\'", "-e", "KEY=va lue", "\r\n",
+            "",
+            " ",
+            "a b",
+            "it's",
+            "\"dq\"",
+            "$HOME",
+            "${X:-y}",
+            "`id`",
+            "$(id)",
+            "a\nb",
+            "tab\there",
+            "back\\slash",
+            "*",
+            "?",
+            "[a]",
+            "~",
+            "#c",
+            "!x",
+            "a;b",
+            "a|b",
+            "a&b",
+            "<>",
+            "größe",
+            "日本",
+            "\x01ctl",
+            "'",
+            "''",
+            "\\'",
+            "-e",
+            "KEY=va lue",
+            "\r\n",
         ];
         let line = format!("printf '%s\\0' {}", join(words.iter().copied()));
         let out = std::process::Command::new("bash").arg("-c").arg(&line).output().expect("bash runs");
         assert!(out.status.success(), "bash rejected: {line}");
-        let back: Vec<String> = String::from_utf8(out.stdout)
-            .unwrap()
-            .split('\0')
-            .map(str::to_string)
-            .collect();
+        let back: Vec<String> = String::from_utf8(out.stdout).unwrap().split('\0').map(str::to_string).collect();
         let back = &back[..back.len() - 1];
         assert_eq!(back, &words.map(String::from)[..], "line was: {line}");
         assert!(!line.contains('\n'), "a rendered line must stay one line");

@@ -72,9 +72,8 @@ impl Runner {
             expr = expr.env(k, v);
         }
         let out = expr.run().map_err(|e| {
-            Error::check(format!("cannot run `{}`: {e}", cmd.program)).hint(format!(
-                "install it or point lanctl at it (for docker: --docker PATH or LANCTL_DOCKER)"
-            ))
+            Error::check(format!("cannot run `{}`: {e}", cmd.program))
+                .hint("install it or point lanctl at it (for docker: --docker PATH or LANCTL_DOCKER)")
         })?;
         Ok(Output {
             code: out.status.code(),
@@ -135,7 +134,9 @@ mod tests {
     #[test]
     fn unreachable_daemon_is_a_check_failure() {
         let r = Runner::default();
-        let q = Cmd::new("sh").args(["-c", "echo 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock.' >&2; exit 1"]).query();
+        let q = Cmd::new("sh")
+            .args(["-c", "echo 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock.' >&2; exit 1"])
+            .query();
         let e = r.query(&q).unwrap_err();
         assert_eq!(e.exit, crate::error::Exit::Check);
         assert!(e.to_string().ends_with("or check --context and DOCKER_HOST"), "{e}");

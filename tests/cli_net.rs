@@ -7,8 +7,18 @@ use common::*;
 use support::*;
 
 const CREATE: [&str; 12] = [
-    "net", "create", "lan", "--driver", "macvlan", "--parent", "ltfixp", "--subnet", "198.51.100.0/24", "--gateway",
-    "198.51.100.1", "--skip-checks",
+    "net",
+    "create",
+    "lan",
+    "--driver",
+    "macvlan",
+    "--parent",
+    "ltfixp",
+    "--subnet",
+    "198.51.100.0/24",
+    "--gateway",
+    "198.51.100.1",
+    "--skip-checks",
 ];
 
 fn create_args(range: &str) -> Vec<String> {
@@ -97,12 +107,22 @@ fn same_spec_changes_nothing_and_another_spec_says_what_differs() {
 
 #[test]
 fn a_failing_docker_command_exits_1_naming_the_line_and_dockers_words() {
-    let f = lan_with(|f| f.on_err("docker", "network create*", 1, "Error response from daemon: pool overlaps with other one on this address space\n"));
+    let f = lan_with(|f| {
+        f.on_err(
+            "docker",
+            "network create*",
+            1,
+            "Error response from daemon: pool overlaps with other one on this address space\n",
+        )
+    });
     let out = lanctl(&f).args(create_args("198.51.100.100-198.51.100.131")).assert().code(1);
     let stderr = lossy(&out.get_output().stderr);
     let err = stderr.lines().last().unwrap();
     assert!(err.starts_with("lanctl: `docker network create --driver macvlan"), "{err}");
-    assert!(err.contains("failed (exit 1): Error response from daemon: pool overlaps with other one on this address space"), "{err}");
+    assert!(
+        err.contains("failed (exit 1): Error response from daemon: pool overlaps with other one on this address space"),
+        "{err}"
+    );
 }
 
 #[test]

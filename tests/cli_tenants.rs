@@ -41,7 +41,10 @@ fn exhaustion_names_the_range_and_its_size() {
     let f = lan_with(|f| f.on("docker", "network inspect*", 0, &network_with_range("198.51.100.113-198.51.100.114")));
     let out = lanctl(&f).args(["up", "room-1", "--image", "img"]).assert().code(1);
     let err = lossy(&out.get_output().stderr);
-    assert!(err.contains("no free address in the range 198.51.100.113-198.51.100.114 (2 addresses) of network ltfix-net"), "{err}");
+    assert!(
+        err.contains("no free address in the range 198.51.100.113-198.51.100.114 (2 addresses) of network ltfix-net"),
+        "{err}"
+    );
     assert_eq!(err.lines().count(), 1, "one error line: {err}");
     assert!(changes(&f).is_empty());
 }
@@ -78,12 +81,18 @@ fn secrets_never_reach_an_argv_or_the_dry_run() {
 #[test]
 fn dry_run_prints_exactly_what_the_real_run_executes() {
     let f = lan();
-    let dry = lanctl(&f).args(["-n", "up", "a1", "a2", "--image", "img", "--ip-env", "LOCAL_IP", "-e", "MODE=it's $x"]).assert().success();
+    let dry = lanctl(&f)
+        .args(["-n", "up", "a1", "a2", "--image", "img", "--ip-env", "LOCAL_IP", "-e", "MODE=it's $x"])
+        .assert()
+        .success();
     let planned = dry_argvs(&dry.get_output().stdout);
     assert_eq!(planned.len(), 2);
     assert!(changes(&f).is_empty(), "a dry run changed something: {:?}", changes(&f));
     f.clear_calls();
-    lanctl(&f).args(["up", "a1", "a2", "--image", "img", "--ip-env", "LOCAL_IP", "-e", "MODE=it's $x", "--parallel", "1"]).assert().success();
+    lanctl(&f)
+        .args(["up", "a1", "a2", "--image", "img", "--ip-env", "LOCAL_IP", "-e", "MODE=it's $x", "--parallel", "1"])
+        .assert()
+        .success();
     let ran: Vec<Vec<String>> = f.calls().into_iter().filter(|c| c[0] == "docker" && c[1] == "run").collect();
     assert_eq!(planned, ran);
 }
@@ -100,7 +109,11 @@ fn a_failed_start_leaves_no_container_and_a_lost_address_moves_on() {
             "run *--ip 198.51.100.100 *",
             &format!("touch {m}; echo 'docker: Error response from daemon: Address already in use.' >&2; exit 125"),
         );
-        f.on_script("docker", "container inspect room-1", &format!("if [[ -e {m} ]]; then echo '{created}'; else echo '[]'; exit 1; fi"));
+        f.on_script(
+            "docker",
+            "container inspect room-1",
+            &format!("if [[ -e {m} ]]; then echo '{created}'; else echo '[]'; exit 1; fi"),
+        );
         f.on_script("docker", "rm --force room-1", &format!("rm -f {m}"));
     });
     std::fs::remove_file(&marker).unwrap();
@@ -127,7 +140,10 @@ fn up_is_idempotent_and_points_to_update_on_another_spec() {
     let f = lan();
     // ltfix-run carries no spec label: its spec differs from any request.
     let out = lanctl(&f).args(["up", "ltfix-run", "--image", "img"]).assert().code(1);
-    assert!(lossy(&out.get_output().stderr).contains("use `lanctl update ltfix-run ...`") || lossy(&out.get_output().stderr).contains("lanctl update ltfix-run"));
+    assert!(
+        lossy(&out.get_output().stderr).contains("use `lanctl update ltfix-run ...`")
+            || lossy(&out.get_output().stderr).contains("lanctl update ltfix-run")
+    );
     assert!(changes(&f).is_empty());
 }
 
@@ -192,11 +208,19 @@ fn update_rolls_back_when_the_new_container_does_not_start() {
     let spec = r#"{"image":"img","env":{},"secrets":[],"ip_env":[],"labels":{},"restart":"unless-stopped","args":[]}"#;
     let f = lan_with(|f| {
         f.on("docker", "container inspect ltfix-run", 0, &running_tenant_with_spec(spec));
-        f.on_err("docker", "run *", 125, "docker: Error response from daemon: failed to create the ipvlan port: operation not supported.\n");
+        f.on_err(
+            "docker",
+            "run *",
+            125,
+            "docker: Error response from daemon: failed to create the ipvlan port: operation not supported.\n",
+        );
     });
     let out = lanctl(&f).args(["update", "ltfix-run", "--image", "img2"]).assert().code(1);
     let err = lossy(&out.get_output().stderr);
-    assert!(err.contains("update of ltfix-run failed") && err.contains("the previous container is back on 198.51.100.113"), "{err}");
+    assert!(
+        err.contains("update of ltfix-run failed") && err.contains("the previous container is back on 198.51.100.113"),
+        "{err}"
+    );
     let ch: Vec<Vec<String>> = changes(&f).into_iter().map(|c| c[1..].to_vec()).collect();
     assert_eq!(ch[0], ["stop", "ltfix-run"]);
     assert_eq!(ch[1], ["rename", "ltfix-run", "ltfix-run.lanctl-prev"]);

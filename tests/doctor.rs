@@ -68,10 +68,8 @@ impl Fake {
 
     /// Docker networks as (name, driver, parent).
     fn networks(&self, nets: &[(&str, &str, &str)]) {
-        let ls: String = nets
-            .iter()
-            .map(|(n, d, _)| format!("{{\"ID\":\"id-{n}\",\"Name\":\"{n}\",\"Driver\":\"{d}\"}}\n"))
-            .collect();
+        let ls: String =
+            nets.iter().map(|(n, d, _)| format!("{{\"ID\":\"id-{n}\",\"Name\":\"{n}\",\"Driver\":\"{d}\"}}\n")).collect();
         let inspect: Vec<String> = nets
             .iter()
             .map(|(n, d, p)| {
@@ -134,30 +132,20 @@ fn unreachable_daemon_fails_once_and_skips_what_needs_it() {
     assert_eq!(code, 3);
     let d = get(&checks, "docker.daemon");
     assert_eq!(d["status"], "fail");
-    assert_eq!(
-        d["detail"],
-        "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?"
-    );
+    assert_eq!(d["detail"], "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?");
     assert_eq!(d["hint"], "start the daemon: systemctl start docker (or dockerd)");
     assert_eq!(status(&checks, "docker.driver.macvlan"), "skip");
     assert_eq!(status(&checks, "parent.networks.macvlan"), "skip");
-    assert_eq!(
-        checks.iter().filter(|c| c["status"] == "fail" && c["id"].as_str().unwrap().starts_with("docker")).count(),
-        1
-    );
+    assert_eq!(checks.iter().filter(|c| c["status"] == "fail" && c["id"].as_str().unwrap().starts_with("docker")).count(), 1);
     assert!(!f.log().contains("docker network"), "{}", f.log());
     assert_eq!(status(&checks, "probe.macvlan"), "skip");
-    assert_eq!(
-        get(&checks, "probe.macvlan")["detail"],
-        "dry run: the probe would create a throwaway network namespace"
-    );
+    assert_eq!(get(&checks, "probe.macvlan")["detail"], "dry run: the probe would create a throwaway network namespace");
 }
 
 #[test]
 fn missing_docker_cli_skips_the_daemon() {
     let f = Fake::new();
-    let (code, checks) =
-        doctor(&f, &["--dry-run", "--json", "--docker", "/nonexistent/docker", "doctor", "--driver", "ipvlan"]);
+    let (code, checks) = doctor(&f, &["--dry-run", "--json", "--docker", "/nonexistent/docker", "doctor", "--driver", "ipvlan"]);
     assert_eq!(code, 3);
     assert_eq!(status(&checks, "docker.cli"), "fail");
     assert_eq!(status(&checks, "docker.daemon"), "skip");

@@ -5,20 +5,7 @@ mod common;
 use common::*;
 
 fn hostile() -> Vec<String> {
-    [
-        "",
-        "a b",
-        "two\nlines",
-        "it's \"q\"",
-        "$(touch /tmp/lt-pwned)",
-        "*",
-        "-",
-        "ünï",
-        "\\",
-        "\t",
-    ]
-    .map(String::from)
-    .to_vec()
+    ["", "a b", "two\nlines", "it's \"q\"", "$(touch /tmp/lt-pwned)", "*", "-", "ünï", "\\", "\t"].map(String::from).to_vec()
 }
 
 #[test]
@@ -37,41 +24,18 @@ fn fake_rules_first_match_wins_per_program() {
     let fake = Fake::new();
     fake.on("docker", "network inspect *", 0, "[{\"Name\":\"x\"}]");
     fake.on("docker", "network *", 7, "never for inspect");
-    fake.on_err(
-        "docker",
-        "run *--ip 198.51.100.5*",
-        125,
-        "Address already in use\n",
-    );
+    fake.on_err("docker", "run *--ip 198.51.100.5*", 125, "Address already in use\n");
     fake.on_file("docker", "info*", 0, fixture("docker-info.json"));
-    fake.on_script(
-        "ip",
-        "-j link show dev *",
-        r#"echo "[{\"ifname\":\"${@: -1}\"}]""#,
-    );
+    fake.on_script("ip", "-j link show dev *", r#"echo "[{\"ifname\":\"${@: -1}\"}]""#);
 
     let run = |prog: &str, args: &[&str]| fake.command(prog).args(args).output().unwrap();
     let o = run("docker", &["network", "inspect", "x"]);
-    assert_eq!(
-        (o.status.code(), lossy(&o.stdout).as_str()),
-        (Some(0), "[{\"Name\":\"x\"}]")
-    );
-    assert_eq!(
-        run("docker", &["network", "rm", "x"]).status.code(),
-        Some(7)
-    );
+    assert_eq!((o.status.code(), lossy(&o.stdout).as_str()), (Some(0), "[{\"Name\":\"x\"}]"));
+    assert_eq!(run("docker", &["network", "rm", "x"]).status.code(), Some(7));
     let o = run("docker", &["run", "-d", "--ip", "198.51.100.5", "img"]);
-    assert_eq!(
-        (o.status.code(), lossy(&o.stderr).as_str()),
-        (Some(125), "Address already in use\n")
-    );
-    assert!(
-        lossy(&run("docker", &["info", "--format", "{{json .}}"]).stdout).contains("ServerVersion")
-    );
-    assert_eq!(
-        lossy(&run("ip", &["-j", "link", "show", "dev", "lt0"]).stdout),
-        "[{\"ifname\":\"lt0\"}]\n"
-    );
+    assert_eq!((o.status.code(), lossy(&o.stderr).as_str()), (Some(125), "Address already in use\n"));
+    assert!(lossy(&run("docker", &["info", "--format", "{{json .}}"]).stdout).contains("ServerVersion"));
+    assert_eq!(lossy(&run("ip", &["-j", "link", "show", "dev", "lt0"]).stdout), "[{\"ifname\":\"lt0\"}]\n");
     // No rule: exit 0, no output; a docker rule never answers for ip.
     let o = run("ip", &["network", "inspect", "x"]);
     assert!(o.status.success() && o.stdout.is_empty());
@@ -84,9 +48,7 @@ fn fake_rules_first_match_wins_per_program() {
 #[test]
 fn fake_logs_concurrent_calls() {
     let fake = Fake::new();
-    let kids: Vec<_> = (0..8)
-        .map(|i| fake.command("ip").arg(i.to_string()).spawn().unwrap())
-        .collect();
+    let kids: Vec<_> = (0..8).map(|i| fake.command("ip").arg(i.to_string()).spawn().unwrap()).collect();
     for mut k in kids {
         assert!(k.wait().unwrap().success());
     }
@@ -100,10 +62,7 @@ fn fake_environment() {
     let fake = Fake::new();
     let o = fake
         .command("sh")
-        .args([
-            "-c",
-            "command -v docker; command -v ip; printf '%s\\n' \"$LANCTL_LOCK_DIR\"",
-        ])
+        .args(["-c", "command -v docker; command -v ip; printf '%s\\n' \"$LANCTL_LOCK_DIR\""])
         .output()
         .unwrap();
     let out = lossy(&o.stdout);
@@ -117,16 +76,9 @@ fn fake_environment() {
 fn argv_of_line_round_trips_quoted_args() {
     let mut argv = vec!["docker".to_string(), "run".into()];
     argv.extend(hostile());
-    let line = argv
-        .iter()
-        .map(|a| shell_quote(a))
-        .collect::<Vec<_>>()
-        .join(" ");
+    let line = argv.iter().map(|a| shell_quote(a)).collect::<Vec<_>>().join(" ");
     assert_eq!(argv_of_line(&line), argv);
-    assert_eq!(
-        argv_of_line(r"ip link add $'a\nb' x\ y"),
-        ["ip", "link", "add", "a\nb", "x y"]
-    );
+    assert_eq!(argv_of_line(r"ip link add $'a\nb' x\ y"), ["ip", "link", "add", "a\nb", "x y"]);
 }
 
 #[test]
@@ -183,37 +135,27 @@ fn real_images_behave() {
                 "lanctl-test/media:latest",
             ],
         );
-        let props = sh_ok(
-            "docker",
-            &["exec", &media, "cat", "/srv/conf/server.properties"],
-        );
+        let props = sh_ok("docker", &["exec", &media, "cat", "/srv/conf/server.properties"]);
         assert_eq!(props, "ip=203.0.113.9\nip_local=198.51.100.9\n");
-        let page = sh_ok("docker", &["exec", &media, "sh", "-c",
-            "for i in 1 2 3 4 5 6 7 8 9 10; do wget -qO- http://127.0.0.1/ && exit; sleep 0.2; done; exit 1"]);
-        assert!(
-            page.contains("LOCAL_IP=198.51.100.9\nEXTERNAL_IP=203.0.113.9\n"),
-            "{page}"
+        let page = sh_ok(
+            "docker",
+            &[
+                "exec",
+                &media,
+                "sh",
+                "-c",
+                "for i in 1 2 3 4 5 6 7 8 9 10; do wget -qO- http://127.0.0.1/ && exit; sleep 0.2; done; exit 1",
+            ],
         );
+        assert!(page.contains("LOCAL_IP=198.51.100.9\nEXTERNAL_IP=203.0.113.9\n"), "{page}");
         let logs = sh("docker", &["logs", &media]);
         let all = lossy(&logs.stdout) + &lossy(&logs.stderr) + &page;
-        assert!(
-            !all.contains("hunter2") && !all.contains("lic-secret"),
-            "{all}"
-        );
+        assert!(!all.contains("hunter2") && !all.contains("lic-secret"), "{all}");
 
         let t = std::time::Instant::now();
         let crash = sh(
             "docker",
-            &[
-                "run",
-                "--pull",
-                "never",
-                "--network",
-                "none",
-                "--name",
-                &env.name("crash"),
-                "lanctl-test/crash:latest",
-            ],
+            &["run", "--pull", "never", "--network", "none", "--name", &env.name("crash"), "lanctl-test/crash:latest"],
         );
         assert_eq!(crash.status.code(), Some(1));
         assert!(t.elapsed().as_secs() < 10);
@@ -278,11 +220,7 @@ fn real_macvlan_media_reachable_from_second_container() {
             "lanctl-test/media:latest", "-c",
             "for i in 1 2 3 4 5 6 7 8 9 10; do timeout 3 wget -q -O - http://198.51.100.120/ && exit; sleep 0.3; done; exit 1"]);
         let page = lossy(&client.stdout);
-        assert!(
-            client.status.success(),
-            "wget failed: {}",
-            lossy(&client.stderr)
-        );
+        assert!(client.status.success(), "wget failed: {}", lossy(&client.stderr));
         assert!(page.contains("LOCAL_IP=198.51.100.120\n"), "{page}");
         assert!(page.contains(&format!("HOSTNAME={media}\n")), "{page}");
     }
@@ -301,17 +239,7 @@ fn real_env_cleans_up_after_a_panic() {
         let net = env.name("net");
         sh_ok(
             "docker",
-            &[
-                "network",
-                "create",
-                "-d",
-                "macvlan",
-                "--subnet",
-                env.subnet(),
-                "-o",
-                &format!("parent={}", env.parent()),
-                &net,
-            ],
+            &["network", "create", "-d", "macvlan", "--subnet", env.subnet(), "-o", &format!("parent={}", env.parent()), &net],
         );
         panic!("test failure inside a RealEnv");
     })

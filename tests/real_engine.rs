@@ -44,11 +44,26 @@ fn up(env: &RealEnv, net: &str, name: &str, extra: &[&str]) -> String {
 fn fetch_from_neighbour(env: &RealEnv, net: &str, ip: &str) -> String {
     let client = env.name("client");
     env.track_container(&client);
-    let out = sh("docker", &[
-        "run", "--rm", "--pull", "never", "--name", &client, "--network", net, "--ip", "198.51.100.200",
-        "--entrypoint", "/bin/sh", IMAGE, "-c",
-        &format!("for i in 1 2 3 4 5 6 7 8 9 10; do timeout 3 wget -q -O - http://{ip}/ && exit; sleep 0.3; done; exit 1"),
-    ]);
+    let out = sh(
+        "docker",
+        &[
+            "run",
+            "--rm",
+            "--pull",
+            "never",
+            "--name",
+            &client,
+            "--network",
+            net,
+            "--ip",
+            "198.51.100.200",
+            "--entrypoint",
+            "/bin/sh",
+            IMAGE,
+            "-c",
+            &format!("for i in 1 2 3 4 5 6 7 8 9 10; do timeout 3 wget -q -O - http://{ip}/ && exit; sleep 0.3; done; exit 1"),
+        ],
+    );
     assert!(out.status.success(), "no answer from {ip}: {}", lossy(&out.stderr));
     lossy(&out.stdout)
 }
@@ -96,7 +111,10 @@ fn network_lifecycle_on_a_veth_parent() {
     let ls = env.lanctl().args(["--json", "net", "ls"]).assert().success();
     let rows: Vec<serde_json::Value> = serde_json::from_slice(&ls.get_output().stdout).unwrap();
     let row = rows.iter().find(|r| r["name"] == net.as_str()).expect("listed");
-    assert_eq!((row["parent"].as_str(), row["range"].as_str(), row["free"].as_u64()), (Some(env.parent()), Some(RANGE), Some(32)));
+    assert_eq!(
+        (row["parent"].as_str(), row["range"].as_str(), row["free"].as_u64()),
+        (Some(env.parent()), Some(RANGE), Some(32))
+    );
 
     let t1 = env.name("t1");
     let ip = up(&env, &net, &t1, &["--no-probe"]);
@@ -343,10 +361,8 @@ fn a_batch_and_a_fleet_file_converge_and_a_second_apply_runs_nothing() {
     for n in &names {
         env.track_container(n);
     }
-    let tenants: Vec<serde_json::Value> = names
-        .iter()
-        .map(|n| serde_json::json!({"name": n, "image": IMAGE, "ip_env": ["LOCAL_IP"]}))
-        .collect();
+    let tenants: Vec<serde_json::Value> =
+        names.iter().map(|n| serde_json::json!({"name": n, "image": IMAGE, "ip_env": ["LOCAL_IP"]})).collect();
     let fleet = serde_json::json!({
         "networks": [{"name": net, "driver": "macvlan", "parent": env.parent(), "subnet": env.subnet(),
                       "gateway": GW, "ip_range": RANGE}],

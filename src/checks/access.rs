@@ -39,7 +39,9 @@ pub fn shims(ctx: &Ctx) -> Vec<Check> {
         .map(|n| {
             let id = format!("host-access.{}", n.name);
             match find_shim(&links, n, None) {
-                Some(s) => Check::new(id, Status::Ok, format!("the host reaches the tenants of {} through {}", n.name, s.ifname), ""),
+                Some(s) => {
+                    Check::new(id, Status::Ok, format!("the host reaches the tenants of {} through {}", n.name, s.ifname), "")
+                }
                 None => Check::new(
                     id,
                     Status::Warn,

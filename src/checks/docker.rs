@@ -83,12 +83,7 @@ pub fn check(ctx: &Ctx, drivers: &[Driver], out: &mut Vec<Check>) -> Engine {
             Engine::Up { version }
         }
         Err((said, stderr)) => {
-            out.push(Check::new(
-                "docker.daemon",
-                Status::Fail,
-                said,
-                daemon_hint(&stderr, ctx.docker.context.as_deref()),
-            ));
+            out.push(Check::new("docker.daemon", Status::Fail, said, daemon_hint(&stderr, ctx.docker.context.as_deref())));
             let engine = Engine::Unavailable("the docker daemon is unreachable (see docker.daemon)".into());
             skip_drivers(drivers, &engine, out);
             return engine;
@@ -98,8 +93,7 @@ pub fn check(ctx: &Ctx, drivers: &[Driver], out: &mut Vec<Check>) -> Engine {
     let q = ctx.docker.info();
     match ctx.runner.query(&q).and_then(|text| model::parse::<DockerInfo>(&q.to_string(), &text)) {
         Ok(info) => out.extend(drivers.iter().map(|&d| driver_check(d, &info))),
-        Err(e) => out
-            .extend(drivers.iter().map(|d| Check::new(format!("docker.driver.{d}"), Status::Fail, e.to_string(), ""))),
+        Err(e) => out.extend(drivers.iter().map(|d| Check::new(format!("docker.driver.{d}"), Status::Fail, e.to_string(), ""))),
     }
     engine
 }
@@ -123,8 +117,7 @@ pub fn daemon_said(stderr: &str) -> String {
 pub fn daemon_hint(stderr: &str, context: Option<&str>) -> String {
     let s = stderr.to_ascii_lowercase();
     if s.contains("permission denied") {
-        "add your user to the docker group (sudo usermod -aG docker $USER, then log in again), or run lanctl as root"
-            .into()
+        "add your user to the docker group (sudo usermod -aG docker $USER, then log in again), or run lanctl as root".into()
     } else if let Some(c) = context {
         format!("check the context: docker --context {c} version")
     } else {
@@ -177,8 +170,7 @@ mod tests {
     #[test]
     fn driver_listed_by_the_daemon() {
         let info: DockerInfo =
-            model::parse("x", r#"{"Plugins":{"Network":["bridge","host","ipvlan","macvlan","null","overlay"]}}"#)
-                .unwrap();
+            model::parse("x", r#"{"Plugins":{"Network":["bridge","host","ipvlan","macvlan","null","overlay"]}}"#).unwrap();
         assert_eq!(driver_check(Driver::Ipvlan, &info).status, Status::Ok);
         let info: DockerInfo = model::parse("x", r#"{"Plugins":{"Network":["bridge","host","null"]}}"#).unwrap();
         let c = driver_check(Driver::Macvlan, &info);
@@ -213,11 +205,9 @@ mod tests {
             ),
             "start the daemon: systemctl start docker (or dockerd)"
         );
-        assert!(daemon_hint("permission denied while trying to connect to the Docker daemon socket", None)
-            .contains("docker group"));
-        assert_eq!(
-            daemon_hint("error during connect", Some("remote")),
-            "check the context: docker --context remote version"
+        assert!(
+            daemon_hint("permission denied while trying to connect to the Docker daemon socket", None).contains("docker group")
         );
+        assert_eq!(daemon_hint("error during connect", Some("remote")), "check the context: docker --context remote version");
     }
 }

@@ -248,12 +248,9 @@ pub fn config_check(feature: Feature, e: &Evidence, probe: &Outcome) -> Check {
         Outcome::Supported if status != Status::Ok => {
             Check::new(id, Status::Ok, format!("{detail}, but the probe created {link}: supported"), "")
         }
-        Outcome::Unsupported { .. } if status != Status::Fail => Check::new(
-            id,
-            Status::Fail,
-            format!("{detail}, but the probe could not create {link}"),
-            feature.unsupported_hint(),
-        ),
+        Outcome::Unsupported { .. } if status != Status::Fail => {
+            Check::new(id, Status::Fail, format!("{detail}, but the probe could not create {link}"), feature.unsupported_hint())
+        }
         _ => Check::new(id, status, detail, hint),
     }
 }
@@ -349,10 +346,7 @@ CONFIG_HZ=250
         let gone = Evidence { installed: Some(false), ..from_config(ConfigValue::Module) };
         let (s, d, h) = guess(f, &gone);
         assert_eq!(s, Status::Warn);
-        assert_eq!(
-            d,
-            "CONFIG_IPVLAN=m (/proc/config.gz), but ipvlan.ko is not installed (/lib/modules/6.1.0/modules.dep)"
-        );
+        assert_eq!(d, "CONFIG_IPVLAN=m (/proc/config.gz), but ipvlan.ko is not installed (/lib/modules/6.1.0/modules.dep)");
         assert_eq!(h, "install the kernel's extra modules (e.g. linux-modules-extra-6.1.0)");
     }
 
@@ -380,10 +374,7 @@ CONFIG_HZ=250
         assert_eq!(c.status, Status::Fail);
         assert_eq!(c.hint, "use --driver macvlan, or a kernel built with CONFIG_IPVLAN");
         let c = config_check(f, &from_config(ConfigValue::NotSet), &unsupported);
-        assert_eq!(
-            (c.id.as_str(), c.detail.as_str()),
-            ("kernel.config.ipvlan", "CONFIG_IPVLAN is not set (/proc/config.gz)")
-        );
+        assert_eq!((c.id.as_str(), c.detail.as_str()), ("kernel.config.ipvlan", "CONFIG_IPVLAN is not set (/proc/config.gz)"));
         let c = config_check(f, &from_config(ConfigValue::NotSet), &Outcome::Skipped("dry run".into()));
         assert_eq!(c.status, Status::Fail);
     }

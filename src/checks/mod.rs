@@ -195,8 +195,7 @@ mod tests {
 
     #[test]
     fn report_json_shape() {
-        let report =
-            Report { checks: vec![Check::new("hypervisor.macvlan", Status::Warn, "kvm", "use --driver ipvlan")] };
+        let report = Report { checks: vec![Check::new("hypervisor.macvlan", Status::Warn, "kvm", "use --driver ipvlan")] };
         assert_eq!(
             serde_json::to_string(&report).unwrap(),
             r#"{"checks":[{"id":"hypervisor.macvlan","status":"warn","detail":"kvm","hint":"use --driver ipvlan"}]}"#

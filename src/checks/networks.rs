@@ -16,14 +16,7 @@ use crate::state;
 pub const MACVLAN_SHARED_PARENT: u32 = 28;
 
 /// Runs `parent.networks.<d>` for each driver, appending them to `out`.
-pub fn check(
-    ctx: &Ctx,
-    engine: &Engine,
-    drivers: &[Driver],
-    parent: Option<&str>,
-    exclude: Option<&str>,
-    out: &mut Vec<Check>,
-) {
+pub fn check(ctx: &Ctx, engine: &Engine, drivers: &[Driver], parent: Option<&str>, exclude: Option<&str>, out: &mut Vec<Check>) {
     let skip = |why: &str, out: &mut Vec<Check>| {
         out.extend(drivers.iter().map(|d| Check::new(format!("parent.networks.{d}"), Status::Skip, why, "")));
     };
@@ -48,12 +41,7 @@ pub fn check(
         }
         Err(e) => {
             out.extend(drivers.iter().map(|d| {
-                Check::new(
-                    format!("parent.networks.{d}"),
-                    Status::Warn,
-                    format!("cannot list docker networks: {e}"),
-                    "",
-                )
+                Check::new(format!("parent.networks.{d}"), Status::Warn, format!("cannot list docker networks: {e}"), "")
             }));
         }
     }

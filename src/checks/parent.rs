@@ -110,8 +110,7 @@ pub fn is_wireless(host: &Host, ifname: &str) -> bool {
 /// The IPv4 addresses on `dev`, as `ADDR/PREFIX`.
 pub fn addresses(ctx: &Ctx, dev: &str) -> Result<Vec<String>, String> {
     let q = ctx.ip.addr_show_dev(dev);
-    let links: Vec<IpLink> =
-        ctx.runner.query(&q).and_then(|t| model::parse(&q.to_string(), &t)).map_err(|e| e.to_string())?;
+    let links: Vec<IpLink> = ctx.runner.query(&q).and_then(|t| model::parse(&q.to_string(), &t)).map_err(|e| e.to_string())?;
     Ok(links.iter().flat_map(|l| l.ipv4().map(|(ip, p)| format!("{ip}/{p}"))).collect())
 }
 
@@ -172,9 +171,7 @@ pub fn judge(p: &Parent, wireless: bool, addrs: Option<Result<Vec<String>, Strin
     out.push(match addrs {
         Some(Ok(a)) if a.is_empty() => Check::new("parent.addresses", Status::Ok, "none", ""),
         Some(Ok(a)) => Check::new("parent.addresses", Status::Ok, a.join(", "), ""),
-        Some(Err(e)) => {
-            Check::new("parent.addresses", Status::Warn, format!("cannot read the addresses of {name}: {e}"), "")
-        }
+        Some(Err(e)) => Check::new("parent.addresses", Status::Warn, format!("cannot read the addresses of {name}: {e}"), ""),
         None => Check::new("parent.addresses", Status::Ok, format!("none ({name} does not exist yet)"), ""),
     });
     out
@@ -268,7 +265,9 @@ fn vlan_check(p: &Parent) -> Option<Check> {
         (_, Some(Ok((base, vid)))) => match &p.base {
             Some(Lookup::Found(_)) => c(
                 Status::Ok,
-                format!("docker creates {name} as 802.1Q VLAN {vid} on {base} (kernel support: kernel.config.8021q, probe.8021q)"),
+                format!(
+                    "docker creates {name} as 802.1Q VLAN {vid} on {base} (kernel support: kernel.config.8021q, probe.8021q)"
+                ),
                 "",
             ),
             _ => c(Status::Skip, format!("{base} does not exist"), ""),
@@ -290,9 +289,7 @@ fn wireless_check(d: Driver, label: &str, wireless: bool) -> Check {
         (true, Driver::Ipvlan) => Check::new(
             id,
             Status::Warn,
-            format!(
-                "{label} is wireless: ipvlan shares its MAC address, but some access points limit addresses per client"
-            ),
+            format!("{label} is wireless: ipvlan shares its MAC address, but some access points limit addresses per client"),
             "if containers get no traffic, use a wired parent",
         ),
     }

@@ -92,9 +92,7 @@ pub fn skip_reason(dry_run: bool, euid: Option<u32>) -> Option<String> {
     }
     match euid {
         Some(0) => None,
-        Some(uid) => {
-            Some(format!("not root (euid {uid}): the probe needs root to create a throwaway network namespace"))
-        }
+        Some(uid) => Some(format!("not root (euid {uid}): the probe needs root to create a throwaway network namespace")),
         None => Some("cannot tell whether lanctl runs as root (/proc/self/status)".into()),
     }
 }
@@ -128,11 +126,7 @@ fn run_step(ctx: &Ctx, step: &Change) -> Result<(), String> {
         Ok(Some(out)) if out.success() => Ok(()),
         Ok(Some(out)) => {
             let said = tidy(&out.stderr);
-            Err(if said.is_empty() {
-                format!("exit {}", out.code.map_or("signal".into(), |c| c.to_string()))
-            } else {
-                said
-            })
+            Err(if said.is_empty() { format!("exit {}", out.code.map_or("signal".into(), |c| c.to_string())) } else { said })
         }
         Ok(None) => Err("not run (dry run)".into()),
         Err(e) => Err(e.to_string()),
@@ -225,10 +219,7 @@ mod tests {
 
     #[test]
     fn skips_in_dry_run_and_when_not_root() {
-        assert_eq!(
-            skip_reason(true, Some(0)).unwrap(),
-            "dry run: the probe would create a throwaway network namespace"
-        );
+        assert_eq!(skip_reason(true, Some(0)).unwrap(), "dry run: the probe would create a throwaway network namespace");
         assert!(skip_reason(false, Some(1000)).unwrap().starts_with("not root (euid 1000)"));
         assert!(skip_reason(false, None).is_some());
         assert_eq!(skip_reason(false, Some(0)), None);

@@ -55,11 +55,23 @@ mod tests {
     #[test]
     fn renders_the_shim_lines() {
         let i = Ip::new("ip");
-        assert_eq!(link_add(&i, "lc-lan", "enp0s3", Driver::Macvlan).to_string(), "ip link add lc-lan link enp0s3 type macvlan mode bridge");
-        assert_eq!(link_add(&i, "lc-lan", "enp0s3", Driver::Ipvlan).to_string(), "ip link add lc-lan link enp0s3 type ipvlan mode l2");
-        assert_eq!(addr_add(&i, "lc-lan", "192.168.23.254".parse().unwrap()).to_string(), "ip addr add 192.168.23.254/32 dev lc-lan");
+        assert_eq!(
+            link_add(&i, "lc-lan", "enp0s3", Driver::Macvlan).to_string(),
+            "ip link add lc-lan link enp0s3 type macvlan mode bridge"
+        );
+        assert_eq!(
+            link_add(&i, "lc-lan", "enp0s3", Driver::Ipvlan).to_string(),
+            "ip link add lc-lan link enp0s3 type ipvlan mode l2"
+        );
+        assert_eq!(
+            addr_add(&i, "lc-lan", "192.168.23.254".parse().unwrap()).to_string(),
+            "ip addr add 192.168.23.254/32 dev lc-lan"
+        );
         assert_eq!(link_up(&i, "lc-lan").to_string(), "ip link set lc-lan up");
-        assert_eq!(route_add(&i, "192.168.23.96/27".parse().unwrap(), "lc-lan").to_string(), "ip route add 192.168.23.96/27 dev lc-lan");
+        assert_eq!(
+            route_add(&i, "192.168.23.96/27".parse().unwrap(), "lc-lan").to_string(),
+            "ip route add 192.168.23.96/27 dev lc-lan"
+        );
         assert_eq!(link_del(&i, "lc-lan").to_string(), "ip link delete lc-lan");
         assert_eq!(addr_show_details(&i).to_string(), "ip -j -d addr show");
     }

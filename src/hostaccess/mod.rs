@@ -81,13 +81,18 @@ fn routes(ctx: &Ctx, dev: &str) -> Result<Vec<Ipv4Net>> {
 pub fn host_access(ctx: &Ctx, a: &HostAccessArgs) -> Result<()> {
     if let Some(name) = &a.ifname {
         if !valid_ifname(name) {
-            return Err(Error::usage(format!("--ifname {name:?} is not an interface name; use up to 15 characters, no '/' or spaces")));
+            return Err(Error::usage(format!(
+                "--ifname {name:?} is not an interface name; use up to 15 characters, no '/' or spaces"
+            )));
         }
     }
     let wanted_addr = a
         .address
         .as_deref()
-        .map(|s| s.parse::<Ipv4Addr>().map_err(|_| Error::usage(format!("--address {s} is not an IPv4 address; give one in the network's subnet"))))
+        .map(|s| {
+            s.parse::<Ipv4Addr>()
+                .map_err(|_| Error::usage(format!("--address {s} is not an IPv4 address; give one in the network's subnet")))
+        })
         .transpose()?;
     let spec = resolve_network(ctx, Some(&a.net))?;
     let links = load_links(ctx)?;
@@ -98,7 +103,8 @@ pub fn host_access(ctx: &Ctx, a: &HostAccessArgs) -> Result<()> {
     if a.remove {
         return remove(ctx, &spec, shim);
     }
-    let ifname = shim.as_ref().map(|s| s.ifname.clone()).or_else(|| a.ifname.clone()).unwrap_or_else(|| default_ifname(&spec.name));
+    let ifname =
+        shim.as_ref().map(|s| s.ifname.clone()).or_else(|| a.ifname.clone()).unwrap_or_else(|| default_ifname(&spec.name));
     let address = match (&shim, wanted_addr) {
         (Some(Shim { address: Some(have), .. }), Some(want)) if *have != want => {
             return Err(Error::failed(format!(
@@ -210,7 +216,12 @@ fn status(ctx: &Ctx, spec: &NetSpec, shim: Option<Shim>) -> Result<()> {
         None => Vec::new(),
     };
     let missing: Vec<String> = range_routes(spec).into_iter().filter(|n| !have.contains(n)).map(|n| n.to_string()).collect();
-    let st = Status { network: spec.name.clone(), routes: have.iter().map(|n| n.to_string()).collect(), missing_routes: missing, shim };
+    let st = Status {
+        network: spec.name.clone(),
+        routes: have.iter().map(|n| n.to_string()).collect(),
+        missing_routes: missing,
+        shim,
+    };
     if ctx.json {
         ctx.print_json(&st);
         return Ok(());

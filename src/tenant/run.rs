@@ -67,7 +67,14 @@ mod tests {
         spec.secrets.insert("PASSWORD".into());
         spec.env.insert("MODE".into(), "a b".into());
         let secrets = vec![("PASSWORD".to_string(), "hunter2".to_string())];
-        let t = Tenant { name: "room-1", network: "lan", ip: "198.51.100.100".parse().unwrap(), spec: &spec, secrets: &secrets, pull: None };
+        let t = Tenant {
+            name: "room-1",
+            network: "lan",
+            ip: "198.51.100.100".parse().unwrap(),
+            spec: &spec,
+            secrets: &secrets,
+            pull: None,
+        };
         let c = docker_run(&Docker::new("docker", None), &t);
         let line = c.to_string();
         assert_eq!(
@@ -83,6 +90,8 @@ mod tests {
         assert!(!line.contains("hunter2"));
         assert_eq!(c.0.secret_env, secrets);
         let t = Tenant { pull: Some("never"), ..t };
-        assert!(docker_run(&Docker::new("docker", None), &t).to_string().contains(" --ip 198.51.100.100 --pull never --restart "));
+        assert!(docker_run(&Docker::new("docker", None), &t)
+            .to_string()
+            .contains(" --ip 198.51.100.100 --pull never --restart "));
     }
 }

@@ -279,9 +279,10 @@ pub fn up_request(a: &crate::cli::UpArgs, lookup: &dyn Fn(&str) -> Option<String
     }
     let ip = match &a.ip {
         None => None,
-        Some(s) => Some(s.parse::<Ipv4Addr>().map_err(|_| {
-            Error::usage(format!("--ip {s} is not an IPv4 address; give one inside the network's subnet"))
-        })?),
+        Some(s) => Some(
+            s.parse::<Ipv4Addr>()
+                .map_err(|_| Error::usage(format!("--ip {s} is not an IPv4 address; give one inside the network's subnet")))?,
+        ),
     };
     Ok(UpRequest { net: a.net.clone(), ip, spec, secrets, unset, warnings })
 }

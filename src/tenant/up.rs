@@ -16,10 +16,10 @@ use crate::lock::Lock;
 use crate::model::Container;
 use crate::netspec::NetSpec;
 use crate::pool::Pool;
+use crate::state;
 use crate::tenant::run::{docker_run, Tenant};
 use crate::tenant::spec::{check_name, up_request, TenantSpec, UpRequest};
 use crate::tenant::{is_tenant, load_network, process_env, remove_orphan};
-use crate::state;
 
 /// How often a start that lost its address to another tool is retried with the next one.
 const ADDRESS_RETRIES: usize = 5;
@@ -88,7 +88,11 @@ pub fn up(ctx: &Ctx, a: &UpArgs) -> Result<()> {
     }
     if !fresh.is_empty() {
         let wants: Vec<(String, &UpRequest)> = fresh.iter().map(|&i| (names[i].clone(), &req)).collect();
-        let opts = BatchOpts { no_probe: a.no_probe, parallel: a.parallel.unwrap_or_else(default_parallel), pull: a.env.pull.as_deref() };
+        let opts = BatchOpts {
+            no_probe: a.no_probe,
+            parallel: a.parallel.unwrap_or_else(default_parallel),
+            pull: a.env.pull.as_deref(),
+        };
         for (k, out) in start_batch(ctx, &net, pool, &wants, &opts)?.into_iter().enumerate() {
             results[fresh[k]] = Some(out);
         }
@@ -157,7 +161,13 @@ pub struct BatchOpts<'a> {
 /// Starts new tenants on one network: addresses for all of them first (an explicit one
 /// is checked; the others take the lowest free ones), then the `docker run`s, several
 /// at once. Results come back in the order of `wants`; one failure does not stop the rest.
-pub fn start_batch(ctx: &Ctx, net: &NetSpec, mut pool: Pool, wants: &[(String, &UpRequest)], opts: &BatchOpts) -> Result<Vec<UpOut>> {
+pub fn start_batch(
+    ctx: &Ctx,
+    net: &NetSpec,
+    mut pool: Pool,
+    wants: &[(String, &UpRequest)],
+    opts: &BatchOpts,
+) -> Result<Vec<UpOut>> {
     let prober = Prober::new(ctx, &net.parent, opts.no_probe);
     let mut results: Vec<Option<UpOut>> = vec![None; wants.len()];
     let mut planned = Vec::new();
@@ -226,7 +236,13 @@ impl Starter<'_> {
             let e = match ctx.runner.change(&docker_run(&ctx.docker, &t)) {
                 Ok(_) => {
                     let state = if ctx.dry_run() { "planned" } else { "running" };
-                    return UpOut { name: name.into(), network: self.net.name.clone(), address: Some(ip), state: state.into(), error: None };
+                    return UpOut {
+                        name: name.into(),
+                        network: self.net.name.clone(),
+                        address: Some(ip),
+                        state: state.into(),
+                        error: None,
+                    };
                 }
                 Err(e) => e,
             };

@@ -56,7 +56,11 @@ pub fn update(ctx: &Ctx, a: &UpdateArgs) -> Result<()> {
         ctx.note(format!("tenant {name} already has this spec; nothing to do"));
         return Ok(());
     }
-    recreate(ctx, &old, &Recreate { network: &network, ip, spec: &spec, secrets: &secrets, pull: a.env.pull.as_deref(), wait: a.wait })?;
+    recreate(
+        ctx,
+        &old,
+        &Recreate { network: &network, ip, spec: &spec, secrets: &secrets, pull: a.env.pull.as_deref(), wait: a.wait },
+    )?;
     if !ctx.dry_run() {
         println!("{name} {ip}");
     }
@@ -99,9 +103,7 @@ pub fn recreate(ctx: &Ctx, old: &Container, r: &Recreate) -> Result<()> {
     if let Err(why) = outcome {
         remove_orphan(ctx, name);
         restore(ctx, &parked, name, was_running)?;
-        return Err(Error::failed(format!(
-            "update of {name} failed: {why}; the previous container is back on {ip}, unchanged"
-        )));
+        return Err(Error::failed(format!("update of {name} failed: {why}; the previous container is back on {ip}, unchanged")));
     }
     ctx.runner.change(&ctx.docker.rm_many(&[parked]))?;
     if !ctx.dry_run() {
@@ -135,6 +137,8 @@ fn restore(ctx: &Ctx, parked: &str, name: &str, was_running: bool) -> Result<()>
         }
     });
     back.map_err(|e| {
-        e.hint(format!("the previous container is parked as {parked}: run `docker rename {parked} {name}` and `docker start {name}`"))
+        e.hint(format!(
+            "the previous container is parked as {parked}: run `docker rename {parked} {name}` and `docker start {name}`"
+        ))
     })
 }

@@ -55,17 +55,11 @@ pub struct Fake {
 
 impl Fake {
     pub fn new() -> Fake {
-        let dir = tempfile::Builder::new()
-            .prefix("lanctl-fake")
-            .tempdir()
-            .expect("tempdir");
+        let dir = tempfile::Builder::new().prefix("lanctl-fake").tempdir().expect("tempdir");
         for sub in ["bin", "log", "rules", "lock"] {
             fs::create_dir(dir.path().join(sub)).expect("mkdir");
         }
-        let fake = Fake {
-            dir,
-            rules: AtomicUsize::new(0),
-        };
+        let fake = Fake { dir, rules: AtomicUsize::new(0) };
         fake.add_program("docker");
         fake.add_program("ip");
         fake
@@ -123,19 +117,12 @@ impl Fake {
             .filter(|p| p.extension().is_none()) // skip half-written *.tmp
             .collect();
         files.sort();
-        files
-            .iter()
-            .map(|f| split_nul(&fs::read(f).expect("read log")))
-            .collect()
+        files.iter().map(|f| split_nul(&fs::read(f).expect("read log"))).collect()
     }
 
     /// The calls of one program, argv without the program name.
     pub fn calls_of(&self, program: &str) -> Vec<Vec<String>> {
-        self.calls()
-            .into_iter()
-            .filter(|c| c[0] == program)
-            .map(|c| c[1..].to_vec())
-            .collect()
+        self.calls().into_iter().filter(|c| c[0] == program).map(|c| c[1..].to_vec()).collect()
     }
 
     /// Forgets the calls logged so far (rules stay).
@@ -157,11 +144,7 @@ impl Fake {
 
     /// A PATH with the fakes first.
     pub fn path_env(&self) -> String {
-        format!(
-            "{}:{}",
-            self.bin().display(),
-            std::env::var("PATH").unwrap_or_default()
-        )
+        format!("{}:{}", self.bin().display(), std::env::var("PATH").unwrap_or_default())
     }
 
     /// Any program with the fake environment: fakes first on PATH, no inherited LANCTL_*
@@ -173,8 +156,7 @@ impl Fake {
                 c.env_remove(k);
             }
         }
-        c.env("PATH", self.path_env())
-            .env("LANCTL_LOCK_DIR", self.dir.path().join("lock"));
+        c.env("PATH", self.path_env()).env("LANCTL_LOCK_DIR", self.dir.path().join("lock"));
         c.stdin(Stdio::null());
         c
     }
@@ -186,10 +168,7 @@ impl Fake {
 }
 
 fn split_nul(bytes: &[u8]) -> Vec<String> {
-    let mut v: Vec<String> = bytes
-        .split(|b| *b == 0)
-        .map(|a| String::from_utf8_lossy(a).into_owned())
-        .collect();
+    let mut v: Vec<String> = bytes.split(|b| *b == 0).map(|a| String::from_utf8_lossy(a).into_owned()).collect();
     v.pop(); // the piece after the final terminator
     v
 }
@@ -213,19 +192,13 @@ pub fn argv_of_line(line: &str) -> Vec<String> {
         .stdin(Stdio::null())
         .output()
         .expect("run bash");
-    assert!(
-        out.status.success(),
-        "bash could not parse {line:?}: {}",
-        lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "bash could not parse {line:?}: {}", lossy(&out.stderr));
     split_nul(&out.stdout)
 }
 
 /// Path of a file in tests/fixtures/.
 pub fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
 }
 
 // ---------------------------------------------------------------- real engine
@@ -236,32 +209,19 @@ pub fn lossy(b: &[u8]) -> String {
 
 /// Runs a program (no shell), stdin closed; panics only if it cannot be started.
 pub fn sh(program: &str, args: &[&str]) -> Output {
-    Command::new(program)
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {program}: {e}"))
+    Command::new(program).args(args).stdin(Stdio::null()).output().unwrap_or_else(|e| panic!("cannot run {program}: {e}"))
 }
 
 /// Like [`sh`], but the command must succeed; returns its stdout.
 pub fn sh_ok(program: &str, args: &[&str]) -> String {
     let o = sh(program, args);
-    assert!(
-        o.status.success(),
-        "{program} {args:?} failed: {}",
-        lossy(&o.stderr)
-    );
+    assert!(o.status.success(), "{program} {args:?} failed: {}", lossy(&o.stderr));
     lossy(&o.stdout)
 }
 
 /// Best effort, for cleanup: never panics, ignores "already gone".
 fn quiet(program: &str, args: &[&str]) {
-    let _ = Command::new(program)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status();
+    let _ = Command::new(program).args(args).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).status();
 }
 
 /// The exclusive cross-process lock of real-engine tests, held until dropped.
@@ -281,9 +241,7 @@ impl RealLock {
 }
 
 pub fn is_root() -> bool {
-    fs::metadata("/proc/self")
-        .map(|m| m.uid() == 0)
-        .unwrap_or(false)
+    fs::metadata("/proc/self").map(|m| m.uid() == 0).unwrap_or(false)
 }
 
 /// The IPv4 routes (all tables, default excepted) overlapping `subnet`, as JSON text.
@@ -295,11 +253,7 @@ pub fn overlapping_routes(subnet: &str) -> Vec<String> {
         .into_iter()
         .filter(|r| {
             let dst = r["dst"].as_str().unwrap_or("default");
-            let dst = if dst.contains('/') {
-                dst.to_string()
-            } else {
-                format!("{dst}/32")
-            };
+            let dst = if dst.contains('/') { dst.to_string() } else { format!("{dst}/32") };
             match dst.parse::<ipnet::Ipv4Net>() {
                 Ok(d) => d.contains(&net.network()) || net.contains(&d.network()),
                 Err(_) => false, // "default"
@@ -311,25 +265,15 @@ pub fn overlapping_routes(subnet: &str) -> Vec<String> {
 
 /// Whether a blackhole route for exactly `subnet` exists.
 pub fn blackhole_present(subnet: &str) -> bool {
-    sh_ok("ip", &["-4", "route", "show", "type", "blackhole"])
-        .lines()
-        .any(|l| l.split_whitespace().nth(1) == Some(subnet))
+    sh_ok("ip", &["-4", "route", "show", "type", "blackhole"]).lines().any(|l| l.split_whitespace().nth(1) == Some(subnet))
 }
 
 /// Containers, docker networks, links and netns whose names start with `prefix`.
 pub fn leftovers(prefix: &str) -> Vec<String> {
     let mut found = Vec::new();
     let lists: [(&str, &str, &[&str]); 4] = [
-        (
-            "container",
-            "docker",
-            &["ps", "-a", "--format", "{{.Names}}"],
-        ),
-        (
-            "network",
-            "docker",
-            &["network", "ls", "--format", "{{.Name}}"],
-        ),
+        ("container", "docker", &["ps", "-a", "--format", "{{.Names}}"]),
+        ("network", "docker", &["network", "ls", "--format", "{{.Name}}"]),
         ("link", "ip", &["-o", "link", "show"]),
         ("netns", "ip", &["netns", "list"]),
     ];
@@ -339,13 +283,7 @@ pub fn leftovers(prefix: &str) -> Vec<String> {
         for line in out.map(|o| lossy(&o.stdout)).unwrap_or_default().lines() {
             // `ip -o link`: "7: ltab12p@if6: <…"; `ip netns list`: "ltab12n (id: 0)"
             let name = match kind {
-                "link" => line
-                    .split(": ")
-                    .nth(1)
-                    .unwrap_or("")
-                    .split('@')
-                    .next()
-                    .unwrap_or(""),
+                "link" => line.split(": ").nth(1).unwrap_or("").split('@').next().unwrap_or(""),
                 _ => line.split_whitespace().next().unwrap_or(""),
             };
             if name.starts_with(prefix) {
@@ -369,15 +307,8 @@ pub fn kernel_supports_link_type(kind: &str) -> bool {
         "vlan" => &["id", "10"],
         _ => &[],
     };
-    let veth = sh(
-        "ip",
-        &[
-            "-n", &ns, "link", "add", "ltk0", "type", "veth", "peer", "name", "ltk1",
-        ],
-    );
-    let mut args = vec![
-        "-n", &ns, "link", "add", "ltk2", "link", "ltk0", "type", kind,
-    ];
+    let veth = sh("ip", &["-n", &ns, "link", "add", "ltk0", "type", "veth", "peer", "name", "ltk1"]);
+    let mut args = vec!["-n", &ns, "link", "add", "ltk2", "link", "ltk0", "type", kind];
     args.extend_from_slice(extra);
     let ok = veth.status.success() && sh("ip", &args).status.success();
     quiet("ip", &["netns", "del", &ns]);
@@ -387,18 +318,9 @@ pub fn kernel_supports_link_type(kind: &str) -> bool {
 /// "lt" + 6 hex digits, different per call, process and moment.
 pub fn unique_tag() -> String {
     static N: AtomicUsize = AtomicUsize::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
     let mut h: u64 = 0xcbf29ce484222325; // FNV-1a over pid, counter, time
-    for b in format!(
-        "{}-{}-{nanos}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::SeqCst)
-    )
-    .bytes()
-    {
+    for b in format!("{}-{}-{nanos}", std::process::id(), N.fetch_add(1, Ordering::SeqCst)).bytes() {
         h = (h ^ b as u64).wrapping_mul(0x100000001b3);
     }
     format!("lt{:06x}", h & 0xff_ffff)
@@ -435,22 +357,13 @@ impl RealEnv {
     pub fn with_subnet(subnet: &str) -> RealEnv {
         let net: ipnet::Ipv4Net = subnet.parse().expect("subnet");
         assert!(
-            TEST_RANGES
-                .iter()
-                .any(|r| r.parse::<ipnet::Ipv4Net>().unwrap().contains(&net)),
+            TEST_RANGES.iter().any(|r| r.parse::<ipnet::Ipv4Net>().unwrap().contains(&net)),
             "{subnet} is not inside a test range {TEST_RANGES:?}"
         );
         let lock = RealLock::acquire();
-        assert!(
-            is_root(),
-            "real-engine tests need root: run scripts/test.sh"
-        );
+        assert!(is_root(), "real-engine tests need root: run scripts/test.sh");
         let info = sh("docker", &["info", "--format", "{{.ServerVersion}}"]);
-        assert!(
-            info.status.success(),
-            "docker engine unreachable: {}",
-            lossy(&info.stderr)
-        );
+        assert!(info.status.success(), "docker engine unreachable: {}", lossy(&info.stderr));
         let overlaps = overlapping_routes(subnet);
         assert!(
             overlaps.is_empty(),
@@ -470,39 +383,14 @@ impl RealEnv {
             networks: Mutex::default(),
             links: Mutex::default(),
             namespaces: Mutex::default(),
-            lock_dir: tempfile::Builder::new()
-                .prefix("lanctl-lock")
-                .tempdir()
-                .expect("tempdir"),
+            lock_dir: tempfile::Builder::new().prefix("lanctl-lock").tempdir().expect("tempdir"),
             _lock: lock,
         };
-        sh_ok(
-            "ip",
-            &[
-                "route",
-                "add",
-                "blackhole",
-                subnet,
-                "metric",
-                BLACKHOLE_METRIC,
-            ],
-        );
+        sh_ok("ip", &["route", "add", "blackhole", subnet, "metric", BLACKHOLE_METRIC]);
         *env.route.lock().unwrap() = true;
         sh_ok("ip", &["netns", "add", &env.netns]);
         env.track_netns(&env.netns);
-        sh_ok(
-            "ip",
-            &[
-                "link",
-                "add",
-                &env.parent,
-                "type",
-                "veth",
-                "peer",
-                "name",
-                &env.peer,
-            ],
-        );
+        sh_ok("ip", &["link", "add", &env.parent, "type", "veth", "peer", "name", &env.peer]);
         env.track_link(&env.parent);
         sh_ok("ip", &["link", "set", &env.peer, "netns", &env.netns]);
         sh_ok("ip", &["-n", &env.netns, "link", "set", &env.peer, "up"]);
@@ -547,8 +435,7 @@ impl RealEnv {
                 c.env_remove(k);
             }
         }
-        c.env("LANCTL_LOCK_DIR", self.lock_dir.path())
-            .stdin(Stdio::null());
+        c.env("LANCTL_LOCK_DIR", self.lock_dir.path()).stdin(Stdio::null());
         assert_cmd::Command::from_std(c)
     }
 
@@ -574,10 +461,7 @@ impl Drop for RealEnv {
     // Never panics (it runs during unwinding); every step ignores "already gone".
     fn drop(&mut self) {
         let mine = |kind: &str| -> Vec<String> {
-            leftovers(&self.tag)
-                .into_iter()
-                .filter_map(|l| l.strip_prefix(&format!("{kind} ")).map(String::from))
-                .collect()
+            leftovers(&self.tag).into_iter().filter_map(|l| l.strip_prefix(&format!("{kind} ")).map(String::from)).collect()
         };
         let mut containers = take(&self.containers);
         containers.extend(mine("container"));
@@ -602,17 +486,7 @@ impl Drop for RealEnv {
             quiet("ip", &["netns", "del", n]);
         }
         if std::mem::take(&mut *self.route.lock().unwrap_or_else(|e| e.into_inner())) {
-            quiet(
-                "ip",
-                &[
-                    "route",
-                    "del",
-                    "blackhole",
-                    &self.subnet,
-                    "metric",
-                    BLACKHOLE_METRIC,
-                ],
-            );
+            quiet("ip", &["route", "del", "blackhole", &self.subnet, "metric", BLACKHOLE_METRIC]);
         }
     }
 }

@@ -11,9 +11,8 @@ pub const STOPPED_ID: &str = "1c35fe27769f";
 
 /// Both fixture containers as one `docker container inspect` answer.
 pub fn both_containers() -> String {
-    let read = |f: &str| -> Vec<serde_json::Value> {
-        serde_json::from_str(&std::fs::read_to_string(fixture(f)).unwrap()).unwrap()
-    };
+    let read =
+        |f: &str| -> Vec<serde_json::Value> { serde_json::from_str(&std::fs::read_to_string(fixture(f)).unwrap()).unwrap() };
     let mut all = read("docker-container-inspect-stopped.json");
     all.extend(read("docker-container-inspect-running.json"));
     serde_json::to_string(&all).unwrap()
