@@ -9,6 +9,24 @@ use std::io::Write;
 use crate::cmd::{Change, Cmd, Query};
 use crate::error::{Error, Failure, Result};
 
+/// The variable every child gets: `query` or `change`.
+pub const CALL_ENV: &str = "LANCTL_CALL";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Query,
+    Change,
+}
+
+impl Kind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Kind::Query => "query",
+            Kind::Change => "change",
+        }
+    }
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct Runner {
     pub dry_run: bool,
@@ -32,13 +50,13 @@ impl Output {
 impl Runner {
     /// Runs a read-only command and returns its stdout; a non-zero exit is an error.
     pub fn query(&self, q: &Query) -> Result<String> {
-        let out = self.exec(&q.0)?;
+        let out = self.exec(&q.0, Kind::Query)?;
         checked(&q.0, out)
     }
 
     /// Runs a read-only command whose failure is an answer, not an error.
     pub fn query_output(&self, q: &Query) -> Result<Output> {
-        self.exec(&q.0)
+        self.exec(&q.0, Kind::Query)
     }
 
     /// Runs a change, or prints it during a dry run. Returns the command's stdout (empty
@@ -60,14 +78,21 @@ impl Runner {
             let _ = out.flush();
             return Ok(None);
         }
-        self.exec(&c.0).map(Some)
+        self.exec(&c.0, Kind::Change).map(Some)
     }
 
-    fn exec(&self, cmd: &Cmd) -> Result<Output> {
+    fn exec(&self, cmd: &Cmd, kind: Kind) -> Result<Output> {
         if self.verbose {
             eprintln!("+ {cmd}");
         }
-        let mut expr = duct::cmd(&cmd.program, &cmd.args).stdin_null().stdout_capture().stderr_capture().unchecked();
+        // The child learns whether lanctl ran it as a query or a change: a wrapper (or the
+        // test suite's fake docker) can tell reads from writes by lanctl's own types.
+        let mut expr = duct::cmd(&cmd.program, &cmd.args)
+            .env(CALL_ENV, kind.as_str())
+            .stdin_null()
+            .stdout_capture()
+            .stderr_capture()
+            .unchecked();
         for (k, v) in &cmd.secret_env {
             expr = expr.env(k, v);
         }
@@ -121,6 +146,14 @@ mod tests {
         let e = r.query(&q).unwrap_err();
         assert_eq!(e.to_string(), "`sh -c 'echo boom >&2; exit 4'` failed (exit 4): boom");
         assert_eq!(e.stderr(), "boom\n");
+    }
+
+    #[test]
+    fn the_child_learns_whether_it_is_a_query_or_a_change() {
+        let r = Runner::default();
+        let c = Cmd::new("sh").args(["-c", "printf %s \"$LANCTL_CALL\""]);
+        assert_eq!(r.query(&c.clone().query()).unwrap(), "query");
+        assert_eq!(r.change(&c.change()).unwrap(), "change");
     }
 
     #[test]
