@@ -1,5 +1,5 @@
-//! The command line, as clap reads it. Values stay raw strings here; `config` and the
-//! command modules validate them into typed specs before anything runs.
+//! The command line, as clap reads it. Values stay raw strings here; `input` lowers them
+//! into validated domain values before anything runs.
 
 use std::path::PathBuf;
 
@@ -207,6 +207,9 @@ pub struct UpArgs {
     /// Address to use [default: lowest free address of the range]
     #[arg(long)]
     pub ip: Option<String>,
+    /// Allow --ip outside the network's reserved range (it may be in the DHCP pool)
+    #[arg(long, requires = "ip")]
+    pub outside_range: bool,
     #[command(flatten)]
     pub env: TenantEnvArgs,
     /// Docker label K=V (repeatable)
@@ -248,4 +251,43 @@ pub struct UpdateArgs {
     /// Seconds the new container must keep running before the old one is removed
     #[arg(long, default_value_t = 5)]
     pub wait: u64,
+}
+
+/// Clap's own errors as one line with exit 2, the usage hint at its end, like every other
+/// lanctl error; `--help` and `--version` print as clap renders them, with exit 0.
+pub fn usage_error(e: clap::Error) -> std::process::ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+        crate::out::print(&e.render().to_string());
+        return std::process::ExitCode::SUCCESS;
+    }
+    if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+        // `lanctl` alone: the help is the answer, on stderr since nothing was asked for.
+        eprint!("{}", e.render());
+        return std::process::ExitCode::from(2);
+    }
+    crate::out::note(one_line_usage(&e.render().to_string()));
+    std::process::ExitCode::from(2)
+}
+
+/// `error: X\n\n  tip: Y\n\nUsage: lanctl up [OPTIONS] ...\n\nFor more information, try
+/// '--help'.` becomes `X (tip: Y); see `lanctl up --help``.
+pub fn one_line_usage(rendered: &str) -> String {
+    let mut msg = String::new();
+    let mut tips = Vec::new();
+    let mut command = "lanctl".to_string();
+    for line in rendered.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        if let Some(m) = line.strip_prefix("error: ") {
+            msg = m.to_string();
+        } else if let Some(t) = line.strip_prefix("tip: ") {
+            tips.push(t.to_string());
+        } else if let Some(u) = line.strip_prefix("Usage: ") {
+            let words: Vec<&str> = u.split_whitespace().take_while(|w| !w.starts_with(['[', '<', '-'])).collect();
+            command = words.join(" ");
+        }
+    }
+    if !tips.is_empty() {
+        msg = format!("{msg} (tip: {})", tips.join("; "));
+    }
+    format!("{}; see `{command} --help`", msg.trim_end_matches('.'))
 }

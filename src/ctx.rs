@@ -1,16 +1,32 @@
-//! The validated global configuration every command runs with, and the policy that
-//! turns prerequisite check results into "stop", "warn" or "go on".
+//! The validated global configuration every command runs with: how commands run (the
+//! runner), which docker and ip to call, how to print, and what to defer to the end.
+//!
+//! Architecture invariant: this module knows nothing of the commands above it (checks,
+//! tenants, networks); they hand it what it needs as plain values.
 
 use std::sync::Mutex;
 
 use serde::Serialize;
 
-use crate::checks::{Report, Status};
-use crate::cli::Cli;
 use crate::docker::Docker;
 use crate::error::{Error, Result};
 use crate::iproute::Ip;
+use crate::lock::Lock;
+use crate::out;
 use crate::runner::Runner;
+
+/// The global options, lowered from the command line.
+#[derive(Clone, Debug, Default)]
+pub struct Config {
+    pub dry_run: bool,
+    pub json: bool,
+    pub verbose: bool,
+    /// The docker CLI to run.
+    pub docker: String,
+    pub context: Option<String>,
+    pub skip_checks: bool,
+    pub yes: bool,
+}
 
 pub struct Ctx {
     pub runner: Runner,
@@ -24,52 +40,35 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    pub fn from_cli(cli: &Cli) -> Result<Ctx> {
-        let docker = match &cli.docker {
-            Some(p) if p.as_os_str().is_empty() => {
-                return Err(Error::usage("--docker is empty; give the path of the docker CLI"))
-            }
-            Some(p) => p.to_string_lossy().into_owned(),
-            // Left to PATH at run time, so dry-run lines read `docker ...` and paste anywhere.
-            None => "docker".to_string(),
-        };
-        Ok(Ctx {
-            runner: Runner { dry_run: cli.dry_run, verbose: cli.verbose },
-            docker: Docker::new(docker, cli.context.clone()),
+    pub fn new(c: &Config) -> Ctx {
+        Ctx {
+            runner: Runner { dry_run: c.dry_run, verbose: c.verbose },
+            docker: Docker::new(c.docker.clone(), c.context.clone()),
             ip: Ip::new("ip"),
-            json: cli.json,
-            skip_checks: cli.skip_checks,
-            yes: cli.yes,
+            json: c.json,
+            skip_checks: c.skip_checks,
+            yes: c.yes,
             deferred_check: Mutex::new(None),
-        })
+        }
     }
 
     pub fn dry_run(&self) -> bool {
         self.runner.dry_run
     }
 
-    /// Applies the check policy: failures stop a real run with exit 3; during a dry run
-    /// they are warnings and the run ends with exit 3 after printing the plan; with
-    /// `--skip-checks` they are warnings only.
-    pub fn gate(&self, report: &Report) -> Result<()> {
-        for c in report.checks.iter().filter(|c| c.status == Status::Warn) {
-            eprintln!("lanctl: warning: {}", c.line());
+    /// The host-wide lock for choosing addresses and starting what takes them; a dry run
+    /// changes nothing, so it takes none.
+    pub fn lock(&self) -> Result<Option<Lock>> {
+        if self.dry_run() {
+            Ok(None)
+        } else {
+            Lock::acquire().map(Some)
         }
-        let fails: Vec<_> = report.checks.iter().filter(|c| c.status == Status::Fail).collect();
-        let Some(first) = fails.first() else { return Ok(()) };
-        if self.skip_checks || self.dry_run() {
-            for c in &fails {
-                eprintln!("lanctl: warning: check failed: {}", c.line());
-            }
-            if !self.skip_checks {
-                *self.deferred_check.lock().expect("check lock") = Some(first.line());
-            }
-            return Ok(());
-        }
-        for c in &fails[1..] {
-            eprintln!("lanctl: check failed: {}", c.line());
-        }
-        Err(Error::check(format!("check failed: {}", first.line())))
+    }
+
+    /// Remembers the first failed check a dry run went past, for `finish`.
+    pub fn defer_check(&self, line: String) {
+        self.deferred_check.lock().expect("check lock").get_or_insert(line);
     }
 
     /// The exit-3 error a dry run owes for checks it went past.
@@ -84,11 +83,11 @@ impl Ctx {
 
     /// Writes data to stdout as pretty JSON.
     pub fn print_json<T: Serialize>(&self, value: &T) {
-        println!("{}", serde_json::to_string_pretty(value).expect("lanctl's own types serialize"));
+        out::line(serde_json::to_string_pretty(value).expect("lanctl's own types serialize"));
     }
 
     /// A note for the user: stderr, so stdout stays data (or a pasteable script).
     pub fn note(&self, msg: impl AsRef<str>) {
-        eprintln!("lanctl: {}", msg.as_ref());
+        out::note(msg);
     }
 }

@@ -1,5 +1,8 @@
 //! Pure builders for `docker` commands. Each returns a `Query` or a `Change`; none runs
 //! anything, so each is unit-tested on the line it renders.
+//!
+//! Invariant: every name, image or other value a user gave comes after `--`, which ends
+//! docker's options, so no value can be read as an option whatever it holds.
 
 use crate::cmd::{Change, Cmd, Query};
 use crate::labels;
@@ -48,7 +51,7 @@ impl Docker {
     }
 
     pub fn network_inspect<S: AsRef<str>>(&self, names: &[S]) -> Query {
-        self.cmd().args(["network", "inspect"]).args(names.iter().map(|s| s.as_ref())).query()
+        self.cmd().args(["network", "inspect", "--"]).args(names.iter().map(|s| s.as_ref())).query()
     }
 
     pub fn network_create(&self, spec: &NetSpec) -> Change {
@@ -72,12 +75,13 @@ impl Docker {
             .arg(labels::kv(labels::MANAGED, "true"))
             .arg("--label")
             .arg(labels::kv(labels::RANGE, &spec.range.to_string()))
+            .arg("--")
             .arg(&spec.name)
             .change()
     }
 
     pub fn network_rm(&self, name: &str) -> Change {
-        self.cmd().args(["network", "rm", name]).change()
+        self.cmd().args(["network", "rm", "--", name]).change()
     }
 
     /// Containers, running or stopped, one JSON line each, selected by `filters`
@@ -93,31 +97,31 @@ impl Docker {
     }
 
     pub fn container_inspect<S: AsRef<str>>(&self, ids: &[S]) -> Query {
-        self.cmd().args(["container", "inspect"]).args(ids.iter().map(|s| s.as_ref())).query()
+        self.cmd().args(["container", "inspect", "--"]).args(ids.iter().map(|s| s.as_ref())).query()
     }
 
     pub fn start(&self, name: &str) -> Change {
-        self.cmd().args(["start", name]).change()
+        self.cmd().args(["start", "--", name]).change()
     }
 
     pub fn stop(&self, name: &str) -> Change {
-        self.cmd().args(["stop", name]).change()
+        self.cmd().args(["stop", "--", name]).change()
     }
 
     pub fn stop_many<S: AsRef<str>>(&self, names: &[S]) -> Change {
-        self.cmd().arg("stop").args(names.iter().map(|s| s.as_ref())).change()
+        self.cmd().args(["stop", "--"]).args(names.iter().map(|s| s.as_ref())).change()
     }
 
     pub fn rm_many<S: AsRef<str>>(&self, names: &[S]) -> Change {
-        self.cmd().arg("rm").args(names.iter().map(|s| s.as_ref())).change()
+        self.cmd().args(["rm", "--"]).args(names.iter().map(|s| s.as_ref())).change()
     }
 
     pub fn rm_force(&self, name: &str) -> Change {
-        self.cmd().args(["rm", "--force", name]).change()
+        self.cmd().args(["rm", "--force", "--", name]).change()
     }
 
     pub fn rename(&self, from: &str, to: &str) -> Change {
-        self.cmd().args(["rename", from, to]).change()
+        self.cmd().args(["rename", "--", from, to]).change()
     }
 
     /// A base `docker run` to which the tenant builder adds its flags.
@@ -152,19 +156,22 @@ mod tests {
             "docker network create --driver macvlan --opt parent=enp0s3 --opt macvlan_mode=bridge \
              --subnet 192.168.23.0/24 --gateway 192.168.23.1 --ip-range 192.168.23.112/28 \
              --aux-address router2=192.168.23.2 --label io.lanctl.managed=true \
-             --label io.lanctl.range=192.168.23.100-192.168.23.131 lan"
+             --label io.lanctl.range=192.168.23.100-192.168.23.131 -- lan"
         );
     }
 
     #[test]
     fn context_goes_to_every_call() {
         let d = Docker::new("/usr/bin/docker", Some("remote host".into()));
-        assert_eq!(d.network_rm("lan").to_string(), "/usr/bin/docker --context 'remote host' network rm lan");
+        assert_eq!(d.network_rm("lan").to_string(), "/usr/bin/docker --context 'remote host' network rm -- lan");
         assert_eq!(
             d.ps_all(&["network=lan"]).to_string(),
             "/usr/bin/docker --context 'remote host' ps --all --no-trunc --filter network=lan --format \
              '{\"ID\":{{json .ID}},\"Names\":{{json .Names}},\"State\":{{json .State}},\"Status\":{{json .Status}}}'"
         );
-        assert_eq!(d.container_inspect(&["a", "b"]).to_string(), "/usr/bin/docker --context 'remote host' container inspect a b");
+        assert_eq!(
+            d.container_inspect(&["a", "b"]).to_string(),
+            "/usr/bin/docker --context 'remote host' container inspect -- a b"
+        );
     }
 }

@@ -3,22 +3,20 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::cli::{ApplyArgs, TenantEnvArgs, UpArgs};
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
 use crate::labels;
-use crate::lock::Lock;
-use crate::model::Container;
 use crate::net;
 use crate::netspec::{self, Driver, NetInput, NetSpec};
 use crate::state;
-use crate::tenant::spec::{check_name, up_request, TenantSpec, UpRequest};
-use crate::tenant::up::{already_there, default_parallel, start_batch, BatchOpts, UpOut};
-use crate::tenant::update::{env_value, recreate, Recreate};
-use crate::tenant::{is_tenant, load_pool, process_env};
+use crate::tenant::converge::{self, converge, BatchOpts, Existing, Outcome, What};
+use crate::tenant::env::{self, EnvItem};
+use crate::tenant::input::{Origin, TenantDraft, TenantInput};
+use crate::tenant::{process_env, remove};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -75,16 +73,67 @@ pub struct FleetTenant {
     pub args: Vec<String>,
 }
 
-/// A fleet file's networks and its tenants by name, validated.
-pub type Loaded = (Vec<NetSpec>, Vec<(String, UpRequest)>);
+/// A fleet file, validated as a whole: its networks and its tenants.
+#[derive(Clone, Debug)]
+pub struct FleetInput {
+    pub nets: Vec<NetSpec>,
+    pub tenants: Vec<TenantInput>,
+}
 
-/// Reads and validates the whole file before anything runs.
-pub fn load(path: &Path) -> Result<Loaded> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Error::usage(format!("{}: {e}; give a readable fleet file", path.display())))?;
-    let fleet: Fleet = serde_json::from_str(&text)
-        .map_err(|e| Error::usage(format!("{}: {e}; see the fleet file schema in the README", path.display())))?;
-    let mut nets = Vec::new();
+/// `lanctl apply`, lowered.
+pub struct ApplyInput {
+    pub fleet: FleetInput,
+    pub prune: bool,
+    pub opts: BatchOpts,
+    pub wait: Duration,
+}
+
+impl FleetTenant {
+    fn draft(&self, only_net: Option<&str>) -> Result<TenantDraft> {
+        let mut items = Vec::new();
+        for (k, v) in &self.env {
+            env::check_key("\"env\"", k)?;
+            env::check_literal("\"env\"", k, v)?;
+            items.push(EnvItem::Literal(k.clone(), v.clone()));
+        }
+        for k in &self.pass_env {
+            if k.contains('=') {
+                return Err(Error::usage(format!(
+                    "\"pass_env\" {:?} holds a value; list only the key there and put literal values under \"env\"",
+                    k.split('=').next().unwrap_or_default()
+                )));
+            }
+            items.push(env::parse_flag("\"pass_env\"", k, &process_env)?);
+        }
+        for k in &self.ip_env {
+            env::check_key("\"ip_env\"", k)?;
+            items.push(EnvItem::Ip(k.clone()));
+        }
+        Ok(TenantDraft {
+            origin: Origin::Fleet,
+            name: self.name.clone(),
+            net: self.net.clone().or_else(|| only_net.map(str::to_string)),
+            preset: self.preset.clone(),
+            image: self.image.clone(),
+            ip: self.ip.clone(),
+            outside_range: false,
+            env: items,
+            env_file: None,
+            labels: self.labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            restart: self.restart.clone().unwrap_or_else(|| "unless-stopped".to_string()),
+            args: self.args.clone(),
+        })
+    }
+}
+
+/// Reads and validates the whole file before anything runs: every network and tenant,
+/// names and addresses unique, pinned addresses usable on the file's own networks.
+pub fn load(path: &Path) -> Result<FleetInput> {
+    let file = path.display();
+    let text = std::fs::read_to_string(path).map_err(|e| Error::usage(format!("{file}: {e}; give a readable fleet file")))?;
+    let fleet: Fleet =
+        serde_json::from_str(&text).map_err(|e| Error::usage(format!("{file}: {e}; see the fleet file schema in the README")))?;
+    let mut nets: Vec<NetSpec> = Vec::new();
     for n in &fleet.networks {
         let aux: Vec<String> = n.aux_addresses.iter().map(|(h, ip)| format!("{h}={ip}")).collect();
         let spec = netspec::validate(&NetInput {
@@ -98,47 +147,58 @@ pub fn load(path: &Path) -> Result<Loaded> {
             aux: &aux,
             vlan: n.vlan,
         })
-        .map_err(|e| Error::usage(format!("{}: network {}: {e}", path.display(), n.name)))?;
-        if nets.iter().any(|s: &NetSpec| s.name == spec.name) {
-            return Err(Error::usage(format!("{}: network {} is listed twice; list it once", path.display(), n.name)));
+        .map_err(|e| Error::usage(format!("{file}: network {}: {}", n.name, fleet_words(&e.msg))))?;
+        if nets.iter().any(|s| s.name == spec.name) {
+            return Err(Error::usage(format!("{file}: network {} is listed twice; list it once", n.name)));
         }
         nets.push(spec);
     }
-    let mut tenants: Vec<(String, UpRequest)> = Vec::new();
+    let only = match nets.as_slice() {
+        [one] => Some(one.name.as_str()),
+        _ => None,
+    };
+    let mut tenants: Vec<TenantInput> = Vec::new();
     for t in &fleet.tenants {
-        let at = |e: Error| Error::usage(format!("{}: tenant {}: {e}", path.display(), t.name));
-        check_name(&t.name).map_err(at)?;
-        if tenants.iter().any(|(n, _)| *n == t.name) {
-            return Err(Error::usage(format!("{}: tenant {} is listed twice; list it once", path.display(), t.name)));
+        let at = |e: Error| Error::usage(format!("{file}: tenant {}: {}", t.name, e.msg));
+        let input = t.draft(only).and_then(|d| d.lower(&process_env)).map_err(at)?;
+        if tenants.iter().any(|o| o.name == input.name) {
+            return Err(Error::usage(format!("{file}: tenant {} is listed twice; list it once", t.name)));
         }
-        let net = match (&t.net, nets.as_slice()) {
-            (Some(n), _) => Some(n.clone()),
-            (None, [only]) => Some(only.name.clone()),
-            (None, _) => None,
-        };
-        let args = UpArgs {
-            names: vec![t.name.clone()],
-            count: None,
-            prefix: None,
-            parallel: None,
-            net,
-            preset: t.preset.clone(),
-            ip: t.ip.clone(),
-            env: TenantEnvArgs {
-                image: t.image.clone(),
-                env: t.env.iter().map(|(k, v)| format!("{k}={v}")).chain(t.pass_env.iter().cloned()).collect(),
-                env_file: None,
-                ip_env: t.ip_env.clone(),
-                pull: None,
-            },
-            labels: t.labels.iter().map(|(k, v)| format!("{k}={v}")).collect(),
-            restart: t.restart.clone().unwrap_or_else(|| "unless-stopped".to_string()),
-            no_probe: false,
-            args: t.args.clone(),
-        };
-        tenants.push((t.name.clone(), up_request(&args, &process_env).map_err(at)?));
+        if let Some(ip) = input.ip {
+            if let Some(o) = tenants.iter().find(|o| o.ip == Some(ip)) {
+                return Err(Error::usage(format!(
+                    "{file}: tenants {} and {} both ask for {ip}; give each its own address",
+                    o.name, t.name
+                )));
+            }
+            if let Some(spec) = input.net.as_deref().and_then(|n| nets.iter().find(|s| s.name == n)) {
+                let why = if !spec.subnet.contains(&ip) {
+                    Some(format!("is outside the subnet {}", spec.subnet))
+                } else if let Some((_, what)) = spec.reserved().into_iter().find(|(r, _)| *r == ip) {
+                    Some(format!("is the {what}"))
+                } else if !spec.range.contains(ip) {
+                    Some(format!("is outside the reserved range {}", spec.range))
+                } else {
+                    None
+                };
+                if let Some(why) = why {
+                    return Err(at(Error::usage(format!(
+                        "\"ip\" {ip} {why} of network {}; choose one inside the range",
+                        spec.name
+                    ))));
+                }
+            }
+        }
+        tenants.push(input);
     }
-    Ok((nets, tenants))
+    Ok(FleetInput { nets, tenants })
+}
+
+/// A network error in the file's words: `ip_range`, not `--ip-range`.
+fn fleet_words(msg: &str) -> String {
+    ["subnet", "gateway", "ip-range", "parent", "mode", "aux-address", "vlan", "driver"]
+        .iter()
+        .fold(msg.to_string(), |m, f| m.replace(&format!("--{f}"), &format!("\"{}\"", f.replace('-', "_"))))
 }
 
 #[derive(Default)]
@@ -151,101 +211,82 @@ struct Tally {
     failed: Vec<(String, String)>,
 }
 
-pub fn apply(ctx: &Ctx, a: &ApplyArgs) -> Result<()> {
-    let (nets, tenants) = load(&a.file)?;
-    for (_, req) in &tenants {
-        for w in &req.warnings {
+impl Tally {
+    fn record(&mut self, out: Outcome) {
+        match out.what {
+            What::Created => self.created.push(out.name),
+            What::Started => self.started.push(out.name),
+            What::Updated => self.updated.push(out.name),
+            What::Unchanged => self.unchanged.push(out.name),
+            What::Failed => self.failed.push((out.name, out.error.unwrap_or_default())),
+        }
+    }
+}
+
+pub fn apply(ctx: &Ctx, a: &ApplyInput) -> Result<()> {
+    let FleetInput { nets, tenants } = &a.fleet;
+    let mut said = std::collections::BTreeSet::new();
+    for w in tenants.iter().flat_map(|t| &t.warnings) {
+        if said.insert(w) {
             ctx.note(format!("warning: {w}"));
         }
     }
-    let _lock = if ctx.dry_run() { None } else { Some(Lock::acquire()?) };
+    let _lock = ctx.lock()?;
+    // Networks of the file, and lanctl networks already on the host, by name: every
+    // tenant's network must be one of them before anything is created.
+    let mut known: BTreeMap<String, NetSpec> =
+        state::lanctl_networks(ctx)?.iter().filter_map(NetSpec::from_network).map(|s| (s.name.clone(), s)).collect();
+    for spec in nets {
+        known.insert(spec.name.clone(), spec.clone());
+    }
+    let only = (known.len() == 1).then(|| known.keys().next().cloned()).flatten();
+    let mut by_net: BTreeMap<String, Vec<&TenantInput>> = BTreeMap::new();
+    for t in tenants {
+        let net = match t.net.clone().or_else(|| only.clone()) {
+            Some(n) if known.contains_key(&n) => n,
+            Some(n) => {
+                return Err(Error::usage(format!(
+                    "{}: tenant {}: network {n} is neither in the file nor on the host; add it to \"networks\"",
+                    "fleet file", t.name
+                )))
+            }
+            None => {
+                return Err(Error::usage(format!(
+                    "fleet file: tenant {}: there are several networks, so give the tenant a \"net\"",
+                    t.name
+                )))
+            }
+        };
+        by_net.entry(net).or_default().push(t);
+    }
     let mut tally = Tally::default();
-    for spec in &nets {
+    for spec in nets {
         if net::ensure(ctx, spec)? {
             tally.created.push(format!("network {}", spec.name));
         }
     }
-    // Networks of the file, and lanctl networks already on the host, by name.
-    let mut known: BTreeMap<String, NetSpec> =
-        state::lanctl_networks(ctx)?.iter().filter_map(NetSpec::from_network).map(|s| (s.name.clone(), s)).collect();
-    for spec in &nets {
-        known.insert(spec.name.clone(), spec.clone());
-    }
-    let names: Vec<&str> = tenants.iter().map(|(n, _)| n.as_str()).collect();
-    let existing = state::containers_named(ctx, &names)?;
-    let mut missing: BTreeMap<String, Vec<(String, &UpRequest)>> = BTreeMap::new();
-    for (name, req) in &tenants {
-        // Without a "net", a tenant goes on the only network there is, as with `up`.
-        let only = (known.len() == 1).then(|| known.values().next()).flatten();
-        let Some(net) = req.net.as_ref().map_or(only, |n| known.get(n)) else {
-            let why = match &req.net {
-                Some(n) => format!("network {n} is neither in the file nor on the host"),
-                None => "no network: there are several, so give the tenant a \"net\"".to_string(),
-            };
-            tally.failed.push((name.clone(), why));
-            continue;
+    for (net, wants) in &by_net {
+        let (spec, pool, existing) = if ctx.dry_run() && nets.iter().any(|n| &n.name == net) && !on_host(ctx, net)? {
+            // A network this dry run would create has no containers yet.
+            let spec = known[net].clone();
+            (spec.clone(), crate::pool::Pool::of(&spec, &[], &[]), Vec::new())
+        } else {
+            converge::read(ctx, Some(net), wants)?
         };
-        match existing.iter().find(|c| c.name() == name) {
-            None => missing.entry(net.name.clone()).or_default().push((name.clone(), req)),
-            Some(c) => converge(ctx, a, net, name, req, c, &mut tally),
-        }
-    }
-    let opts = BatchOpts { no_probe: a.no_probe, parallel: a.parallel.unwrap_or_else(default_parallel), pull: None };
-    for (net, wants) in &missing {
-        let pool = load_pool(ctx, &known[net])?;
-        for out in start_batch(ctx, &known[net], pool, wants, &opts)? {
-            record(&mut tally, out);
+        let policy = Existing::Update { wait: a.wait };
+        for out in converge(ctx, &spec, pool, wants, &existing, &a.opts, policy)? {
+            tally.record(out);
         }
     }
     if a.prune {
-        prune(ctx, &nets, &names, &mut tally)?;
+        let keep: Vec<&str> = tenants.iter().map(|t| t.name.as_str()).collect();
+        prune(ctx, nets, &keep, &mut tally)?;
     }
     summary(ctx, &tally)
 }
 
-/// An existing tenant: unchanged, started, or recreated with the file's spec.
-fn converge(ctx: &Ctx, a: &ApplyArgs, net: &NetSpec, name: &str, req: &UpRequest, c: &Container, tally: &mut Tally) {
-    if !is_tenant(c) {
-        tally.failed.push((name.to_string(), format!("a container named {name} exists and is not a lanctl tenant")));
-        return;
-    }
-    let Some(address) = c.address_on(&net.name).filter(|have| req.ip.is_none_or(|want| want == *have)) else {
-        tally.failed.push((
-            name.to_string(),
-            format!("it is not on {} at the file's address; move it with `lanctl down {name}` and apply again", net.name),
-        ));
-        return;
-    };
-    // A secret the file names but lanctl's environment lacks keeps its current value,
-    // so an apply without the secrets at hand does not strip them.
-    let mut want = UpRequest { warnings: Vec::new(), unset: Vec::new(), ..req.clone() };
-    for key in &req.unset {
-        if let Some(v) = env_value(c, key) {
-            want.spec.secrets.insert(key.clone());
-            want.secrets.push((key.clone(), v));
-        }
-    }
-    let have = TenantSpec::of_container(c).unwrap_or_default();
-    if have.differences(&want.spec).is_empty() {
-        match already_there(ctx, &want, net, name, c) {
-            Ok(_) if c.state.running => tally.unchanged.push(name.to_string()),
-            Ok(_) => tally.started.push(name.to_string()),
-            Err(e) => tally.failed.push((name.to_string(), e.to_string())),
-        }
-        return;
-    }
-    let r = Recreate { network: &net.name, ip: address, spec: &want.spec, secrets: &want.secrets, pull: None, wait: a.wait };
-    match recreate(ctx, c, &r) {
-        Ok(()) => tally.updated.push(name.to_string()),
-        Err(e) => tally.failed.push((name.to_string(), e.to_string())),
-    }
-}
-
-fn record(tally: &mut Tally, out: UpOut) {
-    match out.error {
-        Some(e) => tally.failed.push((out.name, e)),
-        None => tally.created.push(out.name),
-    }
+fn on_host(ctx: &Ctx, net: &str) -> Result<bool> {
+    Ok(state::find_network(ctx, net)?.is_some())
 }
 
 /// Removes lanctl tenants on the file's networks that the file does not name.
@@ -257,11 +298,7 @@ fn prune(ctx: &Ctx, nets: &[NetSpec], keep: &[&str], tally: &mut Tally) -> Resul
         .filter(|c| !keep.contains(&c.name()))
         .map(|c| c.name().to_string())
         .collect();
-    if gone.is_empty() {
-        return Ok(());
-    }
-    ctx.runner.change(&ctx.docker.stop_many(&gone))?;
-    ctx.runner.change(&ctx.docker.rm_many(&gone))?;
+    remove(ctx, &gone)?;
     tally.removed.extend(gone);
     Ok(())
 }

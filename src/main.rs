@@ -3,11 +3,14 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    let cli = lanctl::cli::Cli::parse();
+    let cli = match lanctl::cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return lanctl::cli::usage_error(e),
+    };
     match lanctl::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("lanctl: {e}");
+            lanctl::out::note(e.to_string());
             ExitCode::from(e.exit as u8)
         }
     }

@@ -5,29 +5,17 @@ use std::net::Ipv4Addr;
 use serde::Serialize;
 
 use crate::checks::{self, Scope};
-use crate::cli::NetCreateArgs;
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
 use crate::labels;
 use crate::model::Network;
-use crate::netspec::{self, NetInput, NetSpec};
+use crate::netspec::NetSpec;
 use crate::pool::{Holder, Pool};
 use crate::state;
 use crate::table;
 
-pub fn create(ctx: &Ctx, a: &NetCreateArgs) -> Result<()> {
-    let spec = netspec::validate(&NetInput {
-        name: &a.name,
-        driver: a.driver,
-        parent: &a.parent,
-        subnet: &a.subnet,
-        gateway: &a.gateway,
-        ip_range: &a.ip_range,
-        mode: a.mode.as_deref(),
-        aux: &a.aux_address,
-        vlan: a.vlan,
-    })?;
-    if ensure(ctx, &spec)? && !ctx.dry_run() {
+pub fn create(ctx: &Ctx, spec: &NetSpec) -> Result<()> {
+    if ensure(ctx, spec)? && !ctx.dry_run() {
         ctx.note(format!("created {} network {} on {} (range {})", spec.driver, spec.name, spec.parent, spec.range));
     }
     Ok(())
@@ -43,7 +31,10 @@ pub fn ensure(ctx: &Ctx, spec: &NetSpec) -> Result<bool> {
             spec.range
         )));
     }
-    ctx.gate(&checks::run(ctx, Scope { driver: Some(spec.driver), parent: Some(&spec.parent), network: Some(&spec.name) }))?;
+    checks::gate(
+        ctx,
+        &checks::run(ctx, Scope { driver: Some(spec.driver), parent: Some(&spec.parent), network: Some(&spec.name) }),
+    )?;
     if let Some(existing) = state::find_network(ctx, &spec.name)? {
         return already_exists(ctx, &existing, spec).map(|_| false);
     }
@@ -145,7 +136,10 @@ pub fn ls(ctx: &Ctx) -> Result<()> {
             ]
         })
         .collect();
-    print!("{}", table::render(&["NAME", "DRIVER", "MODE", "PARENT", "SUBNET", "RANGE", "GATEWAY", "TENANTS", "FREE"], &cells));
+    crate::out::print(&table::render(
+        &["NAME", "DRIVER", "MODE", "PARENT", "SUBNET", "RANGE", "GATEWAY", "TENANTS", "FREE"],
+        &cells,
+    ));
     Ok(())
 }
 
@@ -209,18 +203,21 @@ pub fn show(ctx: &Ctx, name: &str) -> Result<()> {
         ctx.print_json(&show);
         return Ok(());
     }
-    println!("network   {} ({} {} on {})", show.name, show.driver, show.mode, show.parent);
-    println!("subnet    {} gateway {}", show.subnet, show.gateway);
-    println!("range     {} ({} addresses; docker --ip-range {})", show.range, show.range_size, show.docker_ip_range);
+    crate::out::line(format!("network   {} ({} {} on {})", show.name, show.driver, show.mode, show.parent));
+    crate::out::line(format!("subnet    {} gateway {}", show.subnet, show.gateway));
+    crate::out::line(format!(
+        "range     {} ({} addresses; docker --ip-range {})",
+        show.range, show.range_size, show.docker_ip_range
+    ));
     for h in &show.reserved {
-        println!("reserved  {:<15} {}", h.address, h.holder);
+        crate::out::line(format!("reserved  {:<15} {}", h.address, h.holder));
     }
     for h in &show.used {
-        println!("used      {:<15} {}", h.address, h.holder);
+        crate::out::line(format!("used      {:<15} {}", h.address, h.holder));
     }
     match show.next_free {
-        Some(ip) => println!("free      {} (next {ip})", show.free),
-        None => println!("free      0"),
+        Some(ip) => crate::out::line(format!("free      {} (next {ip})", show.free)),
+        None => crate::out::line("free      0"),
     }
     Ok(())
 }

@@ -6,8 +6,11 @@
 
 use std::io::Write;
 
+use serde::de::DeserializeOwned;
+
 use crate::cmd::{Change, Cmd, Query};
 use crate::error::{Error, Failure, Result};
+use crate::model;
 
 /// The variable every child gets: `query` or `change`.
 pub const CALL_ENV: &str = "LANCTL_CALL";
@@ -54,6 +57,16 @@ impl Runner {
         checked(&q.0, out)
     }
 
+    /// Runs a read-only command and reads its stdout as one JSON document.
+    pub fn query_json<T: DeserializeOwned>(&self, q: &Query) -> Result<T> {
+        model::parse(&q.to_string(), &self.query(q)?)
+    }
+
+    /// Runs a read-only command and reads its stdout as one JSON document a line.
+    pub fn query_lines<T: DeserializeOwned>(&self, q: &Query) -> Result<Vec<T>> {
+        model::parse_lines(&q.to_string(), &self.query(q)?)
+    }
+
     /// Runs a read-only command whose failure is an answer, not an error.
     pub fn query_output(&self, q: &Query) -> Result<Output> {
         self.exec(&q.0, Kind::Query)
@@ -72,10 +85,7 @@ impl Runner {
     /// `None` means dry run: the line was printed and nothing ran.
     pub fn change_output(&self, c: &Change) -> Result<Option<Output>> {
         if self.dry_run {
-            let mut out = std::io::stdout().lock();
-            // A closed stdout (`| head`) must not turn a plan into a panic.
-            let _ = writeln!(out, "{c}");
-            let _ = out.flush();
+            crate::out::line(c.to_string());
             return Ok(None);
         }
         self.exec(&c.0, Kind::Change).map(Some)
@@ -83,7 +93,7 @@ impl Runner {
 
     fn exec(&self, cmd: &Cmd, kind: Kind) -> Result<Output> {
         if self.verbose {
-            eprintln!("+ {cmd}");
+            let _ = writeln!(std::io::stderr(), "+ {cmd}");
         }
         // The child learns whether lanctl ran it as a query or a change: a wrapper (or the
         // test suite's fake docker) can tell reads from writes by lanctl's own types.
@@ -112,14 +122,25 @@ fn checked(cmd: &Cmd, out: Output) -> Result<String> {
     if out.success() {
         return Ok(out.stdout);
     }
-    let unreachable = out.stderr.contains("Cannot connect to the Docker daemon");
+    Err(failure(cmd, out))
+}
+
+/// The error for a command that ran and failed. A docker that cannot reach its daemon or
+/// its context is not an operation that failed but a prerequisite that is missing: exit 3
+/// with the hint, whichever command met it first.
+pub fn failure(cmd: &Cmd, out: Output) -> Error {
+    let prerequisite = if out.stderr.contains("Cannot connect to the Docker daemon") {
+        Some("start the daemon (systemctl start docker, or dockerd), or check --context and DOCKER_HOST")
+    } else if out.stderr.contains("context not found") || out.stderr.contains("context \"") && out.stderr.contains("not found") {
+        Some("list the contexts with `docker context ls`, or leave --context out")
+    } else {
+        None
+    };
     let e = Error::command(Failure { line: cmd.to_string(), status: out.code, stderr: out.stderr });
-    if unreachable {
-        // Not an operation that failed but a prerequisite that is missing: nothing ran.
-        return Err(Error { exit: crate::error::Exit::Check, ..e }
-            .hint("start the daemon (systemctl start docker, or dockerd), or check --context and DOCKER_HOST"));
+    match prerequisite {
+        Some(hint) => Error { exit: crate::error::Exit::Check, ..e }.hint(hint),
+        None => e,
     }
-    Err(e)
 }
 
 #[cfg(test)]

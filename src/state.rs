@@ -5,15 +5,16 @@
 use std::net::Ipv4Addr;
 
 use crate::ctx::Ctx;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::labels;
 use crate::model::{self, Container, IpLink, Network, NetworkLine};
-use crate::pool::Attached;
+use crate::netspec::NetSpec;
+use crate::pool::{Attached, Pool};
+use crate::runner;
 
 /// Every network on the engine, by exact name.
 pub fn network_lines(ctx: &Ctx) -> Result<Vec<NetworkLine>> {
-    let q = ctx.docker.network_ls();
-    model::parse_lines(&q.to_string(), &ctx.runner.query(&q)?)
+    ctx.runner.query_lines(&ctx.docker.network_ls())
 }
 
 /// Inspects networks by name or ID; none asked, none returned (and nothing runs).
@@ -21,8 +22,7 @@ pub fn inspect_networks<S: AsRef<str>>(ctx: &Ctx, names: &[S]) -> Result<Vec<Net
     if names.is_empty() {
         return Ok(Vec::new());
     }
-    let q = ctx.docker.network_inspect(names);
-    model::parse(&q.to_string(), &ctx.runner.query(&q)?)
+    ctx.runner.query_json(&ctx.docker.network_inspect(names))
 }
 
 /// The network called `name`, whoever made it.
@@ -36,8 +36,7 @@ pub fn find_network(ctx: &Ctx, name: &str) -> Result<Option<Network>> {
 
 /// Every network lanctl made, inspected.
 pub fn lanctl_networks(ctx: &Ctx) -> Result<Vec<Network>> {
-    let q = ctx.docker.network_ls_managed();
-    let lines: Vec<NetworkLine> = model::parse_lines(&q.to_string(), &ctx.runner.query(&q)?)?;
+    let lines: Vec<NetworkLine> = ctx.runner.query_lines(&ctx.docker.network_ls_managed())?;
     let ids: Vec<String> = lines.into_iter().map(|l| l.id).collect();
     let all = inspect_networks(ctx, &ids)?;
     Ok(all.into_iter().filter(|n| n.labels.contains_key(labels::MANAGED)).collect())
@@ -48,14 +47,10 @@ pub fn lanctl_networks(ctx: &Ctx) -> Result<Vec<Network>> {
 /// `docker network inspect` omits stopped containers, so attachment is read from each
 /// container's own settings, which keep their static address while stopped.
 pub fn containers<S: AsRef<str>>(ctx: &Ctx, filters: &[S]) -> Result<Vec<Container>> {
-    let q = ctx.docker.ps_all(filters);
-    let lines = model::parse_lines::<model::PsLine>(&q.to_string(), &ctx.runner.query(&q)?)?;
-    if lines.is_empty() {
-        return Ok(Vec::new());
-    }
+    let lines: Vec<model::PsLine> = ctx.runner.query_lines(&ctx.docker.ps_all(filters))?;
     let ids: Vec<&str> = lines.iter().map(|l| l.id.as_str()).collect();
-    let q = ctx.docker.container_inspect(&ids);
-    let mut found: Vec<Container> = model::parse(&q.to_string(), &ctx.runner.query(&q)?)?;
+    // A container removed between the two reads is gone, not an error.
+    let mut found = containers_named(ctx, &ids)?;
     for c in &mut found {
         if let Some(l) = lines.iter().find(|l| l.id == c.id) {
             c.ps_status = l.status.clone();
@@ -75,11 +70,7 @@ pub fn containers_named<S: AsRef<str>>(ctx: &Ctx, names: &[S]) -> Result<Vec<Con
     // on stderr is a real failure.
     let missing_only = out.stderr.lines().all(|l| l.trim().is_empty() || l.contains("No such"));
     if !out.success() && !missing_only {
-        return Err(crate::error::Error::command(crate::error::Failure {
-            line: q.to_string(),
-            status: out.code,
-            stderr: out.stderr,
-        }));
+        return Err(runner::failure(&q.0, out));
     }
     if out.stdout.trim().is_empty() {
         return Ok(Vec::new());
@@ -97,21 +88,9 @@ pub fn containers_on<S: AsRef<str>>(ctx: &Ctx, networks: &[S]) -> Result<Vec<Con
     containers(ctx, &filters)
 }
 
-/// Every container attached to `network`, running or stopped, with its address there.
-pub fn attached(ctx: &Ctx, network: &str) -> Result<Vec<Attached>> {
-    let (lines, net) = std::thread::scope(|s| {
-        let net = s.spawn(|| inspect_networks(ctx, &[network]));
-        (ps_on(ctx, network), net.join().expect("query thread"))
-    });
-    // An unreadable network (just removed, say) only means every container is inspected.
-    let net = net.ok().and_then(|n| n.into_iter().find(|n| n.name == network));
-    attached_from(ctx, network, &lines?, net.as_ref())
-}
-
 /// `docker ps` of the containers attached to `network`, running or stopped.
 pub fn ps_on(ctx: &Ctx, network: &str) -> Result<Vec<model::PsLine>> {
-    let q = ctx.docker.ps_all(&[format!("network={network}")]);
-    model::parse_lines(&q.to_string(), &ctx.runner.query(&q)?)
+    ctx.runner.query_lines(&ctx.docker.ps_all(&[format!("network={network}")]))
 }
 
 /// The addresses of the containers `docker ps` listed on `network`.
@@ -137,11 +116,67 @@ pub fn attached_from(ctx: &Ctx, network: &str, lines: &[model::PsLine], net: Opt
 
 /// The host's interfaces with their addresses.
 pub fn host_links(ctx: &Ctx) -> Result<Vec<IpLink>> {
-    let q = ctx.ip.addr_show();
-    model::parse(&q.to_string(), &ctx.runner.query(&q)?)
+    ctx.runner.query_json(&ctx.ip.addr_show())
 }
 
 /// Every IPv4 address the host has, with the interface that holds it.
 pub fn host_addrs(links: &[IpLink]) -> Vec<(Ipv4Addr, String)> {
     links.iter().flat_map(|l| l.ipv4().map(move |(ip, _)| (ip, l.ifname.clone()))).collect()
+}
+
+/// A lanctl network's spec from docker's view of it: only networks lanctl made count.
+fn spec_of(n: &Network) -> Option<NetSpec> {
+    NetSpec::from_network(n).filter(|_| n.labels.contains_key(labels::MANAGED))
+}
+
+/// The lanctl network a command is for: the one named, or the only one there is.
+pub fn resolve_network(ctx: &Ctx, wanted: Option<&str>) -> Result<(NetSpec, Network)> {
+    // A named network costs one query; the full listing is only for what to say.
+    if let Some(w) = wanted {
+        let found = inspect_networks(ctx, &[w]).ok().into_iter().flatten().find(|n| n.name == w);
+        if let Some(found) = found.and_then(|n| Some((spec_of(&n)?, n))) {
+            return Ok(found);
+        }
+    }
+    let all: Vec<(NetSpec, Network)> = lanctl_networks(ctx)?.into_iter().filter_map(|n| Some((spec_of(&n)?, n))).collect();
+    let names = || all.iter().map(|(n, _)| n.name.as_str()).collect::<Vec<_>>().join(", ");
+    let Some(w) = wanted else {
+        return match all.len() {
+            1 => Ok(all[0].clone()),
+            0 => Err(Error::usage("there is no lanctl network; create one with `lanctl net create` first")),
+            _ => Err(Error::usage(format!("several lanctl networks exist ({}); choose one with --net", names()))),
+        };
+    };
+    all.iter().find(|(n, _)| n.name == w).cloned().ok_or_else(|| {
+        if all.is_empty() {
+            Error::usage(format!("{w} is not a lanctl network, and there is none; create one with `lanctl net create`"))
+        } else {
+            Error::usage(format!("{w} is not a lanctl network; use one of {}", names()))
+        }
+    })
+}
+
+/// The one way to read a network's address pool: every attached container, running or
+/// stopped, and the host's own addresses. The network, its containers and the host's
+/// addresses are read at the same time: these reads cost mostly process start-up.
+pub fn network_pool(ctx: &Ctx, wanted: Option<&str>) -> Result<(NetSpec, Pool)> {
+    let Some(name) = wanted else {
+        // Without a name the network must be found first; its pool's reads still overlap.
+        let (spec, net) = resolve_network(ctx, None)?;
+        let (lines, links) = std::thread::scope(|s| {
+            let links = s.spawn(|| host_links(ctx));
+            (ps_on(ctx, &spec.name), links.join().expect("query thread"))
+        });
+        let attached = attached_from(ctx, &spec.name, &lines?, Some(&net))?;
+        let pool = Pool::of(&spec, &attached, &host_addrs(&links?));
+        return Ok((spec, pool));
+    };
+    let (found, lines, links) = std::thread::scope(|s| {
+        let lines = s.spawn(|| ps_on(ctx, name));
+        let links = s.spawn(|| host_links(ctx));
+        (resolve_network(ctx, wanted), lines.join().expect("query thread"), links.join().expect("query thread"))
+    });
+    let (spec, net) = found?;
+    let attached = attached_from(ctx, &spec.name, &lines?, Some(&net))?;
+    Ok((spec.clone(), Pool::of(&spec, &attached, &host_addrs(&links?))))
 }

@@ -35,7 +35,7 @@ fn dry_run_of_net_create_is_the_real_run() {
         vec![argv_of_line(
             "docker network create --driver macvlan --opt parent=ltfixp --opt macvlan_mode=bridge --subnet 198.51.100.0/24 \
              --gateway 198.51.100.1 --ip-range 198.51.100.112/28 --label io.lanctl.managed=true \
-             --label io.lanctl.range=198.51.100.100-198.51.100.131 lan"
+             --label io.lanctl.range=198.51.100.100-198.51.100.131 -- lan"
         )]
     );
     assert!(changes(&f).is_empty(), "{:?}", changes(&f));
@@ -149,7 +149,7 @@ fn net_rm_refuses_while_containers_are_attached_running_or_stopped() {
     assert!(changes(&f).is_empty());
     let f = lan_with(|f| f.on("docker", "ps --all*", 0, ""));
     lanctl(&f).args(["net", "rm", NET]).assert().success();
-    assert_eq!(changes(&f), vec![vec!["docker", "network", "rm", NET]]);
+    assert_eq!(changes(&f), vec![vec!["docker", "network", "rm", "--", NET]]);
 }
 
 #[test]

@@ -30,9 +30,13 @@ fn up_takes_the_lowest_free_address_and_skips_running_and_stopped_holders() {
 #[test]
 fn explicit_ip_of_a_stopped_tenant_is_refused_and_nothing_runs() {
     let f = lan();
-    let out = lanctl(&f).args(["up", "room-1", "--image", "img", "--ip", "198.51.100.114"]).assert().code(1);
-    let err = lossy(&out.get_output().stderr);
-    assert!(err.contains("198.51.100.114 is held by container ltfix-stop (exited) on network ltfix-net"), "{err}");
+    // Bad input (exit 2), though only the state read tells it.
+    let out = lanctl(&f).args(["up", "room-1", "--image", "img", "--ip", "198.51.100.114"]).assert().code(2);
+    assert_eq!(
+        lossy(&out.get_output().stderr),
+        "lanctl: room-1: --ip 198.51.100.114 is held by container ltfix-stop (exited) on network ltfix-net; \
+         choose another address, or leave --ip out to take the next free one\n"
+    );
     assert_eq!(changes(&f), Vec::<Vec<String>>::new());
 }
 
@@ -111,7 +115,7 @@ fn a_failed_start_leaves_no_container_and_a_lost_address_moves_on() {
         );
         f.on_script(
             "docker",
-            "container inspect room-1",
+            "container inspect -- room-1",
             &format!("if [[ -e {m} ]]; then echo '{created}'; else echo '[]'; exit 1; fi"),
         );
         f.on_script("docker", "rm --force room-1", &format!("rm -f {m}"));
@@ -121,7 +125,7 @@ fn a_failed_start_leaves_no_container_and_a_lost_address_moves_on() {
     assert_eq!(lossy(&out.get_output().stdout), "room-1 198.51.100.101\n");
     let ch = changes(&f);
     assert_eq!(arg_pos(&ch[0][1..], "--ip").as_deref(), Some("198.51.100.100"));
-    assert_eq!(ch[1][1..], ["rm", "--force", "room-1"]);
+    assert_eq!(ch[1][1..], ["rm", "--force", "--", "room-1"]);
     assert_eq!(arg_pos(&ch[2][1..], "--ip").as_deref(), Some("198.51.100.101"));
 }
 
@@ -180,7 +184,7 @@ fn several_networks_need_net() {
 
 #[test]
 fn down_refuses_unlabelled_containers_and_ignores_absent_ones() {
-    let f = lan_with(|f| f.on("docker", "container inspect web", 0, &plain_container("web")));
+    let f = lan_with(|f| f.on("docker", "container inspect -- web", 0, &plain_container("web")));
     let out = lanctl(&f).args(["down", "web"]).assert().code(1);
     assert!(lossy(&out.get_output().stderr).contains("container web is not a lanctl tenant; nothing was removed"));
     assert!(changes(&f).is_empty());
@@ -188,7 +192,7 @@ fn down_refuses_unlabelled_containers_and_ignores_absent_ones() {
     assert!(lossy(&out.get_output().stderr).contains("tenant ghost does not exist"));
     assert!(changes(&f).is_empty());
     lanctl(&f).args(["down", "ltfix-stop"]).assert().success();
-    assert_eq!(changes(&f), vec![vec!["docker", "stop", "ltfix-stop"], vec!["docker", "rm", "ltfix-stop"]]);
+    assert_eq!(changes(&f), vec![vec!["docker", "stop", "--", "ltfix-stop"], vec!["docker", "rm", "--", "ltfix-stop"]]);
 }
 
 #[test]
@@ -207,7 +211,7 @@ fn ls_starts_two_docker_processes_however_many_tenants() {
 fn update_rolls_back_when_the_new_container_does_not_start() {
     let spec = r#"{"image":"img","env":{},"secrets":[],"ip_env":[],"labels":{},"restart":"unless-stopped","args":[]}"#;
     let f = lan_with(|f| {
-        f.on("docker", "container inspect ltfix-run", 0, &running_tenant_with_spec(spec));
+        f.on("docker", "container inspect -- ltfix-run", 0, &running_tenant_with_spec(spec));
         f.on_err(
             "docker",
             "run *",
@@ -222,9 +226,9 @@ fn update_rolls_back_when_the_new_container_does_not_start() {
         "{err}"
     );
     let ch: Vec<Vec<String>> = changes(&f).into_iter().map(|c| c[1..].to_vec()).collect();
-    assert_eq!(ch[0], ["stop", "ltfix-run"]);
-    assert_eq!(ch[1], ["rename", "ltfix-run", "ltfix-run.lanctl-prev"]);
+    assert_eq!(ch[0], ["stop", "--", "ltfix-run"]);
+    assert_eq!(ch[1], ["rename", "--", "ltfix-run", "ltfix-run.lanctl-prev"]);
     assert_eq!(ch[2][0], "run");
-    assert_eq!(ch[ch.len() - 2], ["rename", "ltfix-run.lanctl-prev", "ltfix-run"]);
-    assert_eq!(ch[ch.len() - 1], ["start", "ltfix-run"]);
+    assert_eq!(ch[ch.len() - 2], ["rename", "--", "ltfix-run.lanctl-prev", "ltfix-run"]);
+    assert_eq!(ch[ch.len() - 1], ["start", "--", "ltfix-run"]);
 }

@@ -179,7 +179,7 @@ fn another_network_on_the_parent() {
     assert_eq!(ip["detail"], "ipvlan network other already uses eth0, and docker allows one ipvlan network per parent");
     // Engine 28 lets macvlan share; mixing drivers on one parent is a warning.
     assert_eq!(status(&checks, "parent.networks.macvlan"), "warn");
-    assert!(f.log().contains("docker network inspect id-other id-elsewhere"), "{}", f.log());
+    assert!(f.log().contains("docker network inspect -- id-other id-elsewhere"), "{}", f.log());
 }
 
 #[test]

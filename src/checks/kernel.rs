@@ -6,63 +6,13 @@
 
 use std::path::Path;
 
+use super::feature::Feature;
 use super::host::Host;
 use super::probe::Outcome;
 use super::{Check, Status};
 use crate::cmd::{Cmd, Query};
 use crate::ctx::Ctx;
 use crate::netspec::Driver;
-
-/// What the kernel must provide: a driver, or 802.1Q VLANs for an `IF.VID` parent.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Feature {
-    Driver(Driver),
-    Vlan,
-}
-
-impl Feature {
-    /// The check-id suffix: `ipvlan`, `macvlan`, `8021q`.
-    pub fn suffix(self) -> &'static str {
-        match self {
-            Feature::Driver(d) => d.as_str(),
-            Feature::Vlan => "8021q",
-        }
-    }
-    pub fn config_key(self) -> &'static str {
-        match self {
-            Feature::Driver(d) => d.kernel_config(),
-            Feature::Vlan => "CONFIG_VLAN_8021Q",
-        }
-    }
-    pub fn module(self) -> &'static str {
-        match self {
-            Feature::Driver(d) => d.as_str(),
-            Feature::Vlan => "8021q",
-        }
-    }
-    /// The kind of link, in prose: "an ipvlan link", "an 802.1Q VLAN link".
-    pub fn link(self) -> &'static str {
-        match self {
-            Feature::Driver(Driver::Ipvlan) => "an ipvlan link",
-            Feature::Driver(Driver::Macvlan) => "a macvlan link",
-            Feature::Vlan => "an 802.1Q VLAN link",
-        }
-    }
-    pub fn name(self) -> &'static str {
-        match self {
-            Feature::Driver(d) => d.as_str(),
-            Feature::Vlan => "802.1Q VLAN",
-        }
-    }
-    /// What to do when the kernel lacks it.
-    pub fn unsupported_hint(self) -> &'static str {
-        match self {
-            Feature::Driver(Driver::Ipvlan) => "use --driver macvlan, or a kernel built with CONFIG_IPVLAN",
-            Feature::Driver(Driver::Macvlan) => "use --driver ipvlan, or a kernel built with CONFIG_MACVLAN",
-            Feature::Vlan => "use a parent that is not IF.VID, or a kernel built with CONFIG_VLAN_8021Q",
-        }
-    }
-}
 
 /// `MAJOR.MINOR` of a kernel release such as `6.8.0-45-generic` or `4.19.0+`.
 pub fn parse_release(release: &str) -> Option<(u32, u32)> {

@@ -16,6 +16,7 @@
 
 mod access;
 mod docker;
+mod feature;
 mod host;
 mod hypervisor;
 mod kernel;
@@ -27,11 +28,11 @@ use serde::Serialize;
 
 pub use host::Host;
 
-use crate::cli::DoctorArgs;
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
 use crate::netspec::Driver;
-use kernel::{Evidence, Feature};
+use feature::Feature;
+use kernel::Evidence;
 use parent::Parent;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -154,7 +155,38 @@ pub fn render(report: &Report) -> String {
     out
 }
 
-pub fn doctor(ctx: &Ctx, args: &DoctorArgs) -> Result<()> {
+/// Applies the check policy: failures stop a real run with exit 3; during a dry run
+/// they are warnings and the run ends with exit 3 after printing the plan; with
+/// `--skip-checks` they are warnings only.
+pub fn gate(ctx: &Ctx, report: &Report) -> Result<()> {
+    for c in report.checks.iter().filter(|c| c.status == Status::Warn) {
+        ctx.note(format!("warning: {}", c.line()));
+    }
+    let fails: Vec<_> = report.checks.iter().filter(|c| c.status == Status::Fail).collect();
+    let Some(first) = fails.first() else { return Ok(()) };
+    if ctx.skip_checks || ctx.dry_run() {
+        for c in &fails {
+            ctx.note(format!("warning: check failed: {}", c.line()));
+        }
+        if !ctx.skip_checks {
+            ctx.defer_check(first.line());
+        }
+        return Ok(());
+    }
+    for c in &fails[1..] {
+        ctx.note(format!("check failed: {}", c.line()));
+    }
+    Err(Error::check(format!("check failed: {}", first.line())))
+}
+
+/// What `lanctl doctor` is asked to check.
+#[derive(Clone, Debug, Default)]
+pub struct DoctorInput {
+    pub driver: Option<Driver>,
+    pub parent: Option<String>,
+}
+
+pub fn doctor(ctx: &Ctx, args: &DoctorInput) -> Result<()> {
     let mut report = run(ctx, Scope { driver: args.driver, parent: args.parent.as_deref(), network: None });
     report.checks.push(access::lan_probe());
     if report.checks.iter().any(|c| c.id == "docker.daemon" && c.status == Status::Ok) {
@@ -163,7 +195,7 @@ pub fn doctor(ctx: &Ctx, args: &DoctorArgs) -> Result<()> {
     if ctx.json {
         ctx.print_json(&report);
     } else {
-        print!("{}", render(&report));
+        crate::out::print(&render(&report));
     }
     if report.failed() {
         return Err(Error::check("doctor found failed checks; fix the lines marked fail above"));

@@ -7,8 +7,8 @@
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use super::feature::Feature;
 use super::host::Host;
-use super::kernel::Feature;
 use super::{Check, Status};
 use crate::cmd::Change;
 use crate::ctx::Ctx;

@@ -10,14 +10,35 @@ use ipnet::{Ipv4Net, Ipv4Subnets};
 use serde::Serialize;
 
 use crate::arping::Prober;
-use crate::cli::HostAccessArgs;
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
-use crate::model::{self, IpLink, Route};
-use crate::netspec::{valid_ifname, NetSpec};
+use crate::model::{IpLink, Route};
+use crate::netspec::NetSpec;
 use crate::pool::Pool;
 use crate::state;
-use crate::tenant::resolve_network;
+
+/// What `host-access` is asked to do with a network's shim.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ShimAction {
+    Ensure,
+    Remove,
+    Status,
+    /// Print (or with `write`, write) the configuration that recreates it at boot.
+    Persist {
+        system: String,
+        write: bool,
+    },
+}
+
+/// `lanctl host-access`, lowered.
+#[derive(Clone, Debug)]
+pub struct HostAccessInput {
+    pub net: String,
+    pub address: Option<Ipv4Addr>,
+    pub ifname: Option<String>,
+    pub action: ShimAction,
+    pub no_probe: bool,
+}
 
 /// The default shim name: `lc-NET` when it fits the kernel's 15 bytes, else a shortened
 /// name with a hash of the network name so two long names do not collide.
@@ -68,40 +89,23 @@ pub fn find_shim(links: &[IpLink], spec: &NetSpec, ifname: Option<&str>) -> Opti
 
 /// Every host interface with link details (kind, lower device) and addresses.
 pub fn load_links(ctx: &Ctx) -> Result<Vec<IpLink>> {
-    let q = commands::addr_show_details(&ctx.ip);
-    model::parse(&q.to_string(), &ctx.runner.query(&q)?)
+    ctx.runner.query_json(&commands::addr_show_details(&ctx.ip))
 }
 
 fn routes(ctx: &Ctx, dev: &str) -> Result<Vec<Ipv4Net>> {
-    let q = commands::routes_of(&ctx.ip, dev);
-    let routes: Vec<Route> = model::parse(&q.to_string(), &ctx.runner.query(&q)?)?;
+    let routes: Vec<Route> = ctx.runner.query_json(&commands::routes_of(&ctx.ip, dev))?;
     Ok(routes.iter().filter_map(|r| r.dst.parse().ok().or_else(|| r.dst.parse::<Ipv4Addr>().ok().map(Ipv4Net::from))).collect())
 }
 
-pub fn host_access(ctx: &Ctx, a: &HostAccessArgs) -> Result<()> {
-    if let Some(name) = &a.ifname {
-        if !valid_ifname(name) {
-            return Err(Error::usage(format!(
-                "--ifname {name:?} is not an interface name; use up to 15 characters, no '/' or spaces"
-            )));
-        }
-    }
-    let wanted_addr = a
-        .address
-        .as_deref()
-        .map(|s| {
-            s.parse::<Ipv4Addr>()
-                .map_err(|_| Error::usage(format!("--address {s} is not an IPv4 address; give one in the network's subnet")))
-        })
-        .transpose()?;
-    let spec = resolve_network(ctx, Some(&a.net))?;
+pub fn host_access(ctx: &Ctx, a: &HostAccessInput) -> Result<()> {
+    let wanted_addr = a.address;
+    let (spec, _) = state::resolve_network(ctx, Some(&a.net))?;
     let links = load_links(ctx)?;
     let shim = find_shim(&links, &spec, a.ifname.as_deref());
-    if a.status {
-        return status(ctx, &spec, shim);
-    }
-    if a.remove {
-        return remove(ctx, &spec, shim);
+    match a.action {
+        ShimAction::Status => return status(ctx, &spec, shim),
+        ShimAction::Remove => return remove(ctx, &spec, shim),
+        _ => {}
     }
     let ifname =
         shim.as_ref().map(|s| s.ifname.clone()).or_else(|| a.ifname.clone()).unwrap_or_else(|| default_ifname(&spec.name));
@@ -115,8 +119,8 @@ pub fn host_access(ctx: &Ctx, a: &HostAccessArgs) -> Result<()> {
         (Some(Shim { address: Some(have), .. }), _) => *have,
         (_, want) => choose_address(ctx, &spec, &links, want, a.no_probe)?,
     };
-    if let Some(kind) = &a.persist {
-        return persist::emit(ctx, kind, &persist::ShimConfig { spec: &spec, ifname: &ifname, address }, a.write);
+    if let ShimAction::Persist { system, write } = &a.action {
+        return persist::emit(ctx, system, &persist::ShimConfig { spec: &spec, ifname: &ifname, address }, *write);
     }
     create(ctx, &spec, shim.as_ref(), &ifname, address)
 }
@@ -227,14 +231,20 @@ fn status(ctx: &Ctx, spec: &NetSpec, shim: Option<Shim>) -> Result<()> {
         return Ok(());
     }
     match &st.shim {
-        None => println!("{}: no host-access shim; create one with `lanctl host-access {}`", st.network, st.network),
+        None => {
+            crate::out::line(format!("{}: no host-access shim; create one with `lanctl host-access {}`", st.network, st.network))
+        }
         Some(s) => {
             let addr = s.address.map(|a| a.to_string()).unwrap_or_else(|| "no address".to_string());
             let state = if s.up { "up" } else { "down" };
-            println!("{}: shim {} ({} on {}) {addr}, {state}", st.network, s.ifname, s.kind, s.parent);
-            println!("routes: {}", if st.routes.is_empty() { "none".to_string() } else { st.routes.join(" ") });
+            crate::out::line(format!("{}: shim {} ({} on {}) {addr}, {state}", st.network, s.ifname, s.kind, s.parent));
+            crate::out::line(format!("routes: {}", if st.routes.is_empty() { "none".to_string() } else { st.routes.join(" ") }));
             if !st.missing_routes.is_empty() {
-                println!("missing routes: {}; run `lanctl host-access {}` to add them", st.missing_routes.join(" "), st.network);
+                crate::out::line(format!(
+                    "missing routes: {}; run `lanctl host-access {}` to add them",
+                    st.missing_routes.join(" "),
+                    st.network
+                ));
             }
         }
     }

@@ -112,7 +112,7 @@ pub fn emit(ctx: &Ctx, kind: &str, c: &ShimConfig, write: bool) -> Result<()> {
     };
     if !write || ctx.dry_run() {
         for f in &files {
-            println!("# {}\n{}", f.path.display(), f.text);
+            crate::out::line(format!("# {}\n{}", f.path.display(), f.text));
         }
         return Ok(());
     }

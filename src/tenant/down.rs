@@ -2,14 +2,19 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 
-use crate::cli::DownArgs;
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
 use crate::labels;
 use crate::state;
-use crate::tenant::is_tenant;
+use crate::tenant::{is_tenant, remove as remove_tenants};
 
-pub fn down(ctx: &Ctx, a: &DownArgs) -> Result<()> {
+/// `lanctl down`, lowered: validated tenant names, or every tenant.
+pub struct DownInput {
+    pub names: Vec<String>,
+    pub all: bool,
+}
+
+pub fn down(ctx: &Ctx, a: &DownInput) -> Result<()> {
     let names: Vec<String> = if a.all {
         let all: Vec<String> =
             state::containers(ctx, &[format!("label={}", labels::TENANT)])?.iter().map(|c| c.name().to_string()).collect();
@@ -41,10 +46,7 @@ pub fn down(ctx: &Ctx, a: &DownArgs) -> Result<()> {
     if remove.is_empty() {
         return Ok(());
     }
-    // One stop for all (docker stops them in parallel, each with its grace period), then
-    // one rm: the process count does not grow with the number of tenants.
-    ctx.runner.change(&ctx.docker.stop_many(&remove))?;
-    ctx.runner.change(&ctx.docker.rm_many(&remove))?;
+    remove_tenants(ctx, &remove)?;
     if !ctx.dry_run() {
         ctx.note(format!("removed {}", remove.join(" ")));
     }

@@ -3,7 +3,6 @@
 
 use serde::Serialize;
 
-use crate::cli::LsArgs;
 use crate::ctx::Ctx;
 use crate::error::Result;
 use crate::labels;
@@ -20,9 +19,9 @@ struct Row {
     status: String,
 }
 
-pub fn ls(ctx: &Ctx, a: &LsArgs) -> Result<()> {
+pub fn ls(ctx: &Ctx, net: Option<&str>) -> Result<()> {
     // One filter only: it keeps the meaning the same on every Engine version.
-    let filters = match &a.net {
+    let filters = match net {
         Some(net) => vec![format!("label={}={net}", labels::NETWORK)],
         None => vec![format!("label={}", labels::TENANT)],
     };
@@ -54,6 +53,6 @@ pub fn ls(ctx: &Ctx, a: &LsArgs) -> Result<()> {
         .iter()
         .map(|r| vec![r.name.clone(), r.network.clone(), r.address.clone(), r.state.clone(), r.image.clone(), r.status.clone()])
         .collect();
-    print!("{}", table::render(&["NAME", "NETWORK", "ADDRESS", "STATE", "IMAGE", "STATUS"], &cells));
+    crate::out::print(&table::render(&["NAME", "NETWORK", "ADDRESS", "STATE", "IMAGE", "STATUS"], &cells));
     Ok(())
 }

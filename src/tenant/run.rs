@@ -2,6 +2,7 @@
 //! spec and secrets, so `up`, `update` and their dry runs render the same line.
 
 use std::net::Ipv4Addr;
+use std::path::Path;
 
 use crate::cmd::Change;
 use crate::docker::Docker;
@@ -14,6 +15,8 @@ pub struct Tenant<'a> {
     pub ip: Ipv4Addr,
     pub spec: &'a TenantSpec,
     pub secrets: &'a Secrets,
+    /// An env file docker reads itself, so its values are in no argv and no plan.
+    pub env_file: Option<&'a Path>,
     /// docker's `--pull` policy; not part of the spec, since it does not shape the container.
     pub pull: Option<&'a str>,
 }
@@ -34,20 +37,24 @@ pub fn docker_run(docker: &Docker, t: &Tenant) -> Change {
     for (k, v) in &t.spec.labels {
         c = c.arg("--label").arg(labels::kv(k, v));
     }
+    if let Some(f) = t.env_file {
+        c = c.arg("--env-file").arg(f.to_string_lossy());
+    }
     for (k, v) in &t.spec.env {
         c = c.arg("--env").arg(format!("{k}={v}"));
     }
     for k in &t.spec.ip_env {
         c = c.arg("--env").arg(format!("{k}={ip}"));
     }
-    // The value reaches docker through its environment; argv names only the key.
+    // The value reaches docker through its environment; argv names only the key. A key
+    // without a value here comes from the env file, which docker reads.
     for k in &t.spec.secrets {
-        c = c.arg("--env").arg(k);
         if let Some((_, v)) = t.secrets.iter().find(|(s, _)| s == k) {
-            c = c.secret_env(k, v);
+            c = c.arg("--env").arg(k).secret_env(k, v);
         }
     }
-    c.arg(&t.spec.image).args(t.spec.args.iter().cloned()).change()
+    // `--` ends docker's options: the image and its arguments can never become one.
+    c.arg("--").arg(&t.spec.image).args(t.spec.args.iter().cloned()).change()
 }
 
 #[cfg(test)]
@@ -73,6 +80,7 @@ mod tests {
             ip: "198.51.100.100".parse().unwrap(),
             spec: &spec,
             secrets: &secrets,
+            env_file: None,
             pull: None,
         };
         let c = docker_run(&Docker::new("docker", None), &t);
@@ -85,11 +93,13 @@ mod tests {
              \"secrets\":[\"PASSWORD\"],\"ip_env\":[\"EXTERNAL_IP\",\"LOCAL_IP\"],\"labels\":{},\
              \"restart\":\"unless-stopped\",\"args\":[\"--flag\"]}' \
              --env 'MODE=a b' --env EXTERNAL_IP=198.51.100.100 --env LOCAL_IP=198.51.100.100 --env PASSWORD \
-             flashphoner/webcallserver:latest --flag"
+             -- flashphoner/webcallserver:latest --flag"
         );
         assert!(!line.contains("hunter2"));
         assert_eq!(c.0.secret_env, secrets);
-        let t = Tenant { pull: Some("never"), ..t };
+        let t = Tenant { pull: Some("never"), env_file: Some(Path::new("/etc/lanctl/env.list")), ..t };
+        let line = docker_run(&Docker::new("docker", None), &t).to_string();
+        assert!(line.contains(" --env-file /etc/lanctl/env.list --env 'MODE=a b' "), "{line}");
         assert!(docker_run(&Docker::new("docker", None), &t)
             .to_string()
             .contains(" --ip 198.51.100.100 --pull never --restart "));

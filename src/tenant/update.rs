@@ -1,17 +1,28 @@
 //! `lanctl update`: recreate a tenant with a merged spec on the same address; if the new
 //! container does not stay up, put the previous one back exactly as it was.
 
+use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::cli::UpdateArgs;
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
 use crate::labels;
-use crate::lock::Lock;
 use crate::model::Container;
+use crate::tenant::env::{EnvFile, EnvItem};
 use crate::tenant::run::{docker_run, Tenant};
-use crate::tenant::spec::{check_name, env_items, EnvItem, Secrets, TenantSpec};
-use crate::tenant::{find_container, is_tenant, process_env, remove_orphan};
+use crate::tenant::spec::{Secrets, TenantSpec};
+use crate::tenant::{find_container, is_tenant, remove_orphan};
+
+/// `lanctl update`, lowered: the tenant, the environment changes in order, a new image.
+pub struct UpdateInput {
+    pub name: String,
+    pub env: Vec<EnvItem>,
+    pub env_file: Option<EnvFile>,
+    /// A validated image reference.
+    pub image: Option<String>,
+    pub pull: Option<String>,
+    pub wait: Duration,
+}
 
 /// The name the previous container waits under while its successor proves itself. A
 /// tenant name has no '.', so it cannot collide with a tenant.
@@ -23,15 +34,14 @@ pub fn env_value(c: &Container, key: &str) -> Option<String> {
     c.config.env.iter().find_map(|e| e.strip_prefix(key)?.strip_prefix('=').map(str::to_string))
 }
 
-pub fn update(ctx: &Ctx, a: &UpdateArgs) -> Result<()> {
-    check_name(&a.name)?;
-    let items = env_items(&a.env, &process_env)?;
-    for item in &items {
+pub fn update(ctx: &Ctx, a: &UpdateInput) -> Result<()> {
+    let items = &a.env;
+    for item in items {
         if let EnvItem::Unset(k) = item {
             ctx.note(format!("warning: {k} is not set in lanctl's environment; the tenant loses it"));
         }
     }
-    let _lock = if ctx.dry_run() { None } else { Some(Lock::acquire()?) };
+    let _lock = ctx.lock()?;
     let name = a.name.as_str();
     let old = match find_container(ctx, name)? {
         Some(c) if is_tenant(&c) => c,
@@ -48,21 +58,19 @@ pub fn update(ctx: &Ctx, a: &UpdateArgs) -> Result<()> {
     let mut secrets: Secrets = old_spec.secrets.iter().filter_map(|k| Some((k.clone(), env_value(&old, k)?))).collect();
     let old_secrets = secrets.clone();
     let mut spec = old_spec.clone();
-    spec.apply_env(&items, &mut secrets);
-    if let Some(image) = &a.env.image {
+    spec.apply_env(items, &mut secrets);
+    if let Some(image) = &a.image {
         spec.image = image.clone();
     }
-    if spec == old_spec && secrets == old_secrets {
+    if spec == old_spec && secrets == old_secrets && a.env_file.is_none() {
         ctx.note(format!("tenant {name} already has this spec; nothing to do"));
         return Ok(());
     }
-    recreate(
-        ctx,
-        &old,
-        &Recreate { network: &network, ip, spec: &spec, secrets: &secrets, pull: a.env.pull.as_deref(), wait: a.wait },
-    )?;
+    let env_file = a.env_file.as_ref().map(|f| f.path.as_path());
+    let r = Recreate { network: &network, ip, spec: &spec, secrets: &secrets, env_file, pull: a.pull.as_deref(), wait: a.wait };
+    recreate(ctx, &old, &r)?;
     if !ctx.dry_run() {
-        println!("{name} {ip}");
+        crate::out::line(format!("{name} {ip}"));
     }
     Ok(())
 }
@@ -72,8 +80,9 @@ pub struct Recreate<'a> {
     pub ip: std::net::Ipv4Addr,
     pub spec: &'a TenantSpec,
     pub secrets: &'a Secrets,
+    pub env_file: Option<&'a Path>,
     pub pull: Option<&'a str>,
-    pub wait: u64,
+    pub wait: Duration,
 }
 
 /// Replaces `old` with a container of the new spec on the same address. The old one is
@@ -93,7 +102,8 @@ pub fn recreate(ctx: &Ctx, old: &Container, r: &Recreate) -> Result<()> {
         ctx.runner.change(&ctx.docker.stop(name))?;
     }
     ctx.runner.change(&ctx.docker.rename(name, &parked))?;
-    let run = docker_run(&ctx.docker, &Tenant { name, network: r.network, ip, spec: r.spec, secrets: r.secrets, pull: r.pull });
+    let t = Tenant { name, network: r.network, ip, spec: r.spec, secrets: r.secrets, env_file: r.env_file, pull: r.pull };
+    let run = docker_run(&ctx.docker, &t);
     let started = ctx.runner.change(&run).map(|_| ()).map_err(|e| e.to_string());
     let outcome = match started {
         Ok(()) if ctx.dry_run() => Ok(()),
@@ -113,13 +123,13 @@ pub fn recreate(ctx: &Ctx, old: &Container, r: &Recreate) -> Result<()> {
 }
 
 /// The new container must run for `wait` seconds without stopping or restarting.
-fn stays_up(ctx: &Ctx, name: &str, wait: u64) -> Result<(), String> {
-    let deadline = Instant::now() + Duration::from_secs(wait);
+fn stays_up(ctx: &Ctx, name: &str, wait: Duration) -> Result<(), String> {
+    let deadline = Instant::now() + wait;
     loop {
         let c = find_container(ctx, name).map_err(|e| e.to_string())?;
         let Some(c) = c else { return Err("the new container disappeared".to_string()) };
         if !c.state.running || c.state.restarting || c.restart_count > 0 {
-            return Err(format!("the new container stopped within {wait} s (exit code {})", c.state.exit_code));
+            return Err(format!("the new container stopped within {} s (exit code {})", wait.as_secs(), c.state.exit_code));
         }
         if Instant::now() >= deadline {
             return Ok(());

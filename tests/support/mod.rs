@@ -60,14 +60,14 @@ pub fn lan_with(rules: impl FnOnce(&Fake)) -> Fake {
     f.on_file("docker", "network ls*", 0, fixture("docker-network-ls.jsonl"));
     f.on_file("docker", "network inspect*", 0, fixture("docker-network-inspect-macvlan.json"));
     f.on_file("docker", "ps --all*", 0, fixture("docker-ps-a.jsonl"));
-    f.on("docker", &format!("container inspect {STOPPED_ID}* {RUNNING_ID}*"), 0, &both_containers());
-    f.on_file("docker", &format!("container inspect {STOPPED_ID}*"), 0, fixture("docker-container-inspect-stopped.json"));
-    f.on_file("docker", "container inspect ltfix-run", 0, fixture("docker-container-inspect-running.json"));
-    f.on_file("docker", "container inspect ltfix-stop", 0, fixture("docker-container-inspect-stopped.json"));
+    f.on("docker", &format!("container inspect -- {STOPPED_ID}* {RUNNING_ID}*"), 0, &both_containers());
+    f.on_file("docker", &format!("container inspect -- {STOPPED_ID}*"), 0, fixture("docker-container-inspect-stopped.json"));
+    f.on_file("docker", "container inspect -- ltfix-run", 0, fixture("docker-container-inspect-running.json"));
+    f.on_file("docker", "container inspect -- ltfix-stop", 0, fixture("docker-container-inspect-stopped.json"));
     f.on_script(
         "docker",
-        "container inspect *",
-        r#"echo '[]'; for n in "${@:3}"; do echo "Error: No such container: $n" >&2; done; exit 1"#,
+        "container inspect -- *",
+        r#"echo '[]'; for n in "${@:4}"; do echo "Error: No such container: $n" >&2; done; exit 1"#,
     );
     f.on("ip", "-j addr show", 0, "[]");
     f.on("ip", "-j -d addr show", 0, "[]");

@@ -1,0 +1,233 @@
+//! Lowering: the command line as clap read it (`cli`, strings) becomes domain input
+//! (`Request`, validated values) before anything runs, as ripgrep turns its `LowArgs`
+//! into `HiArgs`. This module and `lib.rs` are the only ones that know `cli`; every
+//! check of a value that could reach an argv happens here or in the `lower` functions it
+//! calls, so bad input exits 2 with nothing run.
+
+use std::net::Ipv4Addr;
+use std::time::Duration;
+
+use crate::checks::DoctorInput;
+use crate::cli::{Cli, Command, NetCommand, NetCreateArgs, TenantEnvArgs, UpArgs};
+use crate::ctx::Config;
+use crate::error::{Error, Result};
+use crate::fleet::{self, ApplyInput};
+use crate::hostaccess::{HostAccessInput, ShimAction};
+use crate::netspec::{self, valid_ifname, NetInput, NetSpec};
+use crate::tenant::converge::BatchOpts;
+use crate::tenant::down::DownInput;
+use crate::tenant::env::{self, EnvFile, EnvItem};
+use crate::tenant::input::{check_image, check_net_name, split_label, Origin, TenantDraft};
+use crate::tenant::spec::check_name;
+use crate::tenant::up::UpInput;
+use crate::tenant::update::UpdateInput;
+use crate::tenant::{default_parallel, process_env};
+
+/// The longest `--wait`: an update that must prove itself for more than an hour is a
+/// mistake, and a bound keeps the deadline arithmetic safe.
+pub const MAX_WAIT_SECS: u64 = 3600;
+
+/// One command line, lowered.
+pub struct Input {
+    pub config: Config,
+    pub request: Request,
+}
+
+pub enum Request {
+    Doctor(DoctorInput),
+    NetCreate(NetSpec),
+    NetLs,
+    NetShow(String),
+    NetRm(String),
+    Up(UpInput),
+    Down(DownInput),
+    Ls(Option<String>),
+    Update(UpdateInput),
+    HostAccess(HostAccessInput),
+    Apply(ApplyInput),
+}
+
+pub fn lower(cli: Cli) -> Result<Input> {
+    let config = config(&cli)?;
+    let request = match cli.command {
+        Command::Doctor(a) => Request::Doctor(DoctorInput { driver: a.driver, parent: a.parent }),
+        Command::Net(NetCommand::Create(a)) => Request::NetCreate(net_spec(&a)?),
+        Command::Net(NetCommand::Ls) => Request::NetLs,
+        Command::Net(NetCommand::Show { name }) => Request::NetShow(net_name("network", name)?),
+        Command::Net(NetCommand::Rm { name }) => Request::NetRm(net_name("network", name)?),
+        Command::Up(a) => Request::Up(up(a)?),
+        Command::Down(a) => {
+            for n in &a.names {
+                check_name(n)?;
+            }
+            Request::Down(DownInput { names: a.names, all: a.all })
+        }
+        Command::Ls(a) => Request::Ls(a.net.map(|n| net_name("--net", n)).transpose()?),
+        Command::Update(a) => {
+            check_name(&a.name)?;
+            let env_file = a.env.env_file.as_deref().map(env::read_file).transpose()?;
+            Request::Update(UpdateInput {
+                env: env_items(&a.env, env_file.as_ref())?,
+                env_file,
+                image: a.env.image.as_deref().map(|i| check_image("--image", i)).transpose()?,
+                pull: a.env.pull,
+                wait: wait(a.wait)?,
+                name: a.name,
+            })
+        }
+        Command::HostAccess(a) => Request::HostAccess(HostAccessInput {
+            net: net_name("network", a.net)?,
+            address: a.address.as_deref().map(|s| ipv4("--address", s)).transpose()?,
+            ifname: a.ifname.map(ifname).transpose()?,
+            action: match (a.remove, a.status, a.persist) {
+                (true, _, _) => ShimAction::Remove,
+                (_, true, _) => ShimAction::Status,
+                (_, _, Some(system)) => ShimAction::Persist { system, write: a.write },
+                _ => ShimAction::Ensure,
+            },
+            no_probe: a.no_probe,
+        }),
+        Command::Apply(a) => Request::Apply(ApplyInput {
+            fleet: fleet::load(&a.file)?,
+            prune: a.prune,
+            opts: BatchOpts { no_probe: a.no_probe, parallel: parallel(a.parallel)?, pull: None },
+            wait: wait(a.wait)?,
+        }),
+    };
+    Ok(Input { config, request })
+}
+
+fn config(cli: &Cli) -> Result<Config> {
+    let docker = match &cli.docker {
+        Some(p) if p.as_os_str().is_empty() => return Err(Error::usage("--docker is empty; give the path of the docker CLI")),
+        Some(p) => p.to_string_lossy().into_owned(),
+        // Left to PATH at run time, so dry-run lines read `docker ...` and paste anywhere.
+        None => "docker".to_string(),
+    };
+    if let Some(c) = &cli.context {
+        // A context name is docker's object name; anything else could be read as an option.
+        if !crate::tenant::input::valid_docker_name(c) {
+            return Err(Error::usage(format!("--context {c:?} is not a context name; list them with `docker context ls`")));
+        }
+    }
+    Ok(Config {
+        dry_run: cli.dry_run,
+        json: cli.json,
+        verbose: cli.verbose,
+        docker,
+        context: cli.context.clone(),
+        skip_checks: cli.skip_checks,
+        yes: cli.yes,
+    })
+}
+
+fn net_spec(a: &NetCreateArgs) -> Result<NetSpec> {
+    netspec::validate(&NetInput {
+        name: &a.name,
+        driver: a.driver,
+        parent: &a.parent,
+        subnet: &a.subnet,
+        gateway: &a.gateway,
+        ip_range: &a.ip_range,
+        mode: a.mode.as_deref(),
+        aux: &a.aux_address,
+        vlan: a.vlan,
+    })
+}
+
+fn net_name(what: &str, name: String) -> Result<String> {
+    check_net_name(what, &name)?;
+    Ok(name)
+}
+
+fn ipv4(what: &str, s: &str) -> Result<Ipv4Addr> {
+    s.parse().map_err(|_| Error::usage(format!("{what} {s:?} is not an IPv4 address; give one in the network's subnet")))
+}
+
+fn ifname(name: String) -> Result<String> {
+    if valid_ifname(&name) {
+        Ok(name)
+    } else {
+        Err(Error::usage(format!(
+            "--ifname {name:?} is not an interface name; use up to 15 characters, no '/' or spaces, not starting with '-'"
+        )))
+    }
+}
+
+fn wait(secs: u64) -> Result<Duration> {
+    if secs > MAX_WAIT_SECS {
+        return Err(Error::usage(format!("--wait {secs} is too long; give at most {MAX_WAIT_SECS} seconds")));
+    }
+    Ok(Duration::from_secs(secs))
+}
+
+fn parallel(p: Option<usize>) -> Result<usize> {
+    match p {
+        Some(0) => Err(Error::usage("--parallel 0 runs nothing; give 1 or more")),
+        Some(n) => Ok(n.min(64)),
+        None => Ok(default_parallel()),
+    }
+}
+
+/// `--env-file` (first, as docker reads it first), `-e` and `--ip-env`, in order.
+fn env_items(a: &TenantEnvArgs, file: Option<&EnvFile>) -> Result<Vec<EnvItem>> {
+    let mut items: Vec<EnvItem> = file.iter().flat_map(|f| f.keys.iter().cloned().map(EnvItem::File)).collect();
+    for e in &a.env {
+        items.push(env::parse_flag("-e", e, &process_env)?);
+    }
+    for k in &a.ip_env {
+        env::check_key("--ip-env", k)?;
+        items.push(EnvItem::Ip(k.clone()));
+    }
+    Ok(items)
+}
+
+/// The names asked for: listed, or `--count N --prefix P`.
+fn names(a: &UpArgs) -> Result<Vec<String>> {
+    let names: Vec<String> = match (a.count, &a.prefix) {
+        (Some(0), _) => return Err(Error::usage("--count 0 starts nothing; give 1 or more")),
+        (Some(n), Some(p)) => (1..=n).map(|i| format!("{p}{i}")).collect(),
+        _ => a.names.clone(),
+    };
+    for (i, n) in names.iter().enumerate() {
+        check_name(n)?;
+        if names[..i].contains(n) {
+            return Err(Error::usage(format!("tenant {n} is named twice; name each tenant once")));
+        }
+    }
+    if a.ip.is_some() && names.len() > 1 {
+        return Err(Error::usage("--ip gives one address; use it with one tenant name"));
+    }
+    Ok(names)
+}
+
+fn up(a: UpArgs) -> Result<UpInput> {
+    // `--count` is bounded by the free addresses once the network is read; this bound
+    // only keeps a typo from building a huge list first.
+    if a.count.is_some_and(|n| n > 65_536) {
+        return Err(Error::usage("--count is larger than any IPv4 range lanctl reserves; give the number of tenants to start"));
+    }
+    let names = names(&a)?;
+    let env_file = a.env.env_file.as_deref().map(env::read_file).transpose()?;
+    let labels = a.labels.iter().map(|l| split_label("--label", l)).collect::<Result<Vec<_>>>()?;
+    let draft = TenantDraft {
+        origin: Origin::Cli,
+        name: String::new(),
+        net: a.net.clone(),
+        preset: a.preset.clone(),
+        image: a.env.image.clone(),
+        ip: a.ip.clone(),
+        outside_range: a.outside_range,
+        env: env_items(&a.env, env_file.as_ref())?,
+        env_file,
+        labels,
+        restart: a.restart.clone(),
+        args: a.args.clone(),
+    };
+    let mut tenants = Vec::with_capacity(names.len());
+    for name in names {
+        tenants.push(TenantDraft { name, ..draft.clone() }.lower(&process_env)?);
+    }
+    let opts = BatchOpts { no_probe: a.no_probe, parallel: parallel(a.parallel)?, pull: a.env.pull };
+    Ok(UpInput { tenants, opts })
+}

@@ -1,0 +1,28 @@
+//! The one writer of stdout. Data and plans go through here, so a closed pipe
+//! (`lanctl ls | head -1`, `lanctl --dry-run doctor | true`) ends lanctl quietly with exit
+//! 0, as ripgrep does, instead of a panic: the reader has all it wanted.
+
+use std::io::{ErrorKind, Write};
+
+/// Writes `text` to stdout as is.
+pub fn print(text: &str) {
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        if e.kind() == ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        // Stdout is gone for another reason (a full disk behind a redirect): say so once.
+        let _ = writeln!(std::io::stderr(), "lanctl: cannot write to stdout: {e}");
+        std::process::exit(1);
+    }
+}
+
+/// Writes `text` and a newline.
+pub fn line(text: impl AsRef<str>) {
+    print(&format!("{}\n", text.as_ref()));
+}
+
+/// A message for the user on stderr; a closed stderr is not worth failing for.
+pub fn note(text: impl AsRef<str>) {
+    let _ = writeln!(std::io::stderr(), "lanctl: {}", text.as_ref());
+}

@@ -1,0 +1,185 @@
+//! The tenant API that `up` and `apply` share: bring a set of tenants of one network to
+//! what was asked. A missing tenant is started; one with the same spec is left alone (or
+//! started, if stopped); one with another spec is refused (`up`) or recreated in place
+//! (`apply`), as the caller's `Existing` says.
+
+use std::net::Ipv4Addr;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::ctx::Ctx;
+use crate::error::{Error, Result};
+use crate::model::Container;
+use crate::netspec::NetSpec;
+use crate::pool::Pool;
+use crate::state;
+use crate::tenant::input::TenantInput;
+use crate::tenant::is_tenant;
+use crate::tenant::spec::TenantSpec;
+use crate::tenant::start::start_batch;
+use crate::tenant::update::{env_value, recreate, Recreate};
+
+/// How the `docker run`s of a batch go.
+#[derive(Clone, Debug, Default)]
+pub struct BatchOpts {
+    pub no_probe: bool,
+    pub parallel: usize,
+    /// docker's `--pull` policy; not part of the spec, since it does not shape the container.
+    pub pull: Option<String>,
+}
+
+/// What to do with a tenant that exists with another spec.
+#[derive(Clone, Copy, Debug)]
+pub enum Existing {
+    /// Refuse, pointing at `lanctl update` (what `up` does).
+    Refuse,
+    /// Recreate it on its address; the new one must stay up this long (what `apply` does).
+    Update { wait: Duration },
+}
+
+/// What happened to a tenant, or would in a dry run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum What {
+    Created,
+    Started,
+    Updated,
+    Unchanged,
+    Failed,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Outcome {
+    pub name: String,
+    pub network: String,
+    pub address: Option<Ipv4Addr>,
+    /// The container's state afterwards: running, planned (dry run) or failed.
+    pub state: String,
+    #[serde(skip)]
+    pub what: What,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl Outcome {
+    pub fn done(ctx: &Ctx, name: &str, network: &str, address: Option<Ipv4Addr>, what: What) -> Outcome {
+        let state = if ctx.dry_run() && what != What::Unchanged { "planned" } else { "running" };
+        Outcome { name: name.into(), network: network.into(), address, state: state.into(), what, error: None }
+    }
+    pub fn failed(name: &str, network: &str, address: Option<Ipv4Addr>, error: String) -> Outcome {
+        Outcome {
+            name: name.into(),
+            network: network.into(),
+            address,
+            state: "failed".into(),
+            what: What::Failed,
+            error: Some(error),
+        }
+    }
+}
+
+/// Brings `wants`, all on network `net`, to what they ask for. `existing` holds the
+/// containers already read under the wanted names. Results come in the order of `wants`.
+pub fn converge(
+    ctx: &Ctx,
+    net: &NetSpec,
+    pool: Pool,
+    wants: &[&TenantInput],
+    existing: &[Container],
+    opts: &BatchOpts,
+    policy: Existing,
+) -> Result<Vec<Outcome>> {
+    let mut results: Vec<Option<Outcome>> = vec![None; wants.len()];
+    let mut fresh = Vec::new();
+    for (i, t) in wants.iter().enumerate() {
+        match existing.iter().find(|c| c.name() == t.name) {
+            Some(c) => {
+                results[i] = Some(match already_there(ctx, t, net, c, policy) {
+                    Ok(out) => out,
+                    // `apply` goes on with the rest of the file; `up` stops at the first.
+                    Err(e) if matches!(policy, Existing::Update { .. }) => {
+                        Outcome::failed(&t.name, &net.name, c.address_on(&net.name), e.to_string())
+                    }
+                    Err(e) => return Err(e),
+                })
+            }
+            None => fresh.push(i),
+        }
+    }
+    if !fresh.is_empty() {
+        let new: Vec<&TenantInput> = fresh.iter().map(|&i| wants[i]).collect();
+        for (k, out) in start_batch(ctx, net, pool, &new, opts)?.into_iter().enumerate() {
+            results[fresh[k]] = Some(out);
+        }
+    }
+    Ok(results.into_iter().map(|r| r.expect("every tenant has a result")).collect())
+}
+
+/// Reads the containers named like `wants` and the network's pool at once.
+pub fn read(ctx: &Ctx, net: Option<&str>, wants: &[&TenantInput]) -> Result<(NetSpec, Pool, Vec<Container>)> {
+    let names: Vec<&str> = wants.iter().map(|t| t.name.as_str()).collect();
+    let (loaded, existing) = std::thread::scope(|s| {
+        let existing = s.spawn(|| state::containers_named(ctx, &names));
+        (state::network_pool(ctx, net), existing.join().expect("query thread"))
+    });
+    let (spec, pool) = loaded?;
+    Ok((spec, pool, existing?))
+}
+
+/// A tenant that exists: unchanged, started, or (by `policy`) refused or recreated.
+fn already_there(ctx: &Ctx, t: &TenantInput, net: &NetSpec, c: &Container, policy: Existing) -> Result<Outcome> {
+    let name = t.name.as_str();
+    if !is_tenant(c) {
+        return Err(Error::failed(format!(
+            "a container named {name} exists and is not a lanctl tenant; choose another name or remove it with `docker rm {name}`"
+        )));
+    }
+    let address = c.address_on(&net.name);
+    let mut placement = Vec::new();
+    if address.is_none() {
+        placement.push(format!("it is not on network {}", net.name));
+    }
+    if let (Some(want), Some(have)) = (t.ip, address) {
+        if want != have {
+            placement.push(format!("address is {have}, not {want}"));
+        }
+    }
+    // A secret asked for but missing from lanctl's environment keeps its current value,
+    // so a run without the secrets at hand does not strip them.
+    let mut want = t.clone();
+    for key in &t.unset {
+        if let Some(v) = env_value(c, key) {
+            want.spec.secrets.insert(key.clone());
+            want.secrets.push((key.clone(), v));
+        }
+    }
+    let have = TenantSpec::of_container(c).unwrap_or_default();
+    let diff = have.differences(&want.spec);
+    if placement.is_empty() && diff.is_empty() {
+        if c.state.running {
+            return Ok(Outcome::done(ctx, name, &net.name, address, What::Unchanged));
+        }
+        ctx.runner.change(&ctx.docker.start(name))?;
+        return Ok(Outcome::done(ctx, name, &net.name, address, What::Started));
+    }
+    let (Existing::Update { wait }, true, Some(ip)) = (policy, placement.is_empty(), address) else {
+        let all: Vec<String> = placement.into_iter().chain(diff).collect();
+        let how = match policy {
+            Existing::Refuse => format!("change it with `lanctl update {name} ...` or remove it with `lanctl down {name}`"),
+            Existing::Update { .. } => format!("move it with `lanctl down {name}` and apply again"),
+        };
+        return Err(Error::failed(format!("tenant {name} exists with another spec: {}; {how}", all.join(", "))));
+    };
+    let r = Recreate {
+        network: &net.name,
+        ip,
+        spec: &want.spec,
+        secrets: &want.secrets,
+        env_file: want.env_file.as_ref().map(|f| f.path.as_path()),
+        pull: None,
+        wait,
+    };
+    recreate(ctx, c, &r)?;
+    Ok(Outcome::done(ctx, name, &net.name, Some(ip), What::Updated))
+}

@@ -1,0 +1,202 @@
+//! Starting new tenants on one network: addresses for the whole batch are chosen up front
+//! (pinned ones reserved first, then the lowest free ones), the whole batch is refused
+//! before any change when it does not fit, and then the `docker run`s go concurrently,
+//! each failure cleaned up on its own.
+
+use std::io::IsTerminal;
+use std::net::Ipv4Addr;
+use std::sync::Mutex;
+
+use crate::arping::Prober;
+use crate::ctx::Ctx;
+use crate::error::{Error, Result};
+use crate::netspec::NetSpec;
+use crate::pool::Pool;
+use crate::tenant::converge::{BatchOpts, Outcome, What};
+use crate::tenant::input::TenantInput;
+use crate::tenant::remove_orphan;
+use crate::tenant::run::{docker_run, Tenant};
+
+/// How often a start that lost its address to another tool is retried with the next one.
+const ADDRESS_RETRIES: usize = 5;
+
+/// Why a pinned address cannot be used: outside the subnet, a reserved or held address
+/// (exit 2, bad input), outside the reserved range without `--outside-range` (exit 2),
+/// or answered for on the LAN (exit 1).
+fn check_pinned(ctx: &Ctx, pool: &Pool, prober: Option<&Prober>, net: &NetSpec, t: &TenantInput, ip: Ipv4Addr) -> Result<()> {
+    if let Some(why) = pool.refuse(ip) {
+        return Err(Error::usage(format!("--ip {why}; choose another address, or leave --ip out to take the next free one")));
+    }
+    if !t.outside_range && !net.range.contains(ip) {
+        return Err(Error::usage(format!(
+            "--ip {ip} is outside the reserved range {} of network {}, where the DHCP server may hand it out; \
+             choose one inside the range, or pass --outside-range if you know it is free",
+            net.range, net.name
+        )));
+    }
+    if let Some(mac) = prober.map(|p| p.answer(ctx, ip)).transpose()?.flatten() {
+        return Err(Error::failed(format!(
+            "--ip {ip} is already used on the LAN by {mac} (it answered arping on {}); choose another address",
+            net.parent
+        )));
+    }
+    Ok(())
+}
+
+/// Up to `n` of the lowest free addresses of the range that no LAN device answers for,
+/// lowest first (fewer when the range runs out). Candidates are probed all at once, so a
+/// batch waits about one probe, not one per tenant.
+pub fn free_addresses(ctx: &Ctx, pool: &mut Pool, prober: Option<&Prober>, n: usize) -> Result<Vec<Ipv4Addr>> {
+    let mut chosen: Vec<Ipv4Addr> = Vec::new();
+    loop {
+        let candidates: Vec<Ipv4Addr> = pool.free().filter(|ip| !chosen.contains(ip)).take(n - chosen.len()).collect();
+        if candidates.is_empty() {
+            return Ok(chosen);
+        }
+        let Some(p) = prober else {
+            chosen.extend(candidates);
+            return Ok(chosen);
+        };
+        let answers: Vec<Result<Option<String>>> = std::thread::scope(|s| {
+            let probes: Vec<_> = candidates.iter().map(|&ip| s.spawn(move || p.answer(ctx, ip))).collect();
+            probes.into_iter().map(|h| h.join().expect("probe thread")).collect()
+        });
+        for (ip, answer) in candidates.into_iter().zip(answers) {
+            match answer? {
+                None => chosen.push(ip),
+                Some(mac) => {
+                    ctx.note(format!("skipping {ip}: a LAN device ({mac}) already uses it"));
+                    pool.take_lan(ip, &mac);
+                }
+            }
+        }
+        chosen.sort();
+        if chosen.len() == n {
+            return Ok(chosen);
+        }
+    }
+}
+
+/// The addresses of a batch, in the order of `wants`. Everything is checked before the
+/// first change: a pinned address that cannot be used, or more tenants than free
+/// addresses, refuses the whole batch.
+fn plan(ctx: &Ctx, net: &NetSpec, pool: &mut Pool, wants: &[&TenantInput], prober: Option<&Prober>) -> Result<Vec<Ipv4Addr>> {
+    // Pinned addresses first, so an automatic pick can never take one.
+    for t in wants {
+        if let Some(ip) = t.ip {
+            check_pinned(ctx, pool, prober, net, t, ip).map_err(|e| Error { msg: format!("{}: {}", t.name, e.msg), ..e })?;
+            pool.take(ip, &t.name);
+        }
+    }
+    let auto = wants.iter().filter(|t| t.ip.is_none()).count();
+    let free = pool.free_count() as usize;
+    if free == 0 && auto > 0 {
+        return Err(Error::failed(pool.exhausted()));
+    }
+    if auto > free {
+        return Err(Error::usage(format!(
+            "{auto} new tenants need addresses but network {} has {free} free in its range {}; start at most {free}, \
+             or remove tenants with `lanctl down`",
+            net.name, net.range
+        )));
+    }
+    let mut free = free_addresses(ctx, pool, prober, auto)?.into_iter();
+    let mut out = Vec::with_capacity(wants.len());
+    for t in wants {
+        match t.ip {
+            Some(ip) => out.push(ip),
+            None => {
+                let ip = free.next().ok_or_else(|| Error::failed(pool.exhausted()))?;
+                pool.take(ip, &t.name);
+                out.push(ip);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Starts new tenants on one network. Results come back in the order of `wants`; once
+/// the plan holds, one failure does not stop the rest.
+pub fn start_batch(ctx: &Ctx, net: &NetSpec, mut pool: Pool, wants: &[&TenantInput], opts: &BatchOpts) -> Result<Vec<Outcome>> {
+    let prober = Prober::new(ctx, &net.parent, opts.no_probe);
+    let addresses = plan(ctx, net, &mut pool, wants, prober.as_ref())?;
+    let planned: Vec<(usize, Ipv4Addr)> = addresses.into_iter().enumerate().collect();
+    let starter = Starter { ctx, wants, net, pull: opts.pull.as_deref(), pool: Mutex::new(pool) };
+    let mut results: Vec<Option<Outcome>> = vec![None; wants.len()];
+    for (i, out) in starter.start_all(&planned, opts.parallel) {
+        results[i] = Some(out);
+    }
+    Ok(results.into_iter().map(|r| r.expect("every tenant has a result")).collect())
+}
+
+/// Starts planned tenants, several at once, each with its own cleanup and retries.
+struct Starter<'a> {
+    ctx: &'a Ctx,
+    wants: &'a [&'a TenantInput],
+    net: &'a NetSpec,
+    pull: Option<&'a str>,
+    pool: Mutex<Pool>,
+}
+
+impl Starter<'_> {
+    fn start_all(&self, planned: &[(usize, Ipv4Addr)], parallel: usize) -> Vec<(usize, Outcome)> {
+        // A dry run prints the lines in order; there is nothing to wait for.
+        let workers = if self.ctx.dry_run() { 1 } else { parallel.min(planned.len()).max(1) };
+        let queue = Mutex::new(planned.iter());
+        let done = Mutex::new(Vec::new());
+        let progress = std::io::stderr().is_terminal() && planned.len() > 1 && !self.ctx.dry_run();
+        std::thread::scope(|s| {
+            for _ in 0..workers {
+                s.spawn(|| loop {
+                    let Some(&(i, ip)) = queue.lock().expect("queue lock").next() else { break };
+                    let out = self.start(self.wants[i], ip);
+                    let mut done = done.lock().expect("results lock");
+                    done.push((i, out));
+                    if progress {
+                        let last = &done[done.len() - 1].1;
+                        let what = last.address.map(|a| a.to_string()).unwrap_or_default();
+                        self.ctx.note(format!("[{}/{}] {} {} {what}", done.len(), planned.len(), last.name, last.state));
+                    }
+                });
+            }
+        });
+        done.into_inner().expect("results lock")
+    }
+
+    fn start(&self, t: &TenantInput, mut ip: Ipv4Addr) -> Outcome {
+        let ctx = self.ctx;
+        let name = t.name.as_str();
+        let mut attempt = 0;
+        loop {
+            let run = Tenant {
+                name,
+                network: &self.net.name,
+                ip,
+                spec: &t.spec,
+                secrets: &t.secrets,
+                env_file: t.env_file.as_ref().map(|f| f.path.as_path()),
+                pull: self.pull,
+            };
+            let e = match ctx.runner.change(&docker_run(&ctx.docker, &run)) {
+                Ok(_) => return Outcome::done(ctx, name, &self.net.name, Some(ip), What::Created),
+                Err(e) => e,
+            };
+            remove_orphan(ctx, name);
+            attempt += 1;
+            if !e.stderr().contains("Address already in use") || t.ip.is_some() || attempt > ADDRESS_RETRIES {
+                return Outcome::failed(name, &self.net.name, Some(ip), e.to_string());
+            }
+            ctx.note(format!("{ip} was taken outside lanctl meanwhile; {name} tries the next free address"));
+            let mut pool = self.pool.lock().expect("pool lock");
+            pool.take(ip, "taken outside lanctl");
+            let next = pool.free().next();
+            match next {
+                Some(next) => {
+                    pool.take(next, name);
+                    ip = next;
+                }
+                None => return Outcome::failed(name, &self.net.name, None, pool.exhausted()),
+            }
+        }
+    }
+}
