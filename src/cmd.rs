@@ -4,12 +4,17 @@
 //! `Query` and `Change` wrap a `Cmd` to tell, by type, whether running it may alter the
 //! host. Only the runner turns them into processes, and it refuses to run a `Change`
 //! during a dry run.
+//!
+//! All three are `#[must_use]`: a command built and then dropped is a step that silently
+//! never happens, which is always a bug.
 
 use std::fmt;
+use std::time::Duration;
 
 use crate::quote;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[must_use = "a command does nothing until the runner runs it"]
 pub struct Cmd {
     pub program: String,
     pub args: Vec<String>,
@@ -17,11 +22,15 @@ pub struct Cmd {
     /// are never rendered: the argv names the key (`-e PASSWORD`) and docker reads the
     /// value from its own environment.
     pub secret_env: Vec<(String, String)>,
+    /// How long the runner lets the process run before it kills it. `None` takes the
+    /// runner's default for the command's kind (see `runner::QUERY_DEADLINE` and
+    /// `runner::CHANGE_DEADLINE`). Not rendered: it is lanctl's limit, not part of the line.
+    pub deadline: Option<Duration>,
 }
 
 impl Cmd {
     pub fn new(program: impl Into<String>) -> Self {
-        Cmd { program: program.into(), args: Vec::new(), secret_env: Vec::new() }
+        Cmd { program: program.into(), args: Vec::new(), secret_env: Vec::new(), deadline: None }
     }
     pub fn arg(mut self, arg: impl Into<String>) -> Self {
         self.args.push(arg.into());
@@ -46,6 +55,11 @@ impl Cmd {
         self.secret_env.push((key.into(), value.into()));
         self
     }
+    /// Overrides the runner's default deadline for this one command.
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = Some(deadline);
+        self
+    }
     pub fn query(self) -> Query {
         Query(self)
     }
@@ -67,10 +81,12 @@ impl fmt::Display for Cmd {
 
 /// A command that only reads: it may run during `--dry-run`.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[must_use = "a query does nothing until the runner runs it"]
 pub struct Query(pub Cmd);
 
 /// A command that changes the host: during `--dry-run` it is printed, never run.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[must_use = "a change does nothing until the runner runs it"]
 pub struct Change(pub Cmd);
 
 impl fmt::Display for Query {
@@ -94,5 +110,14 @@ mod tests {
         let c = Cmd::new("docker").args(["run", "-e", "PASSWORD", "--label", "a b"]).secret_env("PASSWORD", "hunter2");
         assert_eq!(c.to_string(), "docker run -e PASSWORD --label 'a b'");
         assert!(!c.to_string().contains("hunter2"));
+    }
+
+    #[test]
+    fn deadline_is_kept_but_not_rendered() {
+        let c = Cmd::new("docker").arg("ps");
+        assert_eq!(c.deadline, None);
+        let c = c.deadline(Duration::from_secs(5));
+        assert_eq!(c.deadline, Some(Duration::from_secs(5)));
+        assert_eq!(c.to_string(), "docker ps");
     }
 }

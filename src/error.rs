@@ -1,6 +1,7 @@
 //! The one error type: a one-line message for the user and the exit code it maps to.
 
 use std::fmt;
+use std::time::Duration;
 
 /// Exit codes, documented in the README and in `--help`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -78,6 +79,20 @@ pub fn one_line(text: &str) -> String {
     joined.trim_end_matches('.').to_string()
 }
 
+/// A duration as messages say it: `200 ms`, `60 s`, `10 min`; never rounded, so a
+/// message never claims a limit other than the one that applied. A minute stays `60 s`,
+/// the unit `LANCTL_LOCK_TIMEOUT` is given in.
+pub fn duration(d: Duration) -> String {
+    let ms = d.as_millis();
+    if !ms.is_multiple_of(1000) || ms == 0 {
+        format!("{ms} ms")
+    } else if ms.is_multiple_of(60_000) && ms > 60_000 {
+        format!("{} min", ms / 60_000)
+    } else {
+        format!("{} s", ms / 1000)
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.msg)
@@ -103,5 +118,16 @@ mod tests {
             "`docker network rm x` failed (exit 1): Error response from daemon: network x not found; run `lanctl net ls`"
         );
         assert_eq!(e.exit, Exit::Failed);
+    }
+
+    #[test]
+    fn durations_read_in_the_largest_exact_unit() {
+        assert_eq!(duration(Duration::from_millis(200)), "200 ms");
+        assert_eq!(duration(Duration::ZERO), "0 ms");
+        assert_eq!(duration(Duration::from_millis(1500)), "1500 ms");
+        assert_eq!(duration(Duration::from_secs(30)), "30 s");
+        assert_eq!(duration(Duration::from_secs(60)), "60 s");
+        assert_eq!(duration(Duration::from_secs(90)), "90 s");
+        assert_eq!(duration(Duration::from_secs(600)), "10 min");
     }
 }

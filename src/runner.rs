@@ -3,8 +3,17 @@
 //! Invariant: a `Change` never runs during a dry run; it is printed to stdout instead,
 //! rendered by the same `Display` that `--verbose` echoes for a real run, so the plan and
 //! the execution cannot diverge. Nothing here goes through a shell.
+//!
+//! Every process has a deadline (the command's own, else the default for its kind), so
+//! one hung `docker` cannot stall lanctl, and every lanctl queued behind its lock,
+//! forever. duct is what makes the deadline safe to enforce: its handle waits with a
+//! deadline while threads drain stdout and stderr (a child that fills a pipe cannot
+//! deadlock us), and on expiry it kills the child and reaps it, so no zombie or orphaned
+//! process outlives the error. Only the child is killed, not what it spawned: the child
+//! keeps lanctl's process group so that Ctrl-C still reaches it.
 
 use std::io::Write;
+use std::time::{Duration, Instant};
 
 use serde::de::DeserializeOwned;
 
@@ -14,6 +23,22 @@ use crate::model;
 
 /// The variable every child gets: `query` or `change`.
 pub const CALL_ENV: &str = "LANCTL_CALL";
+
+/// The default deadline of a read (`docker ps`, `docker ... inspect`, `ip -j ...`). A
+/// responsive daemon answers these in milliseconds, and even a loaded one in a few
+/// seconds; 30 s is far past any honest answer yet short enough that a wedged daemon is
+/// reported while the user is still watching.
+pub const QUERY_DEADLINE: Duration = Duration::from_secs(30);
+
+/// The default deadline of a change. `docker run` may pull its image first (minutes on
+/// a slow link), and `docker stop` waits each container's stop grace period (10 s by
+/// default, longer when the image asks) before it kills; 10 min leaves room for both
+/// while still ending a run whose daemon never answers.
+pub const CHANGE_DEADLINE: Duration = Duration::from_secs(600);
+
+/// How long to wait for a killed child to be reaped and its pipes drained before lanctl
+/// reports the timeout anyway (a grandchild may hold the pipes open).
+const REAP_GRACE: Duration = Duration::from_secs(1);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kind {
@@ -28,6 +53,18 @@ impl Kind {
             Kind::Change => "change",
         }
     }
+
+    fn default_deadline(self) -> Duration {
+        match self {
+            Kind::Query => QUERY_DEADLINE,
+            Kind::Change => CHANGE_DEADLINE,
+        }
+    }
+}
+
+/// The deadline `cmd` runs under when run as `kind`.
+fn deadline_of(cmd: &Cmd, kind: Kind) -> Duration {
+    cmd.deadline.unwrap_or(kind.default_deadline())
 }
 
 #[derive(Clone, Debug, Default)]
@@ -106,16 +143,48 @@ impl Runner {
         for (k, v) in &cmd.secret_env {
             expr = expr.env(k, v);
         }
-        let out = expr.run().map_err(|e| {
+        let handle = expr.start().map_err(|e| {
             Error::check(format!("cannot run `{}`: {e}", cmd.program))
                 .hint("install it or point lanctl at it (for docker: --docker PATH or LANCTL_DOCKER)")
         })?;
+        let deadline = deadline_of(cmd, kind);
+        // A deadline too far away to be an `Instant` is no deadline at all.
+        let waited = match Instant::now().checked_add(deadline) {
+            Some(at) => handle.wait_deadline(at),
+            None => handle.wait().map(Some),
+        };
+        let out = match waited {
+            Ok(Some(out)) => out,
+            Ok(None) => {
+                // Errors here change nothing: the child is stopped or already gone, and
+                // the timeout is what the user must hear about.
+                let _ = handle.kill();
+                let _ = handle.wait_timeout(REAP_GRACE);
+                return Err(timed_out(cmd, deadline));
+            }
+            Err(e) => {
+                let _ = handle.kill();
+                return Err(Error::failed(format!("lost track of `{cmd}` while it ran: {e}")).hint("retry"));
+            }
+        };
         Ok(Output {
             code: out.status.code(),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
         })
     }
+}
+
+/// The error for a command stopped at its deadline, with a hint fitted to the program:
+/// a hung docker client almost always means a daemon that does not answer.
+fn timed_out(cmd: &Cmd, deadline: Duration) -> Error {
+    let name = std::path::Path::new(&cmd.program).file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+    let hint = if name == "docker" {
+        format!("check that the docker daemon responds (`{} info`)", crate::quote::quote(&cmd.program))
+    } else {
+        format!("run it by hand to see why `{name}` does not finish, then retry")
+    };
+    Error::failed(format!("`{cmd}` did not finish within {} and was stopped", crate::error::duration(deadline))).hint(hint)
 }
 
 fn checked(cmd: &Cmd, out: Output) -> Result<String> {
@@ -180,9 +249,12 @@ mod tests {
     #[test]
     fn secret_env_reaches_the_child_only() {
         let r = Runner::default();
-        let q = Cmd::new("sh").args(["-c", "printf %s \"$TOKEN\""]).secret_env("TOKEN", "s3cret").query();
+        let q = Cmd::new("sh").args(["-c", "printf %s \"$LT_RUNNER_TOKEN\""]).secret_env("LT_RUNNER_TOKEN", "s3cret").query();
         assert_eq!(r.query(&q).unwrap(), "s3cret");
         assert!(!q.to_string().contains("s3cret"));
+        // Set on the child's command, never on lanctl itself, so the next child lacks it.
+        assert_eq!(std::env::var_os("LT_RUNNER_TOKEN"), None);
+        assert_eq!(r.query(&Cmd::new("sh").args(["-c", "printf %s \"$LT_RUNNER_TOKEN\""]).query()).unwrap(), "");
     }
 
     #[test]
@@ -201,5 +273,94 @@ mod tests {
         let r = Runner::default();
         let e = r.query(&Cmd::new("/nonexistent/docker").query()).unwrap_err();
         assert_eq!(e.exit, crate::error::Exit::Check);
+    }
+
+    /// A child that writes its pid to `pidfile`, then becomes `sleep 5`.
+    fn sleeper(pidfile: &std::path::Path) -> Cmd {
+        Cmd::new("sh").args(["-c", &format!("echo $$ > {}; exec sleep 5", pidfile.display())])
+    }
+
+    #[test]
+    fn a_hung_query_is_stopped_at_its_deadline_and_reaped() {
+        let dir = tempfile::tempdir().unwrap();
+        let pidfile = dir.path().join("pid");
+        let q = sleeper(&pidfile).deadline(Duration::from_millis(200)).query();
+        let started = Instant::now();
+        let e = Runner::default().query(&q).unwrap_err();
+        assert!(started.elapsed() < Duration::from_secs(2), "took {:?}", started.elapsed());
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "`{q}` did not finish within 200 ms and was stopped; run it by hand to see why `sh` does not finish, then retry"
+            )
+        );
+        assert_eq!(e.exit, crate::error::Exit::Failed);
+        let pid = std::fs::read_to_string(&pidfile).unwrap();
+        let proc_dir = std::path::PathBuf::from(format!("/proc/{}", pid.trim()));
+        assert!(!proc_dir.exists(), "sleep (pid {}) is still there", pid.trim());
+    }
+
+    #[test]
+    fn a_hung_change_is_stopped_too() {
+        let dir = tempfile::tempdir().unwrap();
+        let pidfile = dir.path().join("pid");
+        let c = sleeper(&pidfile).deadline(Duration::from_millis(200)).change();
+        let started = Instant::now();
+        let e = Runner::default().change_output(&c).unwrap_err();
+        assert!(started.elapsed() < Duration::from_secs(2), "took {:?}", started.elapsed());
+        assert!(e.to_string().starts_with(&format!("`{c}` did not finish within 200 ms and was stopped; ")), "{e}");
+        let pid = std::fs::read_to_string(&pidfile).unwrap();
+        assert!(!std::path::Path::new(&format!("/proc/{}", pid.trim())).exists());
+    }
+
+    #[test]
+    fn a_hung_docker_points_at_the_daemon() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let docker = dir.path().join("docker");
+        std::fs::write(&docker, "#!/bin/sh\nexec sleep 5\n").unwrap();
+        std::fs::set_permissions(&docker, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let program = docker.to_str().unwrap();
+        let q = Cmd::new(program).arg("ps").deadline(Duration::from_millis(200)).query();
+        let e = Runner::default().query(&q).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "`{program} ps` did not finish within 200 ms and was stopped; check that the docker daemon responds (`{program} info`)"
+            )
+        );
+    }
+
+    #[test]
+    fn default_deadlines_are_30_s_for_reads_and_10_min_for_changes() {
+        assert_eq!(QUERY_DEADLINE, Duration::from_secs(30));
+        assert_eq!(CHANGE_DEADLINE, Duration::from_secs(600));
+        let c = Cmd::new("docker").arg("ps");
+        assert_eq!(deadline_of(&c, Kind::Query), Duration::from_secs(30));
+        assert_eq!(deadline_of(&c, Kind::Change), Duration::from_secs(600));
+        let c = c.deadline(Duration::from_secs(7));
+        assert_eq!(deadline_of(&c, Kind::Query), Duration::from_secs(7));
+        assert_eq!(deadline_of(&c, Kind::Change), Duration::from_secs(7));
+    }
+
+    #[test]
+    fn a_deadline_beyond_any_instant_waits_for_the_end() {
+        let q = Cmd::new("sh").args(["-c", "printf done"]).deadline(Duration::MAX).query();
+        assert_eq!(Runner::default().query(&q).unwrap(), "done");
+    }
+
+    #[test]
+    fn big_outputs_on_both_streams_are_captured_whole() {
+        // 4 MiB on each stream, far past a pipe's 64 KiB: a runner that waited before
+        // draining both would deadlock here.
+        let q = Cmd::new("sh")
+            .args(["-c", "head -c 4194304 /dev/zero | tr '\\0' a; head -c 4194304 /dev/zero | tr '\\0' b >&2"])
+            .query();
+        let out = Runner::default().query_output(&q).unwrap();
+        assert_eq!(out.code, Some(0));
+        assert_eq!(out.stdout.len(), 4 << 20);
+        assert!(out.stdout.bytes().all(|b| b == b'a'));
+        assert_eq!(out.stderr.len(), 4 << 20);
+        assert!(out.stderr.bytes().all(|b| b == b'b'));
     }
 }
