@@ -18,6 +18,7 @@ pub mod net;
 pub mod netspec;
 pub mod pool;
 pub mod quote;
+pub mod reference;
 pub mod runner;
 pub mod state;
 pub mod table;
