@@ -19,6 +19,7 @@ pub mod netspec;
 pub mod pool;
 pub mod quote;
 pub mod reference;
+pub mod restart;
 pub mod runner;
 pub mod state;
 pub mod table;
