@@ -54,13 +54,6 @@ impl fmt::Display for RestartPolicy {
     }
 }
 
-impl std::str::FromStr for RestartPolicy {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        parse(s)
-    }
-}
-
 /// Parses a `--restart` value. The error is a short lower-case reason that names the value.
 ///
 /// Refused although docker takes them, because each is more likely a slip than a wish: the
@@ -73,7 +66,7 @@ pub fn parse(s: &str) -> Result<RestartPolicy, String> {
         return Err(format!("the restart policy is empty; docker reads that as no, so write no or one of {NAMES}"));
     }
     if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(format!("{s:?} contains whitespace; write one of {NAMES}"));
+        return Err(format!("{s:?} contains whitespace or a control character; write one of {NAMES}"));
     }
     let (name, count) = match s.split_once(':') {
         Some((name, count)) => (name, Some(count)),
@@ -164,9 +157,10 @@ mod tests {
             ("sometimes", format!("sometimes is not a docker restart policy; write one of {names}")),
             ("Always", format!("Always is not a docker restart policy; write one of {names}")),
             ("on_failure", format!("on_failure is not a docker restart policy; write one of {names}")),
-            (" always", format!("\" always\" contains whitespace; write one of {names}")),
-            ("always\n", format!("\"always\\n\" contains whitespace; write one of {names}")),
-            ("on-failure: 3", format!("\"on-failure: 3\" contains whitespace; write one of {names}")),
+            (" always", format!("\" always\" contains whitespace or a control character; write one of {names}")),
+            ("always\n", format!("\"always\\n\" contains whitespace or a control character; write one of {names}")),
+            ("always\0", format!("\"always\\0\" contains whitespace or a control character; write one of {names}")),
+            ("on-failure: 3", format!("\"on-failure: 3\" contains whitespace or a control character; write one of {names}")),
         ];
         for (input, reason) in cases {
             assert_eq!(parse(input), Err(reason), "{input:?}");
@@ -175,7 +169,7 @@ mod tests {
 
     #[test]
     fn name_and_count_are_what_docker_inspect_reports() {
-        let p: RestartPolicy = "on-failure:5".parse().unwrap();
+        let p = parse("on-failure:5").unwrap();
         assert_eq!((p.name(), p.max_retries()), ("on-failure", 5));
         assert_eq!((RestartPolicy::UnlessStopped.name(), RestartPolicy::UnlessStopped.max_retries()), ("unless-stopped", 0));
     }
