@@ -284,10 +284,39 @@ pub fn one_line_usage(rendered: &str) -> String {
         } else if let Some(u) = line.strip_prefix("Usage: ") {
             let words: Vec<&str> = u.split_whitespace().take_while(|w| !w.starts_with(['[', '<', '-'])).collect();
             command = words.join(" ");
+        } else if !line.starts_with("For more information") && !msg.is_empty() {
+            // The lines under "the following required arguments were not provided:".
+            msg = format!("{} {line}", msg.trim_end_matches(':'));
         }
     }
     if !tips.is_empty() {
         msg = format!("{msg} (tip: {})", tips.join("; "));
     }
-    format!("{}; see `{command} --help`", msg.trim_end_matches('.'))
+    // clap ends some messages with a period; an ellipsis (`<NAMES>...`) stays.
+    let msg = if msg.ends_with("...") { msg.as_str() } else { msg.strip_suffix('.').unwrap_or(&msg) };
+    format!("{msg}; see `{command} --help`")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn error_line(args: &[&str]) -> String {
+        one_line_usage(&Cli::try_parse_from(args).unwrap_err().render().to_string())
+    }
+
+    #[test]
+    fn clap_errors_become_one_line_with_the_usage_hint_last() {
+        assert_eq!(
+            error_line(&["lanctl", "up"]),
+            "the following required arguments were not provided <NAMES>...; see `lanctl up --help`"
+        );
+        assert_eq!(
+            error_line(&["lanctl", "up", "x", "--imagee", "i"]),
+            "unexpected argument '--imagee' found (tip: a similar argument exists: '--image'; to pass '--imagee' as a \
+             value, use '-- --imagee'); see `lanctl up --help`"
+        );
+        assert_eq!(error_line(&["lanctl", "frobnicate"]), "unrecognized subcommand 'frobnicate'; see `lanctl --help`");
+    }
 }

@@ -171,7 +171,7 @@ fn parent_of(input: &NetInput) -> Result<String> {
     };
     if !valid_ifname(&parent) {
         return Err(Error::usage(format!(
-            "--parent {parent:?} is not an interface name (at most 15 characters, no '/' or spaces); give one like enp0s3"
+            "--parent {parent:?} is not an interface name (at most 15 characters, no '/' or spaces, not starting with '-'); give one like enp0s3"
         )));
     }
     if let Some((_, vid)) = vlan_parent(&parent) {
@@ -186,9 +186,11 @@ pub fn valid_docker_name(name: &str) -> bool {
     matches!(chars.next(), Some(c) if c.is_ascii_alphanumeric()) && chars.all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
 }
 
-/// The kernel's rule for interface names: 1 to 15 bytes, no `/`, `:` or white space.
+/// The kernel's rule for interface names: 1 to 15 bytes, no `/`, `:` or white space;
+/// and no leading `-`, which the kernel allows but `ip` and docker could read as an option.
 pub fn valid_ifname(name: &str) -> bool {
     !name.is_empty()
+        && !name.starts_with('-')
         && name.len() <= 15
         && name != "."
         && name != ".."
