@@ -141,10 +141,24 @@ pub struct NetInput<'a> {
     pub vlan: Option<u16>,
 }
 
-/// Splits an 802.1Q parent `IF.VID` into its base interface and VLAN ID.
-pub fn vlan_parent(parent: &str) -> Option<(&str, &str)> {
-    let (base, vid) = parent.rsplit_once('.')?;
-    (!base.is_empty() && !vid.is_empty() && vid.bytes().all(|b| b.is_ascii_digit())).then_some((base, vid))
+/// The one reading of a parent named `IF.VID`, docker's own (libnetwork's `parseVlan`):
+/// when such a parent does not exist, docker splits the name at its dots, wants exactly
+/// two parts, and creates VLAN VID on IF. `None` for names without a dot; `Err` for dotted
+/// names docker would refuse to create (they work only if the interface already exists).
+pub fn vlan_form(name: &str) -> Option<Result<(String, u16), String>> {
+    let (base, vid) = name.split_once('.')?;
+    if base.is_empty() || vid.contains('.') {
+        return Some(Err(format!("{name} is not of the form IF.VID")));
+    }
+    match vid.parse::<u16>() {
+        Ok(v) if (1..=4094).contains(&v) => Some(Ok((base.to_string(), v))),
+        _ => Some(Err(format!("{vid} in {name} is not a VLAN id (1-4094)"))),
+    }
+}
+
+/// Whether the name ends in `.DIGITS`: meant as a VLAN parent, whatever docker makes of it.
+fn looks_like_vlan(name: &str) -> bool {
+    name.rsplit_once('.').is_some_and(|(b, v)| !b.is_empty() && !v.is_empty() && v.bytes().all(|c| c.is_ascii_digit()))
 }
 
 fn check_vid(flag: &str, vid: &str) -> Result<()> {
@@ -158,7 +172,7 @@ fn check_vid(flag: &str, vid: &str) -> Result<()> {
 fn parent_of(input: &NetInput) -> Result<String> {
     let parent = match input.vlan {
         None => input.parent.to_string(),
-        Some(_) if vlan_parent(input.parent).is_some() => {
+        Some(_) if vlan_form(input.parent).is_some() => {
             return Err(Error::usage(format!(
                 "--parent {} already names a VLAN; drop --vlan, or give the base interface",
                 input.parent
@@ -174,8 +188,10 @@ fn parent_of(input: &NetInput) -> Result<String> {
             "--parent {parent:?} is not an interface name (at most 15 characters, no '/' or spaces, not starting with '-'); give one like enp0s3"
         )));
     }
-    if let Some((_, vid)) = vlan_parent(&parent) {
-        check_vid(&format!("--parent {parent}"), vid)?;
+    // A parent meant as IF.VID that docker could not create is refused now; other dotted
+    // names are left to the parent check, which knows whether the interface exists.
+    if let Some(Err(why)) = vlan_form(&parent).filter(|_| looks_like_vlan(&parent)) {
+        return Err(Error::usage(format!("--parent {parent}: {why}; give IF.VID with one dot and a VLAN id from 1 to 4094")));
     }
     Ok(parent)
 }

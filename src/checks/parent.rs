@@ -6,7 +6,7 @@ use super::{Check, Status};
 use crate::ctx::Ctx;
 use crate::error::one_line;
 use crate::model::{self, IpLink};
-use crate::netspec::Driver;
+use crate::netspec::{vlan_form, Driver};
 
 /// What `ip -j -d link show dev IF` found.
 #[derive(Clone, Debug)]
@@ -26,19 +26,6 @@ pub fn lookup(ctx: &Ctx, name: &str) -> Lookup {
         },
         Ok(o) if o.stderr.contains("does not exist") || o.stderr.contains("Cannot find device") => Lookup::Missing,
         Ok(o) => Lookup::Error(format!("`{q}` failed: {}", one_line(&o.stderr))),
-    }
-}
-
-/// A parent named `IF.VID`: docker creates it as 802.1Q VLAN VID on IF when it does not
-/// exist. `None` for names without a dot; `Err` for dotted names docker would reject.
-pub fn vlan_form(name: &str) -> Option<Result<(String, u16), String>> {
-    let (base, vid) = name.split_once('.')?;
-    if base.is_empty() || vid.contains('.') {
-        return Some(Err(format!("{name} is not of the form IF.VID")));
-    }
-    match vid.parse::<u16>() {
-        Ok(v) if (1..=4094).contains(&v) => Some(Ok((base.to_string(), v))),
-        _ => Some(Err(format!("{vid} in {name} is not a VLAN id (1-4094)"))),
     }
 }
 

@@ -23,11 +23,17 @@ pub fn routes_of(i: &Ip, dev: &str) -> Query {
 }
 
 /// A shim of the same kind as the network: macvlan bridge, or ipvlan l2.
-pub fn link_add(i: &Ip, shim: &str, parent: &str, driver: Driver) -> Change {
-    let (kind, mode) = match driver {
+/// The shim's link kind and mode for a network's driver: the one table both the live
+/// shim and its boot-time configuration read.
+pub fn kind_mode(driver: Driver) -> (&'static str, &'static str) {
+    match driver {
         Driver::Macvlan => ("macvlan", "bridge"),
         Driver::Ipvlan => ("ipvlan", "l2"),
-    };
+    }
+}
+
+pub fn link_add(i: &Ip, shim: &str, parent: &str, driver: Driver) -> Change {
+    let (kind, mode) = kind_mode(driver);
     ip(i).args(["link", "add", shim, "link", parent, "type", kind, "mode", mode]).change()
 }
 

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
+use crate::hostaccess::commands::kind_mode;
 use crate::hostaccess::range_routes;
 use crate::netspec::{Driver, NetSpec};
 
@@ -41,13 +42,6 @@ pub fn ifupdown(root: &Path, c: &ShimConfig) -> Vec<File> {
     }
     text.push_str(&format!("    post-down ip link delete {}\n", c.ifname));
     vec![File { path: root.join(format!("etc/network/interfaces.d/lanctl-{}", c.ifname)), text }]
-}
-
-fn kind_mode(driver: Driver) -> (&'static str, &'static str) {
-    match driver {
-        Driver::Macvlan => ("macvlan", "bridge"),
-        Driver::Ipvlan => ("ipvlan", "l2"),
-    }
 }
 
 /// systemd-networkd needs three pieces: the netdev, its network, and a line in the

@@ -110,12 +110,23 @@ fn vlan_parents() {
     i.vlan = None;
     assert_eq!(validate(&i).unwrap().parent, "enp0s3.7");
     i.parent = "enp0s3.0";
-    assert!(err(&i).contains("out of range"));
+    assert_eq!(
+        err(&i),
+        "--parent enp0s3.0: 0 in enp0s3.0 is not a VLAN id (1-4094); give IF.VID with one dot and a VLAN id from 1 to 4094"
+    );
+    i.parent = "br.lan.10";
+    assert!(err(&i).starts_with("--parent br.lan.10: br.lan.10 is not of the form IF.VID"), "{}", err(&i));
+    // A dotted name that is not meant as IF.VID may be an existing interface: the parent
+    // check decides, with the same parser.
+    i.parent = "br.lan";
+    assert_eq!(validate(&i).unwrap().parent, "br.lan");
     i.parent = "enp0s3";
     i.vlan = Some(4000);
     i.parent = "averylongname";
     assert!(err(&i).contains("not an interface name"));
-    assert_eq!(vlan_parent("eth0.100"), Some(("eth0", "100")));
-    assert_eq!(vlan_parent("eth0"), None);
-    assert_eq!(vlan_parent("br.lan"), None);
+    // The one parser, as the parent check also reads it.
+    assert_eq!(vlan_form("eth0.100"), Some(Ok(("eth0".into(), 100))));
+    assert_eq!(vlan_form("eth0"), None);
+    assert!(vlan_form("br.lan").unwrap().is_err());
+    assert!(vlan_form("eth0.x").unwrap().is_err());
 }
