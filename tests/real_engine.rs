@@ -225,8 +225,15 @@ fn a_stopped_tenant_keeps_its_address() {
         .lanctl()
         .args(["up", &env.name("thief"), "--net", &net, "--image", IMAGE, "--pull", "never", "--ip", &ip])
         .assert()
-        .code(1);
-    assert!(lossy(&refused.get_output().stderr).contains(&format!("held by container {first} (exited)")));
+        .code(2);
+    let thief = env.name("thief");
+    assert_eq!(
+        lossy(&refused.get_output().stderr),
+        format!(
+            "lanctl: {thief}: --ip {ip} is held by container {first} (exited) on network {net}; choose another address, \
+             or leave --ip out to take the next free one\n"
+        )
+    );
     // And it can start again.
     env.lanctl()
         .args(["up", &first, "--net", &net, "--image", IMAGE, "--pull", "never", "--ip-env", "LOCAL_IP"])
