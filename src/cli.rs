@@ -266,7 +266,13 @@ pub fn usage_error(e: clap::Error) -> std::process::ExitCode {
         eprint!("{}", e.render());
         return std::process::ExitCode::from(2);
     }
-    crate::out::note(one_line_usage(&e.render().to_string()));
+    let line = one_line_usage(&e.render().to_string());
+    // The options are not parsed, so `--json` is looked for among the words before `--`.
+    if std::env::args().take_while(|a| a != "--").any(|a| a == "--json") {
+        crate::out::error_json(&crate::error::json_of(&line, 2, None));
+    } else {
+        crate::out::note(line);
+    }
     std::process::ExitCode::from(2)
 }
 

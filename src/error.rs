@@ -71,6 +71,29 @@ impl Error {
     pub fn stderr(&self) -> &str {
         self.failure.as_ref().map(|f| f.stderr.as_str()).unwrap_or("")
     }
+
+    /// The error as one JSON object, for scripts (`--json`): the message and the hint
+    /// apart, the exit code, and the failed command's line and stderr when there is one.
+    /// Every lanctl error reads `what failed; what to do`, so the hint is what follows the
+    /// last `; `.
+    pub fn to_json(&self) -> serde_json::Value {
+        json_of(&self.msg, self.exit as u8, self.failure.as_deref())
+    }
+}
+
+/// See `Error::to_json`; also used for clap's usage errors, which are not `Error`s.
+pub fn json_of(msg: &str, exit: u8, failure: Option<&Failure>) -> serde_json::Value {
+    let (error, hint) = match msg.rsplit_once("; ") {
+        Some((e, h)) => (e, Some(h)),
+        None => (msg, None),
+    };
+    serde_json::json!({
+        "error": error,
+        "exit": exit,
+        "hint": hint,
+        "command": failure.map(|f| f.line.as_str()),
+        "stderr": failure.map(|f| f.stderr.as_str()),
+    })
 }
 
 /// Folds multi-line tool output into one line, dropping a final period.
@@ -118,6 +141,14 @@ mod tests {
             "`docker network rm x` failed (exit 1): Error response from daemon: network x not found; run `lanctl net ls`"
         );
         assert_eq!(e.exit, Exit::Failed);
+        assert_eq!(
+            e.to_json().to_string(),
+            r#"{"command":"docker network rm x","error":"`docker network rm x` failed (exit 1): Error response from daemon: network x not found","exit":1,"hint":"run `lanctl net ls`","stderr":"Error response from daemon:\n network x not found.\n"}"#
+        );
+        assert_eq!(
+            Error::usage("--wait 9 is too long").to_json().to_string(),
+            r#"{"command":null,"error":"--wait 9 is too long","exit":2,"hint":null,"stderr":null}"#
+        );
     }
 
     #[test]

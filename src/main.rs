@@ -7,8 +7,13 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return lanctl::cli::usage_error(e),
     };
+    let json = cli.json;
     match lanctl::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if json => {
+            lanctl::out::error_json(&e.to_json());
+            ExitCode::from(e.exit as u8)
+        }
         Err(e) => {
             lanctl::out::note(e.to_string());
             ExitCode::from(e.exit as u8)

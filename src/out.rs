@@ -26,3 +26,8 @@ pub fn line(text: impl AsRef<str>) {
 pub fn note(text: impl AsRef<str>) {
     let _ = writeln!(std::io::stderr(), "lanctl: {}", text.as_ref());
 }
+
+/// An error as one JSON line on stderr (`--json`), so a script reads it whole.
+pub fn error_json(value: &serde_json::Value) {
+    let _ = writeln!(std::io::stderr(), "{value}");
+}
