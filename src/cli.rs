@@ -67,6 +67,17 @@ pub enum Command {
     HostAccess(HostAccessArgs),
     /// Converge the host to a fleet file of networks and tenants
     Apply(ApplyArgs),
+    /// Print the shell completion script (bash, zsh, fish, elvish, powershell)
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page, or write every page into a directory
+    Man {
+        /// Write lanctl.1 and one page per subcommand into DIR
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -45,6 +45,8 @@ pub enum Request {
     Update(UpdateInput),
     HostAccess(HostAccessInput),
     Apply(ApplyInput),
+    Completions(clap_complete::Shell),
+    Man(Option<std::path::PathBuf>),
 }
 
 pub fn lower(cli: Cli) -> Result<Input> {
@@ -87,6 +89,8 @@ pub fn lower(cli: Cli) -> Result<Input> {
             },
             no_probe: a.no_probe,
         }),
+        Command::Completions { shell } => Request::Completions(shell),
+        Command::Man { dir } => Request::Man(dir),
         Command::Apply(a) => Request::Apply(ApplyInput {
             fleet: fleet::load(&a.file)?,
             prune: a.prune,

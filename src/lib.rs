@@ -9,6 +9,7 @@ pub mod ctx;
 pub mod docker;
 pub mod error;
 pub mod fleet;
+pub mod generate;
 pub mod hostaccess;
 pub mod input;
 pub mod iproute;
@@ -48,6 +49,8 @@ pub fn run(cli: cli::Cli) -> Result<()> {
         Request::Update(a) => tenant::update::update(&ctx, a)?,
         Request::HostAccess(a) => hostaccess::host_access(&ctx, a)?,
         Request::Apply(a) => fleet::apply(&ctx, a)?,
+        Request::Completions(shell) => generate::completions(*shell)?,
+        Request::Man(dir) => generate::man(dir.as_deref())?,
     }
     ctx.finish()
 }
