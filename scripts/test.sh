@@ -46,3 +46,11 @@ tests/image/build.sh
 scripts/cleanup-test-leftovers.sh
 trap scripts/cleanup-test-leftovers.sh EXIT
 cargo test --all-targets -- --include-ignored
+
+# Shipping: the static binary and the .deb, built and installed as a new user would.
+[[ -f /usr/lib/x86_64-linux-gnu/libc.a ]] || apt_install libc6-dev
+command -v man >/dev/null || apt_install man-db
+command -v file >/dev/null || apt_install file
+command -v cargo-deb >/dev/null || cargo install --locked --quiet cargo-deb
+scripts/package.sh
+scripts/test-package.sh
