@@ -37,3 +37,9 @@ DOCKER_BUILDKIT=0 docker build -q -t "$image" "$ctx" >/dev/null 2>&1 || fail "ca
 out=$(docker run --rm --network none "$image" --version) || fail "the static binary does not run in a FROM scratch container"
 [[ $out == "lanctl $version" ]] || fail "in FROM scratch, --version says $out"
 echo "ok  static: $bin ($(stat -c %s "$bin") bytes) runs in a FROM scratch container"
+
+# From source, as the README's third way: cargo install into a throwaway root.
+root="$ctx/cargo-root"
+cargo install --locked --quiet --path . --root "$root" --target-dir target/install-check
+[[ $("$root/bin/lanctl" --version) == "lanctl $version" ]] || fail "cargo install gave a lanctl that says $("$root/bin/lanctl" --version)"
+echo "ok  cargo install --locked --path . gives lanctl $version"
