@@ -106,7 +106,7 @@ fn a_fake_dropped_after_an_unanswered_call_fails_the_test() {
     let msg = panic_of(|| {
         let fake = Fake::new();
         // The caller ignores the failure, as lanctl might: the drop still fails the test.
-        let _ = fake.command("docker").args(["volume", "ls"]).status();
+        let _ = fake.command("docker").args(["volume", "ls"]).output();
     });
     assert!(msg.starts_with("1 fake call(s) matched no rule (the fake exited 97):\n  [Unset] docker volume ls\n"), "{msg}");
 }
@@ -569,4 +569,24 @@ fn real_cleanup_removes_only_what_dead_runs_left() {
     assert!(live.path().exists(), "the live run's record went: {said}");
     assert!(blackhole_present(&env.subnet()), "this run's own blackhole went: {said}");
     assert!(said.contains("removed what dead runs left"), "{said}");
+}
+
+/// This host's own dependencies are found, and a subnet holding one is refused.
+#[test]
+#[ignore = "real engine: run scripts/test.sh"]
+fn real_host_dependencies_are_found_and_refused() {
+    let deps = common::hostdeps::dependencies();
+    let resolv = std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
+    for ns in common::hostdeps::nameservers(&resolv) {
+        assert!(deps.iter().any(|d| d.addr == ns), "nameserver {ns} missing from {deps:?}");
+    }
+    let Some(v4) = deps.iter().find(|d| d.addr.is_ipv4()) else {
+        eprintln!("this host names no IPv4 dependency: nothing to refuse");
+        return;
+    };
+    let conflicts = common::real::subnet_conflicts(&format!("{}/32", v4.addr));
+    assert!(conflicts.iter().any(|c| c.contains(&v4.what)), "{conflicts:?}");
+    for slot in TEST_SLOTS {
+        assert_subnet_is_free(slot);
+    }
 }
