@@ -7,6 +7,7 @@
 
 use std::fs::{self, File, TryLockError};
 use std::io::Write;
+use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Serializes real-engine work across threads, test binaries and parallel sessions.
@@ -29,7 +30,9 @@ impl RealLock {
         match f.try_lock() {
             Ok(()) => {}
             Err(TryLockError::WouldBlock) => {
-                eprintln!("waiting for the real-engine test lock held by {}", holder());
+                // Once per holder: the threads of a test binary wait in turn.
+                let key = fs::read_to_string(REAL_LOCK_HOLDER).unwrap_or_default();
+                say_once(&key, &format!("waiting for the real-engine test lock held by {}", holder()));
                 f.lock().unwrap_or_else(|e| panic!("cannot lock {REAL_LOCK}: {e}"));
             }
             Err(TryLockError::Error(e)) => panic!("cannot lock {REAL_LOCK}: {e}"),
@@ -54,6 +57,18 @@ impl Drop for RealLock {
     fn drop(&mut self) {
         // Before the unlock (when the File closes): after it, the file may be the next holder's.
         let _ = fs::remove_file(REAL_LOCK_HOLDER);
+    }
+}
+
+/// Writes `line` to the process's stderr unless this process said one for `key` already.
+/// Not `eprintln!`: the test harness captures that and shows it only for a failed test,
+/// and a wait must be visible while it lasts.
+fn say_once(key: &str, line: &str) {
+    static SAID: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    let mut said = SAID.lock().unwrap_or_else(|e| e.into_inner());
+    if !said.iter().any(|s| s == key) {
+        let _ = writeln!(std::io::stderr().lock(), "{line}");
+        said.push(key.to_string());
     }
 }
 

@@ -1,6 +1,7 @@
 //! [`RealEnv`]: the world of one real-engine test, and what it needs from the host.
 
 use std::fs;
+use std::io::Write;
 use std::net::Ipv4Addr;
 use std::os::unix::fs::MetadataExt;
 use std::process::{Command, Stdio};
@@ -343,7 +344,10 @@ impl Drop for RealEnv {
         });
         if let Some(h) = held.as_mut().filter(|_| !left.is_empty() || routes_left) {
             // The record stays for scripts/cleanup-test-leftovers.sh to finish once we exit.
-            eprintln!(
+            // Straight to stderr: eprintln! is captured by the test harness, and this
+            // must be seen even when the test passed.
+            let _ = writeln!(
+                std::io::stderr().lock(),
                 "RealEnv {}: could not remove {left:?}{}; {} stays for scripts/cleanup-test-leftovers.sh",
                 self.tag,
                 if routes_left { " and its blackhole route" } else { "" },
