@@ -90,7 +90,7 @@ LOCK=/tmp/lanctl-real-tests.lock
 HOLDER=/tmp/lanctl-real-tests.holder
 exec 9>"$LOCK"
 if ! flock -n 9; then
-  if read -r hpid hsince hwhat <"$HOLDER" 2>/dev/null; then
+  if read -r hpid hsince hwhat 2>/dev/null <"$HOLDER"; then
     say "waiting for the real-engine test lock held by pid $hpid ($hwhat) since $(date -u -d "@$hsince" '+%F %T UTC')"
   else
     say "waiting for the real-engine test lock held by a process that left no $HOLDER"
