@@ -3,8 +3,11 @@
 //! Everything is asserted unless the test says otherwise: stdout and stderr exactly
 //! (default: empty), the exit code (default: 0), the exact list of changes, i.e. the argv
 //! of every call lanctl ran with `LANCTL_CALL=change` (default: none), that every call was
-//! a query or a change, and that the fake had a rule for every call. A substring check
-//! exists only where a test asks for it by name (`stdout_contains`, `stderr_contains`).
+//! a query or a change, and that the fake had a rule for every call. Anything looser is
+//! asked for by name at the call site: `stdout_contains`/`stderr_contains` (substrings),
+//! `stderr_unordered` (lines of concurrent work), `ignoring_stderr_lines` (lines that
+//! depend on the machine), `change_patterns` (`*` for lanctl's pid in names), and
+//! `stdout_unchecked`/`stderr_unchecked`/`code_unchecked` (the test asserts on [`Done`]).
 //! On failure, every mismatch is reported together, each with a line diff.
 
 use std::ffi::{OsStr, OsString};
