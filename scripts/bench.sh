@@ -21,12 +21,16 @@
 #   IMAGE=lanctl-test/media:latest   the image: local only (tests/image/build.sh makes it if missing)
 #   LANCTL=target/release/lanctl     the binary (built with cargo build --release if absent)
 #
-# Network safety: the parent is a veth pair made here (ltb0a/ltb0b), the subnet is
-# 203.0.113.0/24 (TEST-NET-3), checked against the routing table first and blackholed on
-# the host for the whole run, so nothing reaches a real network. Every docker resource is
-# named ltb*; all of it, the veth pair and the blackhole route are removed on exit,
-# also on failure or interrupt. The run holds /tmp/lanctl-real-tests.lock so it never
-# overlaps the real-engine tests of others.
+# Network safety: the parent is a veth pair made here (ltb0a, its peer ltb0b inside the
+# netns ltb0n), the subnet is 198.51.100.128/26, the benchmark's slot of TEST-NET-2
+# (tests/common/mod.rs lists the slots). It is checked against the host's routes and
+# addresses and against the addresses the host depends on (apt sources, resolvers, cargo
+# registries), then blackholed for the whole run, so nothing reaches a real network.
+# Every docker resource is named ltb*; all of it, the veth pair and the blackhole route
+# are removed on exit, also on failure or interrupt, and /run/lanctl-tests/<pid>-bench.held
+# records them meanwhile, so scripts/cleanup-test-leftovers.sh can remove them if the run
+# is killed. The run holds /tmp/lanctl-real-tests.lock so it never overlaps the
+# real-engine tests of others.
 set -uo pipefail
 
 ROUNDS="${ROUNDS:-5}"
@@ -34,7 +38,7 @@ while [[ $# -gt 0 ]]; do
   case "$1" in
     --rounds) ROUNDS="${2:?--rounds needs a number}"; shift 2 ;;
     --rounds=*) ROUNDS="${1#*=}"; shift ;;
-    -h|--help) sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown argument $1 (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -56,11 +60,12 @@ cd "$repo" || exit 1
 IMAGE="${IMAGE:-lanctl-test/media:latest}"
 LANCTL="${LANCTL:-$repo/target/release/lanctl}"
 
-SUBNET=203.0.113.0/24
-GATEWAY=203.0.113.1
-RANGE=203.0.113.100-203.0.113.199
+SUBNET=198.51.100.128/26
+GATEWAY=198.51.100.129
+RANGE=198.51.100.140-198.51.100.189   # 50 addresses: comparison 4 holds 33 tenants at once
 VETH=ltb0a
 PEER=ltb0b
+PEER_NS=ltb0n   # the peer lives here, so frames leaving the parent reach nothing else
 NET=ltbnet
 N=32
 
@@ -81,11 +86,20 @@ if [[ ! -x "$LANCTL" ]]; then
 fi
 
 # ---------------------------------------------------------------- lock, cleanup
-exec 9>/tmp/lanctl-real-tests.lock
+LOCK=/tmp/lanctl-real-tests.lock
+HOLDER=/tmp/lanctl-real-tests.holder
+exec 9>"$LOCK"
 if ! flock -n 9; then
-  say "waiting for /tmp/lanctl-real-tests.lock (real-engine tests are running)"
+  if read -r hpid hsince hwhat 2>/dev/null <"$HOLDER"; then
+    say "waiting for the real-engine test lock held by pid $hpid ($hwhat) since $(date -u -d "@$hsince" '+%F %T UTC')"
+  else
+    say "waiting for the real-engine test lock held by a process that left no $HOLDER"
+  fi
   flock 9
 fi
+echo "$$ $(date +%s) bench.sh" >"$HOLDER"
+HELD_DIR=/run/lanctl-tests
+HELD="$HELD_DIR/$$-bench.held"
 
 WORK="$(mktemp -d /tmp/ltb-bench.XXXXXX)"
 # A copy, so a rebuild of target/ by someone else during the run changes nothing here.
@@ -102,6 +116,7 @@ STALE="$(find src Cargo.toml Cargo.lock -newer "$LANCTL_SRC" -type f 2>/dev/null
 LOG="$WORK/commands.log"
 ADDED_ROUTE=0
 ADDED_VETH=0
+ADDED_NS=0
 
 ltb_containers() { docker ps -a --format '{{.Names}}' 2>/dev/null | grep '^ltb' || true; }
 
@@ -116,16 +131,28 @@ cleanup() {
   nets="$(docker network ls --format '{{.Name}}' 2>/dev/null | grep '^ltb')"
   for n in $nets; do docker network rm "$n" >/dev/null 2>&1; done
   [[ $ADDED_VETH == 1 ]] && ip link del "$VETH" 2>/dev/null
+  [[ $ADDED_NS == 1 ]] && ip netns del "$PEER_NS" 2>/dev/null
   [[ $ADDED_ROUTE == 1 ]] && ip route del blackhole "$SUBNET" 2>/dev/null
   rm -rf "$WORK"
-  [[ -n "$(ltb_containers)" ]] && say "warning: ltb containers are left: $(ltb_containers | tr '\n' ' ')"
+  # The record goes once what it lists is gone; before it was written, nothing was made.
+  if [[ -e $HELD ]]; then
+    if [[ -n "$(ltb_containers)" ]] || { [[ $ADDED_VETH == 1 ]] && ip link show "$VETH" >/dev/null 2>&1; } \
+       || { [[ $ADDED_NS == 1 ]] && ip netns list | grep -q "^$PEER_NS\b"; } \
+       || { [[ $ADDED_ROUTE == 1 ]] && [[ -n "$(ip -4 route show type blackhole "$SUBNET")" ]]; }; then
+      say "warning: leftovers remain ($(ltb_containers | tr '\n' ' ')); $HELD stays for scripts/cleanup-test-leftovers.sh"
+    else
+      rm -f "$HELD"
+    fi
+  fi
+  rm -f "$HOLDER"
   exit "$rc"
 }
 trap cleanup EXIT
 trap 'say "interrupted"; exit 130' INT TERM
 
 # ---------------------------------------------------------------- safety checks
-# 203.0.113.0/24 must not overlap any route or address of this host.
+# The subnet must not overlap any route or address of this host, nor hold an address the
+# host depends on: blackholing a package mirror or a resolver would cut the host off.
 ip4() { local IFS=.; read -r a b c d <<<"$1"; echo $(( (a << 24) | (b << 16) | (c << 8) | d )); }
 overlaps() { # CIDR CIDR
   local n1="${1%/*}" l1="${1#*/}" n2="${2%/*}" l2="${2#*/}" l m
@@ -143,16 +170,56 @@ done < <(ip -j -4 route show table all | jq -r '.[].dst')
 while read -r a; do
   [[ -n "$a" ]] && overlaps "$a" "$SUBNET" && die "the host has address $a in $SUBNET; not running"
 done < <(ip -j -4 addr show | jq -r '.[].addr_info[]?.local')
+# Hosts of apt's sources: one-line (deb [options] URI ...) and deb822 (URIs: ...).
+apt_uris() {
+  local f
+  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+    [[ -r $f ]] && sed -e 's/#.*//' -e 's/\[[^]]*\]//' "$f" | awk '$1 == "deb" || $1 == "deb-src" { print $2 }'
+  done
+  for f in /etc/apt/sources.list.d/*.sources; do
+    [[ -r $f ]] && awk 'tolower($1) == "uris:" { on = 1; for (i = 2; i <= NF; i++) print $i; next }
+      /^[ \t]/ && on { for (i = 1; i <= NF; i++) print $i; next } { on = 0 }' "$f"
+  done
+}
+uri_host() { sed -E -n 's|^[^:]*://([^/]*@)?([^/:]+).*|\2|p'; }
+cargo_home="${CARGO_HOME:-$HOME/.cargo}"
+dependencies() { # "NAME WHAT" lines
+  apt_uris | uri_host | sed 's/$/ apt-source/'
+  printf '%s cargo-registry\n' index.crates.io static.crates.io
+  cat "$cargo_home/config.toml" "$cargo_home/config" 2>/dev/null | sed 's/#.*//' \
+    | grep -oE "[\"'][^\"']*://[^\"']*[\"']" | tr -d "\"'" | uri_host | sed 's/$/ cargo-registry/'
+  awk '$1 == "nameserver" { print $2, "resolver" }' /etc/resolv.conf 2>/dev/null
+}
+while read -r name what; do
+  # getent: a name that does not resolve is skipped (the host cannot reach it anyway).
+  for a in $(getent ahostsv4 "$name" 2>/dev/null | awk '{ print $1 }' | sort -u); do
+    overlaps "$a" "$SUBNET" && die "$SUBNET holds $a, the address of $name ($what) this host needs; not running"
+  done
+done < <(dependencies | sort -u)
 if [[ -n "$(ltb_containers)" ]] || docker network ls --format '{{.Name}}' | grep -q '^ltb'; then
   die "ltb* containers or networks exist already (a run in progress, or leftovers): remove them first"
 fi
 ip link show "$VETH" >/dev/null 2>&1 && die "$VETH exists already (a run in progress, or a leftover)"
+ip netns list | grep -q "^$PEER_NS\b" && die "netns $PEER_NS exists already (a run in progress, or a leftover)"
 
+# Recorded before anything is made, so a kill at any later point leaves a record.
+mkdir -p "$HELD_DIR" || die "cannot create $HELD_DIR"
+{
+  echo "pid $$"
+  stat=$(cat /proc/$$/stat); stat=${stat##*) }; read -ra st <<<"$stat"; echo "start ${st[19]}"
+  echo "boot $(cat /proc/sys/kernel/random/boot_id)"
+  echo "owner bench.sh"
+  echo "prefix ltb"
+  echo "blackhole $SUBNET"
+} >"$HELD.tmp" && mv "$HELD.tmp" "$HELD" || die "cannot write $HELD"
 ip route add blackhole "$SUBNET" || die "cannot add the blackhole route"
 ADDED_ROUTE=1
+ip netns add "$PEER_NS" || die "cannot create the namespace $PEER_NS"
+ADDED_NS=1
 ip link add "$VETH" type veth peer name "$PEER" || die "cannot create the veth pair"
 ADDED_VETH=1
-ip link set "$VETH" up && ip link set "$PEER" up || die "cannot bring the veth pair up"
+ip link set "$PEER" netns "$PEER_NS" || die "cannot move $PEER into $PEER_NS"
+ip link set "$VETH" up && ip -n "$PEER_NS" link set "$PEER" up || die "cannot bring the veth pair up"
 
 # ---------------------------------------------------------------- image
 if ! docker image inspect "$IMAGE" >/dev/null 2>&1; then
@@ -604,4 +671,4 @@ echo "- docker: client $(docker version --format '{{.Client.Version}}'), server 
 echo "- lanctl: $LANCTL_ID (release build); tree at the start of the run: $COMMIT${STALE:+; warning: the binary is older than $STALE}"
 echo "- arping: $( (arping -V 2>&1 || echo none) | head -1)"
 echo "- image: $IMAGE ($(docker image inspect "$IMAGE" --format '{{.Size}}' | awk '{ printf "%.1f MB", $1 / 1e6 }'))"
-echo "- parent: veth $VETH (peer $PEER), macvlan bridge mode, $SUBNET blackholed on the host"
+echo "- parent: veth $VETH (peer $PEER in netns $PEER_NS), macvlan bridge mode, $SUBNET blackholed on the host"

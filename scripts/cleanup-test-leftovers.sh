@@ -1,29 +1,131 @@
 #!/usr/bin/env bash
-# Removes what killed test runs left behind: containers, docker networks, interfaces and
-# network namespaces named lt*, and blackhole routes inside the two test ranges.
-# Takes the real-test lock first, so it never tears down a test that is still running.
-# Caution: anything else named lt* (a colleague's experiment by hand) goes too.
+# Removes what killed test runs left behind, and never what a live run holds.
+#
+# Every real-engine run (a RealEnv test, scripts/bench.sh, the VM lab) writes a record
+# /run/lanctl-tests/<pid>-<name>.held before it makes anything and removes it when it has
+# removed everything:
+#
+#   pid 4242                        the process the resources belong to
+#   start 123456                    its start time, field 22 of /proc/<pid>/stat (a reused pid differs)
+#   boot 0f3c...                    /proc/sys/kernel/random/boot_id (a record from before a reboot differs)
+#   owner real_engine-1a2b3c        who, for people
+#   prefix lt3fa9c1                 its containers, docker networks, links and netns: names starting so
+#   blackhole 198.51.100.0/26 4242  a blackhole route it added: subnet and metric
+#
+# 1. Records whose process is gone: their resources and blackholes are removed, then the
+#    record. A name that also starts with a live record's prefix is kept.
+# 2. If the real-engine lock (/tmp/lanctl-real-tests.lock) is free, no RealEnv or bench run
+#    is live, so everything else named lt* and every blackhole inside 198.51.100.0/24 (and
+#    the old 203.0.113.0/24) goes too, except what live records (a lab) hold. The lock is
+#    held meanwhile, so no run starts halfway through.
+# Caution for step 2: anything else named lt* (an experiment by hand) goes too.
 set -uo pipefail   # no -e: one stubborn leftover must not stop the rest
 
-exec 9>/tmp/lanctl-real-tests.lock
-flock -w 900 9 || echo "cleanup: lock busy for 15 min, cleaning anyway" >&2
+HELD_DIR=/run/lanctl-tests
+LOCK=/tmp/lanctl-real-tests.lock
+HOLDER=/tmp/lanctl-real-tests.holder
+say() { printf 'cleanup: %s\n' "$*" >&2; }
 
-if docker info >/dev/null 2>&1; then
-  mapfile -t cs < <(docker ps -a --format '{{.Names}}' | grep '^lt' || true)
-  ((${#cs[@]})) && docker rm -f "${cs[@]}" >/dev/null
-  mapfile -t ns < <(docker network ls --format '{{.Name}}' | grep '^lt' || true)
-  for n in "${ns[@]}"; do docker network rm "$n" >/dev/null; done
-fi
+boot=$(cat /proc/sys/kernel/random/boot_id 2>/dev/null || echo '?')
+have_docker=0
+docker info >/dev/null 2>&1 && have_docker=1
 
+field() { # FILE KEY: the first value of KEY
+  awk -v k="$2" '$1 == k { print $2; exit }' "$1"
+}
+start_of() { # PID: field 22 of its stat, read after the last ')' (the name may hold anything)
+  local s
+  s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  s=${s##*) }
+  # shellcheck disable=SC2086
+  set -- $s
+  echo "${20}"
+}
+alive() { # RECORD: whether its process still runs
+  local pid
+  pid=$(field "$1" pid)
+  [[ $pid =~ ^[0-9]+$ && $(field "$1" boot) == "$boot" ]] || return 1
+  [[ $(start_of "$pid") == "$(field "$1" start)" ]]
+}
+
+# Live records protect their names and routes from everything below.
+live_prefixes=()
+live_routes=()
+dead=()
+shopt -s nullglob
+for rec in "$HELD_DIR"/*.held; do
+  if alive "$rec"; then
+    live_prefixes+=("$(field "$rec" prefix)")
+    while read -r _ subnet metric; do live_routes+=("$subnet $metric"); done < <(grep '^blackhole ' "$rec")
+  else
+    dead+=("$rec")
+  fi
+done
+protected() { # NAME
+  local p
+  for p in "${live_prefixes[@]}"; do [[ -n $p && $1 == "$p"* ]] && return 0; done
+  return 1
+}
+route_protected() { # SUBNET METRIC
+  local r
+  for r in "${live_routes[@]}"; do [[ $r == "$1 $2" ]] && return 0; done
+  return 1
+}
+
+containers() { ((have_docker)) && docker ps -a --format '{{.Names}}'; }
+networks() { ((have_docker)) && docker network ls --format '{{.Name}}'; }
 # `ip -o link` prints "7: ltab12p@if6: <...>"; the name ends at '@' or ':'.
-for l in $(ip -o link show | awk -F': ' '{print $2}' | cut -d@ -f1 | grep '^lt' || true); do
-  ip link del "$l" 2>/dev/null
+links() { ip -o link show | awk -F': ' '{print $2}' | cut -d@ -f1; }
+namespaces() { ip netns list | awk '{print $1}'; }
+
+remove_named() { # PREFIX: every container, network, link and netns named PREFIX*, unless protected
+  local prefix=$1 n cs=()
+  while read -r n; do [[ $n == "$prefix"* ]] && ! protected "$n" && cs+=("$n"); done < <(containers)
+  ((${#cs[@]})) && docker rm -f "${cs[@]}" >/dev/null
+  while read -r n; do
+    [[ $n == "$prefix"* ]] && ! protected "$n" && docker network rm "$n" >/dev/null
+  done < <(networks)
+  while read -r n; do [[ $n == "$prefix"* ]] && ! protected "$n" && ip link del "$n" 2>/dev/null; done < <(links)
+  while read -r n; do [[ $n == "$prefix"* ]] && ! protected "$n" && ip netns del "$n"; done < <(namespaces)
+  return 0
+}
+
+del_blackhole() { # SUBNET METRIC ("" for none)
+  route_protected "$1" "$2" && return 0
+  if [[ -n $2 ]]; then
+    ip route del blackhole "$1" metric "$2" 2>/dev/null
+  else
+    ip route del blackhole "$1" 2>/dev/null
+  fi
+  return 0
+}
+
+for rec in "${dead[@]}"; do
+  say "$(field "$rec" owner) (pid $(field "$rec" pid)) is gone; removing what $rec lists"
+  prefix=$(field "$rec" prefix)
+  # A record without a prefix, or with a bare "lt", would name everything: refuse it.
+  if [[ $prefix == lt?* ]]; then
+    remove_named "$prefix"
+  else
+    say "warning: $rec has no usable prefix (${prefix:-none}); its names are left for the locked sweep"
+  fi
+  while read -r _ subnet metric; do del_blackhole "$subnet" "$metric"; done < <(grep '^blackhole ' "$rec")
+  rm -f "$rec"
 done
-for n in $(ip netns list | awk '{print $1}' | grep '^lt' || true); do
-  ip netns del "$n"
-done
-for r in $(ip -4 route show type blackhole | awk '{print $2}' \
-           | grep -E '^(198\.51\.100|203\.0\.113)\.' || true); do
-  ip route del blackhole "$r"
-done
+
+exec 9>"$LOCK"
+if ! flock -n 9; then
+  say "the real-engine lock is held by $(cat "$HOLDER" 2>/dev/null || echo 'a process that left no record'); removed what dead runs left, nothing of live runs"
+  exit 0
+fi
+echo "$$ $(date +%s) cleanup-test-leftovers.sh" >"$HOLDER"
+trap 'rm -f "$HOLDER"' EXIT
+
+remove_named lt
+# Inside 198.51.100.0/24, and 203.0.113.0/24, which test runs used before the slots.
+while read -r _ subnet rest; do
+  metric=""
+  [[ $rest =~ metric\ ([0-9]+) ]] && metric=${BASH_REMATCH[1]}
+  [[ $subnet =~ ^(198\.51\.100|203\.0\.113)\. ]] && del_blackhole "$subnet" "$metric"
+done < <(ip -4 route show type blackhole)
 exit 0

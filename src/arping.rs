@@ -79,7 +79,7 @@ mod tests {
             probe_cmd("arping", "enp0s3", "192.168.23.100".parse().unwrap()).to_string(),
             "arping -D -c 1 -w 1 -I enp0s3 192.168.23.100"
         );
-        let out = "ARPING 203.0.113.120 from 0.0.0.0 v0\nUnicast reply from 203.0.113.120 [A6:B7:0E:D5:A2:1B]  0.564ms\nSent 1 probes\n";
+        let out = "ARPING 198.51.100.120 from 0.0.0.0 v0\nUnicast reply from 198.51.100.120 [A6:B7:0E:D5:A2:1B]  0.564ms\nSent 1 probes\n";
         assert_eq!(answering_mac(out).as_deref(), Some("a6:b7:0e:d5:a2:1b"));
         assert_eq!(answering_mac("Sent 1 probes (1 broadcast(s))\nReceived 0 response(s)\n"), None);
     }

@@ -6,99 +6,132 @@ mod support;
 use common::*;
 use support::*;
 
-fn arg_pos(call: &[String], flag: &str) -> Option<String> {
-    call.iter().position(|a| a == flag).map(|i| call[i + 1].clone())
+/// The `docker run` line of a tenant of image `img` on the fixture network.
+fn run_line(name: &str, ip: &str, extra: &str) -> String {
+    format!(
+        "docker run --detach --name {name} --hostname {name} --network ltfix-net --ip {ip} --restart unless-stopped \
+         --label io.lanctl.tenant={name} --label io.lanctl.network=ltfix-net \
+         --label 'io.lanctl.spec={{\"image\":\"img\",\"env\":{{}},\"secrets\":[],\"ip_env\":[],\"labels\":{{}},\"restart\":\"unless-stopped\",\"args\":[]}}'{extra} -- img"
+    )
 }
 
 #[test]
 fn up_takes_the_lowest_free_address_and_skips_running_and_stopped_holders() {
     let f = lan();
-    let out = lanctl(&f).args(["up", "room-1", "--image", "img"]).assert().success();
-    assert_eq!(lossy(&out.get_output().stdout), "room-1 198.51.100.100\n");
+    let done = Run::new(&f)
+        .args(["up", "room-1", "--image", "img"])
+        .stdout("room-1 198.51.100.100\n")
+        .change_lines([run_line("room-1", "198.51.100.100", "")])
+        .check();
     // The running holder's address comes from `network inspect`; only the stopped one,
     // which that omits, is inspected.
     let inspected: Vec<String> =
-        f.calls_of("docker").into_iter().filter(|c| c[0] == "container").flat_map(|c| c[2..].to_vec()).collect();
+        done.calls.iter().filter(|c| c.argv[..2] == ["docker", "container"]).flat_map(|c| c.argv[3..].to_vec()).collect();
     assert!(inspected.iter().any(|id| id.starts_with(STOPPED_ID)), "{inspected:?}");
     assert!(!inspected.iter().any(|id| id.starts_with(RUNNING_ID)), "{inspected:?}");
     let f = lan_with(|f| f.on("docker", "network inspect*", 0, &network_with_range("198.51.100.113-198.51.100.116")));
     // .113 runs, .114 is stopped: both held; .115 is next.
-    let out = lanctl(&f).args(["up", "room-1", "--image", "img"]).assert().success();
-    assert_eq!(lossy(&out.get_output().stdout), "room-1 198.51.100.115\n");
+    Run::new(&f)
+        .args(["up", "room-1", "--image", "img"])
+        .stdout("room-1 198.51.100.115\n")
+        .change_lines([run_line("room-1", "198.51.100.115", "")])
+        .check();
 }
 
 #[test]
 fn explicit_ip_of_a_stopped_tenant_is_refused_and_nothing_runs() {
     let f = lan();
-    // Bad input (exit 2), though only the state read tells it.
-    let out = lanctl(&f).args(["up", "room-1", "--image", "img", "--ip", "198.51.100.114"]).assert().code(2);
-    assert_eq!(
-        lossy(&out.get_output().stderr),
-        "lanctl: room-1: --ip 198.51.100.114 is held by container ltfix-stop (exited) on network ltfix-net; \
-         choose another address, or leave --ip out to take the next free one\n"
-    );
-    assert_eq!(changes(&f), Vec::<Vec<String>>::new());
+    Run::new(&f)
+        .args(["up", "room-1", "--image", "img", "--ip", "198.51.100.114"])
+        .code(2)
+        .stderr(
+            "lanctl: room-1: --ip 198.51.100.114 is held by container ltfix-stop (exited) on network ltfix-net; choose \
+             another address, or leave --ip out to take the next free one\n",
+        )
+        .check();
 }
 
 #[test]
 fn exhaustion_names_the_range_and_its_size() {
     let f = lan_with(|f| f.on("docker", "network inspect*", 0, &network_with_range("198.51.100.113-198.51.100.114")));
-    let out = lanctl(&f).args(["up", "room-1", "--image", "img"]).assert().code(1);
-    let err = lossy(&out.get_output().stderr);
-    assert!(
-        err.contains("no free address in the range 198.51.100.113-198.51.100.114 (2 addresses) of network ltfix-net"),
-        "{err}"
-    );
-    assert_eq!(err.lines().count(), 1, "one error line: {err}");
-    assert!(changes(&f).is_empty());
+    Run::new(&f)
+        .args(["up", "room-1", "--image", "img"])
+        .code(1)
+        .stderr(
+            "lanctl: no free address in the range 198.51.100.113-198.51.100.114 (2 addresses) of network ltfix-net; \
+             remove a tenant with `lanctl down`, or create a network with a larger --ip-range\n",
+        )
+        .check();
 }
 
 #[test]
 fn secrets_never_reach_an_argv_or_the_dry_run() {
-    let seen = std::env::temp_dir().join(format!("lt-seen-{}", std::process::id()));
+    let seen = tempfile::NamedTempFile::new().unwrap().into_temp_path();
     let f = lan_with(|f| f.on_script("docker", "run *", &format!(r#"printf '%s' "$PASSWORD" > {}; echo id"#, seen.display())));
-    let dry = lanctl(&f)
+    let line = "docker run --detach --name room-1 --hostname room-1 --network ltfix-net --ip 198.51.100.100 \
+        --restart unless-stopped --label io.lanctl.tenant=room-1 --label io.lanctl.network=ltfix-net \
+        --label 'io.lanctl.spec={\"image\":\"flashphoner/webcallserver:latest\",\"env\":{},\"secrets\":[\"LICENSE\",\"PASSWORD\"],\
+        \"ip_env\":[\"EXTERNAL_IP\",\"LOCAL_IP\"],\"labels\":{},\"restart\":\"unless-stopped\",\"args\":[]}' \
+        --env EXTERNAL_IP=198.51.100.100 --env LOCAL_IP=198.51.100.100 --env LICENSE --env PASSWORD \
+        -- flashphoner/webcallserver:latest";
+    Run::new(&f)
         .env("PASSWORD", "hunter2-secret")
         .env("LICENSE", "lic-secret")
         .args(["--dry-run", "up", "room-1", "--preset", "wcs"])
-        .assert()
-        .success();
-    let dry_out = lossy(&dry.get_output().stdout) + &lossy(&dry.get_output().stderr);
-    assert!(!dry_out.contains("hunter2") && !dry_out.contains("lic-secret"), "{dry_out}");
-    lanctl(&f)
+        .stdout(format!("{line}\n"))
+        .stderr("lanctl: room-1 would get 198.51.100.100 on ltfix-net\n")
+        .check();
+    Run::new(&f)
         .env("PASSWORD", "hunter2-secret")
         .env("LICENSE", "lic-secret")
         .args(["-v", "up", "room-1", "--preset", "wcs"])
-        .assert()
-        .success();
+        .stdout("room-1 198.51.100.100\n")
+        // Reads run at the same time: their echoes come in any order.
+        .stderr_unordered(format!(
+            "+ docker network ls --no-trunc --filter label=io.lanctl.managed --format '{{{{json .}}}}'\n\
+             + docker container inspect -- room-1\n\
+             + docker network inspect -- {NETWORK_IDS}\n\
+             + docker ps --all --no-trunc --filter network=ltfix-net --format {PS_FORMAT}\n\
+             + ip -j addr show\n\
+             + docker container inspect -- {STOPPED_FULL_ID}\n\
+             + {} -D -c 1 -w 1 -I ltfixp 198.51.100.100\n\
+             + {line}\n",
+            f.program_path("arping").display()
+        ))
+        .change_lines([line])
+        .check();
     for call in f.calls() {
         assert!(!call.iter().any(|a| a.contains("hunter2") || a.contains("lic-secret")), "{call:?}");
     }
-    let run = f.calls_of("docker").into_iter().find(|c| c[0] == "run").unwrap();
-    assert!(run.windows(2).any(|w| w == ["--env", "PASSWORD"]));
-    assert!(run.contains(&"--env".to_string()) && run.contains(&"LOCAL_IP=198.51.100.100".to_string()));
     // The value reached docker through its environment.
     assert_eq!(std::fs::read_to_string(&seen).unwrap(), "hunter2-secret");
-    let _ = std::fs::remove_file(seen);
 }
 
 #[test]
 fn dry_run_prints_exactly_what_the_real_run_executes() {
     let f = lan();
-    let dry = lanctl(&f)
-        .args(["-n", "up", "a1", "a2", "--image", "img", "--ip-env", "LOCAL_IP", "-e", "MODE=it's $x"])
-        .assert()
-        .success();
-    let planned = dry_argvs(&dry.get_output().stdout);
-    assert_eq!(planned.len(), 2);
-    assert!(changes(&f).is_empty(), "a dry run changed something: {:?}", changes(&f));
-    f.clear_calls();
-    lanctl(&f)
-        .args(["up", "a1", "a2", "--image", "img", "--ip-env", "LOCAL_IP", "-e", "MODE=it's $x", "--parallel", "1"])
-        .assert()
-        .success();
-    let ran: Vec<Vec<String>> = f.calls().into_iter().filter(|c| c[0] == "docker" && c[1] == "run").collect();
-    assert_eq!(planned, ran);
+    let args = ["up", "a1", "a2", "--image", "img", "--ip-env", "LOCAL_IP", "-e", "MODE=it's $x"];
+    let spec = r#"{"image":"img","env":{"MODE":"it'\''s $x"},"secrets":[],"ip_env":["LOCAL_IP"],"labels":{},"restart":"unless-stopped","args":[]}"#;
+    let line = |name: &str, ip: &str| {
+        format!(
+            "docker run --detach --name {name} --hostname {name} --network ltfix-net --ip {ip} --restart unless-stopped \
+             --label io.lanctl.tenant={name} --label io.lanctl.network=ltfix-net --label 'io.lanctl.spec={spec}' \
+             --env 'MODE=it'\\''s $x' --env LOCAL_IP={ip} -- img\n"
+        )
+    };
+    let dry = Run::new(&f)
+        .arg("-n")
+        .args(args)
+        .stdout(line("a1", "198.51.100.100") + &line("a2", "198.51.100.101"))
+        .stderr("lanctl: a1 would get 198.51.100.100 on ltfix-net\nlanctl: a2 would get 198.51.100.101 on ltfix-net\n")
+        .check();
+    Run::new(&f)
+        .args(args)
+        .args(["--parallel", "1"])
+        .stdout("a1 198.51.100.100\na2 198.51.100.101\n")
+        .stderr("lanctl: 2 tenants up\n")
+        .change_lines(dry.stdout.lines())
+        .check();
 }
 
 #[test]
@@ -116,58 +149,110 @@ fn a_failed_start_leaves_no_container_and_a_lost_address_moves_on() {
         f.on_script(
             "docker",
             "container inspect -- room-1",
-            &format!("if [[ -e {m} ]]; then echo '{created}'; else echo '[]'; exit 1; fi"),
+            &format!(
+                "if [[ -e {m} ]]; then echo '{created}'; else echo '[]'; echo 'Error: No such container: room-1' >&2; exit 1; fi"
+            ),
         );
-        f.on_script("docker", "rm --force room-1", &format!("rm -f {m}"));
+        f.on_script("docker", "rm --force -- room-1", &format!("rm -f {m}; echo room-1"));
     });
     std::fs::remove_file(&marker).unwrap();
-    let out = lanctl(&f).args(["up", "room-1", "--image", "img"]).assert().success();
-    assert_eq!(lossy(&out.get_output().stdout), "room-1 198.51.100.101\n");
-    let ch = changes(&f);
-    assert_eq!(arg_pos(&ch[0][1..], "--ip").as_deref(), Some("198.51.100.100"));
-    assert_eq!(ch[1][1..], ["rm", "--force", "--", "room-1"]);
-    assert_eq!(arg_pos(&ch[2][1..], "--ip").as_deref(), Some("198.51.100.101"));
+    Run::new(&f)
+        .args(["up", "room-1", "--image", "img"])
+        .stdout("room-1 198.51.100.101\n")
+        .stderr("lanctl: 198.51.100.100 was taken outside lanctl meanwhile; room-1 tries the next free address\n")
+        .change_lines([
+            run_line("room-1", "198.51.100.100", ""),
+            "docker rm --force -- room-1".into(),
+            run_line("room-1", "198.51.100.101", ""),
+        ])
+        .check();
 }
 
 #[test]
 fn a_missing_image_is_reported_and_cleaned() {
     let f = lan_with(|f| f.on_err("docker", "run *", 125, "docker: Error response from daemon: No such image: nope:latest.\n"));
-    let out = lanctl(&f).args(["up", "room-1", "--image", "nope", "--pull", "never"]).assert().code(1);
-    let err = lossy(&out.get_output().stderr);
-    assert!(err.contains("No such image: nope:latest; the tenant room-1 was not created"), "{err}");
+    let run = run_line("room-1", "198.51.100.100", "").replace(" --restart", " --pull never --restart").replace("img", "nope");
     // Nothing was created (inspect says so), so nothing is removed.
-    assert_eq!(changes(&f).len(), 1);
+    Run::new(&f)
+        .args(["up", "room-1", "--image", "nope", "--pull", "never"])
+        .code(1)
+        .stderr(format!(
+            "lanctl: `{run}` failed (exit 125): docker: Error response from daemon: No such image: nope:latest; the tenant \
+             room-1 was not created\n"
+        ))
+        .change_lines([&run])
+        .check();
 }
 
 #[test]
-fn up_is_idempotent_and_points_to_update_on_another_spec() {
-    let f = lan();
+fn a_second_identical_up_changes_nothing_and_another_spec_points_to_update() {
+    let state = tempfile::NamedTempFile::new().unwrap().into_temp_path();
+    let s = state.display().to_string();
+    // room-1 exists once the test has written what docker would say of it.
+    let f = lan_with(|f| {
+        f.on_script(
+            "docker",
+            "container inspect -- room-1",
+            &format!("if [[ -s {s} ]]; then cat {s}; else echo '[]'; echo 'Error: No such container: room-1' >&2; exit 1; fi"),
+        )
+    });
+    let first = Run::new(&f)
+        .args(["up", "room-1", "--image", "img"])
+        .stdout("room-1 198.51.100.100\n")
+        .change_lines([run_line("room-1", "198.51.100.100", "")])
+        .check();
+    let run = &first.calls.iter().find(|c| c.kind == Kind::Change).unwrap().argv;
+    std::fs::write(&state, created_by(run)).unwrap();
+    Run::new(&f)
+        .args(["up", "room-1", "--image", "img"])
+        .stdout("room-1 198.51.100.100\n")
+        .stderr("lanctl: tenant room-1 is already up with this spec; nothing to do\n")
+        .check();
+    Run::new(&f)
+        .args(["up", "room-1", "--image", "img2"])
+        .code(1)
+        .stderr(
+            "lanctl: tenant room-1 exists with another spec: image is img, not img2; change it with `lanctl update room-1 ...` \
+             or remove it with `lanctl down room-1`\n",
+        )
+        .check();
     // ltfix-run carries no spec label: its spec differs from any request.
-    let out = lanctl(&f).args(["up", "ltfix-run", "--image", "img"]).assert().code(1);
-    assert!(
-        lossy(&out.get_output().stderr).contains("use `lanctl update ltfix-run ...`")
-            || lossy(&out.get_output().stderr).contains("lanctl update ltfix-run")
-    );
-    assert!(changes(&f).is_empty());
+    Run::new(&f)
+        .args(["up", "ltfix-run", "--image", "img"])
+        .code(1)
+        .stderr(
+            "lanctl: tenant ltfix-run exists with another spec: image is , not img, restart is , not unless-stopped; change \
+             it with `lanctl update ltfix-run ...` or remove it with `lanctl down ltfix-run`\n",
+        )
+        .check();
 }
 
 #[test]
 fn usage_errors_exit_2_and_run_nothing() {
     let f = lan();
-    for args in [
-        vec!["up", "bad_name", "--image", "img"],
-        vec!["up", "room-1"],
-        vec!["up", "room-1", "--image", "img", "--ip", "nope"],
-        vec!["up", "a", "b", "--image", "img", "--ip", "198.51.100.120"],
-        vec!["up", "room-1", "--preset", "unknown"],
-        vec!["down", "--all"],
+    for (args, err) in [
+        (
+            vec!["up", "bad_name", "--image", "img"],
+            "lanctl: tenant name \"bad_name\" is invalid: it becomes the container name and hostname; use 1 to 63 letters, \
+             digits and '-', starting and ending with a letter or digit\n",
+        ),
+        (vec!["up", "room-1"], "lanctl: no image to run; give --image IMAGE or --preset wcs\n"),
+        (
+            vec!["up", "room-1", "--image", "img", "--ip", "nope"],
+            "lanctl: --ip \"nope\" is not an IPv4 address; give one inside the network's reserved range\n",
+        ),
+        (
+            vec!["up", "a", "b", "--image", "img", "--ip", "198.51.100.120"],
+            "lanctl: --ip gives one address; use it with one tenant name\n",
+        ),
+        (vec!["up", "room-1", "--preset", "unknown"], "lanctl: --preset \"unknown\" is unknown; use one of wcs\n"),
     ] {
-        let out = lanctl(&f).args(&args).assert().code(2);
-        let err = lossy(&out.get_output().stderr);
-        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
-        assert!(err.starts_with("lanctl: ") && !err.trim_end().ends_with('.'), "{err}");
+        let done = Run::new(&f).args(&args).code(2).stderr(err).check();
+        assert!(done.calls.is_empty(), "{args:?} ran {:?}", done.calls);
     }
-    assert!(changes(&f).is_empty());
+    // down --all reads the tenants it would remove (to list them when it asks), then
+    // refuses without --yes: no change.
+    Run::new(&f).args(["down", "--all"]).code(2).stderr("lanctl: down --all removes every tenant; confirm with --yes\n").check();
 }
 
 #[test]
@@ -178,33 +263,66 @@ fn several_networks_need_net() {
     other["Name"] = "lan2".into();
     nets.push(other);
     let f = lan_with(|f| f.on("docker", "network inspect*", 0, &serde_json::to_string(&nets).unwrap()));
-    let out = lanctl(&f).args(["up", "room-1", "--image", "img"]).assert().code(2);
-    assert!(lossy(&out.get_output().stderr).contains("several lanctl networks exist (ltfix-net, lan2); choose one with --net"));
+    Run::new(&f)
+        .args(["up", "room-1", "--image", "img"])
+        .code(2)
+        .stderr("lanctl: several lanctl networks exist (ltfix-net, lan2); choose one with --net\n")
+        .check();
 }
 
 #[test]
 fn down_refuses_unlabelled_containers_and_ignores_absent_ones() {
     let f = lan_with(|f| f.on("docker", "container inspect -- web", 0, &plain_container("web")));
-    let out = lanctl(&f).args(["down", "web"]).assert().code(1);
-    assert!(lossy(&out.get_output().stderr).contains("container web is not a lanctl tenant; nothing was removed"));
-    assert!(changes(&f).is_empty());
-    let out = lanctl(&f).args(["down", "ghost"]).assert().success();
-    assert!(lossy(&out.get_output().stderr).contains("tenant ghost does not exist"));
-    assert!(changes(&f).is_empty());
-    lanctl(&f).args(["down", "ltfix-stop"]).assert().success();
-    assert_eq!(changes(&f), vec![vec!["docker", "stop", "--", "ltfix-stop"], vec!["docker", "rm", "--", "ltfix-stop"]]);
+    Run::new(&f)
+        .args(["down", "web"])
+        .code(1)
+        .stderr("lanctl: container web is not a lanctl tenant; nothing was removed (use `docker rm -f web` if you mean it)\n")
+        .check();
+    Run::new(&f).args(["down", "ghost"]).stderr("lanctl: tenant ghost does not exist; nothing to do for it\n").check();
+    Run::new(&f)
+        .args(["down", "ltfix-stop"])
+        .stderr("lanctl: removed ltfix-stop\n")
+        .changes(&[&["docker", "stop", "--", "ltfix-stop"], &["docker", "rm", "--", "ltfix-stop"]])
+        .check();
 }
 
 #[test]
 fn ls_starts_two_docker_processes_however_many_tenants() {
     let f = lan();
-    let out = lanctl(&f).args(["--json", "ls"]).assert().success();
-    let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.get_output().stdout).unwrap();
-    assert_eq!(rows.len(), 2);
-    assert_eq!(f.calls_of("docker").len(), 2);
-    let stopped = rows.iter().find(|r| r["name"] == "ltfix-stop").unwrap();
-    assert_eq!(stopped["address"], "198.51.100.114");
-    assert_eq!(stopped["state"], "exited");
+    let done = Run::new(&f)
+        .args(["--json", "ls"])
+        .stdout(
+            r#"[
+  {
+    "name": "ltfix-run",
+    "network": "ltfix-net",
+    "address": "198.51.100.113",
+    "state": "running",
+    "image": "lanctl-test/media:latest",
+    "status": "Up Less than a second"
+  },
+  {
+    "name": "ltfix-stop",
+    "network": "ltfix-net",
+    "address": "198.51.100.114",
+    "state": "exited",
+    "image": "lanctl-test/media:latest",
+    "status": "Exited (0) Less than a second ago"
+  }
+]
+"#,
+        )
+        .check();
+    assert_eq!(done.calls.iter().filter(|c| c.argv[0] == "docker").count(), 2);
+    assert_eq!(done.calls.len(), 2);
+    Run::new(&f)
+        .args(["ls"])
+        .stdout(
+            "NAME        NETWORK    ADDRESS         STATE    IMAGE                     STATUS\n\
+             ltfix-run   ltfix-net  198.51.100.113  running  lanctl-test/media:latest  Up Less than a second\n\
+             ltfix-stop  ltfix-net  198.51.100.114  exited   lanctl-test/media:latest  Exited (0) Less than a second ago\n",
+        )
+        .check();
 }
 
 #[test]
@@ -219,16 +337,23 @@ fn update_rolls_back_when_the_new_container_does_not_start() {
             "docker: Error response from daemon: failed to create the ipvlan port: operation not supported.\n",
         );
     });
-    let out = lanctl(&f).args(["update", "ltfix-run", "--image", "img2"]).assert().code(1);
-    let err = lossy(&out.get_output().stderr);
-    assert!(
-        err.contains("update of ltfix-run failed") && err.contains("the previous container is back on 198.51.100.113"),
-        "{err}"
-    );
-    let ch: Vec<Vec<String>> = changes(&f).into_iter().map(|c| c[1..].to_vec()).collect();
-    assert_eq!(ch[0], ["stop", "--", "ltfix-run"]);
-    assert_eq!(ch[1], ["rename", "--", "ltfix-run", "ltfix-run.lanctl-prev"]);
-    assert_eq!(ch[2][0], "run");
-    assert_eq!(ch[ch.len() - 2], ["rename", "--", "ltfix-run.lanctl-prev", "ltfix-run"]);
-    assert_eq!(ch[ch.len() - 1], ["start", "--", "ltfix-run"]);
+    let run = r#"docker run --detach --name ltfix-run --hostname ltfix-run --network ltfix-net --ip 198.51.100.113 --restart unless-stopped --label io.lanctl.tenant=ltfix-run --label io.lanctl.network=ltfix-net --label 'io.lanctl.spec={"image":"img2","env":{},"secrets":[],"ip_env":[],"labels":{},"restart":"unless-stopped","args":[]}' -- img2"#;
+    Run::new(&f)
+        .args(["update", "ltfix-run", "--image", "img2"])
+        .code(1)
+        .stderr(format!(
+            "lanctl: update of ltfix-run failed: `{run}` failed (exit 125): docker: Error response from daemon: failed to \
+             create the ipvlan port: operation not supported; the previous container is back on 198.51.100.113, unchanged\n"
+        ))
+        // The fake still shows the old container as ltfix-run after the rename, so the
+        // failed new one is removed by that name: what docker would show too.
+        .change_lines([
+            "docker stop -- ltfix-run",
+            "docker rename -- ltfix-run ltfix-run.lanctl-prev",
+            run,
+            "docker rm --force -- ltfix-run",
+            "docker rename -- ltfix-run.lanctl-prev ltfix-run",
+            "docker start -- ltfix-run",
+        ])
+        .check();
 }

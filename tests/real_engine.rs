@@ -1,5 +1,7 @@
-//! lanctl against the real Docker Engine, on veth parents the tests make, in
-//! 198.51.100.0/24 behind a blackhole route (tests/common: RealEnv). Run by scripts/test.sh.
+//! lanctl against the real Docker Engine, on veth parents the tests make, in the test slot
+//! 198.51.100.0/26 behind a blackhole route (tests/common: RealEnv). Run by scripts/test.sh.
+//! Addresses come from the env: gateway host 1, the reserved range hosts 16-47, helpers
+//! (a neighbour client, the "LAN device") outside the range.
 
 mod common;
 
@@ -7,8 +9,6 @@ use std::collections::BTreeSet;
 
 use common::*;
 
-const GW: &str = "198.51.100.1";
-const RANGE: &str = "198.51.100.100-198.51.100.131";
 const IMAGE: &str = "lanctl-test/media:latest";
 const CRASH: &str = "lanctl-test/crash:latest";
 
@@ -18,7 +18,7 @@ fn macvlan_net(env: &RealEnv) -> String {
     env.track_network(&net);
     env.lanctl()
         .args(["net", "create", &net, "--driver", "macvlan", "--parent", env.parent()])
-        .args(["--subnet", env.subnet(), "--gateway", GW, "--ip-range", RANGE])
+        .args(["--subnet", &env.subnet(), "--gateway", &env.gateway(), "--ip-range", &env.range()])
         .assert()
         .success();
     net
@@ -44,6 +44,7 @@ fn up(env: &RealEnv, net: &str, name: &str, extra: &[&str]) -> String {
 fn fetch_from_neighbour(env: &RealEnv, net: &str, ip: &str) -> String {
     let client = env.name("client");
     env.track_container(&client);
+    let client_ip = env.host(60);
     let out = sh(
         "docker",
         &[
@@ -56,7 +57,7 @@ fn fetch_from_neighbour(env: &RealEnv, net: &str, ip: &str) -> String {
             "--network",
             net,
             "--ip",
-            "198.51.100.200",
+            &client_ip,
             "--entrypoint",
             "/bin/sh",
             IMAGE,
@@ -96,35 +97,35 @@ fn network_lifecycle_on_a_veth_parent() {
     let again = env
         .lanctl()
         .args(["net", "create", &net, "--driver", "macvlan", "--parent", env.parent()])
-        .args(["--subnet", env.subnet(), "--gateway", GW, "--ip-range", RANGE])
+        .args(["--subnet", &env.subnet(), "--gateway", &env.gateway(), "--ip-range", &env.range()])
         .assert()
         .success();
     assert!(lossy(&again.get_output().stderr).contains("nothing to do"));
     let other = env
         .lanctl()
         .args(["net", "create", &net, "--driver", "macvlan", "--parent", env.parent()])
-        .args(["--subnet", env.subnet(), "--gateway", "198.51.100.254", "--ip-range", RANGE])
+        .args(["--subnet", &env.subnet(), "--gateway", &env.host(62), "--ip-range", &env.range()])
         .assert()
         .code(1);
-    assert!(lossy(&other.get_output().stderr).contains("gateway is 198.51.100.1, not 198.51.100.254"));
+    assert!(lossy(&other.get_output().stderr).contains(&format!("gateway is {}, not {}", env.gateway(), env.host(62))));
 
     let ls = env.lanctl().args(["--json", "net", "ls"]).assert().success();
     let rows: Vec<serde_json::Value> = serde_json::from_slice(&ls.get_output().stdout).unwrap();
     let row = rows.iter().find(|r| r["name"] == net.as_str()).expect("listed");
     assert_eq!(
         (row["parent"].as_str(), row["range"].as_str(), row["free"].as_u64()),
-        (Some(env.parent()), Some(RANGE), Some(32))
+        (Some(env.parent()), Some(env.range().as_str()), Some(32))
     );
 
     let t1 = env.name("t1");
     let ip = up(&env, &net, &t1, &["--no-probe"]);
-    assert_eq!(ip, "198.51.100.100");
+    assert_eq!(ip, env.host(16));
     sh_ok("docker", &["stop", "-t", "1", &t1]);
     let show = env.lanctl().args(["--json", "net", "show", &net]).assert().success();
     let v: serde_json::Value = serde_json::from_slice(&show.get_output().stdout).unwrap();
     assert_eq!(v["used"][0]["name"], t1.as_str());
     assert_eq!(v["used"][0]["state"], "exited");
-    assert_eq!(v["next_free"], "198.51.100.101");
+    assert_eq!(v["next_free"], env.host(17));
     // A stopped container still blocks removal.
     let rm = env.lanctl().args(["net", "rm", &net]).assert().code(1);
     assert!(lossy(&rm.get_output().stderr).contains(&format!("{t1} (exited)")));
@@ -143,7 +144,7 @@ fn ipvlan_is_refused_cleanly_or_created_where_the_kernel_has_it() {
     let run = env
         .lanctl()
         .args(["net", "create", &net, "--driver", "ipvlan", "--parent", env.parent()])
-        .args(["--subnet", env.subnet(), "--gateway", GW, "--ip-range", RANGE])
+        .args(["--subnet", &env.subnet(), "--gateway", &env.gateway(), "--ip-range", &env.range()])
         .output()
         .unwrap();
     if kernel_supports_link_type("ipvlan") {
@@ -168,7 +169,7 @@ fn vlan_parent_is_refused_cleanly_or_created_where_the_kernel_has_it() {
     let run = env
         .lanctl()
         .args(["net", "create", &net, "--driver", "macvlan", "--parent", env.parent(), "--vlan", "42"])
-        .args(["--subnet", env.subnet(), "--gateway", GW, "--ip-range", RANGE])
+        .args(["--subnet", &env.subnet(), "--gateway", &env.gateway(), "--ip-range", &env.range()])
         .output()
         .unwrap();
     if kernel_supports_link_type("vlan") {
@@ -339,18 +340,20 @@ fn host_access_lets_the_host_reach_its_tenants_and_remove_takes_it_back() {
 fn a_lan_device_inside_the_range_is_skipped_and_refused() {
     assert!(sh("which", &["arping"]).status.success(), "scripts/test.sh installs iputils-arping");
     let env = RealEnv::new();
-    // The "LAN device": the far end of the parent's veth, in its own namespace, holding .100.
-    sh_ok("ip", &["-n", env.netns(), "addr", "add", "198.51.100.100/24", "dev", env.peer()]);
+    // The "LAN device": the far end of the parent's veth, in its own namespace, holding
+    // the first address of the range.
+    let taken = env.host(16);
+    sh_ok("ip", &["-n", env.netns(), "addr", "add", &format!("{taken}/26"), "dev", env.peer()]);
     let mac = sh_ok("ip", &["-n", env.netns(), "-j", "link", "show", "dev", env.peer()]);
     let mac: serde_json::Value = serde_json::from_str(&mac).unwrap();
     let mac = mac[0]["address"].as_str().unwrap().to_string();
     let net = macvlan_net(&env);
     let name = env.name("lan");
     let ip = up(&env, &net, &name, &[]);
-    assert_eq!(ip, "198.51.100.101", "the probe must skip the LAN device's address");
+    assert_eq!(ip, env.host(17), "the probe must skip the LAN device's address");
     let refused = env
         .lanctl()
-        .args(["up", &env.name("lan2"), "--net", &net, "--image", IMAGE, "--pull", "never", "--ip", "198.51.100.100"])
+        .args(["up", &env.name("lan2"), "--net", &net, "--image", IMAGE, "--pull", "never", "--ip", &taken])
         .assert()
         .code(1);
     let err = lossy(&refused.get_output().stderr);
@@ -372,7 +375,7 @@ fn a_batch_and_a_fleet_file_converge_and_a_second_apply_runs_nothing() {
         names.iter().map(|n| serde_json::json!({"name": n, "image": IMAGE, "ip_env": ["LOCAL_IP"]})).collect();
     let fleet = serde_json::json!({
         "networks": [{"name": net, "driver": "macvlan", "parent": env.parent(), "subnet": env.subnet(),
-                      "gateway": GW, "ip_range": RANGE}],
+                      "gateway": env.gateway(), "ip_range": env.range()}],
         "tenants": tenants,
     });
     let dir = tempfile::tempdir().unwrap();

@@ -8,6 +8,46 @@ use crate::common::*;
 pub const NET: &str = "ltfix-net";
 pub const RUNNING_ID: &str = "0e3125603c4c";
 pub const STOPPED_ID: &str = "1c35fe27769f";
+pub const STOPPED_FULL_ID: &str = "1c35fe27769ff5648f98779f38f1f7eeb88e9ee9fd75d62a27ce8c8eb886ea3a";
+/// The IDs of the fixture's networks that carry io.lanctl.managed, as `network ls` lists them.
+pub const NETWORK_IDS: &str = "c650ab07b30fadd8fa0e888a0afc3cd963a691aafc29b8af6d42286acca18f83 \
+c29dff88cdaacdc93e51791a79f86fc0867af27698d4938aa84deadef91f1c01 \
+123a1fd8d77042c48776c15eed17561a3849978b87cde5b2847d1e08c0852fa4 \
+1949af00088893394a5deed15fc7f9ce378de45370dee7f6859f3ad86da110a1";
+/// The format lanctl gives `docker ps`, as a dry-run line quotes it.
+pub const PS_FORMAT: &str = r#"'{"ID":{{json .ID}},"Names":{{json .Names}},"State":{{json .State}},"Status":{{json .Status}}}'"#;
+
+/// Lines of the kernel checks: they read this machine's /proc and /boot (lanctl cannot
+/// point them at a fixture tree yet), so tests that run checks leave them out.
+pub const KERNEL_WARNINGS: &str = "lanctl: warning: kernel.";
+
+/// The changes of the live probe for `driver` that the checks of `net create` run: only
+/// as root (else the probe is skipped), in a namespace named with lanctl's pid.
+pub fn probe_changes(driver: &str) -> Vec<Vec<String>> {
+    if !is_root() {
+        return Vec::new();
+    }
+    let mode = if driver == "macvlan" { "bridge" } else { "l2" };
+    [
+        "ip netns add lanctl-probe-*".to_string(),
+        "ip -n lanctl-probe-* link add lanctl-a type veth peer name lanctl-b".to_string(),
+        format!("ip -n lanctl-probe-* link add lanctl-p link lanctl-a type {driver} mode {mode}"),
+        "ip netns delete lanctl-probe-*".to_string(),
+    ]
+    .iter()
+    .map(|l| l.split(' ').map(String::from).collect())
+    .collect()
+}
+
+/// `ip -j -d link show dev ltfixp`: the fixture's parent, a veth that is up.
+pub const PARENT_LINK: &str = r#"[{"ifindex":51,"link_index":50,"ifname":"ltfixp","flags":["BROADCAST","MULTICAST","UP","LOWER_UP"],"mtu":1500,"qdisc":"noqueue","operstate":"UP","linkmode":"DEFAULT","group":"default","txqlen":1000,"link_type":"ether","address":"06:27:d2:8a:79:ed","broadcast":"ff:ff:ff:ff:ff:ff","link_netnsid":0,"linkinfo":{"info_kind":"veth"}}]"#;
+
+/// `ip -j addr show dev ltfixp`, from the captured `ip -j addr show`.
+pub fn parent_addr() -> String {
+    let all: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(fixture("ip-addr-show.json")).unwrap()).unwrap();
+    serde_json::to_string(&all.into_iter().filter(|l| l["ifname"] == "ltfixp").collect::<Vec<_>>()).unwrap()
+}
 
 /// Both fixture containers as one `docker container inspect` answer.
 pub fn both_containers() -> String {
@@ -35,6 +75,28 @@ pub fn running_tenant_with_spec(spec_json: &str) -> String {
     serde_json::to_string(&v).unwrap()
 }
 
+/// What `docker container inspect` says of a tenant that `docker run` (argv as the fake
+/// logged it) just created on the fixture network: the running fixture container with
+/// that run's name, labels and address.
+pub fn created_by(run: &[String]) -> String {
+    let value = |flag: &str| -> Vec<&str> { run.windows(2).filter(|w| w[0] == flag).map(|w| w[1].as_str()).collect() };
+    let name = value("--name")[0];
+    let ip = value("--ip")[0];
+    let mut v: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(fixture("docker-container-inspect-running.json")).unwrap()).unwrap();
+    v[0]["Name"] = format!("/{name}").into();
+    let labels: serde_json::Map<String, serde_json::Value> = value("--label")
+        .iter()
+        .map(|kv| kv.split_once('=').expect("--label K=V"))
+        .map(|(k, v)| (k.to_string(), v.into()))
+        .collect();
+    v[0]["Config"]["Labels"] = labels.into();
+    let ep = &mut v[0]["NetworkSettings"]["Networks"][NET];
+    ep["IPAMConfig"]["IPv4Address"] = ip.into();
+    ep["IPAddress"] = ip.into();
+    serde_json::to_string(&v).unwrap()
+}
+
 /// The running fixture container renamed and without lanctl's labels.
 pub fn plain_container(name: &str) -> String {
     let mut v: Vec<serde_json::Value> =
@@ -53,7 +115,6 @@ pub fn lan() -> Fake {
 /// the first rule that matches).
 pub fn lan_with(rules: impl FnOnce(&Fake)) -> Fake {
     let f = Fake::new();
-    f.add_program("arping");
     rules(&f);
     f.on_file("docker", "version*", 0, fixture("docker-version.json"));
     f.on_file("docker", "info*", 0, fixture("docker-info.json"));
@@ -71,28 +132,45 @@ pub fn lan_with(rules: impl FnOnce(&Fake)) -> Fake {
     );
     f.on("ip", "-j addr show", 0, "[]");
     f.on("ip", "-j -d addr show", 0, "[]");
+    // Changes succeed and print what docker and ip print; each test's Run lists them exactly.
+    f.on_script("docker", "run *", r#"echo 5f0c3a1b2d4e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8"#);
+    f.on_script("docker", "network create *", r#"echo 9a8b7c6d5e4f30211f2e3d4c5b6a79880a1b2c3d4e5f60718293a4b5c6d7e8f9"#);
+    for verb in ["stop", "start", "rm", "network rm"] {
+        // docker prints each name it acted on.
+        f.on_script(
+            "docker",
+            &format!("{verb} *"),
+            r#"for a in "$@"; do [[ $a == -* || $a == stop || $a == start || $a == rm || $a == network ]] || echo "$a"; done"#,
+        );
+    }
+    f.on("docker", "rename *", 0, "");
+    for pattern in ["link add *", "addr add *", "link set *", "route add *", "link del *", "route del *"] {
+        f.on("ip", pattern, 0, "");
+    }
+    // What the checks of `net create` ask: no VM, the parent as captured (a veth, up),
+    // and the live probe's namespace steps (run only as root) succeed.
+    f.on("systemd-detect-virt", "--vm", 1, "none\n");
+    f.on("ip", "-j -d link show dev ltfixp", 0, PARENT_LINK);
+    f.on("ip", "-j addr show dev ltfixp", 0, &parent_addr());
+    f.on("ip", "netns add lanctl-probe-*", 0, "");
+    f.on("ip", "-n lanctl-probe-* link add *", 0, "");
+    f.on("ip", "netns delete lanctl-probe-*", 0, "");
+    // The LAN probe on the fixture's parent: nothing answers (what iputils prints then).
+    f.on_script(
+        "arping",
+        "-D -c 1 -w 1 -I ltfixp 198.51.100.*",
+        r#"printf 'ARPING %s from 0.0.0.0 ltfixp\nSent 1 probes (1 broadcast(s))\nReceived 0 response(s)\n' "${@: -1}""#,
+    );
     f
 }
 
-/// lanctl in the fake host, with the fake arping as its LAN probe.
+/// lanctl in the fake host, for a test that judges the output itself (a table of cases
+/// with its own checks); prefer `Run`, which asserts everything exactly.
 pub fn lanctl(f: &Fake) -> assert_cmd::Command {
-    let mut c = f.lanctl();
-    c.env("LANCTL_ARPING", f.program_path("arping"));
-    c
+    f.lanctl()
 }
 
-/// The calls that change the host, as argv vectors without the program name.
+/// The calls that changed the host (by lanctl's own `Change` type, `LANCTL_CALL`).
 pub fn changes(f: &Fake) -> Vec<Vec<String>> {
-    const READS: [&str; 6] = ["version", "info", "ps", "inspect", "ls", "-j"];
-    f.calls()
-        .into_iter()
-        .filter(|c| c[0] == "docker" || c[0] == "ip")
-        .filter(|c| !c[1..].iter().take(2).any(|a| READS.contains(&a.as_str())))
-        .filter(|c| !(c[0] == "ip" && c.iter().any(|a| a == "netns" || a == "-n")))
-        .collect()
-}
-
-/// The lines of a dry run, each parsed back into an argv by bash.
-pub fn dry_argvs(stdout: &[u8]) -> Vec<Vec<String>> {
-    lossy(stdout).lines().map(argv_of_line).collect()
+    f.changes()
 }
