@@ -250,9 +250,13 @@ fn usage_errors_exit_2_and_run_nothing() {
         let done = Run::new(&f).args(&args).code(2).stderr(err).check();
         assert!(done.calls.is_empty(), "{args:?} ran {:?}", done.calls);
     }
-    // down --all reads the tenants it would remove (to list them when it asks), then
-    // refuses without --yes: no change.
-    Run::new(&f).args(["down", "--all"]).code(2).stderr("lanctl: down --all removes every tenant; confirm with --yes\n").check();
+    // down --all without a terminal to ask and without --yes: refused before any read.
+    let done = Run::new(&f)
+        .args(["down", "--all"])
+        .code(2)
+        .stderr("lanctl: down --all removes every tenant; confirm with --yes\n")
+        .check();
+    assert!(done.calls.is_empty(), "down --all ran {:?}", done.calls);
 }
 
 #[test]

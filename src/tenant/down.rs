@@ -15,6 +15,10 @@ pub struct DownInput {
 }
 
 pub fn down(ctx: &Ctx, a: &DownInput) -> Result<()> {
+    // Without a person to ask and without --yes, the answer is known before any read.
+    if a.all && !ctx.dry_run() && !ctx.yes && !std::io::stdin().is_terminal() {
+        return Err(Error::usage("down --all removes every tenant; confirm with --yes"));
+    }
     let names: Vec<String> = if a.all {
         let all: Vec<String> =
             state::containers(ctx, &[format!("label={}", labels::TENANT)])?.iter().map(|c| c.name().to_string()).collect();
