@@ -26,11 +26,16 @@ pub struct Cmd {
     /// runner's default for the command's kind (see `runner::QUERY_DEADLINE` and
     /// `runner::CHANGE_DEADLINE`). Not rendered: it is lanctl's limit, not part of the line.
     pub deadline: Option<Duration>,
+    /// Why this command cannot run where it is meant to (a host-side step for a host that
+    /// lanctl reaches only through docker's API). The runner refuses such a command with
+    /// this line and exit 3, during a dry run too, since the plan could not run. Not
+    /// rendered.
+    pub refusal: Option<String>,
 }
 
 impl Cmd {
     pub fn new(program: impl Into<String>) -> Self {
-        Cmd { program: program.into(), args: Vec::new(), secret_env: Vec::new(), deadline: None }
+        Cmd { program: program.into(), args: Vec::new(), secret_env: Vec::new(), deadline: None, refusal: None }
     }
     pub fn arg(mut self, arg: impl Into<String>) -> Self {
         self.args.push(arg.into());

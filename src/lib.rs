@@ -10,6 +10,7 @@ pub mod docker;
 pub mod error;
 pub mod fleet;
 pub mod generate;
+pub mod host;
 pub mod hostaccess;
 pub mod input;
 pub mod iproute;

@@ -30,6 +30,16 @@ pub fn quote(word: &str) -> String {
     out
 }
 
+/// Quotes one word for a POSIX shell (dash, or whatever login shell runs a command sent
+/// over ssh): like `quote`, but never `$'...'`, which POSIX sh lacks. A control character
+/// stays literal inside the single quotes, where every POSIX shell keeps it as it is.
+pub fn quote_posix(word: &str) -> String {
+    if !word.is_empty() && word.chars().all(is_safe) {
+        return word.to_string();
+    }
+    format!("'{}'", word.replace('\'', "'\\''"))
+}
+
 fn ansi_c_quote(word: &str) -> String {
     let mut out = String::from("$'");
     for c in word.chars() {
@@ -75,6 +85,14 @@ mod tests {
         assert_eq!(quote("~root"), "'~root'");
         assert_eq!(quote("#x"), "'#x'");
         assert_eq!(quote("größe"), "'größe'");
+    }
+
+    #[test]
+    fn posix_quoting_never_uses_ansi_c() {
+        assert_eq!(quote_posix("ip"), "ip");
+        assert_eq!(quote_posix(""), "''");
+        assert_eq!(quote_posix("a\nb"), "'a\nb'");
+        assert_eq!(quote_posix("it's"), "'it'\\''s'");
     }
 
     /// Every hostile word must come back from bash unchanged.

@@ -121,6 +121,7 @@ impl Runner {
     /// Like `change`, but a non-zero exit is handed back for the caller to judge.
     /// `None` means dry run: the line was printed and nothing ran.
     pub fn change_output(&self, c: &Change) -> Result<Option<Output>> {
+        refused(&c.0)?;
         if self.dry_run {
             crate::out::line(c.to_string());
             return Ok(None);
@@ -129,6 +130,7 @@ impl Runner {
     }
 
     fn exec(&self, cmd: &Cmd, kind: Kind) -> Result<Output> {
+        refused(cmd)?;
         if self.verbose {
             let _ = writeln!(std::io::stderr(), "+ {cmd}");
         }
@@ -175,6 +177,15 @@ impl Runner {
     }
 }
 
+/// A command that cannot run where it is meant to (see `Cmd::refusal`) ends the run with
+/// exit 3 before anything is printed or started.
+fn refused(cmd: &Cmd) -> Result<()> {
+    match &cmd.refusal {
+        Some(why) => Err(Error::check(why.clone())),
+        None => Ok(()),
+    }
+}
+
 /// The error for a command stopped at its deadline, with a hint fitted to the program:
 /// a hung docker client almost always means a daemon that does not answer.
 fn timed_out(cmd: &Cmd, deadline: Duration) -> Error {
@@ -201,7 +212,11 @@ pub fn failure(cmd: &Cmd, out: Output) -> Error {
     let prerequisite = if out.stderr.contains("Cannot connect to the Docker daemon") {
         Some("start the daemon (systemctl start docker, or dockerd), or check --context and DOCKER_HOST")
     } else if out.stderr.contains("context not found") || out.stderr.contains("context \"") && out.stderr.contains("not found") {
-        Some("list the contexts with `docker context ls`, or leave --context out")
+        Some("list the contexts with `docker context ls`, or leave --host out")
+    } else if cmd.program == "ssh" && out.code == Some(255) {
+        // ssh's own failure (no route, no key, an unknown host key), not the remote
+        // command's: the host is unreachable, a prerequisite.
+        Some("check that `ssh -o BatchMode=yes` reaches the host with a key and a known host key")
     } else {
         None
     };
@@ -266,6 +281,38 @@ mod tests {
         let e = r.query(&q).unwrap_err();
         assert_eq!(e.exit, crate::error::Exit::Check);
         assert!(e.to_string().ends_with("or check --context and DOCKER_HOST"), "{e}");
+    }
+
+    #[test]
+    fn a_refused_command_never_runs_nor_prints() {
+        let dir = tempfile::tempdir().unwrap();
+        let marker = dir.path().join("ran");
+        let mut c = Cmd::new("touch").arg(marker.to_str().unwrap());
+        c.refusal = Some("`touch` must run on host h3".into());
+        for r in [Runner { dry_run: true, verbose: false }, Runner::default()] {
+            let e = r.change(&c.clone().change()).unwrap_err();
+            assert_eq!(e.to_string(), "`touch` must run on host h3");
+            assert_eq!(e.exit, crate::error::Exit::Check);
+            assert_eq!(r.query(&c.clone().query()).unwrap_err().to_string(), "`touch` must run on host h3");
+        }
+        assert!(!marker.exists());
+    }
+
+    #[test]
+    fn an_ssh_that_cannot_connect_is_a_check_failure() {
+        let c = Cmd::new("ssh").args(["-T", "h2", "--", "ip"]);
+        let out = Output {
+            code: Some(255),
+            stdout: String::new(),
+            stderr: "ssh: connect to host h2 port 22: No route to host\n".into(),
+        };
+        let e = failure(&c, out);
+        assert_eq!(e.exit, crate::error::Exit::Check);
+        assert_eq!(
+            e.to_string(),
+            "`ssh -T h2 -- ip` failed (exit 255): ssh: connect to host h2 port 22: No route to host; check that \
+             `ssh -o BatchMode=yes` reaches the host with a key and a known host key"
+        );
     }
 
     #[test]
