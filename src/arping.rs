@@ -39,10 +39,15 @@ pub struct Prober {
 }
 
 impl Prober {
-    /// A prober for `dev`, unless `--no-probe` or no arping is installed.
+    /// A prober for `dev`, unless `--no-probe` or no arping is installed. On another
+    /// host the probe is that host's `arping` (its PATH), which lanctl cannot look for
+    /// beforehand: a missing one fails the first probe with its hint.
     pub fn new(ctx: &Ctx, dev: &str, no_probe: bool) -> Option<Prober> {
         if no_probe {
             return None;
+        }
+        if !ctx.transport.is_local() {
+            return Some(Prober { program: "arping".into(), dev: dev.to_string() });
         }
         match program() {
             Some(program) => Some(Prober { program, dev: dev.to_string() }),
@@ -57,7 +62,7 @@ impl Prober {
 
     /// The MAC of a LAN device that answers for `ip`, if one does.
     pub fn answer(&self, ctx: &Ctx, ip: Ipv4Addr) -> Result<Option<String>> {
-        let q = probe_cmd(&self.program, &self.dev, ip);
+        let q = ctx.on_host(probe_cmd(&self.program, &self.dev, ip));
         let out = ctx.runner.query_output(&q)?;
         match out.code {
             Some(0) => Ok(None),

@@ -35,9 +35,9 @@ pub struct Cli {
     /// The docker CLI to run [default: docker on PATH]
     #[arg(long, global = true, env = "LANCTL_DOCKER", value_name = "PATH", help_heading = "Global options")]
     pub docker: Option<PathBuf>,
-    /// Docker context passed to every docker call
-    #[arg(long, global = true, value_name = "NAME", help_heading = "Global options")]
-    pub context: Option<String>,
+    /// The host to drive: a docker context (ssh:// runs host-side commands over ssh) [alias: --context]
+    #[arg(long, alias = "context", global = true, value_name = "NAME", help_heading = "Global options")]
+    pub host: Option<String>,
     /// Do not stop on failed prerequisite checks (for planning on another host)
     #[arg(long, global = true, help_heading = "Global options")]
     pub skip_checks: bool,

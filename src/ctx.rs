@@ -8,8 +8,10 @@ use std::sync::Mutex;
 
 use serde::Serialize;
 
+use crate::cmd::Query;
 use crate::docker::Docker;
 use crate::error::{Error, Result};
+use crate::host::{self, Transport};
 use crate::iproute::Ip;
 use crate::lock::Lock;
 use crate::out;
@@ -23,7 +25,8 @@ pub struct Config {
     pub verbose: bool,
     /// The docker CLI to run.
     pub docker: String,
-    pub context: Option<String>,
+    /// `--host NAME`: the docker context lanctl drives; `None` is the local engine.
+    pub host: Option<String>,
     pub skip_checks: bool,
     pub yes: bool,
 }
@@ -32,6 +35,8 @@ pub struct Ctx {
     pub runner: Runner,
     pub docker: Docker,
     pub ip: Ip,
+    /// How host-side commands reach the host (`ip` is already built with it).
+    pub transport: Transport,
     pub json: bool,
     pub skip_checks: bool,
     pub yes: bool,
@@ -40,16 +45,29 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    pub fn new(c: &Config) -> Ctx {
-        Ctx {
-            runner: Runner { dry_run: c.dry_run, verbose: c.verbose },
-            docker: Docker::new(c.docker.clone(), c.context.clone()),
-            ip: Ip::new("ip"),
+    /// The context for one run. With `--host`, it reads the context's endpoint first (one
+    /// `docker context inspect`), since every host-side command depends on it.
+    pub fn new(c: &Config) -> Result<Ctx> {
+        let runner = Runner { dry_run: c.dry_run, verbose: c.verbose };
+        let transport = match &c.host {
+            Some(name) => host::resolve(&runner, &c.docker, name)?,
+            None => Transport::Local,
+        };
+        Ok(Ctx {
+            runner,
+            docker: Docker::new(c.docker.clone(), c.host.clone()),
+            ip: Ip::on("ip", transport.clone()),
+            transport,
             json: c.json,
             skip_checks: c.skip_checks,
             yes: c.yes,
             deferred_check: Mutex::new(None),
-        }
+        })
+    }
+
+    /// A read of the host's own state (a file, a probe): run where the host is.
+    pub fn on_host(&self, q: Query) -> Query {
+        Query(self.transport.wrap(q.0))
     }
 
     pub fn dry_run(&self) -> bool {

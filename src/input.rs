@@ -108,10 +108,11 @@ fn config(cli: &Cli) -> Result<Config> {
         // Left to PATH at run time, so dry-run lines read `docker ...` and paste anywhere.
         None => "docker".to_string(),
     };
-    if let Some(c) = &cli.context {
-        // A context name is docker's object name; anything else could be read as an option.
-        if !crate::tenant::input::valid_docker_name(c) {
-            return Err(Error::usage(format!("--context {c:?} is not a context name; list them with `docker context ls`")));
+    if let Some(h) = &cli.host {
+        // A host is a docker context, whose name is docker's object name; anything else
+        // could be read as an option by docker or ssh.
+        if !crate::tenant::input::valid_docker_name(h) {
+            return Err(Error::usage(format!("--host {h:?} is not a docker context name; list them with `docker context ls`")));
         }
     }
     Ok(Config {
@@ -119,7 +120,7 @@ fn config(cli: &Cli) -> Result<Config> {
         json: cli.json,
         verbose: cli.verbose,
         docker,
-        context: cli.context.clone(),
+        host: cli.host.clone(),
         skip_checks: cli.skip_checks,
         yes: cli.yes,
     })

@@ -37,7 +37,7 @@ use input::Request;
 /// then the exit 3 a dry run owes for checks it went past.
 pub fn run(cli: cli::Cli) -> Result<()> {
     let input = input::lower(cli)?;
-    let ctx = Ctx::new(&input.config);
+    let ctx = Ctx::new(&input.config)?;
     match &input.request {
         Request::Doctor(a) => checks::doctor(&ctx, a)?,
         Request::NetCreate(spec) => net::create(&ctx, spec)?,

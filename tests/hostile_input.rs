@@ -56,7 +56,9 @@ const CASES: &[(&[&str], &str, bool)] = &[
     (&["host-access", "n", "--ifname=-x"], "lanctl: --ifname \"-x\" is not an interface name", false),
     (&["host-access", "n", "--address", "1.2.3"], "lanctl: --address \"1.2.3\" is not an IPv4 address", false),
     (&["ls", "--net=-x"], "lanctl: --net \"-x\" is not a network name", false),
-    (&["--context=-H", "ls"], "lanctl: --context \"-H\" is not a context name", false),
+    (&["--context=-H", "ls"], "lanctl: --host \"-H\" is not a docker context name", false),
+    (&["--host=-oProxyCommand=x", "ls"], "lanctl: --host \"-oProxyCommand=x\" is not a docker context name", false),
+    (&["--host", "h2;id", "ls"], "lanctl: --host \"h2;id\" is not a docker context name", false),
 ];
 
 #[test]

@@ -10,7 +10,15 @@ use crate::model::IpLink;
 use crate::netspec::NetSpec;
 use crate::state;
 
-pub fn lan_probe() -> Check {
+pub fn lan_probe(ctx: &Ctx) -> Check {
+    if !ctx.transport.is_local() {
+        return Check::new(
+            "lan.probe",
+            Status::Skip,
+            "not checked on another host: its own arping probes when an address is chosen",
+            "",
+        );
+    }
     match arping::program() {
         Some(p) => Check::new("lan.probe", Status::Ok, format!("{p} probes addresses on the LAN before they are used"), ""),
         None => Check::new(

@@ -1,11 +1,19 @@
 //! The host's files the checks read (/proc, /sys, /boot, /lib/modules), under a root that
-//! unit tests point at a temporary directory.
+//! unit tests point at a temporary directory. On another host each read is one command
+//! over the host's transport (`cat`, `test -e`), so the files are that host's.
 
 use std::path::{Path, PathBuf};
+
+use crate::cmd::Cmd;
+use crate::ctx::Ctx;
+use crate::host::Transport;
+use crate::runner::Runner;
 
 #[derive(Clone, Debug)]
 pub struct Host {
     root: PathBuf,
+    /// Set for a host that is not this machine: reads run there.
+    remote: Option<(Runner, Transport)>,
 }
 
 impl Default for Host {
@@ -16,7 +24,21 @@ impl Default for Host {
 
 impl Host {
     pub fn new(root: impl Into<PathBuf>) -> Self {
-        Host { root: root.into() }
+        Host { root: root.into(), remote: None }
+    }
+
+    /// The files of the host `ctx` drives.
+    pub fn of(ctx: &Ctx) -> Self {
+        match ctx.transport {
+            Transport::Local => Host::default(),
+            ref t => Host { root: "/".into(), remote: Some((ctx.runner.clone(), t.clone())) },
+        }
+    }
+
+    /// Runs a read on the remote host; `None` when it failed or was refused.
+    fn remote_read(&self, cmd: Cmd) -> Option<crate::runner::Output> {
+        let (runner, transport) = self.remote.as_ref()?;
+        runner.query_output(&transport.wrap(cmd).query()).ok()
     }
 
     /// `rel` (written as an absolute path, e.g. "/proc/config.gz") under the root.
@@ -25,10 +47,17 @@ impl Host {
     }
 
     pub fn read(&self, rel: &str) -> Option<String> {
+        if self.remote.is_some() {
+            let out = self.remote_read(Cmd::new("cat").arg("--").arg(rel))?;
+            return out.success().then_some(out.stdout);
+        }
         std::fs::read_to_string(self.path(rel)).ok()
     }
 
     pub fn exists(&self, rel: &str) -> bool {
+        if self.remote.is_some() {
+            return self.remote_read(Cmd::new("test").args(["-e", rel])).is_some_and(|o| o.success());
+        }
         self.path(rel).exists()
     }
 

@@ -62,10 +62,11 @@ pub fn dmi_hypervisor(vendor: &str, product: &str) -> Option<&'static str> {
     }
 }
 
-/// systemd-detect-virt when installed, else the cpu flag, else DMI.
+/// systemd-detect-virt when installed, else the cpu flag, else DMI. On another host it is
+/// simply tried: a missing one answers nothing `parse_detect_virt` reads.
 pub fn detect(ctx: &Ctx, host: &Host) -> Detection {
-    if which::which("systemd-detect-virt").is_ok() {
-        if let Ok(out) = ctx.runner.query_output(&detect_virt("systemd-detect-virt")) {
+    if !ctx.transport.is_local() || which::which("systemd-detect-virt").is_ok() {
+        if let Ok(out) = ctx.runner.query_output(&ctx.on_host(detect_virt("systemd-detect-virt"))) {
             if let Some(vm) = parse_detect_virt(out.code, &out.stdout) {
                 return Detection { vm, source: "systemd-detect-virt".into() };
             }

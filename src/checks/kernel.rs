@@ -103,7 +103,7 @@ pub struct Config {
 pub fn read_config(ctx: &Ctx, host: &Host, release: Option<&str>) -> Result<Config, String> {
     let mut looked = vec!["/proc/config.gz".to_string()];
     if host.exists("/proc/config.gz") {
-        if let Ok(out) = ctx.runner.query_output(&gunzip(&host.path("/proc/config.gz"))) {
+        if let Ok(out) = ctx.runner.query_output(&ctx.on_host(gunzip(&host.path("/proc/config.gz")))) {
             if out.success() && !out.stdout.is_empty() {
                 return Ok(Config { source: "/proc/config.gz".into(), text: out.stdout });
             }

@@ -100,7 +100,7 @@ pub struct Scope<'a> {
 
 /// Runs every check that applies to `scope`.
 pub fn run(ctx: &Ctx, scope: Scope) -> Report {
-    run_on(ctx, scope, &Host::default())
+    run_on(ctx, scope, &Host::of(ctx))
 }
 
 /// `run`, reading the host's files under `host`'s root.
@@ -111,6 +111,12 @@ pub fn run_on(ctx: &Ctx, scope: Scope, host: &Host) -> Report {
     };
     let mut checks = Vec::new();
     let engine = docker::check(ctx, &drivers, &mut checks);
+    if let Some((detail, hint)) = ctx.transport.docker_only("the kernel, parent and probe checks") {
+        // Every check below reads the host itself: one failed check says so instead of a
+        // list of misleading ones.
+        checks.push(Check::new("host", Status::Fail, detail, hint));
+        return Report { checks };
+    }
 
     let parent = scope.parent.map(|p| Parent::inspect(ctx, p));
     let mut features: Vec<Feature> = drivers.iter().map(|&d| Feature::Driver(d)).collect();
@@ -188,7 +194,7 @@ pub struct DoctorInput {
 
 pub fn doctor(ctx: &Ctx, args: &DoctorInput) -> Result<()> {
     let mut report = run(ctx, Scope { driver: args.driver, parent: args.parent.as_deref(), network: None });
-    report.checks.push(access::lan_probe());
+    report.checks.push(access::lan_probe(ctx));
     if report.checks.iter().any(|c| c.id == "docker.daemon" && c.status == Status::Ok) {
         report.checks.extend(access::shims(ctx));
     }

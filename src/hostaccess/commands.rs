@@ -4,22 +4,18 @@ use std::net::Ipv4Addr;
 
 use ipnet::Ipv4Net;
 
-use crate::cmd::{Change, Cmd, Query};
+use crate::cmd::{Change, Query};
 use crate::iproute::Ip;
 use crate::netspec::Driver;
-
-fn ip(ip: &Ip) -> Cmd {
-    Cmd::new(&ip.program)
-}
 
 /// Every interface with link details and addresses: the shim is found by what it is
 /// (a macvlan/ipvlan child of the parent with an address in the subnet), not by a name.
 pub fn addr_show_details(i: &Ip) -> Query {
-    ip(i).args(["-j", "-d", "addr", "show"]).query()
+    i.query(i.cmd().args(["-j", "-d", "addr", "show"]))
 }
 
 pub fn routes_of(i: &Ip, dev: &str) -> Query {
-    ip(i).args(["-j", "route", "show", "dev", dev]).query()
+    i.query(i.cmd().args(["-j", "route", "show", "dev", dev]))
 }
 
 /// A shim of the same kind as the network: macvlan bridge, or ipvlan l2.
@@ -34,24 +30,24 @@ pub fn kind_mode(driver: Driver) -> (&'static str, &'static str) {
 
 pub fn link_add(i: &Ip, shim: &str, parent: &str, driver: Driver) -> Change {
     let (kind, mode) = kind_mode(driver);
-    ip(i).args(["link", "add", shim, "link", parent, "type", kind, "mode", mode]).change()
+    i.change(i.cmd().args(["link", "add", shim, "link", parent, "type", kind, "mode", mode]))
 }
 
 pub fn addr_add(i: &Ip, shim: &str, addr: Ipv4Addr) -> Change {
-    ip(i).args(["addr", "add", &format!("{addr}/32"), "dev", shim]).change()
+    i.change(i.cmd().args(["addr", "add", &format!("{addr}/32"), "dev", shim]))
 }
 
 pub fn link_up(i: &Ip, shim: &str) -> Change {
-    ip(i).args(["link", "set", shim, "up"]).change()
+    i.change(i.cmd().args(["link", "set", shim, "up"]))
 }
 
 pub fn route_add(i: &Ip, net: Ipv4Net, shim: &str) -> Change {
-    ip(i).args(["route", "add", &net.to_string(), "dev", shim]).change()
+    i.change(i.cmd().args(["route", "add", &net.to_string(), "dev", shim]))
 }
 
 /// Deleting the link takes its address and routes with it.
 pub fn link_del(i: &Ip, shim: &str) -> Change {
-    ip(i).args(["link", "delete", shim]).change()
+    i.change(i.cmd().args(["link", "delete", shim]))
 }
 
 #[cfg(test)]

@@ -98,6 +98,12 @@ fn routes(ctx: &Ctx, dev: &str) -> Result<Vec<Ipv4Net>> {
 }
 
 pub fn host_access(ctx: &Ctx, a: &HostAccessInput) -> Result<()> {
+    if matches!(a.action, ShimAction::Persist { .. }) && !ctx.transport.is_local() {
+        // persist reads and writes this machine's network configuration files.
+        return Err(Error::check(
+            "host-access --persist configures this machine only; run it on the other host itself, or drop --persist",
+        ));
+    }
     let wanted_addr = a.address;
     let (spec, _) = state::resolve_network(ctx, Some(&a.net))?;
     let links = load_links(ctx)?;
