@@ -82,8 +82,9 @@ pub struct ApplyArgs {
     /// Do not probe the LAN (arping -D) before using addresses
     #[arg(long)]
     pub no_probe: bool,
-    /// Seconds an updated tenant must keep running before its old container is removed
-    #[arg(long, default_value_t = 5)]
+    /// Seconds a created, started or updated tenant must keep running (an updated one
+    /// before its old container is removed; 0: do not wait)
+    #[arg(long, value_name = "SECONDS", default_value_t = 5)]
     pub wait: u64,
 }
 
@@ -221,6 +222,9 @@ pub struct UpArgs {
     /// Do not probe the LAN (arping -D) for devices already using the address
     #[arg(long)]
     pub no_probe: bool,
+    /// Seconds each new tenant must keep running to count as up (0: do not wait)
+    #[arg(long, value_name = "SECONDS", default_value_t = crate::tenant::health::DEFAULT_WAIT_SECS)]
+    pub wait: u64,
     /// Arguments passed to the container after the image
     #[arg(last = true)]
     pub args: Vec<String>,

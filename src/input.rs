@@ -90,7 +90,7 @@ pub fn lower(cli: Cli) -> Result<Input> {
         Command::Apply(a) => Request::Apply(ApplyInput {
             fleet: fleet::load(&a.file)?,
             prune: a.prune,
-            opts: BatchOpts { no_probe: a.no_probe, parallel: parallel(a.parallel)?, pull: None },
+            opts: BatchOpts { no_probe: a.no_probe, parallel: parallel(a.parallel)?, pull: None, wait: wait(a.wait)? },
             wait: wait(a.wait)?,
         }),
     };
@@ -228,6 +228,6 @@ fn up(a: UpArgs) -> Result<UpInput> {
     for name in names {
         tenants.push(TenantDraft { name, ..draft.clone() }.lower(&process_env)?);
     }
-    let opts = BatchOpts { no_probe: a.no_probe, parallel: parallel(a.parallel)?, pull: a.env.pull };
+    let opts = BatchOpts { no_probe: a.no_probe, parallel: parallel(a.parallel)?, pull: a.env.pull, wait: wait(a.wait)? };
     Ok(UpInput { tenants, opts })
 }

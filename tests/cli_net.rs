@@ -184,7 +184,7 @@ fn apply_dry_run_is_the_real_run() {
     let planned = dry_argvs(&dry.get_output().stdout);
     assert_eq!(planned.len(), 2);
     assert!(changes(&f).is_empty());
-    lanctl(&f).env("TOKEN", "t0k3n").args(["apply", "--parallel", "1"]).arg(&file).assert().success();
+    lanctl(&f).env("TOKEN", "t0k3n").args(["apply", "--parallel", "1", "--wait", "0"]).arg(&file).assert().success();
     assert_eq!(changes(&f), planned);
     assert!(!f.calls().iter().flatten().any(|a| a.contains("t0k3n")));
     std::fs::write(&file, r#"{"tenants": [{"name": "room-1", "image": "img", "colour": "red"}]}"#).unwrap();

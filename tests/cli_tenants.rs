@@ -13,7 +13,7 @@ fn arg_pos(call: &[String], flag: &str) -> Option<String> {
 #[test]
 fn up_takes_the_lowest_free_address_and_skips_running_and_stopped_holders() {
     let f = lan();
-    let out = lanctl(&f).args(["up", "room-1", "--image", "img"]).assert().success();
+    let out = lanctl(&f).args(["up", "room-1", "--image", "img", "--wait", "0"]).assert().success();
     assert_eq!(lossy(&out.get_output().stdout), "room-1 198.51.100.100\n");
     // The running holder's address comes from `network inspect`; only the stopped one,
     // which that omits, is inspected.
@@ -23,7 +23,7 @@ fn up_takes_the_lowest_free_address_and_skips_running_and_stopped_holders() {
     assert!(!inspected.iter().any(|id| id.starts_with(RUNNING_ID)), "{inspected:?}");
     let f = lan_with(|f| f.on("docker", "network inspect*", 0, &network_with_range("198.51.100.113-198.51.100.116")));
     // .113 runs, .114 is stopped: both held; .115 is next.
-    let out = lanctl(&f).args(["up", "room-1", "--image", "img"]).assert().success();
+    let out = lanctl(&f).args(["up", "room-1", "--image", "img", "--wait", "0"]).assert().success();
     assert_eq!(lossy(&out.get_output().stdout), "room-1 198.51.100.115\n");
 }
 
@@ -68,7 +68,7 @@ fn secrets_never_reach_an_argv_or_the_dry_run() {
     lanctl(&f)
         .env("PASSWORD", "hunter2-secret")
         .env("LICENSE", "lic-secret")
-        .args(["-v", "up", "room-1", "--preset", "wcs"])
+        .args(["-v", "up", "room-1", "--preset", "wcs", "--wait", "0"])
         .assert()
         .success();
     for call in f.calls() {
@@ -94,7 +94,21 @@ fn dry_run_prints_exactly_what_the_real_run_executes() {
     assert!(changes(&f).is_empty(), "a dry run changed something: {:?}", changes(&f));
     f.clear_calls();
     lanctl(&f)
-        .args(["up", "a1", "a2", "--image", "img", "--ip-env", "LOCAL_IP", "-e", "MODE=it's $x", "--parallel", "1"])
+        .args([
+            "up",
+            "a1",
+            "a2",
+            "--image",
+            "img",
+            "--ip-env",
+            "LOCAL_IP",
+            "-e",
+            "MODE=it's $x",
+            "--parallel",
+            "1",
+            "--wait",
+            "0",
+        ])
         .assert()
         .success();
     let ran: Vec<Vec<String>> = f.calls().into_iter().filter(|c| c[0] == "docker" && c[1] == "run").collect();
@@ -121,7 +135,7 @@ fn a_failed_start_leaves_no_container_and_a_lost_address_moves_on() {
         f.on_script("docker", "rm --force room-1", &format!("rm -f {m}"));
     });
     std::fs::remove_file(&marker).unwrap();
-    let out = lanctl(&f).args(["up", "room-1", "--image", "img"]).assert().success();
+    let out = lanctl(&f).args(["up", "room-1", "--image", "img", "--wait", "0"]).assert().success();
     assert_eq!(lossy(&out.get_output().stdout), "room-1 198.51.100.101\n");
     let ch = changes(&f);
     assert_eq!(arg_pos(&ch[0][1..], "--ip").as_deref(), Some("198.51.100.100"));
@@ -134,7 +148,10 @@ fn a_missing_image_is_reported_and_cleaned() {
     let f = lan_with(|f| f.on_err("docker", "run *", 125, "docker: Error response from daemon: No such image: nope:latest.\n"));
     let out = lanctl(&f).args(["up", "room-1", "--image", "nope", "--pull", "never"]).assert().code(1);
     let err = lossy(&out.get_output().stderr);
-    assert!(err.contains("No such image: nope:latest; the tenant room-1 was not created"), "{err}");
+    assert_eq!(
+        err,
+        "lanctl: tenant room-1: docker run: No such image: nope:latest; it was not created; load or pull the image, or give --image\n"
+    );
     // Nothing was created (inspect says so), so nothing is removed.
     assert_eq!(changes(&f).len(), 1);
 }

@@ -5,10 +5,12 @@
 pub mod converge;
 pub mod down;
 pub mod env;
+pub mod health;
 pub mod input;
 pub mod ls;
 pub mod preset;
 pub mod run;
+pub mod run_error;
 pub mod spec;
 pub mod start;
 pub mod up;
