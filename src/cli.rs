@@ -67,6 +67,41 @@ pub enum Command {
     HostAccess(HostAccessArgs),
     /// Converge the host to a fleet file of networks and tenants
     Apply(ApplyArgs),
+    /// Show a tenant's log
+    Logs(LogsArgs),
+    /// Restart tenants on their own addresses (also stopped ones)
+    Restart(RestartArgs),
+    /// Stop tenants and keep them stopped, also across reboots, until restarted
+    Stop(StopArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    /// The tenant
+    pub name: String,
+    /// Only the last N lines [default: all]
+    #[arg(long, value_name = "N")]
+    pub tail: Option<u64>,
+    /// Keep showing what it writes, until interrupted
+    #[arg(short, long)]
+    pub follow: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RestartArgs {
+    /// Tenants to restart
+    #[arg(required = true)]
+    pub names: Vec<String>,
+    /// Seconds each must then keep running (0: do not wait)
+    #[arg(long, value_name = "SECONDS", default_value_t = crate::tenant::health::DEFAULT_WAIT_SECS)]
+    pub wait: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct StopArgs {
+    /// Tenants to stop
+    #[arg(required = true)]
+    pub names: Vec<String>,
 }
 
 #[derive(Debug, Args)]

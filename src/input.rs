@@ -18,7 +18,10 @@ use crate::tenant::converge::BatchOpts;
 use crate::tenant::down::DownInput;
 use crate::tenant::env::{self, EnvFile, EnvItem};
 use crate::tenant::input::{check_image, check_net_name, split_label, Origin, TenantDraft};
+use crate::tenant::logs::LogsInput;
+use crate::tenant::restart::RestartInput;
 use crate::tenant::spec::check_name;
+use crate::tenant::stop::StopInput;
 use crate::tenant::up::UpInput;
 use crate::tenant::update::UpdateInput;
 use crate::tenant::{default_parallel, process_env};
@@ -45,6 +48,9 @@ pub enum Request {
     Update(UpdateInput),
     HostAccess(HostAccessInput),
     Apply(ApplyInput),
+    Logs(LogsInput),
+    Restart(RestartInput),
+    Stop(StopInput),
 }
 
 pub fn lower(cli: Cli) -> Result<Input> {
@@ -93,6 +99,12 @@ pub fn lower(cli: Cli) -> Result<Input> {
             opts: BatchOpts { no_probe: a.no_probe, parallel: parallel(a.parallel)?, pull: None, wait: wait(a.wait)? },
             wait: wait(a.wait)?,
         }),
+        Command::Logs(a) => {
+            check_name(&a.name)?;
+            Request::Logs(LogsInput { name: a.name, tail: a.tail, follow: a.follow })
+        }
+        Command::Restart(a) => Request::Restart(RestartInput { names: tenant_names(a.names)?, wait: wait(a.wait)? }),
+        Command::Stop(a) => Request::Stop(StopInput { names: tenant_names(a.names)? }),
     };
     Ok(Input { config, request })
 }
@@ -152,6 +164,18 @@ fn ifname(name: String) -> Result<String> {
             "--ifname {name:?} is not an interface name; use up to 15 characters, no '/' or spaces, not starting with '-'"
         )))
     }
+}
+
+/// Tenant names as `down`, `restart` and `stop` take them: each valid, each once.
+fn tenant_names(names: Vec<String>) -> Result<Vec<String>> {
+    let mut out: Vec<String> = Vec::with_capacity(names.len());
+    for n in names {
+        check_name(&n)?;
+        if !out.contains(&n) {
+            out.push(n);
+        }
+    }
+    Ok(out)
 }
 
 fn wait(secs: u64) -> Result<Duration> {

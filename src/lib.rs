@@ -48,6 +48,9 @@ pub fn run(cli: cli::Cli) -> Result<()> {
         Request::Update(a) => tenant::update::update(&ctx, a)?,
         Request::HostAccess(a) => hostaccess::host_access(&ctx, a)?,
         Request::Apply(a) => fleet::apply(&ctx, a)?,
+        Request::Logs(a) => tenant::logs::logs(&ctx, a)?,
+        Request::Restart(a) => tenant::restart::restart(&ctx, a)?,
+        Request::Stop(a) => tenant::stop::stop(&ctx, a)?,
     }
     ctx.finish()
 }
