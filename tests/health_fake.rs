@@ -201,7 +201,7 @@ fn a_batch_waits_once_for_all_and_reports_only_the_one_that_crashed() {
     let after = after_last_run(&f);
     let inspects: Vec<&Vec<String>> = after.iter().filter(|c| c[0] == "container").collect();
     assert_eq!(inspects[0], &argv(&["container", "inspect", "--", "hx-a1", "hx-a2", "hx-a3"]));
-    assert!(inspects.len() >= 3, "{inspects:?}");
+    assert!(inspects.len() >= 2, "{inspects:?}");
     for c in &inspects[1..] {
         assert_eq!(*c, &argv(&["container", "inspect", "--", "hx-a1", "hx-a3"]));
     }
