@@ -78,6 +78,41 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
     },
+    /// Show a tenant's log
+    Logs(LogsArgs),
+    /// Restart tenants on their own addresses (also stopped ones)
+    Restart(RestartArgs),
+    /// Stop tenants and keep them stopped, also across reboots, until restarted
+    Stop(StopArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    /// The tenant
+    pub name: String,
+    /// Only the last N lines [default: all]
+    #[arg(long, value_name = "N")]
+    pub tail: Option<u64>,
+    /// Keep showing what it writes, until interrupted
+    #[arg(short, long)]
+    pub follow: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RestartArgs {
+    /// Tenants to restart
+    #[arg(required = true)]
+    pub names: Vec<String>,
+    /// Seconds each must then keep running (0: do not wait)
+    #[arg(long, value_name = "SECONDS", default_value_t = crate::tenant::health::DEFAULT_WAIT_SECS)]
+    pub wait: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct StopArgs {
+    /// Tenants to stop
+    #[arg(required = true)]
+    pub names: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -93,8 +128,9 @@ pub struct ApplyArgs {
     /// Do not probe the LAN (arping -D) before using addresses
     #[arg(long)]
     pub no_probe: bool,
-    /// Seconds an updated tenant must keep running before its old container is removed
-    #[arg(long, default_value_t = 5)]
+    /// Seconds a created, started or updated tenant must keep running (an updated one
+    /// before its old container is removed; 0: do not wait)
+    #[arg(long, value_name = "SECONDS", default_value_t = 5)]
     pub wait: u64,
 }
 
@@ -232,6 +268,9 @@ pub struct UpArgs {
     /// Do not probe the LAN (arping -D) for devices already using the address
     #[arg(long)]
     pub no_probe: bool,
+    /// Seconds each new tenant must keep running to count as up (0: do not wait)
+    #[arg(long, value_name = "SECONDS", default_value_t = crate::tenant::health::DEFAULT_WAIT_SECS)]
+    pub wait: u64,
     /// Arguments passed to the container after the image
     #[arg(last = true)]
     pub args: Vec<String>,

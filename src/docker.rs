@@ -120,6 +120,36 @@ impl Docker {
         self.cmd().args(["rm", "--force", "--", name]).change()
     }
 
+    pub fn rm_force_many<S: AsRef<str>>(&self, names: &[S]) -> Change {
+        self.cmd().args(["rm", "--force", "--"]).args(names.iter().map(|s| s.as_ref())).change()
+    }
+
+    /// Starts stopped containers; docker starts them one after the other.
+    pub fn start_many<S: AsRef<str>>(&self, names: &[S]) -> Change {
+        self.cmd().args(["start", "--"]).args(names.iter().map(|s| s.as_ref())).change()
+    }
+
+    /// Sets the restart policy of existing containers (`no` keeps a stopped one stopped,
+    /// also when the daemon or the host restarts).
+    pub fn update_restart<S: AsRef<str>>(&self, policy: &str, names: &[S]) -> Change {
+        self.cmd().args(["update", "--restart", policy, "--"]).args(names.iter().map(|s| s.as_ref())).change()
+    }
+
+    /// A container's log: the last `tail` lines (all when `None`), and with `follow` what
+    /// it writes from then on, until interrupted.
+    pub fn logs(&self, name: &str, tail: Option<u64>, follow: bool) -> Query {
+        let tail = tail.map(|n| n.to_string());
+        let c = self.cmd().arg("logs").opt("--tail", tail);
+        let c = if follow { c.arg("--follow") } else { c };
+        c.args(["--", name]).query()
+    }
+
+    /// The last `tail` lines of a container's log, each with docker's fixed-width
+    /// timestamp, so lines docker splits onto stdout and stderr can be put back in order.
+    pub fn logs_tail_stamped(&self, name: &str, tail: u64) -> Query {
+        self.cmd().args(["logs", "--timestamps", "--tail"]).arg(tail.to_string()).args(["--", name]).query()
+    }
+
     pub fn rename(&self, from: &str, to: &str) -> Change {
         self.cmd().args(["rename", "--", from, to]).change()
     }
@@ -173,5 +203,16 @@ mod tests {
             d.container_inspect(&["a", "b"]).to_string(),
             "/usr/bin/docker --context 'remote host' container inspect -- a b"
         );
+    }
+
+    #[test]
+    fn tenant_lifecycle_builders_put_names_after_the_double_dash() {
+        let d = Docker::new("docker", None);
+        assert_eq!(d.rm_force_many(&["a", "b"]).to_string(), "docker rm --force -- a b");
+        assert_eq!(d.start_many(&["a", "b"]).to_string(), "docker start -- a b");
+        assert_eq!(d.update_restart("no", &["a", "b"]).to_string(), "docker update --restart no -- a b");
+        assert_eq!(d.logs("a", None, false).to_string(), "docker logs -- a");
+        assert_eq!(d.logs("a", Some(20), true).to_string(), "docker logs --tail 20 --follow -- a");
+        assert_eq!(d.logs_tail_stamped("a", 5).to_string(), "docker logs --timestamps --tail 5 -- a");
     }
 }

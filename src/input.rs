@@ -18,7 +18,10 @@ use crate::tenant::converge::BatchOpts;
 use crate::tenant::down::DownInput;
 use crate::tenant::env::{self, EnvFile, EnvItem};
 use crate::tenant::input::{check_image, check_net_name, split_label, Origin, TenantDraft};
+use crate::tenant::logs::LogsInput;
+use crate::tenant::restart::RestartInput;
 use crate::tenant::spec::check_name;
+use crate::tenant::stop::StopInput;
 use crate::tenant::up::UpInput;
 use crate::tenant::update::UpdateInput;
 use crate::tenant::{default_parallel, process_env};
@@ -47,6 +50,9 @@ pub enum Request {
     Apply(ApplyInput),
     Completions(clap_complete::Shell),
     Man(Option<std::path::PathBuf>),
+    Logs(LogsInput),
+    Restart(RestartInput),
+    Stop(StopInput),
 }
 
 pub fn lower(cli: Cli) -> Result<Input> {
@@ -94,9 +100,15 @@ pub fn lower(cli: Cli) -> Result<Input> {
         Command::Apply(a) => Request::Apply(ApplyInput {
             fleet: fleet::load(&a.file)?,
             prune: a.prune,
-            opts: BatchOpts { no_probe: a.no_probe, parallel: parallel(a.parallel)?, pull: None },
+            opts: BatchOpts { no_probe: a.no_probe, parallel: parallel(a.parallel)?, pull: None, wait: wait(a.wait)? },
             wait: wait(a.wait)?,
         }),
+        Command::Logs(a) => {
+            check_name(&a.name)?;
+            Request::Logs(LogsInput { name: a.name, tail: a.tail, follow: a.follow })
+        }
+        Command::Restart(a) => Request::Restart(RestartInput { names: tenant_names(a.names)?, wait: wait(a.wait)? }),
+        Command::Stop(a) => Request::Stop(StopInput { names: tenant_names(a.names)? }),
     };
     Ok(Input { config, request })
 }
@@ -157,6 +169,18 @@ fn ifname(name: String) -> Result<String> {
             "--ifname {name:?} is not an interface name; use up to 15 characters, no '/' or spaces, not starting with '-'"
         )))
     }
+}
+
+/// Tenant names as `down`, `restart` and `stop` take them: each valid, each once.
+fn tenant_names(names: Vec<String>) -> Result<Vec<String>> {
+    let mut out: Vec<String> = Vec::with_capacity(names.len());
+    for n in names {
+        check_name(&n)?;
+        if !out.contains(&n) {
+            out.push(n);
+        }
+    }
+    Ok(out)
 }
 
 fn wait(secs: u64) -> Result<Duration> {
@@ -233,6 +257,6 @@ fn up(a: UpArgs) -> Result<UpInput> {
     for name in names {
         tenants.push(TenantDraft { name, ..draft.clone() }.lower(&process_env)?);
     }
-    let opts = BatchOpts { no_probe: a.no_probe, parallel: parallel(a.parallel)?, pull: a.env.pull };
+    let opts = BatchOpts { no_probe: a.no_probe, parallel: parallel(a.parallel)?, pull: a.env.pull, wait: wait(a.wait)? };
     Ok(UpInput { tenants, opts })
 }

@@ -52,6 +52,9 @@ pub fn run(cli: cli::Cli) -> Result<()> {
         Request::Apply(a) => fleet::apply(&ctx, a)?,
         Request::Completions(shell) => generate::completions(*shell)?,
         Request::Man(dir) => generate::man(dir.as_deref())?,
+        Request::Logs(a) => tenant::logs::logs(&ctx, a)?,
+        Request::Restart(a) => tenant::restart::restart(&ctx, a)?,
+        Request::Stop(a) => tenant::stop::stop(&ctx, a)?,
     }
     ctx.finish()
 }

@@ -40,6 +40,9 @@ pub const CHANGE_DEADLINE: Duration = Duration::from_secs(600);
 /// reports the timeout anyway (a grandchild may hold the pipes open).
 const REAP_GRACE: Duration = Duration::from_secs(1);
 
+/// The signal a writer gets when its reader has gone (`lanctl logs x | head -1`).
+const SIGPIPE: i32 = 13;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kind {
     Query,
@@ -107,6 +110,34 @@ impl Runner {
     /// Runs a read-only command whose failure is an answer, not an error.
     pub fn query_output(&self, q: &Query) -> Result<Output> {
         self.exec(&q.0, Kind::Query)
+    }
+
+    /// Runs a read-only command on lanctl's own stdout and stderr, with no deadline, and
+    /// returns when it ends: for output a person reads as it comes (`logs --follow`),
+    /// where the reader sets the pace and Ctrl-C, which reaches the child too, ends it.
+    /// A reader that closes the pipe ends it quietly, as for lanctl's own output.
+    pub fn query_streamed(&self, q: &Query) -> Result<()> {
+        let cmd = &q.0;
+        if self.verbose {
+            let _ = writeln!(std::io::stderr(), "+ {cmd}");
+        }
+        let status = duct::cmd(&cmd.program, &cmd.args)
+            .env(CALL_ENV, Kind::Query.as_str())
+            .stdin_null()
+            .unchecked()
+            .run()
+            .map_err(|e| {
+                Error::check(format!("cannot run `{}`: {e}", cmd.program))
+                    .hint("install it or point lanctl at it (for docker: --docker PATH or LANCTL_DOCKER)")
+            })?
+            .status;
+        use std::os::unix::process::ExitStatusExt;
+        if status.success() || status.signal() == Some(SIGPIPE) {
+            return Ok(());
+        }
+        let how = status.code().map(|c| format!("exit {c}")).unwrap_or_else(|| "killed by a signal".to_string());
+        // Its words went straight to stderr, just above this line.
+        Err(Error::failed(format!("`{cmd}` failed ({how})")).hint("see what it said above"))
     }
 
     /// Runs a change, or prints it during a dry run. Returns the command's stdout (empty
@@ -394,6 +425,18 @@ mod tests {
     fn a_deadline_beyond_any_instant_waits_for_the_end() {
         let q = Cmd::new("sh").args(["-c", "printf done"]).deadline(Duration::MAX).query();
         assert_eq!(Runner::default().query(&q).unwrap(), "done");
+    }
+
+    #[test]
+    fn a_streamed_query_reports_its_exit_and_ignores_a_closed_pipe() {
+        let r = Runner::default();
+        r.query_streamed(&Cmd::new("true").query()).unwrap();
+        let q = Cmd::new("sh").args(["-c", "exit 3"]).query();
+        assert_eq!(r.query_streamed(&q).unwrap_err().to_string(), "`sh -c 'exit 3'` failed (exit 3); see what it said above");
+        // A child killed by SIGPIPE lost its reader: that is the reader's choice, not a failure.
+        r.query_streamed(&Cmd::new("sh").args(["-c", "kill -PIPE $$"]).query()).unwrap();
+        let e = r.query_streamed(&Cmd::new("/nonexistent/docker").query()).unwrap_err();
+        assert_eq!(e.exit, crate::error::Exit::Check);
     }
 
     #[test]

@@ -335,7 +335,7 @@ fn apply_dry_run_is_the_real_run() {
         .check();
     Run::new(&f)
         .env("TOKEN", "t0k3n")
-        .args(["apply", "--parallel", "1"])
+        .args(["apply", "--parallel", "1", "--wait", "0"])
         .arg(&file)
         .stderr("lanctl: created: room-1 room-2\n")
         .change_lines(dry.stdout.lines())

@@ -19,7 +19,7 @@ fn run_line(name: &str, ip: &str, extra: &str) -> String {
 fn up_takes_the_lowest_free_address_and_skips_running_and_stopped_holders() {
     let f = lan();
     let done = Run::new(&f)
-        .args(["up", "room-1", "--image", "img"])
+        .args(["up", "--wait", "0", "room-1", "--image", "img"])
         .stdout("room-1 198.51.100.100\n")
         .change_lines([run_line("room-1", "198.51.100.100", "")])
         .check();
@@ -32,7 +32,7 @@ fn up_takes_the_lowest_free_address_and_skips_running_and_stopped_holders() {
     let f = lan_with(|f| f.on("docker", "network inspect*", 0, &network_with_range("198.51.100.113-198.51.100.116")));
     // .113 runs, .114 is stopped: both held; .115 is next.
     Run::new(&f)
-        .args(["up", "room-1", "--image", "img"])
+        .args(["up", "--wait", "0", "room-1", "--image", "img"])
         .stdout("room-1 198.51.100.115\n")
         .change_lines([run_line("room-1", "198.51.100.115", "")])
         .check();
@@ -84,7 +84,7 @@ fn secrets_never_reach_an_argv_or_the_dry_run() {
     Run::new(&f)
         .env("PASSWORD", "hunter2-secret")
         .env("LICENSE", "lic-secret")
-        .args(["-v", "up", "room-1", "--preset", "wcs"])
+        .args(["-v", "up", "--wait", "0", "room-1", "--preset", "wcs"])
         .stdout("room-1 198.51.100.100\n")
         // Reads run at the same time: their echoes come in any order.
         .stderr_unordered(format!(
@@ -110,7 +110,7 @@ fn secrets_never_reach_an_argv_or_the_dry_run() {
 #[test]
 fn dry_run_prints_exactly_what_the_real_run_executes() {
     let f = lan();
-    let args = ["up", "a1", "a2", "--image", "img", "--ip-env", "LOCAL_IP", "-e", "MODE=it's $x"];
+    let args = ["up", "--wait", "0", "a1", "a2", "--image", "img", "--ip-env", "LOCAL_IP", "-e", "MODE=it's $x"];
     let spec = r#"{"image":"img","env":{"MODE":"it'\''s $x"},"secrets":[],"ip_env":["LOCAL_IP"],"labels":{},"restart":"unless-stopped","args":[]}"#;
     let line = |name: &str, ip: &str| {
         format!(
@@ -157,7 +157,7 @@ fn a_failed_start_leaves_no_container_and_a_lost_address_moves_on() {
     });
     std::fs::remove_file(&marker).unwrap();
     Run::new(&f)
-        .args(["up", "room-1", "--image", "img"])
+        .args(["up", "--wait", "0", "room-1", "--image", "img"])
         .stdout("room-1 198.51.100.101\n")
         .stderr("lanctl: 198.51.100.100 was taken outside lanctl meanwhile; room-1 tries the next free address\n")
         .change_lines([
@@ -176,10 +176,10 @@ fn a_missing_image_is_reported_and_cleaned() {
     Run::new(&f)
         .args(["up", "room-1", "--image", "nope", "--pull", "never"])
         .code(1)
-        .stderr(format!(
-            "lanctl: `{run}` failed (exit 125): docker: Error response from daemon: No such image: nope:latest; the tenant \
-             room-1 was not created\n"
-        ))
+        .stderr(
+            "lanctl: tenant room-1: docker run: No such image: nope:latest; it was not created; load or pull the image, or \
+             give --image\n",
+        )
         .change_lines([&run])
         .check();
 }
@@ -197,7 +197,7 @@ fn a_second_identical_up_changes_nothing_and_another_spec_points_to_update() {
         )
     });
     let first = Run::new(&f)
-        .args(["up", "room-1", "--image", "img"])
+        .args(["up", "--wait", "0", "room-1", "--image", "img"])
         .stdout("room-1 198.51.100.100\n")
         .change_lines([run_line("room-1", "198.51.100.100", "")])
         .check();
@@ -303,7 +303,8 @@ fn ls_starts_two_docker_processes_however_many_tenants() {
     "address": "198.51.100.113",
     "state": "running",
     "image": "lanctl-test/media:latest",
-    "status": "Up Less than a second"
+    "status": "Up Less than a second",
+    "should_run": false
   },
   {
     "name": "ltfix-stop",
@@ -311,7 +312,8 @@ fn ls_starts_two_docker_processes_however_many_tenants() {
     "address": "198.51.100.114",
     "state": "exited",
     "image": "lanctl-test/media:latest",
-    "status": "Exited (0) Less than a second ago"
+    "status": "Exited (0) Less than a second ago",
+    "should_run": false
   }
 ]
 "#,

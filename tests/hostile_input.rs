@@ -32,7 +32,7 @@ const CASES: &[(&[&str], &str, bool)] = &[
     (&["up", "t", "--image", "img", "--ip", "198.51.100.20"], "lanctl: t: --ip 198.51.100.20 is outside the reserved range", true),
     (&["up", "t", "--image", "img", "--count", "3", "--prefix", "x"], "lanctl: the argument '[NAMES]...' cannot be used with '--count <N>'", false),
     (&["up", "--count", "40", "--prefix", "x", "--image", "img"], "lanctl: 40 new tenants need addresses but network ltfix-net has 30 free in its range 198.51.100.100-198.51.100.131; start at most 30", true),
-    (&["up", "t", "--image", "img", "--wait", "1"], "lanctl: unexpected argument '--wait' found", false),
+    (&["up", "t", "--image", "img", "--wait", "3601"], "lanctl: --wait 3601 is too long; give at most 3600 seconds", false),
     (&["down", "--", "--help"], "lanctl: tenant name \"--help\" is invalid", false),
     (&["down", ""], "lanctl: tenant name \"\" is invalid", false),
     (&["down", "a\nb"], "lanctl: tenant name \"a\\nb\" is invalid", false),

@@ -14,6 +14,7 @@ use crate::model::Container;
 use crate::netspec::NetSpec;
 use crate::pool::Pool;
 use crate::state;
+use crate::tenant::health::{self, Down};
 use crate::tenant::input::TenantInput;
 use crate::tenant::is_tenant;
 use crate::tenant::spec::TenantSpec;
@@ -27,6 +28,8 @@ pub struct BatchOpts {
     pub parallel: usize,
     /// docker's `--pull` policy; not part of the spec, since it does not shape the container.
     pub pull: Option<String>,
+    /// How long every container started must then stay up (zero: not watched).
+    pub wait: Duration,
 }
 
 /// What to do with a tenant that exists with another spec.
@@ -79,9 +82,27 @@ impl Outcome {
     }
 }
 
-/// Brings `wants`, all on network `net`, to what they ask for. `existing` holds the
-/// containers already read under the wanted names. Results come in the order of `wants`.
+/// Brings `wants`, all on network `net`, to what they ask for, and waits until the
+/// containers it started have stayed up for `opts.wait`: [`launch`], then [`settle`].
+/// `existing` holds the containers already read under the wanted names. Results come in
+/// the order of `wants`.
 pub fn converge(
+    ctx: &Ctx,
+    net: &NetSpec,
+    pool: Pool,
+    wants: &[&TenantInput],
+    existing: &[Container],
+    opts: &BatchOpts,
+    policy: Existing,
+) -> Result<Vec<Outcome>> {
+    let launched = launch(ctx, net, pool, wants, existing, opts, policy)?;
+    Ok(settle(ctx, launched, opts.wait))
+}
+
+/// The starting half of [`converge`]: what needs the lock (choosing addresses and
+/// starting the containers that take them). The wait that follows does not, so a caller
+/// that holds the lock for this alone lets other lanctl runs go on while it waits.
+pub fn launch(
     ctx: &Ctx,
     net: &NetSpec,
     pool: Pool,
@@ -114,6 +135,51 @@ pub fn converge(
         }
     }
     Ok(results.into_iter().map(|r| r.expect("every tenant has a result")).collect())
+}
+
+/// Waits, once for the whole batch, until every container `launch` created or started
+/// has stayed up for `wait`. One that did not becomes a failure that says how it stopped
+/// and what it logged last. A container this run created is then removed, like one whose
+/// `docker run` failed, so its address is free and `up` again retries it; a tenant that
+/// existed and was only started is left as it is, for `lanctl logs`.
+pub fn settle(ctx: &Ctx, mut results: Vec<Outcome>, wait: Duration) -> Vec<Outcome> {
+    if ctx.dry_run() || wait.is_zero() {
+        return results;
+    }
+    let watched: Vec<usize> = (0..results.len()).filter(|&i| matches!(results[i].what, What::Created | What::Started)).collect();
+    if watched.is_empty() {
+        return results;
+    }
+    let names: Vec<&str> = watched.iter().map(|&i| results[i].name.as_str()).collect();
+    let verdicts = match health::watch(ctx, &names, wait) {
+        Ok(v) => v.into_iter().map(|v| v.map(Ok)).collect(),
+        // Not knowing is not success: each says why it is unconfirmed and stays.
+        Err(e) => vec![Some(Err(format!("lanctl could not tell whether it stayed up: {e}"))); names.len()],
+    };
+    let mut removed = Vec::new();
+    for (&i, verdict) in watched.iter().zip(verdicts) {
+        let r = &results[i];
+        let error = match verdict {
+            None => continue,
+            Some(Err(why)) => why,
+            Some(Ok(Down::Gone(why))) => format!("{why}; retry"),
+            Some(Ok(Down::Stopped(why))) if r.what == What::Created => {
+                removed.push(r.name.clone());
+                let freed = r.address.map(|ip| format!(", so {ip} is free again")).unwrap_or_default();
+                format!("{why}; it was removed{freed}; fix what its log says, then retry")
+            }
+            Some(Ok(Down::Stopped(why))) => {
+                format!("{why}; it was left as it is; see `lanctl logs {0}`, fix what it says, then `lanctl restart {0}`", r.name)
+            }
+        };
+        results[i] = Outcome::failed(&r.name, &r.network, r.address, error);
+    }
+    if !removed.is_empty() {
+        if let Err(e) = ctx.runner.change(&ctx.docker.rm_force_many(&removed)) {
+            ctx.note(format!("warning: could not remove the failed containers {}: {e}", removed.join(" ")));
+        }
+    }
+    results
 }
 
 /// Reads the containers named like `wants` and the network's pool at once.
@@ -157,8 +223,25 @@ fn already_there(ctx: &Ctx, t: &TenantInput, net: &NetSpec, c: &Container, polic
     let have = TenantSpec::of_container(c).unwrap_or_default();
     let diff = have.differences(&want.spec);
     if placement.is_empty() && diff.is_empty() {
+        if c.state.restarting {
+            // Running, to docker, but not up: it dies and is restarted in a loop.
+            let log = health::last_logs(ctx, name);
+            return Ok(Outcome::failed(
+                name,
+                &net.name,
+                address,
+                format!(
+                    "it exists with this spec but keeps crashing (exit code {}, docker keeps restarting it); {log}; \
+                     fix what it says, then `lanctl update {name} ...` or `lanctl down {name}`",
+                    c.state.exit_code
+                ),
+            ));
+        }
         if c.state.running {
             return Ok(Outcome::done(ctx, name, &net.name, address, What::Unchanged));
+        }
+        if let Some(policy) = restart_to_restore(c, &want.spec) {
+            ctx.runner.change(&ctx.docker.update_restart(policy, &[name]))?;
         }
         ctx.runner.change(&ctx.docker.start(name))?;
         return Ok(Outcome::done(ctx, name, &net.name, address, What::Started));
@@ -182,4 +265,13 @@ fn already_there(ctx: &Ctx, t: &TenantInput, net: &NetSpec, c: &Container, polic
     };
     recreate(ctx, c, &r)?;
     Ok(Outcome::done(ctx, name, &net.name, Some(ip), What::Updated))
+}
+
+/// The restart policy to give back to a tenant before it starts again: `lanctl stop`
+/// sets `no`, so that neither docker nor a reboot starts a tenant stopped on purpose;
+/// starting it again restores the policy its spec asks for.
+pub fn restart_to_restore<'a>(c: &Container, spec: &'a TenantSpec) -> Option<&'a str> {
+    let have = c.host_config.restart_policy.name.as_str();
+    let want = spec.restart.split(':').next().unwrap_or_default();
+    (matches!(have, "" | "no") && !matches!(want, "" | "no")).then_some(spec.restart.as_str())
 }

@@ -1,11 +1,14 @@
 //! `lanctl ls`: every tenant with its network, address and state, in two docker calls
 //! however many tenants there are.
 
+use std::cmp::Ordering;
+
 use serde::Serialize;
 
 use crate::ctx::Ctx;
 use crate::error::Result;
 use crate::labels;
+use crate::model::PsLine;
 use crate::state;
 use crate::table;
 
@@ -17,6 +20,33 @@ struct Row {
     state: String,
     image: String,
     status: String,
+    /// Stopped though its restart policy says it runs (see [`should_run`]).
+    should_run: bool,
+}
+
+/// A tenant that should run but does not: its restart policy keeps it running
+/// (`unless-stopped`, `always`), yet it is exited, as after a daemon crash that docker
+/// did not recover from. `lanctl stop` sets the policy to `no`, so a tenant stopped on
+/// purpose is not one.
+pub fn should_run(restart_policy: &str, state: &str) -> bool {
+    matches!(restart_policy, "unless-stopped" | "always") && state == "exited"
+}
+
+/// The note for tenants that should run but do not, with the command that starts them
+/// on their own addresses.
+pub fn should_run_note(names: &[&str]) -> String {
+    let list = names.join(" ");
+    match names {
+        [one] => format!(
+            "tenant {one} should run but does not (its restart policy says run, yet it is exited); \
+             start it on its own address with `lanctl restart {one}`"
+        ),
+        _ => format!(
+            "{} tenants should run but do not (their restart policy says run, yet they are exited): {list}; \
+             start them on their own addresses with `lanctl restart {list}`",
+            names.len()
+        ),
+    }
 }
 
 pub fn ls(ctx: &Ctx, net: Option<&str>) -> Result<()> {
@@ -25,9 +55,14 @@ pub fn ls(ctx: &Ctx, net: Option<&str>) -> Result<()> {
         Some(net) => vec![format!("label={}={net}", labels::NETWORK)],
         None => vec![format!("label={}", labels::TENANT)],
     };
-    let mut rows: Vec<Row> = state::containers(ctx, &filters)?
+    let lines: Vec<PsLine> = ctx.runner.query_lines(&ctx.docker.ps_all(&filters))?;
+    let ids: Vec<&str> = lines.iter().map(|l| l.id.as_str()).collect();
+    // A container removed between the two reads is gone, not an error.
+    let found = state::containers_named(ctx, &ids)?;
+    let mut rows: Vec<Row> = lines
         .iter()
-        .map(|c| {
+        .filter_map(|l| Some((l, found.iter().find(|c| c.id == l.id)?)))
+        .map(|(l, c)| {
             // A tenant names its network; fall back to where it is attached.
             let network = c
                 .label(labels::NETWORK)
@@ -38,21 +73,101 @@ pub fn ls(ctx: &Ctx, net: Option<&str>) -> Result<()> {
                 name: c.name().to_string(),
                 address: c.address_on(&network).map(|ip| ip.to_string()).unwrap_or_default(),
                 network,
-                state: c.state.status.clone(),
+                // State and status from the same `docker ps` line, read at one moment,
+                // so they cannot disagree; inspect adds what ps does not tell.
+                state: l.state.clone(),
                 image: c.config.image.clone(),
-                status: c.ps_status.clone(),
+                status: l.status.clone(),
+                should_run: should_run(&c.host_config.restart_policy.name, &l.state),
             }
         })
         .collect();
-    rows.sort_by(|a, b| (&a.network, &a.name).cmp(&(&b.network, &b.name)));
+    rows.sort_by(|a, b| natural(&a.network, &b.network).then_with(|| natural(&a.name, &b.name)));
+    let stopped: Vec<&str> = rows.iter().filter(|r| r.should_run).map(|r| r.name.as_str()).collect();
     if ctx.json {
         ctx.print_json(&rows);
-        return Ok(());
+    } else {
+        let cells: Vec<Vec<String>> = rows
+            .iter()
+            .map(|r| {
+                let state = if r.should_run { format!("{} (should run)", r.state) } else { r.state.clone() };
+                vec![r.name.clone(), r.network.clone(), r.address.clone(), state, r.image.clone(), r.status.clone()]
+            })
+            .collect();
+        crate::out::print(&table::render(&["NAME", "NETWORK", "ADDRESS", "STATE", "IMAGE", "STATUS"], &cells));
     }
-    let cells: Vec<Vec<String>> = rows
-        .iter()
-        .map(|r| vec![r.name.clone(), r.network.clone(), r.address.clone(), r.state.clone(), r.image.clone(), r.status.clone()])
-        .collect();
-    crate::out::print(&table::render(&["NAME", "NETWORK", "ADDRESS", "STATE", "IMAGE", "STATUS"], &cells));
+    if !stopped.is_empty() {
+        ctx.note(should_run_note(&stopped));
+    }
     Ok(())
+}
+
+/// Natural order: digit runs compare as numbers, so `c-2` comes before `c-10`.
+pub fn natural(a: &str, b: &str) -> Ordering {
+    let (mut a, mut b) = (a, b);
+    loop {
+        match (a.is_empty(), b.is_empty()) {
+            (true, true) => return Ordering::Equal,
+            (true, false) => return Ordering::Less,
+            (false, true) => return Ordering::Greater,
+            _ => {}
+        }
+        let (ca, ra) = chunk(a);
+        let (cb, rb) = chunk(b);
+        let digits = |s: &str| s.as_bytes()[0].is_ascii_digit();
+        let order = if digits(ca) && digits(cb) {
+            // Numbers of any length: fewer significant digits is smaller, then by text.
+            let (ta, tb) = (ca.trim_start_matches('0'), cb.trim_start_matches('0'));
+            ta.len().cmp(&tb.len()).then_with(|| ta.cmp(tb)).then_with(|| ca.len().cmp(&cb.len()))
+        } else {
+            ca.cmp(cb)
+        };
+        if order != Ordering::Equal {
+            return order;
+        }
+        (a, b) = (ra, rb);
+    }
+}
+
+/// The leading run of digits or of other characters, and the rest.
+fn chunk(s: &str) -> (&str, &str) {
+    let digit = s.as_bytes()[0].is_ascii_digit();
+    let end = s.bytes().position(|c| c.is_ascii_digit() != digit).unwrap_or(s.len());
+    s.split_at(end)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn natural_order_compares_numbers_as_numbers() {
+        let mut names = vec!["c-10", "c-2", "c-1", "b", "c-02", "c-1a", "c-", "c-100000000000000000000000"];
+        names.sort_by(|a, b| natural(a, b));
+        assert_eq!(names, ["b", "c-", "c-1", "c-1a", "c-2", "c-02", "c-10", "c-100000000000000000000000"]);
+    }
+
+    #[test]
+    fn only_a_run_policy_with_an_exited_container_should_run() {
+        assert!(should_run("unless-stopped", "exited"));
+        assert!(should_run("always", "exited"));
+        assert!(!should_run("no", "exited"));
+        assert!(!should_run("on-failure", "exited"));
+        assert!(!should_run("unless-stopped", "running"));
+        assert!(!should_run("always", "restarting"));
+    }
+
+    #[test]
+    fn the_note_names_the_tenants_and_the_command_that_starts_them() {
+        assert_eq!(
+            should_run_note(&["a1"]),
+            "tenant a1 should run but does not (its restart policy says run, yet it is exited); \
+             start it on its own address with `lanctl restart a1`"
+        );
+        assert_eq!(
+            should_run_note(&["a1", "a2"]),
+            "2 tenants should run but do not (their restart policy says run, yet they are exited): a1 a2; \
+             start them on their own addresses with `lanctl restart a1 a2`"
+        );
+    }
 }

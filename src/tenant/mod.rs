@@ -1,16 +1,22 @@
 //! Tenants: one container each, with its own address on a lanctl network.
-//! `up`, `down`, `ls` and `update` live in their own files; `converge` is the small API
-//! that `up` and `apply` share; this file holds the helpers they all use.
+//! `up`, `down`, `ls`, `update`, `logs`, `restart` and `stop` live in their own files;
+//! `converge` is the small API that `up` and `apply` share; this file holds the helpers
+//! they all use.
 
 pub mod converge;
 pub mod down;
 pub mod env;
+pub mod health;
 pub mod input;
+pub mod logs;
 pub mod ls;
 pub mod preset;
+pub mod restart;
 pub mod run;
+pub mod run_error;
 pub mod spec;
 pub mod start;
+pub mod stop;
 pub mod up;
 pub mod update;
 
@@ -33,6 +39,28 @@ pub fn find_container(ctx: &Ctx, name: &str) -> Result<Option<Container>> {
 
 pub fn is_tenant(c: &Container) -> bool {
     c.label(labels::TENANT).is_some()
+}
+
+/// The tenants named, read in one call, in the order given (each once), and the names
+/// no container has. A container that is not a tenant refuses the whole command, so
+/// `verb` (`stop`, `restart`, `logs`) never reaches one lanctl did not make.
+pub fn tenants_named(ctx: &Ctx, names: &[String], verb: &str) -> Result<(Vec<Container>, Vec<String>)> {
+    let found = state::containers_named(ctx, names)?;
+    let (mut tenants, mut missing) = (Vec::new(), Vec::new());
+    for name in names {
+        match found.iter().find(|c| c.name() == name) {
+            None if !missing.contains(name) => missing.push(name.clone()),
+            None => {}
+            Some(c) if !is_tenant(c) => {
+                return Err(crate::error::Error::failed(format!(
+                    "container {name} is not a lanctl tenant; lanctl {verb} acts on its own only (use `docker {verb} {name}` if you mean it)"
+                )))
+            }
+            Some(_) if tenants.iter().any(|t: &Container| t.name() == name) => {}
+            Some(c) => tenants.push(c.clone()),
+        }
+    }
+    Ok((tenants, missing))
 }
 
 /// Removes a container this call created and that failed, so no `Created` orphan stays.

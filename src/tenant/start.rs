@@ -16,6 +16,7 @@ use crate::tenant::converge::{BatchOpts, Outcome, What};
 use crate::tenant::input::TenantInput;
 use crate::tenant::remove_orphan;
 use crate::tenant::run::{docker_run, Tenant};
+use crate::tenant::run_error::describe;
 
 /// How often a start that lost its address to another tool is retried with the next one.
 const ADDRESS_RETRIES: usize = 5;
@@ -184,7 +185,7 @@ impl Starter<'_> {
             remove_orphan(ctx, name);
             attempt += 1;
             if !e.stderr().contains("Address already in use") || t.ip.is_some() || attempt > ADDRESS_RETRIES {
-                return Outcome::failed(name, &self.net.name, Some(ip), e.to_string());
+                return Outcome::failed(name, &self.net.name, Some(ip), describe(&e, "it was not created"));
             }
             ctx.note(format!("{ip} was taken outside lanctl meanwhile; {name} tries the next free address"));
             let mut pool = self.pool.lock().expect("pool lock");

@@ -2,7 +2,7 @@
 
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
-use crate::tenant::converge::{self, converge, BatchOpts, Existing, Outcome, What};
+use crate::tenant::converge::{self, launch, settle, BatchOpts, Existing, Outcome, What};
 use crate::tenant::input::TenantInput;
 
 /// `lanctl up`, lowered: every tenant asked for (one, listed, or `--count`), all on the
@@ -19,13 +19,18 @@ pub fn up(ctx: &Ctx, input: &UpInput) -> Result<()> {
             ctx.note(format!("warning: {w}"));
         }
     }
-    // Choosing addresses and starting the containers that take them is one step for
-    // every lanctl on this host.
-    let _lock = ctx.lock()?;
     let wants: Vec<&TenantInput> = input.tenants.iter().collect();
-    let net = wants.first().and_then(|t| t.net.as_deref());
-    let (spec, pool, existing) = converge::read(ctx, net, &wants)?;
-    let results = converge(ctx, &spec, pool, &wants, &existing, &input.opts, Existing::Refuse)?;
+    let launched = {
+        // Choosing addresses and starting the containers that take them is one step for
+        // every lanctl on this host.
+        let _lock = ctx.lock()?;
+        let net = wants.first().and_then(|t| t.net.as_deref());
+        let (spec, pool, existing) = converge::read(ctx, net, &wants)?;
+        launch(ctx, &spec, pool, &wants, &existing, &input.opts, Existing::Refuse)?
+    };
+    // The new containers hold their addresses now, so the wait for them to stay up
+    // needs no lock: other lanctl runs go on meanwhile.
+    let results = settle(ctx, launched, input.opts.wait);
     report(ctx, &results)
 }
 
@@ -33,21 +38,27 @@ fn report(ctx: &Ctx, results: &[Outcome]) -> Result<()> {
     for r in results.iter().filter(|r| r.what == What::Unchanged) {
         ctx.note(format!("tenant {} is already up with this spec; nothing to do", r.name));
     }
-    for r in results.iter().filter(|r| r.what == What::Started && !ctx.dry_run()) {
-        ctx.note(format!("started the stopped tenant {}", r.name));
-    }
     let bad: Vec<&Outcome> = results.iter().filter(|r| r.error.is_some()).collect();
     if ctx.dry_run() {
-        for r in results.iter().filter(|r| r.what == What::Created) {
-            if let Some(ip) = r.address {
-                ctx.note(format!("{} would get {ip} on {}", r.name, r.network));
+        // Only a dry run speaks of what would happen; a real run says what did.
+        for r in results {
+            match (r.what, r.address) {
+                (What::Created, Some(ip)) => ctx.note(format!("{} would get {ip} on {}", r.name, r.network)),
+                (What::Started, _) => ctx.note(format!("the stopped tenant {} would be started", r.name)),
+                _ => {}
             }
         }
-    } else if ctx.json {
-        ctx.print_json(&results);
     } else {
-        for r in results.iter().filter(|r| r.error.is_none()) {
-            crate::out::line(format!("{} {}", r.name, r.address.map(|a| a.to_string()).unwrap_or_default()));
+        for r in results.iter().filter(|r| r.what == What::Started) {
+            let on = r.address.map(|ip| format!(" on {ip}")).unwrap_or_default();
+            ctx.note(format!("started the stopped tenant {}{on}", r.name));
+        }
+        if ctx.json {
+            ctx.print_json(&results);
+        } else {
+            for r in results.iter().filter(|r| r.error.is_none()) {
+                crate::out::line(format!("{} {}", r.name, r.address.map(|a| a.to_string()).unwrap_or_default()));
+            }
         }
     }
     match bad.as_slice() {
@@ -57,12 +68,10 @@ fn report(ctx: &Ctx, results: &[Outcome]) -> Result<()> {
             }
             Ok(())
         }
-        [one] if results.len() == 1 => {
-            Err(Error::failed(format!("{}; the tenant {} was not created", one.error.as_deref().unwrap_or(""), one.name)))
-        }
+        [one] if results.len() == 1 => Err(Error::failed(format!("tenant {}: {}", one.name, one.error.as_deref().unwrap_or("")))),
         _ => {
             for r in &bad {
-                ctx.note(format!("{} failed: {}", r.name, r.error.as_deref().unwrap_or("")));
+                ctx.note(format!("tenant {}: {}", r.name, r.error.as_deref().unwrap_or("")));
             }
             let names: Vec<&str> = bad.iter().map(|r| r.name.as_str()).collect();
             Err(Error::failed(format!(

@@ -144,6 +144,8 @@ pub fn lan_with(rules: impl FnOnce(&Fake)) -> Fake {
         );
     }
     f.on("docker", "rename *", 0, "");
+    // `docker update --restart POLICY -- NAMES...` prints each name.
+    f.on_script("docker", "update --restart * -- *", r#"for a in "${@:5}"; do echo "$a"; done"#);
     for pattern in ["link add *", "addr add *", "link set *", "route add *", "link del *", "route del *"] {
         f.on("ip", pattern, 0, "");
     }

@@ -1,0 +1,88 @@
+//! `lanctl restart`: restart tenants, stopped ones too, on their own addresses, and see
+//! that they stay up.
+
+use std::time::Duration;
+
+use crate::ctx::Ctx;
+use crate::error::{Error, Result};
+use crate::labels;
+use crate::model::Container;
+use crate::tenant::converge::restart_to_restore;
+use crate::tenant::health;
+use crate::tenant::spec::TenantSpec;
+use crate::tenant::tenants_named;
+
+/// `lanctl restart`, lowered: valid tenant names, each once, and how long each must then
+/// stay up.
+pub struct RestartInput {
+    pub names: Vec<String>,
+    pub wait: Duration,
+}
+
+pub fn restart(ctx: &Ctx, a: &RestartInput) -> Result<()> {
+    let (found, missing) = tenants_named(ctx, &a.names, "restart")?;
+    if !missing.is_empty() {
+        return Err(Error::failed(format!(
+            "no tenant named {}; nothing was restarted; list the tenants with `lanctl ls`",
+            missing.join(" or ")
+        )));
+    }
+    // A tenant `lanctl stop` parked gets its spec's restart policy back first.
+    let mut restore: Vec<(String, Vec<&str>)> = Vec::new();
+    for c in &found {
+        let Some(spec) = TenantSpec::of_container(c) else { continue };
+        if let Some(policy) = restart_to_restore(c, &spec) {
+            match restore.iter_mut().find(|(p, _)| p == policy) {
+                Some((_, names)) => names.push(c.name()),
+                None => restore.push((policy.to_string(), vec![c.name()])),
+            }
+        }
+    }
+    for (policy, names) in &restore {
+        ctx.runner.change(&ctx.docker.update_restart(policy, names))?;
+    }
+    // `docker restart` takes one container after the other, each with its stop grace
+    // period; `docker stop` stops them all at once, and the start that follows is quick.
+    let names: Vec<&str> = found.iter().map(|c| c.name()).collect();
+    ctx.runner.change(&ctx.docker.stop_many(&names))?;
+    ctx.runner.change(&ctx.docker.start_many(&names))?;
+    if ctx.dry_run() {
+        return Ok(());
+    }
+    let verdicts = if a.wait.is_zero() { vec![None; names.len()] } else { health::watch(ctx, &names, a.wait)? };
+    let mut bad = Vec::new();
+    for (c, verdict) in found.iter().zip(verdicts) {
+        match verdict {
+            None => crate::out::line(format!("{} {}", c.name(), address(c))),
+            Some(down) => bad.push((c.name(), down.why().to_string())),
+        }
+    }
+    match bad.as_slice() {
+        [] => {
+            ctx.note(format!("restarted {}", names.join(" ")));
+            Ok(())
+        }
+        [(name, why)] if names.len() == 1 => Err(Error::failed(format!(
+            "tenant {name}: {why}; it was left as it is; see `lanctl logs {name}`, fix what it says, then `lanctl restart {name}`"
+        ))),
+        _ => {
+            for (name, why) in &bad {
+                ctx.note(format!("tenant {name}: {why}"));
+            }
+            let failed: Vec<&str> = bad.iter().map(|(n, _)| *n).collect();
+            Err(Error::failed(format!(
+                "{} of {} tenants did not stay up after the restart: {}; they were left as they are; \
+                 see `lanctl logs NAME`, fix what it says, then `lanctl restart NAME`",
+                bad.len(),
+                names.len(),
+                failed.join(" ")
+            )))
+        }
+    }
+}
+
+/// The tenant's address on its network, as `up` prints it.
+fn address(c: &Container) -> String {
+    let net = c.label(labels::NETWORK).unwrap_or_default();
+    c.address_on(net).map(|ip| ip.to_string()).unwrap_or_default()
+}
