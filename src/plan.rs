@@ -94,6 +94,20 @@ pub struct Failed {
     pub undo_failed: Vec<Error>,
 }
 
+impl Failed {
+    /// The plan's failure as one error: the step's, then what went wrong undoing it.
+    pub fn into_error(self) -> Error {
+        let mut e = match self.why {
+            Why::Failed(e) => e,
+            Why::Held { got, after } => Error::failed(format!("a check printed {got:?} after {}", crate::error::duration(after))),
+        };
+        if let Some(u) = self.undo_failed.first() {
+            e.msg = format!("{}, and undoing it failed too: {u}", e.msg);
+        }
+        e
+    }
+}
+
 /// A POSIX variable name: what a plan's variables must be, since they are not quoted.
 fn valid_var(var: &str) -> bool {
     let mut c = var.chars();

@@ -146,12 +146,14 @@ fn already_there(ctx: &Ctx, t: &TenantInput, net: &NetSpec, c: &Container, polic
         }
     }
     // A secret asked for but missing from lanctl's environment keeps its current value,
-    // so a run without the secrets at hand does not strip them.
+    // so a run without the secrets at hand does not strip them; the recreation reads it
+    // from the old container when it runs.
     let mut want = t.clone();
+    let mut carry = Vec::new();
     for key in &t.unset {
-        if let Some(v) = env_value(c, key) {
+        if env_value(c, key).is_some() {
             want.spec.secrets.insert(key.clone());
-            want.secrets.push((key.clone(), v));
+            carry.push(key.clone());
         }
     }
     let have = TenantSpec::of_container(c).unwrap_or_default();
@@ -171,11 +173,13 @@ fn already_there(ctx: &Ctx, t: &TenantInput, net: &NetSpec, c: &Container, polic
         };
         return Err(Error::failed(format!("tenant {name} exists with another spec: {}; {how}", all.join(", "))));
     };
+    let require: Vec<String> = want.secrets.iter().map(|(k, _)| k.clone()).collect();
     let r = Recreate {
         network: &net.name,
         ip,
         spec: &want.spec,
-        secrets: &want.secrets,
+        carry: &carry,
+        require: &require,
         env_file: want.env_file.as_ref().map(|f| f.path.as_path()),
         pull: None,
         wait,
