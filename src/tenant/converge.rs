@@ -15,10 +15,10 @@ use crate::netspec::NetSpec;
 use crate::pool::Pool;
 use crate::state;
 use crate::tenant::input::TenantInput;
-use crate::tenant::is_tenant;
 use crate::tenant::spec::TenantSpec;
 use crate::tenant::start::start_batch;
 use crate::tenant::update::{env_value, recreate, Recreate};
+use crate::tenant::{is_tenant, parked};
 
 /// How the `docker run`s of a batch go.
 #[derive(Clone, Debug, Default)]
@@ -116,15 +116,24 @@ pub fn converge(
     Ok(results.into_iter().map(|r| r.expect("every tenant has a result")).collect())
 }
 
-/// Reads the containers named like `wants` and the network's pool at once.
+/// Reads the containers named like `wants`, their parked containers and the network's
+/// pool at once, then settles what an interrupted update left (the caller holds the lock).
 pub fn read(ctx: &Ctx, net: Option<&str>, wants: &[&TenantInput]) -> Result<(NetSpec, Pool, Vec<Container>)> {
     let names: Vec<&str> = wants.iter().map(|t| t.name.as_str()).collect();
-    let (loaded, existing) = std::thread::scope(|s| {
+    let (loaded, existing, parked) = std::thread::scope(|s| {
         let existing = s.spawn(|| state::containers_named(ctx, &names));
-        (state::network_pool(ctx, net), existing.join().expect("query thread"))
+        let parked = s.spawn(|| parked::find(ctx, &names));
+        (state::network_pool(ctx, net), existing.join().expect("query thread"), parked.join().expect("query thread"))
     });
     let (spec, pool) = loaded?;
-    Ok((spec, pool, existing?))
+    let mut existing = existing?;
+    // Settling keeps each tenant's address, so the pool read above stays true.
+    for p in parked? {
+        let name = parked::tenant_of(&p).unwrap_or_default().to_string();
+        let current = existing.iter().position(|c| c.name() == name).map(|i| existing.remove(i));
+        existing.extend(parked::settle(ctx, &name, current, &p)?);
+    }
+    Ok((spec, pool, existing))
 }
 
 /// A tenant that exists: unchanged, started, or (by `policy`) refused or recreated.

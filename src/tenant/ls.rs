@@ -8,6 +8,7 @@ use crate::error::Result;
 use crate::labels;
 use crate::state;
 use crate::table;
+use crate::tenant::parked;
 
 #[derive(Serialize)]
 struct Row {
@@ -25,7 +26,9 @@ pub fn ls(ctx: &Ctx, net: Option<&str>) -> Result<()> {
         Some(net) => vec![format!("label={}={net}", labels::NETWORK)],
         None => vec![format!("label={}", labels::TENANT)],
     };
-    let mut rows: Vec<Row> = state::containers(ctx, &filters)?
+    // A container parked by an interrupted update is settled, never listed.
+    let listed = parked::settle_listed(ctx, state::containers(ctx, &filters)?, || state::containers(ctx, &filters))?;
+    let mut rows: Vec<Row> = listed
         .iter()
         .map(|c| {
             // A tenant names its network; fall back to where it is attached.

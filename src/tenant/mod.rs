@@ -1,12 +1,14 @@
 //! Tenants: one container each, with its own address on a lanctl network.
 //! `up`, `down`, `ls` and `update` live in their own files; `converge` is the small API
-//! that `up` and `apply` share; this file holds the helpers they all use.
+//! that `up` and `apply` share; `parked` settles what an interrupted update left; this
+//! file holds the helpers they all use.
 
 pub mod converge;
 pub mod down;
 pub mod env;
 pub mod input;
 pub mod ls;
+pub mod parked;
 pub mod preset;
 pub mod run;
 pub mod spec;

@@ -15,6 +15,7 @@ use crate::labels;
 use crate::model::Container;
 use crate::plan::{Action, Failed, Plan, Undo, Why};
 use crate::tenant::env::{EnvFile, EnvItem};
+use crate::tenant::parked::{parked_name, settle, tenant_of};
 use crate::tenant::run::{docker_run_passing, Tenant};
 use crate::tenant::spec::{Secrets, TenantSpec};
 use crate::tenant::{find_container, is_tenant};
@@ -37,12 +38,6 @@ const LOG_CHARS: usize = 300;
 /// What a container that runs and never restarted answers `Docker::run_state`.
 const RUNNING: &str = "running 0 0";
 
-/// The name the previous container waits under while its successor proves itself. A
-/// tenant name has no '.', so it cannot collide with a tenant.
-pub fn parked_name(name: &str) -> String {
-    format!("{name}.lanctl-prev")
-}
-
 pub fn env_value(c: &Container, key: &str) -> Option<String> {
     c.config.env.iter().find_map(|e| e.strip_prefix(key)?.strip_prefix('=').map(str::to_string))
 }
@@ -56,7 +51,16 @@ pub fn update(ctx: &Ctx, a: &UpdateInput) -> Result<()> {
     }
     let _lock = ctx.lock()?;
     let name = a.name.as_str();
-    let old = match find_container(ctx, name)? {
+    let (current, parked) = std::thread::scope(|s| {
+        let parked = s.spawn(|| find_container(ctx, &parked_name(name)));
+        (find_container(ctx, name), parked.join().expect("query thread"))
+    });
+    // An update that was interrupted is finished or undone before this one starts.
+    let current = match parked?.filter(|p| tenant_of(p) == Some(name)) {
+        Some(p) => settle(ctx, name, current?, &p)?,
+        None => current?,
+    };
+    let old = match current {
         Some(c) if is_tenant(&c) => c,
         Some(_) => return Err(Error::failed(format!("container {name} is not a lanctl tenant; lanctl updates only its own"))),
         None => return Err(Error::failed(format!("no tenant named {name}; start it with `lanctl up {name}`"))),
@@ -171,15 +175,10 @@ fn recreate_plan(ctx: &Ctx, name: &str, was_running: bool, r: &Recreate) -> (Pla
 }
 
 /// Replaces `old` with a container of the new spec on the same address (see
-/// `recreate_plan`), or prints the plan during a dry run.
+/// `recreate_plan`), or prints the plan during a dry run. The caller holds the lock and has
+/// settled any interrupted update of the tenant (`parked::settle`).
 pub fn recreate(ctx: &Ctx, old: &Container, r: &Recreate) -> Result<()> {
     let name = old.name();
-    let parked = parked_name(name);
-    if find_container(ctx, &parked)?.is_some() {
-        return Err(Error::failed(format!(
-            "container {parked} exists, left by an interrupted update; check it, then remove it with `docker rm -f {parked}` or rename it back"
-        )));
-    }
     let (plan, blocks) = recreate_plan(ctx, name, old.state.running, r);
     match plan.run(&ctx.runner) {
         Ok(()) => {
