@@ -193,3 +193,90 @@ fn a_run_that_docker_refuses_leads_with_dockers_words() {
          image: img2; the previous container is back on 198.51.100.113, unchanged; fix the cause, then update again\n"
     );
 }
+
+/// The `docker run` argv of a printed update plan.
+fn planned_run(plan: &str) -> Vec<String> {
+    let line = plan.lines().find(|l| l.trim_start().starts_with("docker run ")).expect("a docker run line");
+    argv_of_line(line.trim().trim_end_matches(" &&"))
+}
+
+fn spec_of(run: &[String]) -> serde_json::Value {
+    let label = run.iter().find_map(|a| a.strip_prefix("io.lanctl.spec=")).expect("the spec label");
+    serde_json::from_str(label).unwrap()
+}
+
+#[test]
+fn update_changes_the_restart_policy_labels_and_arguments_as_up_sets_them() {
+    let f = lan_with(with_tenant);
+    let dry = lanctl(&f)
+        .args(["--dry-run", "update", "ltfix-run", "--restart", "on-failure:0", "--label", "tier=gold", "--label", "x=a b"])
+        .args(["--rm-label", "team", "--", "--verbose", "two words"])
+        .assert()
+        .success();
+    let run = planned_run(&lossy(&dry.get_output().stdout));
+    let at = |flag: &str| run.iter().position(|a| a == flag).map(|i| run[i + 1].clone());
+    assert_eq!(at("--restart").as_deref(), Some("on-failure"));
+    let labels: Vec<&str> = run.windows(2).filter(|w| w[0] == "--label").map(|w| w[1].as_str()).collect();
+    assert_eq!(labels[..2], ["io.lanctl.tenant=ltfix-run", "io.lanctl.network=ltfix-net"]);
+    assert_eq!(labels[3..], ["tier=gold", "x=a b"]);
+    assert_eq!(run[run.len() - 4..], ["--", "img", "--verbose", "two words"]);
+    let spec = spec_of(&run);
+    assert_eq!(spec["restart"], "on-failure");
+    assert_eq!(spec["labels"], serde_json::json!({"tier": "gold", "x": "a b"}));
+    assert_eq!(spec["args"], serde_json::json!(["--verbose", "two words"]));
+    assert!(changes(&f).is_empty());
+}
+
+#[test]
+fn no_args_clears_the_arguments_and_a_same_value_changes_nothing() {
+    let spec = r#"{"image":"img","env":{},"secrets":[],"ip_env":[],"labels":{"team":"a"},"restart":"always","args":["-v"]}"#;
+    let f = lan_with(|f| f.on("docker", "container inspect -- ltfix-run", 0, &running_tenant_with_spec(spec)));
+    let dry = lanctl(&f).args(["--dry-run", "update", "ltfix-run", "--no-args"]).assert().success();
+    let run = planned_run(&lossy(&dry.get_output().stdout));
+    assert_eq!(run[run.len() - 2..], ["--", "img"]);
+    assert_eq!(spec_of(&run)["args"], serde_json::json!([]));
+    let same = lanctl(&f)
+        .args(["update", "ltfix-run", "--restart", "always", "--label", "team=a", "--rm-label", "absent", "--", "-v"])
+        .assert()
+        .success();
+    assert_eq!(lossy(&same.get_output().stderr), "lanctl: tenant ltfix-run already has this spec; nothing to do\n");
+    assert!(changes(&f).is_empty());
+}
+
+#[test]
+fn bad_restart_labels_and_arguments_exit_2_before_anything_runs() {
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["--restart", "sometimes"],
+            "lanctl: --restart \"sometimes\" is not a docker restart policy (sometimes is not a docker restart policy; \
+             write one of no, always, unless-stopped, on-failure or on-failure:N); use no, always, unless-stopped or \
+             on-failure[:N]\n",
+        ),
+        (
+            &["--label", "-x=1"],
+            "lanctl: --label \"-x\" is not a label key; start with a letter or digit and use letters, digits and . - _ /\n",
+        ),
+        (&["--label", "novalue"], "lanctl: --label \"novalue\" is not K=V; write it like team=video\n"),
+        (
+            &["--label", "io.lanctl.spec={}"],
+            "lanctl: --label io.lanctl.spec uses lanctl's own prefix io.lanctl.; choose another key\n",
+        ),
+        (
+            &["--rm-label", "io.lanctl.tenant"],
+            "lanctl: --rm-label io.lanctl.tenant uses lanctl's own prefix io.lanctl.; choose another key\n",
+        ),
+        (&["--label", "a=1", "--rm-label", "a"], "lanctl: --label a and --rm-label a contradict each other; give one of them\n"),
+        (&["--no-args", "--", "x"], ""),
+    ];
+    for (extra, want) in cases {
+        let f = lan();
+        let out = lanctl(&f).args(["update", "ltfix-run"]).args(*extra).assert().code(2);
+        let err = lossy(&out.get_output().stderr);
+        if want.is_empty() {
+            assert!(err.contains("cannot be used with"), "{extra:?}: {err}");
+        } else {
+            assert_eq!(err, *want, "{extra:?}");
+        }
+        assert_eq!(f.calls(), Vec::<Vec<String>>::new(), "{extra:?} ran commands before refusing");
+    }
+}

@@ -1,5 +1,6 @@
-//! `lanctl update`: recreate a tenant with a merged spec on the same address; if the new
-//! container does not stay up, put the previous one back exactly as it was.
+//! `lanctl update`: recreate a tenant with a merged spec (environment, image, restart
+//! policy, labels, arguments) on the same address; if the new container does not stay up,
+//! put the previous one back exactly as it was.
 //!
 //! The whole recreation is one `Plan`, so `--dry-run` prints what the run executes: the
 //! secrets that carry over are read from the old container when the plan runs (never
@@ -20,7 +21,8 @@ use crate::tenant::run::{docker_run_passing, Tenant};
 use crate::tenant::spec::{Secrets, TenantSpec};
 use crate::tenant::{find_container, is_tenant};
 
-/// `lanctl update`, lowered: the tenant, the environment changes in order, a new image.
+/// `lanctl update`, lowered: the tenant, the environment changes in order, and what else
+/// of its spec changes.
 pub struct UpdateInput {
     pub name: String,
     pub env: Vec<EnvItem>,
@@ -28,6 +30,14 @@ pub struct UpdateInput {
     /// A validated image reference.
     pub image: Option<String>,
     pub pull: Option<String>,
+    /// A restart policy in docker's canonical form.
+    pub restart: Option<String>,
+    /// Labels to set, checked as `up` checks them.
+    pub labels: Vec<(String, String)>,
+    /// Label keys to remove.
+    pub rm_labels: Vec<String>,
+    /// The container's arguments, replacing the current ones (empty: none).
+    pub args: Option<Vec<String>>,
     pub wait: Duration,
 }
 
@@ -79,6 +89,18 @@ pub fn update(ctx: &Ctx, a: &UpdateInput) -> Result<()> {
     spec.apply_env(items, &mut secrets);
     if let Some(image) = &a.image {
         spec.image = image.clone();
+    }
+    if let Some(restart) = &a.restart {
+        spec.restart = restart.clone();
+    }
+    for (k, v) in &a.labels {
+        spec.labels.insert(k.clone(), v.clone());
+    }
+    for k in &a.rm_labels {
+        spec.labels.remove(k);
+    }
+    if let Some(args) = &a.args {
+        spec.args = args.clone();
     }
     if spec == old_spec && secrets == old_secrets && a.env_file.is_none() {
         ctx.note(format!("tenant {name} already has this spec; nothing to do"));
