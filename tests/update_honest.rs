@@ -253,7 +253,7 @@ fn bad_restart_labels_and_arguments_exit_2_before_anything_runs() {
              on-failure[:N]\n",
         ),
         (
-            &["--label", "-x=1"],
+            &["--label=-x=1"],
             "lanctl: --label \"-x\" is not a label key; start with a letter or digit and use letters, digits and . - _ /\n",
         ),
         (&["--label", "novalue"], "lanctl: --label \"novalue\" is not K=V; write it like team=video\n"),
