@@ -150,3 +150,45 @@ fn down_removes_the_parked_container_with_its_tenant() {
     assert_eq!(changed(&f), [vec!["stop", "--", "ltfix-run", PARKED], vec!["rm", "--", "ltfix-run", PARKED]]);
     assert_eq!(lossy(&out.get_output().stderr), format!("lanctl: removed ltfix-run {PARKED}\n"));
 }
+
+#[test]
+fn the_dry_run_of_update_settles_first_then_plans_from_what_settling_leaves() {
+    let f = lan_with(|f| {
+        f.on("docker", "container inspect -- ltfix-run", 0, &running_tenant_with_spec(SPEC));
+        f.on("docker", &format!("container inspect -- {PARKED}"), 0, &parked());
+    });
+    let out = lanctl(&f).args(["--dry-run", "update", "ltfix-run", "-e", "MODE=2", "--wait", "0"]).assert().success();
+    let plan = lossy(&out.get_output().stdout);
+    assert!(
+        plan.starts_with(&format!(
+            "docker rm -- {PARKED}\n(\ndocker stop -- ltfix-run || exit 1\nif ! {{\n  docker rename -- ltfix-run {PARKED}\n"
+        )),
+        "{plan}"
+    );
+    assert!(plan.ends_with(&format!("docker rm -- {PARKED} || exit 1\n)\n")), "{plan}");
+    assert_eq!(lossy(&out.get_output().stderr), "");
+    assert!(changes(&f).is_empty());
+}
+
+#[test]
+fn ls_during_a_running_update_waits_for_no_one_and_shows_the_tenant_once() {
+    let ps = format!("{}\n{}\n", ps_line(RUNNING_ID, "ltfix-run", "running"), ps_line(PARKED_ID, PARKED, "exited"));
+    let f = lan_with(|f| {
+        f.on("docker", "ps --all*", 0, &ps);
+        f.on("docker", &format!("container inspect -- {RUNNING_ID} {PARKED_ID}"), 0, &tenant_and_parked());
+    });
+    // Another lanctl (this test) holds the lock, as a running update does.
+    let lock_dir = f.bin().parent().unwrap().join("lock");
+    let held = std::fs::File::options().create(true).truncate(false).write(true).open(lock_dir.join("lock")).unwrap();
+    std::fs::set_permissions(lock_dir.join("lock"), std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    held.lock().unwrap();
+    let started = std::time::Instant::now();
+    let out = lanctl(&f).args(["--json", "ls"]).assert().success();
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let names: Vec<&str> = rows.iter().map(|r| r["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["ltfix-run"]);
+    assert_eq!(rows[0]["state"], "running");
+    assert!(changes(&f).is_empty());
+    assert_eq!(lossy(&out.get_output().stderr), "");
+}

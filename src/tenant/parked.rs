@@ -162,8 +162,8 @@ pub fn settle_listed(ctx: &Ctx, listed: Vec<Container>, reread: impl Fn() -> Res
     if !ctx.dry_run() {
         return Ok(hide(reread()?));
     }
-    let mut rows: Vec<Container> =
-        listed.into_iter().filter(|c| tenant_of(c).is_none() && !names.iter().any(|n| n == c.name())).collect();
+    // A dry run changed nothing: the rows show what the printed plan would leave.
+    let mut rows: Vec<Container> = hide(listed).into_iter().filter(|c| !settled.iter().any(|(n, _)| n == c.name())).collect();
     rows.extend(settled.into_iter().filter_map(|(_, c)| c));
     Ok(rows)
 }
