@@ -192,3 +192,28 @@ fn ls_during_a_running_update_waits_for_no_one_and_shows_the_tenant_once() {
     assert!(changes(&f).is_empty());
     assert_eq!(lossy(&out.get_output().stderr), "");
 }
+
+#[test]
+fn ls_lists_without_settling_when_it_may_not_take_the_lock() {
+    let ps = format!("{}\n{}\n", ps_line(RUNNING_ID, "ltfix-run", "running"), ps_line(PARKED_ID, PARKED, "exited"));
+    let f = lan_with(|f| {
+        f.on("docker", "ps --all*", 0, &ps);
+        f.on("docker", &format!("container inspect -- {RUNNING_ID} {PARKED_ID}"), 0, &tenant_and_parked());
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let not_a_dir = dir.path().join("file");
+    std::fs::write(&not_a_dir, "").unwrap();
+    let out = lanctl(&f).env("LANCTL_LOCK_DIR", &not_a_dir).args(["--json", "ls"]).assert().success();
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(rows.iter().map(|r| r["name"].as_str().unwrap()).collect::<Vec<_>>(), ["ltfix-run"]);
+    let err = lossy(&out.get_output().stderr);
+    assert!(
+        err.starts_with(&format!(
+            "lanctl: warning: an interrupted update is left unsettled: refusing the lock directory {}: ",
+            not_a_dir.display()
+        )),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(changes(&f).is_empty());
+}

@@ -144,9 +144,14 @@ pub fn settle_listed(ctx: &Ctx, listed: Vec<Container>, reread: impl Fn() -> Res
     // part of it, and the tenant is shown as what it was until the update ends.
     let _lock = match ctx.dry_run() {
         true => None,
-        false => match Lock::try_acquire()? {
-            Some(l) => Some(l),
-            None => return Ok(hide(listed)),
+        false => match Lock::try_acquire() {
+            Ok(Some(l)) => Some(l),
+            Ok(None) => return Ok(hide(listed)),
+            // Listing needs no lock: a caller who may not take it still gets the list.
+            Err(e) => {
+                ctx.note(format!("warning: an interrupted update is left unsettled: {e}"));
+                return Ok(hide(listed));
+            }
         },
     };
     let names: Vec<String> = parked.iter().filter_map(|c| tenant_of(c)).map(str::to_string).collect();
