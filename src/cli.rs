@@ -298,9 +298,24 @@ pub struct UpdateArgs {
     pub name: String,
     #[command(flatten)]
     pub env: TenantEnvArgs,
+    /// Docker restart policy [default: unchanged]
+    #[arg(long)]
+    pub restart: Option<String>,
+    /// Set the docker label K to V (repeatable)
+    #[arg(long = "label", value_name = "K=V")]
+    pub labels: Vec<String>,
+    /// Remove the docker label K (repeatable)
+    #[arg(long = "rm-label", value_name = "K")]
+    pub rm_labels: Vec<String>,
+    /// Pass no arguments to the container after the image
+    #[arg(long, conflicts_with = "args")]
+    pub no_args: bool,
     /// Seconds the new container must keep running before the old one is removed
     #[arg(long, default_value_t = 5)]
     pub wait: u64,
+    /// Arguments passed to the container after the image, replacing the current ones
+    #[arg(last = true)]
+    pub args: Vec<String>,
 }
 
 /// Clap's own errors as one line with exit 2, the usage hint at its end, like every other

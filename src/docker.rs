@@ -100,6 +100,30 @@ impl Docker {
         self.cmd().args(["container", "inspect", "--"]).args(ids.iter().map(|s| s.as_ref())).query()
     }
 
+    /// The value of the variable `key` in a container's environment, followed by a `.`
+    /// (so a value ending in newlines keeps them through `$(...)`; see `plan::Action::Capture`).
+    /// Prints nothing when the container lacks the variable. `key` must be a variable name:
+    /// it is written into the template as is.
+    pub fn env_value(&self, name: &str, key: &str) -> Query {
+        let template = format!(
+            r#"{{{{range .Config.Env}}}}{{{{if eq (index (split . "=") 0) "{key}"}}}}{{{{slice . {}}}}}.{{{{end}}}}{{{{end}}}}"#,
+            key.len() + 1
+        );
+        self.cmd().args(["container", "inspect", "--format", &template, "--", name]).query()
+    }
+
+    /// `STATUS RESTARTS EXITCODE` of a container, e.g. `running 0 0` or `exited 0 1`.
+    pub fn run_state(&self, name: &str) -> Query {
+        self.cmd()
+            .args(["container", "inspect", "--format", "{{.State.Status}} {{.RestartCount}} {{.State.ExitCode}}", "--", name])
+            .query()
+    }
+
+    /// The last `lines` lines a container logged.
+    pub fn logs_tail(&self, name: &str, lines: u32) -> Query {
+        self.cmd().args(["logs", "--tail", &lines.to_string(), "--", name]).query()
+    }
+
     pub fn start(&self, name: &str) -> Change {
         self.cmd().args(["start", "--", name]).change()
     }
@@ -188,6 +212,21 @@ mod tests {
              --aux-address router2=192.168.23.2 --label io.lanctl.managed=true \
              --label io.lanctl.range=192.168.23.100-192.168.23.131 -- lan"
         );
+    }
+
+    #[test]
+    fn env_value_names_the_key_in_the_template_and_never_a_value() {
+        let d = Docker::new("docker", None);
+        assert_eq!(
+            d.env_value("web", "LICENSE").to_string(),
+            "docker container inspect --format \
+             '{{range .Config.Env}}{{if eq (index (split . \"=\") 0) \"LICENSE\"}}{{slice . 8}}.{{end}}{{end}}' -- web"
+        );
+        assert_eq!(
+            d.run_state("web").to_string(),
+            "docker container inspect --format '{{.State.Status}} {{.RestartCount}} {{.State.ExitCode}}' -- web"
+        );
+        assert_eq!(d.logs_tail("web", 5).to_string(), "docker logs --tail 5 -- web");
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::net::Ipv4Addr;
 use std::time::Duration;
 
 use crate::checks::DoctorInput;
-use crate::cli::{Cli, Command, NetCommand, NetCreateArgs, TenantEnvArgs, UpArgs};
+use crate::cli::{Cli, Command, NetCommand, NetCreateArgs, TenantEnvArgs, UpArgs, UpdateArgs};
 use crate::ctx::Config;
 use crate::error::{Error, Result};
 use crate::fleet::{self, ApplyInput};
@@ -17,7 +17,7 @@ use crate::netspec::{self, valid_ifname, NetInput, NetSpec};
 use crate::tenant::converge::BatchOpts;
 use crate::tenant::down::DownInput;
 use crate::tenant::env::{self, EnvFile, EnvItem};
-use crate::tenant::input::{check_image, check_net_name, split_label, Origin, TenantDraft};
+use crate::tenant::input::{check_image, check_label, check_net_name, check_restart, split_label, Origin, TenantDraft};
 use crate::tenant::logs::LogsInput;
 use crate::tenant::restart::RestartInput;
 use crate::tenant::spec::check_name;
@@ -71,18 +71,7 @@ pub fn lower(cli: Cli) -> Result<Input> {
             Request::Down(DownInput { names: a.names, all: a.all })
         }
         Command::Ls(a) => Request::Ls(a.net.map(|n| net_name("--net", n)).transpose()?),
-        Command::Update(a) => {
-            check_name(&a.name)?;
-            let env_file = a.env.env_file.as_deref().map(env::read_file).transpose()?;
-            Request::Update(UpdateInput {
-                env: env_items(&a.env, env_file.as_ref())?,
-                env_file,
-                image: a.env.image.as_deref().map(|i| check_image("--image", i)).transpose()?,
-                pull: a.env.pull,
-                wait: wait(a.wait)?,
-                name: a.name,
-            })
-        }
+        Command::Update(a) => Request::Update(update(a)?),
         Command::HostAccess(a) => Request::HostAccess(HostAccessInput {
             net: net_name("network", a.net)?,
             address: a.address.as_deref().map(|s| ipv4("--address", s)).transpose()?,
@@ -135,6 +124,39 @@ fn config(cli: &Cli) -> Result<Config> {
         host: cli.host.clone(),
         skip_checks: cli.skip_checks,
         yes: cli.yes,
+    })
+}
+
+fn update(a: UpdateArgs) -> Result<UpdateInput> {
+    check_name(&a.name)?;
+    let env_file = a.env.env_file.as_deref().map(env::read_file).transpose()?;
+    let mut labels = Vec::with_capacity(a.labels.len());
+    for l in &a.labels {
+        let (k, v) = split_label("--label", l)?;
+        check_label("--label", &k, &v)?;
+        labels.push((k, v));
+    }
+    for k in &a.rm_labels {
+        check_label("--rm-label", k, "")?;
+        if labels.iter().any(|(l, _)| l == k) {
+            return Err(Error::usage(format!("--label {k} and --rm-label {k} contradict each other; give one of them")));
+        }
+    }
+    Ok(UpdateInput {
+        env: env_items(&a.env, env_file.as_ref())?,
+        env_file,
+        image: a.env.image.as_deref().map(|i| check_image("--image", i)).transpose()?,
+        pull: a.env.pull,
+        restart: a.restart.as_deref().map(|r| check_restart("--restart", r)).transpose()?,
+        labels,
+        rm_labels: a.rm_labels,
+        args: match (a.no_args, a.args.is_empty()) {
+            (true, _) => Some(Vec::new()),
+            (false, true) => None,
+            (false, false) => Some(a.args),
+        },
+        wait: wait(a.wait)?,
+        name: a.name,
     })
 }
 

@@ -20,6 +20,7 @@ pub mod model;
 pub mod net;
 pub mod netspec;
 pub mod out;
+pub mod plan;
 pub mod pool;
 pub mod quote;
 pub mod reference;

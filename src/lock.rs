@@ -65,6 +65,31 @@ impl Lock {
         let path = dir.join(FILE_NAME);
         let file = open_file(&dir_fd, &path)?;
         wait_for(&file, &path, timeout, notice)?;
+        Ok(Lock::held(file))
+    }
+
+    /// Takes the lock only if no other lanctl holds it now; `None` if one does. For work
+    /// that can wait for a later run but must not run beside another lanctl.
+    pub fn try_acquire() -> Result<Option<Lock>> {
+        Lock::try_acquire_in(&dir())
+    }
+
+    pub(crate) fn try_acquire_in(dir: &Path) -> Result<Option<Lock>> {
+        let dir_fd = open_dir(dir)?;
+        let path = dir.join(FILE_NAME);
+        let file = open_file(&dir_fd, &path)?;
+        match file.try_lock() {
+            Ok(()) => Ok(Some(Lock::held(file))),
+            Err(TryLockError::WouldBlock) => Ok(None),
+            Err(TryLockError::Error(e)) => {
+                Err(Error::failed(format!("cannot lock {}: {e}", path.display()))
+                    .hint("check the file system it is on, then retry"))
+            }
+        }
+    }
+
+    /// The lock on `file`, just taken: records the holder's pid.
+    fn held(file: File) -> Lock {
         // The pid is written after the old one's end is cut off, so a reader of the first
         // line sees the previous holder's pid or ours, never a blend. It only informs
         // waiters: a failed write must not stop the run.
@@ -72,7 +97,7 @@ impl Lock {
         if file.write_all_at(line.as_bytes(), 0).is_ok() {
             let _ = file.set_len(line.len() as u64);
         }
-        Ok(Lock { _file: file })
+        Lock { _file: file }
     }
 }
 

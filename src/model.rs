@@ -110,6 +110,10 @@ pub struct Container {
     /// `docker ps`'s human status ("Up 3 minutes"), filled in by `state::containers`.
     #[serde(skip)]
     pub ps_status: String,
+    /// `docker ps`'s state ("running", "exited"), read with `ps_status` at one moment, so
+    /// the two never disagree; filled in by `state::containers`.
+    #[serde(skip)]
+    pub ps_state: String,
 }
 
 impl Container {

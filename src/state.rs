@@ -54,6 +54,7 @@ pub fn containers<S: AsRef<str>>(ctx: &Ctx, filters: &[S]) -> Result<Vec<Contain
     for c in &mut found {
         if let Some(l) = lines.iter().find(|l| l.id == c.id) {
             c.ps_status = l.status.clone();
+            c.ps_state = l.state.clone();
         }
     }
     Ok(found)

@@ -90,6 +90,7 @@ fn secrets_never_reach_an_argv_or_the_dry_run() {
         .stderr_unordered(format!(
             "+ docker network ls --no-trunc --filter label=io.lanctl.managed --format '{{{{json .}}}}'\n\
              + docker container inspect -- room-1\n\
+             + docker ps --all --no-trunc --filter label=io.lanctl.tenant --filter name=lanctl-prev --format {PS_FORMAT}\n\
              + docker network inspect -- {NETWORK_IDS}\n\
              + docker ps --all --no-trunc --filter network=ltfix-net --format {PS_FORMAT}\n\
              + ip -j addr show\n\
@@ -347,10 +348,11 @@ fn update_rolls_back_when_the_new_container_does_not_start() {
     Run::new(&f)
         .args(["update", "ltfix-run", "--image", "img2"])
         .code(1)
-        .stderr(format!(
-            "lanctl: update of ltfix-run failed: `{run}` failed (exit 125): docker: Error response from daemon: failed to \
-             create the ipvlan port: operation not supported; the previous container is back on 198.51.100.113, unchanged\n"
-        ))
+        .stderr(
+            "lanctl: update of ltfix-run failed: docker run failed (exit 125): docker: Error response from daemon: failed \
+             to create the ipvlan port: operation not supported; the previous container is back on 198.51.100.113, \
+             unchanged; fix the cause, then update again\n",
+        )
         // The fake still shows the old container as ltfix-run after the rename, so the
         // failed new one is removed by that name: what docker would show too.
         .change_lines([

@@ -36,7 +36,7 @@ const CASES: &[(&[&str], &str, bool)] = &[
     (&["down", "--", "--help"], "lanctl: tenant name \"--help\" is invalid", false),
     (&["down", ""], "lanctl: tenant name \"\" is invalid", false),
     (&["down", "a\nb"], "lanctl: tenant name \"a\\nb\" is invalid", false),
-    (&["update", "--", "-t"], "lanctl: tenant name \"-t\" is invalid", false),
+    (&["update", "--", "-t"], "lanctl: the following required arguments were not provided", false),
     (&["update", "t", "--image", ""], "lanctl: --image \"\" is not an image reference (it is empty)", false),
     (&["update", "t", "--image=--pid=host"], "lanctl: --image \"--pid=host\" is not an image reference", false),
     (&["update", "t", "--wait", "18446744073709551615"], "lanctl: --wait 18446744073709551615 is too long", false),

@@ -80,6 +80,19 @@ fn the_lock_is_free_again_once_dropped() {
 }
 
 #[test]
+fn try_acquire_takes_a_free_lock_and_gives_up_at_once_on_a_held_one() {
+    let dir = lock_dir();
+    let first = Lock::try_acquire_in(dir.path()).unwrap().expect("the lock is free");
+    let pid = std::process::id();
+    assert_eq!(std::fs::read_to_string(dir.path().join("lock")).unwrap(), format!("{pid}\n"));
+    let started = Instant::now();
+    assert!(Lock::try_acquire_in(dir.path()).unwrap().is_none());
+    assert!(started.elapsed() < Duration::from_millis(200));
+    drop(first);
+    assert!(Lock::try_acquire_in(dir.path()).unwrap().is_some());
+}
+
+#[test]
 fn a_second_acquire_waits_says_so_once_and_times_out_naming_the_holder() {
     let dir = lock_dir();
     let path = dir.path().join("lock");

@@ -16,10 +16,10 @@ use crate::pool::Pool;
 use crate::state;
 use crate::tenant::health::{self, Down};
 use crate::tenant::input::TenantInput;
-use crate::tenant::is_tenant;
 use crate::tenant::spec::TenantSpec;
 use crate::tenant::start::start_batch;
 use crate::tenant::update::{env_value, recreate, Recreate};
+use crate::tenant::{is_tenant, parked};
 
 /// How the `docker run`s of a batch go.
 #[derive(Clone, Debug, Default)]
@@ -182,15 +182,24 @@ pub fn settle(ctx: &Ctx, mut results: Vec<Outcome>, wait: Duration) -> Vec<Outco
     results
 }
 
-/// Reads the containers named like `wants` and the network's pool at once.
+/// Reads the containers named like `wants`, their parked containers and the network's
+/// pool at once, then settles what an interrupted update left (the caller holds the lock).
 pub fn read(ctx: &Ctx, net: Option<&str>, wants: &[&TenantInput]) -> Result<(NetSpec, Pool, Vec<Container>)> {
     let names: Vec<&str> = wants.iter().map(|t| t.name.as_str()).collect();
-    let (loaded, existing) = std::thread::scope(|s| {
+    let (loaded, existing, parked) = std::thread::scope(|s| {
         let existing = s.spawn(|| state::containers_named(ctx, &names));
-        (state::network_pool(ctx, net), existing.join().expect("query thread"))
+        let parked = s.spawn(|| parked::find(ctx, &names));
+        (state::network_pool(ctx, net), existing.join().expect("query thread"), parked.join().expect("query thread"))
     });
     let (spec, pool) = loaded?;
-    Ok((spec, pool, existing?))
+    let mut existing = existing?;
+    // Settling keeps each tenant's address, so the pool read above stays true.
+    for p in parked? {
+        let name = parked::tenant_of(&p).unwrap_or_default().to_string();
+        let current = existing.iter().position(|c| c.name() == name).map(|i| existing.remove(i));
+        existing.extend(parked::settle(ctx, &name, current, &p)?);
+    }
+    Ok((spec, pool, existing))
 }
 
 /// A tenant that exists: unchanged, started, or (by `policy`) refused or recreated.
@@ -212,12 +221,14 @@ fn already_there(ctx: &Ctx, t: &TenantInput, net: &NetSpec, c: &Container, polic
         }
     }
     // A secret asked for but missing from lanctl's environment keeps its current value,
-    // so a run without the secrets at hand does not strip them.
+    // so a run without the secrets at hand does not strip them; the recreation reads it
+    // from the old container when it runs.
     let mut want = t.clone();
+    let mut carry = Vec::new();
     for key in &t.unset {
-        if let Some(v) = env_value(c, key) {
+        if env_value(c, key).is_some() {
             want.spec.secrets.insert(key.clone());
-            want.secrets.push((key.clone(), v));
+            carry.push(key.clone());
         }
     }
     let have = TenantSpec::of_container(c).unwrap_or_default();
@@ -254,11 +265,13 @@ fn already_there(ctx: &Ctx, t: &TenantInput, net: &NetSpec, c: &Container, polic
         };
         return Err(Error::failed(format!("tenant {name} exists with another spec: {}; {how}", all.join(", "))));
     };
+    let require: Vec<String> = want.secrets.iter().map(|(k, _)| k.clone()).collect();
     let r = Recreate {
         network: &net.name,
         ip,
         spec: &want.spec,
-        secrets: &want.secrets,
+        carry: &carry,
+        require: &require,
         env_file: want.env_file.as_ref().map(|f| f.path.as_path()),
         pull: None,
         wait,

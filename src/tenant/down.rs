@@ -1,4 +1,5 @@
-//! `lanctl down`: stop and remove tenants, and nothing that is not one.
+//! `lanctl down`: stop and remove tenants (with what an interrupted update parked of
+//! them), and nothing that is not one.
 
 use std::io::{BufRead, IsTerminal, Write};
 
@@ -6,7 +7,7 @@ use crate::ctx::Ctx;
 use crate::error::{Error, Result};
 use crate::labels;
 use crate::state;
-use crate::tenant::{is_tenant, remove as remove_tenants};
+use crate::tenant::{is_tenant, parked, remove as remove_tenants};
 
 /// `lanctl down`, lowered: validated tenant names, or every tenant.
 pub struct DownInput {
@@ -19,9 +20,14 @@ pub fn down(ctx: &Ctx, a: &DownInput) -> Result<()> {
     if a.all && !ctx.dry_run() && !ctx.yes && !std::io::stdin().is_terminal() {
         return Err(Error::usage("down --all removes every tenant; confirm with --yes"));
     }
+    let mut _lock = None;
     let names: Vec<String> = if a.all {
-        let all: Vec<String> =
-            state::containers(ctx, &[format!("label={}", labels::TENANT)])?.iter().map(|c| c.name().to_string()).collect();
+        // A parked container goes with its tenant, below; it is not one.
+        let all: Vec<String> = state::containers(ctx, &[format!("label={}", labels::TENANT)])?
+            .iter()
+            .filter(|c| parked::tenant_of(c).is_none())
+            .map(|c| c.name().to_string())
+            .collect();
         if all.is_empty() {
             ctx.note("there are no tenants; nothing to do");
             return Ok(());
@@ -33,10 +39,23 @@ pub fn down(ctx: &Ctx, a: &DownInput) -> Result<()> {
     } else {
         a.names.clone()
     };
-    let found = state::containers_named(ctx, &names)?;
+    let (found, parked) = std::thread::scope(|s| {
+        let parked = s.spawn(|| parked::find(ctx, &names));
+        (state::containers_named(ctx, &names), parked.join().expect("query thread"))
+    });
+    let (found, mut parked) = (found?, parked?);
+    if !parked.is_empty() {
+        // A parked container may belong to an update that is still running: wait for it
+        // to end, then see what is left.
+        let lock = ctx.lock()?;
+        parked = parked::find(ctx, &names)?;
+        _lock = lock;
+    }
     let mut remove = Vec::new();
     for name in &names {
+        let parked_too = parked.iter().find(|p| parked::tenant_of(p) == Some(name)).map(|p| p.name().to_string());
         match found.iter().find(|c| c.name() == name) {
+            None if parked_too.is_some() => {}
             None => ctx.note(format!("tenant {name} does not exist; nothing to do for it")),
             Some(c) if !is_tenant(c) => {
                 return Err(Error::failed(format!(
@@ -46,6 +65,7 @@ pub fn down(ctx: &Ctx, a: &DownInput) -> Result<()> {
             Some(_) if remove.contains(name) => {}
             Some(_) => remove.push(name.clone()),
         }
+        remove.extend(parked_too.filter(|p| !remove.contains(p)));
     }
     if remove.is_empty() {
         return Ok(());

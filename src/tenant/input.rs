@@ -112,6 +112,15 @@ pub fn check_label(what: &str, key: &str, value: &str) -> Result<()> {
     Ok(())
 }
 
+/// A restart policy, in docker's canonical form.
+pub fn check_restart(what: &str, policy: &str) -> Result<String> {
+    restart::parse(policy).map(|p| p.to_string()).map_err(|why| {
+        Error::usage(format!(
+            "{what} {policy:?} is not a docker restart policy ({why}); use no, always, unless-stopped or on-failure[:N]"
+        ))
+    })
+}
+
 /// Splits `K=V` from `--label`.
 pub fn split_label(what: &str, item: &str) -> Result<(String, String)> {
     item.split_once('=')
@@ -128,15 +137,7 @@ impl TenantDraft {
             check_net_name(&f("net"), net)?;
         }
         let mut spec = TenantSpec { args: self.args.clone(), ..Default::default() };
-        spec.restart = restart::parse(&self.restart)
-            .map_err(|why| {
-                Error::usage(format!(
-                    "{} {:?} is not a docker restart policy ({why}); use no, always, unless-stopped or on-failure[:N]",
-                    f("restart"),
-                    self.restart
-                ))
-            })?
-            .to_string();
+        spec.restart = check_restart(&f("restart"), &self.restart)?;
         let mut secrets = Secrets::new();
         let mut warnings = Vec::new();
         let mut unset = Vec::new();

@@ -8,9 +8,9 @@ use serde::Serialize;
 use crate::ctx::Ctx;
 use crate::error::Result;
 use crate::labels;
-use crate::model::PsLine;
 use crate::state;
 use crate::table;
+use crate::tenant::parked;
 
 #[derive(Serialize)]
 struct Row {
@@ -55,14 +55,14 @@ pub fn ls(ctx: &Ctx, net: Option<&str>) -> Result<()> {
         Some(net) => vec![format!("label={}={net}", labels::NETWORK)],
         None => vec![format!("label={}", labels::TENANT)],
     };
-    let lines: Vec<PsLine> = ctx.runner.query_lines(&ctx.docker.ps_all(&filters))?;
-    let ids: Vec<&str> = lines.iter().map(|l| l.id.as_str()).collect();
-    // A container removed between the two reads is gone, not an error.
-    let found = state::containers_named(ctx, &ids)?;
-    let mut rows: Vec<Row> = lines
+    // A container parked by an interrupted update is settled, never listed. State and
+    // status come from the same `docker ps` line (`state::containers`), read at one moment.
+    let listed = parked::settle_listed(ctx, state::containers(ctx, &filters)?, || state::containers(ctx, &filters))?;
+    let mut rows: Vec<Row> = listed
         .iter()
-        .filter_map(|l| Some((l, found.iter().find(|c| c.id == l.id)?)))
-        .map(|(l, c)| {
+        .map(|c| {
+            // A row settled in a dry run was read by inspect alone: its state is inspect's.
+            let state = if c.ps_state.is_empty() { c.state.status.clone() } else { c.ps_state.clone() };
             // A tenant names its network; fall back to where it is attached.
             let network = c
                 .label(labels::NETWORK)
@@ -73,12 +73,10 @@ pub fn ls(ctx: &Ctx, net: Option<&str>) -> Result<()> {
                 name: c.name().to_string(),
                 address: c.address_on(&network).map(|ip| ip.to_string()).unwrap_or_default(),
                 network,
-                // State and status from the same `docker ps` line, read at one moment,
-                // so they cannot disagree; inspect adds what ps does not tell.
-                state: l.state.clone(),
+                should_run: should_run(&c.host_config.restart_policy.name, &state),
+                state,
                 image: c.config.image.clone(),
-                status: l.status.clone(),
-                should_run: should_run(&c.host_config.restart_policy.name, &l.state),
+                status: c.ps_status.clone(),
             }
         })
         .collect();

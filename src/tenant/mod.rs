@@ -1,7 +1,7 @@
 //! Tenants: one container each, with its own address on a lanctl network.
 //! `up`, `down`, `ls`, `update`, `logs`, `restart` and `stop` live in their own files;
-//! `converge` is the small API that `up` and `apply` share; this file holds the helpers
-//! they all use.
+//! `converge` is the small API that `up` and `apply` share; `parked` settles what an
+//! interrupted update left; this file holds the helpers they all use.
 
 pub mod converge;
 pub mod down;
@@ -10,6 +10,7 @@ pub mod health;
 pub mod input;
 pub mod logs;
 pub mod ls;
+pub mod parked;
 pub mod preset;
 pub mod restart;
 pub mod run;

@@ -22,6 +22,13 @@ pub struct Tenant<'a> {
 }
 
 pub fn docker_run(docker: &Docker, t: &Tenant) -> Change {
+    docker_run_passing(docker, t, &[])
+}
+
+/// Like `docker_run`, for a plan that supplies the secrets named in `passed` itself, at run
+/// time (`plan::Action::Capture` or `Require`): each gets `--env KEY`, and docker reads its
+/// value from the environment the plan gives it, not from this command.
+pub fn docker_run_passing(docker: &Docker, t: &Tenant, passed: &[String]) -> Change {
     let ip = t.ip.to_string();
     let mut c = docker
         .run_base()
@@ -51,6 +58,8 @@ pub fn docker_run(docker: &Docker, t: &Tenant) -> Change {
     for k in &t.spec.secrets {
         if let Some((_, v)) = t.secrets.iter().find(|(s, _)| s == k) {
             c = c.arg("--env").arg(k).secret_env(k, v);
+        } else if passed.contains(k) {
+            c = c.arg("--env").arg(k);
         }
     }
     // `--` ends docker's options: the image and its arguments can never become one.
@@ -103,5 +112,14 @@ mod tests {
         assert!(docker_run(&Docker::new("docker", None), &t)
             .to_string()
             .contains(" --ip 198.51.100.100 --pull never --restart "));
+        // A secret the plan supplies is named, with no value in the command's environment.
+        let none = Secrets::new();
+        let t = Tenant { secrets: &none, env_file: None, ..t };
+        let c = docker_run_passing(&Docker::new("docker", None), &t, &["PASSWORD".to_string()]);
+        assert!(c
+            .to_string()
+            .ends_with(" --env LOCAL_IP=198.51.100.100 --env PASSWORD -- flashphoner/webcallserver:latest --flag"));
+        assert!(c.0.secret_env.is_empty());
+        assert!(!docker_run(&Docker::new("docker", None), &t).to_string().contains("PASSWORD -- "));
     }
 }

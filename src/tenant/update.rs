@@ -1,19 +1,28 @@
-//! `lanctl update`: recreate a tenant with a merged spec on the same address; if the new
-//! container does not stay up, put the previous one back exactly as it was.
+//! `lanctl update`: recreate a tenant with a merged spec (environment, image, restart
+//! policy, labels, arguments) on the same address; if the new container does not stay up,
+//! put the previous one back exactly as it was.
+//!
+//! The whole recreation is one `Plan`, so `--dry-run` prints what the run executes: the
+//! secrets that carry over are read from the old container when the plan runs (never
+//! printed), and the rollback is part of the plan, in bash as in lanctl's own run.
 
+use std::net::Ipv4Addr;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::ctx::Ctx;
-use crate::error::{Error, Result};
+use crate::error::{one_line, Error, Result};
 use crate::labels;
 use crate::model::Container;
+use crate::plan::{Action, Failed, Plan, Undo, Why};
 use crate::tenant::env::{EnvFile, EnvItem};
-use crate::tenant::run::{docker_run, Tenant};
+use crate::tenant::parked::{parked_name, settle, tenant_of};
+use crate::tenant::run::{docker_run_passing, Tenant};
 use crate::tenant::spec::{Secrets, TenantSpec};
-use crate::tenant::{find_container, is_tenant, remove_orphan};
+use crate::tenant::{find_container, is_tenant};
 
-/// `lanctl update`, lowered: the tenant, the environment changes in order, a new image.
+/// `lanctl update`, lowered: the tenant, the environment changes in order, and what else
+/// of its spec changes.
 pub struct UpdateInput {
     pub name: String,
     pub env: Vec<EnvItem>,
@@ -21,14 +30,23 @@ pub struct UpdateInput {
     /// A validated image reference.
     pub image: Option<String>,
     pub pull: Option<String>,
+    /// A restart policy in docker's canonical form.
+    pub restart: Option<String>,
+    /// Labels to set, checked as `up` checks them.
+    pub labels: Vec<(String, String)>,
+    /// Label keys to remove.
+    pub rm_labels: Vec<String>,
+    /// The container's arguments, replacing the current ones (empty: none).
+    pub args: Option<Vec<String>>,
     pub wait: Duration,
 }
 
-/// The name the previous container waits under while its successor proves itself. A
-/// tenant name has no '.', so it cannot collide with a tenant.
-pub fn parked_name(name: &str) -> String {
-    format!("{name}.lanctl-prev")
-}
+/// How many of the failed container's last log lines an error shows.
+const LOG_LINES: u32 = 5;
+/// The most of them an error shows, in characters: the error stays one readable line.
+const LOG_CHARS: usize = 300;
+/// What a container that runs and never restarted answers `Docker::run_state`.
+const RUNNING: &str = "running 0 0";
 
 pub fn env_value(c: &Container, key: &str) -> Option<String> {
     c.config.env.iter().find_map(|e| e.strip_prefix(key)?.strip_prefix('=').map(str::to_string))
@@ -43,7 +61,16 @@ pub fn update(ctx: &Ctx, a: &UpdateInput) -> Result<()> {
     }
     let _lock = ctx.lock()?;
     let name = a.name.as_str();
-    let old = match find_container(ctx, name)? {
+    let (current, parked) = std::thread::scope(|s| {
+        let parked = s.spawn(|| find_container(ctx, &parked_name(name)));
+        (find_container(ctx, name), parked.join().expect("query thread"))
+    });
+    // An update that was interrupted is finished or undone before this one starts.
+    let current = match parked?.filter(|p| tenant_of(p) == Some(name)) {
+        Some(p) => settle(ctx, name, current?, &p)?,
+        None => current?,
+    };
+    let old = match current {
         Some(c) if is_tenant(&c) => c,
         Some(_) => return Err(Error::failed(format!("container {name} is not a lanctl tenant; lanctl updates only its own"))),
         None => return Err(Error::failed(format!("no tenant named {name}; start it with `lanctl up {name}`"))),
@@ -54,7 +81,8 @@ pub fn update(ctx: &Ctx, a: &UpdateInput) -> Result<()> {
             "tenant {name} has no address or spec that lanctl can read; recreate it with `lanctl down {name}` and `lanctl up {name}`"
         )));
     };
-    // Secrets carry over from the running container unless given anew.
+    // Secrets carry over from the running container unless given anew. Their values are
+    // read here only to tell whether anything changes; the plan reads them again itself.
     let mut secrets: Secrets = old_spec.secrets.iter().filter_map(|k| Some((k.clone(), env_value(&old, k)?))).collect();
     let old_secrets = secrets.clone();
     let mut spec = old_spec.clone();
@@ -62,12 +90,36 @@ pub fn update(ctx: &Ctx, a: &UpdateInput) -> Result<()> {
     if let Some(image) = &a.image {
         spec.image = image.clone();
     }
+    if let Some(restart) = &a.restart {
+        spec.restart = restart.clone();
+    }
+    for (k, v) in &a.labels {
+        spec.labels.insert(k.clone(), v.clone());
+    }
+    for k in &a.rm_labels {
+        spec.labels.remove(k);
+    }
+    if let Some(args) = &a.args {
+        spec.args = args.clone();
+    }
     if spec == old_spec && secrets == old_secrets && a.env_file.is_none() {
         ctx.note(format!("tenant {name} already has this spec; nothing to do"));
         return Ok(());
     }
+    // A secret given anew comes from the environment; the others carry over.
+    let given: Vec<String> = secrets.iter().map(|(k, _)| k).filter(|k| given_anew(items, k)).cloned().collect();
+    let carry: Vec<String> = secrets.iter().map(|(k, _)| k).filter(|k| !given.contains(k)).cloned().collect();
     let env_file = a.env_file.as_ref().map(|f| f.path.as_path());
-    let r = Recreate { network: &network, ip, spec: &spec, secrets: &secrets, env_file, pull: a.pull.as_deref(), wait: a.wait };
+    let r = Recreate {
+        network: &network,
+        ip,
+        spec: &spec,
+        carry: &carry,
+        require: &given,
+        env_file,
+        pull: a.pull.as_deref(),
+        wait: a.wait,
+    };
     recreate(ctx, &old, &r)?;
     if !ctx.dry_run() {
         crate::out::line(format!("{name} {ip}"));
@@ -75,80 +127,187 @@ pub fn update(ctx: &Ctx, a: &UpdateInput) -> Result<()> {
     Ok(())
 }
 
+/// Whether the last setting of `key` among `items` passes it from lanctl's environment.
+fn given_anew(items: &[EnvItem], key: &str) -> bool {
+    matches!(items.iter().rev().find(|i| i.key() == key), Some(EnvItem::Secret(..)))
+}
+
 pub struct Recreate<'a> {
     pub network: &'a str,
-    pub ip: std::net::Ipv4Addr,
+    pub ip: Ipv4Addr,
     pub spec: &'a TenantSpec,
-    pub secrets: &'a Secrets,
+    /// Secrets whose values the new container takes from the old one, read when the plan
+    /// runs.
+    pub carry: &'a [String],
+    /// Secrets whose values come from the environment the plan runs in (lanctl's own, in
+    /// a real run).
+    pub require: &'a [String],
     pub env_file: Option<&'a Path>,
     pub pull: Option<&'a str>,
     pub wait: Duration,
 }
 
-/// Replaces `old` with a container of the new spec on the same address. The old one is
-/// stopped and parked under another name first; if the new one does not start, or does
-/// not stay up for `wait` seconds, it is removed and the old one comes back as it was.
+/// The blocks of a recreation, by index, to tell from a failure how far it got.
+struct Blocks {
+    /// The old container is renamed to its parked name here; before, nothing changed.
+    park: usize,
+    /// The new container starts and must stay up; a failure here is rolled back.
+    start: usize,
+    /// The parked container is removed: the update itself is done.
+    clean: usize,
+}
+
+/// The plan that replaces `name` (running or not) with a container of the new spec on
+/// the same address. The values to carry over are read and the secrets to pass checked
+/// before any change; the old container is stopped and parked under another name; if the
+/// new one does not start, or does not stay up `wait` seconds, it is removed (its last
+/// log lines shown first) and the old one comes back as it was.
+fn recreate_plan(ctx: &Ctx, name: &str, was_running: bool, r: &Recreate) -> (Plan, Blocks) {
+    let d = &ctx.docker;
+    let parked = parked_name(name);
+    let mut plan = Plan::new();
+    for k in r.carry {
+        plan = plan.then(Action::capture(k, d.env_value(name, k)));
+    }
+    for k in r.require {
+        plan = plan.then(Action::require(k));
+    }
+    if was_running {
+        plan = plan.then(Action::Change(d.stop(name)));
+    }
+    let restart: Vec<Undo> = if was_running { vec![Undo::Change(d.start(name))] } else { Vec::new() };
+    let park = plan.len();
+    plan = plan.attempt(vec![Action::Change(d.rename(name, &parked))], restart.clone());
+    let passed: Vec<String> = r.carry.iter().chain(r.require).cloned().collect();
+    // No value goes with this command: the plan supplies every secret when it runs.
+    let none = Secrets::new();
+    let t = Tenant { name, network: r.network, ip: r.ip, spec: r.spec, secrets: &none, env_file: r.env_file, pull: r.pull };
+    let mut start = vec![Action::Change(docker_run_passing(d, &t, &passed))];
+    if !r.wait.is_zero() {
+        start.push(Action::Hold { query: d.run_state(name), expect: RUNNING.to_string(), secs: r.wait.as_secs() });
+    }
+    let mut rollback =
+        vec![Undo::Show(d.logs_tail(name, LOG_LINES)), Undo::Change(d.rm_force(name)), Undo::Change(d.rename(&parked, name))];
+    rollback.extend(restart);
+    let start_at = plan.len();
+    plan = plan.attempt(start, rollback);
+    let clean = plan.len();
+    plan = plan.then(Action::Change(d.rm_many(&[parked])));
+    (plan, Blocks { park, start: start_at, clean })
+}
+
+/// Replaces `old` with a container of the new spec on the same address (see
+/// `recreate_plan`), or prints the plan during a dry run. The caller holds the lock and has
+/// settled any interrupted update of the tenant (`parked::settle`).
 pub fn recreate(ctx: &Ctx, old: &Container, r: &Recreate) -> Result<()> {
     let name = old.name();
-    let ip = r.ip;
-    let parked = parked_name(name);
-    if find_container(ctx, &parked)?.is_some() {
-        return Err(Error::failed(format!(
-            "container {parked} exists, left by an interrupted update; check it, then remove it with `docker rm -f {parked}` or rename it back"
-        )));
-    }
-    let was_running = old.state.running;
-    if was_running {
-        ctx.runner.change(&ctx.docker.stop(name))?;
-    }
-    ctx.runner.change(&ctx.docker.rename(name, &parked))?;
-    let t = Tenant { name, network: r.network, ip, spec: r.spec, secrets: r.secrets, env_file: r.env_file, pull: r.pull };
-    let run = docker_run(&ctx.docker, &t);
-    let started = ctx.runner.change(&run).map(|_| ()).map_err(|e| e.to_string());
-    let outcome = match started {
-        Ok(()) if ctx.dry_run() => Ok(()),
-        Ok(()) => stays_up(ctx, name, r.wait),
-        Err(e) => Err(e),
-    };
-    if let Err(why) = outcome {
-        remove_orphan(ctx, name);
-        restore(ctx, &parked, name, was_running)?;
-        return Err(Error::failed(format!("update of {name} failed: {why}; the previous container is back on {ip}, unchanged")));
-    }
-    ctx.runner.change(&ctx.docker.rm_many(&[parked]))?;
-    if !ctx.dry_run() {
-        ctx.note(format!("updated {name} on {ip}"));
-    }
-    Ok(())
-}
-
-/// The new container must run for `wait` seconds without stopping or restarting.
-fn stays_up(ctx: &Ctx, name: &str, wait: Duration) -> Result<(), String> {
-    let deadline = Instant::now() + wait;
-    loop {
-        let c = find_container(ctx, name).map_err(|e| e.to_string())?;
-        let Some(c) = c else { return Err("the new container disappeared".to_string()) };
-        if !c.state.running || c.state.restarting || c.restart_count > 0 {
-            return Err(format!("the new container stopped within {} s (exit code {})", wait.as_secs(), c.state.exit_code));
-        }
-        if Instant::now() >= deadline {
-            return Ok(());
-        }
-        std::thread::sleep(Duration::from_millis(250));
-    }
-}
-
-fn restore(ctx: &Ctx, parked: &str, name: &str, was_running: bool) -> Result<()> {
-    let back = ctx.runner.change(&ctx.docker.rename(parked, name)).and_then(|_| {
-        if was_running {
-            ctx.runner.change(&ctx.docker.start(name)).map(|_| ())
-        } else {
+    let (plan, blocks) = recreate_plan(ctx, name, old.state.running, r);
+    match plan.run(&ctx.runner) {
+        Ok(()) => {
+            if !ctx.dry_run() {
+                ctx.note(format!("updated {name} on {}", r.ip));
+            }
             Ok(())
         }
-    });
-    back.map_err(|e| {
-        e.hint(format!(
-            "the previous container is parked as {parked}: run `docker rename {parked} {name}` and `docker start {name}`"
-        ))
-    })
+        Err(f) => Err(failure(name, r, &blocks, f)),
+    }
+}
+
+/// The one-line error of a recreation that stopped, by how far it got.
+fn failure(name: &str, r: &Recreate, blocks: &Blocks, f: Failed) -> Error {
+    let parked = parked_name(name);
+    let ip = r.ip;
+    if f.block == blocks.clean {
+        let e = f.into_error();
+        return Error::failed(format!("updated {name} on {ip}, but removing its previous container failed: {e}"))
+            .hint(format!("remove it with `docker rm {parked}`"));
+    }
+    // An empty log says nothing worth a clause.
+    let log = f
+        .shown
+        .first()
+        .map(|text| fold_log(text))
+        .filter(|folded| !folded.is_empty())
+        .map(|folded| format!(", its log ends \"{folded}\""))
+        .unwrap_or_default();
+    let why = match &f.why {
+        Why::Held { got, .. } => format!("{}{log}", held(got, r.wait)),
+        Why::Failed(e) if f.block == blocks.start => format!("{}{log}", run_failed(e)),
+        Why::Failed(e) => e.to_string(),
+    };
+    if f.block < blocks.park {
+        return Error::failed(format!("update of {name} failed before any change: {why}"))
+            .hint("fix the cause, then update again");
+    }
+    if let Some(u) = f.undo_failed.first() {
+        return Error::failed(format!("update of {name} failed: {why}; putting the previous container back failed too: {u}"))
+            .hint(format!(
+                "it is parked as {parked}: run `docker rm -f {name}`, `docker rename {parked} {name}` and `docker start {name}`"
+            ));
+    }
+    Error::failed(format!("update of {name} failed: {why}; the previous container is back on {ip}, unchanged"))
+        .hint("fix the cause, then update again")
+}
+
+/// What a failed stay-up check saw, from `STATUS RESTARTS EXITCODE`.
+fn held(got: &str, wait: Duration) -> String {
+    let secs = wait.as_secs();
+    let words: Vec<&str> = got.split(' ').collect();
+    match words.as_slice() {
+        [status, restarts, code] if *status == "restarting" || *restarts != "0" => {
+            format!("the new container restarted within {secs} s (exit code {code})")
+        }
+        ["exited" | "dead" | "created", _, code] => format!("the new container stopped within {secs} s (exit code {code})"),
+        [status, _, _] => format!("the new container was {status} within {secs} s"),
+        _ => format!("the new container disappeared within {secs} s"),
+    }
+}
+
+/// docker's own words first: the run line itself is long and the user wrote most of it.
+fn run_failed(e: &Error) -> String {
+    match &e.failure {
+        Some(f) => {
+            let status = f.status.map(|c| format!("exit {c}")).unwrap_or_else(|| "killed by a signal".into());
+            format!("docker run failed ({status}): {}", one_line(&f.stderr))
+        }
+        None => e.to_string(),
+    }
+}
+
+/// A container's last log lines as one short line: lines joined by ` / `, blank ones and
+/// control characters left out, cut at `LOG_CHARS`.
+fn fold_log(text: &str) -> String {
+    let lines: Vec<String> = text
+        .lines()
+        .map(|l| l.chars().map(|c| if c.is_control() { ' ' } else { c }).collect::<String>().trim().to_string())
+        .filter(|l| !l.is_empty())
+        .collect();
+    let joined = lines.join(" / ");
+    match joined.char_indices().nth(LOG_CHARS) {
+        Some((at, _)) => format!("{}...", &joined[..at]),
+        None => joined,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_check_says_how_the_new_container_ended() {
+        let w = Duration::from_secs(5);
+        assert_eq!(held("exited 0 1", w), "the new container stopped within 5 s (exit code 1)");
+        assert_eq!(held("restarting 2 137", w), "the new container restarted within 5 s (exit code 137)");
+        assert_eq!(held("running 1 0", w), "the new container restarted within 5 s (exit code 0)");
+        assert_eq!(held("paused 0 0", w), "the new container was paused within 5 s");
+        assert_eq!(held("", w), "the new container disappeared within 5 s");
+    }
+
+    #[test]
+    fn log_lines_fold_into_one_short_line() {
+        assert_eq!(fold_log("a\n\n  b\tc \nd\r\n"), "a / b c / d");
+        let long = "x".repeat(400);
+        assert_eq!(fold_log(&long), format!("{}...", "x".repeat(300)));
+        assert_eq!(fold_log("é".repeat(301).as_str()).chars().count(), 303);
+    }
 }

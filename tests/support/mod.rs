@@ -120,6 +120,8 @@ pub fn lan_with(rules: impl FnOnce(&Fake)) -> Fake {
     f.on_file("docker", "info*", 0, fixture("docker-info.json"));
     f.on_file("docker", "network ls*", 0, fixture("docker-network-ls.jsonl"));
     f.on_file("docker", "network inspect*", 0, fixture("docker-network-inspect-macvlan.json"));
+    // No container parked by an interrupted update, unless a test says otherwise.
+    f.on("docker", "ps --all --no-trunc --filter label=io.lanctl.tenant --filter name=lanctl-prev *", 0, "");
     f.on_file("docker", "ps --all*", 0, fixture("docker-ps-a.jsonl"));
     f.on("docker", &format!("container inspect -- {STOPPED_ID}* {RUNNING_ID}*"), 0, &both_containers());
     f.on_file("docker", &format!("container inspect -- {STOPPED_ID}*"), 0, fixture("docker-container-inspect-stopped.json"));
@@ -144,6 +146,8 @@ pub fn lan_with(rules: impl FnOnce(&Fake)) -> Fake {
         );
     }
     f.on("docker", "rename *", 0, "");
+    // A container's log: empty unless a test gives one.
+    f.on("docker", "logs *", 0, "");
     // `docker update --restart POLICY -- NAMES...` prints each name.
     f.on_script("docker", "update --restart * -- *", r#"for a in "${@:5}"; do echo "$a"; done"#);
     for pattern in ["link add *", "addr add *", "link set *", "route add *", "link del *", "route del *"] {
