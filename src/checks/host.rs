@@ -15,6 +15,15 @@ impl Default for Host {
 }
 
 impl Host {
+    /// The host's root: `/`, or `LANCTL_HOST_ROOT`, so the integration tests give the
+    /// checks a kernel, a config and a uid of their own instead of the machine's.
+    pub fn from_env() -> Self {
+        match std::env::var_os("LANCTL_HOST_ROOT").filter(|r| !r.is_empty()) {
+            Some(root) => Host::new(root),
+            None => Host::default(),
+        }
+    }
+
     pub fn new(root: impl Into<PathBuf>) -> Self {
         Host { root: root.into() }
     }

@@ -62,9 +62,10 @@ pub fn dmi_hypervisor(vendor: &str, product: &str) -> Option<&'static str> {
     }
 }
 
-/// systemd-detect-virt when installed, else the cpu flag, else DMI.
+/// systemd-detect-virt when installed, else the cpu flag, else DMI. systemd-detect-virt
+/// looks at this machine, so a host read under another root is judged by its files alone.
 pub fn detect(ctx: &Ctx, host: &Host) -> Detection {
-    if which::which("systemd-detect-virt").is_ok() {
+    if host.root() == std::path::Path::new("/") && which::which("systemd-detect-virt").is_ok() {
         if let Ok(out) = ctx.runner.query_output(&detect_virt("systemd-detect-virt")) {
             if let Some(vm) = parse_detect_virt(out.code, &out.stdout) {
                 return Detection { vm, source: "systemd-detect-virt".into() };
@@ -90,6 +91,9 @@ pub fn from_files(host: &Host) -> Detection {
     }
 }
 
+/// What a VM's virtual switch must allow for macvlan.
+const SWITCH: &str = "allow promiscuous mode, forged transmits and MAC address changes on the VM's virtual switch port";
+
 /// Clouds whose networks drop frames from MAC addresses they did not assign, whatever the
 /// guest asks.
 fn is_cloud(vm: &str) -> bool {
@@ -108,16 +112,22 @@ pub fn check(driver: Driver, d: &Detection) -> Check {
             format!("{vm} virtual machine ({src}): ipvlan uses the parent's MAC address, so the virtual switch needs no change"),
             "",
         ),
-        (Some(vm), Driver::Macvlan) => Check::new(
-            id,
-            Status::Warn,
-            format!("{vm} virtual machine ({src}): the virtual switch must pass frames from the containers' own MAC addresses"),
+        (Some(vm), Driver::Macvlan) => {
+            let detail = format!(
+                "{vm} virtual machine ({src}): the virtual switch must pass frames from the containers' own MAC addresses"
+            );
             if is_cloud(vm) {
-                "cloud networks drop frames from unknown MAC addresses: use --driver ipvlan"
+                Check::new(id, Status::Warn, detail, "cloud networks drop frames from unknown MAC addresses: use --driver ipvlan")
+                    .unless_broken(
+                        Driver::Ipvlan,
+                        "cloud networks drop frames from unknown MAC addresses; ipvlan avoids that but does not work on \
+                         this host (`lanctl doctor --driver ipvlan` says why)",
+                    )
             } else {
-                "allow promiscuous mode, forged transmits and MAC address changes on the VM's virtual switch port, or use --driver ipvlan"
-            },
-        ),
+                Check::new(id, Status::Warn, detail, format!("{SWITCH}, or use --driver ipvlan"))
+                    .unless_broken(Driver::Ipvlan, SWITCH)
+            }
+        }
     }
 }
 
