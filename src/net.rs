@@ -11,19 +11,27 @@ use crate::labels;
 use crate::model::Network;
 use crate::netspec::NetSpec;
 use crate::pool::{Holder, Pool};
+use crate::runner;
 use crate::state;
 use crate::table;
 
 pub fn create(ctx: &Ctx, spec: &NetSpec) -> Result<()> {
+    // Under the host-wide lock, two lanctl processes creating the same network take turns:
+    // the second reads the first one's network and has nothing to do.
+    let _lock = ctx.lock()?;
     if ensure(ctx, spec)? && !ctx.dry_run() {
         ctx.note(format!("created {} network {} on {} (range {})", spec.driver, spec.name, spec.parent, spec.range));
     }
     Ok(())
 }
 
-/// Makes sure a network with this spec exists: checks the host, then creates it unless
-/// it is already there. Returns whether it was created (or, in a dry run, would be).
+/// Makes sure a network with this spec exists. A network that is already there is only
+/// compared, with no prerequisite check; only a network to create is checked first (unless
+/// `--skip-checks`). Returns whether it was created (or, in a dry run, would be).
 pub fn ensure(ctx: &Ctx, spec: &NetSpec) -> Result<bool> {
+    if let Some(existing) = state::find_network(ctx, &spec.name)? {
+        return already_exists(ctx, &existing, spec).map(|_| false);
+    }
     let links = state::host_links(ctx)?;
     if let Some((ip, ifname)) = state::host_addrs(&links).into_iter().find(|(ip, _)| spec.range.contains(*ip)) {
         return Err(Error::usage(format!(
@@ -31,14 +39,21 @@ pub fn ensure(ctx: &Ctx, spec: &NetSpec) -> Result<bool> {
             spec.range
         )));
     }
-    checks::gate(
-        ctx,
-        &checks::run(ctx, Scope { driver: Some(spec.driver), parent: Some(&spec.parent), network: Some(&spec.name) }),
-    )?;
-    if let Some(existing) = state::find_network(ctx, &spec.name)? {
-        return already_exists(ctx, &existing, spec).map(|_| false);
+    if !ctx.skip_checks {
+        let scope = Scope { driver: Some(spec.driver), parent: Some(&spec.parent), network: Some(&spec.name) };
+        checks::gate(ctx, &checks::run(ctx, scope))?;
     }
-    ctx.runner.change(&ctx.docker.network_create(spec))?;
+    let create = ctx.docker.network_create(spec);
+    match ctx.runner.change_output(&create)? {
+        None => {}
+        Some(out) if out.success() => {}
+        // Another process created it since it was read: the same spec is what was asked.
+        Some(out) if out.stderr.contains("already exists") => match state::find_network(ctx, &spec.name)? {
+            Some(existing) => return already_exists(ctx, &existing, spec).map(|_| false),
+            None => return Err(runner::failure(&create.0, out)),
+        },
+        Some(out) => return Err(runner::failure(&create.0, out)),
+    }
     Ok(true)
 }
 
