@@ -261,8 +261,11 @@ pub fn apply(ctx: &Ctx, a: &ApplyInput) -> Result<()> {
     }
     let mut tally = Tally::default();
     for spec in nets {
-        if net::ensure(ctx, spec)? {
+        if let net::Ensured::Created { route } = net::ensure(ctx, spec)? {
             tally.created.push(format!("network {}", spec.name));
+            if let Some(r) = route {
+                ctx.note(net::route_note(spec, &r));
+            }
         }
     }
     for (net, wants) in &by_net {

@@ -180,3 +180,47 @@ fn a_kernel_with_ipvlan_keeps_the_advice_to_use_it() {
     assert_eq!(code, 0);
     assert_eq!(get(&checks, "hypervisor.macvlan")[2], format!("{SWITCH}, or use --driver ipvlan"));
 }
+
+/// The fixture network as ipvlan l3.
+fn ipvlan_l3() -> String {
+    network_with_range("198.51.100.100-198.51.100.131")
+        .replace(r#""Driver": "macvlan""#, r#""Driver": "ipvlan""#)
+        .replace(r#""macvlan_mode": "bridge""#, r#""ipvlan_mode": "l3""#)
+}
+
+#[test]
+fn a_routed_network_whose_parent_has_no_address_is_unreachable_from_the_lan() {
+    let k = Kernel { ipvlan: true, macvlan: true };
+    let root = host_root(&k);
+    let f = lan_with(|f| f.on("docker", "network inspect*", 0, &ipvlan_l3()));
+    let (code, stderr, checks) = doctor(&f, root.path(), &["--driver", "ipvlan"]);
+    assert_eq!((code, stderr.as_str()), (0, ""));
+    assert_eq!(not_ok(&checks), ["skip parent.exists", "skip parent.networks.ipvlan", "warn lan.route.ltfix-net"]);
+    assert_eq!(
+        get(&checks, "lan.route.ltfix-net"),
+        [
+            "warn",
+            "ipvlan l3 network ltfix-net is routed through this host, but ltfixp has no IPv4 address: nothing on the LAN can reach its tenants",
+            "give ltfixp an address on the LAN, then add `ip route add 198.51.100.0/24 via THAT_ADDRESS` on the LAN's router"
+        ]
+    );
+    let f = lan_with(|f| {
+        f.on("docker", "network inspect*", 0, &ipvlan_l3());
+        f.on(
+            "ip",
+            "-j -d addr show",
+            0,
+            r#"[{"ifname":"ltfixp","flags":["UP"],"addr_info":[{"family":"inet","local":"192.0.2.50","prefixlen":24}]}]"#,
+        );
+    });
+    let (code, _, checks) = doctor(&f, root.path(), &["--driver", "ipvlan"]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        get(&checks, "lan.route.ltfix-net"),
+        [
+            "ok",
+            "ipvlan l3 network ltfix-net is routed through this host; the LAN's router needs: ip route add 198.51.100.0/24 via 192.0.2.50",
+            ""
+        ]
+    );
+}
