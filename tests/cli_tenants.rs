@@ -46,7 +46,7 @@ fn exhaustion_names_the_range_and_its_size() {
     let out = lanctl(&f).args(["up", "room-1", "--image", "img"]).assert().code(1);
     let err = lossy(&out.get_output().stderr);
     assert!(
-        err.contains("no free address in the range 198.51.100.113-198.51.100.114 (2 addresses) of network ltfix-net"),
+        err.contains("no free address in the range 198.51.100.113-198.51.100.114 (2 usable of 2 addresses) of network ltfix-net"),
         "{err}"
     );
     assert_eq!(err.lines().count(), 1, "one error line: {err}");
