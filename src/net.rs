@@ -7,6 +7,7 @@ use serde::Serialize;
 use crate::checks::{self, Scope};
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
+use crate::hostaccess::{self, leftover, leftover::Leftovers};
 use crate::labels;
 use crate::model::Network;
 use crate::netspec::{LanRoute, NetSpec};
@@ -281,9 +282,24 @@ pub fn show(ctx: &Ctx, name: &str) -> Result<()> {
     Ok(())
 }
 
+/// Removes a network and what it left on the host: its host-access shim (address and
+/// routes go with the link) and, with `--yes`, the files that would bring the shim back
+/// at boot. Without `--yes`, such files stop it before anything changes, named.
 pub fn rm(ctx: &Ctx, name: &str) -> Result<()> {
-    let Some(net) = state::find_network(ctx, name)? else {
-        ctx.note(format!("network {name} does not exist; nothing to do"));
+    let (net, links) = std::thread::scope(|s| {
+        let links = s.spawn(|| hostaccess::load_links(ctx));
+        (state::find_network(ctx, name), links.join().expect("query thread"))
+    });
+    let Some(net) = net? else {
+        let left = leftover::of_gone(name, &links?, None).unwrap_or_default();
+        if left.is_empty() {
+            ctx.note(format!("network {name} does not exist; nothing to do"));
+        } else {
+            ctx.note(format!(
+                "network {name} does not exist, but it left {}; remove it with `lanctl host-access {name} --remove`",
+                left.describe()
+            ));
+        }
         return Ok(());
     };
     if !net.labels.contains_key(labels::MANAGED) {
@@ -301,9 +317,14 @@ pub fn rm(ctx: &Ctx, name: &str) -> Result<()> {
             names.join(" ")
         )));
     }
+    let left = match NetSpec::from_network(&net) {
+        Some(spec) => leftover::of_network(ctx, &spec, &links?, None)?,
+        None => Leftovers::default(),
+    };
+    left.check(ctx)?;
     ctx.runner.change(&ctx.docker.network_rm(name))?;
     if !ctx.dry_run() {
         ctx.note(format!("removed network {name}"));
     }
-    Ok(())
+    left.remove(ctx)
 }

@@ -4,7 +4,8 @@
 use crate::arping;
 use crate::checks::{Check, Status};
 use crate::ctx::Ctx;
-use crate::hostaccess::{self, find_shim};
+use crate::hostaccess::leftover::{self, Orphan};
+use crate::hostaccess::{self, find_shim, persist};
 use crate::labels;
 use crate::model::IpLink;
 use crate::netspec::{LanRoute, NetSpec};
@@ -22,7 +23,9 @@ pub fn lan_probe() -> Check {
     }
 }
 
-/// One check per lanctl network with tenants: warn when the host has no shim on it.
+/// One check per lanctl network with tenants (warn when the host has no shim on it), one
+/// per routed network (`lan.route.NET`), and one per shim or boot file left by a network
+/// that is gone (`host-access.orphan.IFNAME`).
 pub fn shims(ctx: &Ctx) -> Vec<Check> {
     let read = || -> crate::error::Result<(Vec<NetSpec>, Vec<String>, Vec<IpLink>)> {
         let nets: Vec<NetSpec> = state::lanctl_networks(ctx)?.iter().filter_map(NetSpec::from_network).collect();
@@ -47,7 +50,36 @@ pub fn shims(ctx: &Ctx) -> Vec<Check> {
             ),
         }
     });
-    shims.chain(routes).collect()
+    let files = persist::persisted(&persist::root());
+    let orphans = leftover::orphans(&nets, &links, &files).into_iter().map(|o| orphan_check(&o));
+    shims.chain(routes).chain(orphans).collect()
+}
+
+/// `host-access.orphan.IFNAME`: a shim, or its boot files, whose network does not exist.
+fn orphan_check(o: &Orphan) -> Check {
+    let id = format!("host-access.orphan.{}", o.ifname);
+    let files = o.files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(", ");
+    let of = match &o.network {
+        Some(n) => format!("network {n}, which does not exist"),
+        None => "no lanctl network".to_string(),
+    };
+    let mut detail = match &o.shim {
+        Some(s) => {
+            let addr = s.address.map(|a| format!(", {a}")).unwrap_or_default();
+            format!("shim {} ({} on {}{addr}) belongs to {of}", s.ifname, s.kind, s.parent)
+        }
+        None => format!("boot files for the shim {} of {of}: {files}", o.ifname),
+    };
+    if o.shim.is_some() && !o.files.is_empty() {
+        detail.push_str(&format!("; it comes back at every boot from {files}"));
+    }
+    let yes = if o.files.is_empty() { "" } else { " --yes" };
+    let hint = match &o.network {
+        Some(n) if hostaccess::default_ifname(n) == o.ifname => format!("remove it with `lanctl host-access {n} --remove{yes}`"),
+        Some(n) => format!("remove it with `lanctl host-access {n} --remove --ifname {}{yes}`", o.ifname),
+        None => format!("remove it with `ip link delete {}`", o.ifname),
+    };
+    Check::new(id, Status::Warn, detail, hint)
 }
 
 /// `lan.route.NET` for a routed (ipvlan l3/l3s) network: the LAN reaches its tenants only

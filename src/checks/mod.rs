@@ -10,6 +10,13 @@
 //!   `parent.addresses` (parent.rs)
 //! - `parent.networks.<d>`: other docker networks on the parent (networks.rs)
 //! - `hypervisor.<d>` (hypervisor.rs)
+//! - doctor only: `lan.probe`, `host-access.<net>` (tenants the host cannot reach),
+//!   `lan.route.<net>` (routed ipvlan l3/l3s networks), `host-access.orphan.<ifname>`
+//!   (shims and boot files of networks that are gone) (access.rs)
+//!
+//! With no `--driver`, one working driver is enough: the failures of the other become
+//! warnings that name the one to use. A hint that recommends a driver the report found
+//! broken is replaced by its fallback (`Check::unless_broken`).
 //!
 //! The 802.1Q checks appear only for an `IF.VID` parent. Checks that need something an
 //! earlier check found missing (the daemon, the parent) are `skip` with the reason.
