@@ -169,9 +169,9 @@ pub fn resolve_network(ctx: &Ctx, wanted: Option<&str>) -> Result<(NetSpec, Netw
     };
     all.iter().find(|(n, _)| n.name == w).cloned().ok_or_else(|| {
         if all.is_empty() {
-            Error::usage(format!("{w} is not a lanctl network, and there is none; create one with `lanctl net create`"))
+            Error::usage(format!("network {w} is not a lanctl network, and there is none; create one with `lanctl net create`"))
         } else {
-            Error::usage(format!("{w} is not a lanctl network; use one of {}", names()))
+            Error::usage(format!("network {w} is not a lanctl network; use one of {}", names()))
         }
     })
 }
