@@ -64,13 +64,20 @@ pub fn ensure(ctx: &Ctx, spec: &NetSpec) -> Result<Ensured> {
         None => {}
         Some(out) if out.success() => {}
         // Another process created it since it was read: the same spec is what was asked.
-        Some(out) if out.stderr.contains("already exists") => match state::find_network(ctx, &spec.name)? {
+        // Racing docker answers "already exists", or, when the other create registered
+        // the subnet first, "Pool overlaps"; either way the network read back decides.
+        Some(out) if lost_race(&out.stderr) => match state::find_network(ctx, &spec.name)? {
             Some(existing) => return already_exists(ctx, &existing, spec).map(|_| Ensured::Exists),
             None => return Err(runner::failure(&create.0, out)),
         },
         Some(out) => return Err(runner::failure(&create.0, out)),
     }
     Ok(Ensured::Created { route: spec.lan_route(&links) })
+}
+
+/// Whether `docker network create` may have failed for a concurrent create of the name.
+fn lost_race(stderr: &str) -> bool {
+    stderr.contains("already exists") || stderr.contains("Pool overlaps")
 }
 
 /// What the LAN needs to reach a routed network's tenants, said when it is created.

@@ -87,7 +87,12 @@ fn skip_checks_runs_no_check_at_all() {
 
 /// A fake whose `docker network ls` shows the fixture network only once `docker network
 /// create` has run: another process created it between lanctl's read and its create.
+/// Docker says "already exists" to a create that loses the race on the name.
 fn raced(existing: &str) -> (Fake, tempfile::TempDir) {
+    raced_saying(existing, &format!("Error response from daemon: network with name {NET} already exists"))
+}
+
+fn raced_saying(existing: &str, said: &str) -> (Fake, tempfile::TempDir) {
     let state = tempfile::tempdir().unwrap();
     let mark = state.path().join("created");
     let without: String = std::fs::read_to_string(fixture("docker-network-ls.jsonl"))
@@ -112,10 +117,7 @@ fn raced(existing: &str) -> (Fake, tempfile::TempDir) {
         f.on_script(
             "docker",
             "network create*",
-            &format!(
-                "touch {}; echo 'Error response from daemon: network with name {NET} already exists' >&2; exit 1",
-                shell_quote(mark.to_str().unwrap())
-            ),
+            &format!("touch {}; echo {} >&2; exit 1", shell_quote(mark.to_str().unwrap()), shell_quote(said)),
         );
     });
     (f, state)
@@ -130,6 +132,39 @@ fn losing_a_race_to_the_same_spec_is_a_no_op() {
     assert_eq!(
         f.calls(),
         [argv(LS), argv("ip -j addr show"), create_line(NET), argv(LS), argv(&format!("docker network inspect -- {NET_ID}"))]
+    );
+}
+
+#[test]
+fn losing_a_race_on_the_subnet_to_the_same_spec_is_a_no_op_too() {
+    // Engine 20.10, when the winner registered the subnet before the loser's name check.
+    let (f, _state) = raced_saying(
+        &std::fs::read_to_string(fixture("docker-network-inspect-macvlan.json")).unwrap(),
+        "Error response from daemon: Pool overlaps with other one on this address space",
+    );
+    let out = lanctl(&f).arg("--skip-checks").args(create_args(NET)).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", lossy(&out.stderr));
+    assert_eq!(lossy(&out.stderr), "lanctl: network ltfix-net already exists with this spec; nothing to do\n");
+}
+
+#[test]
+fn a_subnet_overlap_with_another_network_is_still_an_error() {
+    let f = lan_with(|f| {
+        f.on_err(
+            "docker",
+            "network create*",
+            1,
+            "Error response from daemon: Pool overlaps with other one on this address space\n",
+        )
+    });
+    let out = lanctl(&f).arg("--skip-checks").args(create_args("lan")).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let line = create_line("lan").join(" ");
+    assert_eq!(
+        lossy(&out.stderr),
+        format!(
+            "lanctl: `{line}` failed (exit 1): Error response from daemon: Pool overlaps with other one on this address space\n"
+        )
     );
 }
 
