@@ -38,7 +38,7 @@ pub struct Cli {
     /// Docker context passed to every docker call
     #[arg(long, global = true, value_name = "NAME", help_heading = "Global options")]
     pub context: Option<String>,
-    /// Do not stop on failed prerequisite checks (for planning on another host)
+    /// Run no prerequisite checks (for planning on another host)
     #[arg(long, global = true, help_heading = "Global options")]
     pub skip_checks: bool,
     /// Answer yes to confirmations
