@@ -249,7 +249,10 @@ fn real_host_probe_cleans_up() {
     if is_root() {
         for d in ["ipvlan", "macvlan"] {
             let probe = status(checks, &format!("probe.{d}"));
-            assert!(probe == "ok" || probe == "fail", "probe.{d}: {probe}");
+            // With no --driver, a driver the kernel lacks is a warning when the other works.
+            let lacks =
+                get(checks, &format!("probe.{d}"))["detail"].as_str().unwrap().contains("is not supported by this kernel");
+            assert!(probe == "ok" || probe == "fail" || (probe == "warn" && lacks), "probe.{d}: {probe}");
             // A definitive probe decides the config check too.
             assert_eq!(status(checks, &format!("kernel.config.{d}")), probe, "{d}");
         }
