@@ -38,7 +38,7 @@ pub struct Cli {
     /// The host to drive: a docker context (ssh:// runs host-side commands over ssh) [alias: --context]
     #[arg(long, alias = "context", global = true, value_name = "NAME", help_heading = "Global options")]
     pub host: Option<String>,
-    /// Do not stop on failed prerequisite checks (for planning on another host)
+    /// Run no prerequisite checks (for planning on another host)
     #[arg(long, global = true, help_heading = "Global options")]
     pub skip_checks: bool,
     /// Answer yes to confirmations

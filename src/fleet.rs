@@ -10,12 +10,15 @@ use serde::Deserialize;
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
 use crate::labels;
+use crate::model::Container;
 use crate::net;
 use crate::netspec::{self, Driver, NetInput, NetSpec};
 use crate::state;
 use crate::tenant::converge::{self, converge, BatchOpts, Existing, Outcome, What};
 use crate::tenant::env::{self, EnvItem};
 use crate::tenant::input::{Origin, TenantDraft, TenantInput};
+use crate::tenant::spec::TenantSpec;
+use crate::tenant::update::env_value;
 use crate::tenant::{process_env, remove};
 
 #[derive(Debug, Deserialize)]
@@ -261,8 +264,11 @@ pub fn apply(ctx: &Ctx, a: &ApplyInput) -> Result<()> {
     }
     let mut tally = Tally::default();
     for spec in nets {
-        if net::ensure(ctx, spec)? {
+        if let net::Ensured::Created { route } = net::ensure(ctx, spec)? {
             tally.created.push(format!("network {}", spec.name));
+            if let Some(r) = route {
+                ctx.note(net::route_note(spec, &r));
+            }
         }
     }
     for (net, wants) in &by_net {
@@ -275,6 +281,14 @@ pub fn apply(ctx: &Ctx, a: &ApplyInput) -> Result<()> {
         };
         let policy = Existing::Update { wait: a.wait };
         for out in converge(ctx, &spec, pool, wants, &existing, &a.opts, policy)? {
+            if out.what == What::Updated {
+                let t = wants.iter().find(|t| t.name == out.name);
+                let c = existing.iter().find(|c| c.name() == out.name);
+                if let (Some(t), Some(c)) = (t, c) {
+                    let verb = if ctx.dry_run() { "would be updated" } else { "updated" };
+                    ctx.note(format!("{} {verb}: {}", out.name, drift(t, c).join("; ")));
+                }
+            }
             tally.record(out);
         }
     }
@@ -283,6 +297,16 @@ pub fn apply(ctx: &Ctx, a: &ApplyInput) -> Result<()> {
         prune(ctx, nets, &keep, &mut tally)?;
     }
     summary(ctx, &tally)
+}
+
+/// How a tenant's container differs from the file, as `converge` compares them: a secret
+/// the environment lacks keeps its current value, so it is no difference.
+fn drift(t: &TenantInput, c: &Container) -> Vec<String> {
+    let mut want = t.spec.clone();
+    for key in t.unset.iter().filter(|k| env_value(c, k).is_some()) {
+        want.secrets.insert(key.clone());
+    }
+    TenantSpec::of_container(c).unwrap_or_default().differences(&want)
 }
 
 fn on_host(ctx: &Ctx, net: &str) -> Result<bool> {

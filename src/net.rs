@@ -7,23 +7,47 @@ use serde::Serialize;
 use crate::checks::{self, Scope};
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
+use crate::hostaccess::{self, leftover, leftover::Leftovers};
 use crate::labels;
 use crate::model::Network;
-use crate::netspec::NetSpec;
+use crate::netspec::{LanRoute, NetSpec};
 use crate::pool::{Holder, Pool};
+use crate::runner;
 use crate::state;
 use crate::table;
 
 pub fn create(ctx: &Ctx, spec: &NetSpec) -> Result<()> {
-    if ensure(ctx, spec)? && !ctx.dry_run() {
-        ctx.note(format!("created {} network {} on {} (range {})", spec.driver, spec.name, spec.parent, spec.range));
+    // Under the host-wide lock, two lanctl processes creating the same network take turns:
+    // the second reads the first one's network and has nothing to do.
+    let _lock = ctx.lock()?;
+    if let Ensured::Created { route } = ensure(ctx, spec)? {
+        if !ctx.dry_run() {
+            ctx.note(format!("created {} network {} on {} (range {})", spec.driver, spec.name, spec.parent, spec.range));
+        }
+        if let Some(r) = route {
+            ctx.note(route_note(spec, &r));
+        }
     }
     Ok(())
 }
 
-/// Makes sure a network with this spec exists: checks the host, then creates it unless
-/// it is already there. Returns whether it was created (or, in a dry run, would be).
-pub fn ensure(ctx: &Ctx, spec: &NetSpec) -> Result<bool> {
+/// What `ensure` did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Ensured {
+    /// The network was there with this spec.
+    Exists,
+    /// It was created (or, in a dry run, would be); a routed network comes with the
+    /// route the LAN needs to reach it.
+    Created { route: Option<LanRoute> },
+}
+
+/// Makes sure a network with this spec exists. A network that is already there is only
+/// compared, with no prerequisite check; only a network to create is checked first (unless
+/// `--skip-checks`).
+pub fn ensure(ctx: &Ctx, spec: &NetSpec) -> Result<Ensured> {
+    if let Some(existing) = state::find_network(ctx, &spec.name)? {
+        return already_exists(ctx, &existing, spec).map(|_| Ensured::Exists);
+    }
     let links = state::host_links(ctx)?;
     if let Some((ip, ifname)) = state::host_addrs(&links).into_iter().find(|(ip, _)| spec.range.contains(*ip)) {
         return Err(Error::usage(format!(
@@ -31,15 +55,44 @@ pub fn ensure(ctx: &Ctx, spec: &NetSpec) -> Result<bool> {
             spec.range
         )));
     }
-    checks::gate(
-        ctx,
-        &checks::run(ctx, Scope { driver: Some(spec.driver), parent: Some(&spec.parent), network: Some(&spec.name) }),
-    )?;
-    if let Some(existing) = state::find_network(ctx, &spec.name)? {
-        return already_exists(ctx, &existing, spec).map(|_| false);
+    if !ctx.skip_checks {
+        let scope = Scope { driver: Some(spec.driver), parent: Some(&spec.parent), network: Some(&spec.name) };
+        checks::gate(ctx, &checks::run(ctx, scope))?;
     }
-    ctx.runner.change(&ctx.docker.network_create(spec))?;
-    Ok(true)
+    let create = ctx.docker.network_create(spec);
+    match ctx.runner.change_output(&create)? {
+        None => {}
+        Some(out) if out.success() => {}
+        // Another process created it since it was read: the same spec is what was asked.
+        // Racing docker answers "already exists", or, when the other create registered
+        // the subnet first, "Pool overlaps"; either way the network read back decides.
+        Some(out) if lost_race(&out.stderr) => match state::find_network(ctx, &spec.name)? {
+            Some(existing) => return already_exists(ctx, &existing, spec).map(|_| Ensured::Exists),
+            None => return Err(runner::failure(&create.0, out)),
+        },
+        Some(out) => return Err(runner::failure(&create.0, out)),
+    }
+    Ok(Ensured::Created { route: spec.lan_route(&links) })
+}
+
+/// Whether `docker network create` may have failed for a concurrent create of the name.
+fn lost_race(stderr: &str) -> bool {
+    stderr.contains("already exists") || stderr.contains("Pool overlaps")
+}
+
+/// What the LAN needs to reach a routed network's tenants, said when it is created.
+pub fn route_note(spec: &NetSpec, r: &LanRoute) -> String {
+    let (name, mode, parent, subnet) = (&spec.name, &spec.mode, &spec.parent, spec.subnet);
+    match r.via {
+        Some(via) => format!(
+            "ipvlan {mode} network {name} is routed through this host: on the LAN's router (or each client) add \
+             `ip route add {subnet} via {via}`"
+        ),
+        None => format!(
+            "warning: ipvlan {mode} network {name} is routed through this host, but {parent} has no IPv4 address; \
+             give it one on the LAN, then add `ip route add {subnet} via THAT_ADDRESS` on the LAN's router"
+        ),
+    }
 }
 
 fn already_exists(ctx: &Ctx, existing: &Network, spec: &NetSpec) -> Result<()> {
@@ -70,20 +123,22 @@ struct Loaded {
     spec: NetSpec,
     pool: Pool,
     tenants: usize,
+    route: Option<LanRoute>,
 }
 
 fn load_all(ctx: &Ctx) -> Result<Vec<Loaded>> {
     let nets = state::lanctl_networks(ctx)?;
     let names: Vec<&str> = nets.iter().map(|n| n.name.as_str()).collect();
     let containers = state::containers_on(ctx, &names)?;
-    let host = state::host_addrs(&state::host_links(ctx)?);
+    let links = state::host_links(ctx)?;
+    let host = state::host_addrs(&links);
     Ok(nets
         .iter()
         .filter_map(NetSpec::from_network)
         .map(|spec| {
             let on: Vec<_> = containers.iter().filter(|c| c.address_on(&spec.name).is_some()).cloned().collect();
             let tenants = on.iter().filter(|c| c.label(labels::NETWORK) == Some(spec.name.as_str())).count();
-            Loaded { pool: Pool::new(&spec, &on, &host), spec, tenants }
+            Loaded { pool: Pool::new(&spec, &on, &host), route: spec.lan_route(&links), spec, tenants }
         })
         .collect())
 }
@@ -160,11 +215,18 @@ struct Show {
     gateway: Ipv4Addr,
     range: String,
     range_size: u64,
+    /// The range's addresses a tenant could ever get (`range_size` less the reserved and
+    /// the host's own).
+    usable: u64,
     docker_ip_range: String,
     reserved: Vec<Held>,
     used: Vec<Held>,
     free: u64,
     next_free: Option<Ipv4Addr>,
+    /// ipvlan l3/l3s only: the route the LAN's router needs (`via` is null while the
+    /// parent has no address).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    route: Option<LanRoute>,
 }
 
 /// Finds one lanctl network by name, with an error that says what to do.
@@ -193,11 +255,13 @@ pub fn show(ctx: &Ctx, name: &str) -> Result<()> {
         gateway: s.gateway,
         range: s.range.to_string(),
         range_size: s.range.len(),
+        usable: l.pool.usable(),
         docker_ip_range: s.docker_range.to_string(),
         reserved,
         used,
         free: l.pool.free_count(),
         next_free: l.pool.free().next(),
+        route: l.route.clone(),
     };
     if ctx.json {
         ctx.print_json(&show);
@@ -206,8 +270,8 @@ pub fn show(ctx: &Ctx, name: &str) -> Result<()> {
     crate::out::line(format!("network   {} ({} {} on {})", show.name, show.driver, show.mode, show.parent));
     crate::out::line(format!("subnet    {} gateway {}", show.subnet, show.gateway));
     crate::out::line(format!(
-        "range     {} ({} addresses; docker --ip-range {})",
-        show.range, show.range_size, show.docker_ip_range
+        "range     {} ({} usable of {} addresses; docker --ip-range {})",
+        show.range, show.usable, show.range_size, show.docker_ip_range
     ));
     for h in &show.reserved {
         crate::out::line(format!("reserved  {:<15} {}", h.address, h.holder));
@@ -219,12 +283,30 @@ pub fn show(ctx: &Ctx, name: &str) -> Result<()> {
         Some(ip) => crate::out::line(format!("free      {} (next {ip})", show.free)),
         None => crate::out::line("free      0"),
     }
+    if let Some(r) = &show.route {
+        crate::out::line(format!("route     {}", r.advice()));
+    }
     Ok(())
 }
 
+/// Removes a network and what it left on the host: its host-access shim (address and
+/// routes go with the link) and, with `--yes`, the files that would bring the shim back
+/// at boot. Without `--yes`, such files stop it before anything changes, named.
 pub fn rm(ctx: &Ctx, name: &str) -> Result<()> {
-    let Some(net) = state::find_network(ctx, name)? else {
-        ctx.note(format!("network {name} does not exist; nothing to do"));
+    let (net, links) = std::thread::scope(|s| {
+        let links = s.spawn(|| hostaccess::load_links(ctx));
+        (state::find_network(ctx, name), links.join().expect("query thread"))
+    });
+    let Some(net) = net? else {
+        let left = leftover::of_gone(ctx, name, &links?, None).unwrap_or_default();
+        if left.is_empty() {
+            ctx.note(format!("network {name} does not exist; nothing to do"));
+        } else {
+            ctx.note(format!(
+                "network {name} does not exist, but it left {}; remove it with `lanctl host-access {name} --remove`",
+                left.describe()
+            ));
+        }
         return Ok(());
     };
     if !net.labels.contains_key(labels::MANAGED) {
@@ -242,9 +324,14 @@ pub fn rm(ctx: &Ctx, name: &str) -> Result<()> {
             names.join(" ")
         )));
     }
+    let left = match NetSpec::from_network(&net) {
+        Some(spec) => leftover::of_network(ctx, &spec, &links?, None)?,
+        None => Leftovers::default(),
+    };
+    left.check(ctx)?;
     ctx.runner.change(&ctx.docker.network_rm(name))?;
     if !ctx.dry_run() {
         ctx.note(format!("removed network {name}"));
     }
-    Ok(())
+    left.remove(ctx)
 }

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::labels;
-use crate::model::Network;
+use crate::model::{IpLink, Network};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -389,6 +389,24 @@ impl NetSpec {
         out
     }
 
+    /// Whether the LAN reaches the tenants only through a route via this host: ipvlan in
+    /// l3 or l3s mode answers no ARP for them, so the LAN's router must route the subnet.
+    pub fn routed(&self) -> bool {
+        self.driver == Driver::Ipvlan && (self.mode == "l3" || self.mode == "l3s")
+    }
+
+    /// For a routed network, the route a LAN router or client needs: the subnet via the
+    /// host's address on the parent (one outside the subnet first), if it has one.
+    pub fn lan_route(&self, links: &[IpLink]) -> Option<LanRoute> {
+        if !self.routed() {
+            return None;
+        }
+        let mut on_parent: Vec<Ipv4Addr> =
+            links.iter().filter(|l| l.ifname == self.parent).flat_map(|l| l.ipv4().map(|(ip, _)| ip)).collect();
+        on_parent.sort_by_key(|ip| self.subnet.contains(ip));
+        Some(LanRoute { subnet: self.subnet, via: on_parent.first().copied(), parent: self.parent.clone() })
+    }
+
     /// Addresses in the subnet that no tenant may take: network, broadcast, gateway, aux.
     pub fn reserved(&self) -> Vec<(Ipv4Addr, String)> {
         let mut out = vec![
@@ -398,6 +416,31 @@ impl NetSpec {
         ];
         out.extend(self.aux.iter().map(|(h, ip)| (*ip, format!("aux address {h}"))));
         out
+    }
+}
+
+/// The route a LAN router or client needs to reach a routed (ipvlan l3/l3s) network.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LanRoute {
+    pub subnet: Ipv4Net,
+    /// The host's address on the parent; `None` when it has none.
+    pub via: Option<Ipv4Addr>,
+    #[serde(skip)]
+    pub parent: String,
+}
+
+impl LanRoute {
+    /// The line to run on the LAN's router, or what to do first when the parent has no
+    /// address.
+    pub fn advice(&self) -> String {
+        let subnet = self.subnet;
+        match self.via {
+            Some(via) => format!("ip route add {subnet} via {via}"),
+            None => format!(
+                "none yet: {} has no IPv4 address; give it one on the LAN, then add `ip route add {subnet} via THAT_ADDRESS` on the LAN's router",
+                self.parent
+            ),
+        }
     }
 }
 

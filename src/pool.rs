@@ -90,6 +90,15 @@ impl Pool {
         self.free().count() as u64
     }
 
+    /// How many addresses of the range a tenant could ever get: the range less its network,
+    /// broadcast, gateway and aux addresses and the host's own (a /25 range of 128 holds
+    /// 125). Containers and LAN devices only borrow theirs.
+    pub fn usable(&self) -> u64 {
+        let never =
+            self.used_in_range().filter(|(_, h)| matches!(h, Holder::Reserved { .. } | Holder::Host { .. })).count() as u64;
+        self.spec.range.len() - never
+    }
+
     /// Held addresses that lie inside the reserved range.
     pub fn used_in_range(&self) -> impl Iterator<Item = (&Ipv4Addr, &Holder)> {
         self.held.iter().filter(|(ip, _)| self.spec.range.contains(**ip))
@@ -116,9 +125,10 @@ impl Pool {
     /// The message for an exhausted range, naming it and its size.
     pub fn exhausted(&self) -> String {
         format!(
-            "no free address in the range {} ({} addresses) of network {}; remove a tenant with `lanctl down`, \
-             or create a network with a larger --ip-range",
+            "no free address in the range {} ({} usable of {} addresses) of network {}; remove a tenant with \
+             `lanctl down`, or create a network with a larger --ip-range",
             self.spec.range,
+            self.usable(),
             self.spec.range.len(),
             self.spec.name
         )
@@ -180,8 +190,24 @@ mod tests {
         let mut p = Pool::new(&s, &[container("t1", "198.51.100.10", "running")], &[]);
         p.take("198.51.100.11".parse().unwrap(), "t2");
         assert_eq!(p.free().next(), None);
-        assert!(p
-            .exhausted()
-            .starts_with("no free address in the range 198.51.100.10-198.51.100.11 (2 addresses) of network lan"));
+        assert_eq!(
+            p.exhausted(),
+            "no free address in the range 198.51.100.10-198.51.100.11 (2 usable of 2 addresses) of network lan; \
+             remove a tenant with `lanctl down`, or create a network with a larger --ip-range"
+        );
+    }
+
+    #[test]
+    fn usable_leaves_out_what_no_tenant_can_ever_get() {
+        let aux = vec!["printer=198.51.100.2".to_string()];
+        // A /25 of 128 addresses holding the network address, the gateway and an aux address.
+        let s = spec("198.51.100.0-198.51.100.127", &aux);
+        let p = Pool::new(&s, &[container("t1", "198.51.100.3", "running")], &[]);
+        assert_eq!((p.usable(), p.free_count()), (125, 124));
+        // The broadcast address, and the host's own address inside the range.
+        let s = spec("198.51.100.128-198.51.100.255", &aux);
+        let host = [("198.51.100.200".parse().unwrap(), "shim0".to_string())];
+        let p = Pool::new(&s, &[], &host);
+        assert_eq!((p.usable(), p.free_count()), (126, 126));
     }
 }

@@ -17,12 +17,32 @@ pub fn network_lines(ctx: &Ctx) -> Result<Vec<NetworkLine>> {
     ctx.runner.query_lines(&ctx.docker.network_ls())
 }
 
-/// Inspects networks by name or ID; none asked, none returned (and nothing runs).
+/// Inspects networks by name or ID; none asked, none returned (and nothing runs). A
+/// network removed since it was listed is left out, not an error.
 pub fn inspect_networks<S: AsRef<str>>(ctx: &Ctx, names: &[S]) -> Result<Vec<Network>> {
     if names.is_empty() {
         return Ok(Vec::new());
     }
-    ctx.runner.query_json(&ctx.docker.network_inspect(names))
+    let q = ctx.docker.network_inspect(names);
+    let out = ctx.runner.query_output(&q)?;
+    // docker prints what it found and exits 1 when any name is missing; anything else on
+    // stderr is a real failure.
+    if !out.success() && !only_missing_networks(&out.stderr) {
+        return Err(runner::failure(&q.0, out));
+    }
+    if out.stdout.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    model::parse(&q.to_string(), &out.stdout)
+}
+
+/// Whether `docker network inspect` complained only of networks that do not exist:
+/// "No such network: X" (newer CLIs), "network X not found" (Engine 20.10).
+fn only_missing_networks(stderr: &str) -> bool {
+    stderr
+        .lines()
+        .map(str::trim)
+        .all(|l| l.is_empty() || l.contains("No such network") || (l.contains("network ") && l.ends_with(" not found")))
 }
 
 /// The network called `name`, whoever made it.
@@ -150,9 +170,9 @@ pub fn resolve_network(ctx: &Ctx, wanted: Option<&str>) -> Result<(NetSpec, Netw
     };
     all.iter().find(|(n, _)| n.name == w).cloned().ok_or_else(|| {
         if all.is_empty() {
-            Error::usage(format!("{w} is not a lanctl network, and there is none; create one with `lanctl net create`"))
+            Error::usage(format!("network {w} is not a lanctl network, and there is none; create one with `lanctl net create`"))
         } else {
-            Error::usage(format!("{w} is not a lanctl network; use one of {}", names()))
+            Error::usage(format!("network {w} is not a lanctl network; use one of {}", names()))
         }
     })
 }
@@ -180,4 +200,17 @@ pub fn network_pool(ctx: &Ctx, wanted: Option<&str>) -> Result<(NetSpec, Pool)> 
     let (spec, net) = found?;
     let attached = attached_from(ctx, &spec.name, &lines?, Some(&net))?;
     Ok((spec.clone(), Pool::of(&spec, &attached, &host_addrs(&links?))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_networks_in_both_wordings() {
+        assert!(only_missing_networks("Error response from daemon: network ltgone not found\n"));
+        assert!(only_missing_networks("Error: No such network: ltgone\n\n"));
+        assert!(!only_missing_networks("Cannot connect to the Docker daemon at unix:///var/run/docker.sock\n"));
+        assert!(!only_missing_networks("Error: No such network: a\ncontext \"x\" not found\n"));
+    }
 }

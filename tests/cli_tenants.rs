@@ -58,7 +58,7 @@ fn exhaustion_names_the_range_and_its_size() {
         .args(["up", "room-1", "--image", "img"])
         .code(1)
         .stderr(
-            "lanctl: no free address in the range 198.51.100.113-198.51.100.114 (2 addresses) of network ltfix-net; \
+            "lanctl: no free address in the range 198.51.100.113-198.51.100.114 (2 usable of 2 addresses) of network ltfix-net; \
              remove a tenant with `lanctl down`, or create a network with a larger --ip-range\n",
         )
         .check();

@@ -4,10 +4,11 @@
 use crate::arping;
 use crate::checks::{Check, Status};
 use crate::ctx::Ctx;
-use crate::hostaccess::{self, find_shim};
+use crate::hostaccess::leftover::{self, Orphan};
+use crate::hostaccess::{self, find_shim, persist};
 use crate::labels;
 use crate::model::{Container, IpLink};
-use crate::netspec::NetSpec;
+use crate::netspec::{LanRoute, NetSpec};
 use crate::state;
 use crate::tenant::ls::{natural, should_run};
 
@@ -33,7 +34,9 @@ pub fn lan_probe(ctx: &Ctx) -> Check {
 
 /// The checks that read the tenants, from one read of networks, tenants and links: one
 /// `host-access.NET` per lanctl network with tenants (warn when the host has no shim on
-/// it), and `tenants.stopped` (warn when a tenant should run but does not).
+/// it), one `lan.route.NET` per routed network, one `host-access.orphan.IFNAME` per shim
+/// or boot file left by a network that is gone, and `tenants.stopped` (warn when a tenant
+/// should run but does not).
 pub fn shims(ctx: &Ctx) -> Vec<Check> {
     let read = || -> crate::error::Result<(Vec<NetSpec>, Vec<Container>, Vec<IpLink>)> {
         let nets: Vec<NetSpec> = state::lanctl_networks(ctx)?.iter().filter_map(NetSpec::from_network).collect();
@@ -69,6 +72,9 @@ pub fn shims(ctx: &Ctx) -> Vec<Check> {
             }
         })
         .collect();
+    checks.extend(nets.iter().filter_map(|n| Some((n, n.lan_route(&links)?))).map(|(n, r)| route_check(n, &r)));
+    let files = persist::persisted_on(ctx);
+    checks.extend(leftover::orphans(&nets, &links, &files).iter().map(orphan_check));
     checks.push(stopped(&tenants));
     checks
 }
@@ -96,6 +102,54 @@ fn stopped(tenants: &[Container]) -> Check {
                 names.join(" ")
             ),
             format!("start them on their own addresses with `lanctl restart {}`", names.join(" ")),
+        ),
+    }
+}
+
+/// `host-access.orphan.IFNAME`: a shim, or its boot files, whose network does not exist.
+fn orphan_check(o: &Orphan) -> Check {
+    let id = format!("host-access.orphan.{}", o.ifname);
+    let files = o.files.iter().map(|f| f.display().to_string()).collect::<Vec<_>>().join(", ");
+    let of = match &o.network {
+        Some(n) => format!("network {n}, which does not exist"),
+        None => "no lanctl network".to_string(),
+    };
+    let mut detail = match &o.shim {
+        Some(s) => {
+            let addr = s.address.map(|a| format!(", {a}")).unwrap_or_default();
+            format!("shim {} ({} on {}{addr}) belongs to {of}", s.ifname, s.kind, s.parent)
+        }
+        None => format!("boot files for the shim {} of {of}: {files}", o.ifname),
+    };
+    if o.shim.is_some() && !o.files.is_empty() {
+        detail.push_str(&format!("; it comes back at every boot from {files}"));
+    }
+    let yes = if o.files.is_empty() { "" } else { " --yes" };
+    let hint = match &o.network {
+        Some(n) if hostaccess::default_ifname(n) == o.ifname => format!("remove it with `lanctl host-access {n} --remove{yes}`"),
+        Some(n) => format!("remove it with `lanctl host-access {n} --remove --ifname {}{yes}`", o.ifname),
+        None => format!("remove it with `ip link delete {}`", o.ifname),
+    };
+    Check::new(id, Status::Warn, detail, hint)
+}
+
+/// `lan.route.NET` for a routed (ipvlan l3/l3s) network: the LAN reaches its tenants only
+/// through a route via the host's address on the parent, so the parent needs one.
+fn route_check(n: &NetSpec, r: &LanRoute) -> Check {
+    let id = format!("lan.route.{}", n.name);
+    let (name, mode, parent) = (&n.name, &n.mode, &n.parent);
+    match r.via {
+        Some(_) => Check::new(
+            id,
+            Status::Ok,
+            format!("ipvlan {mode} network {name} is routed through this host; the LAN's router needs: {}", r.advice()),
+            "",
+        ),
+        None => Check::new(
+            id,
+            Status::Warn,
+            format!("ipvlan {mode} network {name} is routed through this host, but {parent} has no IPv4 address: nothing on the LAN can reach its tenants"),
+            format!("give {parent} an address on the LAN, then add `ip route add {} via THAT_ADDRESS` on the LAN's router", r.subnet),
         ),
     }
 }

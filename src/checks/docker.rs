@@ -152,6 +152,7 @@ pub fn driver_check(d: Driver, info: &DockerInfo) -> Check {
             ),
             format!("upgrade docker engine, or use --driver {other}"),
         )
+        .unless_broken(other, "upgrade docker engine")
     }
 }
 

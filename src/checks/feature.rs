@@ -1,6 +1,7 @@
 //! What the kernel must provide for a network: a driver, or 802.1Q VLANs. Its own file,
 //! so the kernel checks and the live probe both use it without importing each other.
 
+use super::Check;
 use crate::netspec::Driver;
 
 /// What the kernel must provide: a driver, or 802.1Q VLANs for an `IF.VID` parent.
@@ -42,6 +43,18 @@ impl Feature {
         match self {
             Feature::Driver(d) => d.as_str(),
             Feature::Vlan => "802.1Q VLAN",
+        }
+    }
+    /// A check whose hint is `unsupported_hint`, told what to say instead when the other
+    /// driver it recommends does not work here either.
+    pub fn fallback(self, c: Check) -> Check {
+        if c.hint != self.unsupported_hint() {
+            return c;
+        }
+        match self {
+            Feature::Driver(Driver::Ipvlan) => c.unless_broken(Driver::Macvlan, "use a kernel built with CONFIG_IPVLAN"),
+            Feature::Driver(Driver::Macvlan) => c.unless_broken(Driver::Ipvlan, "use a kernel built with CONFIG_MACVLAN"),
+            Feature::Vlan => c,
         }
     }
     /// What to do when the kernel lacks it.

@@ -23,14 +23,24 @@ impl Default for Host {
 }
 
 impl Host {
+    /// The host's root: `/`, or `LANCTL_HOST_ROOT`, so the integration tests give the
+    /// checks a kernel, a config and a uid of their own instead of the machine's.
+    pub fn from_env() -> Self {
+        match std::env::var_os("LANCTL_HOST_ROOT").filter(|r| !r.is_empty()) {
+            Some(root) => Host::new(root),
+            None => Host::default(),
+        }
+    }
+
     pub fn new(root: impl Into<PathBuf>) -> Self {
         Host { root: root.into(), remote: None }
     }
 
-    /// The files of the host `ctx` drives.
+    /// The host `ctx` drives: this machine (under `LANCTL_HOST_ROOT` when set, for tests),
+    /// or another one whose files are read over its transport.
     pub fn of(ctx: &Ctx) -> Self {
         match ctx.transport {
-            Transport::Local => Host::default(),
+            Transport::Local => Host::from_env(),
             ref t => Host { root: "/".into(), remote: Some((ctx.runner.clone(), t.clone())) },
         }
     }

@@ -62,10 +62,12 @@ pub fn dmi_hypervisor(vendor: &str, product: &str) -> Option<&'static str> {
     }
 }
 
-/// systemd-detect-virt when installed, else the cpu flag, else DMI. On another host it is
-/// simply tried: a missing one answers nothing `parse_detect_virt` reads.
+/// systemd-detect-virt when installed (on another host it is simply tried: a missing one
+/// answers nothing `parse_detect_virt` reads), else the cpu flag, else DMI. A host read
+/// under another root (`LANCTL_HOST_ROOT`) is judged by its files alone.
 pub fn detect(ctx: &Ctx, host: &Host) -> Detection {
-    if !ctx.transport.is_local() || which::which("systemd-detect-virt").is_ok() {
+    let tool = !ctx.transport.is_local() || which::which("systemd-detect-virt").is_ok();
+    if host.root() == std::path::Path::new("/") && tool {
         if let Ok(out) = ctx.runner.query_output(&ctx.on_host(detect_virt("systemd-detect-virt"))) {
             if let Some(vm) = parse_detect_virt(out.code, &out.stdout) {
                 return Detection { vm, source: "systemd-detect-virt".into() };
@@ -91,6 +93,9 @@ pub fn from_files(host: &Host) -> Detection {
     }
 }
 
+/// What a VM's virtual switch must allow for macvlan.
+const SWITCH: &str = "allow promiscuous mode, forged transmits and MAC address changes on the VM's virtual switch port";
+
 /// Clouds whose networks drop frames from MAC addresses they did not assign, whatever the
 /// guest asks.
 fn is_cloud(vm: &str) -> bool {
@@ -109,16 +114,22 @@ pub fn check(driver: Driver, d: &Detection) -> Check {
             format!("{vm} virtual machine ({src}): ipvlan uses the parent's MAC address, so the virtual switch needs no change"),
             "",
         ),
-        (Some(vm), Driver::Macvlan) => Check::new(
-            id,
-            Status::Warn,
-            format!("{vm} virtual machine ({src}): the virtual switch must pass frames from the containers' own MAC addresses"),
+        (Some(vm), Driver::Macvlan) => {
+            let detail = format!(
+                "{vm} virtual machine ({src}): the virtual switch must pass frames from the containers' own MAC addresses"
+            );
             if is_cloud(vm) {
-                "cloud networks drop frames from unknown MAC addresses: use --driver ipvlan"
+                Check::new(id, Status::Warn, detail, "cloud networks drop frames from unknown MAC addresses: use --driver ipvlan")
+                    .unless_broken(
+                        Driver::Ipvlan,
+                        "cloud networks drop frames from unknown MAC addresses; ipvlan avoids that but does not work on \
+                         this host (`lanctl doctor --driver ipvlan` says why)",
+                    )
             } else {
-                "allow promiscuous mode, forged transmits and MAC address changes on the VM's virtual switch port, or use --driver ipvlan"
-            },
-        ),
+                Check::new(id, Status::Warn, detail, format!("{SWITCH}, or use --driver ipvlan"))
+                    .unless_broken(Driver::Ipvlan, SWITCH)
+            }
+        }
     }
 }
 

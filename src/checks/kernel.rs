@@ -33,16 +33,30 @@ pub fn release_check(driver: Driver, release: Option<&str>) -> Check {
         Some(v) if v >= (min_major, min_minor) => {
             Check::new(id, Status::Ok, format!("{release} ({driver} needs {min_major}.{min_minor} or later)"), "")
         }
-        Some(_) => Check::new(
-            id,
-            Status::Fail,
-            format!("kernel {release} is older than {min_major}.{min_minor}, which {driver} needs"),
+        Some(_) => {
+            let c = Check::new(
+                id,
+                Status::Fail,
+                format!("kernel {release} is older than {min_major}.{min_minor}, which {driver} needs"),
+                match driver {
+                    Driver::Ipvlan => "upgrade the kernel, or use --driver macvlan (3.9 or later)",
+                    Driver::Macvlan => "upgrade the kernel to 3.9 or later",
+                },
+            );
             match driver {
-                Driver::Ipvlan => "upgrade the kernel, or use --driver macvlan (3.9 or later)",
-                Driver::Macvlan => "upgrade the kernel to 3.9 or later",
-            },
-        ),
+                Driver::Ipvlan => c.unless_broken(Driver::Macvlan, "upgrade the kernel to 4.2 or later"),
+                Driver::Macvlan => c,
+            }
+        }
     }
+}
+
+/// Whether the kernel plainly lacks `driver`, from its release and config alone (no
+/// probe): for a driver the report was not asked about.
+pub fn lacks(host: &Host, driver: Driver, config: &Result<Config, String>, release: Option<&str>) -> bool {
+    let feature = Feature::Driver(driver);
+    release_check(driver, release).status == Status::Fail
+        || guess(feature, &Evidence::gather(host, feature, config, release)).0 == Status::Fail
 }
 
 /// One option's value in a kernel config.
@@ -194,7 +208,7 @@ pub fn config_check(feature: Feature, e: &Evidence, probe: &Outcome) -> Check {
     let id = format!("kernel.config.{}", feature.suffix());
     let (status, detail, hint) = guess(feature, e);
     let link = feature.link();
-    match probe {
+    let c = match probe {
         Outcome::Supported if status != Status::Ok => {
             Check::new(id, Status::Ok, format!("{detail}, but the probe created {link}: supported"), "")
         }
@@ -202,7 +216,8 @@ pub fn config_check(feature: Feature, e: &Evidence, probe: &Outcome) -> Check {
             Check::new(id, Status::Fail, format!("{detail}, but the probe could not create {link}"), feature.unsupported_hint())
         }
         _ => Check::new(id, status, detail, hint),
-    }
+    };
+    feature.fallback(c)
 }
 
 #[cfg(test)]

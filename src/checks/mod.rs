@@ -10,6 +10,13 @@
 //!   `parent.addresses` (parent.rs)
 //! - `parent.networks.<d>`: other docker networks on the parent (networks.rs)
 //! - `hypervisor.<d>` (hypervisor.rs)
+//! - doctor only: `lan.probe`, `host-access.<net>` (tenants the host cannot reach),
+//!   `lan.route.<net>` (routed ipvlan l3/l3s networks), `host-access.orphan.<ifname>`
+//!   (shims and boot files of networks that are gone) (access.rs)
+//!
+//! With no `--driver`, one working driver is enough: the failures of the other become
+//! warnings that name the one to use. A hint that recommends a driver the report found
+//! broken is replaced by its fallback (`Check::unless_broken`).
 //!
 //! The 802.1Q checks appear only for an `IF.VID` parent. Checks that need something an
 //! earlier check found missing (the daemon, the parent) are `skip` with the reason.
@@ -62,11 +69,25 @@ pub struct Check {
     pub detail: String,
     /// What to do about it; empty when there is nothing to do.
     pub hint: String,
+    /// A hint that recommends another driver, with the hint to give instead when that
+    /// driver does not work here either: a report never recommends what it found broken.
+    #[serde(skip)]
+    pub unless: Option<(Driver, String)>,
 }
 
 impl Check {
     pub fn new(id: impl Into<String>, status: Status, detail: impl Into<String>, hint: impl Into<String>) -> Self {
-        Check { id: id.into(), status, detail: detail.into(), hint: hint.into() }
+        Check { id: id.into(), status, detail: detail.into(), hint: hint.into(), unless: None }
+    }
+    /// The hint recommends `driver`; `instead` replaces it when `driver` does not work here.
+    pub fn unless_broken(mut self, driver: Driver, instead: impl Into<String>) -> Self {
+        self.unless = Some((driver, instead.into()));
+        self
+    }
+    /// The driver a check is about: ids of driver-specific checks end in `.ipvlan` or
+    /// `.macvlan`.
+    pub fn driver(&self) -> Option<Driver> {
+        self.id.rsplit_once('.').and_then(|(_, d)| Driver::parse(d))
     }
     /// `id: detail; hint` — the one line used in errors and warnings.
     pub fn line(&self) -> String {
@@ -145,7 +166,49 @@ pub fn run_on(ctx: &Ctx, scope: Scope, host: &Host) -> Report {
     networks::check(ctx, &engine, &drivers, scope.parent, scope.network, &mut checks);
     let virt = hypervisor::detect(ctx, host);
     checks.extend(drivers.iter().map(|&d| hypervisor::check(d, &virt)));
+
+    // A driver that was not asked about is judged from the kernel alone (files only, no
+    // probe): enough to keep a hint from recommending a driver this kernel lacks.
+    let broken: Vec<Driver> = ALL_DRIVERS
+        .into_iter()
+        .filter(|d| match drivers.contains(d) {
+            true => checks.iter().any(|c| c.driver() == Some(*d) && c.status == Status::Fail),
+            false => kernel::lacks(host, *d, &config, release.as_deref()),
+        })
+        .collect();
+    fit_hints(&mut checks, &broken);
+    if scope.driver.is_none() {
+        settle_on_working(&mut checks, &drivers, &broken);
+    }
     Report { checks }
+}
+
+const ALL_DRIVERS: [Driver; 2] = [Driver::Ipvlan, Driver::Macvlan];
+
+/// Replaces every hint that recommends a driver found broken with its fallback.
+pub fn fit_hints(checks: &mut [Check], broken: &[Driver]) {
+    for c in checks {
+        if let Some((d, instead)) = c.unless.take() {
+            if broken.contains(&d) {
+                c.hint = instead;
+            }
+        }
+    }
+}
+
+/// With no `--driver`, the host is ready when one driver works: the failures of a driver
+/// that does not are warnings that name the one to use.
+pub fn settle_on_working(checks: &mut [Check], drivers: &[Driver], broken: &[Driver]) {
+    let Some(works) = drivers.iter().find(|d| !broken.contains(d)) else { return };
+    let switch = format!("--driver {works}");
+    for c in checks.iter_mut().filter(|c| c.status == Status::Fail && c.driver().is_some_and(|d| broken.contains(&d))) {
+        c.status = Status::Warn;
+        if c.hint.is_empty() {
+            c.hint = format!("use {switch}, which works here");
+        } else if !c.hint.contains(&switch) {
+            c.hint = format!("{}; or use {switch}, which works here", c.hint);
+        }
+    }
 }
 
 /// The doctor's table: status, id, detail; a hint line under each warning and failure.
@@ -229,6 +292,35 @@ mod tests {
             "skip  parent.exists  no --parent given".to_string(),
         ];
         assert_eq!(render(&report), lines.join("\n") + "\n");
+    }
+
+    #[test]
+    fn hints_never_recommend_a_broken_driver_and_one_working_driver_is_enough() {
+        let mut checks = vec![
+            Check::new("probe.ipvlan", Status::Fail, "no ipvlan", "use --driver macvlan, or a kernel built with CONFIG_IPVLAN")
+                .unless_broken(Driver::Macvlan, "use a kernel built with CONFIG_IPVLAN"),
+            Check::new("parent.networks.ipvlan", Status::Fail, "taken", "use it"),
+            Check::new("hypervisor.macvlan", Status::Warn, "kvm", "allow it, or use --driver ipvlan")
+                .unless_broken(Driver::Ipvlan, "allow it"),
+            Check::new("parent.exists", Status::Fail, "eth9 does not exist", ""),
+        ];
+        fit_hints(&mut checks, &[Driver::Ipvlan]);
+        settle_on_working(&mut checks, &[Driver::Ipvlan, Driver::Macvlan], &[Driver::Ipvlan]);
+        let lines: Vec<String> = checks.iter().map(|c| format!("{} {}", c.status.as_str(), c.line())).collect();
+        assert_eq!(
+            lines,
+            [
+                "warn probe.ipvlan: no ipvlan; use --driver macvlan, or a kernel built with CONFIG_IPVLAN",
+                "warn parent.networks.ipvlan: taken; use it; or use --driver macvlan, which works here",
+                "warn hypervisor.macvlan: kvm; allow it",
+                "fail parent.exists: eth9 does not exist",
+            ]
+        );
+        // Neither driver works: nothing is relaxed.
+        let mut checks =
+            vec![Check::new("probe.ipvlan", Status::Fail, "no", ""), Check::new("probe.macvlan", Status::Fail, "no", "")];
+        settle_on_working(&mut checks, &[Driver::Ipvlan, Driver::Macvlan], &[Driver::Ipvlan, Driver::Macvlan]);
+        assert!(checks.iter().all(|c| c.status == Status::Fail));
     }
 
     #[test]

@@ -8,6 +8,7 @@
 use super::docker::Engine;
 use super::{Check, Status};
 use crate::ctx::Ctx;
+use crate::labels;
 use crate::model::Network;
 use crate::netspec::Driver;
 use crate::state;
@@ -37,7 +38,10 @@ pub fn check(ctx: &Ctx, engine: &Engine, drivers: &[Driver], parent: Option<&str
     match nets {
         Ok(nets) => {
             let on = on_parent(&nets, parent, exclude);
-            out.extend(drivers.iter().map(|&d| judge(d, parent, &on, engine.major())));
+            // Without a network to create (doctor), lanctl's own networks are the setup
+            // at work, not a conflict.
+            let setup = exclude.is_none();
+            out.extend(drivers.iter().map(|&d| judge(d, parent, &on, engine.major(), setup)));
         }
         Err(e) => {
             out.extend(drivers.iter().map(|d| {
@@ -57,7 +61,9 @@ pub fn on_parent<'a>(nets: &'a [Network], parent: &str, exclude: Option<&str>) -
 }
 
 /// The verdict for a new `driver` network on `parent`, given the networks already there.
-pub fn judge(driver: Driver, parent: &str, on: &[&Network], engine_major: Option<u32>) -> Check {
+/// With `setup` (doctor: no network is being created), a lanctl network of the same
+/// driver is what a host set up with lanctl looks like, and is fine.
+pub fn judge(driver: Driver, parent: &str, on: &[&Network], engine_major: Option<u32>, setup: bool) -> Check {
     let id = format!("parent.networks.{driver}");
     if on.is_empty() {
         return Check::new(id, Status::Ok, format!("no other ipvlan/macvlan network uses {parent}"), "");
@@ -69,7 +75,9 @@ pub fn judge(driver: Driver, parent: &str, on: &[&Network], engine_major: Option
         let Some(theirs) = Driver::parse(&n.driver) else { continue };
         let mode = n.options.get(theirs.mode_key()).map_or(theirs.default_mode(), String::as_str);
         let name = &n.name;
-        let (s, d, h) = if theirs != driver {
+        let (s, d, h) = if setup && theirs == driver && n.labels.contains_key(labels::MANAGED) {
+            (Status::Ok, format!("lanctl network {name} ({driver} {mode}) uses {parent}"), String::new())
+        } else if theirs != driver {
             (
                 Status::Warn,
                 format!("{theirs} network {name} uses {parent}: the kernel cannot hold ipvlan and macvlan links on one device"),
@@ -151,12 +159,12 @@ mod tests {
     #[test]
     fn one_ipvlan_network_per_parent() {
         let n = nets();
-        let c = judge(Driver::Ipvlan, "eth0", &on_parent(&n, "eth0", None), Some(28));
+        let c = judge(Driver::Ipvlan, "eth0", &on_parent(&n, "eth0", None), Some(28), false);
         assert_eq!(c.status, Status::Fail);
         assert_eq!(c.id, "parent.networks.ipvlan");
         assert_eq!(c.detail, "ipvlan network lan already uses eth0, and docker allows one ipvlan network per parent");
         // Re-running `net create lan` does not fail on lan itself.
-        let c = judge(Driver::Ipvlan, "eth0", &on_parent(&n, "eth0", Some("lan")), Some(28));
+        let c = judge(Driver::Ipvlan, "eth0", &on_parent(&n, "eth0", Some("lan")), Some(28), false);
         assert_eq!(c.status, Status::Ok);
         assert_eq!(c.detail, "no other ipvlan/macvlan network uses eth0");
     }
@@ -165,22 +173,44 @@ mod tests {
     fn macvlan_shares_a_parent_on_new_engines_only() {
         let n = nets();
         let on = on_parent(&n, "eth1", None);
-        assert_eq!(judge(Driver::Macvlan, "eth1", &on, Some(28)).status, Status::Warn);
-        assert_eq!(judge(Driver::Macvlan, "eth1", &on, None).status, Status::Warn);
-        let old = judge(Driver::Macvlan, "eth1", &on, Some(20));
+        assert_eq!(judge(Driver::Macvlan, "eth1", &on, Some(28), false).status, Status::Warn);
+        assert_eq!(judge(Driver::Macvlan, "eth1", &on, None, false).status, Status::Warn);
+        let old = judge(Driver::Macvlan, "eth1", &on, Some(20), false);
         assert_eq!(old.status, Status::Fail);
         assert!(old.detail.contains("docker before 28.0"));
-        let pass = judge(Driver::Macvlan, "eth2", &on_parent(&n, "eth2", None), Some(28));
+        let pass = judge(Driver::Macvlan, "eth2", &on_parent(&n, "eth2", None), Some(28), false);
         assert_eq!(pass.status, Status::Fail);
+    }
+
+    #[test]
+    fn lanctls_own_network_is_the_setup_at_work_in_doctor() {
+        let mut n = nets();
+        n[1].labels.insert(labels::MANAGED.into(), "true".into());
+        n[0].labels.insert(labels::MANAGED.into(), "true".into());
+        let on = on_parent(&n, "eth1", None);
+        // On an engine that allows one macvlan network per parent: fine for doctor, a
+        // conflict for a new network.
+        let c = judge(Driver::Macvlan, "eth1", &on, Some(20), true);
+        assert_eq!(
+            (c.status, c.detail.as_str(), c.hint.as_str()),
+            (Status::Ok, "lanctl network mac (macvlan bridge) uses eth1", "")
+        );
+        assert_eq!(judge(Driver::Macvlan, "eth1", &on, Some(20), false).status, Status::Fail);
+        let c = judge(Driver::Ipvlan, "eth0", &on_parent(&n, "eth0", None), Some(28), true);
+        assert_eq!((c.status, c.detail.as_str()), (Status::Ok, "lanctl network lan (ipvlan l2) uses eth0"));
+        // Another driver's network still cannot share the device, lanctl's or not.
+        assert_eq!(judge(Driver::Macvlan, "eth0", &on_parent(&n, "eth0", None), Some(28), true).status, Status::Warn);
+        // Someone else's network of the same driver is still a conflict.
+        assert_eq!(judge(Driver::Macvlan, "eth2", &on_parent(&n, "eth2", None), Some(28), true).status, Status::Fail);
     }
 
     #[test]
     fn mixing_drivers_on_a_parent_warns() {
         let n = nets();
-        let c = judge(Driver::Macvlan, "eth0", &on_parent(&n, "eth0", None), Some(28));
+        let c = judge(Driver::Macvlan, "eth0", &on_parent(&n, "eth0", None), Some(28), false);
         assert_eq!(c.status, Status::Warn);
         assert!(c.detail.starts_with("ipvlan network lan uses eth0"));
-        let c = judge(Driver::Ipvlan, "eth1", &on_parent(&n, "eth1", None), Some(20));
+        let c = judge(Driver::Ipvlan, "eth1", &on_parent(&n, "eth1", None), Some(20), false);
         assert_eq!(c.status, Status::Warn);
     }
 }

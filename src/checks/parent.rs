@@ -272,7 +272,8 @@ fn wireless_check(d: Driver, label: &str, wireless: bool) -> Check {
             Status::Fail,
             format!("{label} is wireless: access points drop frames from MAC addresses that did not associate"),
             "use --driver ipvlan",
-        ),
+        )
+        .unless_broken(Driver::Ipvlan, "use a wired parent"),
         (true, Driver::Ipvlan) => Check::new(
             id,
             Status::Warn,

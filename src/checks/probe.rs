@@ -144,12 +144,12 @@ pub fn check(feature: Feature, p: &Probe) -> Check {
             format!("{name} is supported (created {} in a throwaway network namespace)", feature.link()),
             "",
         ),
-        Outcome::Unsupported { line, said } => Check::new(
+        Outcome::Unsupported { line, said } => feature.fallback(Check::new(
             &id,
             Status::Fail,
             format!("{name} is not supported by this kernel (probe: {line}: {said})"),
             feature.unsupported_hint(),
-        ),
+        )),
         Outcome::Inconclusive { line, said } => Check::new(
             &id,
             Status::Warn,

@@ -2,6 +2,7 @@
 //! tenants, which ipvlan and macvlan otherwise hide from it.
 
 pub mod commands;
+pub mod leftover;
 pub mod persist;
 
 use std::net::Ipv4Addr;
@@ -11,7 +12,7 @@ use serde::Serialize;
 
 use crate::arping::Prober;
 use crate::ctx::Ctx;
-use crate::error::{Error, Result};
+use crate::error::{Error, Exit, Result};
 use crate::model::{IpLink, Route};
 use crate::netspec::NetSpec;
 use crate::pool::Pool;
@@ -59,7 +60,7 @@ pub fn range_routes(spec: &NetSpec) -> Vec<Ipv4Net> {
 
 /// A shim found on the host: a macvlan/ipvlan child of the parent holding an address in
 /// the subnet, or the interface named by `--ifname`.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Shim {
     pub ifname: String,
     pub kind: String,
@@ -68,23 +69,37 @@ pub struct Shim {
     pub up: bool,
 }
 
+/// Whether a link is of a kind a shim is: macvlan or ipvlan.
+pub fn is_shim_kind(l: &IpLink) -> bool {
+    matches!(l.linkinfo.as_ref().map(|k| k.info_kind.as_str()), Some("macvlan" | "ipvlan"))
+}
+
+/// A link as a shim, with its address in `subnet` (any address for 0.0.0.0/0).
+pub fn shim_of_link(l: &IpLink, subnet: Ipv4Net) -> Shim {
+    Shim {
+        ifname: l.ifname.clone(),
+        kind: l.linkinfo.as_ref().map(|k| k.info_kind.clone()).unwrap_or_default(),
+        parent: l.link.clone().unwrap_or_default(),
+        address: l.ipv4().find(|(ip, _)| subnet.contains(ip)).map(|(ip, _)| ip),
+        up: l.is_up(),
+    }
+}
+
+/// The network's shim: a macvlan/ipvlan child of the parent with an address in the
+/// subnet, `lc-NET` first; or, with `ifname`, the child of that name (a link of another
+/// kind is never a shim).
 pub fn find_shim(links: &[IpLink], spec: &NetSpec, ifname: Option<&str>) -> Option<Shim> {
-    let is_child = |l: &IpLink| {
-        let kind = l.linkinfo.as_ref().map(|k| k.info_kind.as_str()).unwrap_or("");
-        (kind == "macvlan" || kind == "ipvlan") && l.link.as_deref() == Some(spec.parent.as_str())
-    };
-    let in_subnet = |l: &IpLink| l.ipv4().find(|(ip, _)| spec.subnet.contains(ip)).map(|(ip, _)| ip);
+    let is_child = |l: &&IpLink| is_shim_kind(l) && l.link.as_deref() == Some(spec.parent.as_str());
+    let in_subnet = |l: &&IpLink| l.ipv4().any(|(ip, _)| spec.subnet.contains(&ip));
+    let own = default_ifname(&spec.name);
     let found = match ifname {
-        Some(name) => links.iter().find(|l| l.ifname == name),
-        None => links.iter().find(|l| is_child(l) && in_subnet(l).is_some()),
+        Some(name) => links.iter().filter(is_child).find(|l| l.ifname == name),
+        None => {
+            let mut children = links.iter().filter(is_child).filter(in_subnet);
+            children.clone().find(|l| l.ifname == own).or_else(|| children.next())
+        }
     }?;
-    Some(Shim {
-        ifname: found.ifname.clone(),
-        kind: found.linkinfo.as_ref().map(|k| k.info_kind.clone()).unwrap_or_default(),
-        parent: found.link.clone().unwrap_or_default(),
-        address: in_subnet(found),
-        up: found.is_up(),
-    })
+    Some(shim_of_link(found, spec.subnet))
 }
 
 /// Every host interface with link details (kind, lower device) and addresses.
@@ -92,7 +107,7 @@ pub fn load_links(ctx: &Ctx) -> Result<Vec<IpLink>> {
     ctx.runner.query_json(&commands::addr_show_details(&ctx.ip))
 }
 
-fn routes(ctx: &Ctx, dev: &str) -> Result<Vec<Ipv4Net>> {
+pub(crate) fn routes(ctx: &Ctx, dev: &str) -> Result<Vec<Ipv4Net>> {
     let routes: Vec<Route> = ctx.runner.query_json(&commands::routes_of(&ctx.ip, dev))?;
     Ok(routes.iter().filter_map(|r| r.dst.parse().ok().or_else(|| r.dst.parse::<Ipv4Addr>().ok().map(Ipv4Net::from))).collect())
 }
@@ -104,14 +119,15 @@ pub fn host_access(ctx: &Ctx, a: &HostAccessInput) -> Result<()> {
             "host-access --persist configures this machine only; run it on the other host itself, or drop --persist",
         ));
     }
+    if a.action == ShimAction::Remove {
+        return remove(ctx, &a.net, a.ifname.as_deref());
+    }
     let wanted_addr = a.address;
     let (spec, _) = state::resolve_network(ctx, Some(&a.net))?;
     let links = load_links(ctx)?;
     let shim = find_shim(&links, &spec, a.ifname.as_deref());
-    match a.action {
-        ShimAction::Status => return status(ctx, &spec, shim),
-        ShimAction::Remove => return remove(ctx, &spec, shim),
-        _ => {}
+    if a.action == ShimAction::Status {
+        return status(ctx, &spec, shim);
     }
     let ifname =
         shim.as_ref().map(|s| s.ifname.clone()).or_else(|| a.ifname.clone()).unwrap_or_else(|| default_ifname(&spec.name));
@@ -200,16 +216,36 @@ fn create(ctx: &Ctx, spec: &NetSpec, shim: Option<&Shim>, ifname: &str, address:
     Ok(())
 }
 
-fn remove(ctx: &Ctx, spec: &NetSpec, shim: Option<Shim>) -> Result<()> {
-    let Some(shim) = shim else {
-        ctx.note(format!("network {} has no host-access shim; nothing to do", spec.name));
-        return Ok(());
+/// Removes a network's shim and, with `--yes`, the files that bring it back at boot. A
+/// network that is gone still has its shim removed when one can be told by its name.
+fn remove(ctx: &Ctx, net: &str, ifname: Option<&str>) -> Result<()> {
+    let (found, links) = std::thread::scope(|s| {
+        let links = s.spawn(|| load_links(ctx));
+        (state::resolve_network(ctx, Some(net)), links.join().expect("query thread"))
+    });
+    let links = links?;
+    let left = match found {
+        Ok((spec, _)) => leftover::of_network(ctx, &spec, &links, ifname)?,
+        // Not a lanctl network (any more): what it left is found by name.
+        Err(e) if e.exit == Exit::Usage => {
+            let left = leftover::of_gone(ctx, net, &links, ifname)?;
+            if left.is_empty() {
+                let name = ifname.map(str::to_string).unwrap_or_else(|| default_ifname(net));
+                ctx.note(format!(
+                    "network {net} does not exist and left no host-access shim (no macvlan/ipvlan link {name}); nothing to do"
+                ));
+                return Ok(());
+            }
+            left
+        }
+        Err(e) => return Err(e),
     };
-    ctx.runner.change(&commands::link_del(&ctx.ip, &shim.ifname))?;
-    if !ctx.dry_run() {
-        ctx.note(format!("removed the shim {}", shim.ifname));
+    if left.is_empty() {
+        ctx.note(format!("network {net} has no host-access shim; nothing to do"));
+        return Ok(());
     }
-    Ok(())
+    left.check(ctx)?;
+    left.remove(ctx)
 }
 
 #[derive(Serialize)]

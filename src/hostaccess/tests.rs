@@ -57,7 +57,7 @@ fn persist_renders_ifupdown_and_networkd() {
     let net_dir = dir.path().join("etc/systemd/network");
     std::fs::create_dir_all(&net_dir).unwrap();
     std::fs::write(net_dir.join("10-lan.network"), "[Match]\nName=enp0s3\n").unwrap();
-    let parent = persist::find_parent_network_file(&net_dir, "enp0s3").unwrap();
+    let parent = persist::find_parent_network_file(dir.path(), "enp0s3").unwrap();
     let f = persist::networkd(dir.path(), &c, Some(&parent));
     assert!(f[0].text.contains("[NetDev]\nName=lc-lan\nKind=macvlan\n\n[MACVLAN]\nMode=bridge\n"));
     assert!(f[1].text.contains("[Network]\nAddress=192.168.23.254/32\n"));
@@ -65,5 +65,52 @@ fn persist_renders_ifupdown_and_networkd() {
     assert!(f[2].text.ends_with("[Network]\nMACVLAN=lc-lan\n"));
     let s = spec(Driver::Ipvlan);
     let c = persist::ShimConfig { spec: &s, ifname: "lc-lan", address: "192.168.23.254".parse().unwrap() };
-    assert!(persist::networkd(dir.path(), &c, None)[0].text.contains("Kind=ipvlan\n\n[IPVLAN]\nMode=L2\n"));
+    let f = persist::networkd(dir.path(), &c, None);
+    assert!(f[0].text.contains("Kind=ipvlan\n\n[IPVLAN]\nMode=L2\n"));
+    assert_eq!(f.len(), 2, "no drop-in without the parent's .network file");
+}
+
+#[test]
+fn the_parents_network_file_may_live_in_run_and_its_drop_in_goes_in_etc() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run/systemd/network");
+    std::fs::create_dir_all(&run).unwrap();
+    std::fs::write(run.join("10-netplan-enp0s3.network"), "[Match]\nName=enp0s3\n").unwrap();
+    let parent = persist::find_parent_network_file(dir.path(), "enp0s3").unwrap();
+    assert_eq!(parent, run.join("10-netplan-enp0s3.network"));
+    let s = spec(Driver::Macvlan);
+    let c = persist::ShimConfig { spec: &s, ifname: "lc-lan", address: "192.168.23.254".parse().unwrap() };
+    let f = persist::networkd(dir.path(), &c, Some(&parent));
+    assert_eq!(f[2].path, dir.path().join("etc/systemd/network/10-netplan-enp0s3.network.d/lanctl-lc-lan.conf"));
+}
+
+#[test]
+fn boot_files_are_found_by_their_first_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = spec(Driver::Macvlan);
+    let c = persist::ShimConfig { spec: &s, ifname: "lc-lan", address: "192.168.23.254".parse().unwrap() };
+    let net_dir = dir.path().join("etc/systemd/network");
+    std::fs::create_dir_all(&net_dir).unwrap();
+    std::fs::write(net_dir.join("10-lan.network"), "[Match]\nName=enp0s3\n").unwrap();
+    let parent = persist::find_parent_network_file(dir.path(), "enp0s3").unwrap();
+    let mut files = persist::ifupdown(dir.path(), &c);
+    files.extend(persist::networkd(dir.path(), &c, Some(&parent)));
+    for f in &files {
+        std::fs::create_dir_all(f.path.parent().unwrap()).unwrap();
+        std::fs::write(&f.path, &f.text).unwrap();
+    }
+    // Someone else's file with a lanctl-like name is not lanctl's.
+    std::fs::write(dir.path().join("etc/network/interfaces.d/lanctl-other"), "auto other\n").unwrap();
+    let found = persist::persisted(dir.path());
+    let paths: Vec<_> = found.iter().map(|p| p.path.strip_prefix(dir.path()).unwrap().display().to_string()).collect();
+    assert_eq!(
+        paths,
+        [
+            "etc/network/interfaces.d/lanctl-lc-lan",
+            "etc/systemd/network/10-lan.network.d/lanctl-lc-lan.conf",
+            "etc/systemd/network/50-lanctl-lc-lan.netdev",
+            "etc/systemd/network/50-lanctl-lc-lan.network",
+        ]
+    );
+    assert!(found.iter().all(|p| p.network == "lan" && p.ifname == "lc-lan"));
 }

@@ -130,3 +130,29 @@ fn vlan_parents() {
     assert!(vlan_form("br.lan").unwrap().is_err());
     assert!(vlan_form("eth0.x").unwrap().is_err());
 }
+
+#[test]
+fn routed_networks_name_the_route_via_the_hosts_address_on_the_parent() {
+    let l3 = |mode: &str| {
+        validate(&NetInput {
+            driver: Driver::Ipvlan,
+            mode: Some(mode),
+            ..input("198.51.100.0/24", "198.51.100.1", "198.51.100.100-198.51.100.131", &[])
+        })
+        .unwrap()
+    };
+    let links: Vec<IpLink> = crate::model::parse(
+        "t",
+        r#"[{"ifname":"enp0s3","addr_info":[{"family":"inet","local":"198.51.100.9","prefixlen":24},
+                                          {"family":"inet","local":"192.0.2.2","prefixlen":24}]},
+            {"ifname":"eth1","addr_info":[{"family":"inet","local":"192.0.2.77","prefixlen":24}]}]"#,
+    )
+    .unwrap();
+    let r = l3("l3").lan_route(&links).unwrap();
+    assert_eq!(r.advice(), "ip route add 198.51.100.0/24 via 192.0.2.2");
+    assert_eq!(l3("l3s").lan_route(&links[..0]).unwrap().advice(),
+        "none yet: enp0s3 has no IPv4 address; give it one on the LAN, then add `ip route add 198.51.100.0/24 via THAT_ADDRESS` on the LAN's router");
+    assert_eq!(l3("l2").lan_route(&links), None);
+    let mac = validate(&input("198.51.100.0/24", "198.51.100.1", "198.51.100.100-198.51.100.131", &[])).unwrap();
+    assert_eq!(mac.lan_route(&links), None);
+}

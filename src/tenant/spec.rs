@@ -93,32 +93,43 @@ impl TenantSpec {
         serde_json::to_string(self).expect("a spec serializes")
     }
 
-    /// What differs from a requested spec, one phrase each; secrets by presence only.
+    /// What differs from a requested spec, one phrase each, naming each key: literal
+    /// variables and labels with their values (they are on the command line anyway),
+    /// secrets by presence only.
     pub fn differences(&self, want: &TenantSpec) -> Vec<String> {
         let mut out = Vec::new();
         if self.image != want.image {
             out.push(format!("image is {}, not {}", self.image, want.image));
         }
-        if self.env != want.env {
-            out.push("environment differs".to_string());
-        }
+        map_differences("env", &self.env, &want.env, &mut out);
         if self.secrets != want.secrets {
             let show = |s: &BTreeSet<String>| s.iter().cloned().collect::<Vec<_>>().join(",");
             out.push(format!("secrets passed are [{}], not [{}]", show(&self.secrets), show(&want.secrets)));
         }
         if self.ip_env != want.ip_env {
-            out.push("ip-env differs".to_string());
+            let show = |s: &BTreeSet<String>| s.iter().cloned().collect::<Vec<_>>().join(",");
+            out.push(format!("ip-env is [{}], not [{}]", show(&self.ip_env), show(&want.ip_env)));
         }
-        if self.labels != want.labels {
-            out.push("labels differ".to_string());
-        }
+        map_differences("label", &self.labels, &want.labels, &mut out);
         if self.restart != want.restart {
             out.push(format!("restart is {}, not {}", self.restart, want.restart));
         }
         if self.args != want.args {
-            out.push("arguments differ".to_string());
+            out.push(format!("arguments are [{}], not [{}]", self.args.join(" "), want.args.join(" ")));
         }
         out
+    }
+}
+
+/// `WHAT KEY is HAVE, not WANT` for each key whose value differs, `unset` for a missing one.
+fn map_differences(what: &str, have: &BTreeMap<String, String>, want: &BTreeMap<String, String>, out: &mut Vec<String>) {
+    let keys: BTreeSet<&String> = have.keys().chain(want.keys()).collect();
+    for k in keys {
+        let (h, w) = (have.get(k), want.get(k));
+        if h != w {
+            let show = |v: Option<&String>| v.map_or("unset".to_string(), Clone::clone);
+            out.push(format!("{what} {k} is {}, not {}", show(h), show(w)));
+        }
     }
 }
 

@@ -150,7 +150,7 @@ pub fn lan_with(rules: impl FnOnce(&Fake)) -> Fake {
     f.on("docker", "logs *", 0, "");
     // `docker update --restart POLICY -- NAMES...` prints each name.
     f.on_script("docker", "update --restart * -- *", r#"for a in "${@:5}"; do echo "$a"; done"#);
-    for pattern in ["link add *", "addr add *", "link set *", "route add *", "link del *", "route del *"] {
+    for pattern in ["link add *", "addr add *", "link set *", "route add *", "link del *", "link delete *", "route del *"] {
         f.on("ip", pattern, 0, "");
     }
     // What the checks of `net create` ask: no VM, the parent as captured (a veth, up),

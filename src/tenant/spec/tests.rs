@@ -18,3 +18,34 @@ fn differences_compare_secrets_by_presence() {
     let c = TenantSpec { image: "j".into(), ..Default::default() };
     assert_eq!(a.differences(&c), vec!["image is i, not j".to_string(), "secrets passed are [PASSWORD], not []".to_string()]);
 }
+
+#[test]
+fn differences_name_each_key() {
+    let a = TenantSpec {
+        image: "i".into(),
+        env: [("A".to_string(), "1".to_string()), ("B".to_string(), "2".to_string())].into(),
+        ip_env: ["LOCAL_IP".to_string()].into(),
+        labels: [("team".to_string(), "video".to_string())].into(),
+        restart: "unless-stopped".into(),
+        ..Default::default()
+    };
+    let b = TenantSpec {
+        env: [("A".to_string(), "1".to_string()), ("C".to_string(), "3".to_string())].into(),
+        ip_env: Default::default(),
+        labels: [("team".to_string(), "audio".to_string())].into(),
+        restart: "always".into(),
+        args: vec!["-v".into(), "--x".into()],
+        ..a.clone()
+    };
+    assert_eq!(
+        a.differences(&b),
+        [
+            "env B is 2, not unset",
+            "env C is unset, not 3",
+            "ip-env is [LOCAL_IP], not []",
+            "label team is video, not audio",
+            "restart is unless-stopped, not always",
+            "arguments are [], not [-v --x]",
+        ]
+    );
+}
