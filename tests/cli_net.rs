@@ -44,6 +44,23 @@ fn create_changes() -> Vec<Vec<String>> {
 fn dry_run_of_net_create_is_the_real_run() {
     let f = lan();
     Run::new(&f).arg("-n").args(create_args("198.51.100.100-198.51.100.131")).stdout(format!("{CREATE_LINE}\n")).check();
+    // With the checks, the plan comes with what they found: the fixture's engine (20.10)
+    // allows one macvlan network per parent, and ltfix-net has ltfixp.
+    let checked: Vec<String> =
+        create_args("198.51.100.100-198.51.100.131").into_iter().filter(|a| a != "--skip-checks").collect();
+    Run::new(&f)
+        .arg("-n")
+        .args(&checked)
+        .code(3)
+        .stdout(format!("{CREATE_LINE}\n"))
+        .stderr(format!(
+            "{SHARED_PARENT}lanctl: check failed: parent.networks.macvlan: macvlan network ltfix-net already uses ltfixp, \
+             and docker before 28.0 allows one macvlan network per parent; use ltfix-net, remove it, put the new network \
+             on a VLAN such as ltfixp.10, or upgrade docker (the plan above would not run here; pass --skip-checks to plan \
+             anyway)\n"
+        ))
+        .ignoring_stderr_lines(KERNEL_WARNINGS)
+        .check();
     Run::new(&f)
         .args(create_args("198.51.100.100-198.51.100.131"))
         .stderr("lanctl: created macvlan network lan on ltfixp (range 198.51.100.100-198.51.100.131)\n")
