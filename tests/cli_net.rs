@@ -314,19 +314,23 @@ fn apply_dry_run_is_the_real_run() {
              \"restart\":\"unless-stopped\",\"args\":[]}}'"
         )
     };
-    let dry = Run::new(&f)
+    let room1 = format!(
+        "docker run --detach --name room-1 --hostname room-1 --network ltfix-net --ip 198.51.100.100 --restart \
+         unless-stopped --label io.lanctl.tenant=room-1 --label io.lanctl.network=ltfix-net --label {} --env \
+         LOCAL_IP=198.51.100.100 -- img",
+        spec("", "\"LOCAL_IP\"")
+    );
+    let room2 = format!(
+        "docker run --detach --name room-2 --hostname room-2 --network ltfix-net --ip 198.51.100.101 --restart \
+         unless-stopped --label io.lanctl.tenant=room-2 --label io.lanctl.network=ltfix-net --label {} --env TOKEN -- img",
+        spec("\"TOKEN\"", "")
+    );
+    // room-2 passes TOKEN from lanctl's environment: its plan requires it first.
+    Run::new(&f)
         .env("TOKEN", "t0k3n")
         .args(["-n", "apply"])
         .arg(&file)
-        .stdout(format!(
-            "docker run --detach --name room-1 --hostname room-1 --network ltfix-net --ip 198.51.100.100 --restart \
-             unless-stopped --label io.lanctl.tenant=room-1 --label io.lanctl.network=ltfix-net --label {} --env \
-             LOCAL_IP=198.51.100.100 -- img\n\
-             docker run --detach --name room-2 --hostname room-2 --network ltfix-net --ip 198.51.100.101 --restart \
-             unless-stopped --label io.lanctl.tenant=room-2 --label io.lanctl.network=ltfix-net --label {} --env TOKEN -- img\n",
-            spec("", "\"LOCAL_IP\""),
-            spec("\"TOKEN\"", "")
-        ))
+        .stdout(format!("{room1}\n(\n{}\n{room2} || exit 1\n)\n", guard("TOKEN")))
         .stderr("lanctl: would be created: room-1 room-2\n")
         .check();
     Run::new(&f)
@@ -334,7 +338,7 @@ fn apply_dry_run_is_the_real_run() {
         .args(["apply", "--parallel", "1", "--wait", "0"])
         .arg(&file)
         .stderr("lanctl: created: room-1 room-2\n")
-        .change_lines(dry.stdout.lines())
+        .change_lines([room1, room2])
         .check();
     assert!(!f.calls().iter().flatten().any(|a| a.contains("t0k3n")));
     std::fs::write(&file, r#"{"tenants": [{"name": "room-1", "image": "img", "colour": "red"}]}"#).unwrap();

@@ -78,9 +78,20 @@ fn secrets_never_reach_an_argv_or_the_dry_run() {
         .env("PASSWORD", "hunter2-secret")
         .env("LICENSE", "lic-secret")
         .args(["--dry-run", "up", "room-1", "--preset", "wcs"])
-        .stdout(format!("{line}\n"))
+        .stdout(format!("(\n{}\n{}\n{line} || exit 1\n)\n", guard("PASSWORD"), guard("LICENSE")))
         .stderr("lanctl: room-1 would get 198.51.100.100 on ltfix-net\n")
         .check();
+    // Pasted into a shell that has PASSWORD but not LICENSE, the plan refuses, naming it,
+    // before docker is called.
+    let plan = format!("(\n{}\n{}\n{line} || exit 1\n)\n", guard("PASSWORD"), guard("LICENSE"));
+    f.clear_calls();
+    let pasted = std::process::Command::new("/usr/bin/env")
+        .args(["-i", &format!("PATH={}", f.path_env()), "PASSWORD=x", "bash", "-c", &plan])
+        .output()
+        .unwrap();
+    assert_eq!(pasted.status.code(), Some(1));
+    assert_eq!(lossy(&pasted.stderr), "lanctl: LICENSE is not set in the environment; export LICENSE, then run this again\n");
+    assert_eq!(f.calls(), Vec::<Vec<String>>::new(), "nothing ran");
     Run::new(&f)
         .env("PASSWORD", "hunter2-secret")
         .env("LICENSE", "lic-secret")

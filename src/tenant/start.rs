@@ -11,11 +11,12 @@ use crate::arping::Prober;
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
 use crate::netspec::NetSpec;
+use crate::plan::{Action, Plan};
 use crate::pool::Pool;
 use crate::tenant::converge::{BatchOpts, Outcome, What};
 use crate::tenant::input::TenantInput;
 use crate::tenant::remove_orphan;
-use crate::tenant::run::{docker_run, Tenant};
+use crate::tenant::run::{docker_run, docker_run_passing, Tenant};
 use crate::tenant::run_error::describe;
 
 /// How often a start that lost its address to another tool is retried with the next one.
@@ -178,8 +179,8 @@ impl Starter<'_> {
                 env_file: t.env_file.as_ref().map(|f| f.path.as_path()),
                 pull: self.pull,
             };
-            let e = match ctx.runner.change(&docker_run(&ctx.docker, &run)) {
-                Ok(_) => return Outcome::done(ctx, name, &self.net.name, Some(ip), What::Created),
+            let e = match start_plan(ctx, t, &run) {
+                Ok(()) => return Outcome::done(ctx, name, &self.net.name, Some(ip), What::Created),
                 Err(e) => e,
             };
             remove_orphan(ctx, name);
@@ -200,4 +201,17 @@ impl Starter<'_> {
             }
         }
     }
+}
+
+/// Starts one tenant: its `docker run`, alone when it passes no secret. A secret from
+/// lanctl's environment reaches docker through docker's environment, so the printed plan
+/// first requires each such variable: pasted into a shell without it, the plan refuses,
+/// naming it, before anything is created, rather than start the tenant without it.
+fn start_plan(ctx: &Ctx, t: &TenantInput, run: &Tenant) -> Result<()> {
+    if t.secrets.is_empty() {
+        return ctx.runner.change(&docker_run(&ctx.docker, run)).map(|_| ());
+    }
+    let keys: Vec<String> = t.secrets.iter().map(|(k, _)| k.clone()).collect();
+    let plan = keys.iter().fold(Plan::new(), |p, k| p.then(Action::require(k)));
+    plan.then(Action::Change(docker_run_passing(&ctx.docker, run, &keys))).run(&ctx.runner).map_err(|f| f.into_error())
 }

@@ -180,3 +180,12 @@ pub fn lanctl(f: &Fake) -> assert_cmd::Command {
 pub fn changes(f: &Fake) -> Vec<Vec<String>> {
     f.changes()
 }
+
+/// The guard a dry-run plan prints before a `docker run` that passes `var` from lanctl's
+/// environment: pasted without it, the plan refuses instead of running without it.
+pub fn guard(var: &str) -> String {
+    format!(
+        "{{ [[ -v {var} ]] && export {var}; }} || {{ echo 'lanctl: {var} is not set in the environment; export {var}, then \
+         run this again' >&2; false; }} || exit 1"
+    )
+}
