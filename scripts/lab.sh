@@ -20,7 +20,8 @@ usage: scripts/lab.sh COMMAND
   shell [--two]              boot the VM (or two) and open a root shell in the first one
   list                       print the scenario names
   clean                      remove the cached VM assets
-Environment: LANCTL_BIN, LAB_TIMEOUT (seconds for a whole run, default 900),
+Environment: LANCTL_BIN, LAB_VERBOSE=1 (print every scenario's log, not only failures),
+LAB_TIMEOUT (seconds for a whole run, default 900),
 LAB_MEM (MiB per VM, default 4096), LAB_CPUS (vCPUs per VM, default 2).
 USAGE
 }
@@ -71,6 +72,7 @@ overlaps() {
 }
 ip4_int() {
   local IFS=.
+  # shellcheck disable=SC2086  # split on the dots
   set -- $1
   echo $((($1 << 24) | ($2 << 16) | ($3 << 8) | $4))
 }
@@ -105,6 +107,7 @@ check_slot_free() {
 # Starts VM number $1 of $2 in the background ($3: run|shell); appends its pid to qemu_pids.
 boot_vm() {
   local n=$1 of=$2 mode=$3 assets="$LAB_CACHE/current"
+  # shellcheck disable=SC2054  # qemu's options are comma-separated
   local args=(
     -accel tcg,thread=multi -smp "${LAB_CPUS:-2}" -m "${LAB_MEM:-4096}"
     -nodefaults -no-user-config -display none -no-reboot
@@ -127,6 +130,7 @@ boot_vm() {
   fi
   if [[ $mode == shell && $n == 1 ]]; then
     # Ctrl-C goes to the VM's shell; Ctrl-A x ends the VM.
+    # shellcheck disable=SC2054
     args+=(-chardev stdio,id=con,signal=off,mux=on -serial chardev:con -mon chardev=con)
     qemu-system-x86_64 "${args[@]}" &
   else
@@ -148,6 +152,8 @@ prepare_and_boot() {
   assets_fresh || bash "$lab/build.sh"
   docker info >/dev/null 2>&1 || die "the host's docker daemon is not reachable; the lab builds its test image there (start dockerd)"
 
+  local prep
+  prep=$(now)
   exec 9>"$LAB_LOCK"
   flock -w 900 9 || die "$LAB_LOCK busy for 15 min (a real-engine test run); retry when it ends"
   check_slot_free
@@ -162,9 +168,11 @@ prepare_and_boot() {
   : > "$share/scenarios"
   (($# == 0)) || printf '%s\n' "$@" > "$share/scenarios"
   stty size 2>/dev/null > "$share/tty-size" || true
+  [[ ${LAB_VERBOSE:-0} == 0 ]] || touch "$share/verbose"
   "$repo/tests/image/build.sh" >/dev/null
   docker save -o "$share/image.tar" lanctl-test/media:latest lanctl-test/crash:latest
 
+  say "host side ready in $(since "$prep") s (lock, route, share, test image)"
   local n
   for n in $(seq "$vms"); do boot_vm "$n" "$vms" "$mode"; done
 }

@@ -46,3 +46,8 @@ tests/image/build.sh
 scripts/cleanup-test-leftovers.sh
 trap scripts/cleanup-test-leftovers.sh EXIT
 cargo test --all-targets -- --include-ignored
+
+# ipvlan and 802.1Q for real: this kernel may have neither, so the lab boots Debian's
+# kernel in QEMU (no NIC) and runs the lanctl just built there (scripts/lab.sh, README).
+scripts/lab.sh run
+scripts/lab.sh run --two

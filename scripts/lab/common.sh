@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # constants for the scripts that source this
 # Host-side pieces shared by scripts/lab.sh and scripts/lab/build.sh (sourced, not run).
 
 # The lab's address slot: other slots of 198.51.100.0/24 belong to other test suites.

@@ -4,7 +4,6 @@
 # can, on the tenant's own address.
 . /lab/lab/vm/lib.sh
 lan_up
-on_exit lanctl net rm ltl3
 must lanctl net create ltl3 --driver ipvlan --parent "$PARENT" --mode l3 \
   --subnet "$L3_SUBNET" --gateway "$L3_GW" --ip-range "$L3_RANGE"
 tenants_up ltl3 ltt3

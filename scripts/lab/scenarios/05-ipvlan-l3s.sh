@@ -5,7 +5,6 @@
 # and the reachability part is pending: this VM's engine cannot show it.
 . /lab/lab/vm/lib.sh
 lan_up
-on_exit lanctl net rm ltl3s
 create=(lanctl net create ltl3s --driver ipvlan --parent "$PARENT" --mode l3s
   --subnet "$L3_SUBNET" --gateway "$L3_GW" --ip-range "$L3_RANGE")
 if ! engine_has_l3s; then

@@ -10,7 +10,6 @@ normalized() {
   docker network inspect "$1" | jq -S '.[0] | del(.Name, .Id, .Created)'
 }
 
-on_exit docker network rm ltdry
 run_stdout lanctl --dry-run net create ltdry "${spec[@]}" || fail "lanctl --dry-run net create exited $?"
 plan=$OUT
 [[ -n $plan ]] || fail "lanctl --dry-run net create printed nothing"
@@ -19,7 +18,6 @@ must bash -euc "$plan"
 dry=$(normalized ltdry) || fail "the dry-run plan made no network ltdry"
 must docker network rm ltdry
 
-on_exit lanctl net rm ltreal
 must lanctl net create ltreal "${spec[@]}"
 real=$(normalized ltreal) || fail "net create made no network ltreal"
 if [[ $dry != "$real" ]]; then

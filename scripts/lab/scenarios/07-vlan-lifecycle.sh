@@ -8,7 +8,6 @@ spec=(--driver ipvlan --subnet "$VLAN_SUBNET" --gateway "$VLAN_GW" --ip-range "$
 vlan_id() { ip -j -d link show "$1" 2>/dev/null | jq -r '.[0].linkinfo | select(.info_kind == "vlan") | .info_data.id'; }
 
 on_exit ip link del "$vlan"
-on_exit lanctl net rm ltv
 ip link show "$vlan" >/dev/null 2>&1 && fail "$vlan exists before the test"
 must lanctl net create ltv --parent "$PARENT" --vlan 42 "${spec[@]}"
 run ip -d link show "$vlan"

@@ -13,7 +13,6 @@ must ip -n "$vclient" addr add "$VLAN_CLIENT_IP/28" dev "$PEER.42"
 must ip -n "$vclient" link set "$PEER.42" up
 must ip -n "$CLIENT" addr add "$VLAN_UNTAGGED_IP/28" dev "$PEER"
 
-on_exit lanctl net rm ltv
 must lanctl net create ltv --driver ipvlan --parent "$PARENT" --vlan 42 \
   --subnet "$VLAN_SUBNET" --gateway "$VLAN_GW" --ip-range "$VLAN_RANGE"
 tenants_up ltv ltt42

@@ -11,17 +11,16 @@ modes=(l3)
 engine_has_l3s && modes+=(l3s) # see ipvlan-l3s
 for mode in "${modes[@]}"; do
   net=ltg$mode
-  on_exit lanctl net rm "$net"
   must lanctl net create "$net" --driver ipvlan --parent "$PARENT" --mode "$mode" \
     --subnet "$L3_SUBNET" --gateway "$L3_GW" --ip-range "$L3_RANGE"
   grep -qF -- "$want" <<<"$OUT" || fail "net create ($mode) does not say '$want'"
   run_stdout lanctl net show "$net" || fail "lanctl net show $net exited $?"
   grep -qF -- "$want" <<<"$OUT" || fail "net show ($mode) does not say '$want' on stdout"
-  route=$(grep -oE "ip route add [0-9./]+ via [0-9.]+" <<<"$OUT" | head -n 1)
+  read -ra route < <(grep -oE "ip route add [0-9./]+ via [0-9.]+" <<<"$OUT" | head -n 1)
   tenants_up "$net" "ltg$mode"
-  must ip -n "$CLIENT" $route
+  must ip -n "$CLIENT" "${route[@]:1}"
   expect_reachable "$CLIENT" "$(tenant_ip "ltg$mode")"
-  must ip -n "$CLIENT" ${route/add/del}
+  must ip -n "$CLIENT" route del "${route[@]:3}"
   must lanctl down "ltg$mode"
   must lanctl net rm "$net"
 done

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # constants for the scenarios that source this
 # Sourced by every scenario (inside the VM). A scenario is a plain bash script that exits 0
 # when lanctl did what it must, and otherwise calls `fail`, whose message the runner prints
 # as the evidence, after the commands and output that led to it.
@@ -23,7 +24,9 @@ PEER=ltc0   # the LAN end, in the client namespace
 CLIENT=ltclient
 
 fail() {
-  echo "FAIL: $*"
+  local msg="$*"
+  # One line: the runner takes the evidence from the last FAIL line.
+  echo "FAIL: ${msg//$'\n'/\\n}"
   exit 1
 }
 
@@ -35,8 +38,12 @@ pending() {
 }
 
 # Runs a command, logging it and its output; its status is returned, its output is in $OUT.
+# Each logged command carries the seconds since the scenario began: slow steps show.
+lab_t0=$EPOCHREALTIME
+stamp() { awk -v a="$lab_t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%5.1f", b - a }'; }
+
 run() {
-  echo "+ $*"
+  echo "+ [$(stamp)] $*"
   OUT=$("$@" 2>&1)
   local rc=$?
   [[ -z $OUT ]] || printf '%s\n' "$OUT"
@@ -51,7 +58,7 @@ must() {
 
 # Like run, but only stdout lands in $OUT; stderr is logged.
 run_stdout() {
-  echo "+ $*"
+  echo "+ [$(stamp)] $*"
   local err
   err=$(mktemp)
   OUT=$("$@" 2>"$err")
@@ -72,12 +79,17 @@ expect_eq() {
   [[ $got == "$want" ]] || fail "$what: got '$got', want '$want'"
 }
 
-# Cleanups run in reverse order at exit, whatever the outcome.
+# Cleanups run in reverse order at exit, whatever the outcome. Docker's networks and
+# containers need none: after each scenario the runner removes every one (docker rm -f,
+# docker network rm: one call each, where lanctl down/net rm take seconds per object
+# under TCG), and every interface and namespace left.
 cleanups=()
 on_exit() { cleanups+=("$*"); }
 run_cleanups() {
   local i
+  echo "+ [$(stamp)] cleanup"
   for ((i = ${#cleanups[@]} - 1; i >= 0; i--)); do eval "${cleanups[i]}" >/dev/null 2>&1; done
+  echo "+ [$(stamp)] cleanup done"
 }
 trap run_cleanups EXIT
 
@@ -88,23 +100,22 @@ in_ns() {
 }
 
 # The body of http://IP/ as the test image serves it (LOCAL_IP=...), from namespace $1
-# (empty: this host). Fails fast: a tenant that cannot be reached is the common failure.
+# (empty: this host). Static busybox, not curl: under TCG every shared library costs.
+# (`wget -T` segfaults in Debian 12's busybox, hence timeout.)
 http_get() {
-  local ns=$1 ip=$2
-  if [[ -n $ns ]]; then
-    ip netns exec "$ns" curl -sS --connect-timeout 3 --max-time 5 "http://$ip/"
-  else
-    curl -sS --connect-timeout 3 --max-time 5 "http://$ip/"
-  fi
+  local ns=$1 ip=$2 enter=()
+  [[ -z $ns ]] || enter=(nsenter "--net=/run/netns/$ns")
+  "${enter[@]}" busybox timeout 3 busybox wget -qO- "http://$ip/" 2>&1
+  local rc=$?
+  ((rc != 143)) || echo "no answer within 3 s"
+  return $rc
 }
 
-# Waits until the tenant at $2 answers from namespace $1 with its own LOCAL_IP; fails with
-# what the last attempt said.
 expect_reachable() {
   local ns=$1 ip=$2 body i
-  echo "+ http_get '${ns:-host}' $ip"
+  echo "+ [$(stamp)] http_get '${ns:-host}' $ip"
   for i in $(seq 20); do
-    if body=$(http_get "$ns" "$ip" 2>&1) && grep -qx "LOCAL_IP=$ip" <<<"$body"; then
+    if body=$(http_get "$ns" "$ip") && grep -qx "LOCAL_IP=$ip" <<<"$body"; then
       echo "reached $ip from ${ns:-the host} (try $i)"
       return 0
     fi
@@ -115,8 +126,8 @@ expect_reachable() {
 
 expect_unreachable() {
   local ns=$1 ip=$2 body
-  echo "+ http_get '${ns:-host}' $ip (must fail)"
-  if body=$(http_get "$ns" "$ip" 2>&1); then
+  echo "+ [$(stamp)] http_get '${ns:-host}' $ip (must fail)"
+  if body=$(http_get "$ns" "$ip"); then
     fail "tenant $ip answered ${ns:-the host}, which must not reach it: $(head -n 1 <<<"$body")"
   fi
   echo "unreachable as it must be: $body"
@@ -131,9 +142,11 @@ engine_has_l3s() {
 
 mac_of() { cat "/sys/class/net/$1/address"; }
 
-# The neighbour entry's MAC for $2 in namespace $1.
+# The neighbour entry's MAC for $2 in namespace $1 (empty: this host).
 neigh_mac() {
-  ip -n "$1" -j neigh show "$2" | jq -r '.[0].lladdr // empty'
+  local ns=()
+  [[ -z $1 ]] || ns=(-n "$1")
+  ip "${ns[@]}" neigh show "$2" | awk '{ for (i = 1; i < NF; i++) if ($i == "lladdr") print $(i + 1) }'
 }
 
 # The LAN: the Docker host's parent ltp0 (HOST_IP) is a veth whose peer ltc0 sits in the
@@ -151,10 +164,10 @@ lan_up() {
 }
 
 # lanctl network NAME on the parent with the usual untagged-LAN spec, plus extra options.
+# (Networks and containers need no on_exit: the runner removes them after each scenario.)
 net_create_l2() {
   local name=$1
   shift
-  on_exit lanctl net rm "$name"
   must lanctl net create "$name" --driver ipvlan --parent "$PARENT" --mode l2 \
     --subnet "$LAN_SUBNET" --gateway "$LAN_GW" --ip-range "$LAN_RANGE" "$@"
 }
@@ -163,7 +176,6 @@ net_create_l2() {
 tenants_up() {
   local net=$1
   shift
-  on_exit lanctl down "$@"
   must_stdout lanctl up "$@" --net "$net" --image "$IMAGE" --ip-env LOCAL_IP
 }
 
