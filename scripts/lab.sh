@@ -78,15 +78,18 @@ ip4_int() {
 }
 
 # Refuses to run when the slot is not free on this host: a route or an address in it, or a
-# package source or resolver that the blackhole would cut off.
+# package source or resolver that the blackhole would cut off. Routes that drop traffic
+# (blackhole, unreachable, prohibit) are no danger: another suite's over the whole /24 may
+# stand, and one of exactly the slot is a killed lab's, which this run adopts.
 check_slot_free() {
   local r dst host a
   while read -r r; do
-    dst=${r%% *}
+    [[ $r =~ ^(blackhole|unreachable|prohibit)\  ]] && continue
+    dst=$(sed -E 's/^(local|broadcast|unicast|multicast|anycast) //; s/ .*//' <<<"$r")
     [[ $dst == default || $dst == 0.0.0.0/0 ]] && continue
     [[ $dst =~ ^[0-9.]+(/[0-9]+)?$ ]] || continue
     overlaps "$dst" "$LAB_SLOT" && die "host route '$r' overlaps the lab's slot $LAB_SLOT; remove it or wait for the test that made it"
-  done < <(ip -4 route show table all | sed -E 's/^(blackhole|unreachable|prohibit|local|broadcast|unicast) //')
+  done < <(ip -4 route show table all)
   while read -r a; do
     overlaps "$a" "$LAB_SLOT" && die "this host has address $a in the lab's slot $LAB_SLOT; remove it first"
   done < <(ip -4 -o addr show | awk '{ print $4 }')
@@ -102,6 +105,24 @@ check_slot_free() {
   return 0
 }
 
+# Under the lock no other lab runs, so any run directory is a killed run's: its VMs
+# (known by the pid files QEMU wrote) are stopped and the directory removed.
+remove_stale_runs() {
+  local dir pidfile pid
+  for dir in /tmp/ltlab.??????; do
+    [[ -d $dir ]] || continue
+    for pidfile in "$dir"/vm?.pid; do
+      [[ -f $pidfile ]] || continue
+      pid=$(<"$pidfile")
+      if grep -qF "$dir/" "/proc/$pid/cmdline" 2>/dev/null; then
+        say "stopping QEMU $pid of a killed lab run ($dir)"
+        kill "$pid" 2>/dev/null || true
+      fi
+    done
+    rm -rf "$dir"
+  done
+}
+
 # ------------------------------------------------------------------------ the VMs
 
 # Starts VM number $1 of $2 in the background ($3: run|shell); appends its pid to qemu_pids.
@@ -110,7 +131,7 @@ boot_vm() {
   # shellcheck disable=SC2054  # qemu's options are comma-separated
   local args=(
     -accel tcg,thread=multi -smp "${LAB_CPUS:-2}" -m "${LAB_MEM:-4096}"
-    -nodefaults -no-user-config -display none -no-reboot
+    -nodefaults -no-user-config -display none -no-reboot -pidfile "$run_dir/vm$n.pid"
     -kernel "$assets/vmlinuz" -initrd "$assets/initrd.img"
     -append "console=ttyS0 quiet panic=-1 lab.mode=$mode lab.role=vm$n lab.vms=$of"
     # The host's userland, read-only; the VM writes to a tmpfs overlay above it.
@@ -132,10 +153,11 @@ boot_vm() {
     # Ctrl-C goes to the VM's shell; Ctrl-A x ends the VM.
     # shellcheck disable=SC2054
     args+=(-chardev stdio,id=con,signal=off,mux=on -serial chardev:con -mon chardev=con)
-    qemu-system-x86_64 "${args[@]}" &
+    # 9>&-: a VM that outlives a killed lab.sh must not hold the lock.
+    qemu-system-x86_64 "${args[@]}" 9>&- &
   else
     args+=(-serial "file:$run_dir/console-vm$n.log")
-    qemu-system-x86_64 "${args[@]}" </dev/null >>"$run_dir/qemu-vm$n.log" 2>&1 &
+    qemu-system-x86_64 "${args[@]}" </dev/null >>"$run_dir/qemu-vm$n.log" 2>&1 9>&- &
   fi
   qemu_pids+=($!)
 }
@@ -157,7 +179,8 @@ prepare_and_boot() {
   exec 9>"$LAB_LOCK"
   flock -w 900 9 || die "$LAB_LOCK busy for 15 min (a real-engine test run); retry when it ends"
   check_slot_free
-  ip route add blackhole "$LAB_SLOT"
+  remove_stale_runs
+  ip -4 route show type blackhole | grep -q "^blackhole $LAB_SLOT " || ip route add blackhole "$LAB_SLOT"
   blackholed=1
 
   run_dir=$(mktemp -d /tmp/ltlab.XXXXXX)
@@ -170,7 +193,7 @@ prepare_and_boot() {
   stty size 2>/dev/null > "$share/tty-size" || true
   [[ ${LAB_VERBOSE:-0} == 0 ]] || touch "$share/verbose"
   "$repo/tests/image/build.sh" >/dev/null
-  docker save -o "$share/image.tar" lanctl-test/media:latest lanctl-test/crash:latest
+  docker save -o "$share/image.tar" lanctl-test/media:latest
 
   say "host side ready in $(since "$prep") s (lock, route, share, test image)"
   local n
@@ -182,12 +205,9 @@ prepare_and_boot() {
 follow_report() {
   local f=$1 pid=$2
   touch "$f"
-  tail -n +1 -F --pid="$pid" "$f" 2>/dev/null | while IFS= read -r line; do
-    case $line in
-      lab:*) printf '%s\n' "$line" >&2 ;;
-      *) printf '%s\n' "$line" ;;
-    esac
-  done
+  # awk, not a bash loop: a forked bash would keep a copy of the lock's descriptor.
+  tail -n +1 -F --pid="$pid" "$f" 2>/dev/null \
+    | awk '/^lab:/ { print > "/dev/stderr"; next } { print; fflush() }'
 }
 
 cmd_run() {
@@ -210,14 +230,18 @@ cmd_run() {
   say "booted $vms VM(s) in ${run_dir} (kernel $(cut -d' ' -f1 "$LAB_CACHE/current/ready"))"
 
   local limit=${LAB_TIMEOUT:-900} report="$run_dir/share/out/vm1/report"
-  # One-second sleeps: killing the watchdog then leaves no long sleep behind.
+  # One-second sleeps: killing the watchdog then leaves no long sleep behind; and it ends
+  # with this script ($$), so it never kills a pid that a killed run's VM left to reuse.
   (
-    for ((i = 0; i < limit; i++)); do sleep 1; done
+    for ((i = 0; i < limit; i++)); do
+      sleep 1
+      kill -0 $$ 2>/dev/null || exit 0
+    done
     echo "lab: timed out after $limit s" >>"$report"
     kill "${qemu_pids[@]}" 2>/dev/null
-  ) &
+  ) 9>&- &
   local watchdog=$!
-  follow_report "$report" "${qemu_pids[0]}"
+  follow_report "$report" "${qemu_pids[0]}" 9>&-
   # vm2 powers off once vm1 is done with it; a minute is plenty.
   local pid
   for pid in "${qemu_pids[@]:1}"; do

@@ -2,7 +2,8 @@
 # Sourced by every scenario (inside the VM). A scenario is a plain bash script that exits 0
 # when lanctl did what it must, and otherwise calls `fail`, whose message the runner prints
 # as the evidence, after the commands and output that led to it.
-set -uo pipefail
+# In an interactive shell (scripts/lab.sh shell) only the helpers are wanted.
+[[ $- == *i* ]] || set -uo pipefail
 
 # The lab's slot is 198.51.100.192/26; every address below is inside it.
 LAN_SUBNET=198.51.100.192/27 # the untagged LAN
@@ -91,7 +92,7 @@ run_cleanups() {
   for ((i = ${#cleanups[@]} - 1; i >= 0; i--)); do eval "${cleanups[i]}" >/dev/null 2>&1; done
   echo "+ [$(stamp)] cleanup done"
 }
-trap run_cleanups EXIT
+[[ $- == *i* ]] || trap run_cleanups EXIT
 
 in_ns() {
   local ns=$1
