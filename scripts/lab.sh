@@ -36,6 +36,18 @@ scenario_names() {
   done
 }
 
+# One lab at a time, and never beside a real-engine test or the leftover cleanup
+# (scripts/cleanup-test-leftovers.sh would delete the lab's blackhole route).
+take_lock() {
+  exec 9>"$LAB_LOCK"
+  flock -n 9 && return 0
+  say "waiting for $LAB_LOCK (a real-engine test or another lab holds it)"
+  local t0
+  t0=$(now)
+  flock -w 900 9 || die "$LAB_LOCK busy for 15 min (a real-engine test run); retry when it ends"
+  say "got the lock after $(since "$t0") s"
+}
+
 need_root() {
   [[ $(id -u) -eq 0 ]] || die "$1 must run as root (qemu, routes, apt-get); rerun with sudo"
 }
@@ -171,13 +183,12 @@ prepare_and_boot() {
   # jq and curl are the scenarios' tools, arping lanctl's LAN probe: the VM runs this
   # host's userland, so what is installed here is what the VM has.
   ensure_packages qemu-system-x86 kmod busybox-static jq curl iputils-arping
-  assets_fresh || bash "$lab/build.sh"
   docker info >/dev/null 2>&1 || die "the host's docker daemon is not reachable; the lab builds its test image there (start dockerd)"
+  take_lock
+  assets_fresh || bash "$lab/build.sh"
 
   local prep
   prep=$(now)
-  exec 9>"$LAB_LOCK"
-  flock -w 900 9 || die "$LAB_LOCK busy for 15 min (a real-engine test run); retry when it ends"
   check_slot_free
   remove_stale_runs
   ip -4 route show type blackhole | grep -q "^blackhole $LAB_SLOT " || ip route add blackhole "$LAB_SLOT"
@@ -195,7 +206,7 @@ prepare_and_boot() {
   "$repo/tests/image/build.sh" >/dev/null
   docker save -o "$share/image.tar" lanctl-test/media:latest
 
-  say "host side ready in $(since "$prep") s (lock, route, share, test image)"
+  say "host side ready in $(since "$prep") s (route, share, test image)"
   local n
   for n in $(seq "$vms"); do boot_vm "$n" "$vms" "$mode"; done
 }
@@ -283,11 +294,11 @@ cmd_shell() {
 }
 
 case ${1:-} in
-  build) need_root build; bash "$lab/build.sh" ;;
+  build) need_root build; take_lock; bash "$lab/build.sh" ;;
   run) shift; cmd_run "$@" ;;
   shell) shift; cmd_shell "$@" ;;
   list) scenario_names "$lab/scenarios"; scenario_names "$lab/scenarios/two" | sed 's/$/ (--two)/' ;;
-  clean) need_root clean; rm -rf "$LAB_CACHE"; say "removed $LAB_CACHE" ;;
+  clean) need_root clean; take_lock; rm -rf "$LAB_CACHE"; say "removed $LAB_CACHE" ;;
   -h | --help | help) usage ;;
   *) usage >&2; exit 2 ;;
 esac

@@ -33,9 +33,18 @@ fi
 start=$(now)
 work=$(mktemp -d /tmp/ltlab-build.XXXXXX)
 trap 'rm -rf "$work"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM HUP
 # apt-get download drops privileges to _apt, which must be able to write here.
 chown _apt "$work" 2>/dev/null || true
-(cd "$work" && apt-get download -qq "$pkg") || die "apt-get download $pkg failed; check the package sources"
+# Stale package lists name a version the mirror no longer has: update once and retry.
+if ! (cd "$work" && apt-get download -qq "$pkg" 2>/dev/null); then
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq || true
+  pkg=$(kernel_package)
+  kver=${pkg#linux-image-}
+  out="$LAB_CACHE/$kver"
+  (cd "$work" && apt-get download -qq "$pkg") || die "apt-get download $pkg failed; check the package sources"
+fi
 dpkg-deb -x "$work"/"$pkg"_*.deb "$work/pkg"
 depmod -b "$work/pkg" "$kver"
 
