@@ -57,6 +57,7 @@ need_root() {
 qemu_pids=()
 blackholed=""
 run_dir=""
+# shellcheck disable=SC2317  # called by the traps
 teardown() {
   local pid
   for pid in "${qemu_pids[@]}"; do
@@ -216,9 +217,16 @@ prepare_and_boot() {
 follow_report() {
   local f=$1 pid=$2
   touch "$f"
-  # awk, not a bash loop: a forked bash would keep a copy of the lock's descriptor.
-  tail -n +1 -F --pid="$pid" "$f" 2>/dev/null \
-    | awk '/^lab:/ { print > "/dev/stderr"; next } { print; fflush() }'
+  # A new bash, not a loop in this one: a fork of this shell would keep a copy of the
+  # lock's descriptor (and mawk, Debian's awk, holds lines back until its buffer fills).
+  # shellcheck disable=SC2016  # the loop is for the new bash to expand
+  tail -n +1 -F --pid="$pid" "$f" 2>/dev/null | bash -c '
+    while IFS= read -r line; do
+      case $line in
+        lab:*) printf "%s\n" "$line" >&2 ;;
+        *) printf "%s\n" "$line" ;;
+      esac
+    done'
 }
 
 cmd_run() {
@@ -293,12 +301,18 @@ cmd_shell() {
   wait "${qemu_pids[0]}" || true
 }
 
-case ${1:-} in
-  build) need_root build; take_lock; bash "$lab/build.sh" ;;
-  run) shift; cmd_run "$@" ;;
-  shell) shift; cmd_shell "$@" ;;
-  list) scenario_names "$lab/scenarios"; scenario_names "$lab/scenarios/two" | sed 's/$/ (--two)/' ;;
-  clean) need_root clean; take_lock; rm -rf "$LAB_CACHE"; say "removed $LAB_CACHE" ;;
-  -h | --help | help) usage ;;
-  *) usage >&2; exit 2 ;;
-esac
+main() {
+  case ${1:-} in
+    build) need_root build; take_lock; bash "$lab/build.sh" ;;
+    run) shift; cmd_run "$@" ;;
+    shell) shift; cmd_shell "$@" ;;
+    list) scenario_names "$lab/scenarios"; scenario_names "$lab/scenarios/two" | sed 's/$/ (--two)/' ;;
+    clean) need_root clean; take_lock; rm -rf "$LAB_CACHE"; say "removed $LAB_CACHE" ;;
+    -h | --help | help) usage ;;
+    *) usage >&2; exit 2 ;;
+  esac
+}
+
+# One line: bash has read all of it before it runs, so editing this file during a run
+# cannot change what the run does next.
+main "$@"; exit

@@ -38,11 +38,11 @@ pending() {
   exit 3
 }
 
-# Runs a command, logging it and its output; its status is returned, its output is in $OUT.
 # Each logged command carries the seconds since the scenario began: slow steps show.
 lab_t0=$EPOCHREALTIME
 stamp() { awk -v a="$lab_t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%5.1f", b - a }'; }
 
+# Runs a command, logging it and its output; its status is returned, its output is in $OUT.
 run() {
   echo "+ [$(stamp)] $*"
   OUT=$("$@" 2>&1)
@@ -57,22 +57,24 @@ must() {
   run "$@" || fail "$* exited $?: $(tail -n 1 <<<"$OUT")"
 }
 
-# Like run, but only stdout lands in $OUT; stderr is logged.
+# Like run, but only stdout lands in $OUT, stderr in $ERR; both are logged.
 run_stdout() {
   echo "+ [$(stamp)] $*"
   local err
   err=$(mktemp)
   OUT=$("$@" 2>"$err")
   local rc=$?
-  [[ -z $OUT ]] || printf '%s\n' "$OUT"
-  [[ -s $err ]] && sed 's/^/(stderr) /' "$err"
+  ERR=$(<"$err")
   rm -f "$err"
+  [[ -z $OUT ]] || printf '%s\n' "$OUT"
+  # shellcheck disable=SC2001  # a prefix on every line
+  [[ -z $ERR ]] || sed 's/^/(stderr) /' <<<"$ERR"
   [[ $rc -eq 0 ]] || echo "(exit $rc)"
   return $rc
 }
 
 must_stdout() {
-  run_stdout "$@" || fail "$* exited $?"
+  run_stdout "$@" || fail "$* exited $?: $(tail -n 1 <<<"$ERR")"
 }
 
 expect_eq() {
@@ -93,12 +95,6 @@ run_cleanups() {
   echo "+ [$(stamp)] cleanup done"
 }
 [[ $- == *i* ]] || trap run_cleanups EXIT
-
-in_ns() {
-  local ns=$1
-  shift
-  ip netns exec "$ns" "$@"
-}
 
 # The body of http://IP/ as the test image serves it (LOCAL_IP=...), from namespace $1
 # (empty: this host). Static busybox, not curl: under TCG every shared library costs.
