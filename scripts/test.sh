@@ -47,6 +47,11 @@ scripts/cleanup-test-leftovers.sh
 trap scripts/cleanup-test-leftovers.sh EXIT
 cargo test --all-targets -- --include-ignored
 
+# ipvlan and 802.1Q for real: this kernel may have neither, so the lab boots Debian's
+# kernel in QEMU (no NIC) and runs the lanctl just built there (scripts/lab.sh, README).
+scripts/lab.sh run
+scripts/lab.sh run --two
+
 # Shipping: the static binary and the .deb, built and installed as a new user would.
 [[ -f /usr/lib/x86_64-linux-gnu/libc.a ]] || apt_install libc6-dev
 command -v man >/dev/null || apt_install man-db
