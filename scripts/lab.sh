@@ -119,12 +119,18 @@ check_slot_free() {
   return 0
 }
 
-# Under the lock no other lab runs, so any run directory is a killed run's: its VMs
-# (known by the pid files QEMU wrote) are stopped and the directory removed.
+# Under the lock no other lab runs, so a run directory is a killed run's: its VMs (known
+# by the pid files QEMU wrote) are stopped and the directory removed. A directory whose
+# lab.sh still lives is left alone all the same, should the lock ever fail.
 remove_stale_runs() {
-  local dir pidfile pid
+  local dir pidfile pid owner
   for dir in /tmp/ltlab.??????; do
     [[ -d $dir ]] || continue
+    owner=$(cat "$dir/owner.pid" 2>/dev/null) || owner=""
+    if [[ -n $owner ]] && grep -qa 'lab\.sh' "/proc/$owner/cmdline" 2>/dev/null; then
+      say "leaving $dir alone: its lab.sh ($owner) still runs"
+      continue
+    fi
     for pidfile in "$dir"/vm?.pid; do
       [[ -f $pidfile ]] || continue
       pid=$(<"$pidfile")
@@ -199,6 +205,7 @@ prepare_and_boot() {
   blackholed=1
 
   run_dir=$(mktemp -d /tmp/ltlab.XXXXXX)
+  echo $$ >"$run_dir/owner.pid"
   local share="$run_dir/share"
   mkdir -p "$share/bin" "$share/sync" "$share/out/vm1" "$share/out/vm2"
   cp "$bin" "$share/bin/lanctl"
