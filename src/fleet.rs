@@ -18,7 +18,6 @@ use crate::tenant::converge::{self, converge, BatchOpts, Existing, Outcome, What
 use crate::tenant::env::{self, EnvItem};
 use crate::tenant::input::{Origin, TenantDraft, TenantInput};
 use crate::tenant::spec::TenantSpec;
-use crate::tenant::update::env_value;
 use crate::tenant::{process_env, remove};
 
 #[derive(Debug, Deserialize)]
@@ -302,11 +301,7 @@ pub fn apply(ctx: &Ctx, a: &ApplyInput) -> Result<()> {
 /// How a tenant's container differs from the file, as `converge` compares them: a secret
 /// the environment lacks keeps its current value, so it is no difference.
 fn drift(t: &TenantInput, c: &Container) -> Vec<String> {
-    let mut want = t.spec.clone();
-    for key in t.unset.iter().filter(|k| env_value(c, k).is_some()) {
-        want.secrets.insert(key.clone());
-    }
-    TenantSpec::of_container(c).unwrap_or_default().differences(&want)
+    TenantSpec::of_container(c).unwrap_or_default().differences(&converge::wanted(t, c).0)
 }
 
 fn on_host(ctx: &Ctx, net: &str) -> Result<bool> {

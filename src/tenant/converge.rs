@@ -220,17 +220,9 @@ fn already_there(ctx: &Ctx, t: &TenantInput, net: &NetSpec, c: &Container, polic
             placement.push(format!("address is {have}, not {want}"));
         }
     }
-    // A secret asked for but missing from lanctl's environment keeps its current value,
-    // so a run without the secrets at hand does not strip them; the recreation reads it
-    // from the old container when it runs.
     let mut want = t.clone();
-    let mut carry = Vec::new();
-    for key in &t.unset {
-        if env_value(c, key).is_some() {
-            want.spec.secrets.insert(key.clone());
-            carry.push(key.clone());
-        }
-    }
+    let (spec, carry) = wanted(t, c);
+    want.spec = spec;
     let have = TenantSpec::of_container(c).unwrap_or_default();
     let diff = have.differences(&want.spec);
     if placement.is_empty() && diff.is_empty() {
@@ -287,4 +279,15 @@ pub fn restart_to_restore<'a>(c: &Container, spec: &'a TenantSpec) -> Option<&'a
     let have = c.host_config.restart_policy.name.as_str();
     let want = spec.restart.split(':').next().unwrap_or_default();
     (matches!(have, "" | "no") && !matches!(want, "" | "no")).then_some(spec.restart.as_str())
+}
+
+/// The spec `t` asks of its existing container `c`, and the secrets it carries over: a
+/// secret asked for but missing from lanctl's environment keeps its current value, so a
+/// run without the secrets at hand does not strip them (the recreation reads it from the
+/// old container when it runs). `apply`'s diff uses the same rule.
+pub fn wanted(t: &TenantInput, c: &Container) -> (TenantSpec, Vec<String>) {
+    let mut spec = t.spec.clone();
+    let carry: Vec<String> = t.unset.iter().filter(|k| env_value(c, k).is_some()).cloned().collect();
+    spec.secrets.extend(carry.iter().cloned());
+    (spec, carry)
 }
