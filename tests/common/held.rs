@@ -12,6 +12,9 @@
 //! owner real_engine-1a2b3c      who, for people reading it
 //! prefix lt3fa9c1               containers, docker networks, links and netns named prefix*
 //! blackhole 198.51.100.0/26 4242   a blackhole route: subnet and metric
+//! dir /tmp/lanctl-2h-x1y2           a directory of the run's own (removed), absolute, under /tmp
+//! pidfile /tmp/lanctl-2h-x1y2/h1/docker.pid   a process of the run's (a private dockerd,
+//!                                   an sshd): killed if its command line names a `dir`
 //! ```
 
 use std::fs;
@@ -57,6 +60,19 @@ impl Held {
     /// cleanup script should try again once this process is gone.
     pub fn keep(&mut self) {
         self.keep = true;
+    }
+
+    /// Appends lines (`dir …`, `pidfile …`) to the record, before the run makes what they
+    /// name; written whole and renamed into place like the record itself.
+    pub fn add(&self, lines: &[String]) {
+        let mut text = fs::read_to_string(&self.path).unwrap_or_else(|e| panic!("cannot read {}: {e}", self.path.display()));
+        for l in lines {
+            text += &format!("{l}\n");
+        }
+        let tmp = self.path.with_extension("tmp");
+        fs::write(&tmp, text)
+            .and_then(|_| fs::rename(&tmp, &self.path))
+            .unwrap_or_else(|e| panic!("cannot write {}: {e}", self.path.display()));
     }
 
     pub fn path(&self) -> &std::path::Path {

@@ -10,6 +10,9 @@
 //!   removal of everything on drop (also on panic). It waits for the cross-run lock
 //!   (lock.rs) and refuses a subnet the host depends on (hostdeps.rs). Those tests are
 //!   `#[ignore = "real engine: run scripts/test.sh"]`.
+//! * [`TwoHosts`] (twohost.rs): on a `RealEnv`, two Docker hosts (netns, private dockerd,
+//!   sshd) and a LAN client on one bridge, reached from here through docker contexts over
+//!   ssh: for `--host` and issue 11. Real-engine too.
 //!
 //! # Addresses
 //!
@@ -36,6 +39,7 @@ pub mod hostdeps;
 pub mod lock;
 pub mod real;
 pub mod run;
+pub mod twohost;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -47,6 +51,7 @@ pub use real::{
     RealEnv,
 };
 pub use run::{Done, Run};
+pub use twohost::{Host, TwoHosts};
 
 /// The lanctl binary under test.
 pub const LANCTL: &str = env!("CARGO_BIN_EXE_lanctl");

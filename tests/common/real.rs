@@ -157,6 +157,7 @@ pub struct RealEnv {
     namespaces: Mutex<Vec<String>>,
     lock_dir: TempDir,
     held: Mutex<Option<Held>>,
+    keep_record: std::sync::atomic::AtomicBool,
     _lock: RealLock, // last: released after Drop::drop has cleaned up
 }
 
@@ -208,6 +209,7 @@ impl RealEnv {
             namespaces: Mutex::default(),
             lock_dir: tempfile::Builder::new().prefix("lanctl-lock").tempdir().expect("tempdir"),
             held: Mutex::new(Some(held)),
+            keep_record: Default::default(),
             _lock: lock,
         };
         for s in &subnet_names {
@@ -284,6 +286,20 @@ impl RealEnv {
         assert_cmd::Command::from_std(c)
     }
 
+    /// Adds lines to this env's record of what it holds (see [`Held::add`]): a harness
+    /// built on the env (tests/common/twohost.rs) records its directories and processes.
+    pub fn hold(&self, lines: &[String]) {
+        if let Some(h) = self.held.lock().unwrap().as_ref() {
+            h.add(lines);
+        }
+    }
+
+    /// Keeps the record after drop whatever the env's own check finds: a harness built on
+    /// the env could not stop a process it records.
+    pub fn keep_record(&self) {
+        self.keep_record.store(true, Ordering::SeqCst);
+    }
+
     pub fn track_container(&self, name: &str) {
         self.containers.lock().unwrap().push(name.into());
     }
@@ -342,7 +358,8 @@ impl Drop for RealEnv {
                 .map(|o| !o.stdout.is_empty())
                 .unwrap_or(true)
         });
-        if let Some(h) = held.as_mut().filter(|_| !left.is_empty() || routes_left) {
+        let kept = self.keep_record.load(Ordering::SeqCst);
+        if let Some(h) = held.as_mut().filter(|_| !left.is_empty() || routes_left || kept) {
             // The record stays for scripts/cleanup-test-leftovers.sh to finish once we exit.
             // Straight to stderr: eprintln! is captured by the test harness, and this
             // must be seen even when the test passed.
