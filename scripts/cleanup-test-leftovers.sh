@@ -11,9 +11,14 @@
 #   owner real_engine-1a2b3c        who, for people
 #   prefix lt3fa9c1                 its containers, docker networks, links and netns: names starting so
 #   blackhole 198.51.100.0/26 4242  a blackhole route it added: subnet and metric
+#   dir /tmp/lanctl-2h-x1y2         a directory of its own (a /tmp/lanctl-* one)
+#   pidfile /tmp/lanctl-2h-x1y2/h1/docker.pid   a daemon it started (a private dockerd, an sshd)
 #
-# 1. Records whose process is gone: their resources and blackholes are removed, then the
-#    record. A name that also starts with a live record's prefix is kept.
+# 1. Records whose process is gone: their daemons are stopped (a pidfile's process only if
+#    its command line names one of the record's dirs, so a reused pid is never hit; then
+#    whatever still names a dir is killed), their resources and blackholes are removed,
+#    then their dirs and the record. A name that also starts with a live record's prefix
+#    is kept.
 # 2. If the real-engine lock (/tmp/lanctl-real-tests.lock) is free, no RealEnv or bench run
 #    is live, so everything else named lt* and every blackhole inside 198.51.100.0/24 (and
 #    the old 203.0.113.0/24) goes too, except what live records (a lab) hold. The lock is
@@ -100,8 +105,46 @@ del_blackhole() { # SUBNET METRIC ("" for none)
   return 0
 }
 
+naming() { # DIR: the pids whose command line contains DIR
+  local p
+  for p in /proc/[0-9]*; do
+    tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -qF -- "$1" && echo "${p#/proc/}"
+  done
+  return 0
+}
+
+stop_daemons() { # RECORD: stops what its pidfiles name, kills the rest, removes its dirs
+  local rec=$1 d pf pid n dirs=() left
+  while read -r _ d; do
+    # Only the harness's own kind of directory: a bad record must not name /.
+    [[ $d =~ ^/tmp/lanctl-[A-Za-z0-9._-]+$ ]] && dirs+=("$d")
+  done < <(grep '^dir ' "$rec")
+  ((${#dirs[@]})) || return 0
+  while read -r _ pf; do
+    pid=$(cat "$pf" 2>/dev/null) && [[ $pid =~ ^[0-9]+$ ]] || continue
+    for d in "${dirs[@]}"; do
+      tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$d" && kill -TERM "$pid" 2>/dev/null
+    done
+  done < <(grep '^pidfile ' "$rec")
+  # dockerd stops its containers and its containerd on SIGTERM: give it the time to.
+  for d in "${dirs[@]}"; do
+    for _ in $(seq 150); do
+      left=$(naming "$d")
+      [[ -z $left ]] && break
+      sleep 0.2
+    done
+    for n in $(naming "$d"); do kill -KILL "$n" 2>/dev/null; done
+  done
+  sleep 0.2
+  for d in "${dirs[@]}"; do
+    [[ -z $(naming "$d") ]] || { say "warning: processes naming $d survive SIGKILL"; continue; }
+    rm -rf --one-file-system "$d"
+  done
+}
+
 for rec in "${dead[@]}"; do
   say "$(field "$rec" owner) (pid $(field "$rec" pid)) is gone; removing what $rec lists"
+  stop_daemons "$rec"
   prefix=$(field "$rec" prefix)
   # A record without a prefix, or with a bare "lt", would name everything: refuse it.
   if [[ $prefix == lt?* ]]; then

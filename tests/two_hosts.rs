@@ -238,3 +238,65 @@ fn down_and_rm_leave_nothing(th: &TwoHosts, net: &str, tenants: [&str; 2]) {
         assert_eq!(names, ["lan0", "lo"]);
     }
 }
+
+/// Set for the child run of [`a_killed_pair_is_removed_by_the_cleanup_script`].
+const CHILD: &str = "LANCTL_TWOHOSTS_CHILD";
+
+/// The run [`a_killed_pair_is_removed_by_the_cleanup_script`] kills: brings a pair up,
+/// says where, and waits. Does nothing when not started by that test.
+#[test]
+#[ignore = "real engine: run scripts/test.sh"]
+fn pair_that_gets_killed() {
+    if std::env::var_os(CHILD).is_none() {
+        return;
+    }
+    let th = TwoHosts::new();
+    println!("READY {} {}", th.env().tag(), th.dir().display());
+    std::io::Write::flush(&mut std::io::stdout()).unwrap();
+    std::thread::sleep(std::time::Duration::from_secs(600));
+}
+
+/// A run killed with its pair up leaves daemons, namespaces, an admin link, a blackhole
+/// and its record; scripts/cleanup-test-leftovers.sh removes all of them.
+#[test]
+#[ignore = "real engine: run scripts/test.sh"]
+fn a_killed_pair_is_removed_by_the_cleanup_script() {
+    use std::io::BufRead;
+    use std::process::{Command, Stdio};
+    let _lock = RealLock::acquire(); // for the child too; the script then reads records only
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "pair_that_gets_killed", "--include-ignored", "--nocapture"])
+        .env(CHILD, "1")
+        .env(common::lock::HELD_FOR_CHILD, std::process::id().to_string())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let child_pid = child.id();
+    let ready = std::io::BufReader::new(child.stdout.take().unwrap())
+        .lines()
+        .map_while(Result::ok)
+        .find_map(|l| l.strip_prefix("READY ").map(String::from))
+        .expect("the child run never came up");
+    let (tag, dir) = ready.split_once(' ').unwrap();
+    let slot = TEST_SLOTS[0];
+    assert!(!common::twohost::processes_naming(dir).is_empty());
+    assert!(blackhole_present(slot));
+    assert_eq!(leftovers(tag).iter().filter(|l| l.starts_with("netns ")).count(), 4, "{:?}", leftovers(tag));
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let out = sh(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/cleanup-test-leftovers.sh"), &[]);
+    let said = lossy(&out.stderr);
+    assert!(out.status.success(), "{said}");
+    assert_eq!(common::twohost::processes_naming(dir), Vec::new(), "{said}");
+    assert_eq!(leftovers(tag), Vec::<String>::new(), "{said}");
+    assert!(!blackhole_present(slot), "{said}");
+    assert!(!std::path::Path::new(dir).exists(), "{said}");
+    let records: Vec<_> = std::fs::read_dir(common::held::HELD_DIR)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with(&format!("{child_pid}-")))
+        .collect();
+    assert!(records.is_empty(), "{said}");
+}

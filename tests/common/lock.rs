@@ -15,12 +15,21 @@ pub const REAL_LOCK: &str = "/tmp/lanctl-real-tests.lock";
 /// Who holds [`REAL_LOCK`]: one line, `<pid> <unix seconds> <what>`.
 pub const REAL_LOCK_HOLDER: &str = "/tmp/lanctl-real-tests.holder";
 
-/// The exclusive cross-process lock of real-engine tests, held until dropped.
-pub struct RealLock(File);
+/// Set by a test that holds the lock on behalf of a child test process it starts (a run
+/// it will kill, to test the cleanup): to the parent's pid. That child's [`RealLock`]
+/// then takes nothing, since its parent holds the lock for it.
+pub const HELD_FOR_CHILD: &str = "LANCTL_TEST_LOCK_HELD_BY";
+
+/// The exclusive cross-process lock of real-engine tests, held until dropped (`None`: held
+/// by the parent, see [`HELD_FOR_CHILD`]).
+pub struct RealLock(Option<File>);
 
 impl RealLock {
     /// Takes the lock; if someone holds it, says who on stderr once, then waits.
     pub fn acquire() -> RealLock {
+        if std::env::var(HELD_FOR_CHILD).ok() == Some(std::os::unix::process::parent_id().to_string()) {
+            return RealLock(None);
+        }
         let f = File::options()
             .create(true)
             .truncate(false)
@@ -49,14 +58,16 @@ impl RealLock {
         if let Err(e) = written {
             eprintln!("warning: cannot write {REAL_LOCK_HOLDER}: {e}");
         }
-        RealLock(f)
+        RealLock(Some(f))
     }
 }
 
 impl Drop for RealLock {
     fn drop(&mut self) {
         // Before the unlock (when the File closes): after it, the file may be the next holder's.
-        let _ = fs::remove_file(REAL_LOCK_HOLDER);
+        if self.0.is_some() {
+            let _ = fs::remove_file(REAL_LOCK_HOLDER);
+        }
     }
 }
 

@@ -287,6 +287,11 @@ impl TwoHosts {
     pub fn client_netns(&self) -> &str {
         &self.client_ns
     }
+    /// The harness's directory (/tmp/lanctl-2h-…): keys, configs, each host's data, logs
+    /// and sockets under h1/, h2/.
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
     /// How long [`TwoHosts::new`] took once it held the suite lock.
     pub fn startup(&self) -> Duration {
         self.startup
