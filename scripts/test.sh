@@ -22,6 +22,8 @@ command -v ip >/dev/null || apt_install iproute2
 command -v flock >/dev/null || apt_install util-linux
 # The LAN duplicate-address probe is tested for real: iputils' arping.
 arping -V 2>&1 | grep -q iputils || apt_install iputils-arping
+# tests/two_hosts.rs runs an sshd per test host (tests/common/twohost.rs).
+[[ -x /usr/sbin/sshd ]] || apt_install openssh-server
 # FROM scratch images need a static busybox (ldd fails on a static ELF).
 if [[ ! -x /bin/busybox ]] || ldd /bin/busybox >/dev/null 2>&1; then
   apt_install busybox-static
