@@ -244,6 +244,14 @@ pub fn failure(cmd: &Cmd, out: Output) -> Error {
         Some("start the daemon (systemctl start docker, or dockerd), or check --context and DOCKER_HOST")
     } else if out.stderr.contains("context not found") || out.stderr.contains("context \"") && out.stderr.contains("not found") {
         Some("list the contexts with `docker context ls`, or leave --host out")
+    } else if out.stderr.contains("error during connect") {
+        // docker could not reach a context's daemon. For an `ssh://` context docker runs
+        // `ssh … docker system dial-stdio` itself and quotes that command when it fails.
+        Some(if out.stderr.contains("command [ssh ") {
+            "check that `ssh -o BatchMode=yes` reaches the host with a key and a known host key, and that docker runs there"
+        } else {
+            "check that the context's daemon runs and listens (`docker --context NAME info`)"
+        })
     } else if cmd.program == "ssh" && out.code == Some(255) {
         // ssh's own failure (no route, no key, an unknown host key), not the remote
         // command's: the host is unreachable, a prerequisite.
@@ -344,6 +352,30 @@ mod tests {
             "`ssh -T h2 -- ip` failed (exit 255): ssh: connect to host h2 port 22: No route to host; check that \
              `ssh -o BatchMode=yes` reaches the host with a key and a known host key"
         );
+    }
+
+    /// docker reaches an `ssh://` context by running ssh itself; when that ssh fails,
+    /// docker says so in its own words, exit 1.
+    #[test]
+    fn a_context_docker_cannot_reach_is_a_check_failure() {
+        let c = Cmd::new("docker").args(["--context", "h2", "ps"]);
+        let ssh = "error during connect: Get \"http://docker.example.com/v1.50/containers/json\": command [ssh -o \
+                   ConnectTimeout=30 -T -l root -- h2 docker system dial-stdio] has exited with exit status 255, make sure \
+                   the URL is valid, and Docker 18.09 or later is installed on the remote host: stderr=ssh: connect to host \
+                   h2 port 22: Connection refused\n";
+        let tcp = "error during connect: Get \"http://198.51.100.9:2376/v1.50/containers/json\": dial tcp \
+                   198.51.100.9:2376: connect: connection refused\n";
+        for (stderr, hint) in [
+            (
+                ssh,
+                "check that `ssh -o BatchMode=yes` reaches the host with a key and a known host key, and that docker runs there",
+            ),
+            (tcp, "check that the context's daemon runs and listens (`docker --context NAME info`)"),
+        ] {
+            let e = failure(&c, Output { code: Some(1), stdout: String::new(), stderr: stderr.into() });
+            assert_eq!(e.exit, crate::error::Exit::Check, "{stderr}");
+            assert_eq!(e.to_string(), format!("`docker --context h2 ps` failed (exit 1): {}; {hint}", stderr.trim_end()));
+        }
     }
 
     #[test]

@@ -24,6 +24,7 @@ fn two_real_hosts_over_ssh() {
     let _ = writeln!(std::io::stderr().lock(), "two_hosts: the pair came up in {:.1} s", th.startup().as_secs_f64());
     let net = th.env().name("net");
     contexts_reach_two_daemons(&th);
+    an_unreachable_ssh_host_is_a_prerequisite(&th);
     host_side_reads_run_on_the_host(&th, &net);
     nets_on_both_hosts(&th, &net);
     dry_run_of_h2_builds_the_same_network(&th, &net);
@@ -44,6 +45,23 @@ fn contexts_reach_two_daemons(th: &TwoHosts) {
     for (h, id) in th.hosts().iter().zip(&ids) {
         // The context goes over ssh to the daemon on that host's own socket.
         assert_eq!(sh_ok("docker", &["-H", &h.socket, "info", "--format", "{{.ID}}"]).trim(), id);
+    }
+}
+
+/// A host whose sshd does not answer: docker's own ssh fails before lanctl's would. That
+/// is a missing prerequisite (exit 3, the ssh hint), not a failed operation.
+fn an_unreachable_ssh_host_is_a_prerequisite(th: &TwoHosts) {
+    let ctx = format!("{}h9", th.env().tag());
+    th.add_context(&ctx, &format!("ssh://root@{}:2222", th.h1().addr));
+    for args in [vec!["ls"], vec!["net", "ls"]] {
+        let out = th.lanctl().args(["--host", &ctx]).args(&args).output().unwrap();
+        let err = lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(3), "{args:?}: {err}");
+        assert!(err.contains("Connection refused"), "{args:?}: {err}");
+        assert!(
+            err.ends_with("; check that `ssh -o BatchMode=yes` reaches the host with a key and a known host key, and that docker runs there\n"),
+            "{args:?}: {err}"
+        );
     }
 }
 

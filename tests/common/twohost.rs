@@ -133,12 +133,7 @@ impl TwoHosts {
         for h in &th.hosts {
             th.wait_for(&format!("dockerd of {}", h.netns), 30, || sh("docker", &["-H", &h.socket, "version"]).status.success());
             sh_ok("docker", &["-H", &h.socket, "load", "-q", "-i", &tar.to_string_lossy()]);
-            let out = th
-                .docker_cmd(None)
-                .args(["context", "create", &h.context, "--docker", &format!("host=ssh://root@{}", h.addr)])
-                .output()
-                .unwrap();
-            assert!(out.status.success(), "docker context create {}: {}", h.context, lossy(&out.stderr));
+            th.add_context(&h.context, &format!("ssh://root@{}", h.addr));
             th.wait_for(&format!("docker over ssh to {}", h.addr), 15, || th.docker(h, &["version"]).status.success());
         }
         th.startup = t0.elapsed();
@@ -198,9 +193,14 @@ impl TwoHosts {
             fs::write(h.dir.join("sshd_config"), sshd_config).unwrap();
         }
         fs::write(d.join("known_hosts"), known).unwrap();
+        // One connection per host, shared by every ssh lanctl and docker start (each
+        // docker call and each host-side command is an ssh of its own): a handshake costs
+        // about 0.3 s here, and a test makes hundreds. The default key exchange
+        // (sntrup761) is the slow part of a handshake; curve25519 alone is enough here.
         let ssh_config = format!(
             "Host *\n  IdentityFile {d}/id\n  IdentitiesOnly yes\n  UserKnownHostsFile {d}/known_hosts\n  GlobalKnownHostsFile /dev/null\n  \
-             StrictHostKeyChecking yes\n  BatchMode yes\n  ConnectTimeout 10\n  LogLevel ERROR\n",
+             StrictHostKeyChecking yes\n  BatchMode yes\n  ConnectTimeout 10\n  LogLevel ERROR\n  \
+             KexAlgorithms curve25519-sha256\n  ControlMaster auto\n  ControlPath {d}/cm-%C\n  ControlPersist 120\n",
             d = d.display()
         );
         fs::write(d.join("ssh_config"), ssh_config).unwrap();
@@ -328,6 +328,14 @@ impl TwoHosts {
         c
     }
 
+    /// Creates one more docker context (in the harness's DOCKER_CONFIG), e.g. one whose
+    /// endpoint nothing answers: `add_context("x", "ssh://root@198.51.100.3:2222")`.
+    pub fn add_context(&self, name: &str, endpoint: &str) {
+        let out =
+            self.docker_cmd(None).args(["context", "create", name, "--docker", &format!("host={endpoint}")]).output().unwrap();
+        assert!(out.status.success(), "docker context create {name}: {}", lossy(&out.stderr));
+    }
+
     /// `docker --context <host> ARGS` from the admin side, over ssh.
     pub fn docker(&self, h: &Host, args: &[&str]) -> Output {
         self.docker_cmd(Some(h)).args(args).output().expect("run docker")
@@ -430,7 +438,12 @@ impl Drop for TwoHosts {
                 }
             }
         }
+        // What is left names the directory: containerd, an sshd's session, the ssh
+        // connection masters (ControlPersist).
         let needle = self.dir.path().to_string_lossy().into_owned();
+        for (pid, _) in processes_naming(&needle) {
+            quiet("kill", &["-TERM", &pid.to_string()]);
+        }
         let until = Instant::now() + Duration::from_secs(5);
         while !processes_naming(&needle).is_empty() && Instant::now() < until {
             std::thread::sleep(Duration::from_millis(100));
