@@ -113,8 +113,15 @@ naming() { # DIR: the pids whose command line contains DIR
   return 0
 }
 
+running() { # PID: alive and not a zombie (an orphan's parent may never reap it)
+  local s
+  s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  s=${s##*) }
+  [[ ${s%% *} != Z ]]
+}
+
 stop_daemons() { # RECORD: stops what its pidfiles name, kills the rest, removes its dirs
-  local rec=$1 d pf pid n dirs=() left
+  local rec=$1 d pf pid n dirs=() pids=() up
   while read -r _ d; do
     # Only the harness's own kind of directory: a bad record must not name /.
     [[ $d =~ ^/tmp/lanctl-[A-Za-z0-9._-]+$ ]] && dirs+=("$d")
@@ -123,14 +130,24 @@ stop_daemons() { # RECORD: stops what its pidfiles name, kills the rest, removes
   while read -r _ pf; do
     pid=$(cat "$pf" 2>/dev/null) && [[ $pid =~ ^[0-9]+$ ]] || continue
     for d in "${dirs[@]}"; do
-      tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$d" && kill -TERM "$pid" 2>/dev/null
+      if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$d"; then
+        kill -TERM "$pid" 2>/dev/null && pids+=("$pid")
+        break
+      fi
     done
   done < <(grep '^pidfile ' "$rec")
   # dockerd stops its containers and its containerd on SIGTERM: give it the time to.
+  for _ in $(seq 150); do
+    up=0
+    for pid in "${pids[@]}"; do running "$pid" && up=1; done
+    ((up)) || break
+    sleep 0.2
+  done
+  # Then whatever still names a dir (ssh connection masters, a stuck containerd).
   for d in "${dirs[@]}"; do
-    for _ in $(seq 150); do
-      left=$(naming "$d")
-      [[ -z $left ]] && break
+    for n in $(naming "$d"); do kill -TERM "$n" 2>/dev/null; done
+    for _ in $(seq 25); do
+      [[ -z $(naming "$d") ]] && break
       sleep 0.2
     done
     for n in $(naming "$d"); do kill -KILL "$n" 2>/dev/null; done

@@ -249,8 +249,9 @@ fn down_and_rm_leave_nothing(th: &TwoHosts, net: &str, tenants: [&str; 2]) {
         let mut nets: Vec<&str> = nets.lines().collect();
         nets.sort();
         assert_eq!(nets, ["host", "none"]);
-        let out = th.lanctl().args(["--host", &h.context, "ls"]).output().unwrap();
-        assert!(out.status.success());
+        let out = th.lanctl().args(["--host", &h.context, "--json", "ls"]).output().unwrap();
+        assert!(out.status.success(), "{}", lossy(&out.stderr));
+        assert_eq!(lossy(&out.stdout).trim(), "[]");
         let mut names: Vec<String> = links(&h.netns);
         names.sort();
         assert_eq!(names, ["lan0", "lo"]);
