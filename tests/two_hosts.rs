@@ -319,3 +319,29 @@ fn a_killed_pair_is_removed_by_the_cleanup_script() {
         .collect();
     assert!(records.is_empty(), "{said}");
 }
+
+/// A test that panics with tenants running on both hosts: the pair's drop stops the
+/// daemons (and so the tenants) and removes everything.
+#[test]
+#[ignore = "real engine: run scripts/test.sh"]
+fn a_pair_dropped_by_a_panic_leaves_nothing() {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let joined = std::thread::spawn(move || {
+        let th = TwoHosts::new();
+        tx.send((th.env().tag().to_string(), th.dir().to_string_lossy().into_owned())).unwrap();
+        let net = th.env().name("net");
+        for i in 0..2 {
+            th.lanctl().args(create_args(&th, i, &net)).assert().success();
+            up(&th, i, &net, &format!("p{i}"));
+        }
+        panic!("test failure with tenants up");
+    })
+    .join();
+    assert!(joined.is_err());
+    let (tag, dir) = rx.recv().unwrap();
+    let _lock = RealLock::acquire();
+    assert_eq!(common::twohost::processes_naming(&dir), Vec::new());
+    assert_eq!(leftovers(&tag), Vec::<String>::new());
+    assert!(!blackhole_present(TEST_SLOTS[0]));
+    assert!(!std::path::Path::new(&dir).exists());
+}
