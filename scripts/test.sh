@@ -13,9 +13,19 @@ if [[ $(id -u) -ne 0 ]]; then
 fi
 
 apt_updated=""
+# Packages install without starting their services (openssh-server would start a system
+# sshd on port 22, docker.io a daemon this script starts itself below): a policy-rc.d
+# that says no is put in place for the install only, unless the machine has its own.
 apt_install() {
   [[ -n $apt_updated ]] || { apt-get update -qq; apt_updated=1; }
-  apt-get install -y -qq "$@" >/dev/null
+  local policy=/usr/sbin/policy-rc.d ours=""
+  if [[ ! -e $policy ]]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy" && ours=1
+  fi
+  local rc=0
+  apt-get install -y -qq "$@" >/dev/null || rc=$?
+  [[ -z $ours ]] || rm -f "$policy"
+  return $rc
 }
 
 command -v ip >/dev/null || apt_install iproute2
