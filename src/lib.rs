@@ -6,6 +6,7 @@ pub mod checks;
 pub mod cli;
 pub mod cmd;
 pub mod ctx;
+pub mod dhcp;
 pub mod docker;
 pub mod error;
 pub mod fleet;
