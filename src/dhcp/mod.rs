@@ -37,12 +37,20 @@ pub const MAX_REQUESTS: usize = 32;
 /// limit is likely to cut (dnsmasq has none; ISC dhcpd none by default).
 pub const SEND_GAP: Duration = Duration::from_millis(5);
 
-/// How long offers are collected after the last discover. A server on the LAN answers in
-/// milliseconds, but one that pings an address before offering it waits for the echo
-/// reply first: ISC dhcpd's `ping-timeout` is 1 s, dnsmasq gives up after 3 s, a
-/// Windows server's conflict detection (off by default) about 1 s per attempt. 4 s lets
-/// each of them answer once.
-pub const WINDOW: Duration = Duration::from_secs(4);
+/// The quiet that ends the wait for offers: no offer for this long after the last
+/// discover or the last offer. A server answers in milliseconds unless it first pings the
+/// address it will offer: dnsmasq, which handles one discover at a time, waits up to 3 s
+/// for each new address's echo reply (and remembers the answer for 30 s); ISC dhcpd's
+/// `ping-timeout` is 1 s. So a server still working through the discovers is never quiet
+/// for 4 s, and when none answers the check ends 4 s after the last discover.
+pub const IDLE: Duration = Duration::from_secs(4);
+
+/// The longest wait after the last discover, however the offers trickle in: enough for a
+/// pinging dnsmasq to get through ten new addresses. An offer inside the range ends the
+/// wait at once (it decides the check), and a server whose pool lies outside the range
+/// offers the same few addresses to every discover of the one client, so in practice
+/// the wait is one or two pings long.
+pub const MAX_WAIT: Duration = Duration::from_secs(30);
 
 /// The minimum size of a BOOTP message (RFC 1542, 3.2): older relays and servers drop
 /// shorter ones, so a discover is padded up to it.
@@ -137,20 +145,30 @@ pub fn xid_base() -> u32 {
 }
 
 /// Sends one discover per address in `requested` on `ifname`, `SEND_GAP` apart, then
-/// collects offers until `window` after the last. `log` gets one line per discover sent
-/// and per offer heard (for `--verbose`).
-pub fn exchange(ifname: &str, requested: &[Ipv4Addr], window: Duration, log: &dyn Fn(String)) -> std::io::Result<Exchange> {
+/// collects offers until one is `decisive`, or none came for `idle`, or `max_wait` after
+/// the last discover. `log` gets one line per discover sent and per offer heard (for
+/// `--verbose`).
+pub fn exchange(
+    ifname: &str,
+    requested: &[Ipv4Addr],
+    (idle, max_wait): (Duration, Duration),
+    decisive: &dyn Fn(&Offer) -> bool,
+    log: &dyn Fn(String),
+) -> std::io::Result<Exchange> {
     let link = link::Link::open(ifname)?;
     let base = xid_base();
     let mut ex = Exchange::default();
     let mac = mac_string(&CLIENT_MAC);
-    let seen = |ex: &mut Exchange, packet: &[u8]| {
-        let Some((source, payload)) = frame::udp_to_client(packet) else { return };
-        let Some(offer) = parse_offer(payload, source) else { return };
-        if ex.sent.iter().any(|s| s.xid == offer.xid) {
-            log(format!("dhcp: DHCPOFFER of {} from server {} (xid {:#010x})", offer.yiaddr, offer.server, offer.xid));
-            ex.offers.push(offer);
+    // Reads one packet: whether it was an offer for one of the discovers sent.
+    let seen = |ex: &mut Exchange, packet: &[u8]| -> bool {
+        let Some((source, payload)) = frame::udp_to_client(packet) else { return false };
+        let Some(offer) = parse_offer(payload, source) else { return false };
+        if !ex.sent.iter().any(|s| s.xid == offer.xid) {
+            return false;
         }
+        log(format!("dhcp: DHCPOFFER of {} from server {} (xid {:#010x})", offer.yiaddr, offer.server, offer.xid));
+        ex.offers.push(offer);
+        true
     };
     for (i, &ip) in requested.iter().enumerate() {
         let xid = base.wrapping_add(i as u32);
@@ -161,12 +179,21 @@ pub fn exchange(ifname: &str, requested: &[Ipv4Addr], window: Duration, log: &dy
         // has to hold them all.
         let gap_end = Instant::now() + SEND_GAP;
         while let Some(p) = link.recv_until(gap_end)? {
-            seen(&mut ex, &p);
+            if seen(&mut ex, &p) && ex.offers.last().is_some_and(decisive) {
+                ex.dropped = link.dropped()?;
+                return Ok(ex);
+            }
         }
     }
-    let end = Instant::now() + window;
-    while let Some(p) = link.recv_until(end)? {
-        seen(&mut ex, &p);
+    let end = Instant::now() + max_wait;
+    let mut quiet_end = Instant::now() + idle;
+    while let Some(p) = link.recv_until(quiet_end.min(end))? {
+        if seen(&mut ex, &p) {
+            if ex.offers.last().is_some_and(decisive) {
+                break;
+            }
+            quiet_end = Instant::now() + idle;
+        }
     }
     ex.dropped = link.dropped()?;
     Ok(ex)
