@@ -22,6 +22,9 @@ command -v ip >/dev/null || apt_install iproute2
 command -v flock >/dev/null || apt_install util-linux
 # The LAN duplicate-address probe is tested for real: iputils' arping.
 arping -V 2>&1 | grep -q iputils || apt_install iputils-arping
+# doctor --dhcp is tested against a real DHCP server (tests/dhcp_real.rs): dnsmasq-base is
+# the daemon alone, with no service that would start on install.
+[[ -x /usr/sbin/dnsmasq ]] || apt_install dnsmasq-base
 # FROM scratch images need a static busybox (ldd fails on a static ELF).
 if [[ ! -x /bin/busybox ]] || ldd /bin/busybox >/dev/null 2>&1; then
   apt_install busybox-static
