@@ -33,7 +33,8 @@ impl Dnsmasq {
             std::path::Path::new(DNSMASQ).exists(),
             "{DNSMASQ} is missing: install Debian's dnsmasq-base (scripts/test.sh does)"
         );
-        sh_ok("ip", &["-n", env.netns(), "addr", "add", &format!("{}/26", env.host(2)), "dev", env.peer()]);
+        // `replace`: a second server in the same env finds the address there.
+        sh_ok("ip", &["-n", env.netns(), "addr", "replace", &format!("{}/26", env.host(2)), "dev", env.peer()]);
         let dir = tempfile::Builder::new().prefix("lanctl-dnsmasq").tempdir().expect("tempdir");
         let path = |f: &str| dir.path().join(f).to_string_lossy().into_owned();
         let log = fs::File::create(path("log")).expect("log file");
@@ -243,7 +244,16 @@ fn net_create_check_dhcp_refuses_an_overlapping_pool_before_any_change() {
     assert_eq!(hint, format!("take {} out of the DHCP server's pool, or reserve a range outside the pool", env.range()));
     assert!(!sh("docker", &["network", "inspect", &net]).status.success(), "the network was created");
     assert_only_discovers(&server, &env, 32, true);
-    // Without the flag, the same network is created: the check is opt-in.
-    let out = create(&[]);
-    assert!(out.status.success(), "{}", lossy(&out.stderr));
+    // With a pool outside the range, the check passes and the network is created.
+    drop(server);
+    let server = Dnsmasq::start(&env, 50, 60);
+    let out = create(&["--check-dhcp"]);
+    let stderr = lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("dhcp.pool"), "{stderr}");
+    assert!(
+        stderr.ends_with(&format!("lanctl: created macvlan network {net} on {} (range {})\n", env.parent(), env.range())),
+        "{stderr}"
+    );
+    assert_only_discovers(&server, &env, 32, false);
 }
