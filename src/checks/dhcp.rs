@@ -91,12 +91,13 @@ fn unrun(t: &Target, e: &io::Error) -> Check {
         };
         return Check::new(ID, Status::Skip, reason, "");
     }
-    Check::new(
-        ID,
-        Status::Fail,
-        format!("could not send DHCP discovers on {parent}: {e}"),
-        format!("check that {parent} is up (`ip link show {parent}`)"),
-    )
+    let hint = match e.kind() {
+        io::ErrorKind::PermissionDenied => {
+            "give lanctl CAP_NET_RAW (a packet socket needs it, even for root in a container)".to_string()
+        }
+        _ => format!("check that {parent} is up (`ip link show {parent}`)"),
+    };
+    Check::new(ID, Status::Fail, format!("could not send DHCP discovers on {parent}: {e}"), hint)
 }
 
 /// The verdict on one exchange; `idle` is the quiet that ended it.
@@ -306,5 +307,11 @@ mod tests {
         let c = unrun(&target(), &io::Error::from_raw_os_error(100));
         assert_eq!(c.status, Status::Fail);
         assert_eq!(c.line(), "dhcp.pool: could not send DHCP discovers on eth1: Network is down (os error 100); check that eth1 is up (`ip link show eth1`)");
+        let c = unrun(&target(), &io::Error::from_raw_os_error(1));
+        assert_eq!(
+            c.line(),
+            "dhcp.pool: could not send DHCP discovers on eth1: Operation not permitted (os error 1); give lanctl CAP_NET_RAW \
+             (a packet socket needs it, even for root in a container)"
+        );
     }
 }
