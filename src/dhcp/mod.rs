@@ -1,8 +1,8 @@
 //! DHCP discovery, to learn whether a LAN's DHCP server would hand out addresses of a
 //! reserved range: DHCPDISCOVERs that each request one address of the range (option 50),
 //! and the DHCPOFFERs that answer them. Nothing here ever sends a DHCPREQUEST, so no
-//! server commits a lease; an offer is only a proposal that the server forgets (dnsmasq)
-//! or holds briefly for the client (ISC dhcpd, about two minutes).
+//! server commits a lease; an offer is only a proposal, which a server forgets (dnsmasq)
+//! or holds for the client a short while (ISC dhcpd), and always for the one fixed MAC.
 //!
 //! The messages are built and read with `dhcproto`; the IPv4/UDP framing around them is
 //! `frame.rs`, and the one socket is `link.rs`. Everything but `link.rs` is pure.
