@@ -91,7 +91,13 @@ remove_named() { # PREFIX: every container, network, link and netns named PREFIX
     [[ $n == "$prefix"* ]] && ! protected "$n" && docker network rm "$n" >/dev/null
   done < <(networks)
   while read -r n; do [[ $n == "$prefix"* ]] && ! protected "$n" && ip link del "$n" 2>/dev/null; done < <(links)
-  while read -r n; do [[ $n == "$prefix"* ]] && ! protected "$n" && ip netns del "$n"; done < <(namespaces)
+  # A killed test may leave a process in its namespace (tests/dhcp_real.rs runs dnsmasq
+  # there): it is ended first, or the namespace outlives its name.
+  while read -r n; do
+    [[ $n == "$prefix"* ]] && ! protected "$n" || continue
+    ip netns pids "$n" 2>/dev/null | xargs -r kill 2>/dev/null || true
+    ip netns del "$n"
+  done < <(namespaces)
   return 0
 }
 

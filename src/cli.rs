@@ -50,7 +50,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Check the host: docker, kernel support, parent interface
+    /// Check the host: docker, kernel support, parent interface; with --dhcp, the LAN's DHCP pool
     Doctor(DoctorArgs),
     /// Create, list, show and remove lanctl networks
     #[command(subcommand)]
@@ -169,6 +169,17 @@ pub struct DoctorArgs {
     /// The LAN interface the network will sit on
     #[arg(long, value_name = "IF")]
     pub parent: Option<String>,
+    /// Check that the LAN's DHCP server offers no address of the reserved range (--net, or
+    /// --ip-range with --parent): DHCPDISCOVERs on the parent, never a DHCPREQUEST, so no
+    /// lease is taken; root only; runs under --dry-run too
+    #[arg(long)]
+    pub dhcp: bool,
+    /// With --dhcp: the lanctl network whose range is checked, on its parent
+    #[arg(long, value_name = "NAME", requires = "dhcp", conflicts_with = "ip_range")]
+    pub net: Option<String>,
+    /// With --dhcp: the reserved range to check, a canonical CIDR or START-END (needs --parent)
+    #[arg(long, value_name = "CIDR|START-END", requires_all = ["dhcp", "parent"])]
+    pub ip_range: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -209,6 +220,10 @@ pub struct NetCreateArgs {
     /// 802.1Q VLAN ID: the parent becomes IF.VID, which Docker creates (same as --parent IF.VID)
     #[arg(long, value_name = "VID")]
     pub vlan: Option<u16>,
+    /// Before creating, check with DHCPDISCOVERs that the LAN's DHCP server offers no address
+    /// of the range, as `doctor --dhcp` does (no DHCPREQUEST, no lease); a failure exits 3
+    #[arg(long)]
+    pub check_dhcp: bool,
 }
 
 #[derive(Debug, Args)]

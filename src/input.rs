@@ -7,12 +7,13 @@
 use std::net::Ipv4Addr;
 use std::time::Duration;
 
-use crate::checks::DoctorInput;
-use crate::cli::{Cli, Command, NetCommand, NetCreateArgs, TenantEnvArgs, UpArgs, UpdateArgs};
+use crate::checks::{DhcpRange, DoctorInput};
+use crate::cli::{Cli, Command, DoctorArgs, NetCommand, NetCreateArgs, TenantEnvArgs, UpArgs, UpdateArgs};
 use crate::ctx::Config;
 use crate::error::{Error, Result};
 use crate::fleet::{self, ApplyInput};
 use crate::hostaccess::{HostAccessInput, ShimAction};
+use crate::net::NetCreateInput;
 use crate::netspec::{self, valid_ifname, NetInput, NetSpec};
 use crate::tenant::converge::BatchOpts;
 use crate::tenant::down::DownInput;
@@ -38,7 +39,7 @@ pub struct Input {
 
 pub enum Request {
     Doctor(DoctorInput),
-    NetCreate(NetSpec),
+    NetCreate(NetCreateInput),
     NetLs,
     NetShow(String),
     NetRm(String),
@@ -58,8 +59,13 @@ pub enum Request {
 pub fn lower(cli: Cli) -> Result<Input> {
     let config = config(&cli)?;
     let request = match cli.command {
-        Command::Doctor(a) => Request::Doctor(DoctorInput { driver: a.driver, parent: a.parent }),
-        Command::Net(NetCommand::Create(a)) => Request::NetCreate(net_spec(&a)?),
+        Command::Doctor(a) => Request::Doctor(doctor(a)?),
+        Command::Net(NetCommand::Create(a)) => {
+            if a.check_dhcp && cli.skip_checks {
+                return Err(Error::usage("--check-dhcp asks for a check and --skip-checks for none; give one of them"));
+            }
+            Request::NetCreate(NetCreateInput { spec: net_spec(&a)?, check_dhcp: a.check_dhcp })
+        }
         Command::Net(NetCommand::Ls) => Request::NetLs,
         Command::Net(NetCommand::Show { name }) => Request::NetShow(net_name("network", name)?),
         Command::Net(NetCommand::Rm { name }) => Request::NetRm(net_name("network", name)?),
@@ -158,6 +164,26 @@ fn update(a: UpdateArgs) -> Result<UpdateInput> {
         wait: wait(a.wait)?,
         name: a.name,
     })
+}
+
+fn doctor(a: DoctorArgs) -> Result<DoctorInput> {
+    if let Some(p) = a.parent.as_deref().filter(|p| !valid_ifname(p)) {
+        return Err(Error::usage(format!(
+            "--parent {p:?} is not an interface name (at most 15 characters, no '/' or spaces, not starting with '-'); give one like enp0s3"
+        )));
+    }
+    let dhcp = match (a.dhcp, a.net, a.ip_range) {
+        (false, _, _) => None,
+        (true, Some(net), None) => Some(DhcpRange::Net(net_name("--net", net)?)),
+        (true, None, Some(range)) => Some(DhcpRange::Range(netspec::parse_range_alone(&range)?.0)),
+        // clap refuses both together; the words are for neither.
+        (true, _, _) => {
+            return Err(Error::usage(
+                "doctor --dhcp needs the reserved range to check: give --net NAME, or --ip-range START-END with --parent IF",
+            ))
+        }
+    };
+    Ok(DoctorInput { driver: a.driver, parent: a.parent, dhcp })
 }
 
 fn net_spec(a: &NetCreateArgs) -> Result<NetSpec> {

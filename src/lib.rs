@@ -6,6 +6,7 @@ pub mod checks;
 pub mod cli;
 pub mod cmd;
 pub mod ctx;
+pub mod dhcp;
 pub mod docker;
 pub mod error;
 pub mod fleet;
@@ -41,7 +42,7 @@ pub fn run(cli: cli::Cli) -> Result<()> {
     let ctx = Ctx::new(&input.config)?;
     match &input.request {
         Request::Doctor(a) => checks::doctor(&ctx, a)?,
-        Request::NetCreate(spec) => net::create(&ctx, spec)?,
+        Request::NetCreate(a) => net::create(&ctx, a)?,
         Request::NetLs => net::ls(&ctx)?,
         Request::NetShow(name) => net::show(&ctx, name)?,
         Request::NetRm(name) => net::rm(&ctx, name)?,

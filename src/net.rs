@@ -16,11 +16,24 @@ use crate::runner;
 use crate::state;
 use crate::table;
 
-pub fn create(ctx: &Ctx, spec: &NetSpec) -> Result<()> {
+/// `net create`: the spec, and whether to check the DHCP pool before creating.
+#[derive(Clone, Debug)]
+pub struct NetCreateInput {
+    pub spec: NetSpec,
+    /// `--check-dhcp`: the `dhcp.pool` check joins the prerequisite checks.
+    pub check_dhcp: bool,
+}
+
+pub fn create(ctx: &Ctx, a: &NetCreateInput) -> Result<()> {
+    let spec = &a.spec;
+    if a.check_dhcp {
+        // Before the lock and any read: the check cannot run for another machine at all.
+        checks::dhcp::refuse_remote(ctx, "net create --check-dhcp")?;
+    }
     // Under the host-wide lock, two lanctl processes creating the same network take turns:
     // the second reads the first one's network and has nothing to do.
     let _lock = ctx.lock()?;
-    if let Ensured::Created { route } = ensure(ctx, spec)? {
+    if let Ensured::Created { route } = ensure_checked(ctx, spec, a.check_dhcp)? {
         if !ctx.dry_run() {
             ctx.note(format!("created {} network {} on {} (range {})", spec.driver, spec.name, spec.parent, spec.range));
         }
@@ -45,6 +58,11 @@ pub enum Ensured {
 /// compared, with no prerequisite check; only a network to create is checked first (unless
 /// `--skip-checks`).
 pub fn ensure(ctx: &Ctx, spec: &NetSpec) -> Result<Ensured> {
+    ensure_checked(ctx, spec, false)
+}
+
+/// `ensure`, with the DHCP pool check among the prerequisite checks when `check_dhcp`.
+fn ensure_checked(ctx: &Ctx, spec: &NetSpec, check_dhcp: bool) -> Result<Ensured> {
     if let Some(existing) = state::find_network(ctx, &spec.name)? {
         return already_exists(ctx, &existing, spec).map(|_| Ensured::Exists);
     }
@@ -57,7 +75,12 @@ pub fn ensure(ctx: &Ctx, spec: &NetSpec) -> Result<Ensured> {
     }
     if !ctx.skip_checks {
         let scope = Scope { driver: Some(spec.driver), parent: Some(&spec.parent), network: Some(&spec.name) };
-        checks::gate(ctx, &checks::run(ctx, scope))?;
+        let mut report = checks::run(ctx, scope);
+        if check_dhcp {
+            let target = checks::dhcp::Target { parent: spec.parent.clone(), range: spec.range };
+            report.checks.push(checks::dhcp::check(ctx, &checks::Host::of(ctx), &target));
+        }
+        checks::gate(ctx, &report)?;
     }
     let create = ctx.docker.network_create(spec);
     match ctx.runner.change_output(&create)? {

@@ -245,7 +245,21 @@ fn parse_subnet(s: &str) -> Result<Ipv4Net> {
 
 /// Reads `--ip-range` as a canonical CIDR or a `START-END` range inside the subnet.
 fn parse_range(s: &str, subnet: Ipv4Net) -> Result<(AddrRange, Ipv4Net)> {
-    let (range, docker) = if s.contains('-') {
+    let (range, docker) = parse_range_alone(s)?;
+    if !subnet.contains(&range.start) || !subnet.contains(&range.end) {
+        return Err(Error::usage(format!(
+            "--ip-range {s} is not inside --subnet {subnet}; choose a range between {} and {}",
+            subnet.network(),
+            subnet.broadcast()
+        )));
+    }
+    Ok((range, docker))
+}
+
+/// Reads `--ip-range` as a canonical CIDR or a `START-END` range, with no subnet to be
+/// inside (`doctor --dhcp --ip-range`); also the block Docker would be given.
+pub fn parse_range_alone(s: &str) -> Result<(AddrRange, Ipv4Net)> {
+    Ok(if s.contains('-') {
         let r = AddrRange::parse(s).ok_or_else(|| {
             Error::usage(format!("--ip-range {s} is not a range; write START-END like 192.168.23.100-192.168.23.131"))
         })?;
@@ -268,15 +282,7 @@ fn parse_range(s: &str, subnet: Ipv4Net) -> Result<(AddrRange, Ipv4Net)> {
             )));
         }
         (AddrRange::of_net(net), net)
-    };
-    if !subnet.contains(&range.start) || !subnet.contains(&range.end) {
-        return Err(Error::usage(format!(
-            "--ip-range {s} is not inside --subnet {subnet}; choose a range between {} and {}",
-            subnet.network(),
-            subnet.broadcast()
-        )));
-    }
-    Ok((range, docker))
+    })
 }
 
 fn parse_aux(items: &[String], subnet: Ipv4Net) -> Result<Vec<(String, Ipv4Addr)>> {

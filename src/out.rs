@@ -31,3 +31,9 @@ pub fn note(text: impl AsRef<str>) {
 pub fn error_json(value: &serde_json::Value) {
     let _ = writeln!(std::io::stderr(), "{value}");
 }
+
+/// A `--verbose` line on stderr, `+ ` first as the runner echoes each command it runs: for
+/// what lanctl does itself (the DHCP check's packets).
+pub fn trace(text: impl AsRef<str>) {
+    let _ = writeln!(std::io::stderr(), "+ {}", text.as_ref());
+}

@@ -229,3 +229,33 @@ fn a_routed_network_whose_parent_has_no_address_is_unreachable_from_the_lan() {
         ]
     );
 }
+
+#[test]
+fn the_dhcp_check_takes_the_networks_parent_and_range_and_needs_root() {
+    let k = Kernel { ipvlan: false, macvlan: true };
+    let (f, root) = (fake(&k), host_root(&k));
+    std::fs::write(root.path().join("proc/self/status"), "Name:\tlanctl\nUid:\t1000\t1000\t1000\t1000\n").unwrap();
+    // No --parent: the network's own, ltfixp, is checked like a --parent.
+    let (code, stderr, checks) = doctor(&f, root.path(), &["--driver", "macvlan", "--dhcp", "--net", "ltfix-net"]);
+    assert_eq!(
+        (code, stderr.as_str()),
+        (
+            3,
+            "{\"command\":null,\"error\":\"doctor found failed checks\",\"exit\":3,\"hint\":\"fix the lines marked fail \
+             above\",\"stderr\":null}\n"
+        )
+    );
+    assert_eq!(get(&checks, "parent.exists")[0], "ok");
+    assert_eq!(ids(&checks).last(), Some(&"dhcp.pool"));
+    assert_eq!(
+        get(&checks, "dhcp.pool"),
+        [
+            "fail",
+            "not root (euid 1000): the DHCP check sends discovers from a packet socket, which needs root",
+            "run lanctl as root"
+        ]
+    );
+    // Without --dhcp there is no such check.
+    let (_, _, checks) = doctor(&f, root.path(), &["--driver", "macvlan", "--parent", "ltfixp"]);
+    assert!(!ids(&checks).contains(&"dhcp.pool"));
+}

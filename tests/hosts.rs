@@ -162,3 +162,30 @@ fn a_malformed_ssh_endpoint_is_refused_before_any_host_side_step() {
         .check();
     assert!(f.calls_of("ssh").is_empty());
 }
+
+#[test]
+fn the_dhcp_check_on_another_host_is_refused_before_reading_anything() {
+    let f = hosts();
+    for host in ["h2", "h3"] {
+        let done = Run::new(&f)
+            .args(["--host", host, "doctor", "--dhcp", "--parent", "eth0", "--ip-range", "198.51.100.16-198.51.100.47"])
+            .stderr(format!(
+                "lanctl: doctor --dhcp sends DHCP discovers from this machine's interfaces, and --host {host} is another \
+                 machine; run lanctl doctor --dhcp on that host\n"
+            ))
+            .code(3)
+            .check();
+        assert_eq!(done.calls.len(), 1, "only the context was read: {:?}", done.calls);
+        let done = Run::new(&f)
+            .args(["--host", host, "net", "create", "n", "--driver", "macvlan", "--parent", "eth0"])
+            .args(["--subnet", "198.51.100.0/24", "--gateway", "198.51.100.1", "--ip-range", "198.51.100.16-198.51.100.47"])
+            .arg("--check-dhcp")
+            .stderr(format!(
+                "lanctl: net create --check-dhcp sends DHCP discovers from this machine's interfaces, and --host {host} is \
+                 another machine; run lanctl net create --check-dhcp on that host\n"
+            ))
+            .code(3)
+            .check();
+        assert_eq!(done.calls.len(), 1, "only the context was read: {:?}", done.calls);
+    }
+}

@@ -13,6 +13,8 @@
 //! - doctor only: `lan.probe`, `host-access.<net>` (tenants the host cannot reach),
 //!   `lan.route.<net>` (routed ipvlan l3/l3s networks), `host-access.orphan.<ifname>`
 //!   (shims and boot files of networks that are gone) (access.rs)
+//! - `doctor --dhcp` and `net create --check-dhcp` only: `dhcp.pool`, whether the LAN's DHCP
+//!   server offers addresses of the reserved range (dhcp.rs)
 //!
 //! With no `--driver`, one working driver is enough: the failures of the other become
 //! warnings that name the one to use. A hint that recommends a driver the report found
@@ -22,6 +24,7 @@
 //! earlier check found missing (the daemon, the parent) are `skip` with the reason.
 
 mod access;
+pub mod dhcp;
 mod docker;
 mod feature;
 mod host;
@@ -37,7 +40,8 @@ pub use host::Host;
 
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
-use crate::netspec::Driver;
+use crate::netspec::{AddrRange, Driver};
+use crate::state;
 use feature::Feature;
 use kernel::Evidence;
 use parent::Parent;
@@ -253,13 +257,29 @@ pub fn gate(ctx: &Ctx, report: &Report) -> Result<()> {
 pub struct DoctorInput {
     pub driver: Option<Driver>,
     pub parent: Option<String>,
+    /// `--dhcp`: the reserved range whose absence from the DHCP pool is checked.
+    pub dhcp: Option<DhcpRange>,
+}
+
+/// Where `doctor --dhcp` takes the reserved range from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DhcpRange {
+    /// `--net NAME`: a lanctl network's range (and its parent, unless `--parent`).
+    Net(String),
+    /// `--ip-range`, with `--parent`.
+    Range(AddrRange),
 }
 
 pub fn doctor(ctx: &Ctx, args: &DoctorInput) -> Result<()> {
-    let mut report = run(ctx, Scope { driver: args.driver, parent: args.parent.as_deref(), network: None });
+    let dhcp = args.dhcp.as_ref().map(|r| dhcp_target(ctx, args.parent.as_deref(), r)).transpose()?;
+    let parent = dhcp.as_ref().map(|t| t.parent.as_str()).or(args.parent.as_deref());
+    let mut report = run(ctx, Scope { driver: args.driver, parent, network: None });
     report.checks.push(access::lan_probe(ctx));
     if report.checks.iter().any(|c| c.id == "docker.daemon" && c.status == Status::Ok) {
         report.checks.extend(access::shims(ctx));
+    }
+    if let Some(t) = &dhcp {
+        report.checks.push(dhcp::check(ctx, &Host::of(ctx), t));
     }
     if ctx.json {
         ctx.print_json(&report);
@@ -270,6 +290,28 @@ pub fn doctor(ctx: &Ctx, args: &DoctorInput) -> Result<()> {
         return Err(Error::check("doctor found failed checks; fix the lines marked fail above"));
     }
     Ok(())
+}
+
+/// The parent and range `doctor --dhcp` checks: a network's, or the ones given.
+fn dhcp_target(ctx: &Ctx, parent: Option<&str>, range: &DhcpRange) -> Result<dhcp::Target> {
+    dhcp::refuse_remote(ctx, "doctor --dhcp")?;
+    match range {
+        DhcpRange::Range(range) => {
+            let parent =
+                parent.ok_or_else(|| Error::usage("doctor --dhcp --ip-range needs --parent IF, the LAN interface to ask on"))?;
+            Ok(dhcp::Target { parent: parent.to_string(), range: *range })
+        }
+        DhcpRange::Net(name) => {
+            let (spec, _) = state::resolve_network(ctx, Some(name))?;
+            if let Some(p) = parent.filter(|p| *p != spec.parent) {
+                return Err(Error::usage(format!(
+                    "--parent {p} is not the parent of network {name} ({}); drop --parent, or give --parent {}",
+                    spec.parent, spec.parent
+                )));
+            }
+            Ok(dhcp::Target { parent: spec.parent, range: spec.range })
+        }
+    }
 }
 
 #[cfg(test)]
