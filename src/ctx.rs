@@ -45,24 +45,42 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    /// The context for one run. With `--host`, it reads the context's endpoint first (one
-    /// `docker context inspect`), since every host-side command depends on it.
+    /// The context for one run on the host `--host` names (or the local engine).
     pub fn new(c: &Config) -> Result<Ctx> {
+        Ctx::for_host(c, c.host.as_deref())
+    }
+
+    /// The context for one host: a docker context, whose endpoint is read first (one
+    /// `docker context inspect`), since every host-side command depends on it. `None` and
+    /// `default` are the local engine, which needs no read.
+    pub fn for_host(c: &Config, host: Option<&str>) -> Result<Ctx> {
         let runner = Runner { dry_run: c.dry_run, verbose: c.verbose };
-        let transport = match &c.host {
+        let host = host.filter(|h| *h != host::LOCAL);
+        let transport = match host {
             Some(name) => host::resolve(&runner, &c.docker, name)?,
             None => Transport::Local,
         };
-        Ok(Ctx {
-            runner,
-            docker: Docker::new(c.docker.clone(), c.host.clone()),
+        Ok(Ctx::with_transport(c, host, transport))
+    }
+
+    /// The context for a host whose transport is already known (from `docker context ls`).
+    pub fn with_transport(c: &Config, host: Option<&str>, transport: Transport) -> Ctx {
+        let host = host.filter(|h| *h != host::LOCAL);
+        Ctx {
+            runner: Runner { dry_run: c.dry_run, verbose: c.verbose },
+            docker: Docker::new(c.docker.clone(), host.map(String::from)),
             ip: Ip::on("ip", transport.clone()),
             transport,
             json: c.json,
             skip_checks: c.skip_checks,
             yes: c.yes,
             deferred_check: Mutex::new(None),
-        })
+        }
+    }
+
+    /// The host's name as lanctl prints it: its context, or `default` for the local engine.
+    pub fn host_name(&self) -> &str {
+        self.docker.context.as_deref().unwrap_or(host::LOCAL)
     }
 
     /// A read of the host's own state (a file, a probe): run where the host is.

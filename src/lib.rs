@@ -12,6 +12,7 @@ pub mod fleet;
 pub mod generate;
 pub mod host;
 pub mod hostaccess;
+pub mod hosts;
 pub mod input;
 pub mod iproute;
 pub mod labels;
