@@ -188,9 +188,10 @@ pub struct NetCreateArgs {
     pub name: String,
     #[arg(long, value_enum)]
     pub driver: Driver,
-    /// LAN interface, e.g. enp0s3
-    #[arg(long, value_name = "IF")]
-    pub parent: String,
+    /// LAN interface, e.g. enp0s3; with --hosts, HOST=IF for one host (repeatable), a plain
+    /// IF for the hosts not named so
+    #[arg(long, value_name = "IF|HOST=IF", required = true)]
+    pub parent: Vec<String>,
     /// The LAN, in canonical CIDR form, e.g. 192.168.23.0/24
     #[arg(long, value_name = "CIDR")]
     pub subnet: String,
@@ -209,6 +210,13 @@ pub struct NetCreateArgs {
     /// 802.1Q VLAN ID: the parent becomes IF.VID, which Docker creates (same as --parent IF.VID)
     #[arg(long, value_name = "VID")]
     pub vlan: Option<u16>,
+    /// Create the network on each of these hosts (docker contexts; `default` is the local
+    /// engine), each with its own slice of --ip-range
+    #[arg(long, value_name = "H1,H2,...", value_delimiter = ',')]
+    pub hosts: Vec<String>,
+    /// One host's slice of --ip-range (repeatable; give every host one) [default: even split]
+    #[arg(long, value_name = "HOST=START-END")]
+    pub slice: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -42,6 +42,8 @@ pub struct Ctx {
     pub yes: bool,
     /// Set when a dry run went on past a failed check: the run then ends with exit 3.
     deferred_check: Mutex<Option<String>>,
+    /// In a run on several hosts: the host its notes are about (`named`).
+    speaks_for: Option<String>,
 }
 
 impl Ctx {
@@ -75,6 +77,20 @@ impl Ctx {
             skip_checks: c.skip_checks,
             yes: c.yes,
             deferred_check: Mutex::new(None),
+            speaks_for: None,
+        }
+    }
+
+    /// This context as one of several hosts: its notes and deferred checks start with
+    /// `host NAME: `, so a run on several hosts says which host each line is about.
+    pub fn named(self) -> Ctx {
+        Ctx { speaks_for: Some(self.host_name().to_string()), ..self }
+    }
+
+    fn about(&self, msg: &str) -> String {
+        match &self.speaks_for {
+            Some(h) => format!("host {h}: {msg}"),
+            None => msg.to_string(),
         }
     }
 
@@ -104,7 +120,15 @@ impl Ctx {
 
     /// Remembers the first failed check a dry run went past, for `finish`.
     pub fn defer_check(&self, line: String) {
+        let line = self.about(&line);
         self.deferred_check.lock().expect("check lock").get_or_insert(line);
+    }
+
+    /// Takes over the checks another host's context went past, for this run's `finish`.
+    pub fn adopt_deferred(&self, other: &Ctx) {
+        if let Some(line) = other.deferred_check.lock().expect("check lock").take() {
+            self.deferred_check.lock().expect("check lock").get_or_insert(line);
+        }
     }
 
     /// The exit-3 error a dry run owes for checks it went past.
@@ -124,6 +148,6 @@ impl Ctx {
 
     /// A note for the user: stderr, so stdout stays data (or a pasteable script).
     pub fn note(&self, msg: impl AsRef<str>) {
-        out::note(msg);
+        out::note(self.about(msg.as_ref()));
     }
 }

@@ -71,13 +71,15 @@ impl Docker {
         for (host, ip) in &spec.aux {
             c = c.arg("--aux-address").arg(format!("{host}={ip}"));
         }
-        c.arg("--label")
+        c = c
+            .arg("--label")
             .arg(labels::kv(labels::MANAGED, "true"))
             .arg("--label")
-            .arg(labels::kv(labels::RANGE, &spec.range.to_string()))
-            .arg("--")
-            .arg(&spec.name)
-            .change()
+            .arg(labels::kv(labels::RANGE, &spec.range.to_string()));
+        if let Some(whole) = spec.reservation {
+            c = c.arg("--label").arg(labels::kv(labels::RESERVATION, &whole.to_string()));
+        }
+        c.arg("--").arg(&spec.name).change()
     }
 
     pub fn network_rm(&self, name: &str) -> Change {
@@ -211,6 +213,22 @@ mod tests {
              --subnet 192.168.23.0/24 --gateway 192.168.23.1 --ip-range 192.168.23.112/28 \
              --aux-address router2=192.168.23.2 --label io.lanctl.managed=true \
              --label io.lanctl.range=192.168.23.100-192.168.23.131 -- lan"
+        );
+        // A host's slice of a shared reservation: docker gets the slice's largest block,
+        // lanctl's labels the slice and the whole.
+        let slice = NetSpec {
+            range: crate::netspec::AddrRange::parse("192.168.23.116-192.168.23.131").unwrap(),
+            docker_range: "192.168.23.120/29".parse().unwrap(),
+            reservation: crate::netspec::AddrRange::parse("192.168.23.100-192.168.23.131"),
+            aux: Vec::new(),
+            ..spec
+        };
+        assert_eq!(
+            Docker::new("docker", Some("h2".into())).network_create(&slice).to_string(),
+            "docker --context h2 network create --driver macvlan --opt parent=enp0s3 --opt macvlan_mode=bridge \
+             --subnet 192.168.23.0/24 --gateway 192.168.23.1 --ip-range 192.168.23.120/29 \
+             --label io.lanctl.managed=true --label io.lanctl.range=192.168.23.116-192.168.23.131 \
+             --label io.lanctl.reservation=192.168.23.100-192.168.23.131 -- lan"
         );
     }
 

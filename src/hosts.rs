@@ -24,11 +24,11 @@ pub struct Host {
     pub ctx: Ctx,
 }
 
-/// The hosts named, in that order, each context's endpoint read at the same time. The
-/// first failure in that order is the error.
+/// The hosts named, in that order, each context's endpoint read at the same time; each
+/// host's notes name it. The first failure in that order is the error.
 pub fn connect(c: &Config, names: &[String]) -> Result<Vec<Host>> {
     let ctxs: Vec<Result<Ctx>> = std::thread::scope(|s| {
-        let handles: Vec<_> = names.iter().map(|n| s.spawn(move || Ctx::for_host(c, Some(n)))).collect();
+        let handles: Vec<_> = names.iter().map(|n| s.spawn(move || Ctx::for_host(c, Some(n)).map(Ctx::named))).collect();
         handles.into_iter().map(|h| h.join().expect("host thread")).collect()
     });
     names.iter().zip(ctxs).map(|(name, ctx)| Ok(Host { name: name.clone(), ctx: ctx? })).collect()
@@ -69,7 +69,7 @@ pub fn all(c: &Config) -> Result<Vec<(String, Result<Ctx>)>> {
         .map(|l| {
             // Engine 20.10's CLI marks the current context's name with " *".
             let name = l.name.strip_suffix(" *").unwrap_or(&l.name).to_string();
-            let ctx = Transport::from_endpoint(&name, &l.endpoint).map(|t| Ctx::with_transport(c, Some(&name), t));
+            let ctx = Transport::from_endpoint(&name, &l.endpoint).map(|t| Ctx::with_transport(c, Some(&name), t).named());
             (name, ctx)
         })
         .collect())

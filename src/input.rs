@@ -4,16 +4,19 @@
 //! check of a value that could reach an argv happens here or in the `lower` functions it
 //! calls, so bad input exits 2 with nothing run.
 
+mod hosts;
+
 use std::net::Ipv4Addr;
 use std::time::Duration;
 
 use crate::checks::DoctorInput;
-use crate::cli::{Cli, Command, NetCommand, NetCreateArgs, TenantEnvArgs, UpArgs, UpdateArgs};
+use crate::cli::{Cli, Command, NetCommand, TenantEnvArgs, UpArgs, UpdateArgs};
 use crate::ctx::Config;
 use crate::error::{Error, Result};
 use crate::fleet::{self, ApplyInput};
 use crate::hostaccess::{HostAccessInput, ShimAction};
-use crate::netspec::{self, valid_ifname, NetInput, NetSpec};
+use crate::net::multi::MultiNet;
+use crate::netspec::{valid_ifname, NetSpec};
 use crate::tenant::converge::BatchOpts;
 use crate::tenant::down::DownInput;
 use crate::tenant::env::{self, EnvFile, EnvItem};
@@ -39,6 +42,8 @@ pub struct Input {
 pub enum Request {
     Doctor(DoctorInput),
     NetCreate(NetSpec),
+    /// `net create --hosts`: one network, a slice of its range on each host.
+    NetCreateHosts(MultiNet),
     NetLs,
     NetShow(String),
     NetRm(String),
@@ -59,7 +64,7 @@ pub fn lower(cli: Cli) -> Result<Input> {
     let config = config(&cli)?;
     let request = match cli.command {
         Command::Doctor(a) => Request::Doctor(DoctorInput { driver: a.driver, parent: a.parent }),
-        Command::Net(NetCommand::Create(a)) => Request::NetCreate(net_spec(&a)?),
+        Command::Net(NetCommand::Create(a)) => hosts::net_create(&a, config.host.as_deref())?,
         Command::Net(NetCommand::Ls) => Request::NetLs,
         Command::Net(NetCommand::Show { name }) => Request::NetShow(net_name("network", name)?),
         Command::Net(NetCommand::Rm { name }) => Request::NetRm(net_name("network", name)?),
@@ -157,20 +162,6 @@ fn update(a: UpdateArgs) -> Result<UpdateInput> {
         },
         wait: wait(a.wait)?,
         name: a.name,
-    })
-}
-
-fn net_spec(a: &NetCreateArgs) -> Result<NetSpec> {
-    netspec::validate(&NetInput {
-        name: &a.name,
-        driver: a.driver,
-        parent: &a.parent,
-        subnet: &a.subnet,
-        gateway: &a.gateway,
-        ip_range: &a.ip_range,
-        mode: a.mode.as_deref(),
-        aux: &a.aux_address,
-        vlan: a.vlan,
     })
 }
 

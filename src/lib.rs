@@ -43,6 +43,7 @@ pub fn run(cli: cli::Cli) -> Result<()> {
     match &input.request {
         Request::Doctor(a) => checks::doctor(&ctx, a)?,
         Request::NetCreate(spec) => net::create(&ctx, spec)?,
+        Request::NetCreateHosts(m) => net::multi::create(&ctx, &input.config, m)?,
         Request::NetLs => net::ls(&ctx)?,
         Request::NetShow(name) => net::show(&ctx, name)?,
         Request::NetRm(name) => net::rm(&ctx, name)?,

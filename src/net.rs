@@ -1,5 +1,7 @@
 //! `lanctl net create | ls | show | rm`.
 
+pub mod multi;
+
 use std::net::Ipv4Addr;
 
 use serde::Serialize;
@@ -9,7 +11,7 @@ use crate::ctx::Ctx;
 use crate::error::{Error, Result};
 use crate::hostaccess::{self, leftover, leftover::Leftovers};
 use crate::labels;
-use crate::model::Network;
+use crate::model::{IpLink, Network};
 use crate::netspec::{LanRoute, NetSpec};
 use crate::pool::{Holder, Pool};
 use crate::runner;
@@ -45,8 +47,23 @@ pub enum Ensured {
 /// compared, with no prerequisite check; only a network to create is checked first (unless
 /// `--skip-checks`).
 pub fn ensure(ctx: &Ctx, spec: &NetSpec) -> Result<Ensured> {
+    let prepared = prepare(ctx, spec)?;
+    make(ctx, spec, prepared)
+}
+
+/// What `prepare` found: the network is there with this spec, or it is to be created on a
+/// host with these links.
+pub enum Prepared {
+    Exists,
+    Create { links: Vec<IpLink> },
+}
+
+/// Everything `ensure` does before it changes anything: the network read and compared,
+/// the range checked against the host's own addresses, the prerequisite checks run. A
+/// network made on several hosts is prepared on every host before it is made on any.
+pub fn prepare(ctx: &Ctx, spec: &NetSpec) -> Result<Prepared> {
     if let Some(existing) = state::find_network(ctx, &spec.name)? {
-        return already_exists(ctx, &existing, spec).map(|_| Ensured::Exists);
+        return already_exists(ctx, &existing, spec).map(|_| Prepared::Exists);
     }
     let links = state::host_links(ctx)?;
     if let Some((ip, ifname)) = state::host_addrs(&links).into_iter().find(|(ip, _)| spec.range.contains(*ip)) {
@@ -59,6 +76,12 @@ pub fn ensure(ctx: &Ctx, spec: &NetSpec) -> Result<Ensured> {
         let scope = Scope { driver: Some(spec.driver), parent: Some(&spec.parent), network: Some(&spec.name) };
         checks::gate(ctx, &checks::run(ctx, scope))?;
     }
+    Ok(Prepared::Create { links })
+}
+
+/// Creates what `prepare` found missing.
+pub fn make(ctx: &Ctx, spec: &NetSpec, prepared: Prepared) -> Result<Ensured> {
+    let Prepared::Create { links } = prepared else { return Ok(Ensured::Exists) };
     let create = ctx.docker.network_create(spec);
     match ctx.runner.change_output(&create)? {
         None => {}

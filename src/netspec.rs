@@ -89,6 +89,31 @@ impl AddrRange {
     pub fn contains(&self, ip: Ipv4Addr) -> bool {
         self.start <= ip && ip <= self.end
     }
+    pub fn overlaps(&self, other: &AddrRange) -> bool {
+        self.start <= other.end && other.start <= self.end
+    }
+    /// `parts` consecutive ranges that cover this one, as even as can be: the first
+    /// `len % parts` are one address longer. `None` when there are fewer addresses than
+    /// parts.
+    pub fn split(&self, parts: u64) -> Option<Vec<AddrRange>> {
+        if parts == 0 || self.len() < parts {
+            return None;
+        }
+        let (each, extra) = (self.len() / parts, self.len() % parts);
+        let mut start = u32::from(self.start);
+        Some(
+            (0..parts)
+                .map(|i| {
+                    let n = each + u64::from(i < extra);
+                    // n <= len, so the end stays inside this range.
+                    let end = start + (n - 1) as u32;
+                    let r = AddrRange { start: Ipv4Addr::from(start), end: Ipv4Addr::from(end) };
+                    start = end.wrapping_add(1);
+                    r
+                })
+                .collect(),
+        )
+    }
     pub fn iter(&self) -> impl Iterator<Item = Ipv4Addr> {
         (u32::from(self.start)..=u32::from(self.end)).map(Ipv4Addr::from)
     }
@@ -125,6 +150,9 @@ pub struct NetSpec {
     pub docker_range: Ipv4Net,
     pub mode: String,
     pub aux: Vec<(String, Ipv4Addr)>,
+    /// On a network shared by several hosts: the whole reservation, of which `range` is
+    /// this host's slice (`None` on a one-host network).
+    pub reservation: Option<AddrRange>,
 }
 
 /// The raw `net create` arguments.
@@ -334,7 +362,18 @@ pub fn validate(input: &NetInput) -> Result<NetSpec> {
         }
     };
     let aux = parse_aux(input.aux, subnet)?;
-    Ok(NetSpec { name: input.name.to_string(), driver: input.driver, parent, subnet, gateway, range, docker_range, mode, aux })
+    Ok(NetSpec {
+        name: input.name.to_string(),
+        driver: input.driver,
+        parent,
+        subnet,
+        gateway,
+        range,
+        docker_range,
+        mode,
+        aux,
+        reservation: None,
+    })
 }
 
 impl NetSpec {
@@ -359,6 +398,7 @@ impl NetSpec {
             docker_range,
             mode: n.options.get(driver.mode_key()).cloned().unwrap_or_else(|| driver.default_mode().to_string()),
             aux,
+            reservation: n.labels.get(labels::RESERVATION).and_then(|r| AddrRange::parse(r)),
         })
     }
 
@@ -376,6 +416,8 @@ impl NetSpec {
         cmp("gateway", self.gateway.to_string(), wanted.gateway.to_string());
         cmp("ip-range", self.range.to_string(), wanted.range.to_string());
         cmp("mode", self.mode.clone(), wanted.mode.clone());
+        let whole = |r: Option<AddrRange>| r.map_or_else(|| "none".to_string(), |r| r.to_string());
+        cmp("reservation", whole(self.reservation), whole(wanted.reservation));
         let mut want_aux = wanted.aux.clone();
         want_aux.sort();
         let show = |a: &[(String, Ipv4Addr)]| {

@@ -52,6 +52,26 @@ const CASES: &[(&[&str], &str, bool)] = &[
         "lanctl: --mode -x is not a macvlan mode",
         false,
     ),
+    (
+        &["net", "create", "n", "--driver", "macvlan", "--parent", "p", "--subnet", "198.51.100.0/24", "--gateway", "198.51.100.1", "--ip-range", "198.51.100.100-198.51.100.131", "--hosts=-oProxyCommand=x"],
+        "lanctl: --hosts \"-oProxyCommand=x\" is not a docker context name",
+        false,
+    ),
+    (
+        &["net", "create", "n", "--driver", "macvlan", "--parent", "h2=--x", "--subnet", "198.51.100.0/24", "--gateway", "198.51.100.1", "--ip-range", "198.51.100.100-198.51.100.131", "--hosts", "h2"],
+        "lanctl: --parent \"--x\" is not an interface name",
+        false,
+    ),
+    (
+        &["net", "create", "n", "--driver", "macvlan", "--parent", "p", "--subnet", "198.51.100.0/24", "--gateway", "198.51.100.1", "--ip-range", "198.51.100.100-198.51.100.131", "--hosts", "h2", "--slice=-h2=198.51.100.100-198.51.100.131"],
+        "lanctl: --slice -h2=198.51.100.100-198.51.100.131 names host \"-h2\", which is not in --hosts h2",
+        false,
+    ),
+    (
+        &["net", "create", "n", "--driver", "macvlan", "--parent", "p", "--subnet", "198.51.100.0/24", "--gateway", "198.51.100.1", "--ip-range", "198.51.100.100-198.51.100.131", "--hosts", "h2", "--slice", "h2=198.51.100.100-198.51.100.131;reboot"],
+        "lanctl: --slice h2=198.51.100.100-198.51.100.131;reboot: 198.51.100.100-198.51.100.131;reboot is not a range",
+        false,
+    ),
     (&["host-access", "--", "-n"], "lanctl: network \"-n\" is not a network name", false),
     (&["host-access", "n", "--ifname=-x"], "lanctl: --ifname \"-x\" is not an interface name", false),
     (&["host-access", "n", "--address", "1.2.3"], "lanctl: --address \"1.2.3\" is not an IPv4 address", false),

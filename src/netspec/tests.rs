@@ -156,3 +156,18 @@ fn routed_networks_name_the_route_via_the_hosts_address_on_the_parent() {
     let mac = validate(&input("198.51.100.0/24", "198.51.100.1", "198.51.100.100-198.51.100.131", &[])).unwrap();
     assert_eq!(mac.lan_route(&links), None);
 }
+
+#[test]
+fn a_range_splits_evenly_the_first_parts_one_longer() {
+    let r = AddrRange::parse("198.51.100.100-198.51.100.131").unwrap();
+    let show = |parts: u64| r.split(parts).map(|v| v.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(" "));
+    assert_eq!(show(2).unwrap(), "198.51.100.100-198.51.100.115 198.51.100.116-198.51.100.131");
+    assert_eq!(show(3).unwrap(), "198.51.100.100-198.51.100.110 198.51.100.111-198.51.100.121 198.51.100.122-198.51.100.131");
+    assert_eq!(show(32).unwrap().split(' ').next(), Some("198.51.100.100-198.51.100.100"));
+    assert_eq!(show(33), None);
+    assert_eq!(show(0), None);
+    let top = AddrRange::parse("255.255.255.254-255.255.255.255").unwrap();
+    assert_eq!(top.split(2).unwrap()[1].to_string(), "255.255.255.255-255.255.255.255");
+    assert!(r.overlaps(&AddrRange::parse("198.51.100.131-198.51.100.140").unwrap()));
+    assert!(!r.overlaps(&AddrRange::parse("198.51.100.132-198.51.100.140").unwrap()));
+}
