@@ -169,6 +169,9 @@ pub struct DoctorArgs {
     /// The LAN interface the network will sit on
     #[arg(long, value_name = "IF")]
     pub parent: Option<String>,
+    /// Every docker context at once, with a HOST column
+    #[arg(long)]
+    pub all_hosts: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -176,7 +179,7 @@ pub enum NetCommand {
     /// Create an ipvlan or macvlan network on a parent interface
     Create(NetCreateArgs),
     /// List lanctl networks
-    Ls,
+    Ls(NetLsArgs),
     /// Show a network's address pool
     Show { name: String },
     /// Remove a network that no container uses
@@ -299,6 +302,16 @@ pub struct LsArgs {
     /// Only tenants of this network
     #[arg(long)]
     pub net: Option<String>,
+    /// Every docker context at once, with a HOST column
+    #[arg(long)]
+    pub all_hosts: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct NetLsArgs {
+    /// Every docker context at once, with a HOST column
+    #[arg(long)]
+    pub all_hosts: bool,
 }
 
 #[derive(Debug, Args)]

@@ -143,7 +143,7 @@ impl Ctx {
 
     /// Writes data to stdout as pretty JSON.
     pub fn print_json<T: Serialize>(&self, value: &T) {
-        out::line(serde_json::to_string_pretty(value).expect("lanctl's own types serialize"));
+        out::json(value);
     }
 
     /// A note for the user: stderr, so stdout stays data (or a pasteable script).

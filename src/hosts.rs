@@ -13,8 +13,9 @@ use serde::Deserialize;
 
 use crate::cmd::{Cmd, Query};
 use crate::ctx::{Config, Ctx};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::host::Transport;
+use crate::out;
 use crate::runner::Runner;
 
 /// One host and the context its commands run in.
@@ -35,12 +36,58 @@ pub fn connect(c: &Config, names: &[String]) -> Result<Vec<Host>> {
 }
 
 /// Runs `f` for every host at the same time; the answers in the hosts' order.
-pub fn each<T: Send>(hosts: &[Host], f: impl Fn(&Host) -> T + Sync) -> Vec<T> {
+pub fn each<H: Sync, T: Send>(hosts: &[H], f: impl Fn(&H) -> T + Sync) -> Vec<T> {
     let f = &f;
     std::thread::scope(|s| {
         let handles: Vec<_> = hosts.iter().map(|h| s.spawn(move || f(h))).collect();
         handles.into_iter().map(|h| h.join().expect("host thread")).collect()
     })
+}
+
+/// What every host answered (`--all-hosts`), in the order of `docker context ls`, and the
+/// hosts that did not.
+pub struct Answers<T> {
+    pub answers: Vec<(String, T)>,
+    pub silent: Vec<String>,
+}
+
+impl<T> Answers<T> {
+    /// The exit 3 a run owes, after its data, for hosts that did not answer.
+    pub fn owed(&self) -> Result<()> {
+        match self.silent.as_slice() {
+            [] => Ok(()),
+            [one] => Err(Error::check(format!(
+                "host {one} did not answer (see the warning above); check it with `lanctl --host {one} doctor`"
+            ))),
+            many => Err(Error::check(format!(
+                "{} hosts did not answer: {} (see the warnings above); check each with `lanctl --host NAME doctor`",
+                many.len(),
+                many.join(", ")
+            ))),
+        }
+    }
+}
+
+/// Asks every docker context at once with `f`. A host that cannot be reached or fails is
+/// a warning line on stderr (`host NAME: warning: ...`), in the contexts' order, and an
+/// exit 3 owed at the end ([`Answers::owed`]); the others' answers stay data.
+pub fn ask_all<T: Send>(c: &Config, f: impl Fn(&Ctx) -> Result<T> + Sync) -> Result<Answers<T>> {
+    let hosts = all(c)?;
+    let got = each(&hosts, |(_, ctx)| match ctx {
+        Ok(ctx) => f(ctx).map_err(|e| e.msg),
+        Err(e) => Err(e.msg.clone()),
+    });
+    let mut out = Answers { answers: Vec::new(), silent: Vec::new() };
+    for ((name, _), answer) in hosts.into_iter().zip(got) {
+        match answer {
+            Ok(a) => out.answers.push((name, a)),
+            Err(msg) => {
+                out::note(format!("host {name}: warning: {msg}"));
+                out.silent.push(name);
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// `docker context ls`: every context with its endpoint, in one read (which the dry run

@@ -41,15 +41,21 @@ pub struct Input {
 
 pub enum Request {
     Doctor(DoctorInput),
+    /// `doctor --all-hosts`.
+    DoctorAll(DoctorInput),
     NetCreate(NetSpec),
     /// `net create --hosts`: one network, a slice of its range on each host.
     NetCreateHosts(MultiNet),
     NetLs,
+    /// `net ls --all-hosts`.
+    NetLsAll,
     NetShow(String),
     NetRm(String),
     Up(UpInput),
     Down(DownInput),
     Ls(Option<String>),
+    /// `ls --all-hosts`: the tenants of every host, of one network or all.
+    LsAll(Option<String>),
     Update(UpdateInput),
     HostAccess(HostAccessInput),
     Apply(ApplyInput),
@@ -63,9 +69,22 @@ pub enum Request {
 pub fn lower(cli: Cli) -> Result<Input> {
     let config = config(&cli)?;
     let request = match cli.command {
-        Command::Doctor(a) => Request::Doctor(DoctorInput { driver: a.driver, parent: a.parent }),
+        Command::Doctor(a) => {
+            let input = DoctorInput { driver: a.driver, parent: a.parent };
+            if all_hosts(a.all_hosts, &config)? {
+                Request::DoctorAll(input)
+            } else {
+                Request::Doctor(input)
+            }
+        }
         Command::Net(NetCommand::Create(a)) => hosts::net_create(&a, config.host.as_deref())?,
-        Command::Net(NetCommand::Ls) => Request::NetLs,
+        Command::Net(NetCommand::Ls(a)) => {
+            if all_hosts(a.all_hosts, &config)? {
+                Request::NetLsAll
+            } else {
+                Request::NetLs
+            }
+        }
         Command::Net(NetCommand::Show { name }) => Request::NetShow(net_name("network", name)?),
         Command::Net(NetCommand::Rm { name }) => Request::NetRm(net_name("network", name)?),
         Command::Up(a) => Request::Up(up(a)?),
@@ -75,7 +94,14 @@ pub fn lower(cli: Cli) -> Result<Input> {
             }
             Request::Down(DownInput { names: a.names, all: a.all })
         }
-        Command::Ls(a) => Request::Ls(a.net.map(|n| net_name("--net", n)).transpose()?),
+        Command::Ls(a) => {
+            let net = a.net.map(|n| net_name("--net", n)).transpose()?;
+            if all_hosts(a.all_hosts, &config)? {
+                Request::LsAll(net)
+            } else {
+                Request::Ls(net)
+            }
+        }
         Command::Update(a) => Request::Update(update(a)?),
         Command::HostAccess(a) => Request::HostAccess(HostAccessInput {
             net: net_name("network", a.net)?,
@@ -163,6 +189,14 @@ fn update(a: UpdateArgs) -> Result<UpdateInput> {
         wait: wait(a.wait)?,
         name: a.name,
     })
+}
+
+/// `--all-hosts`, which `--host` contradicts.
+fn all_hosts(all: bool, config: &Config) -> Result<bool> {
+    match (all, &config.host) {
+        (true, Some(h)) => Err(Error::usage(format!("--all-hosts asks every host, --host {h} one; give one of them"))),
+        _ => Ok(all),
+    }
 }
 
 fn net_name(what: &str, name: String) -> Result<String> {

@@ -42,14 +42,17 @@ pub fn run(cli: cli::Cli) -> Result<()> {
     let ctx = Ctx::new(&input.config)?;
     match &input.request {
         Request::Doctor(a) => checks::doctor(&ctx, a)?,
+        Request::DoctorAll(a) => checks::all::doctor_all(&input.config, a)?,
         Request::NetCreate(spec) => net::create(&ctx, spec)?,
         Request::NetCreateHosts(m) => net::multi::create(&ctx, &input.config, m)?,
         Request::NetLs => net::ls(&ctx)?,
+        Request::NetLsAll => net::ls_all(&input.config)?,
         Request::NetShow(name) => net::show(&ctx, name)?,
         Request::NetRm(name) => net::rm(&ctx, name)?,
         Request::Up(a) => tenant::up::up(&ctx, a)?,
         Request::Down(a) => tenant::down::down(&ctx, a)?,
         Request::Ls(net) => tenant::ls::ls(&ctx, net.as_deref())?,
+        Request::LsAll(net) => tenant::ls::ls_all(&input.config, net.as_deref())?,
         Request::Update(a) => tenant::update::update(&ctx, a)?,
         Request::HostAccess(a) => hostaccess::host_access(&ctx, a)?,
         Request::Apply(a) => fleet::apply(&ctx, a)?,

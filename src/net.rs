@@ -7,9 +7,10 @@ use std::net::Ipv4Addr;
 use serde::Serialize;
 
 use crate::checks::{self, Scope};
-use crate::ctx::Ctx;
+use crate::ctx::{Config, Ctx};
 use crate::error::{Error, Result};
 use crate::hostaccess::{self, leftover, leftover::Leftovers};
+use crate::hosts;
 use crate::labels;
 use crate::model::{IpLink, Network};
 use crate::netspec::{LanRoute, NetSpec};
@@ -166,23 +167,47 @@ fn load_all(ctx: &Ctx) -> Result<Vec<Loaded>> {
         .collect())
 }
 
-#[derive(Serialize)]
+#[derive(Clone, Serialize)]
 struct NetRow {
+    /// With `--all-hosts`: the host (docker context) the network is on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    host: Option<String>,
     name: String,
     driver: String,
     mode: String,
     parent: String,
     subnet: String,
     range: String,
+    /// On a network of several hosts: the whole reservation `range` is a slice of.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reservation: Option<String>,
     gateway: String,
     tenants: usize,
     free: u64,
 }
 
 pub fn ls(ctx: &Ctx) -> Result<()> {
-    let rows: Vec<NetRow> = load_all(ctx)?
+    print_rows(ctx.json, &net_rows(ctx)?, false);
+    Ok(())
+}
+
+/// `net ls --all-hosts`: every context's networks, asked at once, with the host first.
+pub fn ls_all(config: &Config) -> Result<()> {
+    let got = hosts::ask_all(config, net_rows)?;
+    let rows: Vec<NetRow> = got
+        .answers
+        .iter()
+        .flat_map(|(host, rows)| rows.iter().map(|r| NetRow { host: Some(host.clone()), ..r.clone() }))
+        .collect();
+    print_rows(config.json, &rows, true);
+    got.owed()
+}
+
+fn net_rows(ctx: &Ctx) -> Result<Vec<NetRow>> {
+    Ok(load_all(ctx)?
         .into_iter()
         .map(|l| NetRow {
+            host: None,
             free: l.pool.free_count(),
             name: l.spec.name,
             driver: l.spec.driver.to_string(),
@@ -190,35 +215,41 @@ pub fn ls(ctx: &Ctx) -> Result<()> {
             parent: l.spec.parent,
             subnet: l.spec.subnet.to_string(),
             range: l.spec.range.to_string(),
+            reservation: l.spec.reservation.map(|r| r.to_string()),
             gateway: l.spec.gateway.to_string(),
             tenants: l.tenants,
         })
-        .collect();
-    if ctx.json {
-        ctx.print_json(&rows);
-        return Ok(());
+        .collect())
+}
+
+/// The rows as JSON or a table, with a HOST column first when they come from every host.
+fn print_rows(json: bool, rows: &[NetRow], with_host: bool) {
+    if json {
+        crate::out::json(rows);
+        return;
     }
     let cells: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {
-            vec![
-                r.name.clone(),
-                r.driver.clone(),
-                r.mode.clone(),
-                r.parent.clone(),
-                r.subnet.clone(),
-                r.range.clone(),
-                r.gateway.clone(),
-                r.tenants.to_string(),
-                r.free.to_string(),
-            ]
+            r.host
+                .iter()
+                .cloned()
+                .chain([
+                    r.name.clone(),
+                    r.driver.clone(),
+                    r.mode.clone(),
+                    r.parent.clone(),
+                    r.subnet.clone(),
+                    r.range.clone(),
+                    r.gateway.clone(),
+                    r.tenants.to_string(),
+                    r.free.to_string(),
+                ])
+                .collect()
         })
         .collect();
-    crate::out::print(&table::render(
-        &["NAME", "DRIVER", "MODE", "PARENT", "SUBNET", "RANGE", "GATEWAY", "TENANTS", "FREE"],
-        &cells,
-    ));
-    Ok(())
+    let header = ["HOST", "NAME", "DRIVER", "MODE", "PARENT", "SUBNET", "RANGE", "GATEWAY", "TENANTS", "FREE"];
+    crate::out::print(&table::render(&header[usize::from(!with_host)..], &cells));
 }
 
 #[derive(Serialize)]

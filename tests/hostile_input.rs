@@ -77,6 +77,7 @@ const CASES: &[(&[&str], &str, bool)] = &[
     (&["host-access", "n", "--address", "1.2.3"], "lanctl: --address \"1.2.3\" is not an IPv4 address", false),
     (&["ls", "--net=-x"], "lanctl: --net \"-x\" is not a network name", false),
     (&["--context=-H", "ls"], "lanctl: --host \"-H\" is not a docker context name", false),
+    (&["--context=h2", "net", "ls", "--all-hosts"], "lanctl: --all-hosts asks every host, --host h2 one; give one of them", false),
     (&["--host=-oProxyCommand=x", "ls"], "lanctl: --host \"-oProxyCommand=x\" is not a docker context name", false),
     (&["--host", "h2;id", "ls"], "lanctl: --host \"h2;id\" is not a docker context name", false),
 ];

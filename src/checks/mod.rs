@@ -22,6 +22,7 @@
 //! earlier check found missing (the daemon, the parent) are `skip` with the reason.
 
 mod access;
+pub mod all;
 mod docker;
 mod feature;
 mod host;
@@ -256,11 +257,7 @@ pub struct DoctorInput {
 }
 
 pub fn doctor(ctx: &Ctx, args: &DoctorInput) -> Result<()> {
-    let mut report = run(ctx, Scope { driver: args.driver, parent: args.parent.as_deref(), network: None });
-    report.checks.push(access::lan_probe(ctx));
-    if report.checks.iter().any(|c| c.id == "docker.daemon" && c.status == Status::Ok) {
-        report.checks.extend(access::shims(ctx));
-    }
+    let report = doctor_report(ctx, args);
     if ctx.json {
         ctx.print_json(&report);
     } else {
@@ -270,6 +267,16 @@ pub fn doctor(ctx: &Ctx, args: &DoctorInput) -> Result<()> {
         return Err(Error::check("doctor found failed checks; fix the lines marked fail above"));
     }
     Ok(())
+}
+
+/// Everything `doctor` checks on one host.
+pub fn doctor_report(ctx: &Ctx, args: &DoctorInput) -> Report {
+    let mut report = run(ctx, Scope { driver: args.driver, parent: args.parent.as_deref(), network: None });
+    report.checks.push(access::lan_probe(ctx));
+    if report.checks.iter().any(|c| c.id == "docker.daemon" && c.status == Status::Ok) {
+        report.checks.extend(access::shims(ctx));
+    }
+    report
 }
 
 #[cfg(test)]
