@@ -259,6 +259,10 @@ pub struct UpArgs {
     /// lanctl network [default: the only one]
     #[arg(long)]
     pub net: Option<String>,
+    /// The hosts that share --net (docker contexts; `default` is the local engine): place
+    /// on --host, else where the tenants are, else on the host with the most free addresses
+    #[arg(long, value_name = "H1,H2,...", value_delimiter = ',')]
+    pub hosts: Vec<String>,
     /// Defaults for a known server: wcs (Flashphoner Web Call Server)
     #[arg(long)]
     pub preset: Option<String>,

@@ -22,6 +22,7 @@ use crate::tenant::down::DownInput;
 use crate::tenant::env::{self, EnvFile, EnvItem};
 use crate::tenant::input::{check_image, check_label, check_net_name, check_restart, split_label, Origin, TenantDraft};
 use crate::tenant::logs::LogsInput;
+use crate::tenant::place::UpOnHosts;
 use crate::tenant::restart::RestartInput;
 use crate::tenant::spec::check_name;
 use crate::tenant::stop::StopInput;
@@ -54,6 +55,8 @@ pub enum Request {
     Up(UpInput),
     Down(DownInput),
     Ls(Option<String>),
+    /// `up --hosts`: on the host chosen among those sharing the network.
+    UpOnHosts(UpOnHosts),
     /// `ls --all-hosts`: the tenants of every host, of one network or all.
     LsAll(Option<String>),
     Update(UpdateInput),
@@ -67,7 +70,7 @@ pub enum Request {
 }
 
 pub fn lower(cli: Cli) -> Result<Input> {
-    let config = config(&cli)?;
+    let mut config = config(&cli)?;
     let request = match cli.command {
         Command::Doctor(a) => {
             let input = DoctorInput { driver: a.driver, parent: a.parent };
@@ -87,7 +90,15 @@ pub fn lower(cli: Cli) -> Result<Input> {
         }
         Command::Net(NetCommand::Show { name }) => Request::NetShow(net_name("network", name)?),
         Command::Net(NetCommand::Rm { name }) => Request::NetRm(net_name("network", name)?),
-        Command::Up(a) => Request::Up(up(a)?),
+        Command::Up(a) => {
+            let on = a.hosts.clone();
+            let input = up(a)?;
+            if on.is_empty() {
+                Request::Up(input)
+            } else {
+                hosts::up_on_hosts(input, &on, &mut config)?
+            }
+        }
         Command::Down(a) => {
             for n in &a.names {
                 check_name(n)?;

@@ -50,6 +50,7 @@ pub fn run(cli: cli::Cli) -> Result<()> {
         Request::NetShow(name) => net::show(&ctx, name)?,
         Request::NetRm(name) => net::rm(&ctx, name)?,
         Request::Up(a) => tenant::up::up(&ctx, a)?,
+        Request::UpOnHosts(a) => tenant::place::up(&input.config, a)?,
         Request::Down(a) => tenant::down::down(&ctx, a)?,
         Request::Ls(net) => tenant::ls::ls(&ctx, net.as_deref())?,
         Request::LsAll(net) => tenant::ls::ls_all(&input.config, net.as_deref())?,

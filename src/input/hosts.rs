@@ -1,5 +1,5 @@
-//! Lowering `net create --hosts`: the hosts, each host's parent and slice of the range,
-//! checked whole before anything runs (exit 2, one line).
+//! Lowering `net create --hosts` (the hosts, each host's parent and slice of the range)
+//! and `up --hosts`, checked whole before anything runs (exit 2, one line).
 //!
 //! The rules: every host is a docker context name, named once; a `--parent HOST=IF` or a
 //! `--slice HOST=START-END` names a host of `--hosts`, once; one plain `--parent` is the
@@ -8,10 +8,13 @@
 //! none (then the range is split evenly, in the order of `--hosts`).
 
 use crate::cli::NetCreateArgs;
+use crate::ctx::Config;
 use crate::error::{Error, Result};
 use crate::net::multi::{MultiNet, Placement};
 use crate::netspec::{self, AddrRange, NetInput, NetSpec};
 use crate::tenant::input::valid_docker_name;
+use crate::tenant::place::UpOnHosts;
+use crate::tenant::up::UpInput;
 
 use super::Request;
 
@@ -61,6 +64,24 @@ fn spec(a: &NetCreateArgs, parent: &str, ip_range: &str) -> Result<NetSpec> {
         aux: &a.aux_address,
         vlan: a.vlan,
     })
+}
+
+/// `up --hosts`: the hosts, `--net` (the network they share) and `--host`, which must be
+/// one of them; `--host` moves from the run's configuration into the placement, so the
+/// run itself reads no host before the placement does.
+pub fn up_on_hosts(up: UpInput, names: &[String], config: &mut Config) -> Result<Request> {
+    let hosts = host_names(names)?;
+    let Some(net) = up.tenants.first().and_then(|t| t.net.clone()) else {
+        return Err(Error::usage("--hosts needs --net NET, the network the hosts share; name it"));
+    };
+    if let Some(on) = config.host.as_ref().filter(|h| !hosts.contains(h)) {
+        return Err(Error::usage(format!(
+            "--host {on} is not in --hosts {}; add it there, or leave --host out",
+            hosts.join(",")
+        )));
+    }
+    let on = config.host.take();
+    Ok(Request::UpOnHosts(UpOnHosts { up, hosts, on, net }))
 }
 
 fn host_names(names: &[String]) -> Result<Vec<String>> {
