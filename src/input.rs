@@ -4,7 +4,7 @@
 //! check of a value that could reach an argv happens here or in the `lower` functions it
 //! calls, so bad input exits 2 with nothing run.
 
-mod hosts;
+pub mod hosts;
 
 use std::net::Ipv4Addr;
 use std::time::Duration;
@@ -57,6 +57,8 @@ pub enum Request {
     Ls(Option<String>),
     /// `up --hosts`: on the host chosen among those sharing the network.
     UpOnHosts(UpOnHosts),
+    /// `apply` of a fleet file that names hosts.
+    ApplyHosts(ApplyInput),
     /// `ls --all-hosts`: the tenants of every host, of one network or all.
     LsAll(Option<String>),
     Update(UpdateInput),
@@ -128,12 +130,24 @@ pub fn lower(cli: Cli) -> Result<Input> {
         }),
         Command::Completions { shell } => Request::Completions(shell),
         Command::Man { dir } => Request::Man(dir),
-        Command::Apply(a) => Request::Apply(ApplyInput {
-            fleet: fleet::load(&a.file)?,
-            prune: a.prune,
-            opts: BatchOpts { no_probe: a.no_probe, parallel: parallel(a.parallel)?, pull: None, wait: wait(a.wait)? },
-            wait: wait(a.wait)?,
-        }),
+        Command::Apply(a) => {
+            let apply = ApplyInput {
+                fleet: fleet::load(&a.file)?,
+                prune: a.prune,
+                opts: BatchOpts { no_probe: a.no_probe, parallel: parallel(a.parallel)?, pull: None, wait: wait(a.wait)? },
+                wait: wait(a.wait)?,
+            };
+            match (&apply.fleet.placed, &config.host) {
+                (None, _) => Request::Apply(apply),
+                (Some(_), None) => Request::ApplyHosts(apply),
+                (Some(_), Some(h)) => {
+                    return Err(Error::usage(format!(
+                        "{} names its hosts, and --host {h} names one; leave --host out",
+                        a.file.display()
+                    )))
+                }
+            }
+        }
         Command::Logs(a) => {
             check_name(&a.name)?;
             Request::Logs(LogsInput { name: a.name, tail: a.tail, follow: a.follow })

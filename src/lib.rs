@@ -57,6 +57,7 @@ pub fn run(cli: cli::Cli) -> Result<()> {
         Request::Update(a) => tenant::update::update(&ctx, a)?,
         Request::HostAccess(a) => hostaccess::host_access(&ctx, a)?,
         Request::Apply(a) => fleet::apply(&ctx, a)?,
+        Request::ApplyHosts(a) => fleet::hosts::apply(&ctx, &input.config, a)?,
         Request::Completions(shell) => generate::completions(*shell)?,
         Request::Man(dir) => generate::man(dir.as_deref())?,
         Request::Logs(a) => tenant::logs::logs(&ctx, a)?,

@@ -127,8 +127,8 @@ fn a_slice_overlapping_another_hosts_network_is_refused_before_any_create() {
         .code(2)
         .stderr(
             "lanctl: slice 198.51.100.120-198.51.100.135 for host default overlaps network ltfix-net on host h2 (range \
-             198.51.100.100-198.51.100.131); give host default a slice outside it with --slice default=START-END, or \
-             remove that network\n",
+             198.51.100.100-198.51.100.131); give host default a slice outside it (--slice default=START-END, or \
+             its \"slices\" in a fleet file), or remove that network\n",
         )
         .check();
     // Each host is read: a slice for h2 inside default's ltfix-net is refused the same way.
@@ -139,8 +139,8 @@ fn a_slice_overlapping_another_hosts_network_is_refused_before_any_create() {
         .code(2)
         .stderr(
             "lanctl: slice 198.51.100.120-198.51.100.131 for host h2 overlaps network ltfix-net on host default (range \
-             198.51.100.100-198.51.100.131); give host h2 a slice outside it with --slice h2=START-END, or remove that \
-             network\n",
+             198.51.100.100-198.51.100.131); give host h2 a slice outside it (--slice h2=START-END, or its \"slices\" \
+             in a fleet file), or remove that network\n",
         )
         .check();
 }

@@ -26,17 +26,26 @@ pub fn net_create(a: &NetCreateArgs, host: Option<&str>) -> Result<Request> {
     if host.is_some() {
         return Err(Error::usage("--host and --hosts both name hosts; name them all with --hosts and leave --host out"));
     }
-    let hosts = host_names(&a.hosts)?;
-    let parents = parents(&a.parent, &hosts)?;
+    let base = NetInput { parent: "", ip_range: &a.ip_range, ..input(a) };
+    multi_net(&base, &a.hosts, &a.parent, &a.slice).map(Request::NetCreateHosts)
+}
+
+/// One network on several hosts (`net create --hosts`, a fleet file's network with
+/// `hosts`): `base` with each host's parent (from `parents`: `HOST=IF`, or one plain IF)
+/// and slice (from `slices`, `HOST=START-END`, or an even split of `base.ip_range`).
+pub fn multi_net(base: &NetInput, hosts: &[String], parents: &[String], slices: &[String]) -> Result<MultiNet> {
+    let hosts = host_names(hosts)?;
+    let parents = self::parents(parents, &hosts)?;
     // The whole network once, with the first host's parent: every rule but the parents'.
-    let whole = spec(a, &parents[0], &a.ip_range)?;
-    let slices = slices(&a.slice, &hosts, whole.range)?;
+    let whole = netspec::validate(&NetInput { parent: &parents[0], ..*base })?;
+    let slices = self::slices(slices, &hosts, whole.range)?;
     let mut placements = Vec::with_capacity(hosts.len());
     for ((host, parent), slice) in hosts.iter().zip(&parents).zip(slices) {
-        let spec = NetSpec { reservation: Some(whole.range), ..spec(a, parent, &slice.to_string())? };
-        placements.push(Placement { host: host.clone(), spec });
+        let range = slice.to_string();
+        let spec = netspec::validate(&NetInput { parent, ip_range: &range, ..*base })?;
+        placements.push(Placement { host: host.clone(), spec: NetSpec { reservation: Some(whole.range), ..spec } });
     }
-    Ok(Request::NetCreateHosts(MultiNet { reservation: whole.range, placements }))
+    Ok(MultiNet { reservation: whole.range, placements })
 }
 
 fn one_host(a: &NetCreateArgs) -> Result<NetSpec> {
@@ -44,7 +53,7 @@ fn one_host(a: &NetCreateArgs) -> Result<NetSpec> {
         return Err(Error::usage(format!("--slice {s} needs --hosts; name the hosts with --hosts H1,H2")));
     }
     match a.parent.as_slice() {
-        [parent] => spec(a, parent, &a.ip_range),
+        [parent] => netspec::validate(&NetInput { parent, ..input(a) }),
         _ => Err(Error::usage(format!(
             "--parent is given {} times for one host; give one, or name the hosts with --hosts and give --parent HOST=IF",
             a.parent.len()
@@ -52,18 +61,18 @@ fn one_host(a: &NetCreateArgs) -> Result<NetSpec> {
     }
 }
 
-fn spec(a: &NetCreateArgs, parent: &str, ip_range: &str) -> Result<NetSpec> {
-    netspec::validate(&NetInput {
+fn input(a: &NetCreateArgs) -> NetInput<'_> {
+    NetInput {
         name: &a.name,
         driver: a.driver,
-        parent,
+        parent: "",
         subnet: &a.subnet,
         gateway: &a.gateway,
-        ip_range,
+        ip_range: &a.ip_range,
         mode: a.mode.as_deref(),
         aux: &a.aux_address,
         vlan: a.vlan,
-    })
+    }
 }
 
 /// `up --hosts`: the hosts, `--net` (the network they share) and `--host`, which must be
@@ -84,7 +93,7 @@ pub fn up_on_hosts(up: UpInput, names: &[String], config: &mut Config) -> Result
     Ok(Request::UpOnHosts(UpOnHosts { up, hosts, on, net }))
 }
 
-fn host_names(names: &[String]) -> Result<Vec<String>> {
+pub fn host_names(names: &[String]) -> Result<Vec<String>> {
     let mut out: Vec<String> = Vec::with_capacity(names.len());
     for h in names {
         if !valid_docker_name(h) {

@@ -36,7 +36,7 @@ pub fn create(ctx: &Ctx, config: &Config, m: &MultiNet) -> Result<()> {
     let hosts = hosts::connect(config, &names)?;
     // The lock is this machine's: it keeps two lanctl runs from here taking turns badly.
     let _lock = ctx.lock()?;
-    refuse_overlaps(&hosts, m)?;
+    refuse_overlaps(&hosts, &read_lans(&hosts)?, m)?;
     let mut prepared = Vec::with_capacity(hosts.len());
     for (h, p) in hosts.iter().zip(&m.placements) {
         prepared.push(prepare(&h.ctx, &p.spec).map_err(|e| e.on_host(&h.name))?);
@@ -59,19 +59,28 @@ pub fn create(ctx: &Ctx, config: &Config, m: &MultiNet) -> Result<()> {
     Ok(())
 }
 
+/// Every host's lanctl networks, read at once, in the hosts' order.
+pub fn read_lans(hosts: &[Host]) -> Result<Vec<Vec<NetSpec>>> {
+    hosts::each(hosts, |h| {
+        let nets = state::lanctl_networks(&h.ctx).map_err(|e| e.on_host(&h.name))?;
+        Ok(nets.iter().filter_map(NetSpec::from_network).collect())
+    })
+    .into_iter()
+    .collect()
+}
+
 /// Refuses a slice that overlaps the range of a lanctl network on the same subnet on
-/// another host of the run: both would hand out the same addresses on one LAN.
-fn refuse_overlaps(hosts: &[Host], m: &MultiNet) -> Result<()> {
-    let read = hosts::each(hosts, |h| state::lanctl_networks(&h.ctx).map_err(|e| e.on_host(&h.name)));
+/// another host of the run (`lans`, as `read_lans` read them): both would hand out the
+/// same addresses on one LAN.
+pub fn refuse_overlaps(hosts: &[Host], lans: &[Vec<NetSpec>], m: &MultiNet) -> Result<()> {
     let subnet = m.placements[0].spec.subnet;
-    for (owner, nets) in hosts.iter().zip(read) {
-        let specs = nets?.iter().filter_map(NetSpec::from_network).collect::<Vec<_>>();
+    for (owner, specs) in hosts.iter().zip(lans) {
         let on_lan = specs.iter().filter(|n| n.subnet.contains(&subnet.network()) || subnet.contains(&n.subnet.network()));
         for n in on_lan {
             if let Some(p) = m.placements.iter().find(|p| p.host != owner.name && p.spec.range.overlaps(&n.range)) {
                 return Err(Error::usage(format!(
-                    "slice {} for host {} overlaps network {} on host {} (range {}); give host {} a slice outside it with \
-                     --slice {}=START-END, or remove that network",
+                    "slice {} for host {} overlaps network {} on host {} (range {}); give host {} a slice outside it \
+                     (--slice {}=START-END, or its \"slices\" in a fleet file), or remove that network",
                     p.spec.range, p.host, n.name, owner.name, n.range, p.host, p.host
                 )));
             }
