@@ -268,6 +268,9 @@ struct Show {
     subnet: String,
     gateway: Ipv4Addr,
     range: String,
+    /// On a network of several hosts: the whole reservation `range` is this host's slice of.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reservation: Option<String>,
     range_size: u64,
     /// The range's addresses a tenant could ever get (`range_size` less the reserved and
     /// the host's own).
@@ -308,6 +311,7 @@ pub fn show(ctx: &Ctx, name: &str) -> Result<()> {
         subnet: s.subnet.to_string(),
         gateway: s.gateway,
         range: s.range.to_string(),
+        reservation: s.reservation.map(|r| r.to_string()),
         range_size: s.range.len(),
         usable: l.pool.usable(),
         docker_ip_range: s.docker_range.to_string(),
@@ -327,6 +331,9 @@ pub fn show(ctx: &Ctx, name: &str) -> Result<()> {
         "range     {} ({} usable of {} addresses; docker --ip-range {})",
         show.range, show.usable, show.range_size, show.docker_ip_range
     ));
+    if let Some(whole) = &show.reservation {
+        crate::out::line(format!("slice of  {whole}, shared with other hosts"));
+    }
     for h in &show.reserved {
         crate::out::line(format!("reserved  {:<15} {}", h.address, h.holder));
     }

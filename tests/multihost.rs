@@ -289,3 +289,47 @@ fn a_host_whose_network_differs_stops_the_run_before_any_host_is_changed() {
         )
         .check();
 }
+
+#[test]
+fn net_show_and_net_ls_say_a_slice_of_a_shared_reservation() {
+    let f = lan_with(|f| {
+        let mut v: Vec<serde_json::Value> =
+            serde_json::from_str(&std::fs::read_to_string(fixture("docker-network-inspect-macvlan.json")).unwrap()).unwrap();
+        v[0]["Labels"]["io.lanctl.reservation"] = "198.51.100.100-198.51.100.163".into();
+        f.on("docker", "network inspect*", 0, &serde_json::to_string(&v).unwrap());
+    });
+    Run::new(&f)
+        .args(["net", "show", NET])
+        .stdout(
+            "network   ltfix-net (macvlan bridge on ltfixp)\n\
+             subnet    198.51.100.0/24 gateway 198.51.100.1\n\
+             range     198.51.100.100-198.51.100.131 (32 usable of 32 addresses; docker --ip-range 198.51.100.112/28)\n\
+             slice of  198.51.100.100-198.51.100.163, shared with other hosts\n\
+             reserved  198.51.100.0    the network address\n\
+             reserved  198.51.100.1    the gateway\n\
+             reserved  198.51.100.2    the aux address router2\n\
+             reserved  198.51.100.255  the broadcast address\n\
+             used      198.51.100.113  container ltfix-run (running)\n\
+             used      198.51.100.114  container ltfix-stop (exited)\n\
+             free      30 (next 198.51.100.100)\n",
+        )
+        .check();
+    let show = Run::new(&f).args(["--json", "net", "show", NET]).stdout_unchecked().check();
+    assert!(
+        show.stdout
+            .contains("\"range\": \"198.51.100.100-198.51.100.131\",\n  \"reservation\": \"198.51.100.100-198.51.100.163\",\n"),
+        "{}",
+        show.stdout
+    );
+    let ls = Run::new(&f).args(["--json", "net", "ls"]).stdout_unchecked().check();
+    assert!(
+        ls.stdout
+            .contains("\"range\": \"198.51.100.100-198.51.100.131\",\n    \"reservation\": \"198.51.100.100-198.51.100.163\",\n"),
+        "{}",
+        ls.stdout
+    );
+    // A one-host network has neither.
+    let plain = lan();
+    let one = Run::new(&plain).args(["--json", "net", "ls"]).stdout_unchecked().check();
+    assert!(!one.stdout.contains("reservation"), "{}", one.stdout);
+}
