@@ -53,17 +53,17 @@ pub enum Request {
     NetShow(String),
     NetRm(String),
     Up(UpInput),
-    Down(DownInput),
-    Ls(Option<String>),
     /// `up --hosts`: on the host chosen among those sharing the network.
     UpOnHosts(UpOnHosts),
-    /// `apply` of a fleet file that names hosts.
-    ApplyHosts(ApplyInput),
+    Down(DownInput),
+    Ls(Option<String>),
     /// `ls --all-hosts`: the tenants of every host, of one network or all.
     LsAll(Option<String>),
     Update(UpdateInput),
     HostAccess(HostAccessInput),
     Apply(ApplyInput),
+    /// `apply` of a fleet file that names hosts.
+    ApplyHosts(ApplyInput),
     Completions(clap_complete::Shell),
     Man(Option<std::path::PathBuf>),
     Logs(LogsInput),

@@ -333,3 +333,21 @@ fn net_show_and_net_ls_say_a_slice_of_a_shared_reservation() {
     let one = Run::new(&plain).args(["--json", "net", "ls"]).stdout_unchecked().check();
     assert!(!one.stdout.contains("reservation"), "{}", one.stdout);
 }
+
+#[test]
+fn the_dry_run_pasted_into_bash_makes_what_the_run_makes() {
+    let f = two_hosts(empty_h2);
+    let args = create("198.51.100.140-198.51.100.171", &SPLIT);
+    let plan = Run::new(&f).arg("-n").args(&args).stdout_unchecked().check();
+    let mark = f.mark();
+    let out = f.command("bash").args(["-c", &plan.stdout]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let pasted: Vec<Vec<String>> = f.log().into_iter().filter(|c| c.seq > mark).map(|c| c.argv).collect();
+    let run = Run::new(&f)
+        .args(&args)
+        .stderr_unchecked()
+        .change_lines([vec![default_line()], on_h2(&h2_line()).to_vec()].concat())
+        .check();
+    let made: Vec<Vec<String>> = run.calls.iter().filter(|c| c.kind == Kind::Change).map(|c| c.argv.clone()).collect();
+    assert_eq!(pasted, made);
+}
