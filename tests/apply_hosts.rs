@@ -206,6 +206,20 @@ fn bad_host_fields_exit_2_before_anything_runs() {
                 .into(),
         ),
         (
+            format!(r#"{{"hosts":["default","-oProxyCommand=x"],"networks":[{NETWORK}]}}"#),
+            "\"hosts\" \"-oProxyCommand=x\" is not a docker context name; list them with `docker context ls`".into(),
+        ),
+        (
+            fleet(r#"{"name":"t1","host":"-H","image":"img"}"#),
+            "tenant t1: \"host\" -H is not a host of network ltmh (default, h2); give one of them".into(),
+        ),
+        (
+            format!(r#"{{"hosts":["default","h2"],"networks":[{}]}}"#, NETWORK.replace(r#""h2":"eth1""#, r#""h2":"--x""#)),
+            "network ltmh: \"parent\" \"--x\" is not an interface name (at most 15 characters, no '/' or spaces, not \
+             starting with '-'); give one like enp0s3"
+                .into(),
+        ),
+        (
             format!(r#"{{"networks":[{}]}}"#, NETWORK.replace(r#""parent":"ltfixp","parents":{"h2":"eth1"},"#, "")),
             "network ltmh: \"parent\" is missing; give the LAN interface".into(),
         ),
