@@ -128,6 +128,9 @@ pub fn apply(ctx: &Ctx, config: &Config, a: &ApplyInput) -> Result<()> {
 /// Refuses a tenant of the file found on another host of its network than the file gives.
 fn refuse_moves(hosts: &[hosts::Host], a: &ApplyInput, placed: &Placed) -> Result<()> {
     let nets: Vec<String> = placed.nets.iter().map(|m| m.placements[0].spec.name.clone()).collect();
+    if nets.is_empty() {
+        return Ok(());
+    }
     let filters: Vec<String> = nets.iter().map(|n| format!("label={}={n}", labels::NETWORK)).collect();
     // One read per host: the tenants of the file's networks (docker ORs the filters).
     let found = hosts::each(hosts, |h| state::containers(&h.ctx, &filters).map_err(|e| e.on_host(&h.name)));
