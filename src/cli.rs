@@ -220,6 +220,10 @@ pub struct NetCreateArgs {
     /// One host's slice of --ip-range (repeatable; give every host one) [default: even split]
     #[arg(long, value_name = "HOST=START-END")]
     pub slice: Vec<String>,
+    /// The hosts are nodes of one swarm: a config-only network per node, then one
+    /// attachable swarm network from a manager
+    #[arg(long)]
+    pub swarm: bool,
 }
 
 #[derive(Debug, Args)]

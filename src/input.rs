@@ -47,6 +47,8 @@ pub enum Request {
     NetCreate(NetSpec),
     /// `net create --hosts`: one network, a slice of its range on each host.
     NetCreateHosts(MultiNet),
+    /// `net create --hosts --swarm`: a config-only network per node, one swarm network.
+    NetCreateSwarm(MultiNet),
     NetLs,
     /// `net ls --all-hosts`.
     NetLsAll,

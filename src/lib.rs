@@ -45,6 +45,7 @@ pub fn run(cli: cli::Cli) -> Result<()> {
         Request::DoctorAll(a) => checks::all::doctor_all(&input.config, a)?,
         Request::NetCreate(spec) => net::create(&ctx, spec)?,
         Request::NetCreateHosts(m) => net::multi::create(&ctx, &input.config, m)?,
+        Request::NetCreateSwarm(m) => net::swarm::create(&ctx, &input.config, m)?,
         Request::NetLs => net::ls(&ctx)?,
         Request::NetLsAll => net::ls_all(&input.config)?,
         Request::NetShow(name) => net::show(&ctx, name)?,

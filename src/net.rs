@@ -1,6 +1,7 @@
 //! `lanctl net create | ls | show | rm`.
 
 pub mod multi;
+pub mod swarm;
 
 use std::net::Ipv4Addr;
 
@@ -13,7 +14,7 @@ use crate::hostaccess::{self, leftover, leftover::Leftovers};
 use crate::hosts;
 use crate::labels;
 use crate::model::{IpLink, Network};
-use crate::netspec::{LanRoute, NetSpec};
+use crate::netspec::{LanRoute, NetSpec, CONFIG_SUFFIX};
 use crate::pool::{Holder, Pool};
 use crate::runner;
 use crate::state;
@@ -63,7 +64,7 @@ pub enum Prepared {
 /// the range checked against the host's own addresses, the prerequisite checks run. A
 /// network made on several hosts is prepared on every host before it is made on any.
 pub fn prepare(ctx: &Ctx, spec: &NetSpec) -> Result<Prepared> {
-    if let Some(existing) = state::find_network(ctx, &spec.name)? {
+    if let Some(existing) = state::find_network(ctx, &create_name(spec))? {
         return already_exists(ctx, &existing, spec).map(|_| Prepared::Exists);
     }
     let links = state::host_links(ctx)?;
@@ -90,13 +91,22 @@ pub fn make(ctx: &Ctx, spec: &NetSpec, prepared: Prepared) -> Result<Ensured> {
         // Another process created it since it was read: the same spec is what was asked.
         // Racing docker answers "already exists", or, when the other create registered
         // the subnet first, "Pool overlaps"; either way the network read back decides.
-        Some(out) if lost_race(&out.stderr) => match state::find_network(ctx, &spec.name)? {
+        Some(out) if lost_race(&out.stderr) => match state::find_network(ctx, &create_name(spec))? {
             Some(existing) => return already_exists(ctx, &existing, spec).map(|_| Ensured::Exists),
             None => return Err(runner::failure(&create.0, out)),
         },
         Some(out) => return Err(runner::failure(&create.0, out)),
     }
     Ok(Ensured::Created { route: spec.lan_route(&links) })
+}
+
+/// The name `docker network create` gives: a swarm node's part is its config-only network.
+fn create_name(spec: &NetSpec) -> String {
+    if spec.config_only {
+        spec.config_name()
+    } else {
+        spec.name.clone()
+    }
 }
 
 /// Whether `docker network create` may have failed for a concurrent create of the name.
@@ -120,7 +130,8 @@ pub fn route_note(spec: &NetSpec, r: &LanRoute) -> String {
 }
 
 fn already_exists(ctx: &Ctx, existing: &Network, spec: &NetSpec) -> Result<()> {
-    let name = &spec.name;
+    // A swarm node's part is named for what it is, its config-only network.
+    let name = &existing.name;
     if !existing.labels.contains_key(labels::MANAGED) {
         return Err(Error::failed(format!(
             "a network named {name} exists and was not made by lanctl; choose another name or remove it with `docker network rm {name}`"
@@ -151,14 +162,14 @@ struct Loaded {
 }
 
 fn load_all(ctx: &Ctx) -> Result<Vec<Loaded>> {
-    let nets = state::lanctl_networks(ctx)?;
-    let names: Vec<&str> = nets.iter().map(|n| n.name.as_str()).collect();
+    let specs: Vec<NetSpec> = state::lanctl_networks(ctx)?.iter().filter_map(NetSpec::from_network).collect();
+    // By the spec's name: a swarm node's tenants are on the swarm network, not its part.
+    let names: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
     let containers = state::containers_on(ctx, &names)?;
     let links = state::host_links(ctx)?;
     let host = state::host_addrs(&links);
-    Ok(nets
-        .iter()
-        .filter_map(NetSpec::from_network)
+    Ok(specs
+        .into_iter()
         .map(|spec| {
             let on: Vec<_> = containers.iter().filter(|c| c.address_on(&spec.name).is_some()).cloned().collect();
             let tenants = on.iter().filter(|c| c.label(labels::NETWORK) == Some(spec.name.as_str())).count();
@@ -358,7 +369,15 @@ pub fn rm(ctx: &Ctx, name: &str) -> Result<()> {
         let links = s.spawn(|| hostaccess::load_links(ctx));
         (state::find_network(ctx, name), links.join().expect("query thread"))
     });
-    let Some(net) = net? else {
+    let net = net?;
+    // A node of a swarm network holds its config-only part: removed after the swarm
+    // network (on a manager), or alone (where the swarm network is gone or not seen).
+    let part = match &net {
+        Some(n) if n.scope != "swarm" => None,
+        _ => state::find_network(ctx, &format!("{name}{CONFIG_SUFFIX}"))?.filter(|p| p.config_only),
+    };
+    let layers: Vec<Network> = net.into_iter().chain(part).collect();
+    if layers.is_empty() {
         let left = leftover::of_gone(ctx, name, &links?, None).unwrap_or_default();
         if left.is_empty() {
             ctx.note(format!("network {name} does not exist; nothing to do"));
@@ -369,13 +388,17 @@ pub fn rm(ctx: &Ctx, name: &str) -> Result<()> {
             ));
         }
         return Ok(());
-    };
-    if !net.labels.contains_key(labels::MANAGED) {
+    }
+    if let Some(n) = layers.iter().find(|n| !n.labels.contains_key(labels::MANAGED)) {
+        let other = &n.name;
         return Err(Error::failed(format!(
-            "network {name} was not made by lanctl; remove it with `docker network rm {name}` if you mean to"
+            "network {other} was not made by lanctl; remove it with `docker network rm {other}` if you mean to"
         )));
     }
-    let attached = state::containers_on(ctx, &[net.id.as_str()])?;
+    // Containers are attached to the network itself; a node's part alone has none, and
+    // its node's tenants are found by the swarm network's name.
+    let on = if layers[0].name == name { layers[0].id.clone() } else { name.to_string() };
+    let attached = state::containers_on(ctx, &[on.as_str()])?;
     if !attached.is_empty() {
         let list: Vec<String> = attached.iter().map(|c| format!("{} ({})", c.name(), c.state.status)).collect();
         let names: Vec<&str> = attached.iter().map(|c| c.name()).collect();
@@ -385,14 +408,16 @@ pub fn rm(ctx: &Ctx, name: &str) -> Result<()> {
             names.join(" ")
         )));
     }
-    let left = match NetSpec::from_network(&net) {
+    let left = match layers.iter().find_map(NetSpec::from_network) {
         Some(spec) => leftover::of_network(ctx, &spec, &links?, None)?,
         None => Leftovers::default(),
     };
     left.check(ctx)?;
-    ctx.runner.change(&ctx.docker.network_rm(name))?;
-    if !ctx.dry_run() {
-        ctx.note(format!("removed network {name}"));
+    for n in &layers {
+        ctx.runner.change(&ctx.docker.network_rm(&n.name))?;
+        if !ctx.dry_run() {
+            ctx.note(format!("removed network {}", n.name));
+        }
     }
     left.remove(ctx)
 }

@@ -153,7 +153,14 @@ pub struct NetSpec {
     /// On a network shared by several hosts: the whole reservation, of which `range` is
     /// this host's slice (`None` on a one-host network).
     pub reservation: Option<AddrRange>,
+    /// This host's part of a swarm network: a `--config-only` network named
+    /// `NAME.lanctl-config` (`config_name`) that the swarm network `NAME` takes its
+    /// configuration from.
+    pub config_only: bool,
 }
+
+/// What lanctl appends to a swarm network's name to name each node's config-only network.
+pub const CONFIG_SUFFIX: &str = ".lanctl-config";
 
 /// The raw `net create` arguments.
 pub struct NetInput<'a> {
@@ -373,6 +380,7 @@ pub fn validate(input: &NetInput) -> Result<NetSpec> {
         mode,
         aux,
         reservation: None,
+        config_only: false,
     })
 }
 
@@ -380,7 +388,10 @@ impl NetSpec {
     /// Reads the spec of an existing network; `None` when it is not an IPv4
     /// ipvlan/macvlan network with a subnet.
     pub fn from_network(n: &Network) -> Option<NetSpec> {
-        let driver = Driver::parse(&n.driver)?;
+        // A config-only network has no driver ("null"); lanctl always writes the mode
+        // option, whose key names the driver.
+        let by_mode = || [Driver::Ipvlan, Driver::Macvlan].into_iter().find(|d| n.options.contains_key(d.mode_key()));
+        let driver = Driver::parse(&n.driver).or_else(|| n.config_only.then(by_mode).flatten())?;
         let cfg = n.ipam.config.iter().find(|c| c.subnet.parse::<Ipv4Net>().is_ok())?;
         let subnet: Ipv4Net = cfg.subnet.parse().ok()?;
         let docker_range: Ipv4Net = cfg.ip_range.parse().unwrap_or(subnet);
@@ -388,8 +399,9 @@ impl NetSpec {
             n.labels.get(labels::RANGE).and_then(|r| AddrRange::parse(r)).unwrap_or_else(|| AddrRange::of_net(docker_range));
         let mut aux: Vec<(String, Ipv4Addr)> = cfg.aux.iter().filter_map(|(h, ip)| Some((h.clone(), ip.parse().ok()?))).collect();
         aux.sort();
+        let name = if n.config_only { n.name.strip_suffix(CONFIG_SUFFIX).unwrap_or(&n.name) } else { &n.name };
         Some(NetSpec {
-            name: n.name.clone(),
+            name: name.to_string(),
             driver,
             parent: n.options.get("parent").cloned().unwrap_or_default(),
             subnet,
@@ -399,6 +411,7 @@ impl NetSpec {
             mode: n.options.get(driver.mode_key()).cloned().unwrap_or_else(|| driver.default_mode().to_string()),
             aux,
             reservation: n.labels.get(labels::RESERVATION).and_then(|r| AddrRange::parse(r)),
+            config_only: n.config_only,
         })
     }
 
@@ -429,6 +442,11 @@ impl NetSpec {
         };
         cmp("aux-address", show(&self.aux), show(&want_aux));
         out
+    }
+
+    /// The name of this network's config-only part on a node of a swarm network.
+    pub fn config_name(&self) -> String {
+        format!("{}{CONFIG_SUFFIX}", self.name)
     }
 
     /// Whether the LAN reaches the tenants only through a route via this host: ipvlan in

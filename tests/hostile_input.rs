@@ -75,6 +75,11 @@ const CASES: &[(&[&str], &str, bool)] = &[
         "lanctl: --slice h2=198.51.100.100-198.51.100.131;reboot: 198.51.100.100-198.51.100.131;reboot is not a range",
         false,
     ),
+    (
+        &["net", "create", "n", "--driver", "macvlan", "--parent", "p", "--subnet", "198.51.100.0/24", "--gateway", "198.51.100.1", "--ip-range", "198.51.100.100-198.51.100.131", "--swarm"],
+        "lanctl: --swarm needs --hosts",
+        false,
+    ),
     (&["host-access", "--", "-n"], "lanctl: network \"-n\" is not a network name", false),
     (&["host-access", "n", "--ifname=-x"], "lanctl: --ifname \"-x\" is not an interface name", false),
     (&["host-access", "n", "--address", "1.2.3"], "lanctl: --address \"1.2.3\" is not an IPv4 address", false),

@@ -20,6 +20,9 @@ use super::Request;
 
 /// `net create`, on one host or, with `--hosts`, on several.
 pub fn net_create(a: &NetCreateArgs, host: Option<&str>) -> Result<Request> {
+    if a.swarm && a.hosts.is_empty() {
+        return Err(Error::usage("--swarm needs --hosts, the swarm's nodes that each get a slice; name them"));
+    }
     if a.hosts.is_empty() {
         return one_host(a).map(Request::NetCreate);
     }
@@ -27,7 +30,8 @@ pub fn net_create(a: &NetCreateArgs, host: Option<&str>) -> Result<Request> {
         return Err(Error::usage("--host and --hosts both name hosts; name them all with --hosts and leave --host out"));
     }
     let base = NetInput { parent: "", ip_range: &a.ip_range, ..input(a) };
-    multi_net(&base, &a.hosts, &a.parent, &a.slice).map(Request::NetCreateHosts)
+    let m = multi_net(&base, &a.hosts, &a.parent, &a.slice)?;
+    Ok(if a.swarm { Request::NetCreateSwarm(m) } else { Request::NetCreateHosts(m) })
 }
 
 /// One network on several hosts (`net create --hosts`, a fleet file's network with
