@@ -89,19 +89,17 @@ impl Docker {
 
     /// The swarm network of a network whose nodes hold config-only parts: created once,
     /// from a manager; attachable, so tenants stay plain containers with `--ip` on their
-    /// node (a swarm service cannot take a static address).
+    /// node (a swarm service cannot take a static address). It carries no label: docker
+    /// refuses any "user specified configuration", labels included, on a network with
+    /// `--config-from`, when a node creates its copy. It is lanctl's by what it is made
+    /// from, lanctl's labelled `NAME.lanctl-config`.
     pub fn network_create_swarm(&self, spec: &NetSpec) -> Change {
-        let mut c = self
-            .cmd()
+        self.cmd()
             .args(["network", "create", "--driver", spec.driver.as_str(), "--scope", "swarm", "--config-from"])
             .arg(spec.config_name())
-            .arg("--attachable")
-            .arg("--label")
-            .arg(labels::kv(labels::MANAGED, "true"));
-        if let Some(whole) = spec.reservation {
-            c = c.arg("--label").arg(labels::kv(labels::RESERVATION, &whole.to_string()));
-        }
-        c.arg("--").arg(&spec.name).change()
+            .args(["--attachable", "--"])
+            .arg(&spec.name)
+            .change()
     }
 
     /// The swarm this engine is in: `{"NodeID":...,"LocalNodeState":...,"ControlAvailable":...}`.
@@ -291,8 +289,7 @@ mod tests {
         assert_eq!(
             d.network_create_swarm(&NetSpec { reservation: whole, ..spec }).to_string(),
             "docker --context h2 network create --driver ipvlan --scope swarm --config-from lan.lanctl-config \
-             --attachable --label io.lanctl.managed=true --label io.lanctl.reservation=192.168.23.100-192.168.23.131 \
-             -- lan"
+             --attachable -- lan"
         );
         assert_eq!(d.swarm_info().to_string(), "docker --context h2 info --format '{{json .Swarm}}'");
         assert_eq!(d.node_ls().to_string(), "docker --context h2 node ls --format '{{json .}}'");

@@ -389,7 +389,7 @@ pub fn rm(ctx: &Ctx, name: &str) -> Result<()> {
         }
         return Ok(());
     }
-    if let Some(n) = layers.iter().find(|n| !n.labels.contains_key(labels::MANAGED)) {
+    if let Some(n) = layers.iter().find(|n| !NetSpec::is_lanctl(n)) {
         let other = &n.name;
         return Err(Error::failed(format!(
             "network {other} was not made by lanctl; remove it with `docker network rm {other}` if you mean to"

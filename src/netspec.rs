@@ -444,6 +444,13 @@ impl NetSpec {
         out
     }
 
+    /// Whether `n` is lanctl's: it carries `io.lanctl.managed`, or it is the swarm network
+    /// made from lanctl's config-only part of the same name (which can carry no label).
+    pub fn is_lanctl(n: &Network) -> bool {
+        n.labels.contains_key(labels::MANAGED)
+            || (n.scope == "swarm" && n.config_from.network == format!("{}{CONFIG_SUFFIX}", n.name))
+    }
+
     /// The name of this network's config-only part on a node of a swarm network.
     pub fn config_name(&self) -> String {
         format!("{}{CONFIG_SUFFIX}", self.name)

@@ -68,8 +68,8 @@ fn part_line(context: &str, parent: &str, block: &str, slice: &str) -> String {
     )
 }
 
-const SWARM_LINE: &str = "docker network create --driver macvlan --scope swarm --config-from ltmh.lanctl-config \
-     --attachable --label io.lanctl.managed=true --label io.lanctl.reservation=198.51.100.140-198.51.100.171 -- ltmh";
+const SWARM_LINE: &str =
+    "docker network create --driver macvlan --scope swarm --config-from ltmh.lanctl-config --attachable -- ltmh";
 
 fn default_part() -> String {
     part_line("", "ltfixp", "198.51.100.144/29", "198.51.100.140-198.51.100.155")
@@ -209,7 +209,7 @@ fn a_tenant_on_a_worker_takes_an_address_of_its_nodes_slice() {
 }
 
 /// The swarm network ltmh as its manager inspects it.
-const SWARM_NET: &str = r#"[{"Name":"ltmh","Id":"sw1","Driver":"macvlan","Scope":"swarm","IPAM":{"Driver":"","Options":null,"Config":[]},"ConfigFrom":{"Network":"ltmh.lanctl-config"},"ConfigOnly":false,"Containers":null,"Options":null,"Labels":{"io.lanctl.managed":"true"}}]"#;
+const SWARM_NET: &str = r#"[{"Name":"ltmh","Id":"sw1","Driver":"macvlan","Scope":"swarm","IPAM":{"Driver":"","Options":null,"Config":[]},"ConfigFrom":{"Network":"ltmh.lanctl-config"},"ConfigOnly":false,"Containers":null,"Options":null,"Labels":null}]"#;
 
 /// Both layers in place: sw1 and cf1 on the manager, cf2 on h2.
 fn both_layers(f: &Fake) {

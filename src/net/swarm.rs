@@ -5,6 +5,9 @@
 //! stay plain containers started with `--ip` on their node, so lanctl's guarantees hold
 //! (a swarm service cannot take a static address: moby#24170).
 //!
+//! The swarm network carries no label (docker refuses labels on a `--config-from`
+//! network when a node creates its copy); it is lanctl's by what it is made from.
+//!
 //! Before anything, the hosts must be ready nodes of one swarm with a manager among them:
 //! each host's `docker info` says which swarm it is in and whether it manages it, and the
 //! manager's `docker node ls` whether each node is ready and active. What is missing is
@@ -15,7 +18,6 @@ use serde::Deserialize;
 use crate::ctx::{Config, Ctx};
 use crate::error::{Error, Result};
 use crate::hosts::{self, Host};
-use crate::labels;
 use crate::netspec::NetSpec;
 use crate::state;
 
@@ -100,7 +102,7 @@ fn find_swarm_network(manager: &Host, whole: &NetSpec) -> Result<bool> {
     let Some(n) = state::find_network(&manager.ctx, &whole.name).map_err(|e| e.on_host(&manager.name))? else {
         return Ok(false);
     };
-    if n.scope == "swarm" && n.config_from.network == whole.config_name() && n.labels.contains_key(labels::MANAGED) {
+    if n.scope == "swarm" && NetSpec::is_lanctl(&n) {
         return Ok(true);
     }
     Err(Error::failed(format!(
