@@ -162,7 +162,11 @@ struct Loaded {
 }
 
 fn load_all(ctx: &Ctx) -> Result<Vec<Loaded>> {
-    let specs: Vec<NetSpec> = state::lanctl_networks(ctx)?.iter().filter_map(NetSpec::from_network).collect();
+    let all: Vec<NetSpec> = state::lanctl_networks(ctx)?.iter().filter_map(NetSpec::from_network).collect();
+    // Once a container of a swarm network runs on a node, the node's view of it carries
+    // its part's labels and addresses: the network is then listed once, as itself.
+    let shown = |s: &&NetSpec| !s.config_only || !all.iter().any(|o| !o.config_only && o.name == s.name);
+    let specs: Vec<NetSpec> = all.iter().filter(shown).cloned().collect();
     // By the spec's name: a swarm node's tenants are on the swarm network, not its part.
     let names: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
     let containers = state::containers_on(ctx, &names)?;

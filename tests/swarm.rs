@@ -258,3 +258,31 @@ fn net_rm_on_a_worker_removes_its_part_and_on_the_manager_both_layers() {
         .change_lines(["docker network rm -- ltmh", "docker network rm -- ltmh.lanctl-config"])
         .check();
 }
+
+#[test]
+fn net_ls_lists_a_swarm_network_once_where_its_containers_run() {
+    // Once a container of ltmh runs on the manager, its view of ltmh carries the part's
+    // labels and addresses (as docker copies them from the config-only network).
+    let f = swarm(MANAGER, WORKER, NODES, |f| {
+        let part: Vec<serde_json::Value> =
+            serde_json::from_str(&part_json("cf1", "ltfixp", "198.51.100.144/29", "198.51.100.140-198.51.100.155")).unwrap();
+        let mut view = part[0].clone();
+        view["Name"] = "ltmh".into();
+        view["Id"] = "sw1".into();
+        view["Driver"] = "macvlan".into();
+        view["Scope"] = "swarm".into();
+        view["ConfigOnly"] = false.into();
+        view["ConfigFrom"] = serde_json::json!({"Network": "ltmh.lanctl-config"});
+        let both = serde_json::to_string(&[view, part[0].clone()]).unwrap();
+        f.on("docker", "network ls --no-trunc --filter label=io.lanctl.managed *", 0, "{\"ID\":\"sw1\"}\n{\"ID\":\"cf1\"}\n");
+        f.on("docker", "network inspect -- sw1 cf1", 0, &both);
+        f.on("docker", "ps --all --no-trunc --filter network=ltmh *", 0, "");
+    });
+    Run::new(&f)
+        .args(["net", "ls"])
+        .stdout(
+            "NAME  DRIVER   MODE    PARENT  SUBNET           RANGE                          GATEWAY       TENANTS  FREE\n\
+             ltmh  macvlan  bridge  ltfixp  198.51.100.0/24  198.51.100.140-198.51.100.155  198.51.100.1  0        16\n",
+        )
+        .check();
+}
