@@ -180,6 +180,9 @@ pub struct DoctorArgs {
     /// With --dhcp: the reserved range to check, a canonical CIDR or START-END (needs --parent)
     #[arg(long, value_name = "CIDR|START-END", requires_all = ["dhcp", "parent"])]
     pub ip_range: Option<String>,
+    /// Every docker context at once, with a HOST column
+    #[arg(long, conflicts_with = "dhcp")]
+    pub all_hosts: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -187,7 +190,7 @@ pub enum NetCommand {
     /// Create an ipvlan or macvlan network on a parent interface
     Create(NetCreateArgs),
     /// List lanctl networks
-    Ls,
+    Ls(NetLsArgs),
     /// Show a network's address pool
     Show { name: String },
     /// Remove a network that no container uses
@@ -199,9 +202,10 @@ pub struct NetCreateArgs {
     pub name: String,
     #[arg(long, value_enum)]
     pub driver: Driver,
-    /// LAN interface, e.g. enp0s3
-    #[arg(long, value_name = "IF")]
-    pub parent: String,
+    /// LAN interface, e.g. enp0s3; with --hosts, HOST=IF for one host (repeatable), a plain
+    /// IF for the hosts not named so
+    #[arg(long, value_name = "IF|HOST=IF", required = true)]
+    pub parent: Vec<String>,
     /// The LAN, in canonical CIDR form, e.g. 192.168.23.0/24
     #[arg(long, value_name = "CIDR")]
     pub subnet: String,
@@ -222,8 +226,19 @@ pub struct NetCreateArgs {
     pub vlan: Option<u16>,
     /// Before creating, check with DHCPDISCOVERs that the LAN's DHCP server offers no address
     /// of the range, as `doctor --dhcp` does (no DHCPREQUEST, no lease); a failure exits 3
-    #[arg(long)]
+    #[arg(long, conflicts_with = "hosts")]
     pub check_dhcp: bool,
+    /// Create the network on each of these hosts (docker contexts; `default` is the local
+    /// engine), each with its own slice of --ip-range
+    #[arg(long, value_name = "H1,H2,...", value_delimiter = ',')]
+    pub hosts: Vec<String>,
+    /// One host's slice of --ip-range (repeatable; give every host one) [default: even split]
+    #[arg(long, value_name = "HOST=START-END")]
+    pub slice: Vec<String>,
+    /// The hosts are nodes of one swarm: a config-only network per node, then one
+    /// attachable swarm network from a manager
+    #[arg(long)]
+    pub swarm: bool,
 }
 
 #[derive(Debug, Args)]
@@ -263,6 +278,10 @@ pub struct UpArgs {
     /// lanctl network [default: the only one]
     #[arg(long)]
     pub net: Option<String>,
+    /// The hosts that share --net (docker contexts; `default` is the local engine): place
+    /// on --host, else where the tenants are, else on the host with the most free addresses
+    #[arg(long, value_name = "H1,H2,...", value_delimiter = ',')]
+    pub hosts: Vec<String>,
     /// Defaults for a known server: wcs (Flashphoner Web Call Server)
     #[arg(long)]
     pub preset: Option<String>,
@@ -306,6 +325,16 @@ pub struct LsArgs {
     /// Only tenants of this network
     #[arg(long)]
     pub net: Option<String>,
+    /// Every docker context at once, with a HOST column
+    #[arg(long)]
+    pub all_hosts: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct NetLsArgs {
+    /// Every docker context at once, with a HOST column
+    #[arg(long)]
+    pub all_hosts: bool,
 }
 
 #[derive(Debug, Args)]

@@ -42,27 +42,61 @@ pub struct Ctx {
     pub yes: bool,
     /// Set when a dry run went on past a failed check: the run then ends with exit 3.
     deferred_check: Mutex<Option<String>>,
+    /// In a run on several hosts: the host its notes are about (`named`).
+    speaks_for: Option<String>,
 }
 
 impl Ctx {
-    /// The context for one run. With `--host`, it reads the context's endpoint first (one
-    /// `docker context inspect`), since every host-side command depends on it.
+    /// The context for one run on the host `--host` names (or the local engine).
     pub fn new(c: &Config) -> Result<Ctx> {
+        Ctx::for_host(c, c.host.as_deref())
+    }
+
+    /// The context for one host: a docker context, whose endpoint is read first (one
+    /// `docker context inspect`), since every host-side command depends on it. `None` and
+    /// `default` are the local engine, which needs no read.
+    pub fn for_host(c: &Config, host: Option<&str>) -> Result<Ctx> {
         let runner = Runner { dry_run: c.dry_run, verbose: c.verbose };
-        let transport = match &c.host {
+        let host = host.filter(|h| *h != host::LOCAL);
+        let transport = match host {
             Some(name) => host::resolve(&runner, &c.docker, name)?,
             None => Transport::Local,
         };
-        Ok(Ctx {
-            runner,
-            docker: Docker::new(c.docker.clone(), c.host.clone()),
+        Ok(Ctx::with_transport(c, host, transport))
+    }
+
+    /// The context for a host whose transport is already known (from `docker context ls`).
+    pub fn with_transport(c: &Config, host: Option<&str>, transport: Transport) -> Ctx {
+        let host = host.filter(|h| *h != host::LOCAL);
+        Ctx {
+            runner: Runner { dry_run: c.dry_run, verbose: c.verbose },
+            docker: Docker::new(c.docker.clone(), host.map(String::from)),
             ip: Ip::on("ip", transport.clone()),
             transport,
             json: c.json,
             skip_checks: c.skip_checks,
             yes: c.yes,
             deferred_check: Mutex::new(None),
-        })
+            speaks_for: None,
+        }
+    }
+
+    /// This context as one of several hosts: its notes and deferred checks start with
+    /// `host NAME: `, so a run on several hosts says which host each line is about.
+    pub fn named(self) -> Ctx {
+        Ctx { speaks_for: Some(self.host_name().to_string()), ..self }
+    }
+
+    fn about(&self, msg: &str) -> String {
+        match &self.speaks_for {
+            Some(h) => format!("host {h}: {msg}"),
+            None => msg.to_string(),
+        }
+    }
+
+    /// The host's name as lanctl prints it: its context, or `default` for the local engine.
+    pub fn host_name(&self) -> &str {
+        self.docker.context.as_deref().unwrap_or(host::LOCAL)
     }
 
     /// A read of the host's own state (a file, a probe): run where the host is.
@@ -86,7 +120,15 @@ impl Ctx {
 
     /// Remembers the first failed check a dry run went past, for `finish`.
     pub fn defer_check(&self, line: String) {
+        let line = self.about(&line);
         self.deferred_check.lock().expect("check lock").get_or_insert(line);
+    }
+
+    /// Takes over the checks another host's context went past, for this run's `finish`.
+    pub fn adopt_deferred(&self, other: &Ctx) {
+        if let Some(line) = other.deferred_check.lock().expect("check lock").take() {
+            self.deferred_check.lock().expect("check lock").get_or_insert(line);
+        }
     }
 
     /// The exit-3 error a dry run owes for checks it went past.
@@ -101,11 +143,11 @@ impl Ctx {
 
     /// Writes data to stdout as pretty JSON.
     pub fn print_json<T: Serialize>(&self, value: &T) {
-        out::line(serde_json::to_string_pretty(value).expect("lanctl's own types serialize"));
+        out::json(value);
     }
 
     /// A note for the user: stderr, so stdout stays data (or a pasteable script).
     pub fn note(&self, msg: impl AsRef<str>) {
-        out::note(msg);
+        out::note(self.about(msg.as_ref()));
     }
 }

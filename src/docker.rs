@@ -54,10 +54,14 @@ impl Docker {
         self.cmd().args(["network", "inspect", "--"]).args(names.iter().map(|s| s.as_ref())).query()
     }
 
+    /// The network, or for a node of a swarm network its config-only part (no driver:
+    /// the swarm network has it), which holds the node's parent, slice and labels.
     pub fn network_create(&self, spec: &NetSpec) -> Change {
+        let head = if spec.config_only { vec!["--config-only"] } else { vec!["--driver", spec.driver.as_str()] };
         let mut c = self
             .cmd()
-            .args(["network", "create", "--driver", spec.driver.as_str()])
+            .args(["network", "create"])
+            .args(head)
             .arg("--opt")
             .arg(format!("parent={}", spec.parent))
             .arg("--opt")
@@ -71,13 +75,41 @@ impl Docker {
         for (host, ip) in &spec.aux {
             c = c.arg("--aux-address").arg(format!("{host}={ip}"));
         }
-        c.arg("--label")
+        c = c
+            .arg("--label")
             .arg(labels::kv(labels::MANAGED, "true"))
             .arg("--label")
-            .arg(labels::kv(labels::RANGE, &spec.range.to_string()))
-            .arg("--")
+            .arg(labels::kv(labels::RANGE, &spec.range.to_string()));
+        if let Some(whole) = spec.reservation {
+            c = c.arg("--label").arg(labels::kv(labels::RESERVATION, &whole.to_string()));
+        }
+        let name = if spec.config_only { spec.config_name() } else { spec.name.clone() };
+        c.arg("--").arg(name).change()
+    }
+
+    /// The swarm network of a network whose nodes hold config-only parts: created once,
+    /// from a manager; attachable, so tenants stay plain containers with `--ip` on their
+    /// node (a swarm service cannot take a static address). It carries no label: docker
+    /// refuses any "user specified configuration", labels included, on a network with
+    /// `--config-from`, when a node creates its copy. It is lanctl's by what it is made
+    /// from, lanctl's labelled `NAME.lanctl-config`.
+    pub fn network_create_swarm(&self, spec: &NetSpec) -> Change {
+        self.cmd()
+            .args(["network", "create", "--driver", spec.driver.as_str(), "--scope", "swarm", "--config-from"])
+            .arg(spec.config_name())
+            .args(["--attachable", "--"])
             .arg(&spec.name)
             .change()
+    }
+
+    /// The swarm this engine is in: `{"NodeID":...,"LocalNodeState":...,"ControlAvailable":...}`.
+    pub fn swarm_info(&self) -> Query {
+        self.cmd().args(["info", "--format", "{{json .Swarm}}"]).query()
+    }
+
+    /// The swarm's nodes, one JSON line each (a manager only).
+    pub fn node_ls(&self) -> Query {
+        self.cmd().args(["node", "ls", "--format", "{{json .}}"]).query()
     }
 
     pub fn network_rm(&self, name: &str) -> Change {
@@ -212,6 +244,55 @@ mod tests {
              --aux-address router2=192.168.23.2 --label io.lanctl.managed=true \
              --label io.lanctl.range=192.168.23.100-192.168.23.131 -- lan"
         );
+        // A host's slice of a shared reservation: docker gets the slice's largest block,
+        // lanctl's labels the slice and the whole.
+        let slice = NetSpec {
+            range: crate::netspec::AddrRange::parse("192.168.23.116-192.168.23.131").unwrap(),
+            docker_range: "192.168.23.120/29".parse().unwrap(),
+            reservation: crate::netspec::AddrRange::parse("192.168.23.100-192.168.23.131"),
+            aux: Vec::new(),
+            ..spec
+        };
+        assert_eq!(
+            Docker::new("docker", Some("h2".into())).network_create(&slice).to_string(),
+            "docker --context h2 network create --driver macvlan --opt parent=enp0s3 --opt macvlan_mode=bridge \
+             --subnet 192.168.23.0/24 --gateway 192.168.23.1 --ip-range 192.168.23.120/29 \
+             --label io.lanctl.managed=true --label io.lanctl.range=192.168.23.116-192.168.23.131 \
+             --label io.lanctl.reservation=192.168.23.100-192.168.23.131 -- lan"
+        );
+    }
+
+    #[test]
+    fn a_swarm_network_is_a_config_only_part_per_node_and_one_attachable_swarm_network() {
+        let spec = validate(&NetInput {
+            name: "lan",
+            driver: Driver::Ipvlan,
+            parent: "eno1",
+            subnet: "192.168.23.0/24",
+            gateway: "192.168.23.1",
+            ip_range: "192.168.23.116-192.168.23.131",
+            mode: None,
+            aux: &[],
+            vlan: None,
+        })
+        .unwrap();
+        let whole = crate::netspec::AddrRange::parse("192.168.23.100-192.168.23.131");
+        let part = NetSpec { config_only: true, reservation: whole, ..spec.clone() };
+        let d = Docker::new("docker", Some("h2".into()));
+        assert_eq!(
+            d.network_create(&part).to_string(),
+            "docker --context h2 network create --config-only --opt parent=eno1 --opt ipvlan_mode=l2 \
+             --subnet 192.168.23.0/24 --gateway 192.168.23.1 --ip-range 192.168.23.120/29 \
+             --label io.lanctl.managed=true --label io.lanctl.range=192.168.23.116-192.168.23.131 \
+             --label io.lanctl.reservation=192.168.23.100-192.168.23.131 -- lan.lanctl-config"
+        );
+        assert_eq!(
+            d.network_create_swarm(&NetSpec { reservation: whole, ..spec }).to_string(),
+            "docker --context h2 network create --driver ipvlan --scope swarm --config-from lan.lanctl-config \
+             --attachable -- lan"
+        );
+        assert_eq!(d.swarm_info().to_string(), "docker --context h2 info --format '{{json .Swarm}}'");
+        assert_eq!(d.node_ls().to_string(), "docker --context h2 node ls --format '{{json .}}'");
     }
 
     #[test]

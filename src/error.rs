@@ -67,6 +67,12 @@ impl Error {
         self
     }
 
+    /// The error of one host among several: it names the host first.
+    pub fn on_host(mut self, host: &str) -> Self {
+        self.msg = format!("host {host}: {}", self.msg);
+        self
+    }
+
     /// Docker's stderr when this error came from a failed command.
     pub fn stderr(&self) -> &str {
         self.failure.as_ref().map(|f| f.stderr.as_str()).unwrap_or("")

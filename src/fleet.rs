@@ -1,5 +1,8 @@
 //! `lanctl apply FLEET.json [--prune]`: a declarative file of networks and tenants, and
-//! the convergence of the host to it. A second apply of the same file runs nothing.
+//! the convergence of the host to it. A second apply of the same file runs nothing. A
+//! file that names hosts is lowered and applied host by host in `fleet/hosts.rs`.
+
+pub mod hosts;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -23,6 +26,9 @@ use crate::tenant::{process_env, remove};
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Fleet {
+    /// The hosts of the file's networks, unless a network names its own.
+    #[serde(default)]
+    pub hosts: Vec<String>,
     #[serde(default)]
     pub networks: Vec<FleetNet>,
     #[serde(default)]
@@ -34,7 +40,9 @@ pub struct Fleet {
 pub struct FleetNet {
     pub name: String,
     pub driver: Driver,
-    pub parent: String,
+    /// The parent; on a network of several hosts, of every host not in `parents`.
+    #[serde(default)]
+    pub parent: Option<String>,
     pub subnet: String,
     pub gateway: String,
     pub ip_range: String,
@@ -44,12 +52,24 @@ pub struct FleetNet {
     pub aux_addresses: BTreeMap<String, String>,
     #[serde(default)]
     pub vlan: Option<u16>,
+    /// The hosts the network is on, each with a slice of `ip_range` [default: the file's].
+    #[serde(default)]
+    pub hosts: Vec<String>,
+    /// A host's slice, `START-END`: given for every host, or for none (an even split).
+    #[serde(default)]
+    pub slices: BTreeMap<String, String>,
+    /// A host's own parent.
+    #[serde(default)]
+    pub parents: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FleetTenant {
     pub name: String,
+    /// The host, on a network of several hosts (may be left out when it has one).
+    #[serde(default)]
+    pub host: Option<String>,
     /// The network; may be left out when the file has exactly one.
     #[serde(default)]
     pub net: Option<String>,
@@ -80,6 +100,8 @@ pub struct FleetTenant {
 pub struct FleetInput {
     pub nets: Vec<NetSpec>,
     pub tenants: Vec<TenantInput>,
+    /// For a file that names hosts: where each network and tenant goes.
+    pub placed: Option<hosts::Placed>,
 }
 
 /// `lanctl apply`, lowered.
@@ -135,27 +157,33 @@ pub fn load(path: &Path) -> Result<FleetInput> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::usage(format!("{file}: {e}; give a readable fleet file")))?;
     let fleet: Fleet =
         serde_json::from_str(&text).map_err(|e| Error::usage(format!("{file}: {e}; see the fleet file schema in the README")))?;
+    if hosts::names_hosts(&fleet) {
+        return hosts::load(&file.to_string(), &fleet);
+    }
     let mut nets: Vec<NetSpec> = Vec::new();
     for n in &fleet.networks {
-        let aux: Vec<String> = n.aux_addresses.iter().map(|(h, ip)| format!("{h}={ip}")).collect();
-        let spec = netspec::validate(&NetInput {
-            name: &n.name,
-            driver: n.driver,
-            parent: &n.parent,
-            subnet: &n.subnet,
-            gateway: &n.gateway,
-            ip_range: &n.ip_range,
-            mode: n.mode.as_deref(),
-            aux: &aux,
-            vlan: n.vlan,
-        })
-        .map_err(|e| Error::usage(format!("{file}: network {}: {}", n.name, fleet_words(&e.msg))))?;
+        let at = |msg: &str| Error::usage(format!("{file}: network {}: {}", n.name, fleet_words(msg)));
+        if !n.slices.is_empty() || !n.parents.is_empty() {
+            return Err(at("\"slices\" and \"parents\" are for a network of several hosts; give it \"hosts\""));
+        }
+        let Some(parent) = &n.parent else {
+            return Err(at("\"parent\" is missing; give the LAN interface"));
+        };
+        let aux = n.aux();
+        let spec = netspec::validate(&NetInput { parent, ..n.input(&aux) }).map_err(|e| at(&e.msg))?;
         if nets.iter().any(|s| s.name == spec.name) {
             return Err(Error::usage(format!("{file}: network {} is listed twice; list it once", n.name)));
         }
         nets.push(spec);
     }
-    let only = match nets.as_slice() {
+    let tenants = tenants(&file.to_string(), &fleet, &nets)?;
+    Ok(FleetInput { nets, tenants, placed: None })
+}
+
+/// The file's tenants, each valid, named once, and a pinned address usable on its network
+/// of the file (`nets`).
+fn tenants(file: &str, fleet: &Fleet, nets: &[NetSpec]) -> Result<Vec<TenantInput>> {
+    let only = match nets {
         [one] => Some(one.name.as_str()),
         _ => None,
     };
@@ -193,14 +221,37 @@ pub fn load(path: &Path) -> Result<FleetInput> {
         }
         tenants.push(input);
     }
-    Ok(FleetInput { nets, tenants })
+    Ok(tenants)
+}
+
+impl FleetNet {
+    /// `aux_addresses` as `HOST=IP` items.
+    fn aux(&self) -> Vec<String> {
+        self.aux_addresses.iter().map(|(h, ip)| format!("{h}={ip}")).collect()
+    }
+
+    /// The network as `net create` takes it, without a parent.
+    fn input<'a>(&'a self, aux: &'a [String]) -> NetInput<'a> {
+        NetInput {
+            name: &self.name,
+            driver: self.driver,
+            parent: "",
+            subnet: &self.subnet,
+            gateway: &self.gateway,
+            ip_range: &self.ip_range,
+            mode: self.mode.as_deref(),
+            aux,
+            vlan: self.vlan,
+        }
+    }
 }
 
 /// A network error in the file's words: `ip_range`, not `--ip-range`.
 fn fleet_words(msg: &str) -> String {
+    let msg = msg.replace("--slice", "\"slices\"").replace("--hosts", "\"hosts\"");
     ["subnet", "gateway", "ip-range", "parent", "mode", "aux-address", "vlan", "driver"]
         .iter()
-        .fold(msg.to_string(), |m, f| m.replace(&format!("--{f}"), &format!("\"{}\"", f.replace('-', "_"))))
+        .fold(msg, |m, f| m.replace(&format!("--{f}"), &format!("\"{}\"", f.replace('-', "_"))))
 }
 
 #[derive(Default)]
@@ -226,7 +277,7 @@ impl Tally {
 }
 
 pub fn apply(ctx: &Ctx, a: &ApplyInput) -> Result<()> {
-    let FleetInput { nets, tenants } = &a.fleet;
+    let FleetInput { nets, tenants, .. } = &a.fleet;
     let mut said = std::collections::BTreeSet::new();
     for w in tenants.iter().flat_map(|t| &t.warnings) {
         if said.insert(w) {

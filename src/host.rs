@@ -17,6 +17,9 @@ use crate::error::{Error, Result};
 use crate::quote::quote_posix;
 use crate::runner::Runner;
 
+/// The name of the local engine among hosts, as docker names its own context.
+pub const LOCAL: &str = "default";
+
 /// How host-side commands reach the host.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Transport {

@@ -4,22 +4,26 @@
 //! check of a value that could reach an argv happens here or in the `lower` functions it
 //! calls, so bad input exits 2 with nothing run.
 
+pub mod hosts;
+
 use std::net::Ipv4Addr;
 use std::time::Duration;
 
 use crate::checks::{DhcpRange, DoctorInput};
-use crate::cli::{Cli, Command, DoctorArgs, NetCommand, NetCreateArgs, TenantEnvArgs, UpArgs, UpdateArgs};
+use crate::cli::{Cli, Command, DoctorArgs, NetCommand, TenantEnvArgs, UpArgs, UpdateArgs};
 use crate::ctx::Config;
 use crate::error::{Error, Result};
 use crate::fleet::{self, ApplyInput};
 use crate::hostaccess::{HostAccessInput, ShimAction};
+use crate::net::multi::MultiNet;
 use crate::net::NetCreateInput;
-use crate::netspec::{self, valid_ifname, NetInput, NetSpec};
+use crate::netspec::{self, valid_ifname};
 use crate::tenant::converge::BatchOpts;
 use crate::tenant::down::DownInput;
 use crate::tenant::env::{self, EnvFile, EnvItem};
 use crate::tenant::input::{check_image, check_label, check_net_name, check_restart, split_label, Origin, TenantDraft};
 use crate::tenant::logs::LogsInput;
+use crate::tenant::place::UpOnHosts;
 use crate::tenant::restart::RestartInput;
 use crate::tenant::spec::check_name;
 use crate::tenant::stop::StopInput;
@@ -39,16 +43,30 @@ pub struct Input {
 
 pub enum Request {
     Doctor(DoctorInput),
+    /// `doctor --all-hosts`.
+    DoctorAll(DoctorInput),
     NetCreate(NetCreateInput),
+    /// `net create --hosts`: one network, a slice of its range on each host.
+    NetCreateHosts(MultiNet),
+    /// `net create --hosts --swarm`: a config-only network per node, one swarm network.
+    NetCreateSwarm(MultiNet),
     NetLs,
+    /// `net ls --all-hosts`.
+    NetLsAll,
     NetShow(String),
     NetRm(String),
     Up(UpInput),
+    /// `up --hosts`: on the host chosen among those sharing the network.
+    UpOnHosts(UpOnHosts),
     Down(DownInput),
     Ls(Option<String>),
+    /// `ls --all-hosts`: the tenants of every host, of one network or all.
+    LsAll(Option<String>),
     Update(UpdateInput),
     HostAccess(HostAccessInput),
     Apply(ApplyInput),
+    /// `apply` of a fleet file that names hosts.
+    ApplyHosts(ApplyInput),
     Completions(clap_complete::Shell),
     Man(Option<std::path::PathBuf>),
     Logs(LogsInput),
@@ -57,26 +75,55 @@ pub enum Request {
 }
 
 pub fn lower(cli: Cli) -> Result<Input> {
-    let config = config(&cli)?;
+    let mut config = config(&cli)?;
     let request = match cli.command {
-        Command::Doctor(a) => Request::Doctor(doctor(a)?),
+        Command::Doctor(a) => {
+            let all = all_hosts(a.all_hosts, &config)?;
+            let input = doctor(a)?;
+            if all {
+                Request::DoctorAll(input)
+            } else {
+                Request::Doctor(input)
+            }
+        }
         Command::Net(NetCommand::Create(a)) => {
-            if a.check_dhcp && cli.skip_checks {
+            if a.check_dhcp && config.skip_checks {
                 return Err(Error::usage("--check-dhcp asks for a check and --skip-checks for none; give one of them"));
             }
-            Request::NetCreate(NetCreateInput { spec: net_spec(&a)?, check_dhcp: a.check_dhcp })
+            hosts::net_create(&a, config.host.as_deref())?
         }
-        Command::Net(NetCommand::Ls) => Request::NetLs,
+        Command::Net(NetCommand::Ls(a)) => {
+            if all_hosts(a.all_hosts, &config)? {
+                Request::NetLsAll
+            } else {
+                Request::NetLs
+            }
+        }
         Command::Net(NetCommand::Show { name }) => Request::NetShow(net_name("network", name)?),
         Command::Net(NetCommand::Rm { name }) => Request::NetRm(net_name("network", name)?),
-        Command::Up(a) => Request::Up(up(a)?),
+        Command::Up(a) => {
+            let on = a.hosts.clone();
+            let input = up(a)?;
+            if on.is_empty() {
+                Request::Up(input)
+            } else {
+                hosts::up_on_hosts(input, &on, &mut config)?
+            }
+        }
         Command::Down(a) => {
             for n in &a.names {
                 check_name(n)?;
             }
             Request::Down(DownInput { names: a.names, all: a.all })
         }
-        Command::Ls(a) => Request::Ls(a.net.map(|n| net_name("--net", n)).transpose()?),
+        Command::Ls(a) => {
+            let net = a.net.map(|n| net_name("--net", n)).transpose()?;
+            if all_hosts(a.all_hosts, &config)? {
+                Request::LsAll(net)
+            } else {
+                Request::Ls(net)
+            }
+        }
         Command::Update(a) => Request::Update(update(a)?),
         Command::HostAccess(a) => Request::HostAccess(HostAccessInput {
             net: net_name("network", a.net)?,
@@ -92,12 +139,24 @@ pub fn lower(cli: Cli) -> Result<Input> {
         }),
         Command::Completions { shell } => Request::Completions(shell),
         Command::Man { dir } => Request::Man(dir),
-        Command::Apply(a) => Request::Apply(ApplyInput {
-            fleet: fleet::load(&a.file)?,
-            prune: a.prune,
-            opts: BatchOpts { no_probe: a.no_probe, parallel: parallel(a.parallel)?, pull: None, wait: wait(a.wait)? },
-            wait: wait(a.wait)?,
-        }),
+        Command::Apply(a) => {
+            let apply = ApplyInput {
+                fleet: fleet::load(&a.file)?,
+                prune: a.prune,
+                opts: BatchOpts { no_probe: a.no_probe, parallel: parallel(a.parallel)?, pull: None, wait: wait(a.wait)? },
+                wait: wait(a.wait)?,
+            };
+            match (&apply.fleet.placed, &config.host) {
+                (None, _) => Request::Apply(apply),
+                (Some(_), None) => Request::ApplyHosts(apply),
+                (Some(_), Some(h)) => {
+                    return Err(Error::usage(format!(
+                        "{} names its hosts, and --host {h} names one; leave --host out",
+                        a.file.display()
+                    )))
+                }
+            }
+        }
         Command::Logs(a) => {
             check_name(&a.name)?;
             Request::Logs(LogsInput { name: a.name, tail: a.tail, follow: a.follow })
@@ -186,18 +245,12 @@ fn doctor(a: DoctorArgs) -> Result<DoctorInput> {
     Ok(DoctorInput { driver: a.driver, parent: a.parent, dhcp })
 }
 
-fn net_spec(a: &NetCreateArgs) -> Result<NetSpec> {
-    netspec::validate(&NetInput {
-        name: &a.name,
-        driver: a.driver,
-        parent: &a.parent,
-        subnet: &a.subnet,
-        gateway: &a.gateway,
-        ip_range: &a.ip_range,
-        mode: a.mode.as_deref(),
-        aux: &a.aux_address,
-        vlan: a.vlan,
-    })
+/// `--all-hosts`, which `--host` contradicts.
+fn all_hosts(all: bool, config: &Config) -> Result<bool> {
+    match (all, &config.host) {
+        (true, Some(h)) => Err(Error::usage(format!("--all-hosts asks every host, --host {h} one; give one of them"))),
+        _ => Ok(all),
+    }
 }
 
 fn net_name(what: &str, name: String) -> Result<String> {

@@ -5,6 +5,9 @@
 pub const MANAGED: &str = "io.lanctl.managed";
 /// On a network: the reserved address range, `START-END`, that lanctl allocates from.
 pub const RANGE: &str = "io.lanctl.range";
+/// On a network shared by several hosts: the whole reserved range, `START-END`, of which
+/// `io.lanctl.range` is this host's slice.
+pub const RESERVATION: &str = "io.lanctl.reservation";
 /// On a container: the tenant's name (equal to the container name and hostname).
 pub const TENANT: &str = "io.lanctl.tenant";
 /// On a container: the lanctl network the tenant lives on.

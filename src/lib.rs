@@ -13,6 +13,7 @@ pub mod fleet;
 pub mod generate;
 pub mod host;
 pub mod hostaccess;
+pub mod hosts;
 pub mod input;
 pub mod iproute;
 pub mod labels;
@@ -42,16 +43,23 @@ pub fn run(cli: cli::Cli) -> Result<()> {
     let ctx = Ctx::new(&input.config)?;
     match &input.request {
         Request::Doctor(a) => checks::doctor(&ctx, a)?,
+        Request::DoctorAll(a) => checks::all::doctor_all(&input.config, a)?,
         Request::NetCreate(a) => net::create(&ctx, a)?,
+        Request::NetCreateHosts(m) => net::multi::create(&ctx, &input.config, m)?,
+        Request::NetCreateSwarm(m) => net::swarm::create(&ctx, &input.config, m)?,
         Request::NetLs => net::ls(&ctx)?,
+        Request::NetLsAll => net::ls_all(&input.config)?,
         Request::NetShow(name) => net::show(&ctx, name)?,
         Request::NetRm(name) => net::rm(&ctx, name)?,
         Request::Up(a) => tenant::up::up(&ctx, a)?,
+        Request::UpOnHosts(a) => tenant::place::up(&input.config, a)?,
         Request::Down(a) => tenant::down::down(&ctx, a)?,
         Request::Ls(net) => tenant::ls::ls(&ctx, net.as_deref())?,
+        Request::LsAll(net) => tenant::ls::ls_all(&input.config, net.as_deref())?,
         Request::Update(a) => tenant::update::update(&ctx, a)?,
         Request::HostAccess(a) => hostaccess::host_access(&ctx, a)?,
         Request::Apply(a) => fleet::apply(&ctx, a)?,
+        Request::ApplyHosts(a) => fleet::hosts::apply(&ctx, &input.config, a)?,
         Request::Completions(shell) => generate::completions(*shell)?,
         Request::Man(dir) => generate::man(dir.as_deref())?,
         Request::Logs(a) => tenant::logs::logs(&ctx, a)?,

@@ -33,6 +33,22 @@ pub struct Network {
     pub containers: BTreeMap<String, NetworkContainer>,
     #[serde(default, deserialize_with = "nullable")]
     pub labels: Labels,
+    /// `local` or `swarm`.
+    #[serde(default)]
+    pub scope: String,
+    /// A placeholder holding a configuration for a swarm network (`--config-only`).
+    #[serde(default)]
+    pub config_only: bool,
+    /// The config-only network a swarm network takes its configuration from.
+    #[serde(default, deserialize_with = "nullable")]
+    pub config_from: ConfigFrom,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ConfigFrom {
+    #[serde(default)]
+    pub network: String,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]

@@ -1,20 +1,20 @@
 //! `lanctl net create | ls | show | rm`.
 
-use std::net::Ipv4Addr;
+pub mod multi;
+pub mod swarm;
+mod view;
 
-use serde::Serialize;
+pub use view::{ls, ls_all, show};
 
 use crate::checks::{self, Scope};
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
 use crate::hostaccess::{self, leftover, leftover::Leftovers};
 use crate::labels;
-use crate::model::Network;
-use crate::netspec::{LanRoute, NetSpec};
-use crate::pool::{Holder, Pool};
+use crate::model::{IpLink, Network};
+use crate::netspec::{LanRoute, NetSpec, CONFIG_SUFFIX};
 use crate::runner;
 use crate::state;
-use crate::table;
 
 /// `net create`: the spec, and whether to check the DHCP pool before creating.
 #[derive(Clone, Debug)]
@@ -63,8 +63,23 @@ pub fn ensure(ctx: &Ctx, spec: &NetSpec) -> Result<Ensured> {
 
 /// `ensure`, with the DHCP pool check among the prerequisite checks when `check_dhcp`.
 fn ensure_checked(ctx: &Ctx, spec: &NetSpec, check_dhcp: bool) -> Result<Ensured> {
-    if let Some(existing) = state::find_network(ctx, &spec.name)? {
-        return already_exists(ctx, &existing, spec).map(|_| Ensured::Exists);
+    let prepared = prepare(ctx, spec, check_dhcp)?;
+    make(ctx, spec, prepared)
+}
+
+/// What `prepare` found: the network is there with this spec, or it is to be created on a
+/// host with these links.
+pub enum Prepared {
+    Exists,
+    Create { links: Vec<IpLink> },
+}
+
+/// Everything `ensure` does before it changes anything: the network read and compared,
+/// the range checked against the host's own addresses, the prerequisite checks run. A
+/// network made on several hosts is prepared on every host before it is made on any.
+pub fn prepare(ctx: &Ctx, spec: &NetSpec, check_dhcp: bool) -> Result<Prepared> {
+    if let Some(existing) = state::find_network(ctx, &create_name(spec))? {
+        return already_exists(ctx, &existing, spec).map(|_| Prepared::Exists);
     }
     let links = state::host_links(ctx)?;
     if let Some((ip, ifname)) = state::host_addrs(&links).into_iter().find(|(ip, _)| spec.range.contains(*ip)) {
@@ -82,6 +97,12 @@ fn ensure_checked(ctx: &Ctx, spec: &NetSpec, check_dhcp: bool) -> Result<Ensured
         }
         checks::gate(ctx, &report)?;
     }
+    Ok(Prepared::Create { links })
+}
+
+/// Creates what `prepare` found missing.
+pub fn make(ctx: &Ctx, spec: &NetSpec, prepared: Prepared) -> Result<Ensured> {
+    let Prepared::Create { links } = prepared else { return Ok(Ensured::Exists) };
     let create = ctx.docker.network_create(spec);
     match ctx.runner.change_output(&create)? {
         None => {}
@@ -89,13 +110,22 @@ fn ensure_checked(ctx: &Ctx, spec: &NetSpec, check_dhcp: bool) -> Result<Ensured
         // Another process created it since it was read: the same spec is what was asked.
         // Racing docker answers "already exists", or, when the other create registered
         // the subnet first, "Pool overlaps"; either way the network read back decides.
-        Some(out) if lost_race(&out.stderr) => match state::find_network(ctx, &spec.name)? {
+        Some(out) if lost_race(&out.stderr) => match state::find_network(ctx, &create_name(spec))? {
             Some(existing) => return already_exists(ctx, &existing, spec).map(|_| Ensured::Exists),
             None => return Err(runner::failure(&create.0, out)),
         },
         Some(out) => return Err(runner::failure(&create.0, out)),
     }
     Ok(Ensured::Created { route: spec.lan_route(&links) })
+}
+
+/// The name `docker network create` gives: a swarm node's part is its config-only network.
+fn create_name(spec: &NetSpec) -> String {
+    if spec.config_only {
+        spec.config_name()
+    } else {
+        spec.name.clone()
+    }
 }
 
 /// Whether `docker network create` may have failed for a concurrent create of the name.
@@ -119,7 +149,8 @@ pub fn route_note(spec: &NetSpec, r: &LanRoute) -> String {
 }
 
 fn already_exists(ctx: &Ctx, existing: &Network, spec: &NetSpec) -> Result<()> {
-    let name = &spec.name;
+    // A swarm node's part is named for what it is, its config-only network.
+    let name = &existing.name;
     if !existing.labels.contains_key(labels::MANAGED) {
         return Err(Error::failed(format!(
             "a network named {name} exists and was not made by lanctl; choose another name or remove it with `docker network rm {name}`"
@@ -141,177 +172,6 @@ fn already_exists(ctx: &Ctx, existing: &Network, spec: &NetSpec) -> Result<()> {
     )))
 }
 
-/// One lanctl network with its pool, as `net ls` and `net show` report it.
-struct Loaded {
-    spec: NetSpec,
-    pool: Pool,
-    tenants: usize,
-    route: Option<LanRoute>,
-}
-
-fn load_all(ctx: &Ctx) -> Result<Vec<Loaded>> {
-    let nets = state::lanctl_networks(ctx)?;
-    let names: Vec<&str> = nets.iter().map(|n| n.name.as_str()).collect();
-    let containers = state::containers_on(ctx, &names)?;
-    let links = state::host_links(ctx)?;
-    let host = state::host_addrs(&links);
-    Ok(nets
-        .iter()
-        .filter_map(NetSpec::from_network)
-        .map(|spec| {
-            let on: Vec<_> = containers.iter().filter(|c| c.address_on(&spec.name).is_some()).cloned().collect();
-            let tenants = on.iter().filter(|c| c.label(labels::NETWORK) == Some(spec.name.as_str())).count();
-            Loaded { pool: Pool::new(&spec, &on, &host), route: spec.lan_route(&links), spec, tenants }
-        })
-        .collect())
-}
-
-#[derive(Serialize)]
-struct NetRow {
-    name: String,
-    driver: String,
-    mode: String,
-    parent: String,
-    subnet: String,
-    range: String,
-    gateway: String,
-    tenants: usize,
-    free: u64,
-}
-
-pub fn ls(ctx: &Ctx) -> Result<()> {
-    let rows: Vec<NetRow> = load_all(ctx)?
-        .into_iter()
-        .map(|l| NetRow {
-            free: l.pool.free_count(),
-            name: l.spec.name,
-            driver: l.spec.driver.to_string(),
-            mode: l.spec.mode,
-            parent: l.spec.parent,
-            subnet: l.spec.subnet.to_string(),
-            range: l.spec.range.to_string(),
-            gateway: l.spec.gateway.to_string(),
-            tenants: l.tenants,
-        })
-        .collect();
-    if ctx.json {
-        ctx.print_json(&rows);
-        return Ok(());
-    }
-    let cells: Vec<Vec<String>> = rows
-        .iter()
-        .map(|r| {
-            vec![
-                r.name.clone(),
-                r.driver.clone(),
-                r.mode.clone(),
-                r.parent.clone(),
-                r.subnet.clone(),
-                r.range.clone(),
-                r.gateway.clone(),
-                r.tenants.to_string(),
-                r.free.to_string(),
-            ]
-        })
-        .collect();
-    crate::out::print(&table::render(
-        &["NAME", "DRIVER", "MODE", "PARENT", "SUBNET", "RANGE", "GATEWAY", "TENANTS", "FREE"],
-        &cells,
-    ));
-    Ok(())
-}
-
-#[derive(Serialize)]
-struct Held {
-    address: Ipv4Addr,
-    #[serde(flatten)]
-    holder: Holder,
-}
-
-#[derive(Serialize)]
-struct Show {
-    name: String,
-    driver: String,
-    mode: String,
-    parent: String,
-    subnet: String,
-    gateway: Ipv4Addr,
-    range: String,
-    range_size: u64,
-    /// The range's addresses a tenant could ever get (`range_size` less the reserved and
-    /// the host's own).
-    usable: u64,
-    docker_ip_range: String,
-    reserved: Vec<Held>,
-    used: Vec<Held>,
-    free: u64,
-    next_free: Option<Ipv4Addr>,
-    /// ipvlan l3/l3s only: the route the LAN's router needs (`via` is null while the
-    /// parent has no address).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    route: Option<LanRoute>,
-}
-
-/// Finds one lanctl network by name, with an error that says what to do.
-fn load_one(ctx: &Ctx, name: &str) -> Result<Loaded> {
-    load_all(ctx)?
-        .into_iter()
-        .find(|l| l.spec.name == name)
-        .ok_or_else(|| Error::failed(format!("no lanctl network named {name}; list them with `lanctl net ls`")))
-}
-
-pub fn show(ctx: &Ctx, name: &str) -> Result<()> {
-    let l = load_one(ctx, name)?;
-    let (reserved, used): (Vec<Held>, Vec<Held>) = l
-        .pool
-        .held
-        .iter()
-        .map(|(ip, h)| Held { address: *ip, holder: h.clone() })
-        .partition(|h| !matches!(h.holder, Holder::Container { .. }));
-    let s = &l.spec;
-    let show = Show {
-        name: s.name.clone(),
-        driver: s.driver.to_string(),
-        mode: s.mode.clone(),
-        parent: s.parent.clone(),
-        subnet: s.subnet.to_string(),
-        gateway: s.gateway,
-        range: s.range.to_string(),
-        range_size: s.range.len(),
-        usable: l.pool.usable(),
-        docker_ip_range: s.docker_range.to_string(),
-        reserved,
-        used,
-        free: l.pool.free_count(),
-        next_free: l.pool.free().next(),
-        route: l.route.clone(),
-    };
-    if ctx.json {
-        ctx.print_json(&show);
-        return Ok(());
-    }
-    crate::out::line(format!("network   {} ({} {} on {})", show.name, show.driver, show.mode, show.parent));
-    crate::out::line(format!("subnet    {} gateway {}", show.subnet, show.gateway));
-    crate::out::line(format!(
-        "range     {} ({} usable of {} addresses; docker --ip-range {})",
-        show.range, show.usable, show.range_size, show.docker_ip_range
-    ));
-    for h in &show.reserved {
-        crate::out::line(format!("reserved  {:<15} {}", h.address, h.holder));
-    }
-    for h in &show.used {
-        crate::out::line(format!("used      {:<15} {}", h.address, h.holder));
-    }
-    match show.next_free {
-        Some(ip) => crate::out::line(format!("free      {} (next {ip})", show.free)),
-        None => crate::out::line("free      0"),
-    }
-    if let Some(r) = &show.route {
-        crate::out::line(format!("route     {}", r.advice()));
-    }
-    Ok(())
-}
-
 /// Removes a network and what it left on the host: its host-access shim (address and
 /// routes go with the link) and, with `--yes`, the files that would bring the shim back
 /// at boot. Without `--yes`, such files stop it before anything changes, named.
@@ -320,7 +180,15 @@ pub fn rm(ctx: &Ctx, name: &str) -> Result<()> {
         let links = s.spawn(|| hostaccess::load_links(ctx));
         (state::find_network(ctx, name), links.join().expect("query thread"))
     });
-    let Some(net) = net? else {
+    let net = net?;
+    // A node of a swarm network holds its config-only part: removed after the swarm
+    // network (on a manager), or alone (where the swarm network is gone or not seen).
+    let part = match &net {
+        Some(n) if n.scope != "swarm" => None,
+        _ => state::find_network(ctx, &format!("{name}{CONFIG_SUFFIX}"))?.filter(|p| p.config_only),
+    };
+    let layers: Vec<Network> = net.into_iter().chain(part).collect();
+    if layers.is_empty() {
         let left = leftover::of_gone(ctx, name, &links?, None).unwrap_or_default();
         if left.is_empty() {
             ctx.note(format!("network {name} does not exist; nothing to do"));
@@ -331,13 +199,17 @@ pub fn rm(ctx: &Ctx, name: &str) -> Result<()> {
             ));
         }
         return Ok(());
-    };
-    if !net.labels.contains_key(labels::MANAGED) {
+    }
+    if let Some(n) = layers.iter().find(|n| !NetSpec::is_lanctl(n)) {
+        let other = &n.name;
         return Err(Error::failed(format!(
-            "network {name} was not made by lanctl; remove it with `docker network rm {name}` if you mean to"
+            "network {other} was not made by lanctl; remove it with `docker network rm {other}` if you mean to"
         )));
     }
-    let attached = state::containers_on(ctx, &[net.id.as_str()])?;
+    // Containers are attached to the network itself; a node's part alone has none, and
+    // its node's tenants are found by the swarm network's name.
+    let on = if layers[0].name == name { layers[0].id.clone() } else { name.to_string() };
+    let attached = state::containers_on(ctx, &[on.as_str()])?;
     if !attached.is_empty() {
         let list: Vec<String> = attached.iter().map(|c| format!("{} ({})", c.name(), c.state.status)).collect();
         let names: Vec<&str> = attached.iter().map(|c| c.name()).collect();
@@ -347,14 +219,16 @@ pub fn rm(ctx: &Ctx, name: &str) -> Result<()> {
             names.join(" ")
         )));
     }
-    let left = match NetSpec::from_network(&net) {
+    let left = match layers.iter().find_map(NetSpec::from_network) {
         Some(spec) => leftover::of_network(ctx, &spec, &links?, None)?,
         None => Leftovers::default(),
     };
     left.check(ctx)?;
-    ctx.runner.change(&ctx.docker.network_rm(name))?;
-    if !ctx.dry_run() {
-        ctx.note(format!("removed network {name}"));
+    for n in &layers {
+        ctx.runner.change(&ctx.docker.network_rm(&n.name))?;
+        if !ctx.dry_run() {
+            ctx.note(format!("removed network {}", n.name));
+        }
     }
     left.remove(ctx)
 }

@@ -89,6 +89,31 @@ impl AddrRange {
     pub fn contains(&self, ip: Ipv4Addr) -> bool {
         self.start <= ip && ip <= self.end
     }
+    pub fn overlaps(&self, other: &AddrRange) -> bool {
+        self.start <= other.end && other.start <= self.end
+    }
+    /// `parts` consecutive ranges that cover this one, as even as can be: the first
+    /// `len % parts` are one address longer. `None` when there are fewer addresses than
+    /// parts.
+    pub fn split(&self, parts: u64) -> Option<Vec<AddrRange>> {
+        if parts == 0 || self.len() < parts {
+            return None;
+        }
+        let (each, extra) = (self.len() / parts, self.len() % parts);
+        let mut start = u32::from(self.start);
+        Some(
+            (0..parts)
+                .map(|i| {
+                    let n = each + u64::from(i < extra);
+                    // n <= len, so the end stays inside this range.
+                    let end = start + (n - 1) as u32;
+                    let r = AddrRange { start: Ipv4Addr::from(start), end: Ipv4Addr::from(end) };
+                    start = end.wrapping_add(1);
+                    r
+                })
+                .collect(),
+        )
+    }
     pub fn iter(&self) -> impl Iterator<Item = Ipv4Addr> {
         (u32::from(self.start)..=u32::from(self.end)).map(Ipv4Addr::from)
     }
@@ -125,7 +150,17 @@ pub struct NetSpec {
     pub docker_range: Ipv4Net,
     pub mode: String,
     pub aux: Vec<(String, Ipv4Addr)>,
+    /// On a network shared by several hosts: the whole reservation, of which `range` is
+    /// this host's slice (`None` on a one-host network).
+    pub reservation: Option<AddrRange>,
+    /// This host's part of a swarm network: a `--config-only` network named
+    /// `NAME.lanctl-config` (`config_name`) that the swarm network `NAME` takes its
+    /// configuration from.
+    pub config_only: bool,
 }
+
+/// What lanctl appends to a swarm network's name to name each node's config-only network.
+pub const CONFIG_SUFFIX: &str = ".lanctl-config";
 
 /// The raw `net create` arguments.
 pub struct NetInput<'a> {
@@ -340,14 +375,29 @@ pub fn validate(input: &NetInput) -> Result<NetSpec> {
         }
     };
     let aux = parse_aux(input.aux, subnet)?;
-    Ok(NetSpec { name: input.name.to_string(), driver: input.driver, parent, subnet, gateway, range, docker_range, mode, aux })
+    Ok(NetSpec {
+        name: input.name.to_string(),
+        driver: input.driver,
+        parent,
+        subnet,
+        gateway,
+        range,
+        docker_range,
+        mode,
+        aux,
+        reservation: None,
+        config_only: false,
+    })
 }
 
 impl NetSpec {
     /// Reads the spec of an existing network; `None` when it is not an IPv4
     /// ipvlan/macvlan network with a subnet.
     pub fn from_network(n: &Network) -> Option<NetSpec> {
-        let driver = Driver::parse(&n.driver)?;
+        // A config-only network has no driver ("null"); lanctl always writes the mode
+        // option, whose key names the driver.
+        let by_mode = || [Driver::Ipvlan, Driver::Macvlan].into_iter().find(|d| n.options.contains_key(d.mode_key()));
+        let driver = Driver::parse(&n.driver).or_else(|| n.config_only.then(by_mode).flatten())?;
         let cfg = n.ipam.config.iter().find(|c| c.subnet.parse::<Ipv4Net>().is_ok())?;
         let subnet: Ipv4Net = cfg.subnet.parse().ok()?;
         let docker_range: Ipv4Net = cfg.ip_range.parse().unwrap_or(subnet);
@@ -355,8 +405,9 @@ impl NetSpec {
             n.labels.get(labels::RANGE).and_then(|r| AddrRange::parse(r)).unwrap_or_else(|| AddrRange::of_net(docker_range));
         let mut aux: Vec<(String, Ipv4Addr)> = cfg.aux.iter().filter_map(|(h, ip)| Some((h.clone(), ip.parse().ok()?))).collect();
         aux.sort();
+        let name = if n.config_only { n.name.strip_suffix(CONFIG_SUFFIX).unwrap_or(&n.name) } else { &n.name };
         Some(NetSpec {
-            name: n.name.clone(),
+            name: name.to_string(),
             driver,
             parent: n.options.get("parent").cloned().unwrap_or_default(),
             subnet,
@@ -365,6 +416,8 @@ impl NetSpec {
             docker_range,
             mode: n.options.get(driver.mode_key()).cloned().unwrap_or_else(|| driver.default_mode().to_string()),
             aux,
+            reservation: n.labels.get(labels::RESERVATION).and_then(|r| AddrRange::parse(r)),
+            config_only: n.config_only,
         })
     }
 
@@ -382,6 +435,8 @@ impl NetSpec {
         cmp("gateway", self.gateway.to_string(), wanted.gateway.to_string());
         cmp("ip-range", self.range.to_string(), wanted.range.to_string());
         cmp("mode", self.mode.clone(), wanted.mode.clone());
+        let whole = |r: Option<AddrRange>| r.map_or_else(|| "none".to_string(), |r| r.to_string());
+        cmp("reservation", whole(self.reservation), whole(wanted.reservation));
         let mut want_aux = wanted.aux.clone();
         want_aux.sort();
         let show = |a: &[(String, Ipv4Addr)]| {
@@ -393,6 +448,18 @@ impl NetSpec {
         };
         cmp("aux-address", show(&self.aux), show(&want_aux));
         out
+    }
+
+    /// Whether `n` is lanctl's: it carries `io.lanctl.managed`, or it is the swarm network
+    /// made from lanctl's config-only part of the same name (which can carry no label).
+    pub fn is_lanctl(n: &Network) -> bool {
+        n.labels.contains_key(labels::MANAGED)
+            || (n.scope == "swarm" && n.config_from.network == format!("{}{CONFIG_SUFFIX}", n.name))
+    }
+
+    /// The name of this network's config-only part on a node of a swarm network.
+    pub fn config_name(&self) -> String {
+        format!("{}{CONFIG_SUFFIX}", self.name)
     }
 
     /// Whether the LAN reaches the tenants only through a route via this host: ipvlan in

@@ -22,6 +22,11 @@ pub fn line(text: impl AsRef<str>) {
     print(&format!("{}\n", text.as_ref()));
 }
 
+/// Writes data as pretty JSON.
+pub fn json<T: serde::Serialize + ?Sized>(value: &T) {
+    line(serde_json::to_string_pretty(value).expect("lanctl's own types serialize"));
+}
+
 /// A message for the user on stderr; a closed stderr is not worth failing for.
 pub fn note(text: impl AsRef<str>) {
     let _ = writeln!(std::io::stderr(), "lanctl: {}", text.as_ref());

@@ -8,7 +8,7 @@ use crate::ctx::Ctx;
 use crate::error::{Error, Result};
 use crate::labels;
 use crate::model::{self, Container, IpLink, Network, NetworkLine};
-use crate::netspec::NetSpec;
+use crate::netspec::{NetSpec, CONFIG_SUFFIX};
 use crate::pool::{Attached, Pool};
 use crate::runner;
 
@@ -155,8 +155,17 @@ pub fn resolve_network(ctx: &Ctx, wanted: Option<&str>) -> Result<(NetSpec, Netw
     // A named network costs one query; the full listing is only for what to say.
     if let Some(w) = wanted {
         let found = inspect_networks(ctx, &[w]).ok().into_iter().flatten().find(|n| n.name == w);
-        if let Some(found) = found.and_then(|n| Some((spec_of(&n)?, n))) {
+        if let Some(found) = found.as_ref().and_then(|n| Some((spec_of(n)?, n.clone()))) {
             return Ok(found);
+        }
+        // A swarm network: its spec on this node is the node's config-only part (a
+        // worker may not even see the swarm network before a container of it runs).
+        if found.as_ref().is_none_or(|n| n.scope == "swarm") {
+            let part = format!("{w}{CONFIG_SUFFIX}");
+            let config = inspect_networks(ctx, &[&part]).ok().into_iter().flatten().find(|n| n.name == part);
+            if let Some(found) = config.and_then(|n| Some((spec_of(&n)?, n))) {
+                return Ok(found);
+            }
         }
     }
     let all: Vec<(NetSpec, Network)> = lanctl_networks(ctx)?.into_iter().filter_map(|n| Some((spec_of(&n)?, n))).collect();

@@ -347,8 +347,8 @@ fn apply_dry_run_is_the_real_run() {
         .arg(&file)
         .code(2)
         .stderr(format!(
-            "lanctl: {}: unknown field `colour`, expected one of `name`, `net`, `preset`, `image`, `ip`, `env`, `pass_env`, \
-             `ip_env`, `labels`, `restart`, `args` at line 1 column 56; see the fleet file schema in the README\n",
+            "lanctl: {}: unknown field `colour`, expected one of `name`, `host`, `net`, `preset`, `image`, `ip`, `env`, \
+             `pass_env`, `ip_env`, `labels`, `restart`, `args` at line 1 column 56; see the fleet file schema in the README\n",
             file.display()
         ))
         .check();

@@ -189,3 +189,13 @@ fn the_dhcp_check_on_another_host_is_refused_before_reading_anything() {
         assert_eq!(done.calls.len(), 1, "only the context was read: {:?}", done.calls);
     }
 }
+
+#[test]
+fn the_default_host_is_the_local_engine_without_a_context() {
+    let f = hosts();
+    let local = Run::new(&f).args(["ls"]).stdout_unchecked().check();
+    let done = Run::new(&f).args(["--host", "default", "ls"]).stdout(local.stdout.clone()).check();
+    let argvs: Vec<&Vec<String>> = done.calls.iter().map(|c| &c.argv).collect();
+    let local_argvs: Vec<&Vec<String>> = local.calls.iter().map(|c| &c.argv).collect();
+    assert_eq!(argvs, local_argvs);
+}

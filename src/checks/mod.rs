@@ -24,6 +24,7 @@
 //! earlier check found missing (the daemon, the parent) are `skip` with the reason.
 
 mod access;
+pub mod all;
 pub mod dhcp;
 mod docker;
 mod feature;
@@ -272,15 +273,7 @@ pub enum DhcpRange {
 
 pub fn doctor(ctx: &Ctx, args: &DoctorInput) -> Result<()> {
     let dhcp = args.dhcp.as_ref().map(|r| dhcp_target(ctx, args.parent.as_deref(), r)).transpose()?;
-    let parent = dhcp.as_ref().map(|t| t.parent.as_str()).or(args.parent.as_deref());
-    let mut report = run(ctx, Scope { driver: args.driver, parent, network: None });
-    report.checks.push(access::lan_probe(ctx));
-    if report.checks.iter().any(|c| c.id == "docker.daemon" && c.status == Status::Ok) {
-        report.checks.extend(access::shims(ctx));
-    }
-    if let Some(t) = &dhcp {
-        report.checks.push(dhcp::check(ctx, &Host::of(ctx), t));
-    }
+    let report = doctor_report(ctx, args, dhcp.as_ref());
     if ctx.json {
         ctx.print_json(&report);
     } else {
@@ -312,6 +305,20 @@ fn dhcp_target(ctx: &Ctx, parent: Option<&str>, range: &DhcpRange) -> Result<dhc
             Ok(dhcp::Target { parent: spec.parent, range: spec.range })
         }
     }
+}
+
+/// Everything `doctor` checks on one host; with `dhcp`, the DHCP pool check on its parent.
+pub fn doctor_report(ctx: &Ctx, args: &DoctorInput, dhcp: Option<&dhcp::Target>) -> Report {
+    let parent = dhcp.map(|t| t.parent.as_str()).or(args.parent.as_deref());
+    let mut report = run(ctx, Scope { driver: args.driver, parent, network: None });
+    report.checks.push(access::lan_probe(ctx));
+    if report.checks.iter().any(|c| c.id == "docker.daemon" && c.status == Status::Ok) {
+        report.checks.extend(access::shims(ctx));
+    }
+    if let Some(t) = dhcp {
+        report.checks.push(dhcp::check(ctx, &Host::of(ctx), t));
+    }
+    report
 }
 
 #[cfg(test)]

@@ -156,3 +156,43 @@ fn routed_networks_name_the_route_via_the_hosts_address_on_the_parent() {
     let mac = validate(&input("198.51.100.0/24", "198.51.100.1", "198.51.100.100-198.51.100.131", &[])).unwrap();
     assert_eq!(mac.lan_route(&links), None);
 }
+
+#[test]
+fn a_range_splits_evenly_the_first_parts_one_longer() {
+    let r = AddrRange::parse("198.51.100.100-198.51.100.131").unwrap();
+    let show = |parts: u64| r.split(parts).map(|v| v.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(" "));
+    assert_eq!(show(2).unwrap(), "198.51.100.100-198.51.100.115 198.51.100.116-198.51.100.131");
+    assert_eq!(show(3).unwrap(), "198.51.100.100-198.51.100.110 198.51.100.111-198.51.100.121 198.51.100.122-198.51.100.131");
+    assert_eq!(show(32).unwrap().split(' ').next(), Some("198.51.100.100-198.51.100.100"));
+    assert_eq!(show(33), None);
+    assert_eq!(show(0), None);
+    let top = AddrRange::parse("255.255.255.254-255.255.255.255").unwrap();
+    assert_eq!(top.split(2).unwrap()[1].to_string(), "255.255.255.255-255.255.255.255");
+    assert!(r.overlaps(&AddrRange::parse("198.51.100.131-198.51.100.140").unwrap()));
+    assert!(!r.overlaps(&AddrRange::parse("198.51.100.132-198.51.100.140").unwrap()));
+}
+
+#[test]
+fn a_config_only_part_reads_back_under_the_swarm_networks_name_with_its_driver() {
+    let n: Network = crate::model::parse(
+        "t",
+        r#"[{"Name":"lan.lanctl-config","Driver":"null","ConfigOnly":true,"Scope":"local",
+            "Options":{"parent":"eno1","ipvlan_mode":"l2"},
+            "IPAM":{"Config":[{"Subnet":"192.168.23.0/24","Gateway":"192.168.23.1","IPRange":"192.168.23.120/29"}]},
+            "Labels":{"io.lanctl.managed":"true","io.lanctl.range":"192.168.23.116-192.168.23.131",
+                      "io.lanctl.reservation":"192.168.23.100-192.168.23.131"}}]"#,
+    )
+    .map(|v: Vec<Network>| v.into_iter().next().unwrap())
+    .unwrap();
+    let spec = NetSpec::from_network(&n).unwrap();
+    assert_eq!((spec.name.as_str(), spec.driver, spec.config_only), ("lan", Driver::Ipvlan, true));
+    assert_eq!(spec.config_name(), "lan.lanctl-config");
+    assert_eq!(spec.range.to_string(), "192.168.23.116-192.168.23.131");
+    // A network with no driver that is not config-only is not lanctl's.
+    let plain: Vec<Network> = crate::model::parse(
+        "t",
+        r#"[{"Name":"x","Driver":"null","Options":{"ipvlan_mode":"l2"},"IPAM":{"Config":[{"Subnet":"192.168.23.0/24"}]}}]"#,
+    )
+    .unwrap();
+    assert_eq!(NetSpec::from_network(&plain[0]), None);
+}

@@ -5,15 +5,19 @@ use std::cmp::Ordering;
 
 use serde::Serialize;
 
-use crate::ctx::Ctx;
+use crate::ctx::{Config, Ctx};
 use crate::error::Result;
+use crate::hosts;
 use crate::labels;
 use crate::state;
 use crate::table;
 use crate::tenant::parked;
 
-#[derive(Serialize)]
+#[derive(Clone, Serialize)]
 struct Row {
+    /// With `--all-hosts`: the host (docker context) the tenant runs on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    host: Option<String>,
     name: String,
     network: String,
     address: String,
@@ -50,6 +54,38 @@ pub fn should_run_note(names: &[&str]) -> String {
 }
 
 pub fn ls(ctx: &Ctx, net: Option<&str>) -> Result<()> {
+    let rows = rows(ctx, net)?;
+    print(ctx.json, &rows, false);
+    note_should_run(ctx, &rows);
+    Ok(())
+}
+
+/// `ls --all-hosts`: every context's tenants, asked at once, with the host first.
+pub fn ls_all(config: &Config, net: Option<&str>) -> Result<()> {
+    let got = hosts::ask_all(config, |ctx| rows(ctx, net))?;
+    let mut all = Vec::new();
+    for (host, rows) in &got.answers {
+        all.extend(rows.iter().map(|r| Row { host: Some(host.clone()), ..r.clone() }));
+    }
+    print(config.json, &all, true);
+    for (host, rows) in &got.answers {
+        let stopped: Vec<&str> = rows.iter().filter(|r| r.should_run).map(|r| r.name.as_str()).collect();
+        if !stopped.is_empty() {
+            crate::out::note(format!("host {host}: {}", should_run_note(&stopped)));
+        }
+    }
+    got.owed()
+}
+
+fn note_should_run(ctx: &Ctx, rows: &[Row]) {
+    let stopped: Vec<&str> = rows.iter().filter(|r| r.should_run).map(|r| r.name.as_str()).collect();
+    if !stopped.is_empty() {
+        ctx.note(should_run_note(&stopped));
+    }
+}
+
+/// The tenants of one host, in natural order by network, then name.
+fn rows(ctx: &Ctx, net: Option<&str>) -> Result<Vec<Row>> {
     // One filter only: it keeps the meaning the same on every Engine version.
     let filters = match net {
         Some(net) => vec![format!("label={}={net}", labels::NETWORK)],
@@ -70,6 +106,7 @@ pub fn ls(ctx: &Ctx, net: Option<&str>) -> Result<()> {
                 .unwrap_or_default()
                 .to_string();
             Row {
+                host: None,
                 name: c.name().to_string(),
                 address: c.address_on(&network).map(|ip| ip.to_string()).unwrap_or_default(),
                 network,
@@ -81,23 +118,25 @@ pub fn ls(ctx: &Ctx, net: Option<&str>) -> Result<()> {
         })
         .collect();
     rows.sort_by(|a, b| natural(&a.network, &b.network).then_with(|| natural(&a.name, &b.name)));
-    let stopped: Vec<&str> = rows.iter().filter(|r| r.should_run).map(|r| r.name.as_str()).collect();
-    if ctx.json {
-        ctx.print_json(&rows);
-    } else {
-        let cells: Vec<Vec<String>> = rows
-            .iter()
-            .map(|r| {
-                let state = if r.should_run { format!("{} (should run)", r.state) } else { r.state.clone() };
-                vec![r.name.clone(), r.network.clone(), r.address.clone(), state, r.image.clone(), r.status.clone()]
-            })
-            .collect();
-        crate::out::print(&table::render(&["NAME", "NETWORK", "ADDRESS", "STATE", "IMAGE", "STATUS"], &cells));
+    Ok(rows)
+}
+
+/// The rows as JSON or a table, with a HOST column first when they come from every host.
+fn print(json: bool, rows: &[Row], with_host: bool) {
+    if json {
+        crate::out::json(rows);
+        return;
     }
-    if !stopped.is_empty() {
-        ctx.note(should_run_note(&stopped));
-    }
-    Ok(())
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            let state = if r.should_run { format!("{} (should run)", r.state) } else { r.state.clone() };
+            let host = r.host.iter().cloned();
+            host.chain([r.name.clone(), r.network.clone(), r.address.clone(), state, r.image.clone(), r.status.clone()]).collect()
+        })
+        .collect();
+    let header = ["HOST", "NAME", "NETWORK", "ADDRESS", "STATE", "IMAGE", "STATUS"];
+    crate::out::print(&table::render(&header[usize::from(!with_host)..], &cells));
 }
 
 /// Natural order: digit runs compare as numbers, so `c-2` comes before `c-10`.

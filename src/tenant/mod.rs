@@ -11,6 +11,7 @@ pub mod input;
 pub mod logs;
 pub mod ls;
 pub mod parked;
+pub mod place;
 pub mod preset;
 pub mod restart;
 pub mod run;

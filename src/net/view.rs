@@ -1,0 +1,227 @@
+//! `lanctl net ls` and `net show`: each lanctl network with its pool, on one host or
+//! (`--all-hosts`) on every host at once.
+
+use std::net::Ipv4Addr;
+
+use serde::Serialize;
+
+use crate::ctx::{Config, Ctx};
+use crate::error::{Error, Result};
+use crate::hosts;
+use crate::labels;
+use crate::netspec::{LanRoute, NetSpec};
+use crate::pool::{Holder, Pool};
+use crate::state;
+use crate::table;
+
+/// One lanctl network with its pool, as `net ls` and `net show` report it.
+struct Loaded {
+    spec: NetSpec,
+    pool: Pool,
+    tenants: usize,
+    route: Option<LanRoute>,
+}
+
+fn load_all(ctx: &Ctx) -> Result<Vec<Loaded>> {
+    let all: Vec<NetSpec> = state::lanctl_networks(ctx)?.iter().filter_map(NetSpec::from_network).collect();
+    // Once a container of a swarm network runs on a node, the node's view of it carries
+    // its part's labels and addresses: the network is then listed once, as itself.
+    let shown = |s: &&NetSpec| !s.config_only || !all.iter().any(|o| !o.config_only && o.name == s.name);
+    let specs: Vec<NetSpec> = all.iter().filter(shown).cloned().collect();
+    // By the spec's name: a swarm node's tenants are on the swarm network, not its part.
+    let names: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
+    let containers = state::containers_on(ctx, &names)?;
+    let links = state::host_links(ctx)?;
+    let host = state::host_addrs(&links);
+    Ok(specs
+        .into_iter()
+        .map(|spec| {
+            let on: Vec<_> = containers.iter().filter(|c| c.address_on(&spec.name).is_some()).cloned().collect();
+            let tenants = on.iter().filter(|c| c.label(labels::NETWORK) == Some(spec.name.as_str())).count();
+            Loaded { pool: Pool::new(&spec, &on, &host), route: spec.lan_route(&links), spec, tenants }
+        })
+        .collect())
+}
+
+#[derive(Clone, Serialize)]
+struct NetRow {
+    /// With `--all-hosts`: the host (docker context) the network is on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    host: Option<String>,
+    name: String,
+    driver: String,
+    mode: String,
+    parent: String,
+    subnet: String,
+    range: String,
+    /// On a network of several hosts: the whole reservation `range` is a slice of.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reservation: Option<String>,
+    gateway: String,
+    tenants: usize,
+    free: u64,
+}
+
+pub fn ls(ctx: &Ctx) -> Result<()> {
+    print_rows(ctx.json, &net_rows(ctx)?, false);
+    Ok(())
+}
+
+/// `net ls --all-hosts`: every context's networks, asked at once, with the host first.
+pub fn ls_all(config: &Config) -> Result<()> {
+    let got = hosts::ask_all(config, net_rows)?;
+    let rows: Vec<NetRow> = got
+        .answers
+        .iter()
+        .flat_map(|(host, rows)| rows.iter().map(|r| NetRow { host: Some(host.clone()), ..r.clone() }))
+        .collect();
+    print_rows(config.json, &rows, true);
+    got.owed()
+}
+
+fn net_rows(ctx: &Ctx) -> Result<Vec<NetRow>> {
+    Ok(load_all(ctx)?
+        .into_iter()
+        .map(|l| NetRow {
+            host: None,
+            free: l.pool.free_count(),
+            name: l.spec.name,
+            driver: l.spec.driver.to_string(),
+            mode: l.spec.mode,
+            parent: l.spec.parent,
+            subnet: l.spec.subnet.to_string(),
+            range: l.spec.range.to_string(),
+            reservation: l.spec.reservation.map(|r| r.to_string()),
+            gateway: l.spec.gateway.to_string(),
+            tenants: l.tenants,
+        })
+        .collect())
+}
+
+/// The rows as JSON or a table, with a HOST column first when they come from every host.
+fn print_rows(json: bool, rows: &[NetRow], with_host: bool) {
+    if json {
+        crate::out::json(rows);
+        return;
+    }
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            r.host
+                .iter()
+                .cloned()
+                .chain([
+                    r.name.clone(),
+                    r.driver.clone(),
+                    r.mode.clone(),
+                    r.parent.clone(),
+                    r.subnet.clone(),
+                    r.range.clone(),
+                    r.gateway.clone(),
+                    r.tenants.to_string(),
+                    r.free.to_string(),
+                ])
+                .collect()
+        })
+        .collect();
+    let header = ["HOST", "NAME", "DRIVER", "MODE", "PARENT", "SUBNET", "RANGE", "GATEWAY", "TENANTS", "FREE"];
+    crate::out::print(&table::render(&header[usize::from(!with_host)..], &cells));
+}
+
+#[derive(Serialize)]
+struct Held {
+    address: Ipv4Addr,
+    #[serde(flatten)]
+    holder: Holder,
+}
+
+#[derive(Serialize)]
+struct Show {
+    name: String,
+    driver: String,
+    mode: String,
+    parent: String,
+    subnet: String,
+    gateway: Ipv4Addr,
+    range: String,
+    /// On a network of several hosts: the whole reservation `range` is this host's slice of.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reservation: Option<String>,
+    range_size: u64,
+    /// The range's addresses a tenant could ever get (`range_size` less the reserved and
+    /// the host's own).
+    usable: u64,
+    docker_ip_range: String,
+    reserved: Vec<Held>,
+    used: Vec<Held>,
+    free: u64,
+    next_free: Option<Ipv4Addr>,
+    /// ipvlan l3/l3s only: the route the LAN's router needs (`via` is null while the
+    /// parent has no address).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    route: Option<LanRoute>,
+}
+
+/// Finds one lanctl network by name, with an error that says what to do.
+fn load_one(ctx: &Ctx, name: &str) -> Result<Loaded> {
+    load_all(ctx)?
+        .into_iter()
+        .find(|l| l.spec.name == name)
+        .ok_or_else(|| Error::failed(format!("no lanctl network named {name}; list them with `lanctl net ls`")))
+}
+
+pub fn show(ctx: &Ctx, name: &str) -> Result<()> {
+    let l = load_one(ctx, name)?;
+    let (reserved, used): (Vec<Held>, Vec<Held>) = l
+        .pool
+        .held
+        .iter()
+        .map(|(ip, h)| Held { address: *ip, holder: h.clone() })
+        .partition(|h| !matches!(h.holder, Holder::Container { .. }));
+    let s = &l.spec;
+    let show = Show {
+        name: s.name.clone(),
+        driver: s.driver.to_string(),
+        mode: s.mode.clone(),
+        parent: s.parent.clone(),
+        subnet: s.subnet.to_string(),
+        gateway: s.gateway,
+        range: s.range.to_string(),
+        reservation: s.reservation.map(|r| r.to_string()),
+        range_size: s.range.len(),
+        usable: l.pool.usable(),
+        docker_ip_range: s.docker_range.to_string(),
+        reserved,
+        used,
+        free: l.pool.free_count(),
+        next_free: l.pool.free().next(),
+        route: l.route.clone(),
+    };
+    if ctx.json {
+        ctx.print_json(&show);
+        return Ok(());
+    }
+    crate::out::line(format!("network   {} ({} {} on {})", show.name, show.driver, show.mode, show.parent));
+    crate::out::line(format!("subnet    {} gateway {}", show.subnet, show.gateway));
+    crate::out::line(format!(
+        "range     {} ({} usable of {} addresses; docker --ip-range {})",
+        show.range, show.usable, show.range_size, show.docker_ip_range
+    ));
+    if let Some(whole) = &show.reservation {
+        crate::out::line(format!("slice of  {whole}, shared with other hosts"));
+    }
+    for h in &show.reserved {
+        crate::out::line(format!("reserved  {:<15} {}", h.address, h.holder));
+    }
+    for h in &show.used {
+        crate::out::line(format!("used      {:<15} {}", h.address, h.holder));
+    }
+    match show.next_free {
+        Some(ip) => crate::out::line(format!("free      {} (next {ip})", show.free)),
+        None => crate::out::line("free      0"),
+    }
+    if let Some(r) = &show.route {
+        crate::out::line(format!("route     {}", r.advice()));
+    }
+    Ok(())
+}
