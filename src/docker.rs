@@ -8,8 +8,13 @@ use crate::cmd::{Change, Cmd, Query};
 use crate::labels;
 use crate::netspec::NetSpec;
 
-/// One JSON object per container with the fields `model::PsLine` reads.
-pub const PS_FORMAT: &str = r#"{"ID":{{json .ID}},"Names":{{json .Names}},"State":{{json .State}},"Status":{{json .Status}}}"#;
+/// One JSON object per container with the fields `model::PsLine` reads. The image, the
+/// networks and the tenant's network label let `ls` and `net ls` skip inspecting running
+/// containers (their addresses come from `docker network inspect`).
+pub const PS_FORMAT: &str = concat!(
+    r#"{"ID":{{json .ID}},"Names":{{json .Names}},"State":{{json .State}},"Status":{{json .Status}},"#,
+    r#""Image":{{json .Image}},"Networks":{{json .Networks}},"Network":{{json (.Label "io.lanctl.network")}}}"#
+);
 
 /// The docker CLI to call and the context every call goes to.
 #[derive(Clone, Debug)]
@@ -317,7 +322,8 @@ mod tests {
         assert_eq!(
             d.ps_all(&["network=lan"]).to_string(),
             "/usr/bin/docker --context 'remote host' ps --all --no-trunc --filter network=lan --format \
-             '{\"ID\":{{json .ID}},\"Names\":{{json .Names}},\"State\":{{json .State}},\"Status\":{{json .Status}}}'"
+             '{\"ID\":{{json .ID}},\"Names\":{{json .Names}},\"State\":{{json .State}},\"Status\":{{json .Status}},\
+             \"Image\":{{json .Image}},\"Networks\":{{json .Networks}},\"Network\":{{json (.Label \"io.lanctl.network\")}}}'"
         );
         assert_eq!(
             d.container_inspect(&["a", "b"]).to_string(),

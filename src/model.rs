@@ -103,6 +103,15 @@ pub struct PsLine {
     /// "running", "exited", "created", …
     #[serde(default)]
     pub state: String,
+    /// The image as docker ps shows it.
+    #[serde(default)]
+    pub image: String,
+    /// The networks the container is attached to, comma-separated.
+    #[serde(default)]
+    pub networks: String,
+    /// The `io.lanctl.network` label: the lanctl network a tenant lives on.
+    #[serde(default)]
+    pub network: String,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]

@@ -109,6 +109,12 @@ pub fn containers_on<S: AsRef<str>>(ctx: &Ctx, networks: &[S]) -> Result<Vec<Con
     containers(ctx, &filters)
 }
 
+/// `docker ps` of the containers attached to any of `networks`, running or stopped.
+pub fn ps_on_any<S: AsRef<str>>(ctx: &Ctx, networks: &[S]) -> Result<Vec<model::PsLine>> {
+    let filters: Vec<String> = networks.iter().map(|n| format!("network={}", n.as_ref())).collect();
+    ctx.runner.query_lines(&ctx.docker.ps_all(&filters))
+}
+
 /// `docker ps` of the containers attached to `network`, running or stopped.
 pub fn ps_on(ctx: &Ctx, network: &str) -> Result<Vec<model::PsLine>> {
     ctx.runner.query_lines(&ctx.docker.ps_all(&[format!("network={network}")]))
@@ -133,6 +139,46 @@ pub fn attached_from(ctx: &Ctx, network: &str, lines: &[model::PsLine], net: Opt
     // One removed in between is simply gone.
     found.extend(Attached::of(&containers_named(ctx, &unknown)?, network));
     Ok(found)
+}
+
+/// The containers attached to each of `networks` (all inspected in `nets`), from the
+/// `docker ps` lines of all of them: as [`attached_from`], a running container's address is
+/// read from its network's inspect, and only the containers found in none of them
+/// (stopped ones) are inspected, in one call for all the networks. The answer is in the
+/// order of `networks`.
+pub fn attached_to_each<S: AsRef<str>>(
+    ctx: &Ctx,
+    networks: &[S],
+    lines: &[model::PsLine],
+    nets: &[Network],
+) -> Result<Vec<Vec<Attached>>> {
+    let by_name: Vec<Option<&Network>> = networks.iter().map(|n| nets.iter().find(|x| x.name == n.as_ref())).collect();
+    let mut each: Vec<Vec<Attached>> = vec![Vec::new(); networks.len()];
+    let mut unknown = Vec::new();
+    for l in lines {
+        let mut found = false;
+        for (i, net) in by_name.iter().enumerate() {
+            let ip = net.and_then(|n| n.containers.get(&l.id)).and_then(|c| c.ipv4.split('/').next()?.parse().ok());
+            if let Some(ip) = ip.filter(|_| l.state == "running") {
+                each[i].push(Attached { name: l.names.clone(), state: l.state.clone(), ip });
+                found = true;
+            }
+        }
+        // A network without its inspect (a swarm network seen through its config-only
+        // part) may hold any line: such lines are inspected too.
+        if !found || by_name.iter().any(Option::is_none) {
+            unknown.push(l.id.as_str());
+        }
+    }
+    let inspected = containers_named(ctx, &unknown)?;
+    for (i, name) in networks.iter().enumerate() {
+        for a in Attached::of(&inspected, name.as_ref()) {
+            if !each[i].iter().any(|b| b.name == a.name) {
+                each[i].push(a);
+            }
+        }
+    }
+    Ok(each)
 }
 
 /// The host's interfaces with their addresses.

@@ -8,15 +8,19 @@ mod support;
 use common::*;
 use support::*;
 
-/// `docker container inspect` of both fixture containers finds only the running one: the
-/// stopped one was removed after `docker ps` listed it.
+/// `docker container inspect` finds only the running fixture container: the stopped one
+/// was removed after `docker ps` listed it (asked for alone or with the running one).
 fn stopped_one_gone() -> Fake {
     let running = std::fs::read_to_string(fixture("docker-container-inspect-running.json")).unwrap();
     lan_with(|f| {
         f.on_script(
             "docker",
-            &format!("container inspect -- {STOPPED_ID}* {RUNNING_ID}*"),
-            &format!("cat <<'EOF'\n{running}\nEOF\necho \"Error: No such container: $4\" >&2; exit 1"),
+            &format!("container inspect -- {STOPPED_ID}*"),
+            &format!(
+                "found=; for n in \"${{@:4}}\"; do case $n in {RUNNING_ID}*) found=1;; \
+                 *) echo \"Error: No such container: $n\" >&2;; esac; done\n\
+                 if [ -n \"$found\" ]; then cat <<'EOF'\n{running}\nEOF\nelse echo '[]'; fi; exit 1"
+            ),
         );
     })
 }

@@ -134,3 +134,23 @@ fn net_create_of_a_routed_network_says_the_route_the_lan_needs() {
          give it one on the LAN, then add `ip route add 198.51.100.0/24 via THAT_ADDRESS` on the LAN's router\n"
     );
 }
+
+#[test]
+fn net_ls_and_show_inspect_only_the_stopped_containers() {
+    // Running tenants' addresses come from the network's own inspect; only the stopped
+    // one is inspected, since only its own settings keep its static address.
+    let f = lan();
+    let done = Run::new(&f).args(["net", "show", NET]).stdout_unchecked().check();
+    let mut calls: Vec<String> = done.calls.iter().map(|c| c.argv.join(" ")).collect();
+    calls.sort();
+    assert_eq!(
+        calls,
+        [
+            format!("docker container inspect -- {STOPPED_FULL_ID}"),
+            format!("docker network inspect -- {NETWORK_IDS}"),
+            "docker network ls --no-trunc --filter label=io.lanctl.managed --format {{json .}}".to_string(),
+            format!("docker ps --all --no-trunc --filter network=ltfix-net --format {}", PS_FORMAT.trim_matches('\'')),
+            "ip -j addr show".to_string(),
+        ]
+    );
+}

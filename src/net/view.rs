@@ -8,7 +8,6 @@ use serde::Serialize;
 use crate::ctx::{Config, Ctx};
 use crate::error::{Error, Result};
 use crate::hosts;
-use crate::labels;
 use crate::netspec::{LanRoute, NetSpec};
 use crate::pool::{Holder, Pool};
 use crate::state;
@@ -23,22 +22,31 @@ struct Loaded {
 }
 
 fn load_all(ctx: &Ctx) -> Result<Vec<Loaded>> {
-    let all: Vec<NetSpec> = state::lanctl_networks(ctx)?.iter().filter_map(NetSpec::from_network).collect();
+    let networks = state::lanctl_networks(ctx)?;
+    let all: Vec<NetSpec> = networks.iter().filter_map(NetSpec::from_network).collect();
     // Once a container of a swarm network runs on a node, the node's view of it carries
     // its part's labels and addresses: the network is then listed once, as itself.
     let shown = |s: &&NetSpec| !s.config_only || !all.iter().any(|o| !o.config_only && o.name == s.name);
     let specs: Vec<NetSpec> = all.iter().filter(shown).cloned().collect();
     // By the spec's name: a swarm node's tenants are on the swarm network, not its part.
     let names: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
-    let containers = state::containers_on(ctx, &names)?;
-    let links = state::host_links(ctx)?;
+    // Containers and the host's addresses are read at once: each read is mostly a
+    // process start-up. A network's running containers are in its inspect, read above.
+    let (lines, links) = std::thread::scope(|s| {
+        let links = s.spawn(|| state::host_links(ctx));
+        let lines = if names.is_empty() { Ok(Vec::new()) } else { state::ps_on_any(ctx, &names) };
+        (lines, links.join().expect("query thread"))
+    });
+    let (lines, links) = (lines?, links?);
+    let attached = state::attached_to_each(ctx, &names, &lines, &networks)?;
     let host = state::host_addrs(&links);
     Ok(specs
         .into_iter()
-        .map(|spec| {
-            let on: Vec<_> = containers.iter().filter(|c| c.address_on(&spec.name).is_some()).cloned().collect();
-            let tenants = on.iter().filter(|c| c.label(labels::NETWORK) == Some(spec.name.as_str())).count();
-            Loaded { pool: Pool::new(&spec, &on, &host), route: spec.lan_route(&links), spec, tenants }
+        .zip(attached)
+        .map(|(spec, on)| {
+            let labelled = |name: &str| lines.iter().any(|l| l.names == name && l.network == spec.name);
+            let tenants = on.iter().filter(|a| labelled(&a.name)).count();
+            Loaded { pool: Pool::of(&spec, &on, &host), route: spec.lan_route(&links), spec, tenants }
         })
         .collect())
 }

@@ -1,5 +1,8 @@
-//! `lanctl ls`: every tenant with its network, address and state, in two docker calls
-//! however many tenants there are.
+//! `lanctl ls`: every tenant with its network, address and state, in at most three docker
+//! calls however many tenants there are: `docker ps`, `docker network inspect` of the
+//! tenants' networks (where running containers' addresses are), and `docker container
+//! inspect` of only the containers missing there (stopped ones, whose static address and
+//! restart policy only their own settings keep).
 
 use std::cmp::Ordering;
 
@@ -9,6 +12,7 @@ use crate::ctx::{Config, Ctx};
 use crate::error::Result;
 use crate::hosts;
 use crate::labels;
+use crate::model::{Container, PsLine};
 use crate::state;
 use crate::table;
 use crate::tenant::parked;
@@ -91,34 +95,89 @@ fn rows(ctx: &Ctx, net: Option<&str>) -> Result<Vec<Row>> {
         Some(net) => vec![format!("label={}={net}", labels::NETWORK)],
         None => vec![format!("label={}", labels::TENANT)],
     };
-    // A container parked by an interrupted update is settled, never listed. State and
-    // status come from the same `docker ps` line (`state::containers`), read at one moment.
-    let listed = parked::settle_listed(ctx, state::containers(ctx, &filters)?, || state::containers(ctx, &filters))?;
-    let mut rows: Vec<Row> = listed
-        .iter()
-        .map(|c| {
-            // A row settled in a dry run was read by inspect alone: its state is inspect's.
-            let state = if c.ps_state.is_empty() { c.state.status.clone() } else { c.ps_state.clone() };
-            // A tenant names its network; fall back to where it is attached.
-            let network = c
-                .label(labels::NETWORK)
-                .or_else(|| c.network_settings.networks.keys().next().map(String::as_str))
-                .unwrap_or_default()
-                .to_string();
-            Row {
-                host: None,
-                name: c.name().to_string(),
-                address: c.address_on(&network).map(|ip| ip.to_string()).unwrap_or_default(),
-                network,
-                should_run: should_run(&c.host_config.restart_policy.name, &state),
-                state,
-                image: c.config.image.clone(),
-                status: c.ps_status.clone(),
-            }
-        })
-        .collect();
+    // State and status come from the same `docker ps` line, read at one moment.
+    let lines: Vec<PsLine> = ctx.runner.query_lines(&ctx.docker.ps_all(&filters))?;
+    let mut rows = if lines.iter().any(|l| l.names.ends_with(parked::SUFFIX)) {
+        // A container parked by an interrupted update is settled, never listed: the rule
+        // that settles it reads whole containers.
+        let listed = parked::settle_listed(ctx, state::containers(ctx, &filters)?, || state::containers(ctx, &filters))?;
+        listed.iter().map(row_of).collect()
+    } else {
+        rows_of(ctx, &lines)?
+    };
     rows.sort_by(|a, b| natural(&a.network, &b.network).then_with(|| natural(&a.name, &b.name)));
     Ok(rows)
+}
+
+/// The rows of `docker ps` lines: a running container's address is read from its
+/// network's `docker network inspect`; only the others are inspected, in one call.
+fn rows_of(ctx: &Ctx, lines: &[PsLine]) -> Result<Vec<Row>> {
+    let mut names: Vec<&str> = lines.iter().filter(|l| l.state == "running").map(network_of).filter(|n| !n.is_empty()).collect();
+    names.sort_unstable();
+    names.dedup();
+    let nets = state::inspect_networks(ctx, &names)?;
+    let address = |l: &PsLine| {
+        let on = nets.iter().find(|n| n.name == network_of(l))?;
+        on.containers.get(&l.id)?.ipv4.split('/').next()?.parse::<std::net::Ipv4Addr>().ok()
+    };
+    let mut rows = Vec::with_capacity(lines.len());
+    let mut unknown = Vec::new();
+    for l in lines {
+        match address(l).filter(|_| l.state == "running") {
+            Some(ip) => rows.push(Row {
+                host: None,
+                name: l.names.clone(),
+                network: network_of(l).to_string(),
+                address: ip.to_string(),
+                state: l.state.clone(),
+                image: l.image.clone(),
+                status: l.status.clone(),
+                // Only an exited container can be one that should run.
+                should_run: false,
+            }),
+            None => unknown.push(l.id.as_str()),
+        }
+    }
+    // A container removed since `docker ps` is simply gone.
+    for mut c in state::containers_named(ctx, &unknown)? {
+        if let Some(l) = lines.iter().find(|l| l.id == c.id) {
+            c.ps_status = l.status.clone();
+            c.ps_state = l.state.clone();
+        }
+        rows.push(row_of(&c));
+    }
+    Ok(rows)
+}
+
+/// A tenant's network: its label, else the first network it is attached to.
+fn network_of(l: &PsLine) -> &str {
+    if l.network.is_empty() {
+        l.networks.split(',').next().unwrap_or_default()
+    } else {
+        &l.network
+    }
+}
+
+/// The row of an inspected container.
+fn row_of(c: &Container) -> Row {
+    // A row settled in a dry run was read by inspect alone: its state is inspect's.
+    let state = if c.ps_state.is_empty() { c.state.status.clone() } else { c.ps_state.clone() };
+    // A tenant names its network; fall back to where it is attached.
+    let network = c
+        .label(labels::NETWORK)
+        .or_else(|| c.network_settings.networks.keys().next().map(String::as_str))
+        .unwrap_or_default()
+        .to_string();
+    Row {
+        host: None,
+        name: c.name().to_string(),
+        address: c.address_on(&network).map(|ip| ip.to_string()).unwrap_or_default(),
+        network,
+        should_run: should_run(&c.host_config.restart_policy.name, &state),
+        state,
+        image: c.config.image.clone(),
+        status: c.ps_status.clone(),
+    }
 }
 
 /// The rows as JSON or a table, with a HOST column first when they come from every host.

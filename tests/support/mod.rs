@@ -15,7 +15,10 @@ c29dff88cdaacdc93e51791a79f86fc0867af27698d4938aa84deadef91f1c01 \
 123a1fd8d77042c48776c15eed17561a3849978b87cde5b2847d1e08c0852fa4 \
 1949af00088893394a5deed15fc7f9ce378de45370dee7f6859f3ad86da110a1";
 /// The format lanctl gives `docker ps`, as a dry-run line quotes it.
-pub const PS_FORMAT: &str = r#"'{"ID":{{json .ID}},"Names":{{json .Names}},"State":{{json .State}},"Status":{{json .Status}}}'"#;
+pub const PS_FORMAT: &str = concat!(
+    r#"'{"ID":{{json .ID}},"Names":{{json .Names}},"State":{{json .State}},"Status":{{json .Status}},"#,
+    r#""Image":{{json .Image}},"Networks":{{json .Networks}},"Network":{{json (.Label "io.lanctl.network")}}}'"#
+);
 
 /// Lines of the kernel checks: they read this machine's /proc and /boot (lanctl cannot
 /// point them at a fixture tree yet), so tests that run checks leave them out.
