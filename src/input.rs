@@ -57,6 +57,7 @@ pub enum Request {
 
 pub fn lower(cli: Cli) -> Result<Input> {
     let config = config(&cli)?;
+    crate::arping::check_env()?;
     let request = match cli.command {
         Command::Doctor(a) => Request::Doctor(DoctorInput { driver: a.driver, parent: a.parent }),
         Command::Net(NetCommand::Create(a)) => Request::NetCreate(net_spec(&a)?),

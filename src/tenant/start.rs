@@ -38,7 +38,7 @@ fn check_pinned(ctx: &Ctx, pool: &Pool, prober: Option<&Prober>, net: &NetSpec, 
     }
     if let Some(mac) = prober.map(|p| p.answer(ctx, ip)).transpose()?.flatten() {
         return Err(Error::failed(format!(
-            "--ip {ip} is already used on the LAN by {mac} (it answered arping on {}); choose another address",
+            "--ip {ip} is already used on the LAN by {mac} (it answered the ARP probe on {}); choose another address",
             net.parent
         )));
     }
@@ -59,12 +59,9 @@ pub fn free_addresses(ctx: &Ctx, pool: &mut Pool, prober: Option<&Prober>, n: us
             chosen.extend(candidates);
             return Ok(chosen);
         };
-        let answers: Vec<Result<Option<String>>> = std::thread::scope(|s| {
-            let probes: Vec<_> = candidates.iter().map(|&ip| s.spawn(move || p.answer(ctx, ip))).collect();
-            probes.into_iter().map(|h| h.join().expect("probe thread")).collect()
-        });
+        let answers = p.answers(ctx, &candidates)?;
         for (ip, answer) in candidates.into_iter().zip(answers) {
-            match answer? {
+            match answer {
                 None => chosen.push(ip),
                 Some(mac) => {
                     ctx.note(format!("skipping {ip}: a LAN device ({mac}) already uses it"));
@@ -120,7 +117,7 @@ fn plan(ctx: &Ctx, net: &NetSpec, pool: &mut Pool, wants: &[&TenantInput], probe
 /// Starts new tenants on one network. Results come back in the order of `wants`; once
 /// the plan holds, one failure does not stop the rest.
 pub fn start_batch(ctx: &Ctx, net: &NetSpec, mut pool: Pool, wants: &[&TenantInput], opts: &BatchOpts) -> Result<Vec<Outcome>> {
-    let prober = Prober::new(ctx, &net.parent, opts.no_probe);
+    let prober = Prober::new(ctx, &net.parent, opts.no_probe)?;
     let addresses = plan(ctx, net, &mut pool, wants, prober.as_ref())?;
     let planned: Vec<(usize, Ipv4Addr)> = addresses.into_iter().enumerate().collect();
     let starter = Starter { ctx, wants, net, pull: opts.pull.as_deref(), pool: Mutex::new(pool) };
