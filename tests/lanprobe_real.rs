@@ -78,3 +78,33 @@ fn an_interface_that_does_not_exist_is_an_error() {
     let e = Socket::open("ltnosuchif0").err().expect("no such interface");
     assert_eq!(e.raw_os_error(), Some(19), "ENODEV: {e}");
 }
+
+#[test]
+#[ignore = "real engine: run scripts/test.sh"]
+fn a_dry_run_probes_natively_and_verbose_shows_it() {
+    let env = RealEnv::new();
+    let net = env.name("net");
+    env.track_network(&net);
+    env.lanctl()
+        .args(["net", "create", &net, "--driver", "macvlan", "--parent", env.parent()])
+        .args(["--subnet", &env.subnet(), "--gateway", &env.gateway(), "--ip-range", &env.range()])
+        .assert()
+        .success();
+    // The device holds the first address of the range: the plan must take the next one.
+    sh_ok("ip", &["-n", env.netns(), "addr", "add", &format!("{}/26", env.host(16)), "dev", env.peer()]);
+    let name = env.name("dry");
+    let out = env.lanctl().args(["-n", "-v", "up", &name, "--net", &net, "--image", "img"]).output().unwrap();
+    assert!(out.status.success(), "{}", lossy(&out.stderr));
+    let stderr = lossy(&out.stderr);
+    let probes: Vec<&str> = stderr.lines().filter(|l| l.starts_with("+ # ARP probe")).collect();
+    assert_eq!(
+        probes,
+        [
+            format!("+ # ARP probe on {} for {}: 3 probes from 0.0.0.0 over 250 ms (native)", env.parent(), env.host(16)),
+            format!("+ # ARP probe on {} for {}: 3 probes from 0.0.0.0 over 250 ms (native)", env.parent(), env.host(17)),
+        ],
+        "{stderr}"
+    );
+    assert!(stderr.contains(&format!("lanctl: skipping {}: a LAN device ({}) already uses it\n", env.host(16), peer_mac(&env))), "{stderr}");
+    assert!(lossy(&out.stdout).starts_with(&format!("docker run --detach --name {name} --hostname {name} --network {net} --ip {} ", env.host(17))));
+}
