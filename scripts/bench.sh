@@ -275,7 +275,9 @@ rm_names() { [[ $# -gt 0 ]] && timeout 600 docker rm -f "$@" >/dev/null 2>&1; re
 rotate() { local k=$1; shift; local a=("$@") n=$# i; for ((i = 0; i < n; i++)); do echo "${a[(i + k) % n]}"; done; }
 fmt_samples() { echo "${S[$1]:-}" | sed 's/^ //'; }
 
-UP=(up --net "$NET" --image "$IMAGE" --pull never --ip-env LOCAL_IP)
+# --wait 0: the bare `docker run` returns once the container is started and watches
+# nothing, so lanctl is timed without its health watch (2 s by default) too.
+UP=(up --net "$NET" --image "$IMAGE" --pull never --ip-env LOCAL_IP --wait 0)
 
 # ---------------------------------------------------------------- network
 say "creating network $NET (macvlan on $VETH, $SUBNET, range $RANGE)"

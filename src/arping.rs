@@ -190,6 +190,42 @@ impl Prober {
     }
 }
 
+/// Why this run cannot announce addresses (see `announce`), if it cannot.
+pub fn cannot_announce(ctx: &Ctx) -> Option<String> {
+    match method(ctx) {
+        Ok(Method::Native) => None,
+        Ok(Method::Arping { why, .. } | Method::Unavailable(why)) => Some(why),
+        Err(e) => Some(e.msg),
+    }
+}
+
+/// Announces that each `(ip, mac)` is now at `mac`, with one gratuitous ARP each on `dev`
+/// (RFC 5227 announcements), so routers and switches that still hold an older MAC for the
+/// address (a tenant recreated, with docker's new MAC for it) update at once, without
+/// sending anything themselves. Native only (`cannot_announce` says when not); never in a
+/// dry run, where the containers, and so their MACs, do not exist yet. A failure is a
+/// warning: the tenants run either way.
+pub fn announce(ctx: &Ctx, dev: &str, tenants: &[(Ipv4Addr, Mac)]) {
+    if ctx.dry_run() || tenants.is_empty() {
+        return;
+    }
+    let sent = lanprobe::Socket::open(dev).and_then(|s| {
+        tenants.iter().try_for_each(|&(ip, mac)| {
+            if ctx.runner.verbose {
+                let _ = writeln!(std::io::stderr(), "+ # ARP announcement on {dev}: {ip} is at {mac} (gratuitous ARP)");
+            }
+            s.announce(mac, ip)
+        })
+    });
+    if let Err(e) = sent {
+        let list: Vec<String> = tenants.iter().map(|(ip, _)| ip.to_string()).collect();
+        ctx.note(format!(
+            "warning: could not announce {} on the LAN ({dev}: {e}); neighbours learn the new MAC when they next ask",
+            list.join(" ")
+        ));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -187,6 +187,10 @@ pub struct Endpoint {
     pub ipam_config: Option<EndpointIpam>,
     #[serde(default, rename = "IPAddress")]
     pub ip_address: String,
+    /// The endpoint's MAC: its own on macvlan, the parent's on ipvlan (empty when docker
+    /// does not say).
+    #[serde(default, rename = "MacAddress")]
+    pub mac_address: String,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]

@@ -125,7 +125,61 @@ pub fn start_batch(ctx: &Ctx, net: &NetSpec, mut pool: Pool, wants: &[&TenantInp
     for (i, out) in starter.start_all(&planned, opts.parallel) {
         results[i] = Some(out);
     }
-    Ok(results.into_iter().map(|r| r.expect("every tenant has a result")).collect())
+    let results: Vec<Outcome> = results.into_iter().map(|r| r.expect("every tenant has a result")).collect();
+    let started: Vec<&str> = results.iter().filter(|r| r.what == What::Created).map(|r| r.name.as_str()).collect();
+    announce(ctx, net, &started);
+    Ok(results)
+}
+
+/// Announces the addresses of tenants that just started, from the MACs docker gave them
+/// (one read for the batch), with `arping::announce`: native only, never in a dry run, a
+/// failure only warns. Skipped with a note under `-v` where it cannot run.
+pub fn announce(ctx: &Ctx, net: &NetSpec, names: &[&str]) {
+    if announcing(ctx, names) {
+        announce_read(ctx, net, names);
+    }
+}
+
+/// Like `announce` for tenants of the network named `network` (`update`, which knows only
+/// the name): the network's parent is read only when the announcement can run.
+pub fn announce_on(ctx: &Ctx, network: &str, names: &[&str]) {
+    if !announcing(ctx, names) {
+        return;
+    }
+    match crate::state::resolve_network(ctx, Some(network)) {
+        Ok((net, _)) => announce_read(ctx, &net, names),
+        Err(e) => ctx.note(format!("warning: cannot read network {network} to announce {}: {e}", names.join(" "))),
+    }
+}
+
+fn announcing(ctx: &Ctx, names: &[&str]) -> bool {
+    if ctx.dry_run() || names.is_empty() {
+        return false;
+    }
+    match crate::arping::cannot_announce(ctx) {
+        None => true,
+        Some(why) => {
+            if ctx.runner.verbose {
+                ctx.note(format!("no ARP announcement for {}: {why}", names.join(" ")));
+            }
+            false
+        }
+    }
+}
+
+fn announce_read(ctx: &Ctx, net: &NetSpec, names: &[&str]) {
+    let containers = match crate::state::containers_named(ctx, names) {
+        Ok(c) => c,
+        Err(e) => return ctx.note(format!("warning: cannot read the MACs of {} to announce them: {e}", names.join(" "))),
+    };
+    let tenants: Vec<(Ipv4Addr, crate::arp::Mac)> = containers
+        .iter()
+        .filter_map(|c| {
+            let ep = c.network_settings.networks.get(&net.name)?;
+            Some((c.address_on(&net.name)?, ep.mac_address.parse().ok()?))
+        })
+        .collect();
+    crate::arping::announce(ctx, &net.parent, &tenants);
 }
 
 /// Starts planned tenants, several at once, each with its own cleanup and retries.
