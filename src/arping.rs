@@ -33,7 +33,8 @@ pub fn probe_cmd(program: &str, dev: &str, ip: Ipv4Addr) -> Query {
 /// Only a reply line counts as "taken": an exit status alone means nothing, since another
 /// `arping` (Habets', busybox's with other options) or a rejected flag also exits 1 or 2.
 pub fn read_reply(out: &Output) -> std::result::Result<Option<String>, String> {
-    if let Some(line) = out.stdout.lines().find(|l| l.starts_with("Unicast reply from") || l.starts_with("Broadcast reply from")) {
+    if let Some(line) = out.stdout.lines().find(|l| l.starts_with("Unicast reply from") || l.starts_with("Broadcast reply from"))
+    {
         let mac = line.find('[').and_then(|s| line[s + 1..].find(']').map(|e| &line[s + 1..s + 1 + e]));
         return Ok(Some(mac.map_or_else(|| "an unknown MAC".to_string(), str::to_ascii_lowercase)));
     }
@@ -165,12 +166,10 @@ impl Prober {
                 PROBE_WAIT.as_millis()
             );
         }
-        let claims = lanprobe::Socket::open(&self.dev)
-            .and_then(|s| s.probe(ips, ours, PROBE_WAIT, PROBE_NUM))
-            .map_err(|e| {
-                Error::failed(format!("the native {what} failed: {e}"))
-                    .hint("check that the parent interface exists and is up, or pass --no-probe")
-            })?;
+        let claims = lanprobe::Socket::open(&self.dev).and_then(|s| s.probe(ips, ours, PROBE_WAIT, PROBE_NUM)).map_err(|e| {
+            Error::failed(format!("the native {what} failed: {e}"))
+                .hint("check that the parent interface exists and is up, or pass --no-probe")
+        })?;
         if ctx.runner.verbose {
             for (ip, c) in ips.iter().zip(&claims).filter_map(|(ip, c)| c.map(|c| (ip, c))) {
                 let ms = c.after.as_secs_f64() * 1000.0;
@@ -245,17 +244,25 @@ mod tests {
     // What iputils' arping 20221126 (Debian 12) printed here, on a veth whose peer
     // namespace held 198.51.100.250 and not .251.
     const IPUTILS_REPLY: &str = "ARPING 198.51.100.250 from 0.0.0.0 ltlpc0\nUnicast reply from 198.51.100.250 [AE:1C:AD:28:13:B4]  0.548ms\nSent 1 probes (1 broadcast(s))\nReceived 1 response(s)\n";
-    const IPUTILS_NONE: &str = "ARPING 198.51.100.251 from 0.0.0.0 ltlpc0\nSent 1 probes (1 broadcast(s))\nReceived 0 response(s)\n";
+    const IPUTILS_NONE: &str =
+        "ARPING 198.51.100.251 from 0.0.0.0 ltlpc0\nSent 1 probes (1 broadcast(s))\nReceived 0 response(s)\n";
 
     #[test]
     fn only_a_reply_of_iputils_counts_as_taken() {
         assert_eq!(read_reply(&out(1, IPUTILS_REPLY, "")), Ok(Some("ae:1c:ad:28:13:b4".into())));
         assert_eq!(read_reply(&out(0, IPUTILS_NONE, "")), Ok(None));
         // A rejected value or flag: exit 1 or 2 and no reply, an error, not "taken".
-        assert_eq!(read_reply(&out(1, "", "arping: invalid argument: '0.3'\n")), Err("exit 1: arping: invalid argument: '0.3'".into()));
-        let e = read_reply(&out(2, "", "arping: invalid option -- 'Z'\n\nUsage:\n  arping [options] <destination>\n")).unwrap_err();
+        assert_eq!(
+            read_reply(&out(1, "", "arping: invalid argument: '0.3'\n")),
+            Err("exit 1: arping: invalid argument: '0.3'".into())
+        );
+        let e =
+            read_reply(&out(2, "", "arping: invalid option -- 'Z'\n\nUsage:\n  arping [options] <destination>\n")).unwrap_err();
         assert!(e.starts_with("exit 2: arping: invalid option -- 'Z'"), "{e}");
-        assert_eq!(read_reply(&out(2, "", "arping: Device ltlnope not available.\n")), Err("exit 2: arping: Device ltlnope not available".into()));
+        assert_eq!(
+            read_reply(&out(2, "", "arping: Device ltlnope not available.\n")),
+            Err("exit 2: arping: Device ltlnope not available".into())
+        );
         // Habets' arping (Debian's `arping` package) reads -D as "display": a dot for no
         // reply, exit 1, a bang for a reply (from its manual, not captured here). Neither
         // is an iputils answer.
