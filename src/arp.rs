@@ -53,6 +53,43 @@ impl std::str::FromStr for Mac {
     }
 }
 
+/// The MAC lanctl pins for a macvlan tenant: stable for a network and an address, so a
+/// recreated tenant (`update`, a rollback, a new `up` on the same address) keeps it and the
+/// LAN's caches stay right. The first two octets come from a 64-bit FNV-1a hash of the
+/// network's name, with the locally administered bit set and the group bit clear (a
+/// unicast address no vendor assigns); the last four are the IPv4 address. Two tenants of
+/// one network can never share it (their addresses differ), and `02:42`, the prefix of
+/// docker's own MACs, is avoided.
+pub fn derived_mac(network: &str, ip: Ipv4Addr) -> Mac {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in network.bytes() {
+        h = (h ^ b as u64).wrapping_mul(0x0100_0000_01b3);
+    }
+    let [a, b, ..] = h.to_be_bytes();
+    let mut first = (a & 0xfc) | 0x02;
+    let mut second = b;
+    if (first, second) == (0x02, 0x42) {
+        second ^= 0x01;
+    }
+    if first == 0 {
+        first = 0x02;
+    }
+    let [c, d, e, f] = ip.octets();
+    Mac([first, second, c, d, e, f])
+}
+
+/// Why `mac` cannot be a tenant's MAC, if it cannot: a multicast or broadcast address, or
+/// all zeros.
+pub fn refuse_tenant_mac(mac: Mac) -> Option<&'static str> {
+    if mac == Mac::ZERO {
+        Some("is all zeros")
+    } else if !mac.is_unicast() {
+        Some("is a multicast or broadcast address (the lowest bit of its first octet is set)")
+    } else {
+        None
+    }
+}
+
 /// The EtherType of ARP.
 pub const ETH_P_ARP: u16 = 0x0806;
 const ETH_P_IP: u16 = 0x0800;
@@ -217,6 +254,29 @@ mod tests {
         let a = parse(&announce(tenant, ip("198.51.100.16"))).unwrap();
         assert_eq!(a.claims(&targets, &[ME, tenant]), None);
         assert_eq!(a.claims(&targets, &[ME]), Some((ip("198.51.100.16"), tenant)));
+    }
+
+    #[test]
+    fn a_derived_mac_is_stable_local_unicast_and_carries_the_address() {
+        let m = derived_mac("ltfix-net", ip("198.51.100.100"));
+        assert_eq!(m, derived_mac("ltfix-net", ip("198.51.100.100")), "stable");
+        assert!(m.is_unicast() && m.is_local());
+        assert_eq!(m.0[2..], [198, 51, 100, 100]);
+        assert_eq!(m.to_string(), "f6:0a:c6:33:64:64", "FNV-1a of ltfix-net, then the address");
+        assert_ne!(m, derived_mac("ltfix-net", ip("198.51.100.101")));
+        assert_ne!(m.0[..2], derived_mac("other-net", ip("198.51.100.100")).0[..2]);
+        for n in 0..2000 {
+            let m = derived_mac(&format!("net{n}"), ip("198.51.100.100"));
+            assert!(m.is_unicast() && m.is_local() && m.0[..2] != [0x02, 0x42], "{m}");
+        }
+    }
+
+    #[test]
+    fn a_tenant_mac_must_be_unicast_and_not_zero() {
+        assert_eq!(refuse_tenant_mac(Mac::ZERO), Some("is all zeros"));
+        assert!(refuse_tenant_mac(Mac::BROADCAST).is_some());
+        assert!(refuse_tenant_mac("01:00:5e:00:00:01".parse().unwrap()).is_some());
+        assert_eq!(refuse_tenant_mac("02:00:00:00:00:01".parse().unwrap()), None);
     }
 
     #[test]

@@ -60,6 +60,8 @@ pub struct NetworkContainer {
     pub name: String,
     #[serde(default, rename = "IPv4Address")]
     pub ipv4: String,
+    #[serde(default, rename = "MacAddress")]
+    pub mac: String,
 }
 
 /// One line of `docker network ls --format '{{json .}}'`.

@@ -33,6 +33,7 @@ pub fn docker_run_passing(docker: &Docker, t: &Tenant, passed: &[String]) -> Cha
     let mut c = docker
         .run_base()
         .args(["--name", t.name, "--hostname", t.name, "--network", t.network, "--ip", &ip])
+        .opt("--mac-address", t.spec.mac.as_deref())
         .opt("--pull", t.pull)
         .args(["--restart", &t.spec.restart])
         .arg("--label")

@@ -10,7 +10,7 @@ use std::sync::Mutex;
 use crate::arping::Prober;
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
-use crate::netspec::NetSpec;
+use crate::netspec::{Driver, NetSpec};
 use crate::plan::{Action, Plan};
 use crate::pool::Pool;
 use crate::tenant::converge::{BatchOpts, Outcome, What};
@@ -18,6 +18,7 @@ use crate::tenant::input::TenantInput;
 use crate::tenant::remove_orphan;
 use crate::tenant::run::{docker_run, docker_run_passing, Tenant};
 use crate::tenant::run_error::describe;
+use crate::tenant::spec::TenantSpec;
 
 /// How often a start that lost its address to another tool is retried with the next one.
 const ADDRESS_RETRIES: usize = 5;
@@ -43,6 +44,36 @@ fn check_pinned(ctx: &Ctx, pool: &Pool, prober: Option<&Prober>, net: &NetSpec, 
         )));
     }
     Ok(())
+}
+
+/// Why a MAC given with `--mac` cannot be used: ipvlan tenants share the parent's MAC, and
+/// a MAC another container of the network has would take its frames (exit 2 either way).
+fn check_mac(net: &NetSpec, pool: &Pool, t: &TenantInput) -> Result<()> {
+    let Some(mac) = &t.spec.mac else { return Ok(()) };
+    if net.driver == Driver::Ipvlan {
+        return Err(Error::usage(format!(
+            "--mac {mac}: network {} is ipvlan, whose tenants all use the MAC of {}; leave --mac out",
+            net.name, net.parent
+        )));
+    }
+    match pool.macs.get(mac) {
+        Some(holder) if *holder != t.name => Err(Error::usage(format!(
+            "--mac {mac} is already used on network {} by {holder}; choose another MAC, or leave --mac out for one derived from the address",
+            net.name
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// The spec a tenant is created with on `ip`: on macvlan its MAC is pinned, the one given
+/// with `--mac` or else one derived from the network and the address (`arp::derived_mac`),
+/// so that a recreated tenant keeps it. ipvlan has no MAC of its own to pin.
+pub fn pinned(spec: &TenantSpec, net: &NetSpec, ip: Ipv4Addr) -> TenantSpec {
+    let mut spec = spec.clone();
+    if net.driver == Driver::Macvlan && spec.mac.is_none() {
+        spec.mac = Some(crate::arp::derived_mac(&net.name, ip).to_string());
+    }
+    spec
 }
 
 /// Up to `n` of the lowest free addresses of the range that no LAN device answers for,
@@ -80,6 +111,9 @@ pub fn free_addresses(ctx: &Ctx, pool: &mut Pool, prober: Option<&Prober>, n: us
 /// first change: a pinned address that cannot be used, or more tenants than free
 /// addresses, refuses the whole batch.
 fn plan(ctx: &Ctx, net: &NetSpec, pool: &mut Pool, wants: &[&TenantInput], prober: Option<&Prober>) -> Result<Vec<Ipv4Addr>> {
+    for t in wants {
+        check_mac(net, pool, t).map_err(|e| Error { msg: format!("{}: {}", t.name, e.msg), ..e })?;
+    }
     // Pinned addresses first, so an automatic pick can never take one.
     for t in wants {
         if let Some(ip) = t.ip {
@@ -221,11 +255,12 @@ impl Starter<'_> {
         let name = t.name.as_str();
         let mut attempt = 0;
         loop {
+            let spec = pinned(&t.spec, self.net, ip);
             let run = Tenant {
                 name,
                 network: &self.net.name,
                 ip,
-                spec: &t.spec,
+                spec: &spec,
                 secrets: &t.secrets,
                 env_file: t.env_file.as_ref().map(|f| f.path.as_path()),
                 pull: self.pull,
