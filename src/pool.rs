@@ -49,7 +49,8 @@ impl Attached {
         containers
             .iter()
             .filter_map(|c| {
-                let mac = c.network_settings.networks.get(network).map(|e| e.mac_address.to_ascii_lowercase()).unwrap_or_default();
+                let mac =
+                    c.network_settings.networks.get(network).map(|e| e.mac_address.to_ascii_lowercase()).unwrap_or_default();
                 Some(Attached { ip: c.address_on(network)?, name: c.name().to_string(), state: c.state.status.clone(), mac })
             })
             .collect()

@@ -308,22 +308,22 @@ fn apply_dry_run_is_the_real_run() {
     )
     .unwrap();
     let f = lan();
-    let spec = |secrets: &str, ip_env: &str, mac: &str| {
+    let spec = |secrets: &str, ip_env: &str| {
         format!(
             "'io.lanctl.spec={{\"image\":\"img\",\"env\":{{}},\"secrets\":[{secrets}],\"ip_env\":[{ip_env}],\"labels\":{{}},\
-             \"restart\":\"unless-stopped\",\"args\":[],\"mac\":\"{mac}\"}}'"
+             \"restart\":\"unless-stopped\",\"args\":[]}}'"
         )
     };
     let room1 = format!(
-        "docker run --detach --name room-1 --hostname room-1 --network ltfix-net --ip 198.51.100.100 --mac-address f6:0a:c6:33:64:64 --restart \
+        "docker run --detach --name room-1 --hostname room-1 --network ltfix-net --ip 198.51.100.100 --restart \
          unless-stopped --label io.lanctl.tenant=room-1 --label io.lanctl.network=ltfix-net --label {} --env \
          LOCAL_IP=198.51.100.100 -- img",
-        spec("", "\"LOCAL_IP\"", "f6:0a:c6:33:64:64")
+        spec("", "\"LOCAL_IP\"")
     );
     let room2 = format!(
-        "docker run --detach --name room-2 --hostname room-2 --network ltfix-net --ip 198.51.100.101 --mac-address f6:0a:c6:33:64:65 --restart \
+        "docker run --detach --name room-2 --hostname room-2 --network ltfix-net --ip 198.51.100.101 --restart \
          unless-stopped --label io.lanctl.tenant=room-2 --label io.lanctl.network=ltfix-net --label {} --env TOKEN -- img",
-        spec("\"TOKEN\"", "", "f6:0a:c6:33:64:65")
+        spec("\"TOKEN\"", "")
     );
     // room-2 passes TOKEN from lanctl's environment: its plan requires it first.
     Run::new(&f)

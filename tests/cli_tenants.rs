@@ -8,11 +8,10 @@ use support::*;
 
 /// The `docker run` line of a tenant of image `img` on the fixture network.
 fn run_line(name: &str, ip: &str, extra: &str) -> String {
-    let mac = fix_mac(ip);
     format!(
-        "docker run --detach --name {name} --hostname {name} --network ltfix-net --ip {ip} --mac-address {mac} --restart unless-stopped \
+        "docker run --detach --name {name} --hostname {name} --network ltfix-net --ip {ip} --restart unless-stopped \
          --label io.lanctl.tenant={name} --label io.lanctl.network=ltfix-net \
-         --label 'io.lanctl.spec={{\"image\":\"img\",\"env\":{{}},\"secrets\":[],\"ip_env\":[],\"labels\":{{}},\"restart\":\"unless-stopped\",\"args\":[],\"mac\":\"{mac}\"}}'{extra} -- img"
+         --label 'io.lanctl.spec={{\"image\":\"img\",\"env\":{{}},\"secrets\":[],\"ip_env\":[],\"labels\":{{}},\"restart\":\"unless-stopped\",\"args\":[]}}'{extra} -- img"
     )
 }
 
@@ -70,9 +69,9 @@ fn secrets_never_reach_an_argv_or_the_dry_run() {
     let seen = tempfile::NamedTempFile::new().unwrap().into_temp_path();
     let f = lan_with(|f| f.on_script("docker", "run *", &format!(r#"printf '%s' "$PASSWORD" > {}; echo id"#, seen.display())));
     let line = "docker run --detach --name room-1 --hostname room-1 --network ltfix-net --ip 198.51.100.100 \
-        --mac-address f6:0a:c6:33:64:64 --restart unless-stopped --label io.lanctl.tenant=room-1 --label io.lanctl.network=ltfix-net \
+        --restart unless-stopped --label io.lanctl.tenant=room-1 --label io.lanctl.network=ltfix-net \
         --label 'io.lanctl.spec={\"image\":\"flashphoner/webcallserver:latest\",\"env\":{},\"secrets\":[\"LICENSE\",\"PASSWORD\"],\
-        \"ip_env\":[\"EXTERNAL_IP\",\"LOCAL_IP\"],\"labels\":{},\"restart\":\"unless-stopped\",\"args\":[],\"mac\":\"f6:0a:c6:33:64:64\"}' \
+        \"ip_env\":[\"EXTERNAL_IP\",\"LOCAL_IP\"],\"labels\":{},\"restart\":\"unless-stopped\",\"args\":[]}' \
         --env EXTERNAL_IP=198.51.100.100 --env LOCAL_IP=198.51.100.100 --env LICENSE --env PASSWORD \
         -- flashphoner/webcallserver:latest";
     Run::new(&f)
@@ -107,6 +106,7 @@ fn secrets_never_reach_an_argv_or_the_dry_run() {
              + docker ps --all --no-trunc --filter network=ltfix-net --format {PS_FORMAT}\n\
              + ip -j addr show\n\
              + docker container inspect -- {STOPPED_FULL_ID}\n\
+             + docker version --format '{{{{json .}}}}'\n\
              + {} -D -c 1 -w 1 -I ltfixp 198.51.100.100\n\
              + {line}\n\
              lanctl: no ARP announcement for room-1: LANCTL_PROBE=arping\n",
@@ -125,16 +125,10 @@ fn secrets_never_reach_an_argv_or_the_dry_run() {
 fn dry_run_prints_exactly_what_the_real_run_executes() {
     let f = lan();
     let args = ["up", "--wait", "0", "a1", "a2", "--image", "img", "--ip-env", "LOCAL_IP", "-e", "MODE=it's $x"];
-    let spec = |ip: &str| {
-        format!(
-            r#"{{"image":"img","env":{{"MODE":"it'\''s $x"}},"secrets":[],"ip_env":["LOCAL_IP"],"labels":{{}},"restart":"unless-stopped","args":[],"mac":"{}"}}"#,
-            fix_mac(ip)
-        )
-    };
+    let spec = r#"{"image":"img","env":{"MODE":"it'\''s $x"},"secrets":[],"ip_env":["LOCAL_IP"],"labels":{},"restart":"unless-stopped","args":[]}"#;
     let line = |name: &str, ip: &str| {
-        let (spec, mac) = (spec(ip), fix_mac(ip));
         format!(
-            "docker run --detach --name {name} --hostname {name} --network ltfix-net --ip {ip} --mac-address {mac} --restart unless-stopped \
+            "docker run --detach --name {name} --hostname {name} --network ltfix-net --ip {ip} --restart unless-stopped \
              --label io.lanctl.tenant={name} --label io.lanctl.network=ltfix-net --label 'io.lanctl.spec={spec}' \
              --env 'MODE=it'\\''s $x' --env LOCAL_IP={ip} -- img\n"
         )

@@ -32,7 +32,7 @@ fn a_reply_skips_the_address_and_names_the_device() {
         .args(["up", "--wait", "0", "room-1", "--image", "img"])
         .stdout("room-1 198.51.100.101\n")
         .stderr("lanctl: skipping 198.51.100.100: a LAN device (ae:1c:ad:28:13:b4) already uses it\n")
-        .change_lines([r#"docker run --detach --name room-1 --hostname room-1 --network ltfix-net --ip 198.51.100.101 --mac-address f6:0a:c6:33:64:65 --restart unless-stopped --label io.lanctl.tenant=room-1 --label io.lanctl.network=ltfix-net --label 'io.lanctl.spec={"image":"img","env":{},"secrets":[],"ip_env":[],"labels":{},"restart":"unless-stopped","args":[],"mac":"f6:0a:c6:33:64:65"}' -- img"#])
+        .change_lines([r#"docker run --detach --name room-1 --hostname room-1 --network ltfix-net --ip 198.51.100.101 --restart unless-stopped --label io.lanctl.tenant=room-1 --label io.lanctl.network=ltfix-net --label 'io.lanctl.spec={"image":"img","env":{},"secrets":[],"ip_env":[],"labels":{},"restart":"unless-stopped","args":[]}' -- img"#])
         .check();
 }
 
@@ -49,9 +49,43 @@ fn a_probe_variable_that_names_no_method_is_bad_input() {
     assert_eq!(f.calls(), Vec::<Vec<String>>::new(), "nothing ran");
 }
 
+/// The fixture host with a Docker 28 engine (API 1.50): it takes a MAC per network.
+fn docker28() -> Fake {
+    let version = std::fs::read_to_string(fixture("docker-version.json")).unwrap().replace("\"1.41\"", "\"1.50\"");
+    assert!(version.contains("\"ApiVersion\":\"1.50\""), "{version}");
+    lan_with(|f| f.on("docker", "version*", 0, &version))
+}
+
+#[test]
+fn a_new_engine_pins_the_mac_derived_from_the_address() {
+    let f = docker28();
+    Run::new(&f)
+        .args(["up", "--wait", "0", "room-1", "--image", "img"])
+        .stdout("room-1 198.51.100.100\n")
+        .change_lines([r#"docker run --detach --name room-1 --hostname room-1 --network ltfix-net --ip 198.51.100.100 --mac-address f6:0a:c6:33:64:64 --restart unless-stopped --label io.lanctl.tenant=room-1 --label io.lanctl.network=ltfix-net --label 'io.lanctl.spec={"image":"img","env":{},"secrets":[],"ip_env":[],"labels":{},"restart":"unless-stopped","args":[],"mac":"f6:0a:c6:33:64:64"}' -- img"#])
+        .check();
+}
+
+#[test]
+fn an_old_engine_takes_no_mac() {
+    // The fixture's engine is 20.10 (API 1.41): docker's CLI refuses --mac-address per
+    // network there, and the engine derives the MAC from the address itself.
+    let f = lan();
+    Run::new(&f)
+        .args(["up", "--wait", "0", "room-1", "--image", "img", "--mac", "02:aa:00:00:00:01"])
+        .code(3)
+        .stderr(
+            "lanctl: room-1: --mac 02:aa:00:00:00:01 needs a docker engine with API 1.44 or later (Docker 25); this one \
+             speaks 1.41; leave --mac out: this engine gives a macvlan container a MAC derived from its address, the same \
+             on every recreate\n",
+        )
+        .changes(&[])
+        .check();
+}
+
 #[test]
 fn mac_gives_the_tenants_mac_exactly() {
-    let f = lan();
+    let f = docker28();
     Run::new(&f)
         .args(["up", "--wait", "0", "room-1", "--image", "img", "--mac", "02:AA:00:00:00:01"])
         .stdout("room-1 198.51.100.100\n")
@@ -112,7 +146,7 @@ fn an_ipvlan_tenant_takes_no_mac() {
 
 #[test]
 fn a_mac_another_container_has_on_the_network_is_refused() {
-    let f = lan();
+    let f = docker28();
     Run::new(&f)
         .args(["up", "--wait", "0", "room-1", "--image", "img", "--mac", "02:42:C6:33:64:71"])
         .code(2)

@@ -187,3 +187,65 @@ fn a_lan_client_learns_the_new_mac_from_the_announcement() {
     assert_eq!(neighbour_mac(&env, &ip).as_deref(), Some(mac3.as_str()), "after update");
     println!("MACs: up {mac}, update {mac2}, update {mac3}");
 }
+
+/// The engine's API version, e.g. "1.41".
+fn engine_api() -> String {
+    sh_ok("docker", &["version", "--format", "{{.Server.APIVersion}}"]).trim().to_string()
+}
+
+#[test]
+#[ignore = "real engine: run scripts/test.sh"]
+fn the_mac_survives_update_and_rollback() {
+    let env = RealEnv::new();
+    let net = env.name("net");
+    env.track_network(&net);
+    env.lanctl()
+        .args(["net", "create", &net, "--driver", "macvlan", "--parent", env.parent()])
+        .args(["--subnet", &env.subnet(), "--gateway", &env.gateway(), "--ip-range", &env.range()])
+        .assert()
+        .success();
+    let name = env.name("mac");
+    env.track_container(&name);
+    let api = engine_api();
+    let (major, minor) = api.split_once('.').map(|(a, b)| (a.parse::<u32>().unwrap(), b.parse::<u32>().unwrap())).unwrap();
+    let pins = (major, minor) >= (1, 44);
+    if !pins {
+        // An engine older than API 1.44 cannot take a MAC per network: --mac is refused
+        // before anything is made, and lanctl pins none (the engine derives it).
+        let refused = env
+            .lanctl()
+            .args(["up", &name, "--net", &net, "--image", "lanctl-test/media:latest", "--pull", "never"])
+            .args(["--mac", "02:aa:00:00:00:01"])
+            .assert()
+            .code(3);
+        assert!(lossy(&refused.get_output().stderr).contains(&format!("this one speaks {api}")));
+        assert_eq!(sh("docker", &["container", "inspect", "--", &name]).status.code(), Some(1), "nothing was created");
+    }
+    env.lanctl()
+        .args(["up", &name, "--net", &net, "--image", "lanctl-test/media:latest", "--pull", "never", "--wait", "0"])
+        .assert()
+        .success();
+    let ip: Ipv4Addr = env.host(16).parse().unwrap();
+    let mac = container_mac(&name, &net);
+    let label =
+        sh_ok("docker", &["container", "inspect", "--format", "{{index .Config.Labels \"io.lanctl.spec\"}}", "--", &name]);
+    if pins {
+        let pinned = lanctl::arp::derived_mac(&net, ip).to_string();
+        assert_eq!(mac, pinned, "up pins the derived MAC");
+        assert!(label.trim_end().ends_with(&format!(r#""mac":"{pinned}"}}"#)), "{label}");
+    } else {
+        assert!(!label.contains("\"mac\""), "nothing pinned on API {api}: {label}");
+    }
+    env.lanctl().args(["update", &name, "-e", "ROUND=1", "--wait", "1"]).assert().success();
+    assert_eq!(container_mac(&name, &net), mac, "update keeps it");
+    // An update to an image that exits at once is rolled back: the previous container,
+    // with the same MAC, is back.
+    env.lanctl()
+        .args(["update", &name, "--image", "lanctl-test/crash:latest", "--pull", "never", "--wait", "2"])
+        .assert()
+        .code(1);
+    assert_eq!(container_mac(&name, &net), mac, "the rollback keeps it");
+    let image = sh_ok("docker", &["container", "inspect", "--format", "{{.Config.Image}}", "--", &name]);
+    assert_eq!(image.trim(), "lanctl-test/media:latest", "the previous container is back");
+    println!("engine API {api}, pinned: {pins}, MAC {mac}");
+}

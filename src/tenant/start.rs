@@ -48,13 +48,21 @@ fn check_pinned(ctx: &Ctx, pool: &Pool, prober: Option<&Prober>, net: &NetSpec, 
 
 /// Why a MAC given with `--mac` cannot be used: ipvlan tenants share the parent's MAC, and
 /// a MAC another container of the network has would take its frames (exit 2 either way).
-fn check_mac(net: &NetSpec, pool: &Pool, t: &TenantInput) -> Result<()> {
+fn check_mac(net: &NetSpec, pool: &Pool, t: &TenantInput, pin: &Pinning) -> Result<()> {
     let Some(mac) = &t.spec.mac else { return Ok(()) };
     if net.driver == Driver::Ipvlan {
         return Err(Error::usage(format!(
             "--mac {mac}: network {} is ipvlan, whose tenants all use the MAC of {}; leave --mac out",
             net.name, net.parent
         )));
+    }
+    if let Pinning::Unsupported(api) = pin {
+        return Err(Error::check(format!(
+            "--mac {mac} needs a docker engine with API {PIN_API} or later (Docker 25); this one speaks {api}"
+        ))
+        .hint(
+            "leave --mac out: this engine gives a macvlan container a MAC derived from its address, the same on every recreate",
+        ));
     }
     match pool.macs.get(mac) {
         Some(holder) if *holder != t.name => Err(Error::usage(format!(
@@ -65,12 +73,52 @@ fn check_mac(net: &NetSpec, pool: &Pool, t: &TenantInput) -> Result<()> {
     }
 }
 
-/// The spec a tenant is created with on `ip`: on macvlan its MAC is pinned, the one given
+/// The oldest engine API that takes a container's MAC per network (`docker run
+/// --network NET --mac-address MAC`): docker's CLI refuses the option against an older
+/// daemon ("specify mac-address per network requires API version 1.44").
+pub const PIN_API: &str = "1.44";
+
+/// Whether this batch pins MACs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Pinning {
+    /// macvlan on an engine of API 1.44 or later.
+    Pin,
+    /// ipvlan: tenants share the parent's MAC.
+    Shared,
+    /// An older engine (its API version): it cannot take a MAC, and needs none pinned, since
+    /// it derives a macvlan container's MAC from its address (`02:42` and the address), the
+    /// same on every recreate. Docker 28 picks a random one instead, which is what pinning
+    /// is for.
+    Unsupported(String),
+}
+
+impl Pinning {
+    /// What a batch on `net` does: one `docker version` for a macvlan network.
+    pub fn of(ctx: &Ctx, net: &NetSpec) -> Result<Pinning> {
+        if net.driver != Driver::Macvlan {
+            return Ok(Pinning::Shared);
+        }
+        let v: crate::model::DockerVersion = ctx.runner.query_json(&ctx.docker.version())?;
+        let api = v.server.map(|s| s.api_version).unwrap_or_default();
+        Ok(if api_at_least(&api, PIN_API) { Pinning::Pin } else { Pinning::Unsupported(api) })
+    }
+}
+
+/// Whether API version `have` (`MAJOR.MINOR`) is `want` or later; unreadable is not.
+fn api_at_least(have: &str, want: &str) -> bool {
+    let parse = |v: &str| -> Option<(u32, u32)> {
+        let (a, b) = v.split_once('.')?;
+        Some((a.parse().ok()?, b.parse().ok()?))
+    };
+    matches!((parse(have), parse(want)), (Some(h), Some(w)) if h >= w)
+}
+
+/// The spec a tenant is created with on `ip`: when the batch pins, its MAC is the one given
 /// with `--mac` or else one derived from the network and the address (`arp::derived_mac`),
 /// so that a recreated tenant keeps it. ipvlan has no MAC of its own to pin.
-pub fn pinned(spec: &TenantSpec, net: &NetSpec, ip: Ipv4Addr) -> TenantSpec {
+pub fn pinned(spec: &TenantSpec, net: &NetSpec, ip: Ipv4Addr, pin: &Pinning) -> TenantSpec {
     let mut spec = spec.clone();
-    if net.driver == Driver::Macvlan && spec.mac.is_none() {
+    if *pin == Pinning::Pin && spec.mac.is_none() {
         spec.mac = Some(crate::arp::derived_mac(&net.name, ip).to_string());
     }
     spec
@@ -110,9 +158,16 @@ pub fn free_addresses(ctx: &Ctx, pool: &mut Pool, prober: Option<&Prober>, n: us
 /// The addresses of a batch, in the order of `wants`. Everything is checked before the
 /// first change: a pinned address that cannot be used, or more tenants than free
 /// addresses, refuses the whole batch.
-fn plan(ctx: &Ctx, net: &NetSpec, pool: &mut Pool, wants: &[&TenantInput], prober: Option<&Prober>) -> Result<Vec<Ipv4Addr>> {
+fn plan(
+    ctx: &Ctx,
+    net: &NetSpec,
+    pool: &mut Pool,
+    wants: &[&TenantInput],
+    prober: Option<&Prober>,
+    pin: &Pinning,
+) -> Result<Vec<Ipv4Addr>> {
     for t in wants {
-        check_mac(net, pool, t).map_err(|e| Error { msg: format!("{}: {}", t.name, e.msg), ..e })?;
+        check_mac(net, pool, t, pin).map_err(|e| Error { msg: format!("{}: {}", t.name, e.msg), ..e })?;
     }
     // Pinned addresses first, so an automatic pick can never take one.
     for t in wants {
@@ -152,9 +207,10 @@ fn plan(ctx: &Ctx, net: &NetSpec, pool: &mut Pool, wants: &[&TenantInput], probe
 /// the plan holds, one failure does not stop the rest.
 pub fn start_batch(ctx: &Ctx, net: &NetSpec, mut pool: Pool, wants: &[&TenantInput], opts: &BatchOpts) -> Result<Vec<Outcome>> {
     let prober = Prober::new(ctx, &net.parent, opts.no_probe)?;
-    let addresses = plan(ctx, net, &mut pool, wants, prober.as_ref())?;
+    let pin = Pinning::of(ctx, net)?;
+    let addresses = plan(ctx, net, &mut pool, wants, prober.as_ref(), &pin)?;
     let planned: Vec<(usize, Ipv4Addr)> = addresses.into_iter().enumerate().collect();
-    let starter = Starter { ctx, wants, net, pull: opts.pull.as_deref(), pool: Mutex::new(pool) };
+    let starter = Starter { ctx, wants, net, pull: opts.pull.as_deref(), pool: Mutex::new(pool), pin };
     let mut results: Vec<Option<Outcome>> = vec![None; wants.len()];
     for (i, out) in starter.start_all(&planned, opts.parallel) {
         results[i] = Some(out);
@@ -223,6 +279,7 @@ struct Starter<'a> {
     net: &'a NetSpec,
     pull: Option<&'a str>,
     pool: Mutex<Pool>,
+    pin: Pinning,
 }
 
 impl Starter<'_> {
@@ -255,7 +312,7 @@ impl Starter<'_> {
         let name = t.name.as_str();
         let mut attempt = 0;
         loop {
-            let spec = pinned(&t.spec, self.net, ip);
+            let spec = pinned(&t.spec, self.net, ip, &self.pin);
             let run = Tenant {
                 name,
                 network: &self.net.name,
@@ -300,4 +357,19 @@ fn start_plan(ctx: &Ctx, t: &TenantInput, run: &Tenant) -> Result<()> {
     let keys: Vec<String> = t.secrets.iter().map(|(k, _)| k.clone()).collect();
     let plan = keys.iter().fold(Plan::new(), |p, k| p.then(Action::require(k)));
     plan.then(Action::Change(docker_run_passing(&ctx.docker, run, &keys))).run(&ctx.runner).map_err(|f| f.into_error())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_versions_compare_as_numbers() {
+        assert!(api_at_least("1.44", "1.44"));
+        assert!(api_at_least("1.47", "1.44"));
+        assert!(api_at_least("2.0", "1.44"));
+        assert!(!api_at_least("1.41", "1.44"));
+        assert!(!api_at_least("1.9", "1.44"));
+        assert!(!api_at_least("", "1.44"));
+    }
 }
