@@ -157,3 +157,23 @@ fn a_mac_another_container_has_on_the_network_is_refused() {
         .changes(&[])
         .check();
 }
+
+#[test]
+fn a_mac_a_lan_device_answered_from_is_refused() {
+    let reply = "ARPING 198.51.100.100 from 0.0.0.0 ltfixp\nUnicast reply from 198.51.100.100 [02:AA:00:00:00:01]  0.548ms\nSent 1 probes (1 broadcast(s))\nReceived 1 response(s)\n";
+    let version = std::fs::read_to_string(fixture("docker-version.json")).unwrap().replace("\"1.41\"", "\"1.50\"");
+    let f = lan_with(|f| {
+        f.on("docker", "version*", 0, &version);
+        f.on("arping", "-D -c 1 -w 1 -I ltfixp 198.51.100.100", 1, reply);
+    });
+    Run::new(&f)
+        .args(["up", "--wait", "0", "room-1", "--image", "img", "--mac", "02:aa:00:00:00:01"])
+        .code(1)
+        .stderr(
+            "lanctl: skipping 198.51.100.100: a LAN device (02:aa:00:00:00:01) already uses it\n\
+             lanctl: room-1: --mac 02:aa:00:00:00:01 is a LAN device's (it answered the ARP probe for 198.51.100.100 on \
+             ltfixp); choose another MAC, or leave --mac out\n",
+        )
+        .changes(&[])
+        .check();
+}

@@ -249,3 +249,31 @@ fn the_mac_survives_update_and_rollback() {
     assert_eq!(image.trim(), "lanctl-test/media:latest", "the previous container is back");
     println!("engine API {api}, pinned: {pins}, MAC {mac}");
 }
+
+#[test]
+#[ignore = "real engine: run scripts/test.sh"]
+fn doctor_says_which_probe_runs() {
+    let lan_probe = |env: &[(&str, &str)]| {
+        let mut c = std::process::Command::new(LANCTL);
+        c.args(["--dry-run", "--json", "doctor"]).envs(env.iter().copied()).env_remove("LANCTL_ARPING");
+        let out = c.output().unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", lossy(&out.stdout)));
+        json["checks"].as_array().unwrap().iter().find(|c| c["id"] == "lan.probe").cloned().expect("a lan.probe check")
+    };
+    let native = lan_probe(&[]);
+    assert_eq!(native["status"], "ok");
+    assert_eq!(
+        native["detail"],
+        "native ARP probes (RFC 5227, 3 per address over 250 ms) ask the LAN before an address is used"
+    );
+    let fallback = lan_probe(&[("LANCTL_PROBE", "arping")]);
+    let arping = which_arping();
+    assert_eq!(
+        fallback["detail"],
+        format!("{arping} probes addresses on the LAN before they are used, a second each when nothing answers (LANCTL_PROBE=arping)")
+    );
+}
+
+fn which_arping() -> String {
+    sh_ok("sh", &["-c", "command -v arping"]).trim().to_string()
+}

@@ -189,6 +189,17 @@ fn plan(
         )));
     }
     let mut free = free_addresses(ctx, pool, prober, auto)?.into_iter();
+    // A MAC that a LAN device answered the probe from is that device's.
+    for t in wants {
+        let Some(mac) = &t.spec.mac else { continue };
+        let on_lan = pool.held.iter().find(|(_, h)| matches!(h, crate::pool::Holder::Lan { mac: m } if m == mac));
+        if let Some((ip, _)) = on_lan {
+            return Err(Error::failed(format!(
+                "{}: --mac {mac} is a LAN device's (it answered the ARP probe for {ip} on {}); choose another MAC, or leave --mac out",
+                t.name, net.parent
+            )));
+        }
+    }
     let mut out = Vec::with_capacity(wants.len());
     for t in wants {
         match t.ip {
