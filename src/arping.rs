@@ -135,6 +135,11 @@ impl Prober {
         }
     }
 
+    /// Whether this is the native probe (cheap enough to overlap with docker's work).
+    pub fn is_native(&self) -> bool {
+        self.method == Method::Native
+    }
+
     /// The MAC of a LAN device that answers for `ip`, if one does.
     pub fn answer(&self, ctx: &Ctx, ip: Ipv4Addr) -> Result<Option<String>> {
         Ok(self.answers(ctx, &[ip])?.pop().flatten())

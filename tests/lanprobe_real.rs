@@ -109,8 +109,22 @@ fn a_dry_run_probes_natively_and_verbose_shows_it() {
         stderr.contains(&format!("lanctl: skipping {}: a LAN device ({}) already uses it\n", env.host(16), peer_mac(&env))),
         "{stderr}"
     );
-    assert!(lossy(&out.stdout)
-        .starts_with(&format!("docker run --detach --name {name} --hostname {name} --network {net} --ip {} ", env.host(17))));
+    // The probe overlaps docker's create: the plan creates the tenant on the first free
+    // address, removes it when the device answers, creates it on the next and starts it
+    // there, as a real run does.
+    let stdout = lossy(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 4, "{stdout}");
+    assert!(
+        lines[0].starts_with(&format!("docker create --name {name} --hostname {name} --network {net} --ip {} ", env.host(16))),
+        "{stdout}"
+    );
+    assert_eq!(lines[1], format!("docker rm --force -- {name}"));
+    assert!(
+        lines[2].starts_with(&format!("docker create --name {name} --hostname {name} --network {net} --ip {} ", env.host(17))),
+        "{stdout}"
+    );
+    assert_eq!(lines[3], format!("docker start -- {name}"));
 }
 
 /// The MAC a neighbour (the client namespace) holds for `ip`, if any.
@@ -257,20 +271,20 @@ fn doctor_says_which_probe_runs() {
         let mut c = std::process::Command::new(LANCTL);
         c.args(["--dry-run", "--json", "doctor"]).envs(env.iter().copied()).env_remove("LANCTL_ARPING");
         let out = c.output().unwrap();
-        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", lossy(&out.stdout)));
+        let json: serde_json::Value =
+            serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", lossy(&out.stdout)));
         json["checks"].as_array().unwrap().iter().find(|c| c["id"] == "lan.probe").cloned().expect("a lan.probe check")
     };
     let native = lan_probe(&[]);
     assert_eq!(native["status"], "ok");
-    assert_eq!(
-        native["detail"],
-        "native ARP probes (RFC 5227, 3 per address over 250 ms) ask the LAN before an address is used"
-    );
+    assert_eq!(native["detail"], "native ARP probes (RFC 5227, 3 per address over 250 ms) ask the LAN before an address is used");
     let fallback = lan_probe(&[("LANCTL_PROBE", "arping")]);
     let arping = which_arping();
     assert_eq!(
         fallback["detail"],
-        format!("{arping} probes addresses on the LAN before they are used, a second each when nothing answers (LANCTL_PROBE=arping)")
+        format!(
+            "{arping} probes addresses on the LAN before they are used, a second each when nothing answers (LANCTL_PROBE=arping)"
+        )
     );
 }
 

@@ -15,6 +15,7 @@ use crate::plan::{Action, Plan};
 use crate::pool::Pool;
 use crate::tenant::converge::{BatchOpts, Outcome, What};
 use crate::tenant::input::TenantInput;
+use crate::tenant::overlap::Overlap;
 use crate::tenant::remove_orphan;
 use crate::tenant::run::{docker_run, docker_run_passing, Tenant};
 use crate::tenant::run_error::describe;
@@ -165,6 +166,7 @@ fn plan(
     wants: &[&TenantInput],
     prober: Option<&Prober>,
     pin: &Pinning,
+    overlap: bool,
 ) -> Result<Vec<Ipv4Addr>> {
     for t in wants {
         check_mac(net, pool, t, pin).map_err(|e| Error { msg: format!("{}: {}", t.name, e.msg), ..e })?;
@@ -188,7 +190,8 @@ fn plan(
             net.name, net.range
         )));
     }
-    let mut free = free_addresses(ctx, pool, prober, auto)?.into_iter();
+    // Overlapped, the automatic picks are probed while docker creates their containers.
+    let mut free = free_addresses(ctx, pool, if overlap { None } else { prober }, auto)?.into_iter();
     // A MAC that a LAN device answered the probe from is that device's.
     for t in wants {
         let Some(mac) = &t.spec.mac else { continue };
@@ -219,11 +222,19 @@ fn plan(
 pub fn start_batch(ctx: &Ctx, net: &NetSpec, mut pool: Pool, wants: &[&TenantInput], opts: &BatchOpts) -> Result<Vec<Outcome>> {
     let prober = Prober::new(ctx, &net.parent, opts.no_probe)?;
     let pin = Pinning::of(ctx, net)?;
-    let addresses = plan(ctx, net, &mut pool, wants, prober.as_ref(), &pin)?;
+    let overlap = prober.as_ref().filter(|p| p.is_native());
+    let addresses = plan(ctx, net, &mut pool, wants, prober.as_ref(), &pin, overlap.is_some())?;
     let planned: Vec<(usize, Ipv4Addr)> = addresses.into_iter().enumerate().collect();
-    let starter = Starter { ctx, wants, net, pull: opts.pull.as_deref(), pool: Mutex::new(pool), pin };
+    let pull = opts.pull.as_deref();
+    let done = match overlap {
+        Some(prober) => {
+            let o = Overlap { ctx, wants, net, pull, pool: Mutex::new(pool), pin: &pin, prober, parallel: opts.parallel };
+            o.start_all(&planned)
+        }
+        None => Starter { ctx, wants, net, pull, pool: Mutex::new(pool), pin }.start_all(&planned, opts.parallel),
+    };
     let mut results: Vec<Option<Outcome>> = vec![None; wants.len()];
-    for (i, out) in starter.start_all(&planned, opts.parallel) {
+    for (i, out) in done {
         results[i] = Some(out);
     }
     let results: Vec<Outcome> = results.into_iter().map(|r| r.expect("every tenant has a result")).collect();
