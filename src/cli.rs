@@ -291,6 +291,10 @@ pub struct UpArgs {
     /// Allow --ip outside the network's reserved range (it may be in the DHCP pool)
     #[arg(long, requires = "ip")]
     pub outside_range: bool,
+    /// MAC address for a macvlan tenant [default: derived from the network and the address;
+    /// ipvlan tenants share the parent's MAC and take none]
+    #[arg(long, value_name = "MAC")]
+    pub mac: Option<String>,
     #[command(flatten)]
     pub env: TenantEnvArgs,
     /// Docker label K=V (repeatable)

@@ -219,6 +219,11 @@ impl Docker {
     pub fn run_base(&self) -> Cmd {
         self.cmd().args(["run", "--detach"])
     }
+
+    /// `docker create`: the container of a `docker run` line, not started.
+    pub fn create_base(&self) -> Cmd {
+        self.cmd().arg("create")
+    }
 }
 
 #[cfg(test)]

@@ -76,6 +76,7 @@ pub enum Request {
 
 pub fn lower(cli: Cli) -> Result<Input> {
     let mut config = config(&cli)?;
+    crate::arping::check_env()?;
     let request = match cli.command {
         Command::Doctor(a) => {
             let all = all_hosts(a.all_hosts, &config)?;
@@ -328,7 +329,19 @@ fn names(a: &UpArgs) -> Result<Vec<String>> {
     if a.ip.is_some() && names.len() > 1 {
         return Err(Error::usage("--ip gives one address; use it with one tenant name"));
     }
+    if a.mac.is_some() && names.len() > 1 {
+        return Err(Error::usage("--mac gives one MAC address; use it with one tenant name"));
+    }
     Ok(names)
+}
+
+/// `--mac`: six hex octets, unicast, not all zeros; kept in lanctl's (and ip's) spelling.
+fn mac(s: &str) -> Result<String> {
+    let m: crate::arp::Mac = s.parse().map_err(|e: String| Error::usage(format!("--mac {e}")))?;
+    match crate::arp::refuse_tenant_mac(m) {
+        Some(why) => Err(Error::usage(format!("--mac {s} {why}; give a unicast MAC such as 02:00:00:00:00:01"))),
+        None => Ok(m.to_string()),
+    }
 }
 
 fn up(a: UpArgs) -> Result<UpInput> {
@@ -355,8 +368,11 @@ fn up(a: UpArgs) -> Result<UpInput> {
         args: a.args.clone(),
     };
     let mut tenants = Vec::with_capacity(names.len());
+    let mac = a.mac.as_deref().map(mac).transpose()?;
     for name in names {
-        tenants.push(TenantDraft { name, ..draft.clone() }.lower(&process_env)?);
+        let mut t = TenantDraft { name, ..draft.clone() }.lower(&process_env)?;
+        t.spec.mac.clone_from(&mac);
+        tenants.push(t);
     }
     let opts = BatchOpts { no_probe: a.no_probe, parallel: parallel(a.parallel)?, pull: a.env.pull, wait: wait(a.wait)? };
     Ok(UpInput { tenants, opts })

@@ -1,6 +1,7 @@
 //! lanctl: Docker ipvlan/macvlan networks and per-tenant containers with their own LAN
 //! addresses, composed as `docker` and `ip` commands. See ARCHITECTURE.md.
 
+pub mod arp;
 pub mod arping;
 pub mod checks;
 pub mod cli;
@@ -17,6 +18,7 @@ pub mod hosts;
 pub mod input;
 pub mod iproute;
 pub mod labels;
+pub mod lanprobe;
 pub mod lock;
 pub mod model;
 pub mod net;

@@ -76,6 +76,8 @@ pub struct NetworkContainer {
     pub name: String,
     #[serde(default, rename = "IPv4Address")]
     pub ipv4: String,
+    #[serde(default, rename = "MacAddress")]
+    pub mac: String,
 }
 
 /// One line of `docker network ls --format '{{json .}}'`.
@@ -212,6 +214,10 @@ pub struct Endpoint {
     pub ipam_config: Option<EndpointIpam>,
     #[serde(default, rename = "IPAddress")]
     pub ip_address: String,
+    /// The endpoint's MAC: its own on macvlan, the parent's on ipvlan (empty when docker
+    /// does not say).
+    #[serde(default, rename = "MacAddress")]
+    pub mac_address: String,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]

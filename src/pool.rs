@@ -39,6 +39,8 @@ pub struct Attached {
     pub name: String,
     pub state: String,
     pub ip: Ipv4Addr,
+    /// Its MAC there, lower case (empty when docker does not say).
+    pub mac: String,
 }
 
 impl Attached {
@@ -47,7 +49,9 @@ impl Attached {
         containers
             .iter()
             .filter_map(|c| {
-                Some(Attached { ip: c.address_on(network)?, name: c.name().to_string(), state: c.state.status.clone() })
+                let mac =
+                    c.network_settings.networks.get(network).map(|e| e.mac_address.to_ascii_lowercase()).unwrap_or_default();
+                Some(Attached { ip: c.address_on(network)?, name: c.name().to_string(), state: c.state.status.clone(), mac })
             })
             .collect()
     }
@@ -57,6 +61,8 @@ impl Attached {
 pub struct Pool {
     pub spec: NetSpec,
     pub held: BTreeMap<Ipv4Addr, Holder>,
+    /// The MACs containers have on the network, lower case, with who has each.
+    pub macs: BTreeMap<String, String>,
 }
 
 impl Pool {
@@ -75,10 +81,14 @@ impl Pool {
         for (ip, ifname) in host.iter().filter(|(ip, _)| spec.subnet.contains(ip)) {
             held.entry(*ip).or_insert(Holder::Host { ifname: ifname.clone() });
         }
+        let mut macs = BTreeMap::new();
         for a in attached {
             held.entry(a.ip).or_insert(Holder::Container { name: a.name.clone(), state: a.state.clone() });
+            if !a.mac.is_empty() {
+                macs.insert(a.mac.clone(), a.name.clone());
+            }
         }
-        Pool { spec: spec.clone(), held }
+        Pool { spec: spec.clone(), held, macs }
     }
 
     /// Free addresses of the reserved range, lowest first.

@@ -130,9 +130,11 @@ pub fn attached_from(ctx: &Ctx, network: &str, lines: &[model::PsLine], net: Opt
     let mut found = Vec::new();
     let mut unknown = Vec::new();
     for l in lines {
-        let ip = net.and_then(|n| n.containers.get(&l.id)).and_then(|c| c.ipv4.split('/').next()?.parse().ok());
+        let ep = net.and_then(|n| n.containers.get(&l.id));
+        let ip = ep.and_then(|c| c.ipv4.split('/').next()?.parse().ok());
+        let mac = ep.map(|c| c.mac.to_ascii_lowercase()).unwrap_or_default();
         match ip {
-            Some(ip) if l.state == "running" => found.push(Attached { name: l.names.clone(), state: l.state.clone(), ip }),
+            Some(ip) if l.state == "running" => found.push(Attached { name: l.names.clone(), state: l.state.clone(), ip, mac }),
             _ => unknown.push(l.id.as_str()),
         }
     }
@@ -158,9 +160,11 @@ pub fn attached_to_each<S: AsRef<str>>(
     for l in lines {
         let mut found = false;
         for (i, net) in by_name.iter().enumerate() {
-            let ip = net.and_then(|n| n.containers.get(&l.id)).and_then(|c| c.ipv4.split('/').next()?.parse().ok());
+            let ep = net.and_then(|n| n.containers.get(&l.id));
+            let ip = ep.and_then(|c| c.ipv4.split('/').next()?.parse().ok());
             if let Some(ip) = ip.filter(|_| l.state == "running") {
-                each[i].push(Attached { name: l.names.clone(), state: l.state.clone(), ip });
+                let mac = ep.map(|c| c.mac.to_ascii_lowercase()).unwrap_or_default();
+                each[i].push(Attached { name: l.names.clone(), state: l.state.clone(), ip, mac });
                 found = true;
             }
         }

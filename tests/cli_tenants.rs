@@ -106,8 +106,10 @@ fn secrets_never_reach_an_argv_or_the_dry_run() {
              + docker ps --all --no-trunc --filter network=ltfix-net --format {PS_FORMAT}\n\
              + ip -j addr show\n\
              + docker container inspect -- {STOPPED_FULL_ID}\n\
+             + docker version --format '{{{{json .}}}}'\n\
              + {} -D -c 1 -w 1 -I ltfixp 198.51.100.100\n\
-             + {line}\n",
+             + {line}\n\
+             lanctl: no ARP announcement for room-1: LANCTL_PROBE=arping\n",
             f.program_path("arping").display()
         ))
         .change_lines([line])

@@ -156,7 +156,13 @@ fn healthy_parent_and_both_drivers() {
     assert!(!checks.iter().any(|c| c["id"].as_str().unwrap().starts_with("host-access")), "{checks:?}");
     let lan = get(&checks, "lan.probe");
     assert_eq!(lan["status"], "ok");
-    assert_eq!(lan["detail"], format!("{} probes addresses on the LAN before they are used", f.program_path("arping").display()));
+    assert_eq!(
+        lan["detail"],
+        format!(
+            "{} probes addresses on the LAN before they are used, a second each when nothing answers (LANCTL_PROBE=arping)",
+            f.program_path("arping").display()
+        )
+    );
 }
 
 #[test]

@@ -158,10 +158,10 @@ fn fake_environment() {
     assert_eq!(lines[2], fake.program_path("arping").to_str().unwrap());
     assert!(std::path::Path::new(lines[3]).is_dir());
     // Inherited LANCTL_* is gone (so LANCTL_DOCKER cannot bypass the fake); what the test
-    // sets itself stays.
+    // sets itself stays, and the LAN probe is the (fake) arping.
     let mut lanctl_vars: Vec<&str> = lines[4..].iter().filter(|l| l.starts_with("LANCTL_")).copied().collect();
     lanctl_vars.sort();
-    assert_eq!(lanctl_vars, [format!("LANCTL_LOCK_DIR={}", lines[3]).as_str(), "LANCTL_SHOULD_STAY=1"]);
+    assert_eq!(lanctl_vars, [format!("LANCTL_LOCK_DIR={}", lines[3]).as_str(), "LANCTL_PROBE=arping", "LANCTL_SHOULD_STAY=1"]);
 }
 
 #[test]

@@ -13,22 +13,36 @@ use crate::state;
 use crate::tenant::ls::{natural, should_run};
 
 pub fn lan_probe(ctx: &Ctx) -> Check {
-    if !ctx.transport.is_local() {
-        return Check::new(
+    match arping::method(ctx) {
+        Ok(arping::Method::Native) => Check::new(
+            "lan.probe",
+            Status::Ok,
+            format!(
+                "native ARP probes (RFC 5227, {} per address over {} ms) ask the LAN before an address is used",
+                crate::lanprobe::PROBE_NUM,
+                crate::lanprobe::PROBE_WAIT.as_millis()
+            ),
+            "",
+        ),
+        Ok(arping::Method::Arping { program, why }) if ctx.transport.is_local() => Check::new(
+            "lan.probe",
+            Status::Ok,
+            format!("{program} probes addresses on the LAN before they are used, a second each when nothing answers ({why})"),
+            "",
+        ),
+        Ok(arping::Method::Arping { .. }) => Check::new(
             "lan.probe",
             Status::Skip,
             "not checked on another host: its own arping probes when an address is chosen",
             "",
-        );
-    }
-    match arping::program() {
-        Some(p) => Check::new("lan.probe", Status::Ok, format!("{p} probes addresses on the LAN before they are used"), ""),
-        None => Check::new(
+        ),
+        Ok(arping::Method::Unavailable(why)) => Check::new(
             "lan.probe",
             Status::Warn,
-            "arping is not installed: a LAN device with a static address inside the range would go unnoticed",
-            arping::INSTALL_HINT,
+            format!("no LAN probe can run: a LAN device with a static address inside the range would go unnoticed ({why})"),
+            "run lanctl as root for the native probe, or install iputils' arping (apt-get install iputils-arping)",
         ),
+        Err(e) => Check::new("lan.probe", Status::Fail, e.msg.clone(), "set LANCTL_PROBE to native or arping, or unset it"),
     }
 }
 

@@ -153,7 +153,7 @@ pub fn host_access(ctx: &Ctx, a: &HostAccessInput) -> Result<()> {
 fn choose_address(ctx: &Ctx, spec: &NetSpec, links: &[IpLink], want: Option<Ipv4Addr>, no_probe: bool) -> Result<Ipv4Addr> {
     let containers = state::containers_on(ctx, &[spec.name.as_str()])?;
     let pool = Pool::new(spec, &containers, &state::host_addrs(links));
-    let prober = Prober::new(ctx, &spec.parent, no_probe);
+    let prober = Prober::new(ctx, &spec.parent, no_probe)?;
     let answered = |ip| prober.as_ref().map(|p| p.answer(ctx, ip)).transpose().map(Option::flatten);
     if let Some(ip) = want {
         if spec.range.contains(ip) {

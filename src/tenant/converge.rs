@@ -287,6 +287,10 @@ pub fn restart_to_restore<'a>(c: &Container, spec: &'a TenantSpec) -> Option<&'a
 /// old container when it runs). `apply`'s diff uses the same rule.
 pub fn wanted(t: &TenantInput, c: &Container) -> (TenantSpec, Vec<String>) {
     let mut spec = t.spec.clone();
+    // A MAC not asked for is the one the container was pinned to: it stays.
+    if spec.mac.is_none() {
+        spec.mac = TenantSpec::of_container(c).and_then(|s| s.mac);
+    }
     let carry: Vec<String> = t.unset.iter().filter(|k| env_value(c, k).is_some()).cloned().collect();
     spec.secrets.extend(carry.iter().cloned());
     (spec, carry)

@@ -10,6 +10,7 @@ pub mod health;
 pub mod input;
 pub mod logs;
 pub mod ls;
+pub mod overlap;
 pub mod parked;
 pub mod place;
 pub mod preset;

@@ -29,10 +29,20 @@ pub fn docker_run(docker: &Docker, t: &Tenant) -> Change {
 /// time (`plan::Action::Capture` or `Require`): each gets `--env KEY`, and docker reads its
 /// value from the environment the plan gives it, not from this command.
 pub fn docker_run_passing(docker: &Docker, t: &Tenant, passed: &[String]) -> Change {
+    container_line(docker.run_base(), t, passed)
+}
+
+/// The `docker create` of the same container as `docker_run_passing`, for a start that
+/// probes the LAN while docker creates it and starts it once the address is clear.
+pub fn docker_create_passing(docker: &Docker, t: &Tenant, passed: &[String]) -> Change {
+    container_line(docker.create_base(), t, passed)
+}
+
+fn container_line(base: crate::cmd::Cmd, t: &Tenant, passed: &[String]) -> Change {
     let ip = t.ip.to_string();
-    let mut c = docker
-        .run_base()
+    let mut c = base
         .args(["--name", t.name, "--hostname", t.name, "--network", t.network, "--ip", &ip])
+        .opt("--mac-address", t.spec.mac.as_deref())
         .opt("--pull", t.pull)
         .args(["--restart", &t.spec.restart])
         .arg("--label")

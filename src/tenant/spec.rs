@@ -29,6 +29,11 @@ pub struct TenantSpec {
     pub restart: String,
     #[serde(default)]
     pub args: Vec<String>,
+    /// The MAC pinned with `--mac-address` (macvlan): given with `--mac`, else derived from
+    /// the network and the address (`arp::derived_mac`) when the tenant is created. Kept by
+    /// `update`; absent for ipvlan tenants and for tenants created before lanctl pinned MACs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mac: Option<String>,
 }
 
 /// Secret values for one `docker run`, handed to docker's environment only.
@@ -116,6 +121,10 @@ impl TenantSpec {
         }
         if self.args != want.args {
             out.push(format!("arguments are [{}], not [{}]", self.args.join(" "), want.args.join(" ")));
+        }
+        if self.mac != want.mac {
+            let show = |m: &Option<String>| m.clone().unwrap_or_else(|| "docker's".to_string());
+            out.push(format!("MAC is {}, not {}", show(&self.mac), show(&want.mac)));
         }
         out
     }

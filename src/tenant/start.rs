@@ -10,14 +10,16 @@ use std::sync::Mutex;
 use crate::arping::Prober;
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
-use crate::netspec::NetSpec;
+use crate::netspec::{Driver, NetSpec};
 use crate::plan::{Action, Plan};
 use crate::pool::Pool;
 use crate::tenant::converge::{BatchOpts, Outcome, What};
 use crate::tenant::input::TenantInput;
+use crate::tenant::overlap::Overlap;
 use crate::tenant::remove_orphan;
 use crate::tenant::run::{docker_run, docker_run_passing, Tenant};
 use crate::tenant::run_error::describe;
+use crate::tenant::spec::TenantSpec;
 
 /// How often a start that lost its address to another tool is retried with the next one.
 const ADDRESS_RETRIES: usize = 5;
@@ -38,11 +40,89 @@ fn check_pinned(ctx: &Ctx, pool: &Pool, prober: Option<&Prober>, net: &NetSpec, 
     }
     if let Some(mac) = prober.map(|p| p.answer(ctx, ip)).transpose()?.flatten() {
         return Err(Error::failed(format!(
-            "--ip {ip} is already used on the LAN by {mac} (it answered arping on {}); choose another address",
+            "--ip {ip} is already used on the LAN by {mac} (it answered the ARP probe on {}); choose another address",
             net.parent
         )));
     }
     Ok(())
+}
+
+/// Why a MAC given with `--mac` cannot be used: ipvlan tenants share the parent's MAC, and
+/// a MAC another container of the network has would take its frames (exit 2 either way).
+fn check_mac(net: &NetSpec, pool: &Pool, t: &TenantInput, pin: &Pinning) -> Result<()> {
+    let Some(mac) = &t.spec.mac else { return Ok(()) };
+    if net.driver == Driver::Ipvlan {
+        return Err(Error::usage(format!(
+            "--mac {mac}: network {} is ipvlan, whose tenants all use the MAC of {}; leave --mac out",
+            net.name, net.parent
+        )));
+    }
+    if let Pinning::Unsupported(api) = pin {
+        return Err(Error::check(format!(
+            "--mac {mac} needs a docker engine with API {PIN_API} or later (Docker 25); this one speaks {api}"
+        ))
+        .hint(
+            "leave --mac out: this engine gives a macvlan container a MAC derived from its address, the same on every recreate",
+        ));
+    }
+    match pool.macs.get(mac) {
+        Some(holder) if *holder != t.name => Err(Error::usage(format!(
+            "--mac {mac} is already used on network {} by {holder}; choose another MAC, or leave --mac out for one derived from the address",
+            net.name
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// The oldest engine API that takes a container's MAC per network (`docker run
+/// --network NET --mac-address MAC`): docker's CLI refuses the option against an older
+/// daemon ("specify mac-address per network requires API version 1.44").
+pub const PIN_API: &str = "1.44";
+
+/// Whether this batch pins MACs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Pinning {
+    /// macvlan on an engine of API 1.44 or later.
+    Pin,
+    /// ipvlan: tenants share the parent's MAC.
+    Shared,
+    /// An older engine (its API version): it cannot take a MAC, and needs none pinned, since
+    /// it derives a macvlan container's MAC from its address (`02:42` and the address), the
+    /// same on every recreate. Docker 28 picks a random one instead, which is what pinning
+    /// is for.
+    Unsupported(String),
+}
+
+impl Pinning {
+    /// What a batch on `net` does: one `docker version` for a macvlan network.
+    pub fn of(ctx: &Ctx, net: &NetSpec) -> Result<Pinning> {
+        if net.driver != Driver::Macvlan {
+            return Ok(Pinning::Shared);
+        }
+        let v: crate::model::DockerVersion = ctx.runner.query_json(&ctx.docker.version())?;
+        let api = v.server.map(|s| s.api_version).unwrap_or_default();
+        Ok(if api_at_least(&api, PIN_API) { Pinning::Pin } else { Pinning::Unsupported(api) })
+    }
+}
+
+/// Whether API version `have` (`MAJOR.MINOR`) is `want` or later; unreadable is not.
+fn api_at_least(have: &str, want: &str) -> bool {
+    let parse = |v: &str| -> Option<(u32, u32)> {
+        let (a, b) = v.split_once('.')?;
+        Some((a.parse().ok()?, b.parse().ok()?))
+    };
+    matches!((parse(have), parse(want)), (Some(h), Some(w)) if h >= w)
+}
+
+/// The spec a tenant is created with on `ip`: when the batch pins, its MAC is the one given
+/// with `--mac` or else one derived from the network and the address (`arp::derived_mac`),
+/// so that a recreated tenant keeps it. ipvlan has no MAC of its own to pin.
+pub fn pinned(spec: &TenantSpec, net: &NetSpec, ip: Ipv4Addr, pin: &Pinning) -> TenantSpec {
+    let mut spec = spec.clone();
+    if *pin == Pinning::Pin && spec.mac.is_none() {
+        spec.mac = Some(crate::arp::derived_mac(&net.name, ip).to_string());
+    }
+    spec
 }
 
 /// Up to `n` of the lowest free addresses of the range that no LAN device answers for,
@@ -59,12 +139,9 @@ pub fn free_addresses(ctx: &Ctx, pool: &mut Pool, prober: Option<&Prober>, n: us
             chosen.extend(candidates);
             return Ok(chosen);
         };
-        let answers: Vec<Result<Option<String>>> = std::thread::scope(|s| {
-            let probes: Vec<_> = candidates.iter().map(|&ip| s.spawn(move || p.answer(ctx, ip))).collect();
-            probes.into_iter().map(|h| h.join().expect("probe thread")).collect()
-        });
+        let answers = p.answers(ctx, &candidates)?;
         for (ip, answer) in candidates.into_iter().zip(answers) {
-            match answer? {
+            match answer {
                 None => chosen.push(ip),
                 Some(mac) => {
                     ctx.note(format!("skipping {ip}: a LAN device ({mac}) already uses it"));
@@ -82,7 +159,18 @@ pub fn free_addresses(ctx: &Ctx, pool: &mut Pool, prober: Option<&Prober>, n: us
 /// The addresses of a batch, in the order of `wants`. Everything is checked before the
 /// first change: a pinned address that cannot be used, or more tenants than free
 /// addresses, refuses the whole batch.
-fn plan(ctx: &Ctx, net: &NetSpec, pool: &mut Pool, wants: &[&TenantInput], prober: Option<&Prober>) -> Result<Vec<Ipv4Addr>> {
+fn plan(
+    ctx: &Ctx,
+    net: &NetSpec,
+    pool: &mut Pool,
+    wants: &[&TenantInput],
+    prober: Option<&Prober>,
+    pin: &Pinning,
+    overlap: bool,
+) -> Result<Vec<Ipv4Addr>> {
+    for t in wants {
+        check_mac(net, pool, t, pin).map_err(|e| Error { msg: format!("{}: {}", t.name, e.msg), ..e })?;
+    }
     // Pinned addresses first, so an automatic pick can never take one.
     for t in wants {
         if let Some(ip) = t.ip {
@@ -102,7 +190,19 @@ fn plan(ctx: &Ctx, net: &NetSpec, pool: &mut Pool, wants: &[&TenantInput], probe
             net.name, net.range
         )));
     }
-    let mut free = free_addresses(ctx, pool, prober, auto)?.into_iter();
+    // Overlapped, the automatic picks are probed while docker creates their containers.
+    let mut free = free_addresses(ctx, pool, if overlap { None } else { prober }, auto)?.into_iter();
+    // A MAC that a LAN device answered the probe from is that device's.
+    for t in wants {
+        let Some(mac) = &t.spec.mac else { continue };
+        let on_lan = pool.held.iter().find(|(_, h)| matches!(h, crate::pool::Holder::Lan { mac: m } if m == mac));
+        if let Some((ip, _)) = on_lan {
+            return Err(Error::failed(format!(
+                "{}: --mac {mac} is a LAN device's (it answered the ARP probe for {ip} on {}); choose another MAC, or leave --mac out",
+                t.name, net.parent
+            )));
+        }
+    }
     let mut out = Vec::with_capacity(wants.len());
     for t in wants {
         match t.ip {
@@ -120,15 +220,78 @@ fn plan(ctx: &Ctx, net: &NetSpec, pool: &mut Pool, wants: &[&TenantInput], probe
 /// Starts new tenants on one network. Results come back in the order of `wants`; once
 /// the plan holds, one failure does not stop the rest.
 pub fn start_batch(ctx: &Ctx, net: &NetSpec, mut pool: Pool, wants: &[&TenantInput], opts: &BatchOpts) -> Result<Vec<Outcome>> {
-    let prober = Prober::new(ctx, &net.parent, opts.no_probe);
-    let addresses = plan(ctx, net, &mut pool, wants, prober.as_ref())?;
+    let prober = Prober::new(ctx, &net.parent, opts.no_probe)?;
+    let pin = Pinning::of(ctx, net)?;
+    let overlap = prober.as_ref().filter(|p| p.is_native());
+    let addresses = plan(ctx, net, &mut pool, wants, prober.as_ref(), &pin, overlap.is_some())?;
     let planned: Vec<(usize, Ipv4Addr)> = addresses.into_iter().enumerate().collect();
-    let starter = Starter { ctx, wants, net, pull: opts.pull.as_deref(), pool: Mutex::new(pool) };
+    let pull = opts.pull.as_deref();
+    let done = match overlap {
+        Some(prober) => {
+            let o = Overlap { ctx, wants, net, pull, pool: Mutex::new(pool), pin: &pin, prober, parallel: opts.parallel };
+            o.start_all(&planned)
+        }
+        None => Starter { ctx, wants, net, pull, pool: Mutex::new(pool), pin }.start_all(&planned, opts.parallel),
+    };
     let mut results: Vec<Option<Outcome>> = vec![None; wants.len()];
-    for (i, out) in starter.start_all(&planned, opts.parallel) {
+    for (i, out) in done {
         results[i] = Some(out);
     }
-    Ok(results.into_iter().map(|r| r.expect("every tenant has a result")).collect())
+    let results: Vec<Outcome> = results.into_iter().map(|r| r.expect("every tenant has a result")).collect();
+    let started: Vec<&str> = results.iter().filter(|r| r.what == What::Created).map(|r| r.name.as_str()).collect();
+    announce(ctx, net, &started);
+    Ok(results)
+}
+
+/// Announces the addresses of tenants that just started, from the MACs docker gave them
+/// (one read for the batch), with `arping::announce`: native only, never in a dry run, a
+/// failure only warns. Skipped with a note under `-v` where it cannot run.
+pub fn announce(ctx: &Ctx, net: &NetSpec, names: &[&str]) {
+    if announcing(ctx, names) {
+        announce_read(ctx, net, names);
+    }
+}
+
+/// Like `announce` for tenants of the network named `network` (`update`, which knows only
+/// the name): the network's parent is read only when the announcement can run.
+pub fn announce_on(ctx: &Ctx, network: &str, names: &[&str]) {
+    if !announcing(ctx, names) {
+        return;
+    }
+    match crate::state::resolve_network(ctx, Some(network)) {
+        Ok((net, _)) => announce_read(ctx, &net, names),
+        Err(e) => ctx.note(format!("warning: cannot read network {network} to announce {}: {e}", names.join(" "))),
+    }
+}
+
+fn announcing(ctx: &Ctx, names: &[&str]) -> bool {
+    if ctx.dry_run() || names.is_empty() {
+        return false;
+    }
+    match crate::arping::cannot_announce(ctx) {
+        None => true,
+        Some(why) => {
+            if ctx.runner.verbose {
+                ctx.note(format!("no ARP announcement for {}: {why}", names.join(" ")));
+            }
+            false
+        }
+    }
+}
+
+fn announce_read(ctx: &Ctx, net: &NetSpec, names: &[&str]) {
+    let containers = match crate::state::containers_named(ctx, names) {
+        Ok(c) => c,
+        Err(e) => return ctx.note(format!("warning: cannot read the MACs of {} to announce them: {e}", names.join(" "))),
+    };
+    let tenants: Vec<(Ipv4Addr, crate::arp::Mac)> = containers
+        .iter()
+        .filter_map(|c| {
+            let ep = c.network_settings.networks.get(&net.name)?;
+            Some((c.address_on(&net.name)?, ep.mac_address.parse().ok()?))
+        })
+        .collect();
+    crate::arping::announce(ctx, &net.parent, &tenants);
 }
 
 /// Starts planned tenants, several at once, each with its own cleanup and retries.
@@ -138,6 +301,7 @@ struct Starter<'a> {
     net: &'a NetSpec,
     pull: Option<&'a str>,
     pool: Mutex<Pool>,
+    pin: Pinning,
 }
 
 impl Starter<'_> {
@@ -170,11 +334,12 @@ impl Starter<'_> {
         let name = t.name.as_str();
         let mut attempt = 0;
         loop {
+            let spec = pinned(&t.spec, self.net, ip, &self.pin);
             let run = Tenant {
                 name,
                 network: &self.net.name,
                 ip,
-                spec: &t.spec,
+                spec: &spec,
                 secrets: &t.secrets,
                 env_file: t.env_file.as_ref().map(|f| f.path.as_path()),
                 pull: self.pull,
@@ -214,4 +379,19 @@ fn start_plan(ctx: &Ctx, t: &TenantInput, run: &Tenant) -> Result<()> {
     let keys: Vec<String> = t.secrets.iter().map(|(k, _)| k.clone()).collect();
     let plan = keys.iter().fold(Plan::new(), |p, k| p.then(Action::require(k)));
     plan.then(Action::Change(docker_run_passing(&ctx.docker, run, &keys))).run(&ctx.runner).map_err(|f| f.into_error())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_versions_compare_as_numbers() {
+        assert!(api_at_least("1.44", "1.44"));
+        assert!(api_at_least("1.47", "1.44"));
+        assert!(api_at_least("2.0", "1.44"));
+        assert!(!api_at_least("1.41", "1.44"));
+        assert!(!api_at_least("1.9", "1.44"));
+        assert!(!api_at_least("", "1.44"));
+    }
 }

@@ -207,9 +207,18 @@ pub fn recreate(ctx: &Ctx, old: &Container, r: &Recreate) -> Result<()> {
             if !ctx.dry_run() {
                 ctx.note(format!("updated {name} on {}", r.ip));
             }
+            // The new container has a new MAC (docker gives each its own): neighbours
+            // that hold the old one for the address learn it now.
+            crate::tenant::start::announce_on(ctx, r.network, &[name]);
             Ok(())
         }
-        Err(f) => Err(failure(name, r, &blocks, f)),
+        Err(f) => {
+            // Put back after a start that failed: the address is at the old MAC again.
+            if f.block >= blocks.start && f.block != blocks.clean && f.undo_failed.is_empty() {
+                crate::tenant::start::announce_on(ctx, r.network, &[name]);
+            }
+            Err(failure(name, r, &blocks, f))
+        }
     }
 }
 

@@ -251,6 +251,9 @@ impl Fake {
             }
         }
         c.env("PATH", self.path_env()).env("LANCTL_LOCK_DIR", self.dir.path().join("lock"));
+        // The fake's parents exist only in its rules: the native probe, which opens a real
+        // socket on them, would fail (or, on a name that exists here, reach a real LAN).
+        c.env("LANCTL_PROBE", "arping");
         c.stdin(Stdio::null());
         c
     }

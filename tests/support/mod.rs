@@ -192,3 +192,11 @@ pub fn guard(var: &str) -> String {
          run this again' >&2; false; }} || exit 1"
     )
 }
+
+/// The MAC lanctl pins for a tenant on the fixture network at `ip` (macvlan): derived from
+/// the network's name and the address (src/arp.rs `derived_mac`).
+pub fn fix_mac(ip: &str) -> String {
+    let last: u8 = ip.rsplit('.').next().and_then(|o| o.parse().ok()).expect("an IPv4 address of 198.51.100.0/24");
+    assert!(ip.starts_with("198.51.100."), "{ip}");
+    format!("f6:0a:c6:33:64:{last:02x}")
+}
