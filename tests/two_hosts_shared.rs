@@ -115,18 +115,26 @@ fn one_reservation_shared_by_two_real_hosts() {
     let th = TwoHosts::new();
     let t0 = std::time::Instant::now();
     let net = th.env().name("net");
-    explicit_slices_then_even_split(&th, &net);
-    dry_run_run_by_bash_builds_the_same_networks(&th, &net);
-    an_overlapping_slice_is_refused(&th, &net);
-    let tenants = tenants_on_both_hosts(&th, &net);
-    ls_all_hosts_lists_both(&th, &net, &tenants);
-    lan_client_reaches_both(&th, &tenants);
-    teardown_leaves_nothing(&th, &net, &tenants);
+    timed("slices", || explicit_slices_then_even_split(&th, &net));
+    timed("dry run", || dry_run_run_by_bash_builds_the_same_networks(&th, &net));
+    timed("overlap", || an_overlapping_slice_is_refused(&th, &net));
+    let tenants = timed("tenants", || tenants_on_both_hosts(&th, &net));
+    timed("all hosts", || ls_all_hosts_lists_both(&th, &net, &tenants));
+    timed("lan client", || lan_client_reaches_both(&th, &tenants));
+    timed("teardown", || teardown_leaves_nothing(&th, &net, &tenants));
     say(&format!(
         "two_hosts_shared: pair up in {:.1} s, shared-network scenarios in {:.1} s",
         th.startup().as_secs_f64(),
         t0.elapsed().as_secs_f64()
     ));
+}
+
+/// Runs one scenario and says how long it took.
+fn timed<T>(what: &str, f: impl FnOnce() -> T) -> T {
+    let t0 = std::time::Instant::now();
+    let v = f();
+    say(&format!("two_hosts_shared: {what}: {:.1} s", t0.elapsed().as_secs_f64()));
+    v
 }
 
 /// Straight to stderr: CI should show what the pair costs.
@@ -263,14 +271,18 @@ fn up(th: &TwoHosts, name: &str, net: &str, host: Option<&Host>, hosts: bool) ->
     c.output().unwrap()
 }
 
+/// One `up`: the name's suffix, `--host` (a host's index), whether with `--hosts`, the
+/// host it lands on, its address (host N of the slot), and why it lands there.
+type Step<'a> = (&'a str, Option<usize>, bool, usize, u32, String);
+
 fn tenants_on_both_hosts(th: &TwoHosts, net: &str) -> Vec<Tenant> {
     let e = th.env();
     let both = format!("{},{}", th.h1().context, th.h2().context);
     let ctx = |i: usize| th.hosts()[i].context.clone();
-    // (suffix, --host, --hosts, where it lands, address, why): most free first, the first
-    // of --hosts on a tie; --host places; a plain --host up is that host's alone.
+    // Most free first, the first of --hosts on a tie; --host places; a plain --host up is
+    // that host's alone.
     let most = |free: u32| format!("{free} free addresses on {net}, the most of --hosts {both}");
-    let steps: [(&str, Option<usize>, bool, usize, u32, String); 5] = [
+    let steps: [Step; 5] = [
         ("a", None, true, 0, 16, most(16)),
         ("b", None, true, 1, 32, most(16)),
         ("c", None, true, 0, 17, most(15)),
@@ -288,14 +300,19 @@ fn tenants_on_both_hosts(th: &TwoHosts, net: &str) -> Vec<Tenant> {
         if hosts {
             let placing = format!("lanctl: host {}: placing {name} here: {why}", ctx(lands));
             assert_eq!(err.lines().next(), Some(placing.as_str()), "{err}");
+        } else {
+            assert!(!err.contains("placing"), "{err}");
         }
         tenants.push(Tenant { name, host: lands, ip });
     }
     // The same `up` again keeps the tenant where it is and changes nothing.
     let a = &tenants[0];
+    let id = |h: &Host| sh_ok("docker", &["-H", &h.socket, "inspect", "--format", "{{.Id}}", &a.name]);
+    let before = id(th.h1());
     let out = up(th, &a.name, net, None, true);
     assert!(out.status.success(), "up {} again: {}", a.name, lossy(&out.stderr));
     assert_eq!(lossy(&out.stdout), format!("{} {}\n", a.name, a.ip));
+    assert_eq!(id(th.h1()), before, "the same up made {} anew", a.name);
     let placing = format!("lanctl: host {}: placing {} here: {} is there already", ctx(0), a.name, a.name);
     assert_eq!(lossy(&out.stderr).lines().next(), Some(placing.as_str()));
     // A name that lives on h1 is not started on h2 too.
@@ -321,7 +338,14 @@ fn tenants_on_both_hosts(th: &TwoHosts, net: &str) -> Vec<Tenant> {
         for t in tenants.iter().filter(|t| t.host == i) {
             let ip = sh_ok(
                 "docker",
-                &["-H", &h.socket, "inspect", "--format", &format!("{{{{(index .NetworkSettings.Networks \"{net}\").IPAddress}}}}"), &t.name],
+                &[
+                    "-H",
+                    &h.socket,
+                    "inspect",
+                    "--format",
+                    &format!("{{{{(index .NetworkSettings.Networks \"{net}\").IPAddress}}}}"),
+                    &t.name,
+                ],
             );
             assert_eq!(ip.trim(), t.ip);
             let ip: std::net::Ipv4Addr = t.ip.parse().unwrap();
@@ -379,7 +403,16 @@ fn ls_all_hosts_lists_both(th: &TwoHosts, net: &str, tenants: &[Tenant]) {
     let got: Vec<(String, String, String, String, u64, u64)> = rows
         .iter()
         .filter(|r| ours.contains(&s(r, "host")))
-        .map(|r| (s(r, "host"), s(r, "name"), s(r, "range"), s(r, "reservation"), r["tenants"].as_u64().unwrap(), r["free"].as_u64().unwrap()))
+        .map(|r| {
+            (
+                s(r, "host"),
+                s(r, "name"),
+                s(r, "range"),
+                s(r, "reservation"),
+                r["tenants"].as_u64().unwrap(),
+                r["free"].as_u64().unwrap(),
+            )
+        })
         .collect();
     let want: Vec<(String, String, String, String, u64, u64)> = th
         .hosts()
@@ -417,7 +450,8 @@ fn ls_all_hosts_lists_both(th: &TwoHosts, net: &str, tenants: &[Tenant]) {
 
 fn lan_client_reaches_both(th: &TwoHosts, tenants: &[Tenant]) {
     for t in tenants {
-        let page = th.fetch_from_client(&t.ip).unwrap_or_else(|| panic!("the LAN client got no answer from {} at {}", t.name, t.ip));
+        let page =
+            th.fetch_from_client(&t.ip).unwrap_or_else(|| panic!("the LAN client got no answer from {} at {}", t.name, t.ip));
         assert_eq!(page, format!("LOCAL_IP={}\nEXTERNAL_IP=\nHOSTNAME={}\n", t.ip, t.name));
     }
 }
@@ -434,7 +468,8 @@ fn teardown_leaves_nothing(th: &TwoHosts, net: &str, tenants: &[Tenant]) {
 }
 
 /// Takes both engines out of their swarm when it goes, also when the test fails first
-/// (the pair's own drop then stops the daemons).
+/// (the pair's own drop then stops the daemons), and removes `docker_gwbridge`, the
+/// bridge network an engine makes when it joins a swarm and keeps when it leaves.
 struct SwarmGuard<'a>(&'a TwoHosts);
 
 impl Drop for SwarmGuard<'_> {
@@ -442,6 +477,7 @@ impl Drop for SwarmGuard<'_> {
         // The worker first: a manager that leaves first leaves the worker without one.
         for h in self.0.hosts().iter().rev() {
             quiet("docker", &["-H", &h.socket, "swarm", "leave", "--force"]);
+            quiet("docker", &["-H", &h.socket, "network", "rm", "docker_gwbridge"]);
         }
     }
 }
