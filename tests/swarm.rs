@@ -10,7 +10,9 @@ use common::*;
 use support::*;
 
 const MANAGER: &str = r#"{"NodeID":"n1","LocalNodeState":"active","ControlAvailable":true,"Cluster":{"ID":"c1"}}"#;
-const WORKER: &str = r#"{"NodeID":"n2","LocalNodeState":"active","ControlAvailable":false,"Cluster":{"ID":"c1"}}"#;
+/// A worker's `docker info` has no `Cluster` (only a manager's has; moby fills it for an
+/// active manager only) and names its managers in `RemoteManagers`, as a real one does.
+const WORKER: &str = r#"{"NodeID":"n2","LocalNodeState":"active","ControlAvailable":false,"Error":"","RemoteManagers":[{"NodeID":"n1","Addr":"198.51.100.3:2377"}],"Nodes":0,"Managers":0,"Cluster":null}"#;
 const NODES: &str = r#"{"Availability":"Active","Hostname":"m1","ID":"n1","ManagerStatus":"Leader","Status":"Ready"}
 {"Availability":"Active","Hostname":"w2","ID":"n2","ManagerStatus":"","Status":"Ready"}
 "#;
@@ -105,8 +107,9 @@ fn a_run_creates_both_layers_and_says_so_per_host() {
 #[test]
 fn what_the_swarm_lacks_is_said_with_exit_3_before_any_change() {
     let inactive = r#"{"NodeID":"","LocalNodeState":"inactive","ControlAvailable":false,"Error":"","RemoteManagers":null}"#;
-    let other = r#"{"NodeID":"n2","LocalNodeState":"active","ControlAvailable":false,"Cluster":{"ID":"c9"}}"#;
-    let two_workers = r#"{"NodeID":"n1","LocalNodeState":"active","ControlAvailable":false,"Cluster":{"ID":"c1"}}"#;
+    // A manager of another swarm (only a manager's info names its cluster).
+    let other = r#"{"NodeID":"n2","LocalNodeState":"active","ControlAvailable":true,"Cluster":{"ID":"c9"}}"#;
+    let two_workers = WORKER.replace(r#""NodeID":"n2""#, r#""NodeID":"n1""#);
     let cases: [(&str, &str, String, &str); 6] = [
         (
             MANAGER,
@@ -117,7 +120,7 @@ fn what_the_swarm_lacks_is_said_with_exit_3_before_any_change() {
         ),
         (MANAGER, other, NODES.to_string(), "hosts default and h2 are nodes of different swarms; give --hosts of one swarm"),
         (
-            two_workers,
+            &two_workers,
             WORKER,
             NODES.to_string(),
             "no host of --hosts default,h2 is a swarm manager, and the swarm network is created from one; add a manager \

@@ -9,8 +9,9 @@
 //! network when a node creates its copy); it is lanctl's by what it is made from.
 //!
 //! Before anything, the hosts must be ready nodes of one swarm with a manager among them:
-//! each host's `docker info` says which swarm it is in and whether it manages it, and the
-//! manager's `docker node ls` whether each node is ready and active. What is missing is
+//! each host's `docker info` says whether it is in a swarm and manages it (a manager's
+//! also which swarm: a worker's names none), and the manager's `docker node ls` whether
+//! each node is one of its swarm's, ready and active. What is missing is
 //! said, with exit 3. Then the same reads and checks as `net create --hosts`.
 
 use serde::Deserialize;
@@ -131,11 +132,15 @@ fn check_swarm(hosts: &[Host]) -> Result<usize> {
             )));
         }
     }
-    let cluster = |i: &SwarmInfo| i.cluster.as_ref().map(|c| c.id.clone()).unwrap_or_default();
-    if let Some(k) = (1..infos.len()).find(|&k| cluster(&infos[k]) != cluster(&infos[0])) {
+    // Only a manager's `docker info` names its cluster (a worker's has `Cluster: null`):
+    // managers are compared here, and a worker belongs to the managers' swarm when the
+    // manager's `docker node ls` lists its node, below.
+    let clusters: Vec<(usize, &str)> =
+        infos.iter().enumerate().filter_map(|(k, i)| Some((k, i.cluster.as_ref()?.id.as_str()))).collect();
+    if let Some(&(k, _)) = clusters.iter().find(|(_, id)| *id != clusters[0].1) {
         return Err(Error::check(format!(
             "hosts {} and {} are nodes of different swarms; give --hosts of one swarm",
-            hosts[0].name, hosts[k].name
+            hosts[clusters[0].0].name, hosts[k].name
         )));
     }
     let Some(m) = infos.iter().position(|i| i.control_available) else {
