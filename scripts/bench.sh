@@ -16,14 +16,31 @@
 #   PUB_TIMEOUT=300 seconds each run of comparison 2 may take before it is killed
 #   FAKE_RUNS=100   hyperfine runs for comparison 5
 #   PROBE32=1       also time one `lanctl up --count 32` with the LAN probe on (0: skip)
-#   ONLY="1 2 3 4 5"  the comparisons to run
+#   ONLY="1 2 3 4 5"  the comparisons to run (6, 7 and 8 only when named)
+#   ROUNDS6=ROUNDS  rounds for comparison 6 (Compose: 32 services up / again / down)
+#   ROUNDS7=ROUNDS  rounds for comparison 7 (scale: reads and one more up at SCALE tenants)
+#   ROUNDS7B=ROUNDS7  rounds for 7's 120-tenant batch vs a sequential loop
+#   ROUNDS8=3       rounds for comparison 8 (peak RSS of lanctl and docker-compose)
+#   SCALE="1 32 120"  the tenant counts of comparison 7
 #   SETTLE=3        seconds to let the engine finish removals before the next timed run
 #   IMAGE=lanctl-test/media:latest   the image: local only (tests/image/build.sh makes it if missing)
 #   LANCTL=target/release/lanctl     the binary (built with cargo build --release if absent)
 #
+# Comparisons 6 to 8 (issue 15):
+#   6  docker-compose (1.29) of 32 services on lanctl's network (external, static
+#      ipv4_address, same image and restart policy): up -d / up -d again / down, against
+#      lanctl up --count 32 (without and with the probe) / apply FLEET.json / down NAMES;
+#      and the daemon's floor: the 32 bare docker run lines sequential, 4 and 32 at once.
+#   7  at SCALE tenants: lanctl ls, net show, net ls, one more up --no-probe vs its bare
+#      docker run line; then 120 tenants in one lanctl up vs a sequential loop.
+#   8  peak RSS (VmHWM at exit of the process itself, scripts/peak-rss.py) of lanctl up,
+#      apply, ls, net show, down and of docker-compose up, ps, down.
+#
 # Network safety: the parent is a veth pair made here (ltb0a, its peer ltb0b inside the
 # netns ltb0n), the subnet is 198.51.100.128/26, the benchmark's slot of TEST-NET-2
-# (tests/common/mod.rs lists the slots). It is checked against the host's routes and
+# (tests/common/mod.rs lists the slots); with comparison 7 (121 tenants at once) it is
+# 198.51.100.0/25, the real-engine tests' slots, which is safe because the run holds their
+# lock throughout. It is checked against the host's routes and
 # addresses and against the addresses the host depends on (apt sources, resolvers, cargo
 # registries), then blackholed for the whole run, so nothing reaches a real network.
 # Every docker resource is named ltb*; all of it, the veth pair and the blackhole route
@@ -50,8 +67,13 @@ FAKE_RUNS="${FAKE_RUNS:-100}"
 PROBE32="${PROBE32:-1}"
 SETTLE="${SETTLE:-3}"
 ONLY="${ONLY:-1 2 3 4 5}"
+ROUNDS6="${ROUNDS6:-$ROUNDS}"
+ROUNDS7="${ROUNDS7:-$ROUNDS}"
+ROUNDS7B="${ROUNDS7B:-$ROUNDS7}"
+ROUNDS8="${ROUNDS8:-3}"
+SCALE="${SCALE:-1 32 120}"
 [[ "$SETTLE" =~ ^[0-9]+$ ]] || { echo "bench.sh: SETTLE must be a number of seconds" >&2; exit 2; }
-for v in ROUNDS ROUNDS2 ROUNDS3 PUB_TIMEOUT FAKE_RUNS; do
+for v in ROUNDS ROUNDS2 ROUNDS3 ROUNDS6 ROUNDS7 ROUNDS7B ROUNDS8 PUB_TIMEOUT FAKE_RUNS; do
   [[ "${!v}" =~ ^[1-9][0-9]*$ ]] || { echo "bench.sh: $v must be a positive integer" >&2; exit 2; }
 done
 
@@ -63,6 +85,15 @@ LANCTL="${LANCTL:-$repo/target/release/lanctl}"
 SUBNET=198.51.100.128/26
 GATEWAY=198.51.100.129
 RANGE=198.51.100.140-198.51.100.189   # 50 addresses: comparison 4 holds 33 tenants at once
+if [[ " ${ONLY:-} " == *" 7 "* ]]; then
+  # Comparison 7 holds 121 tenants at once, more than the /26 slot has. It widens to the
+  # lower half of TEST-NET-2, the slots of the real-engine tests: safe only because this
+  # run holds their lock (below) for its whole length, and checked and blackholed as the
+  # slot is. Never anything outside 198.51.100.0/24.
+  SUBNET=198.51.100.0/25
+  GATEWAY=198.51.100.1
+  RANGE=198.51.100.4-198.51.100.126   # 123 addresses
+fi
 VETH=ltb0a
 PEER=ltb0b
 PEER_NS=ltb0n   # the peer lives here, so frames leaving the parent reach nothing else
@@ -162,6 +193,8 @@ overlaps() { # CIDR CIDR
   m=$(( l == 0 ? 0 : (0xffffffff << (32 - l)) & 0xffffffff ))
   (( ($(ip4 "$n1") & m) == ($(ip4 "$n2") & m) ))
 }
+# Never anything outside TEST-NET-2 (the real-engine tests' /24), whatever the slot.
+[[ "${SUBNET#*/}" -ge 24 ]] && overlaps "$SUBNET" 198.51.100.0/24 || die "$SUBNET is not inside 198.51.100.0/24; not running"
 while read -r dst; do
   [[ -z "$dst" || "$dst" == default ]] && continue
   [[ "$dst" =~ ^[0-9.]+(/[0-9]+)?$ ]] || continue
@@ -265,6 +298,7 @@ med() { # KEY
   # shellcheck disable=SC2086
   median ${S[$1]:-}
 }
+minmax() { stats "$1" | sed -e 's/^[0-9]* runs, //' -e 's/median [0-9.]*, //'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "n/a" || b == "n/a" || b == 0) print "n/a"; else printf "%.2f", a / b }'; }
 # Eval each line of a file in turn, stopping at the first failure: the "before lanctl" way.
 run_lines() { local l; while IFS= read -r l; do eval "$l" || return 1; done <"$1"; }
@@ -532,6 +566,223 @@ EOF
   settle
 fi
 
+# ================================================================ 6. Compose
+# Peak RSS of one process, not of its children (scripts/peak-rss.py says why): sets RSS_KB.
+RSS_KB=0
+rss_timed() { # command...: timed, under peak-rss.py
+  local rc
+  timed "$repo/scripts/peak-rss.py" "$WORK/rss.out" "$@"; rc=$?
+  RSS_KB="$(awk '{ print $1 }' "$WORK/rss.out" 2>/dev/null || echo '?')"
+  return $rc
+}
+record_rss() { # KEY: appends RSS_KB (in MB) to the samples of KEY
+  S[$1]="${S[$1]:-} $(awk -v k="$RSS_KB" 'BEGIN { if (k ~ /^[0-9]+$/) printf "%.1f", k / 1024; else print "FAIL" }')"
+}
+# Runs the lines of a file J at a time (bash -c each), failing if any fails.
+par_lines() { # FILE J
+  xargs -d '\n' -P "$2" -n 1 bash -c 'eval "$1"' _ <"$1"
+}
+ADDRS32=()
+if want 6 || want 8; then
+  command -v docker-compose >/dev/null || die "docker-compose is not installed (apt-get install docker-compose)"
+  mapfile -t ADDRS32 < <(grep -oE -- '--ip [0-9.]+' "$WORK/lines32.sh" | awk '{ print $2 }')
+  RESTART32="$(grep -oE -- '--restart [^ ]+' "$WORK/lines32.sh" | head -1 | awk '{ print $2 }')"
+  [[ ${#ADDRS32[@]} -eq $N && -n "$RESTART32" ]] || die "cannot read the addresses and restart policy of the $N lines"
+  # The same services as lanctl's lines: same names' hosts, image, address, restart policy and
+  # LOCAL_IP; on the network lanctl made, declared external so compose neither makes nor
+  # removes it. The image is local: compose 1.29 pulls only what is missing, and nothing builds.
+  CDIR="$WORK/compose"
+  mkdir -p "$CDIR"
+  {
+    echo "version: '2.4'"
+    echo "services:"
+    for ((i = 1; i <= N; i++)); do
+      a="${ADDRS32[$((i - 1))]}"
+      echo "  s$i:"
+      echo "    image: $IMAGE"
+      echo "    container_name: ltb-c$i"
+      echo "    hostname: ltb-c$i"
+      echo "    restart: $RESTART32"
+      echo "    environment:"
+      echo "      LOCAL_IP: $a"
+      echo "    networks:"
+      echo "      $NET:"
+      echo "        ipv4_address: $a"
+    done
+    echo "networks:"
+    echo "  $NET:"
+    echo "    external: true"
+  } >"$CDIR/docker-compose.yml"
+  COMPOSE=(docker-compose -p ltbc -f "$CDIR/docker-compose.yml" --no-ansi)
+  NAMESC=()
+  for ((i = 1; i <= N; i++)); do NAMESC+=("ltb-c$i"); done
+  # The fleet of the same 32 tenants lanctl up --count makes, with the network as made.
+  FLEET="$WORK/fleet32.json"
+  jq -n --arg net "$NET" --arg parent "$VETH" --arg subnet "$SUBNET" --arg gw "$GATEWAY" \
+    --arg range "$RANGE" --arg image "$IMAGE" --arg restart "$RESTART32" --arg prefix "$P3" \
+    --argjson addrs "$(printf '%s\n' "${ADDRS32[@]}" | jq -R . | jq -s .)" '{
+      networks: [{ name: $net, driver: "macvlan", parent: $parent, subnet: $subnet,
+                   gateway: $gw, ip_range: $range, mode: "bridge" }],
+      tenants: [range(0; $addrs | length) as $i | { name: "\($prefix)\($i + 1)", net: $net,
+                 image: $image, ip: $addrs[$i], ip_env: ["LOCAL_IP"], restart: $restart }] }' >"$FLEET" \
+    || die "cannot write the fleet file"
+  # Sanity: the fleet is what up --count made, so apply has nothing to do.
+  "$LANCTL" "${UP[@]}" --no-probe --count "$N" --prefix "$P3" >>"$LOG" 2>&1 || die "lanctl up --count $N failed"
+  "$LANCTL" --dry-run apply --no-probe --wait 0 "$FLEET" >"$WORK/apply-plan.sh" 2>>"$LOG" || die "lanctl --dry-run apply of $FLEET failed (see $LOG)"
+  [[ -s "$WORK/apply-plan.sh" ]] && { cat "$WORK/apply-plan.sh" >&2; die "apply of the fleet of the $N tenants up made would change something"; }
+  rm_names "${NAMES3[@]}"
+  settle
+fi
+if want 6; then
+  say "6. $N services: docker-compose up -d / again / down vs lanctl up --count $N / apply / down, and the daemon's floor; $ROUNDS6 rounds"
+  V6=(compose lanctl lprobe seq par32 par4)
+  for ((r = 0; r < ROUNDS6; r++)); do
+    for v in $(rotate "$r" "${V6[@]}"); do
+      case $v in
+        compose)
+          timed "${COMPOSE[@]}" up -d; rc=$?; record 6.compose.up $rc
+          say "   round $((r + 1)) compose up ${T_MS} ms (rc $rc)"
+          running="$(docker ps -q --filter name='^/ltb-c' --filter status=running | wc -l)"
+          [[ $rc -eq 0 && $running -ne $N ]] && FAILS[6.compose.notrunning]="$running"
+          timed "${COMPOSE[@]}" up -d; rc=$?; record 6.compose.again $rc
+          say "   round $((r + 1)) compose up again ${T_MS} ms (rc $rc)"
+          timed "${COMPOSE[@]}" down; rc=$?; record 6.compose.down $rc
+          say "   round $((r + 1)) compose down ${T_MS} ms (rc $rc)"
+          rm_names "${NAMESC[@]}"
+          ;;
+        lanctl)
+          timed "$LANCTL" "${UP[@]}" --no-probe --count "$N" --prefix "$P3"; rc=$?; record 6.lanctl.up $rc
+          say "   round $((r + 1)) lanctl up ${T_MS} ms (rc $rc)"
+          running="$(docker ps -q --filter "label=io.lanctl.network=$NET" --filter status=running | wc -l)"
+          [[ $rc -eq 0 && $running -ne $N ]] && FAILS[6.lanctl.notrunning]="$running"
+          timed "$LANCTL" apply --no-probe --wait 0 "$FLEET"; rc=$?; record 6.lanctl.apply $rc
+          say "   round $((r + 1)) lanctl apply ${T_MS} ms (rc $rc)"
+          timed "$LANCTL" down "${NAMES3[@]}"; rc=$?; record 6.lanctl.down $rc
+          say "   round $((r + 1)) lanctl down ${T_MS} ms (rc $rc)"
+          rm_names "${NAMES3[@]}"
+          ;;
+        lprobe)
+          timed "$LANCTL" "${UP[@]}" --count "$N" --prefix "$P3"; rc=$?; record 6.lprobe.up $rc
+          say "   round $((r + 1)) lanctl up (probe) ${T_MS} ms (rc $rc)"
+          rm_names "${NAMES3[@]}"
+          ;;
+        seq|par32|par4)
+          case $v in
+            seq) timed run_lines "$WORK/lines32.sh"; rc=$? ;;
+            par32) timed par_lines "$WORK/lines32.sh" "$N"; rc=$? ;;
+            par4) timed par_lines "$WORK/lines32.sh" 4; rc=$? ;;
+          esac
+          record "6.$v" $rc
+          say "   round $((r + 1)) bare $v ${T_MS} ms (rc $rc)"
+          timed rm_names "${NAMES3[@]}"; record 6.rm32 0
+          ;;
+      esac
+      settle
+    done
+  done
+fi
+
+# ================================================================ 7. scale
+if want 7; then
+  say "7. scale: ls, net show, net ls, one more up at $SCALE tenants; $ROUNDS7 rounds; a 120 batch vs a loop, $ROUNDS7B rounds"
+  T7=ltb-one
+  have=0
+  for k in $SCALE; do
+    if (( k > have )); then
+      # Named by the count so far: ltb-s<have>-1 ..., each batch its own prefix.
+      "$LANCTL" "${UP[@]}" --no-probe --count $((k - have)) --prefix "ltb-s$have-" >>"$LOG" 2>&1 \
+        || die "lanctl up --count $((k - have)) failed (to reach $k tenants)"
+      have=$k
+    fi
+    on="$(docker ps -q --filter "label=io.lanctl.network=$NET" | wc -l)"
+    [[ $on -eq $k ]] || die "expected $k tenants on $NET, found $on"
+    LINE7="$("$LANCTL" --dry-run "${UP[@]}" --no-probe "$T7" 2>>"$LOG")" || die "lanctl --dry-run up $T7 failed"
+    for ((r = 0; r < ROUNDS7; r++)); do
+      for v in $(rotate "$r" ls netshow netls bare noprobe); do
+        case $v in
+          ls) timed "$LANCTL" ls; rc=$? ;;
+          netshow) timed "$LANCTL" net show "$NET"; rc=$? ;;
+          netls) timed "$LANCTL" net ls; rc=$? ;;
+          bare) timed eval "$LINE7"; rc=$? ;;
+          noprobe) timed "$LANCTL" "${UP[@]}" --no-probe "$T7"; rc=$? ;;
+        esac
+        record "7.$k.$v" $rc
+        [[ $v == bare || $v == noprobe ]] && rm_names "$T7"
+        say "   $k tenants, round $((r + 1)) $v ${T_MS} ms (rc $rc)"
+      done
+    done
+  done
+  # shellcheck disable=SC2046
+  rm_names $(docker ps -aq --filter "label=io.lanctl.network=$NET")
+  settle
+  NB=120
+  "$LANCTL" --dry-run "${UP[@]}" --no-probe --count "$NB" --prefix ltb-b >"$WORK/lines120.sh" 2>>"$LOG" \
+    || die "lanctl --dry-run up --count $NB failed"
+  [[ "$(grep -c '^docker run ' "$WORK/lines120.sh")" -eq $NB ]] || die "dry run did not print $NB docker run lines"
+  NAMESB=()
+  for ((i = 1; i <= NB; i++)); do NAMESB+=("ltb-b$i"); done
+  for ((r = 0; r < ROUNDS7B; r++)); do
+    for v in $(rotate "$r" loop batch); do
+      case $v in
+        loop) timed run_lines "$WORK/lines120.sh"; rc=$? ;;
+        batch) timed "$LANCTL" "${UP[@]}" --no-probe --count "$NB" --prefix ltb-b; rc=$? ;;
+      esac
+      record "7.b$NB.$v" $rc
+      running="$(docker ps -q --filter "label=io.lanctl.network=$NET" --filter status=running | wc -l)"
+      [[ $rc -eq 0 && $running -ne $NB ]] && FAILS[7.b$NB.$v.notrunning]="$running"
+      say "   $NB batch, round $((r + 1)) $v ${T_MS} ms (rc $rc, $running running)"
+      rm_names "${NAMESB[@]}"
+      settle
+    done
+  done
+fi
+
+# ================================================================ 8. peak RSS
+if want 8; then
+  say "8. peak RSS (VmHWM at exit, the process alone) of lanctl and docker-compose; $ROUNDS8 rounds"
+  for ((r = 0; r < ROUNDS8; r++)); do
+    for v in $(rotate "$r" lanctl compose); do
+      case $v in
+        lanctl)
+          rss_timed "$LANCTL" "${UP[@]}" --no-probe --count "$N" --prefix "$P3"; rc=$?; record_rss 8.lanctl.up
+          say "   round $((r + 1)) lanctl up --count $N: ${RSS_KB} kB (rc $rc)"
+          rss_timed "$LANCTL" "${UP[@]}" --count 1 --prefix ltb-p; rc=$?; record_rss 8.lanctl.upprobe
+          say "   round $((r + 1)) lanctl up (probe): ${RSS_KB} kB (rc $rc)"
+          rss_timed "$LANCTL" apply --no-probe --wait 0 "$FLEET"; rc=$?; record_rss 8.lanctl.apply
+          say "   round $((r + 1)) lanctl apply: ${RSS_KB} kB (rc $rc)"
+          rss_timed "$LANCTL" ls; rc=$?; record_rss 8.lanctl.ls
+          say "   round $((r + 1)) lanctl ls ($((N + 1)) tenants): ${RSS_KB} kB (rc $rc)"
+          rss_timed "$LANCTL" down "${NAMES3[@]}" ltb-p1; rc=$?; record_rss 8.lanctl.down
+          say "   round $((r + 1)) lanctl down: ${RSS_KB} kB (rc $rc)"
+          rm_names "${NAMES3[@]}" ltb-p1
+          ;;
+        compose)
+          rss_timed "${COMPOSE[@]}" up -d; rc=$?; record_rss 8.compose.up
+          say "   round $((r + 1)) compose up: ${RSS_KB} kB (rc $rc)"
+          rss_timed "${COMPOSE[@]}" up -d; rc=$?; record_rss 8.compose.again
+          rss_timed "${COMPOSE[@]}" ps; rc=$?; record_rss 8.compose.ps
+          rss_timed "${COMPOSE[@]}" down; rc=$?; record_rss 8.compose.down
+          say "   round $((r + 1)) compose down: ${RSS_KB} kB (rc $rc)"
+          rm_names "${NAMESC[@]}"
+          ;;
+      esac
+      settle
+    done
+  done
+  # lanctl ls at 120 tenants (the widest scale of 7 when it ran; else as many as the range holds).
+  k8=120
+  [[ $SUBNET == */26 ]] && k8=48
+  "$LANCTL" "${UP[@]}" --no-probe --count "$k8" --prefix ltb-m >>"$LOG" 2>&1 || die "lanctl up --count $k8 failed"
+  RSS_LS_AT=$k8
+  for ((r = 0; r < ROUNDS8; r++)); do
+    rss_timed "$LANCTL" ls; record_rss 8.lanctl.lsmany
+    rss_timed "$LANCTL" net show "$NET"; record_rss 8.lanctl.netshowmany
+  done
+  # shellcheck disable=SC2046
+  rm_names $(docker ps -aq --filter "label=io.lanctl.network=$NET")
+  settle
+fi
+
 # ================================================================ report
 say "done; writing the report"
 verdict() { # value op goal
@@ -599,6 +850,71 @@ fi
 if want 5; then
   f5=$(med 5.noprobe)
   echo "| 5 | lanctl's own cost: \`lanctl --dry-run up --count $N --no-probe\` against a fake docker and ip | $f5 | | | ≤ 20 ms | $(verdict "$f5" le 20) |"
+fi
+if want 6; then
+  echo
+  echo "### 6. Compose: $N services vs \`lanctl\` ($ROUNDS6 rounds)"
+  echo
+  echo "| step | lanctl | docker-compose 1.29 | compose / lanctl |"
+  echo "|---|---:|---:|---:|"
+  for pair in "up -d vs \`up --count $N --no-probe --wait 0\`|6.lanctl.up|6.compose.up" \
+              "up -d vs \`up --count $N --wait 0\` (LAN probe on)|6.lprobe.up|6.compose.up" \
+              "no-change rerun: \`up -d\` again vs \`apply FLEET.json\`|6.lanctl.apply|6.compose.again" \
+              "down vs \`down NAMES\`|6.lanctl.down|6.compose.down"; do
+    IFS="|" read -r what lk ck <<<"$pair"
+    l=$(med "$lk"); c=$(med "$ck")
+    echo "| $what | $l ($(minmax "$lk")) | $c ($(minmax "$ck")) | $(ratio "$c" "$l") |"
+  done
+  echo
+  echo "The daemon's floor: the same $N \`docker run\` lines (lanctl's dry run), bare:"
+  echo
+  echo "| how | median ms (min, max) |"
+  echo "|---|---:|"
+  for k in seq par4 par32; do
+    case $k in
+      seq) what="one after the other (a bash loop)" ;;
+      par4) what="4 at once (\`xargs -P 4\`, lanctl's default --parallel here)" ;;
+      par32) what="all $N at once (\`xargs -P $N\`)" ;;
+    esac
+    echo "| $what | $(med "6.$k") ($(minmax "6.$k")) |"
+  done
+  echo "| \`docker rm -f\` of the $N (one call, not part of any timing) | $(med 6.rm32) |"
+fi
+if want 7; then
+  echo
+  echo "### 7. Scale ($ROUNDS7 rounds; the batch $ROUNDS7B)"
+  echo
+  echo "| tenants on the network | \`lanctl ls\` | \`lanctl net show\` | \`lanctl net ls\` | one more \`up --no-probe\` | its bare \`docker run\` | ratio |"
+  echo "|---:|---:|---:|---:|---:|---:|---:|"
+  for k in $SCALE; do
+    echo "| $k | $(med "7.$k.ls") | $(med "7.$k.netshow") | $(med "7.$k.netls") | $(med "7.$k.noprobe") | $(med "7.$k.bare") | $(ratio "$(med "7.$k.noprobe")" "$(med "7.$k.bare")") |"
+  done
+  lb=$(med 7.b120.loop); bb=$(med 7.b120.batch)
+  echo
+  echo "120 tenants: \`lanctl up --count 120 --no-probe --wait 0\` $bb ms vs a sequential loop of its 120 lines $lb ms: $(ratio "$lb" "$bb")× faster."
+fi
+if want 8; then
+  echo
+  echo "### 8. Peak RSS, MB (VmHWM of the process itself at its exit, by scripts/peak-rss.py; $ROUNDS8 rounds)"
+  echo
+  echo "| command | median MB (min, max) |"
+  echo "|---|---:|"
+  for k in lanctl.up lanctl.upprobe lanctl.apply lanctl.ls lanctl.lsmany lanctl.netshowmany lanctl.down compose.up compose.again compose.ps compose.down; do
+    case $k in
+      lanctl.up) what="\`lanctl up --count $N --no-probe\`" ;;
+      lanctl.upprobe) what="\`lanctl up\` one tenant, native probe" ;;
+      lanctl.apply) what="\`lanctl apply\` of the $N (nothing to do)" ;;
+      lanctl.ls) what="\`lanctl ls\`, $((N + 1)) tenants" ;;
+      lanctl.lsmany) what="\`lanctl ls\`, ${RSS_LS_AT:-?} tenants" ;;
+      lanctl.netshowmany) what="\`lanctl net show\`, ${RSS_LS_AT:-?} tenants" ;;
+      lanctl.down) what="\`lanctl down\` of $((N + 1))" ;;
+      compose.up) what="\`docker-compose up -d\`, $N services" ;;
+      compose.again) what="\`docker-compose up -d\` again (no change)" ;;
+      compose.ps) what="\`docker-compose ps\`" ;;
+      compose.down) what="\`docker-compose down\`" ;;
+    esac
+    echo "| $what | $(med "8.$k") ($(minmax "8.$k")) |"
+  done
 fi
 echo
 echo "### Further measurements"
