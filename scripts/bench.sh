@@ -16,7 +16,7 @@
 #   PUB_TIMEOUT=300 seconds each run of comparison 2 may take before it is killed
 #   FAKE_RUNS=100   hyperfine runs for comparison 5
 #   PROBE32=1       also time one `lanctl up --count 32` with the LAN probe on (0: skip)
-#   ONLY="1 2 3 4 5"  the comparisons to run (6, 7 and 8 only when named)
+#   ONLY="1 2 3 4 5"  the comparisons to run (6 to 9 only when named)
 #   ROUNDS6=ROUNDS  rounds for comparison 6 (Compose: 32 services up / again / down)
 #   ROUNDS7=ROUNDS  rounds for comparison 7 (scale: reads and one more up at SCALE tenants)
 #   ROUNDS7B=ROUNDS7  rounds for 7's 120-tenant batch vs a sequential loop
@@ -35,6 +35,8 @@
 #      docker run line; then 120 tenants in one lanctl up vs a sequential loop.
 #   8  peak RSS (VmHWM at exit of the process itself, scripts/peak-rss.py) of lanctl up,
 #      apply, ls, net show, down and of docker-compose up, ps, down.
+#   9  timelines: when each docker/ip process of lanctl up, apply, ls, net show started
+#      and ended (wrappers on PATH), to show where the time goes.
 #
 # Network safety: the parent is a veth pair made here (ltb0a, its peer ltb0b inside the
 # netns ltb0n), the subnet is 198.51.100.128/26, the benchmark's slot of TEST-NET-2
@@ -152,7 +154,7 @@ ADDED_NS=0
 ltb_containers() { docker ps -a --format '{{.Names}}' 2>/dev/null | grep '^ltb' || true; }
 
 cleanup() {
-  local rc=$? names nets
+  local rc=$? names nets n err
   set +e
   trap - EXIT INT TERM
   say "cleaning up"
@@ -160,14 +162,21 @@ cleanup() {
   # shellcheck disable=SC2086
   [[ -n "$names" ]] && timeout 600 docker rm -f $names >/dev/null 2>&1
   nets="$(docker network ls --format '{{.Name}}' 2>/dev/null | grep '^ltb')"
-  for n in $nets; do docker network rm "$n" >/dev/null 2>&1; done
+  for n in $nets; do
+    # Docker 20.10 can keep a removed container's endpoint counted ("has active endpoints"
+    # with no container): a second try after the engine settles, then a loud warning, since
+    # the network's subnet then blocks every overlapping network until dockerd restarts.
+    docker network rm "$n" >/dev/null 2>&1 && continue
+    sleep 5
+    err="$(docker network rm "$n" 2>&1 >/dev/null)" || say "warning: cannot remove network $n: $err"
+  done
   [[ $ADDED_VETH == 1 ]] && ip link del "$VETH" 2>/dev/null
   [[ $ADDED_NS == 1 ]] && ip netns del "$PEER_NS" 2>/dev/null
   [[ $ADDED_ROUTE == 1 ]] && ip route del blackhole "$SUBNET" 2>/dev/null
   rm -rf "$WORK"
   # The record goes once what it lists is gone; before it was written, nothing was made.
   if [[ -e $HELD ]]; then
-    if [[ -n "$(ltb_containers)" ]] || { [[ $ADDED_VETH == 1 ]] && ip link show "$VETH" >/dev/null 2>&1; } \
+    if [[ -n "$(ltb_containers)" ]] || docker network ls --format '{{.Name}}' 2>/dev/null | grep -q '^ltb' || { [[ $ADDED_VETH == 1 ]] && ip link show "$VETH" >/dev/null 2>&1; } \
        || { [[ $ADDED_NS == 1 ]] && ip netns list | grep -q "^$PEER_NS\b"; } \
        || { [[ $ADDED_ROUTE == 1 ]] && [[ -n "$(ip -4 route show type blackhole "$SUBNET")" ]]; }; then
       say "warning: leftovers remain ($(ltb_containers | tr '\n' ' ')); $HELD stays for scripts/cleanup-test-leftovers.sh"
@@ -583,7 +592,7 @@ par_lines() { # FILE J
   xargs -d '\n' -P "$2" -n 1 bash -c 'eval "$1"' _ <"$1"
 }
 ADDRS32=()
-if want 6 || want 8; then
+if want 6 || want 8 || want 9; then
   command -v docker-compose >/dev/null || die "docker-compose is not installed (apt-get install docker-compose)"
   mapfile -t ADDRS32 < <(grep -oE -- '--ip [0-9.]+' "$WORK/lines32.sh" | awk '{ print $2 }')
   RESTART32="$(grep -oE -- '--restart [^ ]+' "$WORK/lines32.sh" | head -1 | awk '{ print $2 }')"
@@ -783,6 +792,54 @@ if want 8; then
   settle
 fi
 
+# ================================================================ 9. where the time goes
+# One run each, after a warm-up run, of lanctl with docker and ip on PATH replaced by
+# wrappers that log when each process started and ended: the processes lanctl waits for,
+# and the gaps between them that are lanctl's own (or in-process work, as the native probe
+# and the MAC announcement).
+declare -A TL=()
+if want 9; then
+  say "9. timelines of lanctl's processes: up --no-probe, apply (nothing to do), ls, net show at $N tenants"
+  TBIN="$WORK/tbin"
+  mkdir -p "$TBIN"
+  for tool in docker ip; do
+    cat >"$TBIN/$tool" <<EOF2
+#!/usr/bin/env bash
+t0=\$(date +%s%N)
+"$(command -v "$tool")" "\$@"
+rc=\$?
+printf '%s %s %s %s %s\n' "\$t0" "\$(date +%s%N)" "\$rc" "$tool" "\$*" >>"$WORK/trace.log"
+exit \$rc
+EOF2
+    chmod +x "$TBIN/$tool"
+  done
+  # timeline KEY command...: the second of two runs, as "start+duration ms  command" lines.
+  timeline() {
+    local key=$1 t0 t1 i
+    shift
+    for i in 1 2; do
+      [[ $key == up ]] && rm_names ltb-one
+      : >"$WORK/trace.log"
+      t0=$(date +%s%N)
+      PATH="$TBIN:$PATH" "$@" >>"$LOG" 2>&1 || FAILS[9.$key]=1
+      t1=$(date +%s%N)
+    done
+    TL[$key]="$(sort -n "$WORK/trace.log" | awk -v t0="$t0" -v t1="$t1" '{
+        cmd = ""; for (i = 4; i <= NF; i++) cmd = cmd (i > 4 ? " " : "") $i
+        if (length(cmd) > 110) cmd = substr(cmd, 1, 107) "..."
+        printf "%7.1f +%6.1f ms  %s%s\n", ($1 - t0) / 1e6, ($2 - $1) / 1e6, cmd, ($3 != 0 ? "  (exit " $3 ")" : "") }
+      END { printf "%7.1f          exit of lanctl\n", (t1 - t0) / 1e6 }')"
+  }
+  "$LANCTL" "${UP[@]}" --no-probe --count "$N" --prefix "$P3" >>"$LOG" 2>&1 || die "lanctl up --count $N failed"
+  timeline up "$LANCTL" "${UP[@]}" --no-probe ltb-one
+  rm_names ltb-one
+  [[ -n "${FLEET:-}" ]] && timeline apply "$LANCTL" apply --no-probe --wait 0 "$FLEET"
+  timeline ls "$LANCTL" ls
+  timeline netshow "$LANCTL" net show "$NET"
+  rm_names "${NAMES3[@]}"
+  settle
+fi
+
 # ================================================================ report
 say "done; writing the report"
 verdict() { # value op goal
@@ -914,6 +971,24 @@ if want 8; then
       compose.down) what="\`docker-compose down\`" ;;
     esac
     echo "| $what | $(med "8.$k") ($(minmax "8.$k")) |"
+  done
+fi
+if want 9; then
+  echo
+  echo "### 9. Where the time goes: lanctl's processes, ms from lanctl's start (start +duration)"
+  for k in up apply ls netshow; do
+    [[ -n "${TL[$k]:-}" ]] || continue
+    case $k in
+      up) what="\`lanctl up --no-probe --wait 0 ltb-one\`, $N tenants on the network" ;;
+      apply) what="\`lanctl apply --no-probe --wait 0 FLEET.json\` of the $N tenants (nothing to do)" ;;
+      ls) what="\`lanctl ls\`, $N tenants" ;;
+      netshow) what="\`lanctl net show $NET\`, $N tenants" ;;
+    esac
+    echo
+    echo "$what:"
+    echo '```'
+    echo "${TL[$k]}"
+    echo '```'
   done
 fi
 echo
