@@ -287,8 +287,9 @@ pub fn apply(ctx: &Ctx, a: &ApplyInput) -> Result<()> {
     let _lock = ctx.lock()?;
     // Networks of the file, and lanctl networks already on the host, by name: every
     // tenant's network must be one of them before anything is created.
+    let seen = state::lanctl_networks(ctx)?;
     let mut known: BTreeMap<String, NetSpec> =
-        state::lanctl_networks(ctx)?.iter().filter_map(NetSpec::from_network).map(|s| (s.name.clone(), s)).collect();
+        seen.iter().filter_map(NetSpec::from_network).map(|s| (s.name.clone(), s)).collect();
     for spec in nets {
         known.insert(spec.name.clone(), spec.clone());
     }
@@ -314,7 +315,7 @@ pub fn apply(ctx: &Ctx, a: &ApplyInput) -> Result<()> {
     }
     let mut tally = Tally::default();
     for spec in nets {
-        if let net::Ensured::Created { route } = net::ensure(ctx, spec)? {
+        if let net::Ensured::Created { route } = net::ensure_seen(ctx, spec, &seen)? {
             tally.created.push(format!("network {}", spec.name));
             if let Some(r) = route {
                 ctx.note(net::route_note(spec, &r));

@@ -61,6 +61,16 @@ pub fn ensure(ctx: &Ctx, spec: &NetSpec) -> Result<Ensured> {
     ensure_checked(ctx, spec, false)
 }
 
+/// `ensure` of a network already read (`seen`, from `state::lanctl_networks`), so a
+/// network that is there costs no second read; one not seen is read and made as `ensure`
+/// does.
+pub fn ensure_seen(ctx: &Ctx, spec: &NetSpec, seen: &[Network]) -> Result<Ensured> {
+    match seen.iter().find(|n| n.name == create_name(spec)) {
+        Some(existing) => already_exists(ctx, existing, spec).map(|_| Ensured::Exists),
+        None => ensure(ctx, spec),
+    }
+}
+
 /// `ensure`, with the DHCP pool check among the prerequisite checks when `check_dhcp`.
 fn ensure_checked(ctx: &Ctx, spec: &NetSpec, check_dhcp: bool) -> Result<Ensured> {
     let prepared = prepare(ctx, spec, check_dhcp)?;

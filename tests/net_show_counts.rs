@@ -140,16 +140,30 @@ fn net_ls_and_show_inspect_only_the_stopped_containers() {
     // Running tenants' addresses come from the network's own inspect; only the stopped
     // one is inspected, since only its own settings keep its static address.
     let f = lan();
-    let done = Run::new(&f).args(["net", "show", NET]).stdout_unchecked().check();
-    let mut calls: Vec<String> = done.calls.iter().map(|c| c.argv.join(" ")).collect();
-    calls.sort();
+    let ps = format!("docker ps --all --no-trunc --filter network=ltfix-net --format {}", PS_FORMAT.trim_matches('\''));
+    let calls = |args: &[&str]| {
+        let done = Run::new(&f).args(args).stdout_unchecked().check();
+        let mut calls: Vec<String> = done.calls.iter().map(|c| c.argv.join(" ")).collect();
+        calls.sort();
+        calls
+    };
+    // `net show NET` reads the one network it names, at the same time as the rest.
     assert_eq!(
-        calls,
+        calls(&["net", "show", NET]),
+        [
+            format!("docker container inspect -- {STOPPED_FULL_ID}"),
+            format!("docker network inspect -- {NET}"),
+            ps.clone(),
+            "ip -j addr show".to_string(),
+        ]
+    );
+    assert_eq!(
+        calls(&["net", "ls"]),
         [
             format!("docker container inspect -- {STOPPED_FULL_ID}"),
             format!("docker network inspect -- {NETWORK_IDS}"),
             "docker network ls --no-trunc --filter label=io.lanctl.managed --format {{json .}}".to_string(),
-            format!("docker ps --all --no-trunc --filter network=ltfix-net --format {}", PS_FORMAT.trim_matches('\'')),
+            ps,
             "ip -j addr show".to_string(),
         ]
     );

@@ -6,7 +6,7 @@ use std::net::Ipv4Addr;
 use serde::Serialize;
 
 use crate::ctx::{Config, Ctx};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::hosts;
 use crate::netspec::{LanRoute, NetSpec};
 use crate::pool::{Holder, Pool};
@@ -170,12 +170,20 @@ struct Show {
     route: Option<LanRoute>,
 }
 
-/// Finds one lanctl network by name, with an error that says what to do.
+/// One lanctl network by name, read as `up` reads it: the network itself (one inspect), its
+/// containers and the host's addresses, all at once; only stopped containers are inspected.
 fn load_one(ctx: &Ctx, name: &str) -> Result<Loaded> {
-    load_all(ctx)?
-        .into_iter()
-        .find(|l| l.spec.name == name)
-        .ok_or_else(|| Error::failed(format!("no lanctl network named {name}; list them with `lanctl net ls`")))
+    let (found, lines, links) = std::thread::scope(|s| {
+        let lines = s.spawn(|| state::ps_on(ctx, name));
+        let links = s.spawn(|| state::host_links(ctx));
+        (state::resolve_network(ctx, Some(name)), lines.join().expect("query thread"), links.join().expect("query thread"))
+    });
+    let (spec, net) = found?;
+    let (lines, links) = (lines?, links?);
+    let attached = state::attached_from(ctx, &spec.name, &lines, Some(&net))?;
+    let tenants = attached.iter().filter(|a| lines.iter().any(|l| l.names == a.name && l.network == spec.name)).count();
+    let pool = Pool::of(&spec, &attached, &state::host_addrs(&links));
+    Ok(Loaded { pool, route: spec.lan_route(&links), spec, tenants })
 }
 
 pub fn show(ctx: &Ctx, name: &str) -> Result<()> {

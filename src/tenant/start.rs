@@ -231,16 +231,55 @@ pub fn start_batch(ctx: &Ctx, net: &NetSpec, mut pool: Pool, wants: &[&TenantInp
             let o = Overlap { ctx, wants, net, pull, pool: Mutex::new(pool), pin: &pin, prober, parallel: opts.parallel };
             o.start_all(&planned)
         }
-        None => Starter { ctx, wants, net, pull, pool: Mutex::new(pool), pin }.start_all(&planned, opts.parallel),
+        None => Starter { ctx, wants, net, pull, pool: Mutex::new(pool), pin: pin.clone() }.start_all(&planned, opts.parallel),
     };
     let mut results: Vec<Option<Outcome>> = vec![None; wants.len()];
     for (i, out) in done {
         results[i] = Some(out);
     }
     let results: Vec<Outcome> = results.into_iter().map(|r| r.expect("every tenant has a result")).collect();
-    let started: Vec<&str> = results.iter().filter(|r| r.what == What::Created).map(|r| r.name.as_str()).collect();
-    announce(ctx, net, &started);
+    let started: Vec<&Outcome> = results.iter().filter(|r| r.what == What::Created).collect();
+    let names: Vec<&str> = started.iter().map(|r| r.name.as_str()).collect();
+    match known_macs(&pin, net, wants, &started) {
+        // The MACs are known without asking docker: no read after the start.
+        Some(tenants) if announcing(ctx, &names) => crate::arping::announce(ctx, &net.parent, &tenants),
+        Some(_) => {}
+        None => announce(ctx, net, &names),
+    }
     Ok(results)
+}
+
+/// The MACs tenants just started on `net` have, where lanctl knows them without a read: the
+/// pinned one (given with `--mac`, else derived), or, on an engine too old to pin, the one
+/// such an engine derives from the address (`02:42` and its four octets). ipvlan tenants
+/// are read, since their MAC is the parent's.
+fn known_macs(
+    pin: &Pinning,
+    net: &NetSpec,
+    wants: &[&TenantInput],
+    started: &[&Outcome],
+) -> Option<Vec<(Ipv4Addr, crate::arp::Mac)>> {
+    started
+        .iter()
+        .map(|r| {
+            let ip = r.address?;
+            let mac = match pin {
+                Pinning::Pin => {
+                    let given = wants.iter().find(|t| t.name == r.name).and_then(|t| t.spec.mac.as_deref());
+                    match given {
+                        Some(m) => m.parse().ok()?,
+                        None => crate::arp::derived_mac(&net.name, ip),
+                    }
+                }
+                Pinning::Unsupported(_) => {
+                    let [a, b, c, d] = ip.octets();
+                    crate::arp::Mac([0x02, 0x42, a, b, c, d])
+                }
+                Pinning::Shared => return None,
+            };
+            Some((ip, mac))
+        })
+        .collect()
 }
 
 /// Announces the addresses of tenants that just started, from the MACs docker gave them
