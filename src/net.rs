@@ -120,7 +120,7 @@ pub fn make(ctx: &Ctx, spec: &NetSpec, prepared: Prepared) -> Result<Ensured> {
         // Another process created it since it was read: the same spec is what was asked.
         // Racing docker answers "already exists", or, when the other create registered
         // the subnet first, "Pool overlaps"; either way the network read back decides.
-        Some(out) if lost_race(&out.stderr) => match state::find_network(ctx, &create_name(spec))? {
+        Some(out) if lost_race(&out.stderr) => match raced_network(ctx, spec, &out.stderr)? {
             Some(existing) => return already_exists(ctx, &existing, spec).map(|_| Ensured::Exists),
             None => return Err(runner::failure(&create.0, out)),
         },
@@ -128,6 +128,26 @@ pub fn make(ctx: &Ctx, spec: &NetSpec, prepared: Prepared) -> Result<Ensured> {
     }
     Ok(Ensured::Created { route: spec.lan_route(&links) })
 }
+
+/// The network a racing create made, read back. Docker answers "Pool overlaps" as soon as
+/// the other create has reserved the subnet, which can be before its network is listed
+/// (seen on Engine 20.10 with four creates at once): so that answer is read again a few
+/// times, 100 ms apart, before it counts as an overlap with some other network.
+fn raced_network(ctx: &Ctx, spec: &NetSpec, stderr: &str) -> Result<Option<Network>> {
+    let tries = if stderr.contains("Pool overlaps") { RACE_READS } else { 1 };
+    for i in 0..tries {
+        if i > 0 {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        if let Some(n) = state::find_network(ctx, &create_name(spec))? {
+            return Ok(Some(n));
+        }
+    }
+    Ok(None)
+}
+
+/// How many times a "Pool overlaps" answer is read back: a second at most.
+const RACE_READS: usize = 10;
 
 /// The name `docker network create` gives: a swarm node's part is its config-only network.
 fn create_name(spec: &NetSpec) -> String {

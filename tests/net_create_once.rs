@@ -93,6 +93,12 @@ fn raced(existing: &str) -> (Fake, tempfile::TempDir) {
 }
 
 fn raced_saying(existing: &str, said: &str) -> (Fake, tempfile::TempDir) {
+    raced_listed_after(existing, said, 0)
+}
+
+/// Like `raced_saying`, with the winner's network listed only from the read after
+/// `reads` reads that followed the create.
+fn raced_listed_after(existing: &str, said: &str, reads: usize) -> (Fake, tempfile::TempDir) {
     let state = tempfile::tempdir().unwrap();
     let mark = state.path().join("created");
     let without: String = std::fs::read_to_string(fixture("docker-network-ls.jsonl"))
@@ -109,7 +115,8 @@ fn raced_saying(existing: &str, said: &str) -> (Fake, tempfile::TempDir) {
             "docker",
             "network ls*",
             &format!(
-                "if [[ -e {dir}/created ]]; then cat {}; else cat {dir}/without; fi",
+                "if [[ -e {dir}/created ]]; then n=$(cat {dir}/reads 2>/dev/null || echo 0); echo $((n + 1)) > {dir}/reads; \
+                 if (( n >= {reads} )); then cat {}; else cat {dir}/without; fi; else cat {dir}/without; fi",
                 shell_quote(fixture("docker-network-ls.jsonl").to_str().unwrap())
             ),
         );
@@ -166,6 +173,21 @@ fn a_subnet_overlap_with_another_network_is_still_an_error() {
             "lanctl: `{line}` failed (exit 1): Error response from daemon: Pool overlaps with other one on this address space\n"
         )
     );
+}
+
+#[test]
+fn losing_a_race_on_the_subnet_waits_for_the_winner_to_be_listed() {
+    // Engine 20.10 with four creates at once: "Pool overlaps" comes back before the
+    // winner's network is listed; here it is listed from the third read after the create.
+    let (f, state) = raced_listed_after(
+        &std::fs::read_to_string(fixture("docker-network-inspect-macvlan.json")).unwrap(),
+        "Error response from daemon: Pool overlaps with other one on this address space",
+        2,
+    );
+    let out = lanctl(&f).arg("--skip-checks").args(create_args(NET)).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", lossy(&out.stderr));
+    assert_eq!(lossy(&out.stderr), "lanctl: network ltfix-net already exists with this spec; nothing to do\n");
+    assert_eq!(std::fs::read_to_string(state.path().join("reads")).unwrap().trim(), "3");
 }
 
 #[test]
