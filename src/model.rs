@@ -80,6 +80,13 @@ pub struct NetworkContainer {
     pub mac: String,
 }
 
+impl NetworkContainer {
+    /// The endpoint's IPv4 address, without its prefix length (docker gives `A.B.C.D/N`).
+    pub fn ip(&self) -> Option<std::net::Ipv4Addr> {
+        self.ipv4.split('/').next()?.parse().ok()
+    }
+}
+
 /// One line of `docker network ls --format '{{json .}}'`.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase")]

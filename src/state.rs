@@ -127,20 +127,7 @@ pub fn ps_on(ctx: &Ctx, network: &str) -> Result<Vec<model::PsLine>> {
 /// changed in between) are inspected, in one further call. `docker ps` is the list of
 /// record, so none is missed, and the common case costs no extra call.
 pub fn attached_from(ctx: &Ctx, network: &str, lines: &[model::PsLine], net: Option<&Network>) -> Result<Vec<Attached>> {
-    let mut found = Vec::new();
-    let mut unknown = Vec::new();
-    for l in lines {
-        let ep = net.and_then(|n| n.containers.get(&l.id));
-        let ip = ep.and_then(|c| c.ipv4.split('/').next()?.parse().ok());
-        let mac = ep.map(|c| c.mac.to_ascii_lowercase()).unwrap_or_default();
-        match ip {
-            Some(ip) if l.state == "running" => found.push(Attached { name: l.names.clone(), state: l.state.clone(), ip, mac }),
-            _ => unknown.push(l.id.as_str()),
-        }
-    }
-    // One removed in between is simply gone.
-    found.extend(Attached::of(&containers_named(ctx, &unknown)?, network));
-    Ok(found)
+    Ok(attached_each(ctx, &[(network, net)], lines)?.pop().unwrap_or_default())
 }
 
 /// The containers attached to each of `networks` (all inspected in `nets`), from the
@@ -154,15 +141,21 @@ pub fn attached_to_each<S: AsRef<str>>(
     lines: &[model::PsLine],
     nets: &[Network],
 ) -> Result<Vec<Vec<Attached>>> {
-    let by_name: Vec<Option<&Network>> = networks.iter().map(|n| nets.iter().find(|x| x.name == n.as_ref())).collect();
+    let pairs: Vec<(&str, Option<&Network>)> =
+        networks.iter().map(|n| (n.as_ref(), nets.iter().find(|x| x.name == n.as_ref()))).collect();
+    attached_each(ctx, &pairs, lines)
+}
+
+/// The one rule of [`attached_from`] and [`attached_to_each`]: each network by name with
+/// its inspect, if read.
+fn attached_each(ctx: &Ctx, networks: &[(&str, Option<&Network>)], lines: &[model::PsLine]) -> Result<Vec<Vec<Attached>>> {
     let mut each: Vec<Vec<Attached>> = vec![Vec::new(); networks.len()];
     let mut unknown = Vec::new();
     for l in lines {
         let mut found = false;
-        for (i, net) in by_name.iter().enumerate() {
+        for (i, (_, net)) in networks.iter().enumerate() {
             let ep = net.and_then(|n| n.containers.get(&l.id));
-            let ip = ep.and_then(|c| c.ipv4.split('/').next()?.parse().ok());
-            if let Some(ip) = ip.filter(|_| l.state == "running") {
+            if let Some(ip) = ep.and_then(|c| c.ip()).filter(|_| l.state == "running") {
                 let mac = ep.map(|c| c.mac.to_ascii_lowercase()).unwrap_or_default();
                 each[i].push(Attached { name: l.names.clone(), state: l.state.clone(), ip, mac });
                 found = true;
@@ -170,13 +163,14 @@ pub fn attached_to_each<S: AsRef<str>>(
         }
         // A network without its inspect (a swarm network seen through its config-only
         // part) may hold any line: such lines are inspected too.
-        if !found || by_name.iter().any(Option::is_none) {
+        if !found || networks.iter().any(|(_, n)| n.is_none()) {
             unknown.push(l.id.as_str());
         }
     }
+    // One removed in between is simply gone.
     let inspected = containers_named(ctx, &unknown)?;
-    for (i, name) in networks.iter().enumerate() {
-        for a in Attached::of(&inspected, name.as_ref()) {
+    for (i, (name, _)) in networks.iter().enumerate() {
+        for a in Attached::of(&inspected, name) {
             if !each[i].iter().any(|b| b.name == a.name) {
                 each[i].push(a);
             }

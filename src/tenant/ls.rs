@@ -118,7 +118,7 @@ fn rows_of(ctx: &Ctx, lines: &[PsLine]) -> Result<Vec<Row>> {
     let nets = state::inspect_networks(ctx, &names)?;
     let address = |l: &PsLine| {
         let on = nets.iter().find(|n| n.name == network_of(l))?;
-        on.containers.get(&l.id)?.ipv4.split('/').next()?.parse::<std::net::Ipv4Addr>().ok()
+        on.containers.get(&l.id)?.ip()
     };
     let mut rows = Vec::with_capacity(lines.len());
     let mut unknown = Vec::new();
