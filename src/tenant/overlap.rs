@@ -169,15 +169,7 @@ impl Overlap<'_> {
     fn create(&self, t: &TenantInput, ip: Ipv4Addr) -> Result<()> {
         let ctx = self.ctx;
         let spec = pinned(&t.spec, self.net, ip, self.pin);
-        let run = Tenant {
-            name: &t.name,
-            network: &self.net.name,
-            ip,
-            spec: &spec,
-            secrets: &t.secrets,
-            env_file: t.env_file.as_ref().map(|f| f.path.as_path()),
-            pull: self.pull,
-        };
+        let run = Tenant::of(t, &self.net.name, ip, &spec, self.pull);
         if t.secrets.is_empty() {
             return ctx.runner.change(&docker_create_passing(&ctx.docker, &run, &[])).map(|_| ());
         }

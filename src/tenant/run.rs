@@ -7,6 +7,7 @@ use std::path::Path;
 use crate::cmd::Change;
 use crate::docker::Docker;
 use crate::labels;
+use crate::tenant::input::TenantInput;
 use crate::tenant::spec::{Secrets, TenantSpec};
 
 pub struct Tenant<'a> {
@@ -19,6 +20,22 @@ pub struct Tenant<'a> {
     pub env_file: Option<&'a Path>,
     /// docker's `--pull` policy; not part of the spec, since it does not shape the container.
     pub pull: Option<&'a str>,
+}
+
+impl<'a> Tenant<'a> {
+    /// Tenant input `t` as it starts on `network` at `ip` with `spec` (its spec with the
+    /// MAC the batch pins, see `start::pinned`).
+    pub fn of(t: &'a TenantInput, network: &'a str, ip: Ipv4Addr, spec: &'a TenantSpec, pull: Option<&'a str>) -> Tenant<'a> {
+        Tenant {
+            name: &t.name,
+            network,
+            ip,
+            spec,
+            secrets: &t.secrets,
+            env_file: t.env_file.as_ref().map(|f| f.path.as_path()),
+            pull,
+        }
+    }
 }
 
 pub fn docker_run(docker: &Docker, t: &Tenant) -> Change {

@@ -374,15 +374,7 @@ impl Starter<'_> {
         let mut attempt = 0;
         loop {
             let spec = pinned(&t.spec, self.net, ip, &self.pin);
-            let run = Tenant {
-                name,
-                network: &self.net.name,
-                ip,
-                spec: &spec,
-                secrets: &t.secrets,
-                env_file: t.env_file.as_ref().map(|f| f.path.as_path()),
-                pull: self.pull,
-            };
+            let run = Tenant::of(t, &self.net.name, ip, &spec, self.pull);
             let e = match start_plan(ctx, t, &run) {
                 Ok(()) => return Outcome::done(ctx, name, &self.net.name, Some(ip), What::Created),
                 Err(e) => e,
