@@ -55,9 +55,12 @@ fn macvlan_net(env: &RealEnv, lock: &Path) -> String {
     net
 }
 
-/// Runs a printed plan as a user would paste it: bash with an empty environment.
+/// Runs a printed plan as a user would paste it: bash with an empty environment, but for
+/// the engine the tests run against (scripts/test-engine.sh sets `DOCKER_HOST`).
 fn paste(plan: &str) -> std::process::Output {
-    Command::new("env").args(["-i", "bash", "-c", plan]).stdin(Stdio::null()).output().expect("bash runs")
+    let mut env = vec!["-i".to_string()];
+    env.extend(std::env::var("DOCKER_HOST").map(|h| format!("DOCKER_HOST={h}")));
+    Command::new("env").args(env).args(["bash", "-c", plan]).stdin(Stdio::null()).output().expect("bash runs")
 }
 
 /// What a tenant's container is, for comparing two that should be the same: its
