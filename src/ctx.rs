@@ -44,6 +44,9 @@ pub struct Ctx {
     deferred_check: Mutex<Option<String>>,
     /// In a run on several hosts: the host its notes are about (`named`).
     speaks_for: Option<String>,
+    /// The engine's API version, once read: a read may start early, alongside others, and
+    /// whoever needs it later waits for that one read instead of starting another.
+    server_api: Mutex<Option<String>>,
 }
 
 impl Ctx {
@@ -78,6 +81,7 @@ impl Ctx {
             yes: c.yes,
             deferred_check: Mutex::new(None),
             speaks_for: None,
+            server_api: Mutex::new(None),
         }
     }
 
@@ -116,6 +120,20 @@ impl Ctx {
         } else {
             Lock::acquire().map(Some)
         }
+    }
+
+    /// The engine's API version (`1.41`), from one `docker version` per run; empty when the
+    /// engine did not say. A failed read is not kept, so the next caller asks again and
+    /// reports it.
+    pub fn server_api(&self) -> Result<String> {
+        let mut known = self.server_api.lock().expect("version lock");
+        if let Some(api) = known.as_ref() {
+            return Ok(api.clone());
+        }
+        let v: crate::model::DockerVersion = self.runner.query_json(&self.docker.version())?;
+        let api = v.server.map(|s| s.api_version).unwrap_or_default();
+        *known = Some(api.clone());
+        Ok(api)
     }
 
     /// Remembers the first failed check a dry run went past, for `finish`.

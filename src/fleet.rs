@@ -328,7 +328,7 @@ pub fn apply(ctx: &Ctx, a: &ApplyInput) -> Result<()> {
             let spec = known[net].clone();
             (spec.clone(), crate::pool::Pool::of(&spec, &[], &[]), Vec::new())
         } else {
-            converge::read(ctx, Some(net), wants)?
+            converge::read(ctx, Some(net), wants, converge::Expect::Existing)?
         };
         let policy = Existing::Update { wait: a.wait };
         for out in converge(ctx, &spec, pool, wants, &existing, &a.opts, policy)? {

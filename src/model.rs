@@ -123,6 +123,14 @@ pub struct PsLine {
     pub network: String,
 }
 
+impl PsLine {
+    /// Whether the container is attached to network `name` (docker joins the names with
+    /// commas, which a network name cannot hold).
+    pub fn attached_to(&self, name: &str) -> bool {
+        self.networks.split(',').any(|n| n == name)
+    }
+}
+
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Container {

@@ -230,6 +230,20 @@ pub fn resolve_network(ctx: &Ctx, wanted: Option<&str>) -> Result<(NetSpec, Netw
     })
 }
 
+/// Every container of the host, running or stopped, one `docker ps` line each: what a
+/// batch needs to know of names, parked containers and a network's holders, in one process.
+pub fn ps_all(ctx: &Ctx) -> Result<Vec<model::PsLine>> {
+    ctx.runner.query_lines(&ctx.docker.ps_all::<&str>(&[]))
+}
+
+/// The pool of network `spec` (inspected as `net`) from reads already made: `lines` from
+/// [`ps_all`] and the host's interfaces.
+pub fn pool_from(ctx: &Ctx, spec: &NetSpec, net: &Network, lines: &[model::PsLine], links: &[IpLink]) -> Result<Pool> {
+    let on: Vec<model::PsLine> = lines.iter().filter(|l| l.attached_to(&spec.name)).cloned().collect();
+    let attached = attached_from(ctx, &spec.name, &on, Some(net))?;
+    Ok(Pool::of(spec, &attached, &host_addrs(links)))
+}
+
 /// The one way to read a network's address pool: every attached container, running or
 /// stopped, and the host's own addresses. The network, its containers and the host's
 /// addresses are read at the same time: these reads cost mostly process start-up.

@@ -6,6 +6,9 @@ mod support;
 use common::*;
 use support::*;
 
+/// The ID the fake `docker run` prints, which the host's listing then shows for room-1.
+const ROOM_ID: &str = "5f0c3a1b2d4e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8";
+
 /// The `docker run` line of a tenant of image `img` on the fixture network.
 fn run_line(name: &str, ip: &str, extra: &str) -> String {
     format!(
@@ -100,10 +103,8 @@ fn secrets_never_reach_an_argv_or_the_dry_run() {
         // Reads run at the same time: their echoes come in any order.
         .stderr_unordered(format!(
             "+ docker network ls --no-trunc --filter label=io.lanctl.managed --format '{{{{json .}}}}'\n\
-             + docker container inspect -- room-1\n\
-             + docker ps --all --no-trunc --filter label=io.lanctl.tenant --filter name=lanctl-prev --format {PS_FORMAT}\n\
+             + docker ps --all --no-trunc --format {PS_FORMAT}\n\
              + docker network inspect -- {NETWORK_IDS}\n\
-             + docker ps --all --no-trunc --filter network=ltfix-net --format {PS_FORMAT}\n\
              + ip -j addr show\n\
              + docker container inspect -- {STOPPED_FULL_ID}\n\
              + docker version --format '{{{{json .}}}}'\n\
@@ -202,13 +203,22 @@ fn a_missing_image_is_reported_and_cleaned() {
 fn a_second_identical_up_changes_nothing_and_another_spec_points_to_update() {
     let state = tempfile::NamedTempFile::new().unwrap().into_temp_path();
     let s = state.display().to_string();
-    // room-1 exists once the test has written what docker would say of it.
+    // room-1 exists once the test has written what docker would say of it: its inspect,
+    // and its line in the host's `docker ps` (after the fixture's own two).
     let f = lan_with(|f| {
         f.on_script(
             "docker",
             "container inspect -- room-1",
             &format!("if [[ -s {s} ]]; then cat {s}; else echo '[]'; echo 'Error: No such container: room-1' >&2; exit 1; fi"),
-        )
+        );
+        f.on_script(
+            "docker",
+            "ps --all --no-trunc --format *",
+            &format!(
+                "cat {}; if [[ -s {s} ]]; then echo '{{\"ID\":\"{ROOM_ID}\",\"Names\":\"room-1\",\"State\":\"running\",\"Networks\":\"ltfix-net\"}}'; fi",
+                fixture("docker-ps-a.jsonl").display()
+            ),
+        );
     });
     let first = Run::new(&f)
         .args(["up", "--wait", "0", "room-1", "--image", "img"])

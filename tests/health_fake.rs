@@ -52,8 +52,8 @@ fn tenant(name: &str, ip: &str, is: Is, policy: &str) -> Value {
 }
 
 /// Containers named `hx-*` live in a directory: `docker run` and `docker start` make
-/// each look as `after/NAME.json` says, `rm --force` removes it, `inspect` shows the
-/// ones there, and `logs` prints `after/NAME.out` and `after/NAME.err`.
+/// each look as `after/NAME.json` says, `rm --force` removes it, `inspect` and `ps` show
+/// the ones there, and `logs` prints `after/NAME.out` and `after/NAME.err`.
 struct Live {
     dir: tempfile::TempDir,
 }
@@ -100,6 +100,20 @@ for n in "${{@:4}}"; do
   else echo "Error: No such container: $n" >&2; miss=1; fi
 done
 printf ']\n'; exit $miss"#
+            ),
+        );
+        // The host's listing: the fixture's containers, then the ones in the directory.
+        f.on_script(
+            "docker",
+            "ps --all --no-trunc --format *",
+            &format!(
+                r#"cat {}
+for j in {now}/*.json; do
+  [[ -e $j ]] || continue
+  n=$(basename "$j" .json); s=$(grep -oE '"Status":"(running|exited|restarting)"' "$j" | head -1 | cut -d'"' -f4)
+  printf '{{"ID":"id-%s","Names":"%s","State":"%s","Networks":"{NET}"}}\n' "$n" "$n" "$s"
+done"#,
+                shell_quote(fixture("docker-ps-a.jsonl").to_str().unwrap())
             ),
         );
         f.on_script(

@@ -65,13 +65,9 @@ fn up_undoes_an_interrupted_update_that_left_only_the_parked_container_on_its_ad
     let renamed = dir.path().join("renamed");
     let tenant = dir.path().join("tenant.json");
     std::fs::write(&tenant, running_tenant_with_spec(SPEC)).unwrap();
+    // The host has the parked container and no ltfix-run.
     let f = lan_with(|f| {
-        f.on(
-            "docker",
-            "ps --all --no-trunc --filter label=io.lanctl.tenant --filter name=lanctl-prev *",
-            0,
-            &ps_line(PARKED_ID, PARKED, "exited"),
-        );
+        f.on("docker", "ps --all --no-trunc --format *", 0, &ps_line(PARKED_ID, PARKED, "exited"));
         f.on("docker", &format!("container inspect -- {PARKED_ID}"), 0, &parked());
         f.on_script("docker", &format!("rename -- {PARKED} ltfix-run"), &format!("touch {}", renamed.display()));
         f.on_script(
@@ -98,12 +94,7 @@ fn up_undoes_an_interrupted_update_that_left_only_the_parked_container_on_its_ad
 fn the_dry_run_of_up_prints_the_undo_and_plans_no_new_container() {
     let f = lan_with(|f| {
         f.on_err("docker", "container inspect -- ltfix-run", 1, "Error: No such container: ltfix-run\n");
-        f.on(
-            "docker",
-            "ps --all --no-trunc --filter label=io.lanctl.tenant --filter name=lanctl-prev *",
-            0,
-            &ps_line(PARKED_ID, PARKED, "exited"),
-        );
+        f.on("docker", "ps --all --no-trunc --format *", 0, &ps_line(PARKED_ID, PARKED, "exited"));
         f.on("docker", &format!("container inspect -- {PARKED_ID}"), 0, &parked());
     });
     let out = lanctl(&f).args(["--dry-run", "up", "ltfix-run", "--image", "img", "--ip-env", "LOCAL_IP"]).assert().success();

@@ -182,19 +182,50 @@ pub fn settle(ctx: &Ctx, mut results: Vec<Outcome>, wait: Duration) -> Vec<Outco
     results
 }
 
-/// Reads the containers named like `wants`, their parked containers and the network's
-/// pool at once, then settles what an interrupted update left (the caller holds the lock).
-pub fn read(ctx: &Ctx, net: Option<&str>, wants: &[&TenantInput]) -> Result<(NetSpec, Pool, Vec<Container>)> {
+/// Whether a batch's tenants are likely to exist already, which decides what is read at
+/// once: `apply` of a fleet mostly finds its tenants (inspected alongside the other
+/// reads), `up` mostly starts new ones (inspected only when the listing has them, and the
+/// engine's version, which a new macvlan tenant's MAC depends on, asked alongside).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Expect {
+    New,
+    Existing,
+}
+
+/// Reads the network's pool, the containers named like `wants` and their parked
+/// containers, then settles what an interrupted update left (the caller holds the lock).
+/// One `docker ps` of the host serves the names, the parked containers and the network's
+/// holders; it runs at the same time as the network's inspect and the host's addresses.
+pub fn read(ctx: &Ctx, net: Option<&str>, wants: &[&TenantInput], expect: Expect) -> Result<(NetSpec, Pool, Vec<Container>)> {
     let names: Vec<&str> = wants.iter().map(|t| t.name.as_str()).collect();
-    let (loaded, existing, parked) = std::thread::scope(|s| {
-        let existing = s.spawn(|| state::containers_named(ctx, &names));
-        let parked = s.spawn(|| parked::find(ctx, &names));
-        (state::network_pool(ctx, net), existing.join().expect("query thread"), parked.join().expect("query thread"))
+    let (found, lines, links, early) = std::thread::scope(|s| {
+        let lines = s.spawn(|| state::ps_all(ctx));
+        let links = s.spawn(|| state::host_links(ctx));
+        let early = (expect == Expect::Existing).then(|| s.spawn(|| state::containers_named(ctx, &names)));
+        if expect == Expect::New {
+            // Kept by the context for `Pinning::of`; a failure there is asked again and told.
+            s.spawn(|| ctx.server_api().ok());
+        }
+        let found = state::resolve_network(ctx, net);
+        (
+            found,
+            lines.join().expect("query thread"),
+            links.join().expect("query thread"),
+            early.map(|e| e.join().expect("query thread")),
+        )
     });
-    let (spec, pool) = loaded?;
-    let mut existing = existing?;
+    let (spec, network) = found?;
+    let lines = lines?;
+    let pool = state::pool_from(ctx, &spec, &network, &lines, &links?)?;
+    let mut existing = match early {
+        Some(read) => read?,
+        None => {
+            let listed: Vec<&str> = names.iter().copied().filter(|n| lines.iter().any(|l| l.names == *n)).collect();
+            state::containers_named(ctx, &listed)?
+        }
+    };
     // Settling keeps each tenant's address, so the pool read above stays true.
-    for p in parked? {
+    for p in parked::among(ctx, &lines, &names)? {
         let name = parked::tenant_of(&p).unwrap_or_default().to_string();
         let current = existing.iter().position(|c| c.name() == name).map(|i| existing.remove(i));
         existing.extend(parked::settle(ctx, &name, current, &p)?);

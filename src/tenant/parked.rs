@@ -127,6 +127,12 @@ pub fn find<S: AsRef<str>>(ctx: &Ctx, names: &[S]) -> Result<Vec<Container>> {
     // docker matches a name filter anywhere in the name; the suffix is checked below.
     let filters = [format!("label={}", labels::TENANT), format!("name={}", SUFFIX.trim_start_matches('.'))];
     let lines: Vec<PsLine> = ctx.runner.query_lines(&ctx.docker.ps_all(&filters))?;
+    among(ctx, &lines, names)
+}
+
+/// The containers parked for `names` among `lines` (a `docker ps` listing), inspected; no
+/// call when there are none.
+pub fn among<S: AsRef<str>>(ctx: &Ctx, lines: &[PsLine], names: &[S]) -> Result<Vec<Container>> {
     let wanted: Vec<String> = names.iter().map(|n| parked_name(n.as_ref())).collect();
     let ids: Vec<&str> = lines.iter().filter(|l| wanted.contains(&l.names)).map(|l| l.id.as_str()).collect();
     let found = state::containers_named(ctx, &ids)?;

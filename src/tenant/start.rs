@@ -94,13 +94,12 @@ pub enum Pinning {
 }
 
 impl Pinning {
-    /// What a batch on `net` does: one `docker version` for a macvlan network.
+    /// What a batch on `net` does: the engine's API version decides, for a macvlan network.
     pub fn of(ctx: &Ctx, net: &NetSpec) -> Result<Pinning> {
         if net.driver != Driver::Macvlan {
             return Ok(Pinning::Shared);
         }
-        let v: crate::model::DockerVersion = ctx.runner.query_json(&ctx.docker.version())?;
-        let api = v.server.map(|s| s.api_version).unwrap_or_default();
+        let api = ctx.server_api()?;
         Ok(if api_at_least(&api, PIN_API) { Pinning::Pin } else { Pinning::Unsupported(api) })
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
-use crate::tenant::converge::{self, launch, settle, BatchOpts, Existing, Outcome, What};
+use crate::tenant::converge::{self, launch, settle, BatchOpts, Existing, Expect, Outcome, What};
 use crate::tenant::input::TenantInput;
 
 /// `lanctl up`, lowered: every tenant asked for (one, listed, or `--count`), all on the
@@ -25,7 +25,7 @@ pub fn up(ctx: &Ctx, input: &UpInput) -> Result<()> {
         // every lanctl on this host.
         let _lock = ctx.lock()?;
         let net = wants.first().and_then(|t| t.net.as_deref());
-        let (spec, pool, existing) = converge::read(ctx, net, &wants)?;
+        let (spec, pool, existing) = converge::read(ctx, net, &wants, Expect::New)?;
         launch(ctx, &spec, pool, &wants, &existing, &input.opts, Existing::Refuse)?
     };
     // The new containers hold their addresses now, so the wait for them to stay up
