@@ -16,6 +16,7 @@ use crate::cmd::{Cmd, Query};
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
 use crate::lanprobe::{self, PROBE_NUM, PROBE_WAIT};
+use crate::packet;
 use crate::runner::Output;
 
 /// The variable that chooses the probe: `native`, `arping`, or unset (native where it can
@@ -95,7 +96,7 @@ pub fn method(ctx: &Ctx) -> Result<Method> {
     }
     let why = match wanted.as_str() {
         "arping" => format!("{PROBE_ENV}=arping"),
-        _ => match lanprobe::can_open() {
+        _ => match packet::can_open() {
             Ok(()) => return Ok(Method::Native),
             Err(e) if wanted == "native" => {
                 return Err(Error::check(format!("{PROBE_ENV}=native but the native probe cannot open its socket: {e}"))

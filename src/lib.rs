@@ -24,6 +24,7 @@ pub mod model;
 pub mod net;
 pub mod netspec;
 pub mod out;
+pub mod packet;
 pub mod plan;
 pub mod pool;
 pub mod quote;

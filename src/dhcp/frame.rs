@@ -1,8 +1,14 @@
 //! The IPv4 and UDP headers around a DHCP message, as a client without an address sends
 //! them (RFC 2131, 4.1: from 0.0.0.0, to the limited broadcast 255.255.255.255) and as
-//! `link.rs` hands back what it heard. The link layer (Ethernet) is the kernel's.
+//! the packet socket (`packet.rs`) hands back what it heard, and the socket filter that
+//! keeps everything else out of it. The link layer (Ethernet) is the kernel's.
 
 use std::net::Ipv4Addr;
+
+use crate::packet::{insn, Insn};
+
+/// The EtherType of IPv4, which the socket sends and hears.
+pub const ETH_P_IP: u16 = 0x0800;
 
 pub const CLIENT_PORT: u16 = 68;
 pub const SERVER_PORT: u16 = 67;
@@ -45,6 +51,22 @@ pub fn udp_broadcast(payload: &[u8]) -> Vec<u8> {
     p[IP_HEADER + 6..IP_HEADER + 8].copy_from_slice(&udp_sum.to_be_bytes());
     p
 }
+
+/// Classic BPF over the IPv4 header (a packet socket that hands back payloads filters
+/// from the network header): accept UDP (protocol 17) that is not a fragment and goes to
+/// port 68, so a busy interface cannot crowd an offer out of the socket's buffer.
+/// `udp_to_client` still reads every packet whole.
+pub const TO_CLIENT: [Insn; 9] = [
+    insn(0x30, 0, 0, 9),      // 0: ldb [9]            protocol
+    insn(0x15, 0, 6, 17),     // 1: jeq #17, 2, 8      UDP, else drop
+    insn(0x28, 0, 0, 6),      // 2: ldh [6]            flags and fragment offset
+    insn(0x45, 4, 0, 0x1fff), // 3: jset #0x1fff, 8, 4 a later fragment: drop
+    insn(0xb1, 0, 0, 0),      // 4: ldxb 4*([0]&0xf)   X = IP header length
+    insn(0x48, 0, 0, 2),      // 5: ldh [x + 2]        UDP destination port
+    insn(0x15, 0, 1, 68),     // 6: jeq #68, 7, 8
+    insn(0x06, 0, 0, 0xffff), // 7: ret #65535         accept the whole packet
+    insn(0x06, 0, 0, 0),      // 8: ret #0             drop
+];
 
 /// The source address and UDP payload of an IPv4 packet from port 67 to port 68, or
 /// `None` for anything else (another protocol or port, a fragment, a truncated packet).

@@ -5,12 +5,23 @@
 //! or holds for the client a short while (ISC dhcpd), and always for the one fixed MAC.
 //!
 //! The messages are built and read with `dhcproto`; the IPv4/UDP framing around them is
-//! `frame.rs`, and the one socket is `link.rs`. Everything but `link.rs` is pure.
+//! `frame.rs`, and the one socket is a packet socket (`packet.rs`) on the parent, which
+//! sends whole IPv4 packets to the Ethernet broadcast address and hears every IPv4
+//! packet to UDP port 68 that reaches the interface. Everything but `exchange` is pure.
 //!
-//! Architecture invariant: a low layer; it knows `netspec::AddrRange` only.
+//! Why a packet socket and not a UDP socket on port 68: the discover must come from
+//! 0.0.0.0, as a client without an address sends it, whether or not the parent has an
+//! address; port 68 may already be bound by the host's own DHCP client (dhclient,
+//! systemd-networkd); and a broadcast offer from a server the host's routes do not
+//! expect (reverse-path filtering) never reaches a UDP socket. A packet socket sees the
+//! offer as it arrives, before the host's IP stack judges it. The kernel still writes the
+//! Ethernet header, with the interface's own MAC as source, so no switch sees a new MAC.
+//! Its filter (`frame::TO_CLIENT`) keeps all but UDP to port 68 out of its buffer; the
+//! kernel's count of drops is read at the end all the same (`Exchange::dropped`).
+//!
+//! Architecture invariant: a low layer; it knows `netspec::AddrRange` and `packet` only.
 
 pub mod frame;
-pub mod link;
 
 use std::net::Ipv4Addr;
 use std::time::{Duration, Instant};
@@ -19,6 +30,7 @@ use dhcproto::v4::{DhcpOption, Flags, Message, MessageType, Opcode, OptionCode};
 use dhcproto::{Decodable, Decoder, Encodable, Encoder};
 
 use crate::netspec::AddrRange;
+use crate::packet::{self, Framing};
 
 /// The client hardware address of every discover: locally administered (bit 1 of the
 /// first byte), unicast (bit 0 clear), so it can belong to no vendor's device; the other
@@ -90,7 +102,7 @@ pub struct Offer {
 
 /// The DHCPDISCOVER payload (the UDP data) for transaction `xid` requesting `requested`:
 /// from `CLIENT_MAC`, with the broadcast flag set, since the client has no address the
-/// server could send to and `link.rs` hears only what reaches the interface.
+/// server could send to and the packet socket hears only what reaches the interface.
 pub fn discover(xid: u32, requested: Ipv4Addr) -> Vec<u8> {
     let zero = Ipv4Addr::UNSPECIFIED;
     let mut msg = Message::new_with_id(xid, zero, zero, zero, zero, &CLIENT_MAC);
@@ -147,7 +159,7 @@ pub fn xid_base() -> u32 {
 /// Sends one discover per address in `requested` on `ifname`, `SEND_GAP` apart, then
 /// collects offers until one is `decisive`, or none came for `idle`, or `max_wait` after
 /// the last discover. `log` gets one line per discover sent and per offer heard (for
-/// `--verbose`).
+/// `--verbose`). It needs CAP_NET_RAW (root).
 pub fn exchange(
     ifname: &str,
     requested: &[Ipv4Addr],
@@ -155,7 +167,9 @@ pub fn exchange(
     decisive: &dyn Fn(&Offer) -> bool,
     log: &dyn Fn(String),
 ) -> std::io::Result<Exchange> {
-    let link = link::Link::open(ifname)?;
+    let socket = packet::Socket::open(ifname, frame::ETH_P_IP, Framing::Payload, Some(&frame::TO_CLIENT))?;
+    // The largest IPv4 packet; anything longer is cut and then fails to parse.
+    let mut buf = vec![0u8; 65_535];
     let base = xid_base();
     let mut ex = Exchange::default();
     let mac = mac_string(&CLIENT_MAC);
@@ -172,30 +186,30 @@ pub fn exchange(
     };
     for (i, &ip) in requested.iter().enumerate() {
         let xid = base.wrapping_add(i as u32);
-        link.send_broadcast(&frame::udp_broadcast(&discover(xid, ip)))?;
+        socket.send_broadcast(&frame::udp_broadcast(&discover(xid, ip)))?;
         log(format!("dhcp: DHCPDISCOVER on {ifname} from {mac} requesting {ip} (xid {xid:#010x})"));
         ex.sent.push(Sent { xid, requested: ip });
         // Offers that come in while sending are read now, so the socket's buffer never
         // has to hold them all.
         let gap_end = Instant::now() + SEND_GAP;
-        while let Some(p) = link.recv_until(gap_end)? {
-            if seen(&mut ex, &p) && ex.offers.last().is_some_and(decisive) {
-                ex.dropped = link.dropped()?;
+        while let Some(n) = socket.recv_until(gap_end, &mut buf)? {
+            if seen(&mut ex, &buf[..n]) && ex.offers.last().is_some_and(decisive) {
+                ex.dropped = socket.dropped()?;
                 return Ok(ex);
             }
         }
     }
     let end = Instant::now() + max_wait;
     let mut quiet_end = Instant::now() + idle;
-    while let Some(p) = link.recv_until(quiet_end.min(end))? {
-        if seen(&mut ex, &p) {
+    while let Some(n) = socket.recv_until(quiet_end.min(end), &mut buf)? {
+        if seen(&mut ex, &buf[..n]) {
             if ex.offers.last().is_some_and(decisive) {
                 break;
             }
             quiet_end = Instant::now() + idle;
         }
     }
-    ex.dropped = link.dropped()?;
+    ex.dropped = socket.dropped()?;
     Ok(ex)
 }
 

@@ -1,0 +1,238 @@
+//! lanctl's one kind of socket: a packet socket (AF_PACKET, packet(7)) bound to one
+//! interface by name, for one EtherType, which sends frames and receives them until a
+//! deadline. The native ARP probe (`lanprobe.rs`) writes whole Ethernet frames; the DHCP
+//! check (`dhcp/`) writes IPv4 packets to the Ethernet broadcast address and lets the
+//! kernel add the Ethernet header, with a classic BPF filter so only what it reads is
+//! queued. It needs CAP_NET_RAW (root) and acts on this machine's interfaces only.
+//!
+//! Why libc and not rustix: rustix (lanctl's other system-call crate, which the lock
+//! needs) has no `sockaddr_ll`, no socket filters and no packet statistics, so it would
+//! cover only half of this module; libc covers all of it, and is already in the build
+//! through duct. Each `unsafe` block is one system call on a descriptor this module owns,
+//! with structs that live across the call.
+//!
+//! The socket is opened with protocol 0, which hears nothing, and hears its EtherType
+//! only once bound to the interface, after the filter is attached: nothing from another
+//! interface, and nothing unfiltered, is ever queued.
+
+use std::ffi::CString;
+use std::io;
+use std::mem::size_of;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::time::Instant;
+
+/// What a frame sent or received holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Framing {
+    /// The whole Ethernet frame, header included (SOCK_RAW).
+    Ethernet,
+    /// The packet after the Ethernet header, which the kernel writes on send, with the
+    /// interface's own MAC as source, and strips on receive (SOCK_DGRAM).
+    Payload,
+}
+
+/// One instruction of a classic BPF program (`struct sock_filter`), as
+/// `Socket::open` attaches it.
+pub type Insn = libc::sock_filter;
+
+/// A classic BPF instruction: opcode, jump offsets if true and if false, constant.
+pub const fn insn(code: u16, jt: u8, jf: u8, k: u32) -> Insn {
+    libc::sock_filter { code, jt, jf, k }
+}
+
+/// Opens a packet socket bound to nothing, and closes it: whether this process may open
+/// packet sockets (without CAP_NET_RAW it fails with EPERM). Nothing is sent or heard.
+pub fn can_open() -> io::Result<()> {
+    raw_socket(Framing::Ethernet).map(drop)
+}
+
+fn raw_socket(framing: Framing) -> io::Result<OwnedFd> {
+    let ty = match framing {
+        Framing::Ethernet => libc::SOCK_RAW,
+        Framing::Payload => libc::SOCK_DGRAM,
+    };
+    // SAFETY: plain system call; the descriptor is owned at once below.
+    let raw = unsafe { libc::socket(libc::AF_PACKET, ty | libc::SOCK_CLOEXEC, 0) };
+    if raw < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: `raw` is a descriptor just opened and owned by nothing else.
+    Ok(unsafe { OwnedFd::from_raw_fd(raw) })
+}
+
+/// A packet socket on one interface, for one EtherType.
+pub struct Socket {
+    fd: OwnedFd,
+    ifindex: i32,
+    /// The EtherType, in network byte order, as packet sockets take it.
+    protocol: u16,
+}
+
+impl Socket {
+    /// A socket that sends and hears frames of EtherType `ethertype` on `ifname` only,
+    /// and of those only what `filter` accepts, if given. The interface is looked up
+    /// first, so a missing one is ENODEV whoever asks.
+    pub fn open(ifname: &str, ethertype: u16, framing: Framing, filter: Option<&[Insn]>) -> io::Result<Socket> {
+        let name = CString::new(ifname).map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
+        // SAFETY: `name` is a NUL-terminated string that outlives the call.
+        let ifindex = unsafe { libc::if_nametoindex(name.as_ptr()) };
+        if ifindex == 0 {
+            return Err(io::Error::last_os_error());
+        }
+        let fd = raw_socket(framing)?;
+        if let Some(filter) = filter {
+            let len = u16::try_from(filter.len()).map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
+            let prog = libc::sock_fprog { len, filter: filter.as_ptr().cast_mut() };
+            // SAFETY: `prog` points at `filter`, which outlives the call; the kernel copies
+            // the program and never writes through the pointer.
+            let r = unsafe {
+                libc::setsockopt(
+                    fd.as_raw_fd(),
+                    libc::SOL_SOCKET,
+                    libc::SO_ATTACH_FILTER,
+                    (&prog as *const libc::sock_fprog).cast(),
+                    size_of::<libc::sock_fprog>() as libc::socklen_t,
+                )
+            };
+            if r < 0 {
+                return Err(io::Error::last_os_error());
+            }
+        }
+        let socket = Socket { fd, ifindex: ifindex as i32, protocol: ethertype.to_be() };
+        let addr = socket.address([0; 6]);
+        // SAFETY: `addr` is a sockaddr_ll that lives across the call, its size given.
+        let r = unsafe {
+            libc::bind(
+                socket.fd.as_raw_fd(),
+                (&addr as *const libc::sockaddr_ll).cast(),
+                size_of::<libc::sockaddr_ll>() as libc::socklen_t,
+            )
+        };
+        if r < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(socket)
+    }
+
+    /// The link-layer address of hardware address `mac` on this socket's interface, for
+    /// its EtherType.
+    fn address(&self, mac: [u8; 6]) -> libc::sockaddr_ll {
+        let mut addr = [0u8; 8];
+        addr[..6].copy_from_slice(&mac);
+        libc::sockaddr_ll {
+            sll_family: libc::AF_PACKET as u16,
+            sll_protocol: self.protocol,
+            sll_ifindex: self.ifindex,
+            sll_hatype: 0,
+            sll_pkttype: 0,
+            sll_halen: 6,
+            sll_addr: addr,
+        }
+    }
+
+    /// Sends one whole Ethernet frame (`Framing::Ethernet`) as it is.
+    pub fn send(&self, frame: &[u8]) -> io::Result<()> {
+        // SAFETY: `frame` lives across the call, with its size given.
+        let n = unsafe { libc::send(self.fd.as_raw_fd(), frame.as_ptr().cast(), frame.len(), 0) };
+        sent(n, frame.len())
+    }
+
+    /// Sends one packet (`Framing::Payload`) to the Ethernet broadcast address.
+    pub fn send_broadcast(&self, packet: &[u8]) -> io::Result<()> {
+        let to = self.address([0xff; 6]);
+        // SAFETY: `packet` and `to` live across the call, with their sizes given.
+        let n = unsafe {
+            libc::sendto(
+                self.fd.as_raw_fd(),
+                packet.as_ptr().cast(),
+                packet.len(),
+                0,
+                (&to as *const libc::sockaddr_ll).cast(),
+                size_of::<libc::sockaddr_ll>() as libc::socklen_t,
+            )
+        };
+        sent(n, packet.len())
+    }
+
+    /// Reads the next frame into `buf` and returns its length (at most `buf`'s: a longer
+    /// frame is cut), or `None` once `deadline` has passed.
+    pub fn recv_until(&self, deadline: Instant, buf: &mut [u8]) -> io::Result<Option<usize>> {
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Ok(None);
+            }
+            let mut pfd = libc::pollfd { fd: self.fd.as_raw_fd(), events: libc::POLLIN, revents: 0 };
+            // Rounded up, so a wait of less than a millisecond still waits.
+            let ms = left.as_millis().saturating_add(1).min(i32::MAX as u128) as i32;
+            // SAFETY: one pollfd that lives across the call.
+            let r = unsafe { libc::poll(&mut pfd, 1, ms) };
+            if r < 0 {
+                let e = io::Error::last_os_error();
+                if e.kind() == io::ErrorKind::Interrupted {
+                    continue;
+                }
+                return Err(e);
+            }
+            if r == 0 {
+                continue; // the loop's check of the deadline ends it
+            }
+            // SAFETY: `buf` is writable for its whole length across the call.
+            let n = unsafe { libc::recv(self.fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), libc::MSG_DONTWAIT) };
+            if n < 0 {
+                let e = io::Error::last_os_error();
+                if matches!(e.kind(), io::ErrorKind::Interrupted | io::ErrorKind::WouldBlock) {
+                    continue;
+                }
+                return Err(e);
+            }
+            return Ok(Some((n as usize).min(buf.len())));
+        }
+    }
+
+    /// How many frames that passed the filter the kernel dropped since the socket was
+    /// bound, for want of room in its buffer.
+    pub fn dropped(&self) -> io::Result<u32> {
+        let mut stats = libc::tpacket_stats { tp_packets: 0, tp_drops: 0 };
+        let mut len = size_of::<libc::tpacket_stats>() as libc::socklen_t;
+        // SAFETY: `stats` and `len` live across the call; `len` is `stats`' size.
+        let r = unsafe {
+            libc::getsockopt(
+                self.fd.as_raw_fd(),
+                libc::SOL_PACKET,
+                libc::PACKET_STATISTICS,
+                (&mut stats as *mut libc::tpacket_stats).cast(),
+                &mut len,
+            )
+        };
+        if r < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(stats.tp_drops)
+    }
+}
+
+/// What `sendto` returned for `len` bytes: a packet socket sends a frame whole or not at
+/// all, so anything else is an error.
+fn sent(n: isize, len: usize) -> io::Result<()> {
+    match n {
+        n if n < 0 => Err(io::Error::last_os_error()),
+        n if n as usize != len => Err(io::Error::other(format!("sent {n} of {len} bytes"))),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_interface_is_enodev_before_any_socket() {
+        // The DHCP check reads ENODEV as "the parent does not exist yet" (a skip); the
+        // name is looked up before the socket is opened, so this holds without root too.
+        let e = Socket::open("ltnosuchif0", 0x0800, Framing::Payload, None).err().expect("no such interface");
+        assert_eq!(e.raw_os_error(), Some(libc::ENODEV), "{e}");
+        let e = Socket::open("lt\0nul", 0x0806, Framing::Ethernet, None).err().expect("a NUL in the name");
+        assert_eq!(e.kind(), io::ErrorKind::InvalidInput, "{e}");
+    }
+}
