@@ -17,19 +17,12 @@ const CONTEXTS: &str = r#"{"Current":true,"Description":"Current DOCKER_HOST bas
 fn contexts(extra: &str, rules: impl FnOnce(&Fake)) -> Fake {
     lan_with(|f| {
         rules(f);
-        f.add_program("ssh");
-        f.on_script("ssh", "*", r#"while [[ $1 != -- ]]; do shift; done; shift; exec sh -c "$*""#);
+        fake_ssh(f);
         f.on("docker", "context ls --format {{json .}}", 0, &format!("{CONTEXTS}{extra}"));
-        // For runs with --host, to compare: the same endpoints through `context inspect`.
-        for (name, endpoint) in [("h2", "ssh://root@h2"), ("h3", "tcp://198.51.100.9:2376")] {
-            f.on(
-                "docker",
-                &format!("context inspect -- {name}"),
-                0,
-                &format!(r#"[{{"Name":"{name}","Endpoints":{{"docker":{{"Host":"{endpoint}"}}}}}}]"#),
-            );
-        }
-        f.on_script("docker", "--context h? *", r#"shift 2; exec "$0" "$@""#);
+        // For runs with --host, to compare: the same endpoints through `context inspect`,
+        // and the same engine behind `--context`.
+        fake_context(f, "h2", "ssh://root@h2");
+        fake_context(f, "h3", "tcp://198.51.100.9:2376");
     })
 }
 

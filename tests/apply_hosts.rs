@@ -19,10 +19,8 @@ fn two_hosts(h2_rules: impl FnOnce(&Fake)) -> Fake {
             r#"printf 'ARPING %s from 0.0.0.0 eth1\nSent 1 probes (1 broadcast(s))\nReceived 0 response(s)\n' "${@: -1}""#,
         );
         f.on("docker", "--context h2 ps --all *", 0, "");
-        f.add_program("ssh");
-        f.on_script("ssh", "*", r#"while [[ $1 != -- ]]; do shift; done; shift; exec sh -c "$*""#);
-        f.on("docker", "context inspect -- h2", 0, r#"[{"Name":"h2","Endpoints":{"docker":{"Host":"ssh://root@h2"}}}]"#);
-        f.on_script("docker", "--context h2 *", r#"shift 2; exec "$0" "$@""#);
+        fake_ssh(f);
+        fake_context(f, "h2", "ssh://root@h2");
     })
 }
 
@@ -160,11 +158,7 @@ fn a_slice_overlapping_another_hosts_network_is_refused_before_any_change() {
     Run::new(&f)
         .args(["--skip-checks", "apply", &file.path()])
         .code(2)
-        .stderr(
-            "lanctl: slice 198.51.100.120-198.51.100.131 for host h2 overlaps network ltfix-net on host default (range \
-             198.51.100.100-198.51.100.131); give host h2 a slice outside it (--slice h2=START-END, or its \"slices\" \
-             in a fleet file), or remove that network\n",
-        )
+        .stderr(slice_overlaps_fixture("198.51.100.120-198.51.100.131", "h2", "default"))
         .check();
 }
 

@@ -6,23 +6,8 @@ mod support;
 use common::*;
 use support::*;
 
-const CREATE: [&str; 12] = [
-    "net",
-    "create",
-    "lan",
-    "--driver",
-    "macvlan",
-    "--parent",
-    "ltfixp",
-    "--subnet",
-    "198.51.100.0/24",
-    "--gateway",
-    "198.51.100.1",
-    "--skip-checks",
-];
-
 fn create_args(range: &str) -> Vec<String> {
-    CREATE.iter().map(|s| s.to_string()).chain(["--ip-range".to_string(), range.to_string()]).collect()
+    net_create("lan", &["--driver", "macvlan", "--parent", "ltfixp"], &["--skip-checks", "--ip-range", range])
 }
 
 const CREATE_LINE: &str = "docker network create --driver macvlan --opt parent=ltfixp --opt macvlan_mode=bridge \
@@ -240,18 +225,12 @@ fn net_show_reports_the_pool() {
     Run::new(&f).args(["--json", "net", "show", NET]).stdout(NET_SHOW_JSON).check();
     Run::new(&f)
         .args(["net", "show", NET])
-        .stdout(
-            "network   ltfix-net (macvlan bridge on ltfixp)\n\
-             subnet    198.51.100.0/24 gateway 198.51.100.1\n\
+        .stdout(format!(
+            "{SHOW_NETWORK}\
              range     198.51.100.100-198.51.100.131 (32 usable of 32 addresses; docker --ip-range 198.51.100.112/28)\n\
-             reserved  198.51.100.0    the network address\n\
-             reserved  198.51.100.1    the gateway\n\
-             reserved  198.51.100.2    the aux address router2\n\
-             reserved  198.51.100.255  the broadcast address\n\
-             used      198.51.100.113  container ltfix-run (running)\n\
-             used      198.51.100.114  container ltfix-stop (exited)\n\
+             {SHOW_HELD}\
              free      30 (next 198.51.100.100)\n",
-        )
+        ))
         .check();
     // TENANTS counts containers labelled io.lanctl.network=ltfix-net; the captured
     // containers carry only io.lanctl.tenant, so none count, though both hold addresses.

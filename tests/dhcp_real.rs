@@ -225,14 +225,7 @@ fn net_create_check_dhcp_refuses_an_overlapping_pool_before_any_change() {
     let server = Dnsmasq::start(&env, 40, 60);
     let net = env.name("net");
     env.track_network(&net);
-    let create = |extra: &[&str]| {
-        env.lanctl()
-            .args(["net", "create", &net, "--driver", "macvlan", "--parent", env.parent()])
-            .args(["--subnet", &env.subnet(), "--gateway", &env.gateway(), "--ip-range", &env.range()])
-            .args(extra)
-            .output()
-            .unwrap()
-    };
+    let create = |extra: &[&str]| env.macvlan_create(&net).args(extra).output().unwrap();
     let out = create(&["--check-dhcp"]);
     let stderr = lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "{stderr}");

@@ -11,17 +11,6 @@ use serde_json::{json, Value};
 const IMAGE: &str = "lanctl-test/media:latest";
 const CRASH: &str = "lanctl-test/crash:latest";
 
-fn macvlan_net(env: &RealEnv) -> String {
-    let net = env.name("net");
-    env.track_network(&net);
-    env.lanctl()
-        .args(["net", "create", &net, "--driver", "macvlan", "--parent", env.parent()])
-        .args(["--subnet", &env.subnet(), "--gateway", &env.gateway(), "--ip-range", &env.range()])
-        .assert()
-        .success();
-    net
-}
-
 /// `docker container inspect` of one field, `None` when there is no such container.
 fn inspect(name: &str, format: &str) -> Option<String> {
     let out = sh("docker", &["container", "inspect", "--format", format, name]);
@@ -39,7 +28,7 @@ fn is_crash_report(why: &str) -> bool {
 #[ignore = "real engine: run scripts/test.sh"]
 fn up_of_an_image_that_crashes_fails_with_its_log_and_leaves_its_address_free() {
     let env = RealEnv::new();
-    let net = macvlan_net(&env);
+    let net = env.macvlan_net();
     let name = env.name("crash");
     env.track_container(&name);
     let out =
@@ -64,7 +53,7 @@ fn up_of_an_image_that_crashes_fails_with_its_log_and_leaves_its_address_free() 
 #[ignore = "real engine: run scripts/test.sh"]
 fn a_batch_with_one_crashing_image_reports_only_that_one() {
     let env = RealEnv::new();
-    let net = macvlan_net(&env);
+    let net = env.macvlan_net();
     let [a, b, c] = ["a", "b", "c"].map(|s| env.name(s));
     for n in [&a, &b, &c] {
         env.track_container(n);
@@ -97,7 +86,7 @@ fn a_batch_with_one_crashing_image_reports_only_that_one() {
 #[ignore = "real engine: run scripts/test.sh"]
 fn a_tenant_that_should_run_is_shown_and_comes_back_on_its_own_address() {
     let env = RealEnv::new();
-    let net = macvlan_net(&env);
+    let net = env.macvlan_net();
     let name = env.name("t");
     env.track_container(&name);
     let up = || {

@@ -12,29 +12,19 @@ use support::*;
 
 const SSH: &str = "ssh -T -o BatchMode=yes root@h2 --";
 
-fn context_json(name: &str, endpoint: &str) -> String {
-    format!(
-        r#"[{{"Name":"{name}","Metadata":{{}},"Endpoints":{{"docker":{{"Host":"{endpoint}","SkipTLSVerify":false}}}},"TLSMaterial":{{}},"Storage":{{"MetadataPath":"x","TLSPath":"y"}}}}]"#
-    )
-}
-
 /// The fixture host, reachable as contexts h2 (ssh), h3 (tcp) and local (unix).
 fn hosts() -> Fake {
     lan_with(|f| {
-        f.add_program("ssh");
-        f.on_script("ssh", "*", r#"while [[ $1 != -- ]]; do shift; done; shift; exec sh -c "$*""#);
-        f.on("docker", "context inspect -- h2", 0, &context_json("h2", "ssh://root@h2"));
-        f.on("docker", "context inspect -- h3", 0, &context_json("h3", "tcp://198.51.100.9:2376"));
-        f.on("docker", "context inspect -- local", 0, &context_json("local", "unix:///var/run/docker.sock"));
+        fake_ssh(f);
+        fake_context(f, "h2", "ssh://root@h2");
+        fake_context(f, "h3", "tcp://198.51.100.9:2376");
+        fake_context(f, "local", "unix:///var/run/docker.sock");
         f.on_err(
             "docker",
             "context inspect -- nope",
             1,
             "context \"nope\": context not found: open /root/.docker/contexts/meta/x/meta.json: no such file or directory\n",
         );
-        for ctx in ["h2", "h3", "local"] {
-            f.on_script("docker", &format!("--context {ctx} *"), r#"shift 2; exec "$0" "$@""#);
-        }
     })
 }
 

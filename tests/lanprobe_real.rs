@@ -83,13 +83,7 @@ fn an_interface_that_does_not_exist_is_an_error() {
 #[ignore = "real engine: run scripts/test.sh"]
 fn a_dry_run_probes_natively_and_verbose_shows_it() {
     let env = RealEnv::new();
-    let net = env.name("net");
-    env.track_network(&net);
-    env.lanctl()
-        .args(["net", "create", &net, "--driver", "macvlan", "--parent", env.parent()])
-        .args(["--subnet", &env.subnet(), "--gateway", &env.gateway(), "--ip-range", &env.range()])
-        .assert()
-        .success();
+    let net = env.macvlan_net();
     // The device holds the first address of the range: the plan must take the next one.
     sh_ok("ip", &["-n", env.netns(), "addr", "add", &format!("{}/26", env.host(16)), "dev", env.peer()]);
     let name = env.name("dry");
@@ -143,13 +137,7 @@ fn container_mac(name: &str, net: &str) -> String {
 #[ignore = "real engine: run scripts/test.sh"]
 fn a_lan_client_learns_the_new_mac_from_the_announcement() {
     let env = RealEnv::new();
-    let net = env.name("net");
-    env.track_network(&net);
-    env.lanctl()
-        .args(["net", "create", &net, "--driver", "macvlan", "--parent", env.parent()])
-        .args(["--subnet", &env.subnet(), "--gateway", &env.gateway(), "--ip-range", &env.range()])
-        .assert()
-        .success();
+    let net = env.macvlan_net();
     // The LAN client: the peer namespace, with an address of its own and a stale entry for
     // the tenant's address pointing at a MAC that is gone (what a router keeps after a
     // recreate). It sends nothing during the test.
@@ -211,13 +199,7 @@ fn engine_api() -> String {
 #[ignore = "real engine: run scripts/test.sh"]
 fn the_mac_survives_update_and_rollback() {
     let env = RealEnv::new();
-    let net = env.name("net");
-    env.track_network(&net);
-    env.lanctl()
-        .args(["net", "create", &net, "--driver", "macvlan", "--parent", env.parent()])
-        .args(["--subnet", &env.subnet(), "--gateway", &env.gateway(), "--ip-range", &env.range()])
-        .assert()
-        .success();
+    let net = env.macvlan_net();
     let name = env.name("mac");
     env.track_container(&name);
     let api = engine_api();

@@ -9,20 +9,14 @@ mod support;
 use common::*;
 use support::*;
 
-fn context_json(name: &str, endpoint: &str) -> String {
-    format!(r#"[{{"Name":"{name}","Metadata":{{}},"Endpoints":{{"docker":{{"Host":"{endpoint}","SkipTLSVerify":false}}}}}}]"#)
-}
-
 /// The fixture host as `default`, and h2 over ssh; `h2_rules` come first, so they answer
 /// what h2 alone says.
 fn two_hosts(h2_rules: impl FnOnce(&Fake)) -> Fake {
     lan_with(|f| {
         h2_rules(f);
-        f.add_program("ssh");
-        f.on_script("ssh", "*", r#"while [[ $1 != -- ]]; do shift; done; shift; exec sh -c "$*""#);
-        f.on("docker", "context inspect -- h2", 0, &context_json("h2", "ssh://root@h2"));
-        f.on("docker", "context inspect -- h3", 0, &context_json("h3", "tcp://198.51.100.9:2376"));
-        f.on_script("docker", "--context h? *", r#"shift 2; exec "$0" "$@""#);
+        fake_ssh(f);
+        fake_context(f, "h2", "ssh://root@h2");
+        fake_context(f, "h3", "tcp://198.51.100.9:2376");
     })
 }
 
@@ -32,20 +26,7 @@ fn empty_h2(f: &Fake) {
 }
 
 fn create(range: &str, more: &[&str]) -> Vec<String> {
-    let base = [
-        "net",
-        "create",
-        "ltmh",
-        "--driver",
-        "macvlan",
-        "--subnet",
-        "198.51.100.0/24",
-        "--gateway",
-        "198.51.100.1",
-        "--ip-range",
-        range,
-    ];
-    base.iter().chain(more).map(|s| s.to_string()).collect()
+    net_create("ltmh", &["--driver", "macvlan"], &[&["--ip-range", range], more].concat())
 }
 
 fn create_line(context: &str, parent: &str, block: &str, slice: &str) -> String {
@@ -125,11 +106,7 @@ fn a_slice_overlapping_another_hosts_network_is_refused_before_any_create() {
     Run::new(&f)
         .args(create("198.51.100.120-198.51.100.151", &SPLIT))
         .code(2)
-        .stderr(
-            "lanctl: slice 198.51.100.120-198.51.100.135 for host default overlaps network ltfix-net on host h2 (range \
-             198.51.100.100-198.51.100.131); give host default a slice outside it (--slice default=START-END, or \
-             its \"slices\" in a fleet file), or remove that network\n",
-        )
+        .stderr(slice_overlaps_fixture("198.51.100.120-198.51.100.135", "default", "h2"))
         .check();
     // Each host is read: a slice for h2 inside default's ltfix-net is refused the same way.
     let slices = ["--slice", "default=198.51.100.140-198.51.100.151", "--slice", "h2=198.51.100.120-198.51.100.131"];
@@ -137,11 +114,7 @@ fn a_slice_overlapping_another_hosts_network_is_refused_before_any_create() {
     Run::new(&f)
         .args(create("198.51.100.120-198.51.100.151", &args))
         .code(2)
-        .stderr(
-            "lanctl: slice 198.51.100.120-198.51.100.131 for host h2 overlaps network ltfix-net on host default (range \
-             198.51.100.100-198.51.100.131); give host h2 a slice outside it (--slice h2=START-END, or its \"slices\" \
-             in a fleet file), or remove that network\n",
-        )
+        .stderr(slice_overlaps_fixture("198.51.100.120-198.51.100.131", "h2", "default"))
         .check();
 }
 
@@ -300,19 +273,13 @@ fn net_show_and_net_ls_say_a_slice_of_a_shared_reservation() {
     });
     Run::new(&f)
         .args(["net", "show", NET])
-        .stdout(
-            "network   ltfix-net (macvlan bridge on ltfixp)\n\
-             subnet    198.51.100.0/24 gateway 198.51.100.1\n\
+        .stdout(format!(
+            "{SHOW_NETWORK}\
              range     198.51.100.100-198.51.100.131 (32 usable of 32 addresses; docker --ip-range 198.51.100.112/28)\n\
              slice of  198.51.100.100-198.51.100.163, shared with other hosts\n\
-             reserved  198.51.100.0    the network address\n\
-             reserved  198.51.100.1    the gateway\n\
-             reserved  198.51.100.2    the aux address router2\n\
-             reserved  198.51.100.255  the broadcast address\n\
-             used      198.51.100.113  container ltfix-run (running)\n\
-             used      198.51.100.114  container ltfix-stop (exited)\n\
+             {SHOW_HELD}\
              free      30 (next 198.51.100.100)\n",
-        )
+        ))
         .check();
     let show = Run::new(&f).args(["--json", "net", "show", NET]).stdout_unchecked().check();
     assert!(

@@ -12,26 +12,8 @@ const NET_ID: &str = "123a1fd8d77042c48776c15eed17561a3849978b87cde5b2847d1e08c0
 
 /// `net create` with the fixture network's own spec, under `name`.
 fn create_args(name: &str) -> Vec<String> {
-    [
-        "net",
-        "create",
-        name,
-        "--driver",
-        "macvlan",
-        "--parent",
-        "ltfixp",
-        "--subnet",
-        "198.51.100.0/24",
-        "--gateway",
-        "198.51.100.1",
-        "--ip-range",
-        "198.51.100.100-198.51.100.131",
-        "--aux-address",
-        "router2=198.51.100.2",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect()
+    let more = ["--ip-range", "198.51.100.100-198.51.100.131", "--aux-address", "router2=198.51.100.2"];
+    net_create(name, &["--driver", "macvlan", "--parent", "ltfixp"], &more)
 }
 
 /// The argv of a line whose words are separated by single spaces; `{{json .}}` is one word.

@@ -25,16 +25,12 @@ fn a_range_counts_only_the_addresses_a_tenant_can_get() {
     assert_eq!((out.status.code(), lossy(&out.stderr)), (Some(0), String::new()));
     assert_eq!(
         lossy(&out.stdout),
-        "network   ltfix-net (macvlan bridge on ltfixp)\n\
-         subnet    198.51.100.0/24 gateway 198.51.100.1\n\
-         range     198.51.100.0-198.51.100.127 (125 usable of 128 addresses; docker --ip-range 198.51.100.112/28)\n\
-         reserved  198.51.100.0    the network address\n\
-         reserved  198.51.100.1    the gateway\n\
-         reserved  198.51.100.2    the aux address router2\n\
-         reserved  198.51.100.255  the broadcast address\n\
-         used      198.51.100.113  container ltfix-run (running)\n\
-         used      198.51.100.114  container ltfix-stop (exited)\n\
-         free      123 (next 198.51.100.3)\n"
+        format!(
+            "{SHOW_NETWORK}\
+             range     198.51.100.0-198.51.100.127 (125 usable of 128 addresses; docker --ip-range 198.51.100.112/28)\n\
+             {SHOW_HELD}\
+             free      123 (next 198.51.100.3)\n"
+        )
     );
     let out = lanctl(&f).args(["--json", "net", "show", NET]).output().unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -92,25 +88,10 @@ fn net_show_of_a_routed_network_says_the_route_the_lan_needs() {
     assert!(lossy(&out.stdout).lines().last().unwrap().starts_with("free "), "{}", lossy(&out.stdout));
 }
 
-fn create_l3() -> Vec<&'static str> {
-    vec![
-        "--skip-checks",
-        "net",
-        "create",
-        "lan3",
-        "--driver",
-        "ipvlan",
-        "--mode",
-        "l3",
-        "--parent",
-        "ltfixp",
-        "--subnet",
-        "198.51.100.0/24",
-        "--gateway",
-        "198.51.100.1",
-        "--ip-range",
-        "198.51.100.100-198.51.100.131",
-    ]
+fn create_l3() -> Vec<String> {
+    let driver = ["--driver", "ipvlan", "--mode", "l3", "--parent", "ltfixp"];
+    let create = net_create("lan3", &driver, &["--ip-range", "198.51.100.100-198.51.100.131"]);
+    ["--skip-checks".to_string()].into_iter().chain(create).collect()
 }
 
 #[test]

@@ -38,6 +38,34 @@ fn tenant_and_parked() -> String {
     serde_json::to_string(&all).unwrap()
 }
 
+/// The fixture host where lanctl's look for parked containers finds PARKED, exited, and
+/// inspects it; the host's whole listing has PARKED alone (no ltfix-run). `rules` of the
+/// test's own come first.
+fn with_parked(rules: impl FnOnce(&Fake)) -> Fake {
+    lan_with(|f| {
+        rules(f);
+        f.on("docker", "ps --all --no-trunc --format *", 0, &ps_line(PARKED_ID, PARKED, "exited"));
+        f.on(
+            "docker",
+            "ps --all --no-trunc --filter label=io.lanctl.tenant --filter name=lanctl-prev *",
+            0,
+            &ps_line(PARKED_ID, PARKED, "exited"),
+        );
+        f.on("docker", &format!("container inspect -- {PARKED_ID}"), 0, &parked());
+    })
+}
+
+/// The fixture host whose `docker ps` lists the running tenant and PARKED, inspected at
+/// once, as `ls` reads them; `rules` of the test's own come first.
+fn listing_parked(rules: impl FnOnce(&Fake)) -> Fake {
+    let ps = format!("{}\n{}\n", ps_line(RUNNING_ID, "ltfix-run", "running"), ps_line(PARKED_ID, PARKED, "exited"));
+    lan_with(|f| {
+        rules(f);
+        f.on("docker", "ps --all*", 0, &ps);
+        f.on("docker", &format!("container inspect -- {RUNNING_ID} {PARKED_ID}"), 0, &tenant_and_parked());
+    })
+}
+
 fn changed(f: &Fake) -> Vec<Vec<String>> {
     changes(f).into_iter().map(|c| c[1..].to_vec()).collect()
 }
@@ -65,10 +93,7 @@ fn up_undoes_an_interrupted_update_that_left_only_the_parked_container_on_its_ad
     let renamed = dir.path().join("renamed");
     let tenant = dir.path().join("tenant.json");
     std::fs::write(&tenant, running_tenant_with_spec(SPEC)).unwrap();
-    // The host has the parked container and no ltfix-run.
-    let f = lan_with(|f| {
-        f.on("docker", "ps --all --no-trunc --format *", 0, &ps_line(PARKED_ID, PARKED, "exited"));
-        f.on("docker", &format!("container inspect -- {PARKED_ID}"), 0, &parked());
+    let f = with_parked(|f| {
         f.on_script("docker", &format!("rename -- {PARKED} ltfix-run"), &format!("touch {}", renamed.display()));
         f.on_script(
             "docker",
@@ -92,10 +117,8 @@ fn up_undoes_an_interrupted_update_that_left_only_the_parked_container_on_its_ad
 
 #[test]
 fn the_dry_run_of_up_prints_the_undo_and_plans_no_new_container() {
-    let f = lan_with(|f| {
+    let f = with_parked(|f| {
         f.on_err("docker", "container inspect -- ltfix-run", 1, "Error: No such container: ltfix-run\n");
-        f.on("docker", "ps --all --no-trunc --format *", 0, &ps_line(PARKED_ID, PARKED, "exited"));
-        f.on("docker", &format!("container inspect -- {PARKED_ID}"), 0, &parked());
     });
     let out = lanctl(&f).args(["--dry-run", "up", "ltfix-run", "--image", "img", "--ip-env", "LOCAL_IP"]).assert().success();
     assert_eq!(
@@ -108,10 +131,7 @@ fn the_dry_run_of_up_prints_the_undo_and_plans_no_new_container() {
 
 #[test]
 fn ls_settles_a_parked_container_and_never_lists_it() {
-    let ps = format!("{}\n{}\n", ps_line(RUNNING_ID, "ltfix-run", "running"), ps_line(PARKED_ID, PARKED, "exited"));
-    let f = lan_with(|f| {
-        f.on("docker", "ps --all*", 0, &ps);
-        f.on("docker", &format!("container inspect -- {RUNNING_ID} {PARKED_ID}"), 0, &tenant_and_parked());
+    let f = listing_parked(|f| {
         f.on("docker", &format!("container inspect -- ltfix-run {PARKED}"), 0, &tenant_and_parked());
     });
     let out = lanctl(&f).args(["--json", "ls"]).assert().success();
@@ -128,15 +148,7 @@ fn ls_settles_a_parked_container_and_never_lists_it() {
 
 #[test]
 fn down_removes_the_parked_container_with_its_tenant() {
-    let f = lan_with(|f| {
-        f.on(
-            "docker",
-            "ps --all --no-trunc --filter label=io.lanctl.tenant --filter name=lanctl-prev *",
-            0,
-            &ps_line(PARKED_ID, PARKED, "exited"),
-        );
-        f.on("docker", &format!("container inspect -- {PARKED_ID}"), 0, &parked());
-    });
+    let f = with_parked(|_| {});
     let out = lanctl(&f).args(["down", "ltfix-run"]).assert().success();
     assert_eq!(changed(&f), [vec!["stop", "--", "ltfix-run", PARKED], vec!["rm", "--", "ltfix-run", PARKED]]);
     assert_eq!(lossy(&out.get_output().stderr), format!("lanctl: removed ltfix-run {PARKED}\n"));
@@ -163,11 +175,7 @@ fn the_dry_run_of_update_settles_first_then_plans_from_what_settling_leaves() {
 
 #[test]
 fn ls_during_a_running_update_waits_for_no_one_and_shows_the_tenant_once() {
-    let ps = format!("{}\n{}\n", ps_line(RUNNING_ID, "ltfix-run", "running"), ps_line(PARKED_ID, PARKED, "exited"));
-    let f = lan_with(|f| {
-        f.on("docker", "ps --all*", 0, &ps);
-        f.on("docker", &format!("container inspect -- {RUNNING_ID} {PARKED_ID}"), 0, &tenant_and_parked());
-    });
+    let f = listing_parked(|_| {});
     // Another lanctl (this test) holds the lock, as a running update does.
     let lock_dir = f.bin().parent().unwrap().join("lock");
     let held = std::fs::File::options().create(true).truncate(false).write(true).open(lock_dir.join("lock")).unwrap();
@@ -186,11 +194,7 @@ fn ls_during_a_running_update_waits_for_no_one_and_shows_the_tenant_once() {
 
 #[test]
 fn ls_lists_without_settling_when_it_may_not_take_the_lock() {
-    let ps = format!("{}\n{}\n", ps_line(RUNNING_ID, "ltfix-run", "running"), ps_line(PARKED_ID, PARKED, "exited"));
-    let f = lan_with(|f| {
-        f.on("docker", "ps --all*", 0, &ps);
-        f.on("docker", &format!("container inspect -- {RUNNING_ID} {PARKED_ID}"), 0, &tenant_and_parked());
-    });
+    let f = listing_parked(|_| {});
     let dir = tempfile::tempdir().unwrap();
     let not_a_dir = dir.path().join("file");
     std::fs::write(&not_a_dir, "").unwrap();

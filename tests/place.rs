@@ -11,10 +11,6 @@ mod support;
 use common::*;
 use support::*;
 
-fn context_json(name: &str, endpoint: &str) -> String {
-    format!(r#"[{{"Name":"{name}","Endpoints":{{"docker":{{"Host":"{endpoint}"}}}}}}]"#)
-}
-
 fn two_hosts() -> Fake {
     lan_with(|f| {
         f.on("docker", "--context h2 network inspect*", 0, &network_with_range("198.51.100.140-198.51.100.171"));
@@ -23,10 +19,8 @@ fn two_hosts() -> Fake {
             "--context h2 container inspect -- *",
             r#"echo '[]'; for n in "${@:6}"; do echo "Error: No such container: $n" >&2; done; exit 1"#,
         );
-        f.add_program("ssh");
-        f.on_script("ssh", "*", r#"while [[ $1 != -- ]]; do shift; done; shift; exec sh -c "$*""#);
-        f.on("docker", "context inspect -- h2", 0, &context_json("h2", "ssh://root@h2"));
-        f.on_script("docker", "--context h2 *", r#"shift 2; exec "$0" "$@""#);
+        fake_ssh(f);
+        fake_context(f, "h2", "ssh://root@h2");
     })
 }
 

@@ -12,18 +12,6 @@ use common::*;
 const IMAGE: &str = "lanctl-test/media:latest";
 const CRASH: &str = "lanctl-test/crash:latest";
 
-/// Creates a macvlan lanctl network on the env's parent and tracks it.
-fn macvlan_net(env: &RealEnv) -> String {
-    let net = env.name("net");
-    env.track_network(&net);
-    env.lanctl()
-        .args(["net", "create", &net, "--driver", "macvlan", "--parent", env.parent()])
-        .args(["--subnet", &env.subnet(), "--gateway", &env.gateway(), "--ip-range", &env.range()])
-        .assert()
-        .success();
-    net
-}
-
 /// `lanctl up` of one tenant of the test image; returns its address.
 fn up(env: &RealEnv, net: &str, name: &str, extra: &[&str]) -> String {
     env.track_container(name);
@@ -92,14 +80,9 @@ fn network_exists(name: &str) -> bool {
 #[ignore = "real engine: run scripts/test.sh"]
 fn network_lifecycle_on_a_veth_parent() {
     let env = RealEnv::new();
-    let net = macvlan_net(&env);
+    let net = env.macvlan_net();
     // The same spec again changes nothing; another spec is refused with what differs.
-    let again = env
-        .lanctl()
-        .args(["net", "create", &net, "--driver", "macvlan", "--parent", env.parent()])
-        .args(["--subnet", &env.subnet(), "--gateway", &env.gateway(), "--ip-range", &env.range()])
-        .assert()
-        .success();
+    let again = env.macvlan_create(&net).assert().success();
     assert!(lossy(&again.get_output().stderr).contains("nothing to do"));
     let other = env
         .lanctl()
@@ -189,7 +172,7 @@ fn vlan_parent_is_refused_cleanly_or_created_where_the_kernel_has_it() {
 #[ignore = "real engine: run scripts/test.sh"]
 fn each_tenant_answers_at_its_own_address_with_its_own_local_ip() {
     let env = RealEnv::new();
-    let net = macvlan_net(&env);
+    let net = env.macvlan_net();
     let (a, b) = (env.name("a"), env.name("b"));
     let ip_a = up(&env, &net, &a, &[]);
     let ip_b = up(&env, &net, &b, &[]);
@@ -215,7 +198,7 @@ fn each_tenant_answers_at_its_own_address_with_its_own_local_ip() {
 #[ignore = "real engine: run scripts/test.sh"]
 fn a_stopped_tenant_keeps_its_address() {
     let env = RealEnv::new();
-    let net = macvlan_net(&env);
+    let net = env.macvlan_net();
     let first = env.name("first");
     let ip = up(&env, &net, &first, &["--no-probe"]);
     sh_ok("docker", &["stop", "-t", "1", &first]);
@@ -247,7 +230,7 @@ fn a_stopped_tenant_keeps_its_address() {
 #[ignore = "real engine: run scripts/test.sh"]
 fn eight_concurrent_ups_get_eight_distinct_addresses() {
     let env = RealEnv::new();
-    let net = macvlan_net(&env);
+    let net = env.macvlan_net();
     let names: Vec<String> = (1..=8).map(|i| env.name(&format!("c{i}"))).collect();
     for n in &names {
         env.track_container(n);
@@ -275,7 +258,7 @@ fn eight_concurrent_ups_get_eight_distinct_addresses() {
 #[ignore = "real engine: run scripts/test.sh"]
 fn a_missing_image_leaves_no_container() {
     let env = RealEnv::new();
-    let net = macvlan_net(&env);
+    let net = env.macvlan_net();
     let name = env.name("ghost");
     env.track_container(&name);
     let out = env
@@ -291,7 +274,7 @@ fn a_missing_image_leaves_no_container() {
 #[ignore = "real engine: run scripts/test.sh"]
 fn an_update_to_a_crashing_image_rolls_back() {
     let env = RealEnv::new();
-    let net = macvlan_net(&env);
+    let net = env.macvlan_net();
     let name = env.name("upd");
     let ip = up(&env, &net, &name, &["--no-probe"]);
     env.track_container(&format!("{name}.lanctl-prev"));
@@ -311,7 +294,7 @@ fn an_update_to_a_crashing_image_rolls_back() {
 #[ignore = "real engine: run scripts/test.sh"]
 fn host_access_lets_the_host_reach_its_tenants_and_remove_takes_it_back() {
     let env = RealEnv::new();
-    let net = macvlan_net(&env);
+    let net = env.macvlan_net();
     let name = env.name("ha");
     let ip = up(&env, &net, &name, &["--no-probe"]);
     // The tenant answers its neighbours, so a failure below is the host's.
@@ -347,7 +330,7 @@ fn a_lan_device_inside_the_range_is_skipped_and_refused() {
     let mac = sh_ok("ip", &["-n", env.netns(), "-j", "link", "show", "dev", env.peer()]);
     let mac: serde_json::Value = serde_json::from_str(&mac).unwrap();
     let mac = mac[0]["address"].as_str().unwrap().to_string();
-    let net = macvlan_net(&env);
+    let net = env.macvlan_net();
     let name = env.name("lan");
     let ip = up(&env, &net, &name, &[]);
     assert_eq!(ip, env.host(17), "the probe must skip the LAN device's address");

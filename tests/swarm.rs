@@ -30,36 +30,14 @@ fn swarm(manager: &str, worker: &str, nodes: &str, rules: impl FnOnce(&Fake)) ->
             "-D -c 1 -w 1 -I eth1 198.51.100.*",
             r#"printf 'ARPING %s from 0.0.0.0 eth1\nSent 1 probes (1 broadcast(s))\nReceived 0 response(s)\n' "${@: -1}""#,
         );
-        f.add_program("ssh");
-        f.on_script("ssh", "*", r#"while [[ $1 != -- ]]; do shift; done; shift; exec sh -c "$*""#);
-        f.on("docker", "context inspect -- h2", 0, r#"[{"Name":"h2","Endpoints":{"docker":{"Host":"ssh://root@h2"}}}]"#);
-        f.on_script("docker", "--context h2 *", r#"shift 2; exec "$0" "$@""#);
+        fake_ssh(f);
+        fake_context(f, "h2", "ssh://root@h2");
     })
 }
 
 fn create(more: &[&str]) -> Vec<String> {
-    let base = [
-        "net",
-        "create",
-        "ltmh",
-        "--driver",
-        "macvlan",
-        "--subnet",
-        "198.51.100.0/24",
-        "--gateway",
-        "198.51.100.1",
-        "--ip-range",
-        "198.51.100.140-198.51.100.171",
-        "--hosts",
-        "default,h2",
-        "--parent",
-        "ltfixp",
-        "--parent",
-        "h2=eth1",
-        "--swarm",
-        "--skip-checks",
-    ];
-    base.iter().chain(more).map(|s| s.to_string()).collect()
+    let hosts = ["--hosts", "default,h2", "--parent", "ltfixp", "--parent", "h2=eth1", "--swarm", "--skip-checks"];
+    net_create("ltmh", &["--driver", "macvlan"], &[&["--ip-range", "198.51.100.140-198.51.100.171"], &hosts[..], more].concat())
 }
 
 fn part_line(context: &str, parent: &str, block: &str, slice: &str) -> String {

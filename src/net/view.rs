@@ -112,28 +112,22 @@ fn print_rows(json: bool, rows: &[NetRow], with_host: bool) {
         crate::out::json(rows);
         return;
     }
-    let cells: Vec<Vec<String>> = rows
-        .iter()
-        .map(|r| {
-            r.host
-                .iter()
-                .cloned()
-                .chain([
-                    r.name.clone(),
-                    r.driver.clone(),
-                    r.mode.clone(),
-                    r.parent.clone(),
-                    r.subnet.clone(),
-                    r.range.clone(),
-                    r.gateway.clone(),
-                    r.tenants.to_string(),
-                    r.free.to_string(),
-                ])
-                .collect()
-        })
-        .collect();
-    let header = ["HOST", "NAME", "DRIVER", "MODE", "PARENT", "SUBNET", "RANGE", "GATEWAY", "TENANTS", "FREE"];
-    crate::out::print(&table::render(&header[usize::from(!with_host)..], &cells));
+    let cells = rows.iter().map(|r| {
+        let row = vec![
+            r.name.clone(),
+            r.driver.clone(),
+            r.mode.clone(),
+            r.parent.clone(),
+            r.subnet.clone(),
+            r.range.clone(),
+            r.gateway.clone(),
+            r.tenants.to_string(),
+            r.free.to_string(),
+        ];
+        (r.host.clone(), row)
+    });
+    let header = ["NAME", "DRIVER", "MODE", "PARENT", "SUBNET", "RANGE", "GATEWAY", "TENANTS", "FREE"];
+    crate::out::print(&table::render_by_host(&header, cells.collect(), with_host));
 }
 
 #[derive(Serialize)]

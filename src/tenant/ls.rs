@@ -186,16 +186,12 @@ fn print(json: bool, rows: &[Row], with_host: bool) {
         crate::out::json(rows);
         return;
     }
-    let cells: Vec<Vec<String>> = rows
-        .iter()
-        .map(|r| {
-            let state = if r.should_run { format!("{} (should run)", r.state) } else { r.state.clone() };
-            let host = r.host.iter().cloned();
-            host.chain([r.name.clone(), r.network.clone(), r.address.clone(), state, r.image.clone(), r.status.clone()]).collect()
-        })
-        .collect();
-    let header = ["HOST", "NAME", "NETWORK", "ADDRESS", "STATE", "IMAGE", "STATUS"];
-    crate::out::print(&table::render(&header[usize::from(!with_host)..], &cells));
+    let cells = rows.iter().map(|r| {
+        let state = if r.should_run { format!("{} (should run)", r.state) } else { r.state.clone() };
+        (r.host.clone(), vec![r.name.clone(), r.network.clone(), r.address.clone(), state, r.image.clone(), r.status.clone()])
+    });
+    let header = ["NAME", "NETWORK", "ADDRESS", "STATE", "IMAGE", "STATUS"];
+    crate::out::print(&table::render_by_host(&header, cells.collect(), with_host));
 }
 
 /// Natural order: digit runs compare as numbers, so `c-2` comes before `c-10`.

@@ -3,6 +3,8 @@
 //! * [`Fake`] (fake.rs): fake `docker`, `ip` and `arping` first on PATH, which log every
 //!   call with its `LANCTL_CALL` kind and answer from rules; a call no rule answers fails
 //!   the test. Fast, harmless, no root needed.
+//! * [`fake_context`], [`fake_ssh`] (contexts.rs): other hosts that are the same fake
+//!   engine behind `--context NAME`, and a fake `ssh` standing in for the remote shell.
 //! * [`Run`] (run.rs): runs lanctl in a `Fake` and asserts its exact stdout, stderr, exit
 //!   code and list of changes.
 //! * [`RealEnv`] (real.rs): a guard for real-engine tests: a private veth parent, a
@@ -32,6 +34,7 @@
 //! /24; only fakes read them, and fakes send nothing.
 #![allow(dead_code, unused_imports)] // each test binary uses a different part of this module
 
+pub mod contexts;
 pub mod diff;
 pub mod fake;
 pub mod held;
@@ -44,6 +47,7 @@ pub mod twohost;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+pub use contexts::{context_json, fake_context, fake_ssh};
 pub use fake::{Call, Fake, Kind, NO_RULE_EXIT};
 pub use lock::{RealLock, REAL_LOCK, REAL_LOCK_HOLDER};
 pub use real::{

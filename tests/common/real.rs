@@ -286,6 +286,31 @@ impl RealEnv {
         assert_cmd::Command::from_std(c)
     }
 
+    /// `lanctl net create NET` of a macvlan network on this env's parent, subnet, gateway
+    /// and range, the network most tests stand on; the caller adds options and judges the
+    /// outcome.
+    pub fn macvlan_create(&self, net: &str) -> assert_cmd::Command {
+        let mut c = self.lanctl();
+        c.args(["net", "create", net, "--driver", "macvlan", "--parent", self.parent()]).args([
+            "--subnet",
+            &self.subnet(),
+            "--gateway",
+            &self.gateway(),
+            "--ip-range",
+            &self.range(),
+        ]);
+        c
+    }
+
+    /// Makes the network of [`RealEnv::macvlan_create`] under [`RealEnv::name`]`("net")`,
+    /// tracked before it exists so a failed create is cleaned up too; returns its name.
+    pub fn macvlan_net(&self) -> String {
+        let net = self.name("net");
+        self.track_network(&net);
+        self.macvlan_create(&net).assert().success();
+        net
+    }
+
     /// Adds lines to this env's record of what it holds (see [`Held::add`]): a harness
     /// built on the env (tests/common/twohost.rs) records its directories and processes.
     pub fn hold(&self, lines: &[String]) {

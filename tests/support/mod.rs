@@ -109,6 +109,37 @@ pub fn plain_container(name: &str) -> String {
     serde_json::to_string(&v).unwrap()
 }
 
+/// `net create NAME` on the fixture network's subnet and gateway: `driver` (the driver
+/// and its options) goes before them, `more` after.
+pub fn net_create(name: &str, driver: &[&str], more: &[&str]) -> Vec<String> {
+    let addressing = ["--subnet", "198.51.100.0/24", "--gateway", "198.51.100.1"];
+    ["net", "create", name].iter().chain(driver).chain(&addressing).chain(more).map(|s| s.to_string()).collect()
+}
+
+/// The first lines of `net show ltfix-net`: the fixture network, its subnet and gateway.
+pub const SHOW_NETWORK: &str = "network   ltfix-net (macvlan bridge on ltfixp)\n\
+                                subnet    198.51.100.0/24 gateway 198.51.100.1\n";
+
+/// The lines of `net show ltfix-net` for the addresses the fixture holds, whatever its
+/// range: those docker reserves, and its two tenants'.
+pub const SHOW_HELD: &str = "reserved  198.51.100.0    the network address\n\
+                             reserved  198.51.100.1    the gateway\n\
+                             reserved  198.51.100.2    the aux address router2\n\
+                             reserved  198.51.100.255  the broadcast address\n\
+                             used      198.51.100.113  container ltfix-run (running)\n\
+                             used      198.51.100.114  container ltfix-stop (exited)\n";
+
+/// What lanctl says when it refuses `slice` for `host` because it overlaps the fixture
+/// network on host `other`: one check, in the same words for `net create --hosts` and
+/// a fleet file.
+pub fn slice_overlaps_fixture(slice: &str, host: &str, other: &str) -> String {
+    format!(
+        "lanctl: slice {slice} for host {host} overlaps network ltfix-net on host {other} (range \
+         198.51.100.100-198.51.100.131); give host {host} a slice outside it (--slice {host}=START-END, or its \
+         \"slices\" in a fleet file), or remove that network\n"
+    )
+}
+
 /// A fake host with the fixture network; names not listed are absent containers.
 pub fn lan() -> Fake {
     lan_with(|_| {})
