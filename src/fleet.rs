@@ -3,6 +3,7 @@
 //! file that names hosts is lowered and applied host by host in `fleet/hosts.rs`.
 
 pub mod hosts;
+mod read;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -286,8 +287,14 @@ pub fn apply(ctx: &Ctx, a: &ApplyInput) -> Result<()> {
     }
     let _lock = ctx.lock()?;
     // Networks of the file, and lanctl networks already on the host, by name: every
-    // tenant's network must be one of them before anything is created.
-    let seen = state::lanctl_networks(ctx)?;
+    // tenant's network must be one of them before anything is created. When each tenant
+    // names its network, those networks are read with the tenants, at once; otherwise the
+    // host's lanctl networks are listed, and each network's tenants read in turn.
+    let named = read::named(ctx, nets, tenants)?;
+    let seen = match &named {
+        Some(n) => n.managed(),
+        None => state::lanctl_networks(ctx)?,
+    };
     let mut known: BTreeMap<String, NetSpec> =
         seen.iter().filter_map(NetSpec::from_network).map(|s| (s.name.clone(), s)).collect();
     for spec in nets {
@@ -323,13 +330,18 @@ pub fn apply(ctx: &Ctx, a: &ApplyInput) -> Result<()> {
         }
     }
     for (net, wants) in &by_net {
-        let (spec, pool, existing) = if ctx.dry_run() && nets.iter().any(|n| &n.name == net) && !on_host(ctx, net)? {
-            // A network this dry run would create has no containers yet.
-            let spec = known[net].clone();
-            (spec.clone(), crate::pool::Pool::of(&spec, &[], &[]), Vec::new())
-        } else {
-            converge::read(ctx, Some(net), wants, converge::Expect::Existing)?
-        };
+        let read_before = named.as_ref().and_then(|n| Some((n, n.network(net)?)));
+        let (spec, pool, existing) =
+            if ctx.dry_run() && nets.iter().any(|n| &n.name == net) && !on_host(ctx, named.as_ref(), net)? {
+                // A network this dry run would create has no containers yet.
+                let spec = known[net].clone();
+                (spec.clone(), crate::pool::Pool::of(&spec, &[], &[]), Vec::new())
+            } else if let Some((n, (spec, network))) = read_before {
+                converge::read_seen(ctx, spec, &network, wants, &n.lines, &n.found)?
+            } else {
+                // A network created just now, or the host's networks were listed.
+                converge::read(ctx, Some(net), wants, converge::Expect::Existing)?
+            };
         let policy = Existing::Update { wait: a.wait };
         for out in converge(ctx, &spec, pool, wants, &existing, &a.opts, policy)? {
             if out.what == What::Updated {
@@ -356,8 +368,13 @@ fn drift(t: &TenantInput, c: &Container) -> Vec<String> {
     TenantSpec::of_container(c).unwrap_or_default().differences(&converge::wanted(t, c).0)
 }
 
-fn on_host(ctx: &Ctx, net: &str) -> Result<bool> {
-    Ok(state::find_network(ctx, net)?.is_some())
+/// Whether a network called `net` is on the host, from the reads already made if they
+/// asked for it.
+fn on_host(ctx: &Ctx, named: Option<&read::Named>, net: &str) -> Result<bool> {
+    match named {
+        Some(n) => Ok(n.on_host(net)),
+        None => Ok(state::find_network(ctx, net)?.is_some()),
+    }
 }
 
 /// Removes lanctl tenants on the file's networks that the file does not name.

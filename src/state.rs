@@ -194,17 +194,25 @@ fn spec_of(n: &Network) -> Option<NetSpec> {
     NetSpec::from_network(n).filter(|_| n.labels.contains_key(labels::MANAGED))
 }
 
+/// The lanctl network called `name` among networks already inspected, with its spec:
+/// what [`resolve_network`] answers from its first query, when that is enough.
+pub fn named_among(networks: &[Network], name: &str) -> Option<(NetSpec, Network)> {
+    let n = networks.iter().find(|n| n.name == name)?;
+    Some((spec_of(n)?, n.clone()))
+}
+
 /// The lanctl network a command is for: the one named, or the only one there is.
 pub fn resolve_network(ctx: &Ctx, wanted: Option<&str>) -> Result<(NetSpec, Network)> {
     // A named network costs one query; the full listing is only for what to say.
     if let Some(w) = wanted {
-        let found = inspect_networks(ctx, &[w]).ok().into_iter().flatten().find(|n| n.name == w);
-        if let Some(found) = found.as_ref().and_then(|n| Some((spec_of(n)?, n.clone()))) {
+        let inspected = inspect_networks(ctx, &[w]).unwrap_or_default();
+        if let Some(found) = named_among(&inspected, w) {
             return Ok(found);
         }
+        let found = inspected.iter().find(|n| n.name == w);
         // A swarm network: its spec on this node is the node's config-only part (a
         // worker may not even see the swarm network before a container of it runs).
-        if found.as_ref().is_none_or(|n| n.scope == "swarm") {
+        if found.is_none_or(|n| n.scope == "swarm") {
             let part = format!("{w}{CONFIG_SUFFIX}");
             let config = inspect_networks(ctx, &[&part]).ok().into_iter().flatten().find(|n| n.name == part);
             if let Some(found) = config.and_then(|n| Some((spec_of(&n)?, n))) {

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::ctx::Ctx;
 use crate::error::{Error, Result};
-use crate::model::Container;
+use crate::model::{Container, Network, PsLine};
 use crate::netspec::NetSpec;
 use crate::pool::Pool;
 use crate::state;
@@ -225,12 +225,45 @@ pub fn read(ctx: &Ctx, net: Option<&str>, wants: &[&TenantInput], expect: Expect
         }
     };
     // Settling keeps each tenant's address, so the pool read above stays true.
-    for p in parked::among(ctx, &lines, &names)? {
+    settle_parked(ctx, &lines, &names, &mut existing)?;
+    Ok((spec, pool, existing))
+}
+
+/// [`read`] from reads already made for a whole fleet at once (`apply`): the network as
+/// inspected, every container's `docker ps` line, and the containers inspected by the
+/// fleet's names (`found`, which may hold other networks' tenants). Only a tenant to
+/// start takes an address, so the host's addresses are read, and the pool built, only
+/// when one of `wants` has no container; otherwise the pool stays empty and unused.
+pub fn read_seen(
+    ctx: &Ctx,
+    spec: NetSpec,
+    network: &Network,
+    wants: &[&TenantInput],
+    lines: &[PsLine],
+    found: &[Container],
+) -> Result<(NetSpec, Pool, Vec<Container>)> {
+    let names: Vec<&str> = wants.iter().map(|t| t.name.as_str()).collect();
+    let mut existing: Vec<Container> = found.iter().filter(|c| names.contains(&c.name())).cloned().collect();
+    settle_parked(ctx, lines, &names, &mut existing)?;
+    // The same test `launch` makes to choose what it starts.
+    let pool = if wants.iter().all(|t| existing.iter().any(|c| c.name() == t.name)) {
+        Pool::of(&spec, &[], &[])
+    } else {
+        state::pool_from(ctx, &spec, network, lines, &state::host_links(ctx)?)?
+    };
+    Ok((spec, pool, existing))
+}
+
+/// Settles what an interrupted update left of the tenants `names` (their parked
+/// containers among `lines`), keeping each tenant's address; `existing` becomes their
+/// containers as they are afterwards.
+fn settle_parked(ctx: &Ctx, lines: &[PsLine], names: &[&str], existing: &mut Vec<Container>) -> Result<()> {
+    for p in parked::among(ctx, lines, names)? {
         let name = parked::tenant_of(&p).unwrap_or_default().to_string();
         let current = existing.iter().position(|c| c.name() == name).map(|i| existing.remove(i));
         existing.extend(parked::settle(ctx, &name, current, &p)?);
     }
-    Ok((spec, pool, existing))
+    Ok(())
 }
 
 /// A tenant that exists: unchanged, started, or (by `policy`) refused or recreated.
