@@ -244,37 +244,27 @@ pub fn ps_all(ctx: &Ctx) -> Result<Vec<model::PsLine>> {
     ctx.runner.query_lines(&ctx.docker.ps_all::<&str>(&[]))
 }
 
-/// The pool of network `spec` (inspected as `net`) from reads already made: `lines` from
-/// [`ps_all`] and the host's interfaces.
+/// The pool of network `spec` (inspected as `net`) from reads already made: `docker ps`
+/// lines (of the host, [`ps_all`], or of the network) and the host's interfaces.
 pub fn pool_from(ctx: &Ctx, spec: &NetSpec, net: &Network, lines: &[model::PsLine], links: &[IpLink]) -> Result<Pool> {
     let on: Vec<model::PsLine> = lines.iter().filter(|l| l.attached_to(&spec.name)).cloned().collect();
     let attached = attached_from(ctx, &spec.name, &on, Some(net))?;
     Ok(Pool::of(spec, &attached, &host_addrs(links)))
 }
 
-/// The one way to read a network's address pool: every attached container, running or
-/// stopped, and the host's own addresses. The network, its containers and the host's
-/// addresses are read at the same time: these reads cost mostly process start-up.
-pub fn network_pool(ctx: &Ctx, wanted: Option<&str>) -> Result<(NetSpec, Pool)> {
-    let Some(name) = wanted else {
-        // Without a name the network must be found first; its pool's reads still overlap.
-        let (spec, net) = resolve_network(ctx, None)?;
-        let (lines, links) = std::thread::scope(|s| {
-            let links = s.spawn(|| host_links(ctx));
-            (ps_on(ctx, &spec.name), links.join().expect("query thread"))
-        });
-        let attached = attached_from(ctx, &spec.name, &lines?, Some(&net))?;
-        let pool = Pool::of(&spec, &attached, &host_addrs(&links?));
-        return Ok((spec, pool));
-    };
+/// A network's address pool on its own (`up --hosts` asks each host this): every attached
+/// container, running or stopped, and the host's own addresses. The network, its
+/// containers and the host's addresses are read at the same time: these reads cost mostly
+/// process start-up. A batch reads more at once and builds the pool with [`pool_from`].
+pub fn network_pool(ctx: &Ctx, name: &str) -> Result<(NetSpec, Pool)> {
     let (found, lines, links) = std::thread::scope(|s| {
         let lines = s.spawn(|| ps_on(ctx, name));
         let links = s.spawn(|| host_links(ctx));
-        (resolve_network(ctx, wanted), lines.join().expect("query thread"), links.join().expect("query thread"))
+        (resolve_network(ctx, Some(name)), lines.join().expect("query thread"), links.join().expect("query thread"))
     });
     let (spec, net) = found?;
-    let attached = attached_from(ctx, &spec.name, &lines?, Some(&net))?;
-    Ok((spec.clone(), Pool::of(&spec, &attached, &host_addrs(&links?))))
+    let pool = pool_from(ctx, &spec, &net, &lines?, &links?)?;
+    Ok((spec, pool))
 }
 
 #[cfg(test)]

@@ -17,6 +17,10 @@ const SPEC: &str = r#"{"image":"img","env":{},"secrets":[],"ip_env":[],"labels":
 const NETWORK: &str = r#"{"name": "ltfix-net", "driver": "macvlan", "parent": "ltfixp", "subnet": "198.51.100.0/24",
     "gateway": "198.51.100.1", "ip_range": "198.51.100.100-198.51.100.131", "aux_addresses": {"router2": "198.51.100.2"}}"#;
 
+/// What `apply` says when ltfix-run already runs as the file asks (after the network's
+/// own line, when the file names the network).
+const NOTHING_TO_DO: &str = "lanctl: the host already matches the fleet file; nothing to do\nlanctl: unchanged: ltfix-run\n";
+
 fn fleet(dir: &tempfile::TempDir, text: &str) -> String {
     let file = dir.path().join("fleet.json");
     std::fs::write(&file, text).unwrap();
@@ -69,11 +73,7 @@ fn a_no_op_apply_reads_its_network_the_host_and_its_tenants_at_once_and_nothing_
     let (f, _met) = host_reading_at_once();
     let done = Run::new(&f)
         .args(["apply", &file])
-        .stderr(
-            "lanctl: network ltfix-net already exists with this spec; nothing to do\n\
-             lanctl: the host already matches the fleet file; nothing to do\n\
-             lanctl: unchanged: ltfix-run\n",
-        )
+        .stderr(format!("lanctl: network ltfix-net already exists with this spec; nothing to do\n{NOTHING_TO_DO}"))
         .check();
     assert_eq!(
         sorted(&done.calls),
@@ -82,11 +82,7 @@ fn a_no_op_apply_reads_its_network_the_host_and_its_tenants_at_once_and_nothing_
     // A dry run reads the same.
     let done = Run::new(&f)
         .args(["--dry-run", "apply", &file])
-        .stderr(
-            "lanctl: network ltfix-net already exists with this spec; nothing to do\n\
-             lanctl: the host already matches the fleet file; nothing to do\n\
-             lanctl: unchanged: ltfix-run\n",
-        )
+        .stderr(format!("lanctl: network ltfix-net already exists with this spec; nothing to do\n{NOTHING_TO_DO}"))
         .check();
     assert_eq!(done.calls.len(), 3, "{:?}", sorted(&done.calls));
 }
@@ -96,10 +92,7 @@ fn a_tenant_naming_a_network_of_the_host_is_read_with_it() {
     let dir = tempfile::tempdir().unwrap();
     let file = fleet(&dir, r#"{"tenants": [{"name": "ltfix-run", "net": "ltfix-net", "image": "img"}]}"#);
     let (f, _met) = host_reading_at_once();
-    let done = Run::new(&f)
-        .args(["apply", &file])
-        .stderr("lanctl: the host already matches the fleet file; nothing to do\nlanctl: unchanged: ltfix-run\n")
-        .check();
+    let done = Run::new(&f).args(["apply", &file]).stderr(NOTHING_TO_DO).check();
     assert_eq!(
         sorted(&done.calls),
         ["docker container inspect -- ltfix-run".to_string(), format!("docker network inspect -- {NET}"), ps_all()]
@@ -139,10 +132,7 @@ fn a_tenant_without_a_network_finds_the_hosts_only_one_through_the_listing() {
     let dir = tempfile::tempdir().unwrap();
     let file = fleet(&dir, r#"{"tenants": [{"name": "ltfix-run", "image": "img"}]}"#);
     let f = host();
-    let done = Run::new(&f)
-        .args(["apply", &file])
-        .stderr("lanctl: the host already matches the fleet file; nothing to do\nlanctl: unchanged: ltfix-run\n")
-        .check();
+    let done = Run::new(&f).args(["apply", &file]).stderr(NOTHING_TO_DO).check();
     assert_eq!(
         sorted(&done.calls),
         [

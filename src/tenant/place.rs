@@ -55,7 +55,7 @@ pub fn up(config: &Config, a: &UpOnHosts) -> Result<()> {
 fn see(ctx: &Ctx, net: &str, names: &[&str]) -> Result<Seen> {
     let (pool, named) = std::thread::scope(|s| {
         let named = s.spawn(|| state::containers_named(ctx, names));
-        (state::network_pool(ctx, Some(net)), named.join().expect("query thread"))
+        (state::network_pool(ctx, net), named.join().expect("query thread"))
     });
     let tenants = named?
         .iter()
