@@ -12,6 +12,7 @@ pub mod docker;
 pub mod error;
 pub mod fleet;
 pub mod generate;
+pub mod hint;
 pub mod host;
 pub mod hostaccess;
 pub mod hosts;

@@ -102,7 +102,7 @@ impl Lock {
 }
 
 /// `$LANCTL_LOCK_DIR`, else /run/lanctl.
-fn dir() -> PathBuf {
+pub(crate) fn dir() -> PathBuf {
     match std::env::var_os(DIR_ENV).filter(|d| !d.is_empty()) {
         Some(d) => PathBuf::from(d),
         None => PathBuf::from(DEFAULT_DIR),
@@ -124,8 +124,8 @@ fn timeout_from(value: Option<std::ffi::OsString>) -> Result<Duration> {
 
 /// Creates the directory if missing (mode 0700 given to mkdir itself, so no umask can
 /// open it to others) and opens it without following a symlink; then checks who owns it
-/// and who may write it, on the open descriptor.
-fn open_dir(dir: &Path) -> Result<OwnedFd> {
+/// and who may write it, on the open descriptor. `hint` keeps its file here too.
+pub(crate) fn open_dir(dir: &Path) -> Result<OwnedFd> {
     let shown = dir.display();
     let created = match rustix::fs::mkdir(dir, Mode::RWXU) {
         Ok(()) => true,

@@ -2,7 +2,9 @@
 //! calls however many tenants there are: `docker ps`, `docker network inspect` of the
 //! tenants' networks (where running containers' addresses are), and `docker container
 //! inspect` of only the containers missing there (stopped ones, whose static address and
-//! restart policy only their own settings keep).
+//! restart policy only their own settings keep). The network's inspect runs alongside
+//! `docker ps` when its name is known before: given with `--net`, or in the hint the last
+//! `ls` of the host left (`hint`); otherwise after it, with the stopped ones' inspect.
 
 use std::cmp::Ordering;
 
@@ -10,9 +12,10 @@ use serde::Serialize;
 
 use crate::ctx::{Config, Ctx};
 use crate::error::Result;
+use crate::hint;
 use crate::hosts;
 use crate::labels;
-use crate::model::{Container, PsLine};
+use crate::model::{Container, Network, PsLine};
 use crate::state;
 use crate::table;
 use crate::tenant::parked;
@@ -95,35 +98,72 @@ fn rows(ctx: &Ctx, net: Option<&str>) -> Result<Vec<Row>> {
         Some(net) => vec![format!("label={}={net}", labels::NETWORK)],
         None => vec![format!("label={}", labels::TENANT)],
     };
+    // The networks to inspect alongside `docker ps`: the one asked for, else those the
+    // last `ls` of this host needed (a guess; see `hint`).
+    let guess = match net {
+        Some(net) => vec![net.to_string()],
+        None => hint::networks(ctx.host_name()),
+    };
     // State and status come from the same `docker ps` line, read at one moment.
-    let lines: Vec<PsLine> = ctx.runner.query_lines(&ctx.docker.ps_all(&filters))?;
+    let (lines, guessed) = std::thread::scope(|s| {
+        let guessed = s.spawn(|| state::inspect_networks(ctx, &guess));
+        let lines = ctx.runner.query_lines::<PsLine>(&ctx.docker.ps_all(&filters));
+        (lines, guessed.join().expect("query thread"))
+    });
+    let lines = lines?;
     let mut rows = if lines.iter().any(|l| l.names.ends_with(parked::SUFFIX)) {
         // A container parked by an interrupted update is settled, never listed: the rule
         // that settles it reads whole containers.
         let listed = parked::settle_listed(ctx, state::containers(ctx, &filters)?, || state::containers(ctx, &filters))?;
         listed.iter().map(row_of).collect()
     } else {
-        rows_of(ctx, &lines)?
+        let needed = running_networks(&lines);
+        if net.is_none() && !ctx.dry_run() && !same_names(&needed, &guess) {
+            hint::remember(ctx.host_name(), &needed);
+        }
+        rows_of(ctx, &lines, guessed?, &needed)?
     };
     rows.sort_by(|a, b| natural(&a.network, &b.network).then_with(|| natural(&a.name, &b.name)));
     Ok(rows)
 }
 
-/// The rows of `docker ps` lines: a running container's address is read from its
-/// network's `docker network inspect`; only the others are inspected, in one call.
-fn rows_of(ctx: &Ctx, lines: &[PsLine]) -> Result<Vec<Row>> {
+/// The networks of the running containers among `lines`, sorted, each once: where their
+/// addresses are read.
+fn running_networks(lines: &[PsLine]) -> Vec<&str> {
     let mut names: Vec<&str> = lines.iter().filter(|l| l.state == "running").map(network_of).filter(|n| !n.is_empty()).collect();
     names.sort_unstable();
     names.dedup();
-    let nets = state::inspect_networks(ctx, &names)?;
+    names
+}
+
+fn same_names(a: &[&str], b: &[String]) -> bool {
+    let mut b: Vec<&str> = b.iter().map(String::as_str).collect();
+    b.sort_unstable();
+    b.dedup();
+    a == b.as_slice()
+}
+
+/// The rows of `docker ps` lines: a running container's address is read from its
+/// network's `docker network inspect` (`guessed` holds those already read); only the
+/// others are inspected, in one call, alongside the networks the guess missed.
+fn rows_of(ctx: &Ctx, lines: &[PsLine], guessed: Vec<Network>, needed: &[&str]) -> Result<Vec<Row>> {
+    let missed: Vec<&str> = needed.iter().copied().filter(|n| !guessed.iter().any(|g| g.name == *n)).collect();
+    let stopped: Vec<&str> = lines.iter().filter(|l| l.state != "running").map(|l| l.id.as_str()).collect();
+    let (more, stopped) = std::thread::scope(|s| {
+        let more = s.spawn(|| state::inspect_networks(ctx, &missed));
+        let stopped = state::containers_named(ctx, &stopped);
+        (more.join().expect("query thread"), stopped)
+    });
+    let nets: Vec<Network> = guessed.into_iter().chain(more?).collect();
+    let mut inspected = stopped?;
     let address = |l: &PsLine| {
         let on = nets.iter().find(|n| n.name == network_of(l))?;
         on.containers.get(&l.id)?.ip()
     };
     let mut rows = Vec::with_capacity(lines.len());
     let mut unknown = Vec::new();
-    for l in lines {
-        match address(l).filter(|_| l.state == "running") {
+    for l in lines.iter().filter(|l| l.state == "running") {
+        match address(l) {
             Some(ip) => rows.push(Row {
                 host: None,
                 name: l.names.clone(),
@@ -135,11 +175,13 @@ fn rows_of(ctx: &Ctx, lines: &[PsLine]) -> Result<Vec<Row>> {
                 // Only an exited container can be one that should run.
                 should_run: false,
             }),
+            // Running, yet not on its network as read: its own settings say where it is.
             None => unknown.push(l.id.as_str()),
         }
     }
+    inspected.extend(state::containers_named(ctx, &unknown)?);
     // A container removed since `docker ps` is simply gone.
-    for mut c in state::containers_named(ctx, &unknown)? {
+    for mut c in inspected {
         if let Some(l) = lines.iter().find(|l| l.id == c.id) {
             c.ps_status = l.status.clone();
             c.ps_state = l.state.clone();

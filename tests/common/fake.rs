@@ -226,6 +226,11 @@ impl Fake {
     }
 
     /// The directory holding the fakes.
+    /// The LANCTL_LOCK_DIR of `lanctl()`: the lock, and `ls`'s hint of what to read early.
+    pub fn lock_dir(&self) -> PathBuf {
+        self.dir.path().join("lock")
+    }
+
     pub fn bin(&self) -> PathBuf {
         self.dir.path().join("bin")
     }
