@@ -10,10 +10,15 @@ use crate::netspec::NetSpec;
 
 /// One JSON object per container with the fields `model::PsLine` reads. The image, the
 /// networks and the tenant's network label let `ls` and `net ls` skip inspecting running
-/// containers (their addresses come from `docker network inspect`).
+/// containers (their addresses come from `docker network inspect`); the tenant and spec
+/// labels let `apply` skip inspecting a tenant that runs as asked. Each label is one
+/// JSON string (empty when the container lacks it), so the line stays one JSON object
+/// whatever a label holds. The keys are `labels::NETWORK`, `TENANT` and `SPEC` (written
+/// out: `concat!` takes only literals; a unit test holds them equal).
 pub const PS_FORMAT: &str = concat!(
     r#"{"ID":{{json .ID}},"Names":{{json .Names}},"State":{{json .State}},"Status":{{json .Status}},"#,
-    r#""Image":{{json .Image}},"Networks":{{json .Networks}},"Network":{{json (.Label "io.lanctl.network")}}}"#
+    r#""Image":{{json .Image}},"Networks":{{json .Networks}},"Network":{{json (.Label "io.lanctl.network")}},"#,
+    r#""Tenant":{{json (.Label "io.lanctl.tenant")}},"Spec":{{json (.Label "io.lanctl.spec")}}}"#
 );
 
 /// The docker CLI to call and the context every call goes to.
@@ -328,12 +333,40 @@ mod tests {
             d.ps_all(&["network=lan"]).to_string(),
             "/usr/bin/docker --context 'remote host' ps --all --no-trunc --filter network=lan --format \
              '{\"ID\":{{json .ID}},\"Names\":{{json .Names}},\"State\":{{json .State}},\"Status\":{{json .Status}},\
-             \"Image\":{{json .Image}},\"Networks\":{{json .Networks}},\"Network\":{{json (.Label \"io.lanctl.network\")}}}'"
+             \"Image\":{{json .Image}},\"Networks\":{{json .Networks}},\"Network\":{{json (.Label \"io.lanctl.network\")}},\
+             \"Tenant\":{{json (.Label \"io.lanctl.tenant\")}},\"Spec\":{{json (.Label \"io.lanctl.spec\")}}}'"
         );
         assert_eq!(
             d.container_inspect(&["a", "b"]).to_string(),
             "/usr/bin/docker --context 'remote host' container inspect -- a b"
         );
+    }
+
+    #[test]
+    fn the_ps_format_reads_lanctls_labels_by_their_keys_into_one_json_object() {
+        for (field, key) in [("Network", labels::NETWORK), ("Tenant", labels::TENANT), ("Spec", labels::SPEC)] {
+            let asked = format!(r#""{field}":{{{{json (.Label "{key}")}}}}"#);
+            assert!(PS_FORMAT.contains(&asked), "{asked} in {PS_FORMAT}");
+        }
+        // What docker renders from it (each `{{json ...}}` one JSON value, a label
+        // holding quotes, braces and a newline included) is one object per line.
+        let rendered = PS_FORMAT
+            .replace("{{json .ID}}", r#""0e31""#)
+            .replace("{{json .Names}}", r#""web""#)
+            .replace("{{json .State}}", r#""running""#)
+            .replace("{{json .Status}}", r#""Up 3 minutes""#)
+            .replace("{{json .Image}}", r#""img""#)
+            .replace("{{json .Networks}}", r#""lan""#)
+            .replace(r#"{{json (.Label "io.lanctl.network")}}"#, r#""lan""#)
+            .replace(r#"{{json (.Label "io.lanctl.tenant")}}"#, r#""web""#)
+            .replace(r#"{{json (.Label "io.lanctl.spec")}}"#, r#""{\"image\":\"img\",\"args\":[\"}\n\"]}""#);
+        assert!(!rendered.contains("{{") && !rendered.contains('\n'), "{rendered}");
+        let line: crate::model::PsLine = crate::model::parse("docker ps", &rendered).unwrap();
+        assert_eq!(
+            (line.id.as_str(), line.names.as_str(), line.state.as_str(), line.network.as_str(), line.tenant.as_str()),
+            ("0e31", "web", "running", "lan", "web")
+        );
+        assert_eq!(line.spec, "{\"image\":\"img\",\"args\":[\"}\n\"]}");
     }
 
     #[test]

@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Deserializer};
 
+use crate::labels;
+
 /// Reads `null` or an absent field as the type's default.
 fn nullable<'de, D, T>(d: D) -> Result<T, D::Error>
 where
@@ -99,7 +101,7 @@ pub struct NetworkLine {
     pub driver: String,
 }
 
-/// One line of `docker ps --format '{{json .}}'`.
+/// One line of `docker ps` in lanctl's format (`docker::PS_FORMAT`): only the fields it reads.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct PsLine {
@@ -121,6 +123,12 @@ pub struct PsLine {
     /// The `io.lanctl.network` label: the lanctl network a tenant lives on.
     #[serde(default)]
     pub network: String,
+    /// The `io.lanctl.tenant` label: the tenant's name (empty: not a tenant).
+    #[serde(default)]
+    pub tenant: String,
+    /// The `io.lanctl.spec` label: the tenant's spec as compact JSON.
+    #[serde(default)]
+    pub spec: String,
 }
 
 impl PsLine {
@@ -159,6 +167,41 @@ pub struct Container {
 }
 
 impl Container {
+    /// A running container as its `docker ps` line (`line`, read with its labels) and the
+    /// inspect of a network it is on show it, without inspecting the container; `None`
+    /// unless docker says it runs (not restarting, not paused) and `network` lists it
+    /// with an address. It fills the ID, the name, `ps_state` and `ps_status`, the
+    /// labels the line carries (`io.lanctl.tenant`, `io.lanctl.network`, `io.lanctl.spec`),
+    /// a state that runs and does not restart, and the endpoint on `network` with its
+    /// address (as `IPAddress`) and MAC. That is all `converge` reads of a tenant it
+    /// leaves unchanged: whether it is a tenant, its spec, its address, whether it runs.
+    /// The rest stays empty (environment, image, hostname, restart policy and count, exit
+    /// code, the address asked with `--ip`): only a tenant that is started, updated,
+    /// refused or settled reads them, and `apply` inspects every such tenant instead.
+    pub fn from_ps(line: &PsLine, network: &Network) -> Option<Container> {
+        if line.state != "running" {
+            return None;
+        }
+        let ep = network.containers.get(&line.id)?;
+        let ip = ep.ip()?;
+        let labels = [(labels::TENANT, &line.tenant), (labels::NETWORK, &line.network), (labels::SPEC, &line.spec)]
+            .into_iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect();
+        let endpoint = Endpoint { ipam_config: None, ip_address: ip.to_string(), mac_address: ep.mac.clone() };
+        Some(Container {
+            id: line.id.clone(),
+            raw_name: format!("/{}", line.names),
+            state: ContainerState { status: "running".into(), running: true, exit_code: 0, restarting: false },
+            config: ContainerConfig { labels, ..Default::default() },
+            network_settings: NetworkSettings { networks: [(network.name.clone(), endpoint)].into() },
+            ps_status: line.status.clone(),
+            ps_state: line.state.clone(),
+            ..Default::default()
+        })
+    }
+
     pub fn name(&self) -> &str {
         self.raw_name.trim_start_matches('/')
     }
@@ -378,6 +421,49 @@ mod tests {
         assert_eq!(i.plugins.network, ["bridge", "macvlan"]);
         let i: DockerInfo = parse("x", r#"{"Plugins":{"Network":null}}"#).unwrap();
         assert!(i.plugins.network.is_empty());
+    }
+
+    fn line(state: &str) -> PsLine {
+        PsLine {
+            id: "0e31".into(),
+            names: "web".into(),
+            state: state.into(),
+            status: "Up 3 minutes".into(),
+            network: "lan".into(),
+            tenant: "web".into(),
+            spec: r#"{"image":"img"}"#.into(),
+            ..Default::default()
+        }
+    }
+
+    fn lan(id: &str, ipv4: &str) -> Network {
+        let ep = NetworkContainer { name: "web".into(), ipv4: ipv4.into(), mac: "02:42:c6:33:64:71".into() };
+        Network { name: "lan".into(), containers: [(id.to_string(), ep)].into(), ..Default::default() }
+    }
+
+    #[test]
+    fn a_running_container_is_read_from_its_ps_line_and_its_networks_entry() {
+        let c = Container::from_ps(&line("running"), &lan("0e31", "198.51.100.113/24")).unwrap();
+        assert_eq!((c.id.as_str(), c.name()), ("0e31", "web"));
+        assert!(c.state.running && !c.state.restarting);
+        assert_eq!((c.ps_state.as_str(), c.ps_status.as_str()), ("running", "Up 3 minutes"));
+        assert_eq!(c.label(labels::TENANT), Some("web"));
+        assert_eq!(c.label(labels::NETWORK), Some("lan"));
+        assert_eq!(c.label(labels::SPEC), Some(r#"{"image":"img"}"#));
+        assert_eq!(c.address_on("lan"), Some("198.51.100.113".parse().unwrap()));
+        assert_eq!(c.network_settings.networks["lan"].mac_address, "02:42:c6:33:64:71");
+        // A label the line lacks is absent, as on the container itself.
+        let bare = Container::from_ps(&PsLine { spec: String::new(), ..line("running") }, &lan("0e31", "198.51.100.113/24"));
+        assert_eq!(bare.unwrap().label(labels::SPEC), None);
+    }
+
+    #[test]
+    fn only_a_running_container_the_network_lists_with_an_address_is_read_from_ps() {
+        for state in ["exited", "restarting", "paused", "created"] {
+            assert!(Container::from_ps(&line(state), &lan("0e31", "198.51.100.113/24")).is_none(), "{state}");
+        }
+        assert!(Container::from_ps(&line("running"), &lan("1c35", "198.51.100.113/24")).is_none());
+        assert!(Container::from_ps(&line("running"), &lan("0e31", "")).is_none());
     }
 
     #[test]

@@ -230,10 +230,11 @@ pub fn read(ctx: &Ctx, net: Option<&str>, wants: &[&TenantInput], expect: Expect
 }
 
 /// [`read`] from reads already made for a whole fleet at once (`apply`): the network as
-/// inspected, every container's `docker ps` line, and the containers inspected by the
-/// fleet's names (`found`, which may hold other networks' tenants). Only a tenant to
-/// start takes an address, so the host's addresses are read, and the pool built, only
-/// when one of `wants` has no container; otherwise the pool stays empty and unused.
+/// inspected, every container's `docker ps` line, and the fleet's containers (`found`,
+/// which may hold other networks' tenants), each inspected or, for a tenant that runs as
+/// asked, read from its `docker ps` line (`Container::from_ps`). Only a tenant to start
+/// takes an address, so the host's addresses are read, and the pool built, only when one
+/// of `wants` has no container; otherwise the pool stays empty and unused.
 pub fn read_seen(
     ctx: &Ctx,
     spec: NetSpec,
@@ -289,6 +290,10 @@ fn already_there(ctx: &Ctx, t: &TenantInput, net: &NetSpec, c: &Container, polic
     want.spec = spec;
     let have = TenantSpec::of_container(c).unwrap_or_default();
     let diff = have.differences(&want.spec);
+    // Up to the unchanged tenant's return below, only the name, labels, state and endpoint
+    // are read (`wanted` reads the environment only for a variable lanctl's environment
+    // lacks): all that `Container::from_ps` fills for a tenant `apply` did not inspect,
+    // which always ends there.
     if placement.is_empty() && diff.is_empty() {
         if c.state.restarting {
             // Running, to docker, but not up: it dies and is restarted in a loop.

@@ -134,6 +134,17 @@ impl Fake {
         self.rule(program, pattern, 0, &[("script", script)]);
     }
 
+    /// A call matching `pattern` is answered as one no rule answers (exit 97, kept for the
+    /// test to fail on), whatever rules follow: for a call a test must prove is never
+    /// made, though a fake host's default rules would answer it.
+    pub fn unexpected(&self, program: &str, pattern: &str) {
+        self.on_script(
+            program,
+            pattern,
+            r#"printf -v line ' %q' "$@"; echo "fake $prog: no rule for:$line" >&2; cp "$f" "$root/unmatched/${f##*/}"; exit 97"#,
+        );
+    }
+
     fn rule(&self, program: &str, pattern: &str, exit: i32, files: &[(&str, &str)]) {
         let n = self.rules.fetch_add(1, Ordering::SeqCst);
         let d = self.dir.path().join("rules").join(format!("{n:06}"));

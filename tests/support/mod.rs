@@ -17,7 +17,8 @@ c29dff88cdaacdc93e51791a79f86fc0867af27698d4938aa84deadef91f1c01 \
 /// The format lanctl gives `docker ps`, as a dry-run line quotes it.
 pub const PS_FORMAT: &str = concat!(
     r#"'{"ID":{{json .ID}},"Names":{{json .Names}},"State":{{json .State}},"Status":{{json .Status}},"#,
-    r#""Image":{{json .Image}},"Networks":{{json .Networks}},"Network":{{json (.Label "io.lanctl.network")}}}'"#
+    r#""Image":{{json .Image}},"Networks":{{json .Networks}},"Network":{{json (.Label "io.lanctl.network")}},"#,
+    r#""Tenant":{{json (.Label "io.lanctl.tenant")}},"Spec":{{json (.Label "io.lanctl.spec")}}}'"#
 );
 
 /// Lines of the kernel checks: they read this machine's /proc and /boot (lanctl cannot
@@ -76,6 +77,32 @@ pub fn running_tenant_with_spec(spec_json: &str) -> String {
     labels.insert("io.lanctl.network".into(), NET.into());
     labels.insert("io.lanctl.spec".into(), spec_json.into());
     serde_json::to_string(&v).unwrap()
+}
+
+/// The fixture's `docker ps --all` as lanctl's format (`PS_FORMAT`) prints it, its
+/// labels included: ltfix-run a tenant of ltfix-net with the spec `spec_json` (as
+/// [`running_tenant_with_spec`] gives its inspect) in docker's `state` ("running",
+/// "exited", "restarting"), ltfix-stop with the tenant label alone, as captured.
+pub fn ps_with_spec(spec_json: &str, state: &str) -> String {
+    let text = std::fs::read_to_string(fixture("docker-ps-a.jsonl")).unwrap();
+    text.lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            let run = v["Names"] == "ltfix-run";
+            let line = serde_json::json!({
+                "ID": v["ID"],
+                "Names": v["Names"],
+                "State": if run { state.into() } else { v["State"].clone() },
+                "Status": v["Status"],
+                "Image": v["Image"],
+                "Networks": v["Networks"],
+                "Network": if run { NET } else { "" },
+                "Tenant": v["Names"],
+                "Spec": if run { spec_json } else { "" },
+            });
+            format!("{line}\n")
+        })
+        .collect()
 }
 
 /// What `docker container inspect` says of a tenant that `docker run` (argv as the fake
