@@ -148,7 +148,9 @@ fn same_names(a: &[&str], b: &[String]) -> bool {
 /// others are inspected, in one call, alongside the networks the guess missed.
 fn rows_of(ctx: &Ctx, lines: &[PsLine], guessed: Vec<Network>, needed: &[&str]) -> Result<Vec<Row>> {
     let missed: Vec<&str> = needed.iter().copied().filter(|n| !guessed.iter().any(|g| g.name == *n)).collect();
-    let stopped: Vec<&str> = lines.iter().filter(|l| l.state != "running").map(|l| l.id.as_str()).collect();
+    // Those whose address no network shows: stopped, or running on no network lanctl knows.
+    let stopped: Vec<&str> =
+        lines.iter().filter(|l| l.state != "running" || network_of(l).is_empty()).map(|l| l.id.as_str()).collect();
     let (more, stopped) = std::thread::scope(|s| {
         let more = s.spawn(|| state::inspect_networks(ctx, &missed));
         let stopped = state::containers_named(ctx, &stopped);
@@ -162,7 +164,7 @@ fn rows_of(ctx: &Ctx, lines: &[PsLine], guessed: Vec<Network>, needed: &[&str]) 
     };
     let mut rows = Vec::with_capacity(lines.len());
     let mut unknown = Vec::new();
-    for l in lines.iter().filter(|l| l.state == "running") {
+    for l in lines.iter().filter(|l| l.state == "running" && !network_of(l).is_empty()) {
         match address(l) {
             Some(ip) => rows.push(Row {
                 host: None,
