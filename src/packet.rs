@@ -19,6 +19,7 @@ use std::ffi::CString;
 use std::io;
 use std::mem::size_of;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::sync::Mutex;
 use std::time::Instant;
 
 /// What a frame sent or received holds.
@@ -40,13 +41,44 @@ pub const fn insn(code: u16, jt: u8, jf: u8, k: u32) -> Insn {
     libc::sock_filter { code, jt, jf, k }
 }
 
-/// Opens a packet socket bound to nothing, and closes it: whether this process may open
-/// packet sockets (without CAP_NET_RAW it fails with EPERM). Nothing is sent or heard.
+/// Opens a packet socket bound to nothing: whether this process may open packet sockets
+/// (without CAP_NET_RAW it fails with EPERM). Nothing is sent or heard. The socket is
+/// kept for the next `Socket::open` of whole frames rather than closed, because closing a
+/// packet socket waits for an RCU grace period (`packet_release` calls
+/// `synchronize_net`): 10 to 20 ms on a busy 2-core host, once per socket, paid again
+/// for nothing when the probe or the announcement opens its own a moment later.
 pub fn can_open() -> io::Result<()> {
-    raw_socket(Framing::Ethernet).map(drop)
+    keep_spare(&SPARE)
 }
 
+/// The socket `can_open` opened, until a `Socket::open` of whole frames takes it.
+static SPARE: Mutex<Option<OwnedFd>> = Mutex::new(None);
+
+/// Opens a socket of whole frames into `spare`, unless it holds one.
+fn keep_spare(spare: &Mutex<Option<OwnedFd>>) -> io::Result<()> {
+    let mut spare = spare.lock().unwrap_or_else(|e| e.into_inner());
+    if spare.is_none() {
+        *spare = Some(new_socket(Framing::Ethernet)?);
+    }
+    Ok(())
+}
+
+/// A packet socket of `framing`, with protocol 0 (it hears nothing until bound).
 fn raw_socket(framing: Framing) -> io::Result<OwnedFd> {
+    spare_or_new(&SPARE, framing)
+}
+
+/// The socket in `spare` for whole frames, if it holds one; else a new one.
+fn spare_or_new(spare: &Mutex<Option<OwnedFd>>, framing: Framing) -> io::Result<OwnedFd> {
+    if framing == Framing::Ethernet {
+        if let Some(fd) = spare.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            return Ok(fd);
+        }
+    }
+    new_socket(framing)
+}
+
+fn new_socket(framing: Framing) -> io::Result<OwnedFd> {
     let ty = match framing {
         Framing::Ethernet => libc::SOCK_RAW,
         Framing::Payload => libc::SOCK_DGRAM,
@@ -234,5 +266,25 @@ mod tests {
         assert_eq!(e.raw_os_error(), Some(libc::ENODEV), "{e}");
         let e = Socket::open("lt\0nul", 0x0806, Framing::Ethernet, None).err().expect("a NUL in the name");
         assert_eq!(e.kind(), io::ErrorKind::InvalidInput, "{e}");
+    }
+
+    #[test]
+    fn the_socket_can_open_keeps_is_the_next_one_of_whole_frames_and_only_that_one() {
+        let spare = Mutex::new(None);
+        match keep_spare(&spare) {
+            Ok(()) => {}
+            // Without CAP_NET_RAW there is no socket to keep: what the fake tests cover.
+            Err(e) if e.raw_os_error() == Some(libc::EPERM) => return eprintln!("skipped: {e}"),
+            Err(e) => panic!("{e}"),
+        }
+        let kept = spare.lock().unwrap().as_ref().map(|fd| fd.as_raw_fd()).expect("a socket kept");
+        keep_spare(&spare).unwrap();
+        assert_eq!(spare.lock().unwrap().as_ref().map(|fd| fd.as_raw_fd()), Some(kept), "one socket kept, not two");
+        let payload = spare_or_new(&spare, Framing::Payload).unwrap();
+        assert_ne!(payload.as_raw_fd(), kept, "a socket of payloads is never the spare");
+        let frames = spare_or_new(&spare, Framing::Ethernet).unwrap();
+        assert_eq!(frames.as_raw_fd(), kept);
+        assert!(spare.lock().unwrap().is_none(), "taken once");
+        assert_ne!(spare_or_new(&spare, Framing::Ethernet).unwrap().as_raw_fd(), kept);
     }
 }
