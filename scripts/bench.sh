@@ -31,7 +31,7 @@
 #      ipv4_address, same image and restart policy): up -d / up -d again / down, against
 #      lanctl up --count 32 (without and with the probe) / apply FLEET.json / down NAMES;
 #      and the daemon's floor: the 32 bare docker run lines sequential, 4 and 32 at once.
-#   7  at SCALE tenants: lanctl ls, net show, net ls, one more up --no-probe vs its bare
+#   7  at SCALE tenants: lanctl ls, net show, net ls, apply (nothing to do), one more up --no-probe vs its bare
 #      docker run line; then 120 tenants in one lanctl up vs a sequential loop.
 #   8  peak RSS (VmHWM at exit of the process itself, scripts/peak-rss.py) of lanctl up,
 #      apply, ls, net show, down and of docker-compose up, ps, down.
@@ -706,10 +706,19 @@ if want 7; then
     on="$(docker ps -q --filter "label=io.lanctl.network=$NET" | wc -l)"
     [[ $on -eq $k ]] || die "expected $k tenants on $NET, found $on"
     LINE7="$("$LANCTL" --dry-run "${UP[@]}" --no-probe "$T7" 2>>"$LOG")" || die "lanctl --dry-run up $T7 failed"
+    # The k tenants as a fleet file, as `up` made them: an apply of it has nothing to do.
+    FLEET7="$WORK/fleet-scale$k.json"
+    docker ps --filter "label=io.lanctl.network=$NET" --format '{{.Names}}' \
+      | jq -R . | jq -s --arg net "$NET" --arg image "$IMAGE" \
+        '{tenants: [.[] | {name: ., net: $net, image: $image, ip_env: ["LOCAL_IP"]}]}' >"$FLEET7" \
+      || die "cannot write $FLEET7"
+    "$LANCTL" apply --no-probe --wait 0 "$FLEET7" 2>&1 | grep -q 'nothing to do' \
+      || die "lanctl apply of the $k tenants as they are has something to do (see $FLEET7)"
     for ((r = 0; r < ROUNDS7; r++)); do
-      for v in $(rotate "$r" ls netshow netls bare noprobe); do
+      for v in $(rotate "$r" ls netshow netls apply bare noprobe); do
         case $v in
           ls) timed "$LANCTL" ls; rc=$? ;;
+          apply) timed "$LANCTL" apply --no-probe --wait 0 "$FLEET7"; rc=$? ;;
           netshow) timed "$LANCTL" net show "$NET"; rc=$? ;;
           netls) timed "$LANCTL" net ls; rc=$? ;;
           bare) timed eval "$LINE7"; rc=$? ;;
@@ -941,10 +950,10 @@ if want 7; then
   echo
   echo "### 7. Scale ($ROUNDS7 rounds; the batch $ROUNDS7B)"
   echo
-  echo "| tenants on the network | \`lanctl ls\` | \`lanctl net show\` | \`lanctl net ls\` | one more \`up --no-probe\` | its bare \`docker run\` | ratio |"
-  echo "|---:|---:|---:|---:|---:|---:|---:|"
+  echo "| tenants on the network | \`lanctl ls\` | \`lanctl net show\` | \`lanctl net ls\` | \`lanctl apply\` (nothing to do) | one more \`up --no-probe\` | its bare \`docker run\` | ratio |"
+  echo "|---:|---:|---:|---:|---:|---:|---:|---:|"
   for k in $SCALE; do
-    echo "| $k | $(med "7.$k.ls") | $(med "7.$k.netshow") | $(med "7.$k.netls") | $(med "7.$k.noprobe") | $(med "7.$k.bare") | $(ratio "$(med "7.$k.noprobe")" "$(med "7.$k.bare")") |"
+    echo "| $k | $(med "7.$k.ls") | $(med "7.$k.netshow") | $(med "7.$k.netls") | $(med "7.$k.apply") | $(med "7.$k.noprobe") | $(med "7.$k.bare") | $(ratio "$(med "7.$k.noprobe")" "$(med "7.$k.bare")") |"
   done
   lb=$(med 7.b120.loop); bb=$(med 7.b120.batch)
   echo
