@@ -41,20 +41,11 @@ fn host_reading_at_once() -> (Fake, tempfile::TempDir) {
     let met = tempfile::tempdir().unwrap();
     let ps = met.path().join("ps.jsonl");
     std::fs::write(&ps, ps_with_spec(SPEC, "running")).unwrap();
-    let wait = |name: &str, answer: &std::path::Path| {
-        format!(
-            r#"d={dir}; touch "$d/{name}"
-               for _ in $(seq 100); do [[ $(ls "$d" | grep -c '^read-') -ge 2 ]] && break; sleep 0.1; done
-               [[ $(ls "$d" | grep -c '^read-') -ge 2 ]] || {{ echo "{name} waited alone: $(ls "$d")" >&2; exit 1; }}
-               cat {answer}"#,
-            dir = shell_quote(met.path().to_str().unwrap()),
-            answer = shell_quote(answer.to_str().unwrap()),
-        )
-    };
+    let wait = |name: &str, answer: &std::path::Path| answer_once_all_started(met.path(), name, 2, answer);
     let f = lan_with(|f| {
         f.unexpected("docker", "container inspect *");
-        f.on_script("docker", "network inspect -- ltfix-net", &wait("read-net", &fixture("docker-network-inspect-macvlan.json")));
-        f.on_script("docker", "ps --all --no-trunc --format *", &wait("read-ps", &ps));
+        f.on_script("docker", "network inspect -- ltfix-net", &wait("net", &fixture("docker-network-inspect-macvlan.json")));
+        f.on_script("docker", "ps --all --no-trunc --format *", &wait("ps", &ps));
     });
     (f, met)
 }

@@ -30,19 +30,10 @@ fn sorted(calls: &[Call]) -> Vec<String> {
 /// until both have started, and only then answer: reading them one after the other fails.
 fn host_reading_at_once() -> (Fake, tempfile::TempDir) {
     let met = tempfile::tempdir().unwrap();
-    let wait = |name: &str, answer: &str| {
-        format!(
-            r#"d={dir}; touch "$d/{name}"
-               for _ in $(seq 100); do [[ $(ls "$d" | grep -c '^read-') -ge 2 ]] && break; sleep 0.1; done
-               [[ $(ls "$d" | grep -c '^read-') -ge 2 ]] || {{ echo "{name} waited alone: $(ls "$d")" >&2; exit 1; }}
-               cat {answer}"#,
-            dir = shell_quote(met.path().to_str().unwrap()),
-            answer = shell_quote(fixture(answer).to_str().unwrap()),
-        )
-    };
+    let wait = |name: &str, answer: &str| answer_once_all_started(met.path(), name, 2, &fixture(answer));
     let f = lan_with(|f| {
-        f.on_script("docker", "network inspect -- ltfix-net", &wait("read-net", "docker-network-inspect-macvlan.json"));
-        f.on_script("docker", "ps --all --no-trunc --filter label=io.lanctl.* --format *", &wait("read-ps", "docker-ps-a.jsonl"));
+        f.on_script("docker", "network inspect -- ltfix-net", &wait("net", "docker-network-inspect-macvlan.json"));
+        f.on_script("docker", "ps --all --no-trunc --filter label=io.lanctl.* --format *", &wait("ps", "docker-ps-a.jsonl"));
     });
     (f, met)
 }

@@ -258,3 +258,18 @@ pub fn fix_mac(ip: &str) -> String {
     assert!(ip.starts_with("198.51.100."), "{ip}");
     format!("f6:0a:c6:33:64:{last:02x}")
 }
+
+/// The script of a read that must run at the same time as others: it marks read `name`
+/// as started in `met`, waits up to 10 s until `count` reads have started there, and only
+/// then prints the file `answer`. A read made after another has answered waits alone, and
+/// fails saying so.
+pub fn answer_once_all_started(met: &std::path::Path, name: &str, count: usize, answer: &std::path::Path) -> String {
+    format!(
+        r#"d={dir}; touch "$d/read-{name}"
+           for _ in $(seq 100); do [[ $(ls "$d" | grep -c '^read-') -ge {count} ]] && break; sleep 0.1; done
+           [[ $(ls "$d" | grep -c '^read-') -ge {count} ]] || {{ echo "read-{name} waited alone: $(ls "$d")" >&2; exit 1; }}
+           cat {answer}"#,
+        dir = shell_quote(met.to_str().unwrap()),
+        answer = shell_quote(answer.to_str().unwrap()),
+    )
+}
