@@ -109,12 +109,6 @@ pub fn containers_on<S: AsRef<str>>(ctx: &Ctx, networks: &[S]) -> Result<Vec<Con
     containers(ctx, &filters)
 }
 
-/// `docker ps` of the containers attached to any of `networks`, running or stopped.
-pub fn ps_on_any<S: AsRef<str>>(ctx: &Ctx, networks: &[S]) -> Result<Vec<model::PsLine>> {
-    let filters: Vec<String> = networks.iter().map(|n| format!("network={}", n.as_ref())).collect();
-    ctx.runner.query_lines(&ctx.docker.ps_all(&filters))
-}
-
 /// `docker ps` of the containers attached to `network`, running or stopped.
 pub fn ps_on(ctx: &Ctx, network: &str) -> Result<Vec<model::PsLine>> {
     ctx.runner.query_lines(&ctx.docker.ps_all(&[format!("network={network}")]))

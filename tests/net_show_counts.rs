@@ -122,6 +122,7 @@ fn net_ls_and_show_inspect_only_the_stopped_containers() {
     // one is inspected, since only its own settings keep its static address.
     let f = lan();
     let ps = format!("docker ps --all --no-trunc --filter network=ltfix-net --format {}", PS_FORMAT.trim_matches('\''));
+    // `net ls` reads every container of the host, alongside the listing of its networks.
     let calls = |args: &[&str]| {
         let done = Run::new(&f).args(args).stdout_unchecked().check();
         let mut calls: Vec<String> = done.calls.iter().map(|c| c.argv.join(" ")).collect();
@@ -144,8 +145,35 @@ fn net_ls_and_show_inspect_only_the_stopped_containers() {
             format!("docker container inspect -- {STOPPED_FULL_ID}"),
             format!("docker network inspect -- {NETWORK_IDS}"),
             "docker network ls --no-trunc --filter label=io.lanctl.managed --format {{json .}}".to_string(),
-            ps,
+            format!("docker ps --all --no-trunc --format {}", PS_FORMAT.trim_matches('\'')),
             "ip -j addr show".to_string(),
         ]
     );
+}
+
+#[test]
+fn net_ls_reads_the_containers_while_it_lists_the_networks() {
+    // Two rounds, not three: `docker ps` of the host does not wait for the networks'
+    // names. Each of the two reads waits for the other to start before it answers. (The
+    // fixture's ps lines predate the network label, so no container counts as a tenant.)
+    let met = tempfile::tempdir().unwrap();
+    let f = lan_with(|f| {
+        f.on_script(
+            "docker",
+            "network ls --no-trunc --filter label=io.lanctl.managed *",
+            &answer_once_all_started(met.path(), "netls", 2, &fixture("docker-network-ls.jsonl")),
+        );
+        f.on_script(
+            "docker",
+            "ps --all --no-trunc --format *",
+            &answer_once_all_started(met.path(), "ps", 2, &fixture("docker-ps-a.jsonl")),
+        );
+    });
+    Run::new(&f)
+        .args(["net", "ls"])
+        .stdout(
+            "NAME       DRIVER   MODE    PARENT  SUBNET           RANGE                          GATEWAY       TENANTS  FREE\n\
+             ltfix-net  macvlan  bridge  ltfixp  198.51.100.0/24  198.51.100.100-198.51.100.131  198.51.100.1  0        30\n",
+        )
+        .check();
 }

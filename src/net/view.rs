@@ -8,6 +8,7 @@ use serde::Serialize;
 use crate::ctx::{Config, Ctx};
 use crate::error::Result;
 use crate::hosts;
+use crate::model::PsLine;
 use crate::netspec::{LanRoute, NetSpec};
 use crate::pool::{Holder, Pool};
 use crate::state;
@@ -22,7 +23,15 @@ struct Loaded {
 }
 
 fn load_all(ctx: &Ctx) -> Result<Vec<Loaded>> {
-    let networks = state::lanctl_networks(ctx)?;
+    // The host's containers and addresses are read while its lanctl networks are listed
+    // and inspected (two reads, one after the other): each read is mostly a process
+    // start-up, and a network's running containers are in its inspect.
+    let (networks, lines, links) = std::thread::scope(|s| {
+        let links = s.spawn(|| state::host_links(ctx));
+        let lines = s.spawn(|| state::ps_all(ctx));
+        (state::lanctl_networks(ctx), lines.join().expect("query thread"), links.join().expect("query thread"))
+    });
+    let (networks, lines, links) = (networks?, lines?, links?);
     let all: Vec<NetSpec> = networks.iter().filter_map(NetSpec::from_network).collect();
     // Once a container of a swarm network runs on a node, the node's view of it carries
     // its part's labels and addresses: the network is then listed once, as itself.
@@ -30,14 +39,7 @@ fn load_all(ctx: &Ctx) -> Result<Vec<Loaded>> {
     let specs: Vec<NetSpec> = all.iter().filter(shown).cloned().collect();
     // By the spec's name: a swarm node's tenants are on the swarm network, not its part.
     let names: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
-    // Containers and the host's addresses are read at once: each read is mostly a
-    // process start-up. A network's running containers are in its inspect, read above.
-    let (lines, links) = std::thread::scope(|s| {
-        let links = s.spawn(|| state::host_links(ctx));
-        let lines = if names.is_empty() { Ok(Vec::new()) } else { state::ps_on_any(ctx, &names) };
-        (lines, links.join().expect("query thread"))
-    });
-    let (lines, links) = (lines?, links?);
+    let lines: Vec<PsLine> = lines.into_iter().filter(|l| names.iter().any(|n| l.attached_to(n))).collect();
     let attached = state::attached_to_each(ctx, &names, &lines, &networks)?;
     let host = state::host_addrs(&links);
     Ok(specs
