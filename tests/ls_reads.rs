@@ -107,3 +107,26 @@ fn a_dry_run_ls_lists_alike_and_leaves_the_hint_alone() {
     Run::new(&f).args(["--dry-run", "ls"]).stdout(TABLE).check();
     assert!(!f.lock_dir().join("networks.default").exists());
 }
+
+/// What docker says when a name is no network's but the prefix of several networks' IDs
+/// (a network called `cafe` removed, say, while others' IDs start with `cafe`).
+const AMBIGUOUS: &str = "Error response from daemon: network cafe is ambiguous (2 matches found based on ID prefix)\n";
+
+#[test]
+fn a_hint_whose_read_fails_costs_the_round_back_and_never_fails_ls() {
+    let f = lan_with(|f| f.on_err("docker", "network inspect -- cafe", 1, AMBIGUOUS));
+    std::fs::write(f.lock_dir().join("networks.default"), "cafe\n").unwrap();
+    Run::new(&f).args(["ls"]).stdout(TABLE).check();
+    assert_eq!(std::fs::read_to_string(f.lock_dir().join("networks.default")).unwrap(), "ltfix-net\n");
+}
+
+#[test]
+fn ls_of_a_network_whose_early_read_fails_lists_what_docker_ps_lists_as_before() {
+    // No tenant is on `cafe`, so `docker ps` lists none, and before the early read
+    // `ls --net cafe` read nothing more.
+    let f = lan_with(|f| {
+        f.on("docker", "ps --all --no-trunc --filter label=io.lanctl.network=cafe --format *", 0, "");
+        f.on_err("docker", "network inspect -- cafe", 1, AMBIGUOUS);
+    });
+    Run::new(&f).args(["ls", "--net", "cafe"]).stdout("NAME  NETWORK  ADDRESS  STATE  IMAGE  STATUS\n").check();
+}
