@@ -121,7 +121,9 @@ fn rows(ctx: &Ctx, net: Option<&str>) -> Result<Vec<Row>> {
         if net.is_none() && !ctx.dry_run() && !same_names(&needed, &guess) {
             hint::remember(ctx.host_name(), &needed);
         }
-        rows_of(ctx, &lines, guessed?, &needed)?
+        // A guess whose read failed is no guess: what it was for is read again below,
+        // so a failure that matters is still told, and one that does not is not.
+        rows_of(ctx, &lines, guessed.unwrap_or_default(), &needed)?
     };
     rows.sort_by(|a, b| natural(&a.network, &b.network).then_with(|| natural(&a.name, &b.name)));
     Ok(rows)
