@@ -130,3 +130,11 @@ fn ls_of_a_network_whose_early_read_fails_lists_what_docker_ps_lists_as_before()
     });
     Run::new(&f).args(["ls", "--net", "cafe"]).stdout("NAME  NETWORK  ADDRESS  STATE  IMAGE  STATUS\n").check();
 }
+
+#[test]
+fn a_dry_run_ls_creates_no_lock_directory() {
+    let f = host();
+    std::fs::remove_dir(f.lock_dir()).unwrap();
+    Run::new(&f).args(["--dry-run", "ls"]).stdout(TABLE).check();
+    assert!(!f.lock_dir().exists(), "a dry run made the lock directory");
+}
