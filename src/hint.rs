@@ -3,19 +3,21 @@
 //! inspects those networks alongside its `docker ps` instead of after it, one round of
 //! docker processes instead of two (issue 15).
 //!
-//! It is a guess and nothing more: every row still comes from this run's reads, a network
-//! the guess misses is read after `docker ps` as before, one it names for nothing costs a
-//! name in a read that runs anyway, and a hint that cannot be read or written is no hint.
-//! So no failure here is ever reported. The directory is the lock's, opened and checked by
-//! `lock::open_dir`, and the file is opened without following a symlink and used only if
-//! it is a regular file of the caller's.
+//! It is a guess and nothing more: every row still comes from this run's reads. A network
+//! the guess misses, or whose early read fails, is read after `docker ps` as before; a
+//! network it names for nothing costs at most that early read. A hint that cannot be read
+//! or written is no hint, and nothing here is reported. The directory is the lock's,
+//! checked by `lock` (reading never creates it, so a dry run leaves no trace); the file is
+//! opened without following a symlink and used only if it is a regular file of the
+//! caller's, and it is replaced whole (written aside, then renamed), so a reader never
+//! sees half of one.
 
 use std::fs::File;
 use std::io::{Read, Write};
 use std::os::fd::OwnedFd;
 use std::path::Path;
 
-use rustix::fs::{FileType, Mode, OFlags};
+use rustix::fs::{AtFlags, FileType, Mode, OFlags};
 
 /// More than any real hint holds; a longer file is read only this far.
 const MAX_BYTES: u64 = 16 * 1024;
@@ -31,35 +33,48 @@ pub fn remember(host: &str, names: &[&str]) {
 }
 
 pub(crate) fn networks_in(dir: &Path, host: &str) -> Option<Vec<String>> {
-    let fd = open(dir, host, OFlags::RDONLY)?;
+    let dir_fd = crate::lock::open_existing_dir(dir).ok()?;
+    let fd = open(&dir_fd, &file_name(host)?, OFlags::RDONLY)?;
     let mut text = String::new();
     File::from(fd).take(MAX_BYTES).read_to_string(&mut text).ok()?;
     Some(text.lines().filter(|l| plain_name(l)).map(String::from).collect())
 }
 
 pub(crate) fn remember_in(dir: &Path, host: &str, names: &[&str]) -> Option<()> {
-    let fd = open(dir, host, OFlags::WRONLY | OFlags::CREATE)?;
-    rustix::fs::ftruncate(&fd, 0).ok()?;
+    let name = file_name(host)?;
+    let dir_fd = crate::lock::open_dir(dir).ok()?;
+    let aside = format!("{name}.{}", std::process::id());
+    // A file left aside by a process of this pid that died is ours to replace.
+    let _ = rustix::fs::unlinkat(&dir_fd, aside.as_str(), AtFlags::empty());
+    let fd = open(&dir_fd, &aside, OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL)?;
     let text: String = names.iter().filter(|n| plain_name(n)).map(|n| format!("{n}\n")).collect();
-    File::from(fd).write_all(text.as_bytes()).ok()
-}
-
-/// The hint file of `host`, opened with `access` if it is a regular file of ours. Never
-/// blocks (a named pipe planted there would) and never follows a symlink.
-fn open(dir: &Path, host: &str, access: OFlags) -> Option<OwnedFd> {
-    if !plain_name(host) {
+    let written = File::from(fd).write_all(text.as_bytes()).is_ok();
+    if !written || rustix::fs::renameat(&dir_fd, aside.as_str(), &dir_fd, name.as_str()).is_err() {
+        let _ = rustix::fs::unlinkat(&dir_fd, aside.as_str(), AtFlags::empty());
         return None;
     }
-    let dir_fd = crate::lock::open_dir(dir).ok()?;
+    Some(())
+}
+
+/// The hint's file name for `host`, if `host` is a name docker gives contexts.
+fn file_name(host: &str) -> Option<String> {
+    let plain = host.split('+').all(plain_name);
+    plain.then(|| format!("networks.{host}"))
+}
+
+/// `name` in the checked directory `dir_fd`, opened with `access` if it is a regular file
+/// of ours. Never blocks (a named pipe planted there would) and never follows a symlink.
+fn open(dir_fd: &OwnedFd, name: &str, access: OFlags) -> Option<OwnedFd> {
     let flags = access | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC | OFlags::NOCTTY;
-    let fd = rustix::fs::openat(&dir_fd, format!("networks.{host}"), flags, Mode::RUSR | Mode::WUSR).ok()?;
+    let fd = rustix::fs::openat(dir_fd, name, flags, Mode::RUSR | Mode::WUSR).ok()?;
     let st = rustix::fs::fstat(&fd).ok()?;
     let ours = st.st_uid == rustix::process::geteuid().as_raw();
     (ours && FileType::from_raw_mode(st.st_mode) == FileType::RegularFile).then_some(fd)
 }
 
-/// A name as docker gives networks and contexts: letters, digits and `_.-` after a
-/// letter or digit. Anything else is left out of the hint rather than passed to docker.
+/// A name as docker gives networks (and, between `+`s, contexts): letters, digits and
+/// `_.-` after a letter or digit. Anything else is left out of the hint rather than
+/// passed to docker.
 fn plain_name(s: &str) -> bool {
     let mut chars = s.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_alphanumeric())
@@ -101,16 +116,37 @@ mod tests {
     }
 
     #[test]
-    fn a_symlink_or_a_directory_in_its_place_is_no_hint_and_is_left_alone() {
+    fn a_symlink_in_its_place_is_no_hint_and_is_replaced_not_followed() {
         let d = dir();
         let target = d.path().join("target");
         std::fs::write(&target, "ltnet\n").unwrap();
         std::os::unix::fs::symlink(&target, d.path().join("networks.local")).unwrap();
         assert_eq!(networks_in(d.path(), "local"), None);
-        assert_eq!(remember_in(d.path(), "local", &["other"]), None);
-        assert_eq!(std::fs::read_to_string(&target).unwrap(), "ltnet\n");
+        remember_in(d.path(), "local", &["other"]).unwrap();
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "ltnet\n", "the link's target is untouched");
+        assert!(std::fs::symlink_metadata(d.path().join("networks.local")).unwrap().is_file());
+        assert_eq!(networks_in(d.path(), "local"), Some(vec!["other".to_string()]));
+    }
+
+    #[test]
+    fn a_directory_in_its_place_is_no_hint_and_stays_with_nothing_left_aside() {
+        let d = dir();
         std::fs::create_dir(d.path().join("networks.h2")).unwrap();
         assert_eq!(networks_in(d.path(), "h2"), None);
+        assert_eq!(remember_in(d.path(), "h2", &["ltnet"]), None);
+        let names: Vec<String> =
+            std::fs::read_dir(d.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        assert_eq!(names, ["networks.h2"]);
+    }
+
+    #[test]
+    fn reading_never_makes_the_directory_and_a_context_name_may_hold_a_plus() {
+        let d = dir();
+        let missing = d.path().join("lanctl");
+        assert_eq!(networks_in(&missing, "local"), None);
+        assert!(!missing.exists());
+        remember_in(d.path(), "ssh+lab", &["ltnet"]).unwrap();
+        assert_eq!(networks_in(d.path(), "ssh+lab"), Some(vec!["ltnet".to_string()]));
     }
 
     #[test]

@@ -136,6 +136,19 @@ pub(crate) fn open_dir(dir: &Path) -> Result<OwnedFd> {
                 .hint(format!("run lanctl as root, or set {DIR_ENV} to a directory only you can write")));
         }
     };
+    open_checked(dir, created)
+}
+
+/// `open_dir` for a directory that is already there, held to the same rules; none is made
+/// (a read that may run in a dry run, such as `hint::networks`).
+pub(crate) fn open_existing_dir(dir: &Path) -> Result<OwnedFd> {
+    open_checked(dir, false)
+}
+
+/// Opens `dir` without following a symlink and checks, on the descriptor, who owns it and
+/// who may write it; `created` when this process just made it.
+fn open_checked(dir: &Path, created: bool) -> Result<OwnedFd> {
+    let shown = dir.display();
     let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
     let fd = rustix::fs::open(dir, flags, Mode::empty()).map_err(|e| match e {
         Errno::LOOP | Errno::NOTDIR => refuse_dir(dir, &format!("it is {}", what_is(dir))),

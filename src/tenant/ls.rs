@@ -1,10 +1,12 @@
-//! `lanctl ls`: every tenant with its network, address and state, in at most three docker
+//! `lanctl ls`: every tenant with its network, address and state, in two rounds of docker
 //! calls however many tenants there are: `docker ps`, `docker network inspect` of the
 //! tenants' networks (where running containers' addresses are), and `docker container
 //! inspect` of only the containers missing there (stopped ones, whose static address and
 //! restart policy only their own settings keep). The network's inspect runs alongside
 //! `docker ps` when its name is known before: given with `--net`, or in the hint the last
-//! `ls` of the host left (`hint`); otherwise after it, with the stopped ones' inspect.
+//! `ls` of the host left (`hint`); otherwise, or for a network the guess missed, after it,
+//! with the stopped ones' inspect. A running tenant that its network's inspect does not
+//! show (changed between the reads) is inspected after that.
 
 use std::cmp::Ordering;
 

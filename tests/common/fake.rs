@@ -236,12 +236,12 @@ impl Fake {
         }
     }
 
-    /// The directory holding the fakes.
     /// The LANCTL_LOCK_DIR of `lanctl()`: the lock, and `ls`'s hint of what to read early.
     pub fn lock_dir(&self) -> PathBuf {
         self.dir.path().join("lock")
     }
 
+    /// The directory holding the fakes.
     pub fn bin(&self) -> PathBuf {
         self.dir.path().join("bin")
     }
