@@ -234,13 +234,7 @@ fn net_show_reports_the_pool() {
         .check();
     // TENANTS counts containers labelled io.lanctl.network=ltfix-net; the captured
     // containers carry only io.lanctl.tenant, so none count, though both hold addresses.
-    Run::new(&f)
-        .args(["net", "ls"])
-        .stdout(
-            "NAME       DRIVER   MODE    PARENT  SUBNET           RANGE                          GATEWAY       TENANTS  FREE\n\
-             ltfix-net  macvlan  bridge  ltfixp  198.51.100.0/24  198.51.100.100-198.51.100.131  198.51.100.1  0        30\n",
-        )
-        .check();
+    Run::new(&f).args(["net", "ls"]).stdout(NET_LS_FIXTURE).check();
 }
 
 #[test]

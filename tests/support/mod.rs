@@ -147,6 +147,12 @@ pub fn net_create(name: &str, driver: &[&str], more: &[&str]) -> Vec<String> {
 pub const SHOW_NETWORK: &str = "network   ltfix-net (macvlan bridge on ltfixp)\n\
                                 subnet    198.51.100.0/24 gateway 198.51.100.1\n";
 
+/// `net ls` of the fixture host: its one network, whose two containers hold addresses but
+/// count as no tenant (the captured ps lines predate the `io.lanctl.network` label).
+pub const NET_LS_FIXTURE: &str =
+    "NAME       DRIVER   MODE    PARENT  SUBNET           RANGE                          GATEWAY       TENANTS  FREE\n\
+     ltfix-net  macvlan  bridge  ltfixp  198.51.100.0/24  198.51.100.100-198.51.100.131  198.51.100.1  0        30\n";
+
 /// The lines of `net show ltfix-net` for the addresses the fixture holds, whatever its
 /// range: those docker reserves, and its two tenants'.
 pub const SHOW_HELD: &str = "reserved  198.51.100.0    the network address\n\
