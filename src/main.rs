@@ -11,11 +11,11 @@ fn main() -> ExitCode {
     match lanctl::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if json => {
-            lanctl::out::error_json(&e.to_json());
+            lanctl::exec::out::error_json(&e.to_json());
             ExitCode::from(e.exit as u8)
         }
         Err(e) => {
-            lanctl::out::note(e.to_string());
+            lanctl::exec::out::note(e.to_string());
             ExitCode::from(e.exit as u8)
         }
     }

@@ -7,7 +7,7 @@ use std::net::Ipv4Addr;
 use std::time::{Duration, Instant};
 
 use common::*;
-use lanctl::lanprobe::{Socket, PROBE_NUM, PROBE_WAIT};
+use lanctl::lan::native::{Socket, PROBE_NUM, PROBE_WAIT};
 
 fn peer_mac(env: &RealEnv) -> String {
     let link = sh_ok("ip", &["-n", env.netns(), "-j", "link", "show", "dev", env.peer()]);
@@ -226,7 +226,7 @@ fn the_mac_survives_update_and_rollback() {
     let label =
         sh_ok("docker", &["container", "inspect", "--format", "{{index .Config.Labels \"io.lanctl.spec\"}}", "--", &name]);
     if pins {
-        let pinned = lanctl::arp::derived_mac(&net, ip).to_string();
+        let pinned = lanctl::lan::arp::derived_mac(&net, ip).to_string();
         assert_eq!(mac, pinned, "up pins the derived MAC");
         assert!(label.trim_end().ends_with(&format!(r#""mac":"{pinned}"}}"#)), "{label}");
     } else {

@@ -1,42 +1,42 @@
 //! Doctor-only checks about reaching tenants: whether the LAN duplicate-address probe
 //! can run, and whether the host can reach the tenants of each lanctl network.
 
-use crate::arping;
 use crate::checks::{Check, Status};
-use crate::ctx::Ctx;
-use crate::hostaccess::leftover::{self, Orphan};
-use crate::hostaccess::{self, find_shim, persist};
-use crate::labels;
-use crate::model::{Container, IpLink};
-use crate::netspec::{LanRoute, NetSpec};
+use crate::engine::labels;
+use crate::engine::model::{Container, IpLink};
+use crate::engine::netspec::{LanRoute, NetSpec};
+use crate::lan::prober;
+use crate::shim::leftover::{self, Orphan};
+use crate::shim::{self, find_shim, persist};
 use crate::state;
-use crate::tenant::ls::{natural, should_run};
+use crate::state::order::{natural, should_run};
+use crate::target::ctx::Ctx;
 
 pub fn lan_probe(ctx: &Ctx) -> Check {
-    match arping::method(ctx) {
-        Ok(arping::Method::Native) => Check::new(
+    match prober::method(ctx) {
+        Ok(prober::Method::Native) => Check::new(
             "lan.probe",
             Status::Ok,
             format!(
                 "native ARP probes (RFC 5227, {} per address over {} ms) ask the LAN before an address is used",
-                crate::lanprobe::PROBE_NUM,
-                crate::lanprobe::PROBE_WAIT.as_millis()
+                crate::lan::native::PROBE_NUM,
+                crate::lan::native::PROBE_WAIT.as_millis()
             ),
             "",
         ),
-        Ok(arping::Method::Arping { program, why }) if ctx.transport.is_local() => Check::new(
+        Ok(prober::Method::Arping { program, why }) if ctx.transport.is_local() => Check::new(
             "lan.probe",
             Status::Ok,
             format!("{program} probes addresses on the LAN before they are used, a second each when nothing answers ({why})"),
             "",
         ),
-        Ok(arping::Method::Arping { .. }) => Check::new(
+        Ok(prober::Method::Arping { .. }) => Check::new(
             "lan.probe",
             Status::Skip,
             "not checked on another host: its own arping probes when an address is chosen",
             "",
         ),
-        Ok(arping::Method::Unavailable(why)) => Check::new(
+        Ok(prober::Method::Unavailable(why)) => Check::new(
             "lan.probe",
             Status::Warn,
             format!("no LAN probe can run: a LAN device with a static address inside the range would go unnoticed ({why})"),
@@ -52,10 +52,10 @@ pub fn lan_probe(ctx: &Ctx) -> Check {
 /// or boot file left by a network that is gone, and `tenants.stopped` (warn when a tenant
 /// should run but does not).
 pub fn shims(ctx: &Ctx) -> Vec<Check> {
-    let read = || -> crate::error::Result<(Vec<NetSpec>, Vec<Container>, Vec<IpLink>)> {
+    let read = || -> crate::exec::error::Result<(Vec<NetSpec>, Vec<Container>, Vec<IpLink>)> {
         let nets: Vec<NetSpec> = state::lanctl_networks(ctx)?.iter().filter_map(NetSpec::from_network).collect();
         let tenants = state::containers(ctx, &[format!("label={}", labels::TENANT)])?;
-        Ok((nets, tenants, hostaccess::load_links(ctx)?))
+        Ok((nets, tenants, shim::load_links(ctx)?))
     };
     let (nets, tenants, links) = match read() {
         Ok(r) => r,
@@ -140,7 +140,7 @@ fn orphan_check(o: &Orphan) -> Check {
     }
     let yes = if o.files.is_empty() { "" } else { " --yes" };
     let hint = match &o.network {
-        Some(n) if hostaccess::default_ifname(n) == o.ifname => format!("remove it with `lanctl host-access {n} --remove{yes}`"),
+        Some(n) if shim::default_ifname(n) == o.ifname => format!("remove it with `lanctl host-access {n} --remove{yes}`"),
         Some(n) => format!("remove it with `lanctl host-access {n} --remove --ifname {}{yes}`", o.ifname),
         None => format!("remove it with `ip link delete {}`", o.ifname),
     };

@@ -3,10 +3,10 @@
 
 use serde::Serialize;
 
-use crate::ctx::Config;
-use crate::error::{Error, Result};
-use crate::hosts;
-use crate::out;
+use crate::exec::error::{Error, Result};
+use crate::exec::out;
+use crate::target::ctx::Config;
+use crate::target::fanout;
 
 use super::{doctor_report, Check, DoctorInput, Report, Status};
 
@@ -23,7 +23,7 @@ struct AllReport<'a> {
 }
 
 pub fn doctor_all(config: &Config, args: &DoctorInput) -> Result<()> {
-    let got = hosts::ask_all(config, |ctx| Ok(doctor_report(ctx, args, None)))?;
+    let got = fanout::ask_all(config, |ctx| Ok(doctor_report(ctx, args, None)))?;
     if config.json {
         let checks =
             got.answers.iter().flat_map(|(host, r)| r.checks.iter().map(move |check| HostCheck { host, check })).collect();

@@ -20,13 +20,13 @@ use std::io;
 use std::net::Ipv4Addr;
 use std::time::Duration;
 
-use super::host::Host;
+use super::host_reads::Host;
 use super::{Check, Status};
-use crate::ctx::Ctx;
-use crate::dhcp::{self, Exchange};
-use crate::error::{Error, Result};
-use crate::host::Transport;
-use crate::netspec::{vlan_form, AddrRange};
+use crate::engine::netspec::{vlan_form, AddrRange};
+use crate::exec::error::{Error, Result};
+use crate::exec::transport::Transport;
+use crate::lan::dhcp::{self, Exchange};
+use crate::target::ctx::Ctx;
 
 pub const ID: &str = "dhcp.pool";
 
@@ -68,7 +68,7 @@ pub fn check(ctx: &Ctx, host: &Host, t: &Target) -> Check {
     let requested = dhcp::sample(t.range, dhcp::MAX_REQUESTS);
     let log = |line: String| {
         if ctx.runner.verbose {
-            crate::out::trace(line);
+            crate::exec::out::trace(line);
         }
     };
     let inside = |o: &dhcp::Offer| t.range.contains(o.yiaddr);
@@ -192,7 +192,7 @@ fn list(ips: &[Ipv4Addr], max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dhcp::{Offer, Sent};
+    use crate::lan::dhcp::{Offer, Sent};
 
     fn ip(s: &str) -> Ipv4Addr {
         s.parse().unwrap()

@@ -1,10 +1,10 @@
 //! Docker checks: the CLI is there, the daemon answers, and it has the driver.
 
 use super::{Check, Status};
-use crate::ctx::Ctx;
-use crate::error::one_line;
-use crate::model::{self, DockerInfo, DockerVersion};
-use crate::netspec::Driver;
+use crate::engine::model::{self, DockerInfo, DockerVersion};
+use crate::engine::netspec::Driver;
+use crate::exec::error::one_line;
+use crate::target::ctx::Ctx;
 
 /// What the docker checks found, for the checks that need the daemon.
 #[derive(Clone, Debug, PartialEq, Eq)]

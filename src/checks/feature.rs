@@ -2,7 +2,7 @@
 //! so the kernel checks and the live probe both use it without importing each other.
 
 use super::Check;
-use crate::netspec::Driver;
+use crate::engine::netspec::Driver;
 
 /// What the kernel must provide: a driver, or 802.1Q VLANs for an `IF.VID` parent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

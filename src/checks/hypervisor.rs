@@ -1,11 +1,11 @@
 //! `hypervisor.<driver>`: in a virtual machine, macvlan needs the virtual switch to pass
 //! frames from MAC addresses it did not assign; ipvlan reuses the parent's MAC address.
 
-use super::host::Host;
+use super::host_reads::Host;
 use super::{Check, Status};
-use crate::cmd::{Cmd, Query};
-use crate::ctx::Ctx;
-use crate::netspec::Driver;
+use crate::engine::netspec::Driver;
+use crate::exec::cmd::{Cmd, Query};
+use crate::target::ctx::Ctx;
 
 /// What detection found: the hypervisor's name (`None`: no VM) and where that came from.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -7,12 +7,12 @@
 use std::path::Path;
 
 use super::feature::Feature;
-use super::host::Host;
+use super::host_reads::Host;
 use super::probe::Outcome;
 use super::{Check, Status};
-use crate::cmd::{Cmd, Query};
-use crate::ctx::Ctx;
-use crate::netspec::Driver;
+use crate::engine::netspec::Driver;
+use crate::exec::cmd::{Cmd, Query};
+use crate::target::ctx::Ctx;
 
 /// `MAJOR.MINOR` of a kernel release such as `6.8.0-45-generic` or `4.19.0+`.
 pub fn parse_release(release: &str) -> Option<(u32, u32)> {

@@ -28,7 +28,7 @@ pub mod all;
 pub mod dhcp;
 mod docker;
 mod feature;
-mod host;
+mod host_reads;
 mod hypervisor;
 mod kernel;
 mod networks;
@@ -37,12 +37,12 @@ mod probe;
 
 use serde::Serialize;
 
-pub use host::Host;
+pub use host_reads::Host;
 
-use crate::ctx::Ctx;
-use crate::error::{Error, Result};
-use crate::netspec::{AddrRange, Driver};
+use crate::engine::netspec::{AddrRange, Driver};
+use crate::exec::error::{Error, Result};
 use crate::state;
+use crate::target::ctx::Ctx;
 use feature::Feature;
 use kernel::Evidence;
 use parent::Parent;
@@ -277,7 +277,7 @@ pub fn doctor(ctx: &Ctx, args: &DoctorInput) -> Result<()> {
     if ctx.json {
         ctx.print_json(&report);
     } else {
-        crate::out::print(&render(&report));
+        crate::exec::out::print(&render(&report));
     }
     if report.failed() {
         return Err(Error::check("doctor found failed checks; fix the lines marked fail above"));

@@ -7,11 +7,11 @@
 
 use super::docker::Engine;
 use super::{Check, Status};
-use crate::ctx::Ctx;
-use crate::labels;
-use crate::model::Network;
-use crate::netspec::Driver;
+use crate::engine::labels;
+use crate::engine::model::Network;
+use crate::engine::netspec::Driver;
 use crate::state;
+use crate::target::ctx::Ctx;
 
 /// The first Engine release whose macvlan driver lets networks share a parent.
 pub const MACVLAN_SHARED_PARENT: u32 = 28;
@@ -130,7 +130,7 @@ fn rank(s: Status) -> u8 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model;
+    use crate::engine::model;
 
     fn nets() -> Vec<Network> {
         model::parse(

@@ -1,12 +1,12 @@
 //! Parent interface checks (`--parent IF`): it exists (or, as `IF.VID`, docker can create
 //! it), is up, has carrier, is not wireless for macvlan, and which IPv4 addresses it holds.
 
-use super::host::Host;
+use super::host_reads::Host;
 use super::{Check, Status};
-use crate::ctx::Ctx;
-use crate::error::one_line;
-use crate::model::{self, IpLink};
-use crate::netspec::{vlan_form, Driver};
+use crate::engine::model::{self, IpLink};
+use crate::engine::netspec::{vlan_form, Driver};
+use crate::exec::error::one_line;
+use crate::target::ctx::Ctx;
 
 /// What `ip -j -d link show dev IF` found.
 #[derive(Clone, Debug)]

@@ -8,12 +8,12 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use super::feature::Feature;
-use super::host::Host;
+use super::host_reads::Host;
 use super::{Check, Status};
-use crate::cmd::Change;
-use crate::ctx::Ctx;
-use crate::error::one_line;
-use crate::iproute::Ip;
+use crate::engine::ip::Ip;
+use crate::exec::cmd::Change;
+use crate::exec::error::one_line;
+use crate::target::ctx::Ctx;
 
 /// Link names inside the namespace. Not single letters: `ip link add a ...` reads `a` as
 /// the abbreviation of `address`.
@@ -177,7 +177,7 @@ pub fn check(feature: Feature, p: &Probe) -> Check {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::netspec::Driver;
+    use crate::engine::netspec::Driver;
 
     #[test]
     fn plan_renders_the_probe_lines() {

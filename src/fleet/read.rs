@@ -8,16 +8,16 @@
 //! network that is there costs no further read: each network's tenants are converged
 //! from these reads.
 
-use crate::ctx::Ctx;
-use crate::error::Result;
-use crate::labels;
-use crate::model::{Container, Network, PsLine};
-use crate::netspec::NetSpec;
+use crate::engine::labels;
+use crate::engine::model::{Container, Network, PsLine};
+use crate::engine::netspec::NetSpec;
+use crate::exec::error::Result;
+use crate::launch::converge;
+use crate::launch::draft::TenantInput;
+use crate::launch::parked;
+use crate::launch::spec::TenantSpec;
 use crate::state;
-use crate::tenant::converge;
-use crate::tenant::input::TenantInput;
-use crate::tenant::parked;
-use crate::tenant::spec::TenantSpec;
+use crate::target::ctx::Ctx;
 
 /// The reads of a fleet whose networks are all named.
 pub struct Named {
@@ -118,7 +118,7 @@ pub fn plainly_unchanged(t: &TenantInput, lines: &[PsLine], network: &Network) -
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::NetworkContainer;
+    use crate::engine::model::NetworkContainer;
 
     const SPEC: &str = r#"{"image":"img","restart":"unless-stopped","mac":"f6:0a:c6:33:64:71"}"#;
 

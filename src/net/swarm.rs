@@ -16,14 +16,14 @@
 
 use serde::Deserialize;
 
-use crate::ctx::{Config, Ctx};
-use crate::error::{Error, Result};
-use crate::hosts::{self, Host};
-use crate::netspec::NetSpec;
+use crate::engine::netspec::NetSpec;
+use crate::exec::error::{Error, Result};
 use crate::state;
+use crate::target::ctx::{Config, Ctx};
+use crate::target::fanout::{self, Host};
 
-use super::multi::{read_lans, refuse_overlaps, MultiNet};
-use super::{make, prepare, Ensured};
+use crate::provision::multi::{read_lans, refuse_overlaps, MultiNet};
+use crate::provision::{make, prepare, Ensured};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -59,7 +59,7 @@ struct NodeLine {
 
 pub fn create(ctx: &Ctx, config: &Config, m: &MultiNet) -> Result<()> {
     let names: Vec<String> = m.placements.iter().map(|p| p.host.clone()).collect();
-    let hosts = hosts::connect(config, &names)?;
+    let hosts = fanout::connect(config, &names)?;
     let _lock = ctx.lock()?;
     let manager = &hosts[check_swarm(&hosts)?];
     refuse_overlaps(&hosts, &read_lans(&hosts)?, m)?;
@@ -120,7 +120,7 @@ fn find_swarm_network(manager: &Host, whole: &NetSpec) -> Result<bool> {
 /// host is a ready, active node of one swarm; otherwise what is missing (exit 3).
 fn check_swarm(hosts: &[Host]) -> Result<usize> {
     let infos: Vec<SwarmInfo> =
-        hosts::each(hosts, |h| h.ctx.runner.query_json::<SwarmInfo>(&h.ctx.docker.swarm_info()).map_err(|e| e.on_host(&h.name)))
+        fanout::each(hosts, |h| h.ctx.runner.query_json::<SwarmInfo>(&h.ctx.docker.swarm_info()).map_err(|e| e.on_host(&h.name)))
             .into_iter()
             .collect::<Result<_>>()?;
     for (h, i) in hosts.iter().zip(&infos) {

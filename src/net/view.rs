@@ -5,14 +5,14 @@ use std::net::Ipv4Addr;
 
 use serde::Serialize;
 
-use crate::ctx::{Config, Ctx};
-use crate::error::Result;
-use crate::hosts;
-use crate::model::PsLine;
-use crate::netspec::{LanRoute, NetSpec};
-use crate::pool::{Holder, Pool};
+use crate::engine::model::PsLine;
+use crate::engine::netspec::{LanRoute, NetSpec};
+use crate::exec::error::Result;
+use crate::exec::table;
 use crate::state;
-use crate::table;
+use crate::state::pool::{Holder, Pool};
+use crate::target::ctx::{Config, Ctx};
+use crate::target::fanout;
 
 /// One lanctl network with its pool, as `net ls` and `net show` report it.
 struct Loaded {
@@ -79,7 +79,7 @@ pub fn ls(ctx: &Ctx) -> Result<()> {
 
 /// `net ls --all-hosts`: every context's networks, asked at once, with the host first.
 pub fn ls_all(config: &Config) -> Result<()> {
-    let got = hosts::ask_all(config, net_rows)?;
+    let got = fanout::ask_all(config, net_rows)?;
     let rows: Vec<NetRow> = got
         .answers
         .iter()
@@ -111,7 +111,7 @@ fn net_rows(ctx: &Ctx) -> Result<Vec<NetRow>> {
 /// The rows as JSON or a table, with a HOST column first when they come from every host.
 fn print_rows(json: bool, rows: &[NetRow], with_host: bool) {
     if json {
-        crate::out::json(rows);
+        crate::exec::out::json(rows);
         return;
     }
     let cells = rows.iter().map(|r| {
@@ -129,7 +129,7 @@ fn print_rows(json: bool, rows: &[NetRow], with_host: bool) {
         (r.host.clone(), row)
     });
     let header = ["NAME", "DRIVER", "MODE", "PARENT", "SUBNET", "RANGE", "GATEWAY", "TENANTS", "FREE"];
-    crate::out::print(&table::render_by_host(&header, cells.collect(), with_host));
+    crate::exec::out::print(&table::render_by_host(&header, cells.collect(), with_host));
 }
 
 #[derive(Serialize)]
@@ -213,27 +213,27 @@ pub fn show(ctx: &Ctx, name: &str) -> Result<()> {
         ctx.print_json(&show);
         return Ok(());
     }
-    crate::out::line(format!("network   {} ({} {} on {})", show.name, show.driver, show.mode, show.parent));
-    crate::out::line(format!("subnet    {} gateway {}", show.subnet, show.gateway));
-    crate::out::line(format!(
+    crate::exec::out::line(format!("network   {} ({} {} on {})", show.name, show.driver, show.mode, show.parent));
+    crate::exec::out::line(format!("subnet    {} gateway {}", show.subnet, show.gateway));
+    crate::exec::out::line(format!(
         "range     {} ({} usable of {} addresses; docker --ip-range {})",
         show.range, show.usable, show.range_size, show.docker_ip_range
     ));
     if let Some(whole) = &show.reservation {
-        crate::out::line(format!("slice of  {whole}, shared with other hosts"));
+        crate::exec::out::line(format!("slice of  {whole}, shared with other hosts"));
     }
     for h in &show.reserved {
-        crate::out::line(format!("reserved  {:<15} {}", h.address, h.holder));
+        crate::exec::out::line(format!("reserved  {:<15} {}", h.address, h.holder));
     }
     for h in &show.used {
-        crate::out::line(format!("used      {:<15} {}", h.address, h.holder));
+        crate::exec::out::line(format!("used      {:<15} {}", h.address, h.holder));
     }
     match show.next_free {
-        Some(ip) => crate::out::line(format!("free      {} (next {ip})", show.free)),
-        None => crate::out::line("free      0"),
+        Some(ip) => crate::exec::out::line(format!("free      {} (next {ip})", show.free)),
+        None => crate::exec::out::line("free      0"),
     }
     if let Some(r) = &show.route {
-        crate::out::line(format!("route     {}", r.advice()));
+        crate::exec::out::line(format!("route     {}", r.advice()));
     }
     Ok(())
 }

@@ -3,11 +3,11 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 
-use crate::ctx::Ctx;
-use crate::error::{Error, Result};
-use crate::labels;
+use crate::engine::labels;
+use crate::exec::error::{Error, Result};
+use crate::launch::{is_tenant, parked, remove as remove_tenants};
 use crate::state;
-use crate::tenant::{is_tenant, parked, remove as remove_tenants};
+use crate::target::ctx::Ctx;
 
 /// `lanctl down`, lowered: validated tenant names, or every tenant.
 pub struct DownInput {

@@ -1,8 +1,8 @@
 //! `lanctl logs`: a tenant's log as docker keeps it, straight to the terminal.
 
-use crate::ctx::Ctx;
-use crate::error::{Error, Result};
-use crate::tenant::tenants_named;
+use crate::exec::error::{Error, Result};
+use crate::launch::tenants_named;
+use crate::target::ctx::Ctx;
 
 /// `lanctl logs`, lowered: a valid tenant name, how many lines, whether to follow.
 pub struct LogsInput {

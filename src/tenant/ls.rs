@@ -8,19 +8,18 @@
 //! with the stopped ones' inspect. A running tenant that its network's inspect does not
 //! show (changed between the reads) is inspected after that.
 
-use std::cmp::Ordering;
-
 use serde::Serialize;
 
-use crate::ctx::{Config, Ctx};
-use crate::error::Result;
-use crate::hint;
-use crate::hosts;
-use crate::labels;
-use crate::model::{Container, Network, PsLine};
+use crate::engine::labels;
+use crate::engine::model::{Container, Network, PsLine};
+use crate::exec::error::Result;
+use crate::exec::table;
+use crate::launch::parked;
 use crate::state;
-use crate::table;
-use crate::tenant::parked;
+use crate::state::hint;
+use crate::state::order::{natural, should_run};
+use crate::target::ctx::{Config, Ctx};
+use crate::target::fanout;
 
 #[derive(Clone, Serialize)]
 struct Row {
@@ -35,14 +34,6 @@ struct Row {
     status: String,
     /// Stopped though its restart policy says it runs (see [`should_run`]).
     should_run: bool,
-}
-
-/// A tenant that should run but does not: its restart policy keeps it running
-/// (`unless-stopped`, `always`), yet it is exited, as after a daemon crash that docker
-/// did not recover from. `lanctl stop` sets the policy to `no`, so a tenant stopped on
-/// purpose is not one.
-pub fn should_run(restart_policy: &str, state: &str) -> bool {
-    matches!(restart_policy, "unless-stopped" | "always") && state == "exited"
 }
 
 /// The note for tenants that should run but do not, with the command that starts them
@@ -71,7 +62,7 @@ pub fn ls(ctx: &Ctx, net: Option<&str>) -> Result<()> {
 
 /// `ls --all-hosts`: every context's tenants, asked at once, with the host first.
 pub fn ls_all(config: &Config, net: Option<&str>) -> Result<()> {
-    let got = hosts::ask_all(config, |ctx| rows(ctx, net))?;
+    let got = fanout::ask_all(config, |ctx| rows(ctx, net))?;
     let mut all = Vec::new();
     for (host, rows) in &got.answers {
         all.extend(rows.iter().map(|r| Row { host: Some(host.clone()), ..r.clone() }));
@@ -80,7 +71,7 @@ pub fn ls_all(config: &Config, net: Option<&str>) -> Result<()> {
     for (host, rows) in &got.answers {
         let stopped: Vec<&str> = rows.iter().filter(|r| r.should_run).map(|r| r.name.as_str()).collect();
         if !stopped.is_empty() {
-            crate::out::note(format!("host {host}: {}", should_run_note(&stopped)));
+            crate::exec::out::note(format!("host {host}: {}", should_run_note(&stopped)));
         }
     }
     got.owed()
@@ -231,7 +222,7 @@ fn row_of(c: &Container) -> Row {
 /// The rows as JSON or a table, with a HOST column first when they come from every host.
 fn print(json: bool, rows: &[Row], with_host: bool) {
     if json {
-        crate::out::json(rows);
+        crate::exec::out::json(rows);
         return;
     }
     let cells = rows.iter().map(|r| {
@@ -239,63 +230,12 @@ fn print(json: bool, rows: &[Row], with_host: bool) {
         (r.host.clone(), vec![r.name.clone(), r.network.clone(), r.address.clone(), state, r.image.clone(), r.status.clone()])
     });
     let header = ["NAME", "NETWORK", "ADDRESS", "STATE", "IMAGE", "STATUS"];
-    crate::out::print(&table::render_by_host(&header, cells.collect(), with_host));
-}
-
-/// Natural order: digit runs compare as numbers, so `c-2` comes before `c-10`.
-pub fn natural(a: &str, b: &str) -> Ordering {
-    let (mut a, mut b) = (a, b);
-    loop {
-        match (a.is_empty(), b.is_empty()) {
-            (true, true) => return Ordering::Equal,
-            (true, false) => return Ordering::Less,
-            (false, true) => return Ordering::Greater,
-            _ => {}
-        }
-        let (ca, ra) = chunk(a);
-        let (cb, rb) = chunk(b);
-        let digits = |s: &str| s.as_bytes()[0].is_ascii_digit();
-        let order = if digits(ca) && digits(cb) {
-            // Numbers of any length: fewer significant digits is smaller, then by text.
-            let (ta, tb) = (ca.trim_start_matches('0'), cb.trim_start_matches('0'));
-            ta.len().cmp(&tb.len()).then_with(|| ta.cmp(tb)).then_with(|| ca.len().cmp(&cb.len()))
-        } else {
-            ca.cmp(cb)
-        };
-        if order != Ordering::Equal {
-            return order;
-        }
-        (a, b) = (ra, rb);
-    }
-}
-
-/// The leading run of digits or of other characters, and the rest.
-fn chunk(s: &str) -> (&str, &str) {
-    let digit = s.as_bytes()[0].is_ascii_digit();
-    let end = s.bytes().position(|c| c.is_ascii_digit() != digit).unwrap_or(s.len());
-    s.split_at(end)
+    crate::exec::out::print(&table::render_by_host(&header, cells.collect(), with_host));
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn natural_order_compares_numbers_as_numbers() {
-        let mut names = vec!["c-10", "c-2", "c-1", "b", "c-02", "c-1a", "c-", "c-100000000000000000000000"];
-        names.sort_by(|a, b| natural(a, b));
-        assert_eq!(names, ["b", "c-", "c-1", "c-1a", "c-2", "c-02", "c-10", "c-100000000000000000000000"]);
-    }
-
-    #[test]
-    fn only_a_run_policy_with_an_exited_container_should_run() {
-        assert!(should_run("unless-stopped", "exited"));
-        assert!(should_run("always", "exited"));
-        assert!(!should_run("no", "exited"));
-        assert!(!should_run("on-failure", "exited"));
-        assert!(!should_run("unless-stopped", "running"));
-        assert!(!should_run("always", "restarting"));
-    }
 
     #[test]
     fn the_note_names_the_tenants_and_the_command_that_starts_them() {

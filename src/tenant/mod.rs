@@ -1,94 +1,14 @@
-//! Tenants: one container each, with its own address on a lanctl network.
-//! `up`, `down`, `ls`, `update`, `logs`, `restart` and `stop` live in their own files;
-//! `converge` is the small API that `up` and `apply` share; `parked` settles what an
-//! interrupted update left; this file holds the helpers they all use.
+//! The tenant commands: `up` (and `up --hosts`: `place`), `down`, `ls`, `update`, `logs`,
+//! `restart` and `stop`, each in its own file, each a thin command over `launch`.
+//!
+//! Architecture invariant: no other command module imports this one; what `apply` shares
+//! with these commands lives in `launch`.
 
-pub mod converge;
 pub mod down;
-pub mod env;
-pub mod health;
-pub mod input;
 pub mod logs;
 pub mod ls;
-pub mod overlap;
-pub mod parked;
 pub mod place;
-pub mod preset;
 pub mod restart;
-pub mod run;
-pub mod run_error;
-pub mod spec;
-pub mod start;
 pub mod stop;
 pub mod up;
 pub mod update;
-
-use crate::ctx::Ctx;
-use crate::error::Result;
-use crate::labels;
-use crate::model::Container;
-use crate::state;
-
-/// lanctl's own environment, the only source of secret values besides env files.
-pub fn process_env(key: &str) -> Option<String> {
-    std::env::var(key).ok()
-}
-
-/// The container with exactly this name, if any.
-pub fn find_container(ctx: &Ctx, name: &str) -> Result<Option<Container>> {
-    // `docker inspect` also matches ID prefixes; only an exact name counts.
-    Ok(state::containers_named(ctx, &[name])?.into_iter().find(|c| c.name() == name))
-}
-
-pub fn is_tenant(c: &Container) -> bool {
-    c.label(labels::TENANT).is_some()
-}
-
-/// The tenants named, read in one call, in the order given (each once), and the names
-/// no container has. A container that is not a tenant refuses the whole command, so
-/// `verb` (`stop`, `restart`, `logs`) never reaches one lanctl did not make.
-pub fn tenants_named(ctx: &Ctx, names: &[String], verb: &str) -> Result<(Vec<Container>, Vec<String>)> {
-    let found = state::containers_named(ctx, names)?;
-    let (mut tenants, mut missing) = (Vec::new(), Vec::new());
-    for name in names {
-        match found.iter().find(|c| c.name() == name) {
-            None if !missing.contains(name) => missing.push(name.clone()),
-            None => {}
-            Some(c) if !is_tenant(c) => {
-                return Err(crate::error::Error::failed(format!(
-                    "container {name} is not a lanctl tenant; lanctl {verb} acts on its own only (use `docker {verb} {name}` if you mean it)"
-                )))
-            }
-            Some(_) if tenants.iter().any(|t: &Container| t.name() == name) => {}
-            Some(c) => tenants.push(c.clone()),
-        }
-    }
-    Ok((tenants, missing))
-}
-
-/// Removes a container this call created and that failed, so no `Created` orphan stays.
-pub fn remove_orphan(ctx: &Ctx, name: &str) {
-    if let Ok(Some(_)) = find_container(ctx, name) {
-        if let Err(e) = ctx.runner.change(&ctx.docker.rm_force(name)) {
-            ctx.note(format!("warning: could not remove the failed container {name}: {e}"));
-        }
-    }
-}
-
-/// Stops and removes tenants: one `docker stop` for all (docker stops them in parallel,
-/// each with its grace period), then one `docker rm`, however many there are.
-pub fn remove(ctx: &Ctx, names: &[String]) -> Result<()> {
-    if names.is_empty() {
-        return Ok(());
-    }
-    ctx.runner.change(&ctx.docker.stop_many(names))?;
-    ctx.runner.change(&ctx.docker.rm_many(names))?;
-    Ok(())
-}
-
-/// The default number of concurrent `docker run`s: the daemon does the work, so a
-/// little more than the cores, but not so many that it thrashes.
-pub fn default_parallel() -> usize {
-    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
-    (cores * 2).clamp(2, 8)
-}

@@ -9,11 +9,11 @@
 //! Every host is read at once (its network's pool and the tenants of those names); then
 //! `up` runs on the chosen host as it does on one host.
 
-use crate::ctx::{Config, Ctx};
-use crate::error::{Error, Result};
-use crate::hosts::{self, Host};
-use crate::labels;
+use crate::engine::labels;
+use crate::exec::error::{Error, Result};
 use crate::state;
+use crate::target::ctx::{Config, Ctx};
+use crate::target::fanout::{self, Host};
 use crate::tenant::up::{self, UpInput};
 
 /// `up --hosts`, lowered.
@@ -33,9 +33,9 @@ struct Seen {
 }
 
 pub fn up(config: &Config, a: &UpOnHosts) -> Result<()> {
-    let hosts = hosts::connect(config, &a.hosts)?;
+    let hosts = fanout::connect(config, &a.hosts)?;
     let names: Vec<&str> = a.up.tenants.iter().map(|t| t.name.as_str()).collect();
-    let seen: Vec<Seen> = hosts::each(&hosts, |h| see(&h.ctx, &a.net, &names).map_err(|e| e.on_host(&h.name)))
+    let seen: Vec<Seen> = fanout::each(&hosts, |h| see(&h.ctx, &a.net, &names).map_err(|e| e.on_host(&h.name)))
         .into_iter()
         .collect::<Result<_>>()?;
     let i = choose(&hosts, &seen, a)?;
@@ -91,8 +91,8 @@ fn choose(hosts: &[Host], seen: &[Seen], a: &UpOnHosts) -> Result<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::host::Transport;
-    use crate::tenant::converge::BatchOpts;
+    use crate::exec::transport::Transport;
+    use crate::launch::batch::BatchOpts;
 
     fn hosts(names: &[&str]) -> Vec<Host> {
         let c = Config { docker: "docker".into(), ..Default::default() };

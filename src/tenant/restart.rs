@@ -3,14 +3,14 @@
 
 use std::time::Duration;
 
-use crate::ctx::Ctx;
-use crate::error::{Error, Result};
-use crate::labels;
-use crate::model::Container;
-use crate::tenant::converge::restart_to_restore;
-use crate::tenant::health;
-use crate::tenant::spec::TenantSpec;
-use crate::tenant::tenants_named;
+use crate::engine::labels;
+use crate::engine::model::Container;
+use crate::exec::error::{Error, Result};
+use crate::launch::converge::restart_to_restore;
+use crate::launch::health;
+use crate::launch::spec::TenantSpec;
+use crate::launch::tenants_named;
+use crate::target::ctx::Ctx;
 
 /// `lanctl restart`, lowered: valid tenant names, each once, and how long each must then
 /// stay up.
@@ -53,7 +53,7 @@ pub fn restart(ctx: &Ctx, a: &RestartInput) -> Result<()> {
     let mut bad = Vec::new();
     for (c, verdict) in found.iter().zip(verdicts) {
         match verdict {
-            None => crate::out::line(format!("{} {}", c.name(), address(c))),
+            None => crate::exec::out::line(format!("{} {}", c.name(), address(c))),
             Some(down) => bad.push((c.name(), down.why().to_string())),
         }
     }

@@ -6,9 +6,9 @@
 //! next reboot (`always` would), so its policy becomes `no` first; `lanctl restart` and
 //! `lanctl up` give the spec's policy back.
 
-use crate::ctx::Ctx;
-use crate::error::Result;
-use crate::tenant::tenants_named;
+use crate::exec::error::Result;
+use crate::launch::tenants_named;
+use crate::target::ctx::Ctx;
 
 /// `lanctl stop`, lowered: valid tenant names, each once.
 pub struct StopInput {

@@ -1,9 +1,10 @@
 //! `lanctl up`: tenants with the lowest free addresses of the range, or a given one.
 
-use crate::ctx::Ctx;
-use crate::error::{Error, Result};
-use crate::tenant::converge::{self, launch, settle, BatchOpts, Existing, Expect, Outcome, What};
-use crate::tenant::input::TenantInput;
+use crate::exec::error::{Error, Result};
+use crate::launch::batch::{BatchOpts, Outcome, What};
+use crate::launch::converge::{self, launch, settle, Existing, Expect};
+use crate::launch::draft::TenantInput;
+use crate::target::ctx::Ctx;
 
 /// `lanctl up`, lowered: every tenant asked for (one, listed, or `--count`), all on the
 /// same network with the same spec.
@@ -57,7 +58,7 @@ fn report(ctx: &Ctx, results: &[Outcome]) -> Result<()> {
             ctx.print_json(&results);
         } else {
             for r in results.iter().filter(|r| r.error.is_none()) {
-                crate::out::line(format!("{} {}", r.name, r.address.map(|a| a.to_string()).unwrap_or_default()));
+                crate::exec::out::line(format!("{} {}", r.name, r.address.map(|a| a.to_string()).unwrap_or_default()));
             }
         }
     }

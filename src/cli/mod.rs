@@ -1,0 +1,443 @@
+//! The command line, as clap reads it. Values stay raw strings here; `input` lowers them
+//! into validated domain values before anything runs.
+
+pub mod generate;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::engine::netspec::Driver;
+
+pub const EXIT_CODES: &str = "\
+Exit codes:
+  0  ok
+  1  an operation failed
+  2  invalid usage or input: nothing ran
+  3  a prerequisite check failed: nothing changed
+     (with --dry-run the plan is still printed; exit 0 with --skip-checks)";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "lanctl",
+    version,
+    about = "Give every container its own LAN address: Docker ipvlan/macvlan networks and tenants",
+    after_help = EXIT_CODES
+)]
+pub struct Cli {
+    /// Print the commands that would change the host, as bash, and change nothing
+    #[arg(short = 'n', long, global = true, help_heading = "Global options")]
+    pub dry_run: bool,
+    /// Print data as JSON
+    #[arg(long, global = true, help_heading = "Global options")]
+    pub json: bool,
+    /// Echo every executed command to stderr as `+ <line>`
+    #[arg(short, long, global = true, help_heading = "Global options")]
+    pub verbose: bool,
+    /// The docker CLI to run [default: docker on PATH]
+    #[arg(long, global = true, env = "LANCTL_DOCKER", value_name = "PATH", help_heading = "Global options")]
+    pub docker: Option<PathBuf>,
+    /// The host to drive: a docker context (ssh:// runs host-side commands over ssh) [alias: --context]
+    #[arg(long, alias = "context", global = true, value_name = "NAME", help_heading = "Global options")]
+    pub host: Option<String>,
+    /// Run no prerequisite checks (for planning on another host)
+    #[arg(long, global = true, help_heading = "Global options")]
+    pub skip_checks: bool,
+    /// Answer yes to confirmations
+    #[arg(short = 'y', long, global = true, help_heading = "Global options")]
+    pub yes: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check the host: docker, kernel support, parent interface; with --dhcp, the LAN's DHCP pool
+    Doctor(DoctorArgs),
+    /// Create, list, show and remove lanctl networks
+    #[command(subcommand)]
+    Net(NetCommand),
+    /// Start a tenant: one container with its own address
+    Up(UpArgs),
+    /// Stop and remove tenants
+    Down(DownArgs),
+    /// List tenants
+    Ls(LsArgs),
+    /// Recreate a tenant with a changed spec on the same address, rolling back on failure
+    Update(UpdateArgs),
+    /// Let the host reach a network's tenants through a shim interface on the parent
+    HostAccess(HostAccessArgs),
+    /// Converge the host to a fleet file of networks and tenants
+    Apply(ApplyArgs),
+    /// Print the shell completion script (bash, zsh, fish, elvish, powershell)
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page, or write every page into a directory
+    Man {
+        /// Write lanctl.1 and one page per subcommand into DIR
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+    /// Show a tenant's log
+    Logs(LogsArgs),
+    /// Restart tenants on their own addresses (also stopped ones)
+    Restart(RestartArgs),
+    /// Stop tenants and keep them stopped, also across reboots, until restarted
+    Stop(StopArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    /// The tenant
+    pub name: String,
+    /// Only the last N lines [default: all]
+    #[arg(long, value_name = "N")]
+    pub tail: Option<u64>,
+    /// Keep showing what it writes, until interrupted
+    #[arg(short, long)]
+    pub follow: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RestartArgs {
+    /// Tenants to restart
+    #[arg(required = true)]
+    pub names: Vec<String>,
+    /// Seconds each must then keep running (0: do not wait)
+    #[arg(long, value_name = "SECONDS", default_value_t = crate::launch::health::DEFAULT_WAIT_SECS)]
+    pub wait: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct StopArgs {
+    /// Tenants to stop
+    #[arg(required = true)]
+    pub names: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// The fleet file (JSON; schema in the README)
+    pub file: PathBuf,
+    /// Remove lanctl tenants on the file's networks that the file does not name
+    #[arg(long)]
+    pub prune: bool,
+    /// How many `docker run`s go at once [default: twice the cores, 2 to 8]
+    #[arg(long, value_name = "J")]
+    pub parallel: Option<usize>,
+    /// Do not probe the LAN (arping -D) before using addresses
+    #[arg(long)]
+    pub no_probe: bool,
+    /// Seconds a created, started or updated tenant must keep running (an updated one
+    /// before its old container is removed; 0: do not wait)
+    #[arg(long, value_name = "SECONDS", default_value_t = 5)]
+    pub wait: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct HostAccessArgs {
+    /// The lanctl network
+    pub net: String,
+    /// The shim's address [default: the highest free address of the subnet outside the range]
+    #[arg(long, value_name = "IP")]
+    pub address: Option<String>,
+    /// The shim's interface name [default: lc-NET]
+    #[arg(long, value_name = "NAME")]
+    pub ifname: Option<String>,
+    /// Remove the shim
+    #[arg(long, conflicts_with_all = ["status", "address", "persist"])]
+    pub remove: bool,
+    /// Show the shim
+    #[arg(long, conflicts_with_all = ["address", "persist"])]
+    pub status: bool,
+    /// Print the configuration that recreates the shim at boot
+    #[arg(long, value_name = "SYSTEM", value_parser = ["systemd-networkd", "ifupdown"])]
+    pub persist: Option<String>,
+    /// With --persist: write the configuration where that system reads it
+    #[arg(long, requires = "persist")]
+    pub write: bool,
+    /// Do not probe the LAN (arping -D) before choosing the shim's address
+    #[arg(long)]
+    pub no_probe: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// The driver to check for [default: both]
+    #[arg(long, value_enum)]
+    pub driver: Option<Driver>,
+    /// The LAN interface the network will sit on
+    #[arg(long, value_name = "IF")]
+    pub parent: Option<String>,
+    /// Check that the LAN's DHCP server offers no address of the reserved range (--net, or
+    /// --ip-range with --parent): DHCPDISCOVERs on the parent, never a DHCPREQUEST, so no
+    /// lease is taken; root only; runs under --dry-run too
+    #[arg(long)]
+    pub dhcp: bool,
+    /// With --dhcp: the lanctl network whose range is checked, on its parent
+    #[arg(long, value_name = "NAME", requires = "dhcp", conflicts_with = "ip_range")]
+    pub net: Option<String>,
+    /// With --dhcp: the reserved range to check, a canonical CIDR or START-END (needs --parent)
+    #[arg(long, value_name = "CIDR|START-END", requires_all = ["dhcp", "parent"])]
+    pub ip_range: Option<String>,
+    /// Every docker context at once, with a HOST column
+    #[arg(long, conflicts_with = "dhcp")]
+    pub all_hosts: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NetCommand {
+    /// Create an ipvlan or macvlan network on a parent interface
+    Create(NetCreateArgs),
+    /// List lanctl networks
+    Ls(NetLsArgs),
+    /// Show a network's address pool
+    Show { name: String },
+    /// Remove a network that no container uses
+    Rm { name: String },
+}
+
+#[derive(Debug, Args)]
+pub struct NetCreateArgs {
+    pub name: String,
+    #[arg(long, value_enum)]
+    pub driver: Driver,
+    /// LAN interface, e.g. enp0s3; with --hosts, HOST=IF for one host (repeatable), a plain
+    /// IF for the hosts not named so
+    #[arg(long, value_name = "IF|HOST=IF", required = true)]
+    pub parent: Vec<String>,
+    /// The LAN, in canonical CIDR form, e.g. 192.168.23.0/24
+    #[arg(long, value_name = "CIDR")]
+    pub subnet: String,
+    /// The LAN's router
+    #[arg(long, value_name = "IP")]
+    pub gateway: String,
+    /// Addresses reserved for containers, outside the DHCP pool: a canonical CIDR or START-END
+    #[arg(long, value_name = "CIDR|START-END")]
+    pub ip_range: String,
+    /// ipvlan: l2, l3, l3s; macvlan: bridge, private, vepa, passthru
+    #[arg(long)]
+    pub mode: Option<String>,
+    /// An address Docker must not hand out, HOST=IP (repeatable)
+    #[arg(long = "aux-address", value_name = "HOST=IP")]
+    pub aux_address: Vec<String>,
+    /// 802.1Q VLAN ID: the parent becomes IF.VID, which Docker creates (same as --parent IF.VID)
+    #[arg(long, value_name = "VID")]
+    pub vlan: Option<u16>,
+    /// Before creating, check with DHCPDISCOVERs that the LAN's DHCP server offers no address
+    /// of the range, as `doctor --dhcp` does (no DHCPREQUEST, no lease); a failure exits 3
+    #[arg(long, conflicts_with = "hosts")]
+    pub check_dhcp: bool,
+    /// Create the network on each of these hosts (docker contexts; `default` is the local
+    /// engine), each with its own slice of --ip-range
+    #[arg(long, value_name = "H1,H2,...", value_delimiter = ',')]
+    pub hosts: Vec<String>,
+    /// One host's slice of --ip-range (repeatable; give every host one) [default: even split]
+    #[arg(long, value_name = "HOST=START-END")]
+    pub slice: Vec<String>,
+    /// The hosts are nodes of one swarm: a config-only network per node, then one
+    /// attachable swarm network from a manager
+    #[arg(long)]
+    pub swarm: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TenantEnvArgs {
+    /// Image to run
+    #[arg(long)]
+    pub image: Option<String>,
+    /// Environment: KEY=VALUE is literal; KEY alone passes KEY from lanctl's own
+    /// environment, so a secret never appears in any command line (repeatable)
+    #[arg(short = 'e', long = "env", value_name = "KEY[=VALUE]")]
+    pub env: Vec<String>,
+    /// Read KEY=VALUE and KEY lines from a file, like -e
+    #[arg(long, value_name = "FILE")]
+    pub env_file: Option<PathBuf>,
+    /// Set KEY to the tenant's address (repeatable)
+    #[arg(long = "ip-env", value_name = "KEY")]
+    pub ip_env: Vec<String>,
+    /// Passed to docker run: pull the image always, when missing (docker's default) or never
+    #[arg(long, value_parser = ["always", "missing", "never"])]
+    pub pull: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct UpArgs {
+    /// Tenant names: each the container name and hostname
+    #[arg(required_unless_present = "count", conflicts_with = "count")]
+    pub names: Vec<String>,
+    /// Start N tenants named PREFIX1 … PREFIXN
+    #[arg(long, value_name = "N", requires = "prefix")]
+    pub count: Option<u32>,
+    /// Name prefix for --count, e.g. room-
+    #[arg(long, requires = "count")]
+    pub prefix: Option<String>,
+    /// How many `docker run`s go at once [default: twice the cores, 2 to 8]
+    #[arg(long, value_name = "J")]
+    pub parallel: Option<usize>,
+    /// lanctl network [default: the only one]
+    #[arg(long)]
+    pub net: Option<String>,
+    /// The hosts that share --net (docker contexts; `default` is the local engine): place
+    /// on --host, else where the tenants are, else on the host with the most free addresses
+    #[arg(long, value_name = "H1,H2,...", value_delimiter = ',')]
+    pub hosts: Vec<String>,
+    /// Defaults for a known server: wcs (Flashphoner Web Call Server)
+    #[arg(long)]
+    pub preset: Option<String>,
+    /// Address to use [default: lowest free address of the range]
+    #[arg(long)]
+    pub ip: Option<String>,
+    /// Allow --ip outside the network's reserved range (it may be in the DHCP pool)
+    #[arg(long, requires = "ip")]
+    pub outside_range: bool,
+    /// MAC address for a macvlan tenant [default: derived from the network and the address;
+    /// ipvlan tenants share the parent's MAC and take none]
+    #[arg(long, value_name = "MAC")]
+    pub mac: Option<String>,
+    #[command(flatten)]
+    pub env: TenantEnvArgs,
+    /// Docker label K=V (repeatable)
+    #[arg(long = "label", value_name = "K=V")]
+    pub labels: Vec<String>,
+    /// Docker restart policy
+    #[arg(long, default_value = "unless-stopped")]
+    pub restart: String,
+    /// Do not probe the LAN (arping -D) for devices already using the address
+    #[arg(long)]
+    pub no_probe: bool,
+    /// Seconds each new tenant must keep running to count as up (0: do not wait)
+    #[arg(long, value_name = "SECONDS", default_value_t = crate::launch::health::DEFAULT_WAIT_SECS)]
+    pub wait: u64,
+    /// Arguments passed to the container after the image
+    #[arg(last = true)]
+    pub args: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DownArgs {
+    /// Tenants to remove
+    #[arg(required_unless_present = "all", conflicts_with = "all")]
+    pub names: Vec<String>,
+    /// Remove every tenant (asks, or needs --yes)
+    #[arg(long)]
+    pub all: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LsArgs {
+    /// Only tenants of this network
+    #[arg(long)]
+    pub net: Option<String>,
+    /// Every docker context at once, with a HOST column
+    #[arg(long)]
+    pub all_hosts: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct NetLsArgs {
+    /// Every docker context at once, with a HOST column
+    #[arg(long)]
+    pub all_hosts: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UpdateArgs {
+    pub name: String,
+    #[command(flatten)]
+    pub env: TenantEnvArgs,
+    /// Docker restart policy [default: unchanged]
+    #[arg(long)]
+    pub restart: Option<String>,
+    /// Set the docker label K to V (repeatable)
+    #[arg(long = "label", value_name = "K=V")]
+    pub labels: Vec<String>,
+    /// Remove the docker label K (repeatable)
+    #[arg(long = "rm-label", value_name = "K")]
+    pub rm_labels: Vec<String>,
+    /// Pass no arguments to the container after the image
+    #[arg(long, conflicts_with = "args")]
+    pub no_args: bool,
+    /// Seconds the new container must keep running before the old one is removed
+    #[arg(long, default_value_t = 5)]
+    pub wait: u64,
+    /// Arguments passed to the container after the image, replacing the current ones
+    #[arg(last = true)]
+    pub args: Vec<String>,
+}
+
+/// Clap's own errors as one line with exit 2, the usage hint at its end, like every other
+/// lanctl error; `--help` and `--version` print as clap renders them, with exit 0.
+pub fn usage_error(e: clap::Error) -> std::process::ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+        crate::exec::out::print(&e.render().to_string());
+        return std::process::ExitCode::SUCCESS;
+    }
+    if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+        // `lanctl` alone: the help is the answer, on stderr since nothing was asked for.
+        eprint!("{}", e.render());
+        return std::process::ExitCode::from(2);
+    }
+    let line = one_line_usage(&e.render().to_string());
+    // The options are not parsed, so `--json` is looked for among the words before `--`.
+    if std::env::args().take_while(|a| a != "--").any(|a| a == "--json") {
+        crate::exec::out::error_json(&crate::exec::error::json_of(&line, 2, None));
+    } else {
+        crate::exec::out::note(line);
+    }
+    std::process::ExitCode::from(2)
+}
+
+/// `error: X\n\n  tip: Y\n\nUsage: lanctl up [OPTIONS] ...\n\nFor more information, try
+/// '--help'.` becomes `X (tip: Y); see `lanctl up --help``.
+pub fn one_line_usage(rendered: &str) -> String {
+    let mut msg = String::new();
+    let mut tips = Vec::new();
+    let mut command = "lanctl".to_string();
+    for line in rendered.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        if let Some(m) = line.strip_prefix("error: ") {
+            msg = m.to_string();
+        } else if let Some(t) = line.strip_prefix("tip: ") {
+            tips.push(t.to_string());
+        } else if let Some(u) = line.strip_prefix("Usage: ") {
+            let words: Vec<&str> = u.split_whitespace().take_while(|w| !w.starts_with(['[', '<', '-'])).collect();
+            command = words.join(" ");
+        } else if !line.starts_with("For more information") && !msg.is_empty() {
+            // The lines under "the following required arguments were not provided:".
+            msg = format!("{} {line}", msg.trim_end_matches(':'));
+        }
+    }
+    if !tips.is_empty() {
+        msg = format!("{msg} (tip: {})", tips.join("; "));
+    }
+    // clap ends some messages with a period; an ellipsis (`<NAMES>...`) stays.
+    let msg = if msg.ends_with("...") { msg.as_str() } else { msg.strip_suffix('.').unwrap_or(&msg) };
+    format!("{msg}; see `{command} --help`")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn error_line(args: &[&str]) -> String {
+        one_line_usage(&Cli::try_parse_from(args).unwrap_err().render().to_string())
+    }
+
+    #[test]
+    fn clap_errors_become_one_line_with_the_usage_hint_last() {
+        assert_eq!(
+            error_line(&["lanctl", "up"]),
+            "the following required arguments were not provided <NAMES>...; see `lanctl up --help`"
+        );
+        assert_eq!(
+            error_line(&["lanctl", "up", "x", "--imagee", "i"]),
+            "unexpected argument '--imagee' found (tip: a similar argument exists: '--image'; to pass '--imagee' as a \
+             value, use '-- --imagee'); see `lanctl up --help`"
+        );
+        assert_eq!(error_line(&["lanctl", "frobnicate"]), "unrecognized subcommand 'frobnicate'; see `lanctl --help`");
+    }
+}

@@ -1,0 +1,521 @@
+//! A network spec, validated from the command line before anything runs, and read back
+//! from `docker network inspect` so an existing network can be compared with a request.
+
+use std::fmt;
+use std::net::Ipv4Addr;
+
+use ipnet::{Ipv4Net, Ipv4Subnets};
+use serde::{Deserialize, Serialize};
+
+use crate::engine::labels;
+use crate::engine::model::{IpLink, Network};
+use crate::exec::error::{Error, Result};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Driver {
+    Ipvlan,
+    Macvlan,
+}
+
+impl Driver {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Driver::Ipvlan => "ipvlan",
+            Driver::Macvlan => "macvlan",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Driver> {
+        match s {
+            "ipvlan" => Some(Driver::Ipvlan),
+            "macvlan" => Some(Driver::Macvlan),
+            _ => None,
+        }
+    }
+    /// The `--opt` key Docker reads the mode from.
+    pub fn mode_key(self) -> &'static str {
+        match self {
+            Driver::Ipvlan => "ipvlan_mode",
+            Driver::Macvlan => "macvlan_mode",
+        }
+    }
+    pub fn modes(self) -> &'static [&'static str] {
+        match self {
+            Driver::Ipvlan => &["l2", "l3", "l3s"],
+            Driver::Macvlan => &["bridge", "private", "vepa", "passthru"],
+        }
+    }
+    /// Docker's own default, written out so the created network says what it is.
+    pub fn default_mode(self) -> &'static str {
+        self.modes()[0]
+    }
+    /// The oldest kernel release with the driver: ipvlan arrived in 4.2, macvlan in 3.9.
+    pub fn min_kernel(self) -> (u32, u32) {
+        match self {
+            Driver::Ipvlan => (4, 2),
+            Driver::Macvlan => (3, 9),
+        }
+    }
+    pub fn kernel_config(self) -> &'static str {
+        match self {
+            Driver::Ipvlan => "CONFIG_IPVLAN",
+            Driver::Macvlan => "CONFIG_MACVLAN",
+        }
+    }
+}
+
+impl fmt::Display for Driver {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An inclusive range of IPv4 addresses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AddrRange {
+    pub start: Ipv4Addr,
+    pub end: Ipv4Addr,
+}
+
+impl AddrRange {
+    pub fn of_net(net: Ipv4Net) -> Self {
+        AddrRange { start: net.network(), end: net.broadcast() }
+    }
+    /// How many addresses it holds; a range is never empty (start <= end).
+    #[allow(clippy::len_without_is_empty)]
+    pub fn len(&self) -> u64 {
+        u64::from(u32::from(self.end)) - u64::from(u32::from(self.start)) + 1
+    }
+    pub fn contains(&self, ip: Ipv4Addr) -> bool {
+        self.start <= ip && ip <= self.end
+    }
+    pub fn overlaps(&self, other: &AddrRange) -> bool {
+        self.start <= other.end && other.start <= self.end
+    }
+    /// `parts` consecutive ranges that cover this one, as even as can be: the first
+    /// `len % parts` are one address longer. `None` when there are fewer addresses than
+    /// parts.
+    pub fn split(&self, parts: u64) -> Option<Vec<AddrRange>> {
+        if parts == 0 || self.len() < parts {
+            return None;
+        }
+        let (each, extra) = (self.len() / parts, self.len() % parts);
+        let mut start = u32::from(self.start);
+        Some(
+            (0..parts)
+                .map(|i| {
+                    let n = each + u64::from(i < extra);
+                    // n <= len, so the end stays inside this range.
+                    let end = start + (n - 1) as u32;
+                    let r = AddrRange { start: Ipv4Addr::from(start), end: Ipv4Addr::from(end) };
+                    start = end.wrapping_add(1);
+                    r
+                })
+                .collect(),
+        )
+    }
+    pub fn iter(&self) -> impl Iterator<Item = Ipv4Addr> {
+        (u32::from(self.start)..=u32::from(self.end)).map(Ipv4Addr::from)
+    }
+    /// Reads `START-END`.
+    pub fn parse(s: &str) -> Option<Self> {
+        let (a, b) = s.split_once('-')?;
+        Some(AddrRange { start: a.trim().parse().ok()?, end: b.trim().parse().ok()? })
+    }
+    /// The largest CIDR block that lies wholly inside the range: what Docker is told, so
+    /// its own allocation can never leave the reservation.
+    pub fn largest_block(&self) -> Ipv4Net {
+        Ipv4Subnets::new(self.start, self.end, 0)
+            .min_by_key(|n| n.prefix_len())
+            .expect("a non-empty range has at least one block")
+    }
+}
+
+impl fmt::Display for AddrRange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-{}", self.start, self.end)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NetSpec {
+    pub name: String,
+    pub driver: Driver,
+    pub parent: String,
+    pub subnet: Ipv4Net,
+    pub gateway: Ipv4Addr,
+    /// Where lanctl allocates tenant addresses.
+    pub range: AddrRange,
+    /// What Docker gets as `--ip-range`: equal to `range` or a block inside it.
+    pub docker_range: Ipv4Net,
+    pub mode: String,
+    pub aux: Vec<(String, Ipv4Addr)>,
+    /// On a network shared by several hosts: the whole reservation, of which `range` is
+    /// this host's slice (`None` on a one-host network).
+    pub reservation: Option<AddrRange>,
+    /// This host's part of a swarm network: a `--config-only` network named
+    /// `NAME.lanctl-config` (`config_name`) that the swarm network `NAME` takes its
+    /// configuration from.
+    pub config_only: bool,
+}
+
+/// What lanctl appends to a swarm network's name to name each node's config-only network.
+pub const CONFIG_SUFFIX: &str = ".lanctl-config";
+
+/// The raw `net create` arguments.
+pub struct NetInput<'a> {
+    pub name: &'a str,
+    pub driver: Driver,
+    pub parent: &'a str,
+    pub subnet: &'a str,
+    pub gateway: &'a str,
+    pub ip_range: &'a str,
+    pub mode: Option<&'a str>,
+    pub aux: &'a [String],
+    /// `--vlan VID`: the parent becomes `PARENT.VID`, which Docker creates.
+    pub vlan: Option<u16>,
+}
+
+/// The one reading of a parent named `IF.VID`, docker's own (libnetwork's `parseVlan`):
+/// when such a parent does not exist, docker splits the name at its dots, wants exactly
+/// two parts, and creates VLAN VID on IF. `None` for names without a dot; `Err` for dotted
+/// names docker would refuse to create (they work only if the interface already exists).
+pub fn vlan_form(name: &str) -> Option<Result<(String, u16), String>> {
+    let (base, vid) = name.split_once('.')?;
+    if base.is_empty() || vid.contains('.') {
+        return Some(Err(format!("{name} is not of the form IF.VID")));
+    }
+    match vid.parse::<u16>() {
+        Ok(v) if (1..=4094).contains(&v) => Some(Ok((base.to_string(), v))),
+        _ => Some(Err(format!("{vid} in {name} is not a VLAN id (1-4094)"))),
+    }
+}
+
+/// Whether the name ends in `.DIGITS`: meant as a VLAN parent, whatever docker makes of it.
+fn looks_like_vlan(name: &str) -> bool {
+    name.rsplit_once('.').is_some_and(|(b, v)| !b.is_empty() && !v.is_empty() && v.bytes().all(|c| c.is_ascii_digit()))
+}
+
+fn check_vid(flag: &str, vid: &str) -> Result<()> {
+    match vid.parse::<u16>() {
+        Ok(v) if (1..=4094).contains(&v) => Ok(()),
+        _ => Err(Error::usage(format!("{flag}: VLAN ID {vid} is out of range; use 1 to 4094"))),
+    }
+}
+
+/// The parent Docker is given: `--parent`, or `--parent.--vlan`.
+fn parent_of(input: &NetInput) -> Result<String> {
+    let parent = match input.vlan {
+        None => input.parent.to_string(),
+        Some(_) if vlan_form(input.parent).is_some() => {
+            return Err(Error::usage(format!(
+                "--parent {} already names a VLAN; drop --vlan, or give the base interface",
+                input.parent
+            )))
+        }
+        Some(vid) => {
+            check_vid("--vlan", &vid.to_string())?;
+            format!("{}.{vid}", input.parent)
+        }
+    };
+    if !valid_ifname(&parent) {
+        return Err(Error::usage(format!(
+            "--parent {parent:?} is not an interface name (at most 15 characters, no '/' or spaces, not starting with '-'); give one like enp0s3"
+        )));
+    }
+    // A parent meant as IF.VID that docker could not create is refused now; other dotted
+    // names are left to the parent check, which knows whether the interface exists.
+    if let Some(Err(why)) = vlan_form(&parent).filter(|_| looks_like_vlan(&parent)) {
+        return Err(Error::usage(format!("--parent {parent}: {why}; give IF.VID with one dot and a VLAN id from 1 to 4094")));
+    }
+    Ok(parent)
+}
+
+/// Docker's rule for object names (networks and containers).
+pub fn valid_docker_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphanumeric()) && chars.all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c))
+}
+
+/// The kernel's rule for interface names: 1 to 15 bytes, no `/`, `:` or white space;
+/// and no leading `-`, which the kernel allows but `ip` and docker could read as an option.
+pub fn valid_ifname(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('-')
+        && name.len() <= 15
+        && name != "."
+        && name != ".."
+        && !name.chars().any(|c| c == '/' || c == ':' || c.is_whitespace() || c.is_control())
+}
+
+fn ipv4(flag: &str, s: &str) -> Result<Ipv4Addr> {
+    if s.contains(':') {
+        return Err(Error::usage(format!("{flag} {s} is IPv6, which lanctl does not support; give an IPv4 address")));
+    }
+    s.parse().map_err(|_| Error::usage(format!("{flag} {s} is not an IPv4 address; write it like 192.168.23.1")))
+}
+
+fn cidr(flag: &str, s: &str) -> Result<Ipv4Net> {
+    if s.contains(':') {
+        return Err(Error::usage(format!("{flag} {s} is IPv6, which lanctl does not support; give an IPv4 CIDR")));
+    }
+    s.parse().map_err(|_| Error::usage(format!("{flag} {s} is not an IPv4 CIDR; write it like 192.168.23.0/24")))
+}
+
+fn parse_subnet(s: &str) -> Result<Ipv4Net> {
+    let net = cidr("--subnet", s)?;
+    if net.trunc() != net {
+        let t = net.trunc();
+        return Err(Error::usage(format!(
+            "--subnet {s} is not canonical: it spans {}-{}; use --subnet {t}",
+            t.network(),
+            t.broadcast()
+        )));
+    }
+    if net.prefix_len() > 30 {
+        return Err(Error::usage(format!("--subnet {s} is too small for a gateway and containers; use a /30 or larger")));
+    }
+    Ok(net)
+}
+
+/// Reads `--ip-range` as a canonical CIDR or a `START-END` range inside the subnet.
+fn parse_range(s: &str, subnet: Ipv4Net) -> Result<(AddrRange, Ipv4Net)> {
+    let (range, docker) = parse_range_alone(s)?;
+    if !subnet.contains(&range.start) || !subnet.contains(&range.end) {
+        return Err(Error::usage(format!(
+            "--ip-range {s} is not inside --subnet {subnet}; choose a range between {} and {}",
+            subnet.network(),
+            subnet.broadcast()
+        )));
+    }
+    Ok((range, docker))
+}
+
+/// Reads `--ip-range` as a canonical CIDR or a `START-END` range, with no subnet to be
+/// inside (`doctor --dhcp --ip-range`); also the block Docker would be given.
+pub fn parse_range_alone(s: &str) -> Result<(AddrRange, Ipv4Net)> {
+    Ok(if s.contains('-') {
+        let r = AddrRange::parse(s).ok_or_else(|| {
+            Error::usage(format!("--ip-range {s} is not a range; write START-END like 192.168.23.100-192.168.23.131"))
+        })?;
+        ipv4("--ip-range", &r.start.to_string())?;
+        if r.start > r.end {
+            return Err(Error::usage(format!("--ip-range {s} ends before it starts; write START-END with START <= END")));
+        }
+        (r, r.largest_block())
+    } else {
+        let net = cidr("--ip-range", s)?;
+        if net.trunc() != net {
+            let t = net.trunc();
+            let exact_end = Ipv4Addr::from(u32::from(net.addr()).saturating_add((1u32 << (32 - net.prefix_len())) - 1));
+            return Err(Error::usage(format!(
+                "--ip-range {s} is not canonical: Docker would silently take it as {t}, which spans {}-{}; \
+                 use --ip-range {t}, or the exact range --ip-range {}-{exact_end}",
+                t.network(),
+                t.broadcast(),
+                net.addr()
+            )));
+        }
+        (AddrRange::of_net(net), net)
+    })
+}
+
+fn parse_aux(items: &[String], subnet: Ipv4Net) -> Result<Vec<(String, Ipv4Addr)>> {
+    let mut out: Vec<(String, Ipv4Addr)> = Vec::new();
+    for item in items {
+        let (host, ip) = item
+            .split_once('=')
+            .filter(|(h, _)| !h.is_empty())
+            .ok_or_else(|| Error::usage(format!("--aux-address {item} is not HOST=IP; write it like router2=192.168.23.2")))?;
+        let ip = ipv4("--aux-address", ip)?;
+        if !subnet.contains(&ip) {
+            return Err(Error::usage(format!("--aux-address {item} is outside --subnet {subnet}; give an address inside it")));
+        }
+        if out.iter().any(|(h, _)| h == host) {
+            return Err(Error::usage(format!("--aux-address {host} is given twice; name each address once")));
+        }
+        out.push((host.to_string(), ip));
+    }
+    Ok(out)
+}
+
+/// Validates every rule that needs no look at the host. Nothing runs before this passes.
+pub fn validate(input: &NetInput) -> Result<NetSpec> {
+    if !valid_docker_name(input.name) {
+        return Err(Error::usage(format!(
+            "network name {:?} is invalid; use letters, digits, '_', '.', '-', starting with a letter or digit",
+            input.name
+        )));
+    }
+    let parent = parent_of(input)?;
+    let subnet = parse_subnet(input.subnet)?;
+    let gateway = ipv4("--gateway", input.gateway)?;
+    if !subnet.contains(&gateway) {
+        return Err(Error::usage(format!(
+            "--gateway {gateway} is outside --subnet {subnet}; give the router's address on that subnet"
+        )));
+    }
+    if gateway == subnet.network() || gateway == subnet.broadcast() {
+        let what = if gateway == subnet.network() { "network" } else { "broadcast" };
+        return Err(Error::usage(format!(
+            "--gateway {gateway} is the {what} address of {subnet}; give the router's address, like {}",
+            Ipv4Addr::from(u32::from(subnet.network()) + 1)
+        )));
+    }
+    let (range, docker_range) = parse_range(input.ip_range, subnet)?;
+    let mode = match input.mode {
+        None => input.driver.default_mode().to_string(),
+        Some(m) if input.driver.modes().contains(&m) => m.to_string(),
+        Some(m) => {
+            return Err(Error::usage(format!(
+                "--mode {m} is not a {} mode; use one of {}",
+                input.driver,
+                input.driver.modes().join(", ")
+            )))
+        }
+    };
+    let aux = parse_aux(input.aux, subnet)?;
+    Ok(NetSpec {
+        name: input.name.to_string(),
+        driver: input.driver,
+        parent,
+        subnet,
+        gateway,
+        range,
+        docker_range,
+        mode,
+        aux,
+        reservation: None,
+        config_only: false,
+    })
+}
+
+impl NetSpec {
+    /// Reads the spec of an existing network; `None` when it is not an IPv4
+    /// ipvlan/macvlan network with a subnet.
+    pub fn from_network(n: &Network) -> Option<NetSpec> {
+        // A config-only network has no driver ("null"); lanctl always writes the mode
+        // option, whose key names the driver.
+        let by_mode = || [Driver::Ipvlan, Driver::Macvlan].into_iter().find(|d| n.options.contains_key(d.mode_key()));
+        let driver = Driver::parse(&n.driver).or_else(|| n.config_only.then(by_mode).flatten())?;
+        let cfg = n.ipam.config.iter().find(|c| c.subnet.parse::<Ipv4Net>().is_ok())?;
+        let subnet: Ipv4Net = cfg.subnet.parse().ok()?;
+        let docker_range: Ipv4Net = cfg.ip_range.parse().unwrap_or(subnet);
+        let range =
+            n.labels.get(labels::RANGE).and_then(|r| AddrRange::parse(r)).unwrap_or_else(|| AddrRange::of_net(docker_range));
+        let mut aux: Vec<(String, Ipv4Addr)> = cfg.aux.iter().filter_map(|(h, ip)| Some((h.clone(), ip.parse().ok()?))).collect();
+        aux.sort();
+        let name = if n.config_only { n.name.strip_suffix(CONFIG_SUFFIX).unwrap_or(&n.name) } else { &n.name };
+        Some(NetSpec {
+            name: name.to_string(),
+            driver,
+            parent: n.options.get("parent").cloned().unwrap_or_default(),
+            subnet,
+            gateway: cfg.gateway.parse().unwrap_or_else(|_| Ipv4Addr::from(u32::from(subnet.network()) + 1)),
+            range,
+            docker_range,
+            mode: n.options.get(driver.mode_key()).cloned().unwrap_or_else(|| driver.default_mode().to_string()),
+            aux,
+            reservation: n.labels.get(labels::RESERVATION).and_then(|r| AddrRange::parse(r)),
+            config_only: n.config_only,
+        })
+    }
+
+    /// What differs between this (existing) spec and a requested one, one phrase each.
+    pub fn differences(&self, wanted: &NetSpec) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut cmp = |what: &str, have: String, want: String| {
+            if have != want {
+                out.push(format!("{what} is {have}, not {want}"));
+            }
+        };
+        cmp("driver", self.driver.to_string(), wanted.driver.to_string());
+        cmp("parent", self.parent.clone(), wanted.parent.clone());
+        cmp("subnet", self.subnet.to_string(), wanted.subnet.to_string());
+        cmp("gateway", self.gateway.to_string(), wanted.gateway.to_string());
+        cmp("ip-range", self.range.to_string(), wanted.range.to_string());
+        cmp("mode", self.mode.clone(), wanted.mode.clone());
+        let whole = |r: Option<AddrRange>| r.map_or_else(|| "none".to_string(), |r| r.to_string());
+        cmp("reservation", whole(self.reservation), whole(wanted.reservation));
+        let mut want_aux = wanted.aux.clone();
+        want_aux.sort();
+        let show = |a: &[(String, Ipv4Addr)]| {
+            if a.is_empty() {
+                "none".to_string()
+            } else {
+                a.iter().map(|(h, ip)| format!("{h}={ip}")).collect::<Vec<_>>().join(",")
+            }
+        };
+        cmp("aux-address", show(&self.aux), show(&want_aux));
+        out
+    }
+
+    /// Whether `n` is lanctl's: it carries `io.lanctl.managed`, or it is the swarm network
+    /// made from lanctl's config-only part of the same name (which can carry no label).
+    pub fn is_lanctl(n: &Network) -> bool {
+        n.labels.contains_key(labels::MANAGED)
+            || (n.scope == "swarm" && n.config_from.network == format!("{}{CONFIG_SUFFIX}", n.name))
+    }
+
+    /// The name of this network's config-only part on a node of a swarm network.
+    pub fn config_name(&self) -> String {
+        format!("{}{CONFIG_SUFFIX}", self.name)
+    }
+
+    /// Whether the LAN reaches the tenants only through a route via this host: ipvlan in
+    /// l3 or l3s mode answers no ARP for them, so the LAN's router must route the subnet.
+    pub fn routed(&self) -> bool {
+        self.driver == Driver::Ipvlan && (self.mode == "l3" || self.mode == "l3s")
+    }
+
+    /// For a routed network, the route a LAN router or client needs: the subnet via the
+    /// host's address on the parent (one outside the subnet first), if it has one.
+    pub fn lan_route(&self, links: &[IpLink]) -> Option<LanRoute> {
+        if !self.routed() {
+            return None;
+        }
+        let mut on_parent: Vec<Ipv4Addr> =
+            links.iter().filter(|l| l.ifname == self.parent).flat_map(|l| l.ipv4().map(|(ip, _)| ip)).collect();
+        on_parent.sort_by_key(|ip| self.subnet.contains(ip));
+        Some(LanRoute { subnet: self.subnet, via: on_parent.first().copied(), parent: self.parent.clone() })
+    }
+
+    /// Addresses in the subnet that no tenant may take: network, broadcast, gateway, aux.
+    pub fn reserved(&self) -> Vec<(Ipv4Addr, String)> {
+        let mut out = vec![
+            (self.subnet.network(), "network address".to_string()),
+            (self.subnet.broadcast(), "broadcast address".to_string()),
+            (self.gateway, "gateway".to_string()),
+        ];
+        out.extend(self.aux.iter().map(|(h, ip)| (*ip, format!("aux address {h}"))));
+        out
+    }
+}
+
+/// The route a LAN router or client needs to reach a routed (ipvlan l3/l3s) network.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LanRoute {
+    pub subnet: Ipv4Net,
+    /// The host's address on the parent; `None` when it has none.
+    pub via: Option<Ipv4Addr>,
+    #[serde(skip)]
+    pub parent: String,
+}
+
+impl LanRoute {
+    /// The line to run on the LAN's router, or what to do first when the parent has no
+    /// address.
+    pub fn advice(&self) -> String {
+        let subnet = self.subnet;
+        match self.via {
+            Some(via) => format!("ip route add {subnet} via {via}"),
+            None => format!(
+                "none yet: {} has no IPv4 address; give it one on the LAN, then add `ip route add {subnet} via THAT_ADDRESS` on the LAN's router",
+                self.parent
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,73 @@
+//! Lowering `net create --hosts` and `up --hosts`, checked whole before anything runs
+//! (exit 2, one line); the rules of hosts, parents and slices are `provision::slices`.
+use crate::cli::NetCreateArgs;
+use crate::engine::netspec::{self, NetInput, NetSpec};
+use crate::exec::error::{Error, Result};
+use crate::net::NetCreateInput;
+use crate::provision::slices::{host_names, multi_net};
+use crate::target::ctx::Config;
+use crate::tenant::place::UpOnHosts;
+use crate::tenant::up::UpInput;
+
+use super::Request;
+
+/// `net create`, on one host or, with `--hosts`, on several.
+pub fn net_create(a: &NetCreateArgs, host: Option<&str>) -> Result<Request> {
+    if a.swarm && a.hosts.is_empty() {
+        return Err(Error::usage("--swarm needs --hosts, the swarm's nodes that each get a slice; name them"));
+    }
+    if a.hosts.is_empty() {
+        return one_host(a).map(|spec| Request::NetCreate(NetCreateInput { spec, check_dhcp: a.check_dhcp }));
+    }
+    if host.is_some() {
+        return Err(Error::usage("--host and --hosts both name hosts; name them all with --hosts and leave --host out"));
+    }
+    let base = NetInput { parent: "", ip_range: &a.ip_range, ..input(a) };
+    let m = multi_net(&base, &a.hosts, &a.parent, &a.slice)?;
+    Ok(if a.swarm { Request::NetCreateSwarm(m) } else { Request::NetCreateHosts(m) })
+}
+
+fn one_host(a: &NetCreateArgs) -> Result<NetSpec> {
+    if let Some(s) = a.slice.first() {
+        return Err(Error::usage(format!("--slice {s} needs --hosts; name the hosts with --hosts H1,H2")));
+    }
+    match a.parent.as_slice() {
+        [parent] => netspec::validate(&NetInput { parent, ..input(a) }),
+        _ => Err(Error::usage(format!(
+            "--parent is given {} times for one host; give one, or name the hosts with --hosts and give --parent HOST=IF",
+            a.parent.len()
+        ))),
+    }
+}
+
+fn input(a: &NetCreateArgs) -> NetInput<'_> {
+    NetInput {
+        name: &a.name,
+        driver: a.driver,
+        parent: "",
+        subnet: &a.subnet,
+        gateway: &a.gateway,
+        ip_range: &a.ip_range,
+        mode: a.mode.as_deref(),
+        aux: &a.aux_address,
+        vlan: a.vlan,
+    }
+}
+
+/// `up --hosts`: the hosts, `--net` (the network they share) and `--host`, which must be
+/// one of them; `--host` moves from the run's configuration into the placement, so the
+/// run itself reads no host before the placement does.
+pub fn up_on_hosts(up: UpInput, names: &[String], config: &mut Config) -> Result<Request> {
+    let hosts = host_names(names)?;
+    let Some(net) = up.tenants.first().and_then(|t| t.net.clone()) else {
+        return Err(Error::usage("--hosts needs --net NET, the network the hosts share; name it"));
+    };
+    if let Some(on) = config.host.as_ref().filter(|h| !hosts.contains(h)) {
+        return Err(Error::usage(format!(
+            "--host {on} is not in --hosts {}; add it there, or leave --host out",
+            hosts.join(",")
+        )));
+    }
+    let on = config.host.take();
+    Ok(Request::UpOnHosts(UpOnHosts { up, hosts, on, net }))
+}

@@ -1,0 +1,130 @@
+//! The words a batch of starts is described in, shared by `converge`, `start`, `overlap`
+//! and `recreate` (so none of them imports another for its types): how the `docker run`s
+//! go, what happened to each tenant, and whether the batch pins MACs.
+
+use std::net::Ipv4Addr;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::engine::netspec::{Driver, NetSpec};
+use crate::exec::error::Result;
+use crate::launch::spec::TenantSpec;
+use crate::target::ctx::Ctx;
+
+/// How the `docker run`s of a batch go.
+#[derive(Clone, Debug, Default)]
+pub struct BatchOpts {
+    pub no_probe: bool,
+    pub parallel: usize,
+    /// docker's `--pull` policy; not part of the spec, since it does not shape the container.
+    pub pull: Option<String>,
+    /// How long every container started must then stay up (zero: not watched).
+    pub wait: Duration,
+}
+
+/// What happened to a tenant, or would in a dry run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum What {
+    Created,
+    Started,
+    Updated,
+    Unchanged,
+    Failed,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Outcome {
+    pub name: String,
+    pub network: String,
+    pub address: Option<Ipv4Addr>,
+    /// The container's state afterwards: running, planned (dry run) or failed.
+    pub state: String,
+    #[serde(skip)]
+    pub what: What,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl Outcome {
+    pub fn done(ctx: &Ctx, name: &str, network: &str, address: Option<Ipv4Addr>, what: What) -> Outcome {
+        let state = if ctx.dry_run() && what != What::Unchanged { "planned" } else { "running" };
+        Outcome { name: name.into(), network: network.into(), address, state: state.into(), what, error: None }
+    }
+    pub fn failed(name: &str, network: &str, address: Option<Ipv4Addr>, error: String) -> Outcome {
+        Outcome {
+            name: name.into(),
+            network: network.into(),
+            address,
+            state: "failed".into(),
+            what: What::Failed,
+            error: Some(error),
+        }
+    }
+}
+
+/// The oldest engine API that takes a container's MAC per network (`docker run
+/// --network NET --mac-address MAC`): docker's CLI refuses the option against an older
+/// daemon ("specify mac-address per network requires API version 1.44").
+pub const PIN_API: &str = "1.44";
+
+/// Whether this batch pins MACs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Pinning {
+    /// macvlan on an engine of API 1.44 or later.
+    Pin,
+    /// ipvlan: tenants share the parent's MAC.
+    Shared,
+    /// An older engine (its API version): it cannot take a MAC, and needs none pinned, since
+    /// it derives a macvlan container's MAC from its address (`02:42` and the address), the
+    /// same on every recreate. Docker 28 picks a random one instead, which is what pinning
+    /// is for.
+    Unsupported(String),
+}
+
+impl Pinning {
+    /// What a batch on `net` does: the engine's API version decides, for a macvlan network.
+    pub fn of(ctx: &Ctx, net: &NetSpec) -> Result<Pinning> {
+        if net.driver != Driver::Macvlan {
+            return Ok(Pinning::Shared);
+        }
+        let api = ctx.server_api()?;
+        Ok(if api_at_least(&api, PIN_API) { Pinning::Pin } else { Pinning::Unsupported(api) })
+    }
+}
+
+/// Whether API version `have` (`MAJOR.MINOR`) is `want` or later; unreadable is not.
+fn api_at_least(have: &str, want: &str) -> bool {
+    let parse = |v: &str| -> Option<(u32, u32)> {
+        let (a, b) = v.split_once('.')?;
+        Some((a.parse().ok()?, b.parse().ok()?))
+    };
+    matches!((parse(have), parse(want)), (Some(h), Some(w)) if h >= w)
+}
+
+/// The spec a tenant is created with on `ip`: when the batch pins, its MAC is the one given
+/// with `--mac` or else one derived from the network and the address (`arp::derived_mac`),
+/// so that a recreated tenant keeps it. ipvlan has no MAC of its own to pin.
+pub fn pinned(spec: &TenantSpec, net: &NetSpec, ip: Ipv4Addr, pin: &Pinning) -> TenantSpec {
+    let mut spec = spec.clone();
+    if *pin == Pinning::Pin && spec.mac.is_none() {
+        spec.mac = Some(crate::lan::arp::derived_mac(&net.name, ip).to_string());
+    }
+    spec
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_versions_compare_as_numbers() {
+        assert!(api_at_least("1.44", "1.44"));
+        assert!(api_at_least("1.47", "1.44"));
+        assert!(api_at_least("2.0", "1.44"));
+        assert!(!api_at_least("1.41", "1.44"));
+        assert!(!api_at_least("1.9", "1.44"));
+        assert!(!api_at_least("", "1.44"));
+    }
+}

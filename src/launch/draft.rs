@@ -1,0 +1,200 @@
+//! A tenant as asked for, lowered into validated domain values before anything runs.
+//!
+//! The command line (`up`) and a fleet file (`apply`) both describe a tenant; each fills
+//! a `TenantDraft` with what was typed, and `TenantDraft::lower` checks every value that
+//! will reach docker's argv, so no value can become a docker option and bad input stops
+//! with exit 2 before the first query.
+
+use std::net::Ipv4Addr;
+
+use crate::engine::netspec::valid_docker_name;
+use crate::engine::reference;
+use crate::engine::restart_policy;
+use crate::exec::error::{Error, Result};
+use crate::launch::env::{EnvFile, EnvItem};
+use crate::launch::preset;
+use crate::launch::spec::{check_name, Secrets, TenantSpec};
+
+/// Where a tenant was described, so messages name the flag or the file's field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Origin {
+    Cli,
+    Fleet,
+}
+
+impl Origin {
+    /// How the user wrote `field`: `--ip` on the command line, `"ip"` in a fleet file.
+    pub fn field(self, field: &str) -> String {
+        match self {
+            Origin::Cli => format!("--{field}"),
+            Origin::Fleet => format!("\"{}\"", field.replace('-', "_")),
+        }
+    }
+}
+
+/// What was typed for one tenant, every value still as given.
+#[derive(Clone, Debug)]
+pub struct TenantDraft {
+    pub origin: Origin,
+    pub name: String,
+    pub net: Option<String>,
+    pub preset: Option<String>,
+    pub image: Option<String>,
+    pub ip: Option<String>,
+    pub outside_range: bool,
+    /// Environment settings in order, already read (see `tenant::env`).
+    pub env: Vec<EnvItem>,
+    pub env_file: Option<EnvFile>,
+    pub labels: Vec<(String, String)>,
+    pub restart: String,
+    pub args: Vec<String>,
+}
+
+/// A validated tenant request: what `up` and `apply` plan with.
+#[derive(Clone, Debug)]
+pub struct TenantInput {
+    pub name: String,
+    pub net: Option<String>,
+    pub ip: Option<Ipv4Addr>,
+    /// `--ip` may lie outside the reserved range (it may be in the DHCP pool).
+    pub outside_range: bool,
+    pub spec: TenantSpec,
+    /// Secret values for docker's environment, keyed as in `spec.secrets`.
+    pub secrets: Secrets,
+    /// The env file docker reads (its keys are in `spec.secrets`).
+    pub env_file: Option<EnvFile>,
+    /// Keys asked to pass through that lanctl's environment does not have.
+    pub unset: Vec<String>,
+    /// Warnings to give once the whole request is known to be valid.
+    pub warnings: Vec<String>,
+}
+
+/// A network name as given to `--net`: it reaches `docker network inspect` argv.
+pub fn check_net_name(what: &str, name: &str) -> Result<()> {
+    if valid_docker_name(name) {
+        Ok(())
+    } else {
+        Err(Error::usage(format!("{what} {name:?} is not a network name; list the networks with `lanctl net ls`")))
+    }
+}
+
+/// The image as docker must read it: a reference, never an option.
+pub fn check_image(what: &str, image: &str) -> Result<String> {
+    reference::parse(image).map(|r| r.to_string()).map_err(|why| {
+        Error::usage(format!(
+            "{what} {image:?} is not an image reference ({why}); give one like flashphoner/webcallserver:latest"
+        ))
+    })
+}
+
+/// Label keys: a letter or digit first, then letters, digits and `.-_/`, outside lanctl's
+/// own `io.lanctl.` prefix.
+pub fn check_label(what: &str, key: &str, value: &str) -> Result<()> {
+    let mut c = key.chars();
+    let ok =
+        matches!(c.next(), Some(f) if f.is_ascii_alphanumeric()) && c.all(|c| c.is_ascii_alphanumeric() || ".-_/".contains(c));
+    if !ok {
+        return Err(Error::usage(format!(
+            "{what} {key:?} is not a label key; start with a letter or digit and use letters, digits and . - _ /"
+        )));
+    }
+    if key.starts_with("io.lanctl.") {
+        return Err(Error::usage(format!("{what} {key} uses lanctl's own prefix io.lanctl.; choose another key")));
+    }
+    if value.chars().any(|c| c.is_control()) {
+        return Err(Error::usage(format!("{what} {key}: the value holds a newline or control character; give one line")));
+    }
+    Ok(())
+}
+
+/// A restart policy, in docker's canonical form.
+pub fn check_restart(what: &str, policy: &str) -> Result<String> {
+    restart_policy::parse(policy).map(|p| p.to_string()).map_err(|why| {
+        Error::usage(format!(
+            "{what} {policy:?} is not a docker restart policy ({why}); use no, always, unless-stopped or on-failure[:N]"
+        ))
+    })
+}
+
+/// Splits `K=V` from `--label`.
+pub fn split_label(what: &str, item: &str) -> Result<(String, String)> {
+    item.split_once('=')
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .ok_or_else(|| Error::usage(format!("{what} {item:?} is not K=V; write it like team=video")))
+}
+
+impl TenantDraft {
+    /// Validates every value; `lookup` is lanctl's environment (for preset secrets).
+    pub fn lower(self, lookup: &dyn Fn(&str) -> Option<String>) -> Result<TenantInput> {
+        let f = |field: &str| self.origin.field(field);
+        check_name(&self.name)?;
+        if let Some(net) = &self.net {
+            check_net_name(&f("net"), net)?;
+        }
+        let mut spec = TenantSpec { args: self.args.clone(), ..Default::default() };
+        spec.restart = check_restart(&f("restart"), &self.restart)?;
+        let mut secrets = Secrets::new();
+        let mut warnings = Vec::new();
+        let mut unset = Vec::new();
+        if let Some(name) = &self.preset {
+            let p = preset::find(name)
+                .ok_or_else(|| Error::usage(format!("{} {name:?} is unknown; use one of {}", f("preset"), preset::names())))?;
+            spec.image = p.image.to_string();
+            spec.ip_env.extend(p.ip_env.iter().map(|k| k.to_string()));
+            let missing: Vec<&str> =
+                p.secrets.iter().copied().filter(|k| !self.env.iter().any(|i| i.key() == *k) && lookup(k).is_none()).collect();
+            for key in p.secrets.iter().filter(|k| !self.env.iter().any(|i| i.key() == **k)) {
+                match lookup(key) {
+                    Some(v) => {
+                        spec.secrets.insert(key.to_string());
+                        secrets.push((key.to_string(), v));
+                    }
+                    None => unset.push(key.to_string()),
+                }
+            }
+            // One warning for all missing keys, said once per tenant.
+            if !missing.is_empty() {
+                warnings.push(format!("{} not set in lanctl's environment: {}", missing.join(" and "), p.missing_secret));
+            }
+        }
+        for item in &self.env {
+            if let EnvItem::Unset(k) = item {
+                unset.push(k.clone());
+                warnings.push(format!("{k} is not set in lanctl's environment; the tenant starts without it"));
+            }
+        }
+        spec.apply_env(&self.env, &mut secrets);
+        if let Some(image) = &self.image {
+            spec.image = check_image(&f("image"), image)?;
+        } else if self.preset.is_none() {
+            return Err(Error::usage(format!("no image to run; give {} IMAGE or {} wcs", f("image"), f("preset"))));
+        }
+        for (k, v) in &self.labels {
+            check_label(&f("label"), k, v)?;
+            spec.labels.insert(k.clone(), v.clone());
+        }
+        let ip = match &self.ip {
+            None => None,
+            Some(s) => Some(s.parse::<Ipv4Addr>().map_err(|_| {
+                Error::usage(format!("{} {s:?} is not an IPv4 address; give one inside the network's reserved range", f("ip")))
+            })?),
+        };
+        if self.outside_range && ip.is_none() {
+            return Err(Error::usage("--outside-range needs --ip; give the address to use"));
+        }
+        Ok(TenantInput {
+            name: self.name,
+            net: self.net,
+            ip,
+            outside_range: self.outside_range,
+            spec,
+            secrets,
+            env_file: self.env_file,
+            unset,
+            warnings,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;

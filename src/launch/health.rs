@@ -1,0 +1,202 @@
+//! Whether containers just started stay up, and what a container that did not said last.
+//!
+//! `docker run --detach` succeeds as soon as the process starts, so an image that dies
+//! at once (a bad setting, a missing license) would pass for a running tenant. A batch
+//! is watched as a whole: one `docker container inspect` of every container still on
+//! watch per tick, however many there are, for one wait shared by all.
+
+use std::time::{Duration, Instant};
+
+use crate::engine::model::Container;
+use crate::exec::error::{duration, one_line, Result};
+use crate::state;
+use crate::target::ctx::Ctx;
+
+/// How long a new container must stay up when the command line does not say: an image
+/// that cannot start (a missing setting, a bad argument, a crash on load) dies within a
+/// second, and docker's first restarts of a crash-looping one come at 0.1, 0.2, 0.4 and
+/// 0.8 s, so 2 s sees several of them; a batch waits it once, not once per tenant.
+pub const DEFAULT_WAIT_SECS: u64 = 2;
+
+/// How often the batch is read while it is watched.
+const TICK: Duration = Duration::from_millis(250);
+
+/// How many log lines a failure shows, and how much of each: enough for the error a
+/// server prints as it dies, short enough to stay one readable line.
+pub const LOG_LINES: u64 = 5;
+const LOG_LINE_CHARS: usize = 200;
+
+/// A container that did not stay up.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Down {
+    /// It stopped or crashed: how, then its last log lines, read while it was still there.
+    Stopped(String),
+    /// It is gone: something else removed it.
+    Gone(String),
+}
+
+impl Down {
+    pub fn why(&self) -> &str {
+        match self {
+            Down::Stopped(why) | Down::Gone(why) => why,
+        }
+    }
+}
+
+/// Watches `names`, all just started, for `wait`. For each, in order: `None` when it
+/// stayed up, else how it went down. A container counts as down once it is not running,
+/// is being restarted, or was restarted at all: docker resets the restart count on every
+/// `docker start`, so any restart happened since this start.
+pub fn watch(ctx: &Ctx, names: &[&str], wait: Duration) -> Result<Vec<Option<Down>>> {
+    let mut verdicts: Vec<Verdict> = vec![Verdict::Watching; names.len()];
+    let deadline = Instant::now() + wait;
+    loop {
+        let pending: Vec<&str> = names.iter().zip(&verdicts).filter(|(_, v)| **v == Verdict::Watching).map(|(n, _)| *n).collect();
+        if pending.is_empty() {
+            break;
+        }
+        let found = state::containers_named(ctx, &pending)?;
+        let last = Instant::now() >= deadline;
+        for (name, verdict) in names.iter().zip(verdicts.iter_mut()).filter(|(_, v)| **v == Verdict::Watching) {
+            *verdict = match found.iter().find(|c| c.name() == *name) {
+                None => Verdict::Gone,
+                Some(c) if is_down(c) => Verdict::Down(how_it_stopped(c, wait)),
+                Some(_) if last => Verdict::Up,
+                Some(_) => Verdict::Watching,
+            };
+        }
+        if last {
+            break;
+        }
+        std::thread::sleep(TICK.min(deadline.saturating_duration_since(Instant::now())));
+    }
+    // The logs of the failed ones, read at once: each costs a process start.
+    Ok(std::thread::scope(|s| {
+        let reads: Vec<_> = names
+            .iter()
+            .zip(&verdicts)
+            .map(|(n, v)| matches!(v, Verdict::Down(_)).then(|| s.spawn(move || last_logs(ctx, n))))
+            .collect();
+        verdicts
+            .into_iter()
+            .zip(reads)
+            .map(|(v, log)| match v {
+                Verdict::Down(why) => {
+                    Some(Down::Stopped(format!("{why}; {}", log.expect("a read per failure").join().expect("log thread"))))
+                }
+                Verdict::Gone => Some(Down::Gone(format!("it disappeared within {}: something else removed it", duration(wait)))),
+                Verdict::Up | Verdict::Watching => None,
+            })
+            .collect()
+    }))
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Verdict {
+    Watching,
+    Up,
+    Down(String),
+    Gone,
+}
+
+fn is_down(c: &Container) -> bool {
+    !c.state.running || c.state.restarting || c.restart_count > 0
+}
+
+/// `it exited within 2 s (exit code 1)`, or for a container docker restarts,
+/// `it crashed within 2 s (exit code 1, restarted 3 times)`. One that runs again after
+/// a restart has no exit code to show: docker resets it on every start.
+fn how_it_stopped(c: &Container, wait: Duration) -> String {
+    let code = (!c.state.running || c.state.restarting).then(|| format!("exit code {}", c.state.exit_code));
+    let restarts = match c.restart_count {
+        0 if c.state.restarting => Some("being restarted".to_string()),
+        0 => None,
+        1 => Some("restarted once".to_string()),
+        n => Some(format!("restarted {n} times")),
+    };
+    let verb = if restarts.is_some() { "crashed" } else { "exited" };
+    let details: Vec<String> = [code, restarts].into_iter().flatten().collect();
+    format!("it {verb} within {} ({})", duration(wait), details.join(", "))
+}
+
+/// The container's last log lines as one line: `its last log lines: A | B`.
+pub fn last_logs(ctx: &Ctx, name: &str) -> String {
+    let q = ctx.docker.logs_tail_stamped(name, LOG_LINES);
+    match ctx.runner.query_output(&q) {
+        Ok(out) if out.success() => fold_logs(&out.stdout, &out.stderr),
+        Ok(out) => format!("its log cannot be read: {}", one_line(&out.stderr)),
+        Err(e) => format!("its log cannot be read: {e}"),
+    }
+}
+
+/// Docker writes the container's stdout and stderr lines to its own stdout and stderr;
+/// their timestamps (fixed width, so they sort as text) put them back in order.
+fn fold_logs(stdout: &str, stderr: &str) -> String {
+    let mut lines: Vec<(&str, &str)> = stdout
+        .lines()
+        .chain(stderr.lines())
+        .map(|l| l.split_once(' ').unwrap_or(("", l)))
+        .filter(|(_, text)| !text.trim().is_empty())
+        .collect();
+    lines.sort_by(|a, b| a.0.cmp(b.0));
+    let start = lines.len().saturating_sub(LOG_LINES as usize);
+    let shown: Vec<String> = lines[start..].iter().map(|(_, text)| shorten(&one_line(text))).collect();
+    if shown.is_empty() {
+        "its log is empty".to_string()
+    } else {
+        format!("its last log lines: {}", shown.join(" | "))
+    }
+}
+
+fn shorten(line: &str) -> String {
+    if line.chars().count() <= LOG_LINE_CHARS {
+        return line.to_string();
+    }
+    let cut: String = line.chars().take(LOG_LINE_CHARS).collect();
+    format!("{cut}…")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logs_from_both_streams_come_back_in_order_as_one_line() {
+        let out = "2026-11-25T14:23:34.601568469Z media: LOCAL_IP=198.51.100.100\n\
+                   2026-11-25T14:23:36.000000000Z listening on :80\n";
+        let err = "2026-11-25T14:23:35.715204224Z error: no license.\n\
+                   2026-11-25T14:23:37.181709605Z   \n";
+        assert_eq!(
+            fold_logs(out, err),
+            "its last log lines: media: LOCAL_IP=198.51.100.100 | error: no license | listening on :80"
+        );
+        assert_eq!(fold_logs("", ""), "its log is empty");
+        let long = format!("2026-11-25T14:23:34.601568469Z {}\n", "x".repeat(300));
+        assert_eq!(fold_logs(&long, ""), format!("its last log lines: {}…", "x".repeat(200)));
+    }
+
+    #[test]
+    fn a_stop_is_said_with_its_exit_code_and_restarts() {
+        let mut c = Container::default();
+        c.state.exit_code = 1;
+        let wait = Duration::from_secs(2);
+        assert_eq!(how_it_stopped(&c, wait), "it exited within 2 s (exit code 1)");
+        c.state.restarting = true;
+        assert_eq!(how_it_stopped(&c, wait), "it crashed within 2 s (exit code 1, being restarted)");
+        c.restart_count = 1;
+        assert_eq!(how_it_stopped(&c, wait), "it crashed within 2 s (exit code 1, restarted once)");
+        c.restart_count = 3;
+        assert_eq!(how_it_stopped(&c, wait), "it crashed within 2 s (exit code 1, restarted 3 times)");
+        assert!(is_down(&c));
+        // Running again after a restart: docker has reset the exit code to 0.
+        c.state = crate::engine::model::ContainerState { running: true, ..Default::default() };
+        c.restart_count = 1;
+        assert_eq!(how_it_stopped(&c, wait), "it crashed within 2 s (restarted once)");
+        assert!(is_down(&c));
+        let up = Container {
+            state: crate::engine::model::ContainerState { running: true, ..Default::default() },
+            ..Default::default()
+        };
+        assert!(!is_down(&up));
+    }
+}

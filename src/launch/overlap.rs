@@ -1,0 +1,180 @@
+//! Starting new tenants with the native LAN probe overlapped with docker's own work:
+//! `docker create` of every tenant of the batch runs while one probe window asks the LAN
+//! about their addresses, and `docker start` follows only for an address found clear. An
+//! address a device claims costs a `docker rm` of the container made for it and a new
+//! round on the next free address, probed the same way. Used only with the native probe
+//! (an in-process read whose window docker's create covers); the arping fallback, a second
+//! a process, probes first as before.
+//!
+//! A dry run takes the same path: the probe is a read and runs, the creates, removals and
+//! starts are printed in the order a real run executes them, so the plan stays the run.
+
+use std::net::Ipv4Addr;
+use std::sync::Mutex;
+
+use crate::engine::netspec::NetSpec;
+use crate::exec::error::{Error, Result};
+use crate::exec::plan::{Action, Plan};
+use crate::lan::prober::Prober;
+use crate::launch::batch::{pinned, Pinning};
+use crate::launch::batch::{Outcome, What};
+use crate::launch::docker_run::{docker_create_passing, Tenant};
+use crate::launch::draft::TenantInput;
+use crate::launch::remove_orphan;
+use crate::launch::run_error::describe;
+use crate::state::pool::Pool;
+use crate::target::ctx::Ctx;
+
+/// How often a tenant whose address was taken (by a device or outside lanctl) moves on.
+const ADDRESS_RETRIES: usize = 5;
+
+pub struct Overlap<'a> {
+    pub ctx: &'a Ctx,
+    pub wants: &'a [&'a TenantInput],
+    pub net: &'a NetSpec,
+    pub pull: Option<&'a str>,
+    pub pool: Mutex<Pool>,
+    pub pin: &'a Pinning,
+    pub prober: &'a Prober,
+    pub parallel: usize,
+}
+
+impl Overlap<'_> {
+    /// Starts `planned` (index into `wants`, address); results in any order.
+    pub fn start_all(&self, planned: &[(usize, Ipv4Addr)]) -> Vec<(usize, Outcome)> {
+        let mut done = Vec::new();
+        let mut round: Vec<(usize, Ipv4Addr, usize)> = planned.iter().map(|&(i, ip)| (i, ip, 0)).collect();
+        while !round.is_empty() {
+            round = self.round(&round, &mut done);
+        }
+        done
+    }
+
+    /// One round: creates and the probe at once, then the starts of what is clear.
+    /// Returns the tenants that move on to another address.
+    fn round(&self, round: &[(usize, Ipv4Addr, usize)], done: &mut Vec<(usize, Outcome)>) -> Vec<(usize, Ipv4Addr, usize)> {
+        let ctx = self.ctx;
+        // Pinned addresses were probed before anything was created (a taken one is refused
+        // outright); only the automatic ones are probed here.
+        let auto: Vec<Ipv4Addr> = round.iter().filter(|(i, ..)| self.wants[*i].ip.is_none()).map(|r| r.1).collect();
+        let (created, claims) = std::thread::scope(|s| {
+            let probe = s.spawn(|| self.prober.answers(ctx, &auto));
+            let created = self.each(round, |&(i, ip, _)| self.create(self.wants[i], ip));
+            (created, probe.join().expect("probe thread"))
+        });
+        let claims = match claims {
+            Ok(c) => c,
+            Err(e) => {
+                // Not knowing is not "clear": nothing starts, what was made goes.
+                for (&(i, ip, _), c) in round.iter().zip(&created) {
+                    let name = &self.wants[i].name;
+                    if c.is_ok() {
+                        remove_orphan(ctx, name);
+                    }
+                    done.push((i, Outcome::failed(name, &self.net.name, Some(ip), format!("it was not started: {e}"))));
+                }
+                return Vec::new();
+            }
+        };
+        let mut next = Vec::new();
+        let mut ready = Vec::new();
+        for (&(i, ip, tries), created) in round.iter().zip(created) {
+            let t = self.wants[i];
+            if let Err(e) = created {
+                remove_orphan(ctx, &t.name);
+                done.push((i, Outcome::failed(&t.name, &self.net.name, Some(ip), describe(&e, "it was not created"))));
+                continue;
+            }
+            let claim = auto.iter().position(|a| *a == ip).and_then(|k| claims[k].clone());
+            match claim {
+                None => ready.push((i, ip, tries)),
+                Some(mac) => {
+                    ctx.note(format!("skipping {ip}: a LAN device ({mac}) already uses it"));
+                    if let Err(e) = ctx.runner.change(&ctx.docker.rm_force(&t.name)) {
+                        ctx.note(format!("warning: could not remove {} made for {ip}: {e}", t.name));
+                    }
+                    self.pool.lock().expect("pool lock").take_lan(ip, &mac);
+                    self.move_on(i, ip, tries, None, &mut next, done);
+                }
+            }
+        }
+        let started = self.each(&ready, |&(i, ..)| ctx.runner.change(&ctx.docker.start(&self.wants[i].name)).map(|_| ()));
+        for (&(i, ip, tries), r) in ready.iter().zip(started) {
+            let t = self.wants[i];
+            match r {
+                Ok(()) => done.push((i, Outcome::done(ctx, &t.name, &self.net.name, Some(ip), What::Created))),
+                Err(e) => {
+                    remove_orphan(ctx, &t.name);
+                    if e.stderr().contains("Address already in use") && t.ip.is_none() {
+                        ctx.note(format!("{ip} was taken outside lanctl meanwhile; {} tries the next free address", t.name));
+                        self.pool.lock().expect("pool lock").take(ip, "taken outside lanctl");
+                        self.move_on(i, ip, tries, Some(e), &mut next, done);
+                    } else {
+                        done.push((i, Outcome::failed(&t.name, &self.net.name, Some(ip), describe(&e, "it was not created"))));
+                    }
+                }
+            }
+        }
+        next
+    }
+
+    /// The next free address for tenant `i`, or its failure.
+    fn move_on(
+        &self,
+        i: usize,
+        ip: Ipv4Addr,
+        tries: usize,
+        why: Option<Error>,
+        next: &mut Vec<(usize, Ipv4Addr, usize)>,
+        done: &mut Vec<(usize, Outcome)>,
+    ) {
+        let name = &self.wants[i].name;
+        let mut pool = self.pool.lock().expect("pool lock");
+        let free = pool.free().next();
+        match (free, tries < ADDRESS_RETRIES) {
+            (Some(n), true) => {
+                pool.take(n, name);
+                next.push((i, n, tries + 1));
+            }
+            (None, _) => done.push((i, Outcome::failed(name, &self.net.name, None, pool.exhausted()))),
+            (Some(_), false) => {
+                let why = why.map_or_else(
+                    || format!("{ip} and the addresses before it were taken"),
+                    |e| describe(&e, "it was not created"),
+                );
+                done.push((i, Outcome::failed(name, &self.net.name, Some(ip), why)));
+            }
+        }
+    }
+
+    /// `f` over `items`, `parallel` at a time (one at a time in a dry run, so the printed
+    /// plan keeps its order); results in the order of `items`.
+    fn each<T: Sync, R: Send>(&self, items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+        let workers = if self.ctx.dry_run() { 1 } else { self.parallel.min(items.len()).max(1) };
+        let queue = Mutex::new(items.iter().enumerate());
+        let out: Mutex<Vec<Option<R>>> = Mutex::new((0..items.len()).map(|_| None).collect());
+        std::thread::scope(|s| {
+            for _ in 0..workers {
+                s.spawn(|| loop {
+                    let Some((k, item)) = queue.lock().expect("queue lock").next() else { break };
+                    let r = f(item);
+                    out.lock().expect("results lock")[k] = Some(r);
+                });
+            }
+        });
+        out.into_inner().expect("results lock").into_iter().map(|r| r.expect("every item has a result")).collect()
+    }
+
+    /// `docker create` of one tenant, its secrets required first as `start_plan` does.
+    fn create(&self, t: &TenantInput, ip: Ipv4Addr) -> Result<()> {
+        let ctx = self.ctx;
+        let spec = pinned(&t.spec, self.net, ip, self.pin);
+        let run = Tenant::of(t, &self.net.name, ip, &spec, self.pull);
+        if t.secrets.is_empty() {
+            return ctx.runner.change(&docker_create_passing(&ctx.docker, &run, &[])).map(|_| ());
+        }
+        let keys: Vec<String> = t.secrets.iter().map(|(k, _)| k.clone()).collect();
+        let plan = keys.iter().fold(Plan::new(), |p, k| p.then(Action::require(k)));
+        plan.then(Action::Change(docker_create_passing(&ctx.docker, &run, &keys))).run(&ctx.runner).map_err(|f| f.into_error())
+    }
+}

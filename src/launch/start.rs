@@ -1,0 +1,312 @@
+//! Starting new tenants on one network: addresses for the whole batch are chosen up front
+//! (pinned ones reserved first, then the lowest free ones), the whole batch is refused
+//! before any change when it does not fit, and then the `docker run`s go concurrently,
+//! each failure cleaned up on its own.
+
+use std::io::IsTerminal;
+use std::net::Ipv4Addr;
+use std::sync::Mutex;
+
+use crate::engine::netspec::{Driver, NetSpec};
+use crate::exec::error::{Error, Result};
+use crate::exec::plan::{Action, Plan};
+use crate::lan::prober::Prober;
+use crate::launch::announce::{announce, announcing};
+use crate::launch::batch::{pinned, Pinning, PIN_API};
+use crate::launch::batch::{BatchOpts, Outcome, What};
+use crate::launch::docker_run::{docker_run, docker_run_passing, Tenant};
+use crate::launch::draft::TenantInput;
+use crate::launch::overlap::Overlap;
+use crate::launch::remove_orphan;
+use crate::launch::run_error::describe;
+use crate::state::pool::Pool;
+use crate::target::ctx::Ctx;
+
+/// How often a start that lost its address to another tool is retried with the next one.
+const ADDRESS_RETRIES: usize = 5;
+
+/// Why a pinned address cannot be used: outside the subnet, a reserved or held address
+/// (exit 2, bad input), outside the reserved range without `--outside-range` (exit 2),
+/// or answered for on the LAN (exit 1).
+fn check_pinned(ctx: &Ctx, pool: &Pool, prober: Option<&Prober>, net: &NetSpec, t: &TenantInput, ip: Ipv4Addr) -> Result<()> {
+    if let Some(why) = pool.refuse(ip) {
+        return Err(Error::usage(format!("--ip {why}; choose another address, or leave --ip out to take the next free one")));
+    }
+    if !t.outside_range && !net.range.contains(ip) {
+        return Err(Error::usage(format!(
+            "--ip {ip} is outside the reserved range {} of network {}, where the DHCP server may hand it out; \
+             choose one inside the range, or pass --outside-range if you know it is free",
+            net.range, net.name
+        )));
+    }
+    if let Some(mac) = prober.map(|p| p.answer(ctx, ip)).transpose()?.flatten() {
+        return Err(Error::failed(format!(
+            "--ip {ip} is already used on the LAN by {mac} (it answered the ARP probe on {}); choose another address",
+            net.parent
+        )));
+    }
+    Ok(())
+}
+
+/// Why a MAC given with `--mac` cannot be used: ipvlan tenants share the parent's MAC, and
+/// a MAC another container of the network has would take its frames (exit 2 either way).
+fn check_mac(net: &NetSpec, pool: &Pool, t: &TenantInput, pin: &Pinning) -> Result<()> {
+    let Some(mac) = &t.spec.mac else { return Ok(()) };
+    if net.driver == Driver::Ipvlan {
+        return Err(Error::usage(format!(
+            "--mac {mac}: network {} is ipvlan, whose tenants all use the MAC of {}; leave --mac out",
+            net.name, net.parent
+        )));
+    }
+    if let Pinning::Unsupported(api) = pin {
+        return Err(Error::check(format!(
+            "--mac {mac} needs a docker engine with API {PIN_API} or later (Docker 25); this one speaks {api}"
+        ))
+        .hint(
+            "leave --mac out: this engine gives a macvlan container a MAC derived from its address, the same on every recreate",
+        ));
+    }
+    match pool.macs.get(mac) {
+        Some(holder) if *holder != t.name => Err(Error::usage(format!(
+            "--mac {mac} is already used on network {} by {holder}; choose another MAC, or leave --mac out for one derived from the address",
+            net.name
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Up to `n` of the lowest free addresses of the range that no LAN device answers for,
+/// lowest first (fewer when the range runs out). Candidates are probed all at once, so a
+/// batch waits about one probe, not one per tenant.
+pub fn free_addresses(ctx: &Ctx, pool: &mut Pool, prober: Option<&Prober>, n: usize) -> Result<Vec<Ipv4Addr>> {
+    let mut chosen: Vec<Ipv4Addr> = Vec::new();
+    loop {
+        let candidates: Vec<Ipv4Addr> = pool.free().filter(|ip| !chosen.contains(ip)).take(n - chosen.len()).collect();
+        if candidates.is_empty() {
+            return Ok(chosen);
+        }
+        let Some(p) = prober else {
+            chosen.extend(candidates);
+            return Ok(chosen);
+        };
+        let answers = p.answers(ctx, &candidates)?;
+        for (ip, answer) in candidates.into_iter().zip(answers) {
+            match answer {
+                None => chosen.push(ip),
+                Some(mac) => {
+                    ctx.note(format!("skipping {ip}: a LAN device ({mac}) already uses it"));
+                    pool.take_lan(ip, &mac);
+                }
+            }
+        }
+        chosen.sort();
+        if chosen.len() == n {
+            return Ok(chosen);
+        }
+    }
+}
+
+/// The addresses of a batch, in the order of `wants`. Everything is checked before the
+/// first change: a pinned address that cannot be used, or more tenants than free
+/// addresses, refuses the whole batch.
+fn plan(
+    ctx: &Ctx,
+    net: &NetSpec,
+    pool: &mut Pool,
+    wants: &[&TenantInput],
+    prober: Option<&Prober>,
+    pin: &Pinning,
+    overlap: bool,
+) -> Result<Vec<Ipv4Addr>> {
+    for t in wants {
+        check_mac(net, pool, t, pin).map_err(|e| Error { msg: format!("{}: {}", t.name, e.msg), ..e })?;
+    }
+    // Pinned addresses first, so an automatic pick can never take one.
+    for t in wants {
+        if let Some(ip) = t.ip {
+            check_pinned(ctx, pool, prober, net, t, ip).map_err(|e| Error { msg: format!("{}: {}", t.name, e.msg), ..e })?;
+            pool.take(ip, &t.name);
+        }
+    }
+    let auto = wants.iter().filter(|t| t.ip.is_none()).count();
+    let free = pool.free_count() as usize;
+    if free == 0 && auto > 0 {
+        return Err(Error::failed(pool.exhausted()));
+    }
+    if auto > free {
+        return Err(Error::usage(format!(
+            "{auto} new tenants need addresses but network {} has {free} free in its range {}; start at most {free}, \
+             or remove tenants with `lanctl down`",
+            net.name, net.range
+        )));
+    }
+    // Overlapped, the automatic picks are probed while docker creates their containers.
+    let mut free = free_addresses(ctx, pool, if overlap { None } else { prober }, auto)?.into_iter();
+    // A MAC that a LAN device answered the probe from is that device's.
+    for t in wants {
+        let Some(mac) = &t.spec.mac else { continue };
+        let on_lan = pool.held.iter().find(|(_, h)| matches!(h, crate::state::pool::Holder::Lan { mac: m } if m == mac));
+        if let Some((ip, _)) = on_lan {
+            return Err(Error::failed(format!(
+                "{}: --mac {mac} is a LAN device's (it answered the ARP probe for {ip} on {}); choose another MAC, or leave --mac out",
+                t.name, net.parent
+            )));
+        }
+    }
+    let mut out = Vec::with_capacity(wants.len());
+    for t in wants {
+        match t.ip {
+            Some(ip) => out.push(ip),
+            None => {
+                let ip = free.next().ok_or_else(|| Error::failed(pool.exhausted()))?;
+                pool.take(ip, &t.name);
+                out.push(ip);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Starts new tenants on one network. Results come back in the order of `wants`; once
+/// the plan holds, one failure does not stop the rest.
+pub fn start_batch(ctx: &Ctx, net: &NetSpec, mut pool: Pool, wants: &[&TenantInput], opts: &BatchOpts) -> Result<Vec<Outcome>> {
+    let prober = Prober::new(ctx, &net.parent, opts.no_probe)?;
+    let pin = Pinning::of(ctx, net)?;
+    let overlap = prober.as_ref().filter(|p| p.is_native());
+    let addresses = plan(ctx, net, &mut pool, wants, prober.as_ref(), &pin, overlap.is_some())?;
+    let planned: Vec<(usize, Ipv4Addr)> = addresses.into_iter().enumerate().collect();
+    let pull = opts.pull.as_deref();
+    let done = match overlap {
+        Some(prober) => {
+            let o = Overlap { ctx, wants, net, pull, pool: Mutex::new(pool), pin: &pin, prober, parallel: opts.parallel };
+            o.start_all(&planned)
+        }
+        None => Starter { ctx, wants, net, pull, pool: Mutex::new(pool), pin: pin.clone() }.start_all(&planned, opts.parallel),
+    };
+    let mut results: Vec<Option<Outcome>> = vec![None; wants.len()];
+    for (i, out) in done {
+        results[i] = Some(out);
+    }
+    let results: Vec<Outcome> = results.into_iter().map(|r| r.expect("every tenant has a result")).collect();
+    let started: Vec<&Outcome> = results.iter().filter(|r| r.what == What::Created).collect();
+    let names: Vec<&str> = started.iter().map(|r| r.name.as_str()).collect();
+    match known_macs(&pin, net, wants, &started) {
+        // The MACs are known without asking docker: no read after the start.
+        Some(tenants) if announcing(ctx, &names) => crate::lan::prober::announce(ctx, &net.parent, &tenants),
+        Some(_) => {}
+        None => announce(ctx, net, &names),
+    }
+    Ok(results)
+}
+
+/// The MACs tenants just started on `net` have, where lanctl knows them without a read: the
+/// pinned one (given with `--mac`, else derived), or, on an engine too old to pin, the one
+/// such an engine derives from the address (`02:42` and its four octets). ipvlan tenants
+/// are read, since their MAC is the parent's.
+fn known_macs(
+    pin: &Pinning,
+    net: &NetSpec,
+    wants: &[&TenantInput],
+    started: &[&Outcome],
+) -> Option<Vec<(Ipv4Addr, crate::lan::arp::Mac)>> {
+    started
+        .iter()
+        .map(|r| {
+            let ip = r.address?;
+            let mac = match pin {
+                Pinning::Pin => {
+                    let given = wants.iter().find(|t| t.name == r.name).and_then(|t| t.spec.mac.as_deref());
+                    match given {
+                        Some(m) => m.parse().ok()?,
+                        None => crate::lan::arp::derived_mac(&net.name, ip),
+                    }
+                }
+                Pinning::Unsupported(_) => {
+                    let [a, b, c, d] = ip.octets();
+                    crate::lan::arp::Mac([0x02, 0x42, a, b, c, d])
+                }
+                Pinning::Shared => return None,
+            };
+            Some((ip, mac))
+        })
+        .collect()
+}
+
+/// Starts planned tenants, several at once, each with its own cleanup and retries.
+struct Starter<'a> {
+    ctx: &'a Ctx,
+    wants: &'a [&'a TenantInput],
+    net: &'a NetSpec,
+    pull: Option<&'a str>,
+    pool: Mutex<Pool>,
+    pin: Pinning,
+}
+
+impl Starter<'_> {
+    fn start_all(&self, planned: &[(usize, Ipv4Addr)], parallel: usize) -> Vec<(usize, Outcome)> {
+        // A dry run prints the lines in order; there is nothing to wait for.
+        let workers = if self.ctx.dry_run() { 1 } else { parallel.min(planned.len()).max(1) };
+        let queue = Mutex::new(planned.iter());
+        let done = Mutex::new(Vec::new());
+        let progress = std::io::stderr().is_terminal() && planned.len() > 1 && !self.ctx.dry_run();
+        std::thread::scope(|s| {
+            for _ in 0..workers {
+                s.spawn(|| loop {
+                    let Some(&(i, ip)) = queue.lock().expect("queue lock").next() else { break };
+                    let out = self.start(self.wants[i], ip);
+                    let mut done = done.lock().expect("results lock");
+                    done.push((i, out));
+                    if progress {
+                        let last = &done[done.len() - 1].1;
+                        let what = last.address.map(|a| a.to_string()).unwrap_or_default();
+                        self.ctx.note(format!("[{}/{}] {} {} {what}", done.len(), planned.len(), last.name, last.state));
+                    }
+                });
+            }
+        });
+        done.into_inner().expect("results lock")
+    }
+
+    fn start(&self, t: &TenantInput, mut ip: Ipv4Addr) -> Outcome {
+        let ctx = self.ctx;
+        let name = t.name.as_str();
+        let mut attempt = 0;
+        loop {
+            let spec = pinned(&t.spec, self.net, ip, &self.pin);
+            let run = Tenant::of(t, &self.net.name, ip, &spec, self.pull);
+            let e = match start_plan(ctx, t, &run) {
+                Ok(()) => return Outcome::done(ctx, name, &self.net.name, Some(ip), What::Created),
+                Err(e) => e,
+            };
+            remove_orphan(ctx, name);
+            attempt += 1;
+            if !e.stderr().contains("Address already in use") || t.ip.is_some() || attempt > ADDRESS_RETRIES {
+                return Outcome::failed(name, &self.net.name, Some(ip), describe(&e, "it was not created"));
+            }
+            ctx.note(format!("{ip} was taken outside lanctl meanwhile; {name} tries the next free address"));
+            let mut pool = self.pool.lock().expect("pool lock");
+            pool.take(ip, "taken outside lanctl");
+            let next = pool.free().next();
+            match next {
+                Some(next) => {
+                    pool.take(next, name);
+                    ip = next;
+                }
+                None => return Outcome::failed(name, &self.net.name, None, pool.exhausted()),
+            }
+        }
+    }
+}
+
+/// Starts one tenant: its `docker run`, alone when it passes no secret. A secret from
+/// lanctl's environment reaches docker through docker's environment, so the printed plan
+/// first requires each such variable: pasted into a shell without it, the plan refuses,
+/// naming it, before anything is created, rather than start the tenant without it.
+fn start_plan(ctx: &Ctx, t: &TenantInput, run: &Tenant) -> Result<()> {
+    if t.secrets.is_empty() {
+        return ctx.runner.change(&docker_run(&ctx.docker, run)).map(|_| ());
+    }
+    let keys: Vec<String> = t.secrets.iter().map(|(k, _)| k.clone()).collect();
+    let plan = keys.iter().fold(Plan::new(), |p, k| p.then(Action::require(k)));
+    plan.then(Action::Change(docker_run_passing(&ctx.docker, run, &keys))).run(&ctx.runner).map_err(|f| f.into_error())
+}

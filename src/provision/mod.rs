@@ -1,0 +1,176 @@
+//! Making a lanctl network: read and compare what is there, check the host, create it,
+//! on one host (`ensure`, `prepare` then `make`) or on several (`multi`). Shared by
+//! `net create` and `apply`.
+//!
+//! Architecture invariant: nothing here knows the commands that call it (`net`, `fleet`,
+//! `input`); they hand it a validated `NetSpec`.
+
+pub mod multi;
+pub mod slices;
+
+use crate::checks::{self, Scope};
+use crate::engine::labels;
+use crate::engine::model::{IpLink, Network};
+use crate::engine::netspec::{LanRoute, NetSpec};
+use crate::exec::error::{Error, Result};
+use crate::exec::runner;
+use crate::state;
+use crate::target::ctx::Ctx;
+
+/// What `ensure` did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Ensured {
+    /// The network was there with this spec.
+    Exists,
+    /// It was created (or, in a dry run, would be); a routed network comes with the
+    /// route the LAN needs to reach it.
+    Created { route: Option<LanRoute> },
+}
+
+/// Makes sure a network with this spec exists. A network that is already there is only
+/// compared, with no prerequisite check; only a network to create is checked first (unless
+/// `--skip-checks`).
+pub fn ensure(ctx: &Ctx, spec: &NetSpec) -> Result<Ensured> {
+    ensure_checked(ctx, spec, false)
+}
+
+/// `ensure` of a network already read (`seen`, from `state::lanctl_networks`), so a
+/// network that is there costs no second read; one not seen is read and made as `ensure`
+/// does.
+pub fn ensure_seen(ctx: &Ctx, spec: &NetSpec, seen: &[Network]) -> Result<Ensured> {
+    match seen.iter().find(|n| n.name == create_name(spec)) {
+        Some(existing) => already_exists(ctx, existing, spec).map(|_| Ensured::Exists),
+        None => ensure(ctx, spec),
+    }
+}
+
+/// `ensure`, with the DHCP pool check among the prerequisite checks when `check_dhcp`.
+pub fn ensure_checked(ctx: &Ctx, spec: &NetSpec, check_dhcp: bool) -> Result<Ensured> {
+    let prepared = prepare(ctx, spec, check_dhcp)?;
+    make(ctx, spec, prepared)
+}
+
+/// What `prepare` found: the network is there with this spec, or it is to be created on a
+/// host with these links.
+pub enum Prepared {
+    Exists,
+    Create { links: Vec<IpLink> },
+}
+
+/// Everything `ensure` does before it changes anything: the network read and compared,
+/// the range checked against the host's own addresses, the prerequisite checks run. A
+/// network made on several hosts is prepared on every host before it is made on any.
+pub fn prepare(ctx: &Ctx, spec: &NetSpec, check_dhcp: bool) -> Result<Prepared> {
+    if let Some(existing) = state::find_network(ctx, &create_name(spec))? {
+        return already_exists(ctx, &existing, spec).map(|_| Prepared::Exists);
+    }
+    let links = state::host_links(ctx)?;
+    if let Some((ip, ifname)) = state::host_addrs(&links).into_iter().find(|(ip, _)| spec.range.contains(*ip)) {
+        return Err(Error::usage(format!(
+            "--ip-range {} contains {ip}, the host's own address on {ifname}; choose a range that leaves it out",
+            spec.range
+        )));
+    }
+    if !ctx.skip_checks {
+        let scope = Scope { driver: Some(spec.driver), parent: Some(&spec.parent), network: Some(&spec.name) };
+        let mut report = checks::run(ctx, scope);
+        if check_dhcp {
+            let target = checks::dhcp::Target { parent: spec.parent.clone(), range: spec.range };
+            report.checks.push(checks::dhcp::check(ctx, &checks::Host::of(ctx), &target));
+        }
+        checks::gate(ctx, &report)?;
+    }
+    Ok(Prepared::Create { links })
+}
+
+/// Creates what `prepare` found missing.
+pub fn make(ctx: &Ctx, spec: &NetSpec, prepared: Prepared) -> Result<Ensured> {
+    let Prepared::Create { links } = prepared else { return Ok(Ensured::Exists) };
+    let create = ctx.docker.network_create(spec);
+    match ctx.runner.change_output(&create)? {
+        None => {}
+        Some(out) if out.success() => {}
+        // Another process created it since it was read: the same spec is what was asked.
+        // Racing docker answers "already exists", or, when the other create registered
+        // the subnet first, "Pool overlaps"; either way the network read back decides.
+        Some(out) if lost_race(&out.stderr) => match raced_network(ctx, spec, &out.stderr)? {
+            Some(existing) => return already_exists(ctx, &existing, spec).map(|_| Ensured::Exists),
+            None => return Err(runner::failure(&create.0, out)),
+        },
+        Some(out) => return Err(runner::failure(&create.0, out)),
+    }
+    Ok(Ensured::Created { route: spec.lan_route(&links) })
+}
+
+/// The network a racing create made, read back. Docker answers "Pool overlaps" as soon as
+/// the other create has reserved the subnet, which can be before its network is listed
+/// (seen on Engine 20.10 with four creates at once): so that answer is read again a few
+/// times, 100 ms apart, before it counts as an overlap with some other network.
+fn raced_network(ctx: &Ctx, spec: &NetSpec, stderr: &str) -> Result<Option<Network>> {
+    let tries = if stderr.contains("Pool overlaps") { RACE_READS } else { 1 };
+    for i in 0..tries {
+        if i > 0 {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        if let Some(n) = state::find_network(ctx, &create_name(spec))? {
+            return Ok(Some(n));
+        }
+    }
+    Ok(None)
+}
+
+/// How many times a "Pool overlaps" answer is read back: a second at most.
+const RACE_READS: usize = 10;
+
+/// The name `docker network create` gives: a swarm node's part is its config-only network.
+fn create_name(spec: &NetSpec) -> String {
+    if spec.config_only {
+        spec.config_name()
+    } else {
+        spec.name.clone()
+    }
+}
+
+/// Whether `docker network create` may have failed for a concurrent create of the name.
+fn lost_race(stderr: &str) -> bool {
+    stderr.contains("already exists") || stderr.contains("Pool overlaps")
+}
+
+/// What the LAN needs to reach a routed network's tenants, said when it is created.
+pub fn route_note(spec: &NetSpec, r: &LanRoute) -> String {
+    let (name, mode, parent, subnet) = (&spec.name, &spec.mode, &spec.parent, spec.subnet);
+    match r.via {
+        Some(via) => format!(
+            "ipvlan {mode} network {name} is routed through this host: on the LAN's router (or each client) add \
+             `ip route add {subnet} via {via}`"
+        ),
+        None => format!(
+            "warning: ipvlan {mode} network {name} is routed through this host, but {parent} has no IPv4 address; \
+             give it one on the LAN, then add `ip route add {subnet} via THAT_ADDRESS` on the LAN's router"
+        ),
+    }
+}
+
+fn already_exists(ctx: &Ctx, existing: &Network, spec: &NetSpec) -> Result<()> {
+    // A swarm node's part is named for what it is, its config-only network.
+    let name = &existing.name;
+    if !existing.labels.contains_key(labels::MANAGED) {
+        return Err(Error::failed(format!(
+            "a network named {name} exists and was not made by lanctl; choose another name or remove it with `docker network rm {name}`"
+        )));
+    }
+    let Some(have) = NetSpec::from_network(existing) else {
+        return Err(Error::failed(format!(
+            "network {name} exists but is not an IPv4 ipvlan/macvlan network; choose another name"
+        )));
+    };
+    let diff = have.differences(spec);
+    if diff.is_empty() {
+        ctx.note(format!("network {name} already exists with this spec; nothing to do"));
+        return Ok(());
+    }
+    Err(Error::failed(format!(
+        "network {name} already exists with another spec: {}; remove it with `lanctl net rm {name}` first, or use another name",
+        diff.join(", ")
+    )))
+}

@@ -1,0 +1,301 @@
+//! `lanctl host-access`: a shim interface on the parent so the host can reach its own
+//! tenants, which ipvlan and macvlan otherwise hide from it.
+
+pub mod commands;
+pub mod leftover;
+pub mod persist;
+
+use std::net::Ipv4Addr;
+
+use ipnet::{Ipv4Net, Ipv4Subnets};
+use serde::Serialize;
+
+use crate::engine::model::{IpLink, Route};
+use crate::engine::netspec::NetSpec;
+use crate::exec::error::{Error, Exit, Result};
+use crate::lan::prober::Prober;
+use crate::state;
+use crate::state::pool::Pool;
+use crate::target::ctx::Ctx;
+
+/// What `host-access` is asked to do with a network's shim.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ShimAction {
+    Ensure,
+    Remove,
+    Status,
+    /// Print (or with `write`, write) the configuration that recreates it at boot.
+    Persist {
+        system: String,
+        write: bool,
+    },
+}
+
+/// `lanctl host-access`, lowered.
+#[derive(Clone, Debug)]
+pub struct HostAccessInput {
+    pub net: String,
+    pub address: Option<Ipv4Addr>,
+    pub ifname: Option<String>,
+    pub action: ShimAction,
+    pub no_probe: bool,
+}
+
+/// The default shim name: `lc-NET` when it fits the kernel's 15 bytes, else a shortened
+/// name with a hash of the network name so two long names do not collide.
+pub fn default_ifname(net: &str) -> String {
+    let plain = format!("lc-{net}");
+    if plain.len() <= 15 {
+        return plain;
+    }
+    let hash = net.bytes().fold(0x811c9dc5u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x01000193));
+    let head: String = net.chars().take(6).collect();
+    format!("lc-{head}-{:05x}", hash & 0xfffff)
+}
+
+/// The CIDR blocks that together cover the reserved range exactly: the shim's routes.
+pub fn range_routes(spec: &NetSpec) -> Vec<Ipv4Net> {
+    Ipv4Subnets::new(spec.range.start, spec.range.end, 0).collect()
+}
+
+/// A shim found on the host: a macvlan/ipvlan child of the parent holding an address in
+/// the subnet, or the interface named by `--ifname`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Shim {
+    pub ifname: String,
+    pub kind: String,
+    pub parent: String,
+    pub address: Option<Ipv4Addr>,
+    pub up: bool,
+}
+
+/// Whether a link is of a kind a shim is: macvlan or ipvlan.
+pub fn is_shim_kind(l: &IpLink) -> bool {
+    matches!(l.linkinfo.as_ref().map(|k| k.info_kind.as_str()), Some("macvlan" | "ipvlan"))
+}
+
+/// A link as a shim, with its address in `subnet` (any address for 0.0.0.0/0).
+pub fn shim_of_link(l: &IpLink, subnet: Ipv4Net) -> Shim {
+    Shim {
+        ifname: l.ifname.clone(),
+        kind: l.linkinfo.as_ref().map(|k| k.info_kind.clone()).unwrap_or_default(),
+        parent: l.link.clone().unwrap_or_default(),
+        address: l.ipv4().find(|(ip, _)| subnet.contains(ip)).map(|(ip, _)| ip),
+        up: l.is_up(),
+    }
+}
+
+/// The network's shim: a macvlan/ipvlan child of the parent with an address in the
+/// subnet, `lc-NET` first; or, with `ifname`, the child of that name (a link of another
+/// kind is never a shim).
+pub fn find_shim(links: &[IpLink], spec: &NetSpec, ifname: Option<&str>) -> Option<Shim> {
+    let is_child = |l: &&IpLink| is_shim_kind(l) && l.link.as_deref() == Some(spec.parent.as_str());
+    let in_subnet = |l: &&IpLink| l.ipv4().any(|(ip, _)| spec.subnet.contains(&ip));
+    let own = default_ifname(&spec.name);
+    let found = match ifname {
+        Some(name) => links.iter().filter(is_child).find(|l| l.ifname == name),
+        None => {
+            let mut children = links.iter().filter(is_child).filter(in_subnet);
+            children.clone().find(|l| l.ifname == own).or_else(|| children.next())
+        }
+    }?;
+    Some(shim_of_link(found, spec.subnet))
+}
+
+/// Every host interface with link details (kind, lower device) and addresses.
+pub fn load_links(ctx: &Ctx) -> Result<Vec<IpLink>> {
+    ctx.runner.query_json(&commands::addr_show_details(&ctx.ip))
+}
+
+pub(crate) fn routes(ctx: &Ctx, dev: &str) -> Result<Vec<Ipv4Net>> {
+    let routes: Vec<Route> = ctx.runner.query_json(&commands::routes_of(&ctx.ip, dev))?;
+    Ok(routes.iter().filter_map(|r| r.dst.parse().ok().or_else(|| r.dst.parse::<Ipv4Addr>().ok().map(Ipv4Net::from))).collect())
+}
+
+pub fn host_access(ctx: &Ctx, a: &HostAccessInput) -> Result<()> {
+    if matches!(a.action, ShimAction::Persist { .. }) && !ctx.transport.is_local() {
+        // persist reads and writes this machine's network configuration files.
+        return Err(Error::check(
+            "host-access --persist configures this machine only; run it on the other host itself, or drop --persist",
+        ));
+    }
+    if a.action == ShimAction::Remove {
+        return remove(ctx, &a.net, a.ifname.as_deref());
+    }
+    let wanted_addr = a.address;
+    let (spec, _) = state::resolve_network(ctx, Some(&a.net))?;
+    let links = load_links(ctx)?;
+    let shim = find_shim(&links, &spec, a.ifname.as_deref());
+    if a.action == ShimAction::Status {
+        return status(ctx, &spec, shim);
+    }
+    let ifname =
+        shim.as_ref().map(|s| s.ifname.clone()).or_else(|| a.ifname.clone()).unwrap_or_else(|| default_ifname(&spec.name));
+    let address = match (&shim, wanted_addr) {
+        (Some(Shim { address: Some(have), .. }), Some(want)) if *have != want => {
+            return Err(Error::failed(format!(
+                "the shim {ifname} already has {have}, not {want}; remove it with `lanctl host-access {} --remove` first",
+                spec.name
+            )))
+        }
+        (Some(Shim { address: Some(have), .. }), _) => *have,
+        (_, want) => choose_address(ctx, &spec, &links, want, a.no_probe)?,
+    };
+    if let ShimAction::Persist { system, write } = &a.action {
+        return persist::emit(ctx, system, &persist::ShimConfig { spec: &spec, ifname: &ifname, address }, *write);
+    }
+    create(ctx, &spec, shim.as_ref(), &ifname, address)
+}
+
+/// `--address`, or the highest free subnet address outside the range that no container,
+/// host interface or LAN device uses: the top of a subnet is where routers and shims
+/// usually sit, far from the DHCP pool at the bottom.
+fn choose_address(ctx: &Ctx, spec: &NetSpec, links: &[IpLink], want: Option<Ipv4Addr>, no_probe: bool) -> Result<Ipv4Addr> {
+    let containers = state::containers_on(ctx, &[spec.name.as_str()])?;
+    let pool = Pool::new(spec, &containers, &state::host_addrs(links));
+    let prober = Prober::new(ctx, &spec.parent, no_probe)?;
+    let answered = |ip| prober.as_ref().map(|p| p.answer(ctx, ip)).transpose().map(Option::flatten);
+    if let Some(ip) = want {
+        if spec.range.contains(ip) {
+            return Err(Error::usage(format!(
+                "--address {ip} is inside the tenant range {}; give an address outside it",
+                spec.range
+            )));
+        }
+        if let Some(why) = pool.refuse(ip) {
+            return Err(Error::usage(format!("--address {why}; choose another address")));
+        }
+        if let Some(mac) = answered(ip)? {
+            return Err(Error::failed(format!("--address {ip} is already used on the LAN by {mac}; choose another address")));
+        }
+        return Ok(ip);
+    }
+    for ip in spec.subnet.hosts().collect::<Vec<_>>().into_iter().rev() {
+        if spec.range.contains(ip) || pool.held.contains_key(&ip) {
+            continue;
+        }
+        match answered(ip)? {
+            None => return Ok(ip),
+            Some(mac) => ctx.note(format!("skipping {ip}: a LAN device ({mac}) already uses it")),
+        }
+    }
+    Err(Error::failed(format!(
+        "no free address outside the range {} in {} for the shim; give one with --address",
+        spec.range, spec.subnet
+    )))
+}
+
+/// Runs only the steps that are missing, so a correct shim means nothing runs.
+fn create(ctx: &Ctx, spec: &NetSpec, shim: Option<&Shim>, ifname: &str, address: Ipv4Addr) -> Result<()> {
+    let mut steps = Vec::new();
+    if shim.is_none() {
+        steps.push(commands::link_add(&ctx.ip, ifname, &spec.parent, spec.driver));
+    }
+    if shim.and_then(|s| s.address).is_none() {
+        steps.push(commands::addr_add(&ctx.ip, ifname, address));
+    }
+    if !shim.is_some_and(|s| s.up) {
+        steps.push(commands::link_up(&ctx.ip, ifname));
+    }
+    let have_routes = if shim.is_some() { routes(ctx, ifname)? } else { Vec::new() };
+    for net in range_routes(spec) {
+        if !have_routes.contains(&net) {
+            steps.push(commands::route_add(&ctx.ip, net, ifname));
+        }
+    }
+    if steps.is_empty() {
+        ctx.note(format!("the shim {ifname} ({address}) already gives the host access to {}; nothing to do", spec.name));
+        return Ok(());
+    }
+    for step in &steps {
+        ctx.runner.change(step)?;
+    }
+    if !ctx.dry_run() {
+        ctx.note(format!("the host reaches the tenants of {} through {ifname} ({address})", spec.name));
+    }
+    Ok(())
+}
+
+/// Removes a network's shim and, with `--yes`, the files that bring it back at boot. A
+/// network that is gone still has its shim removed when one can be told by its name.
+fn remove(ctx: &Ctx, net: &str, ifname: Option<&str>) -> Result<()> {
+    let (found, links) = std::thread::scope(|s| {
+        let links = s.spawn(|| load_links(ctx));
+        (state::resolve_network(ctx, Some(net)), links.join().expect("query thread"))
+    });
+    let links = links?;
+    let left = match found {
+        Ok((spec, _)) => leftover::of_network(ctx, &spec, &links, ifname)?,
+        // Not a lanctl network (any more): what it left is found by name.
+        Err(e) if e.exit == Exit::Usage => {
+            let left = leftover::of_gone(ctx, net, &links, ifname)?;
+            if left.is_empty() {
+                let name = ifname.map(str::to_string).unwrap_or_else(|| default_ifname(net));
+                ctx.note(format!(
+                    "network {net} does not exist and left no host-access shim (no macvlan/ipvlan link {name}); nothing to do"
+                ));
+                return Ok(());
+            }
+            left
+        }
+        Err(e) => return Err(e),
+    };
+    if left.is_empty() {
+        ctx.note(format!("network {net} has no host-access shim; nothing to do"));
+        return Ok(());
+    }
+    left.check(ctx)?;
+    left.remove(ctx)
+}
+
+#[derive(Serialize)]
+struct Status {
+    network: String,
+    shim: Option<Shim>,
+    routes: Vec<String>,
+    missing_routes: Vec<String>,
+}
+
+fn status(ctx: &Ctx, spec: &NetSpec, shim: Option<Shim>) -> Result<()> {
+    let have = match &shim {
+        Some(s) => routes(ctx, &s.ifname)?,
+        None => Vec::new(),
+    };
+    let missing: Vec<String> = range_routes(spec).into_iter().filter(|n| !have.contains(n)).map(|n| n.to_string()).collect();
+    let st = Status {
+        network: spec.name.clone(),
+        routes: have.iter().map(|n| n.to_string()).collect(),
+        missing_routes: missing,
+        shim,
+    };
+    if ctx.json {
+        ctx.print_json(&st);
+        return Ok(());
+    }
+    match &st.shim {
+        None => crate::exec::out::line(format!(
+            "{}: no host-access shim; create one with `lanctl host-access {}`",
+            st.network, st.network
+        )),
+        Some(s) => {
+            let addr = s.address.map(|a| a.to_string()).unwrap_or_else(|| "no address".to_string());
+            let state = if s.up { "up" } else { "down" };
+            crate::exec::out::line(format!("{}: shim {} ({} on {}) {addr}, {state}", st.network, s.ifname, s.kind, s.parent));
+            crate::exec::out::line(format!(
+                "routes: {}",
+                if st.routes.is_empty() { "none".to_string() } else { st.routes.join(" ") }
+            ));
+            if !st.missing_routes.is_empty() {
+                crate::exec::out::line(format!(
+                    "missing routes: {}; run `lanctl host-access {}` to add them",
+                    st.missing_routes.join(" "),
+                    st.network
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

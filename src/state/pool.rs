@@ -1,0 +1,223 @@
+//! The address pool of one network: which addresses of the subnet are held, by whom,
+//! and which of the reserved range are free. Pure: it is built from state read earlier.
+
+use std::collections::BTreeMap;
+use std::net::Ipv4Addr;
+
+use serde::Serialize;
+
+use crate::engine::model::Container;
+use crate::engine::netspec::NetSpec;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Holder {
+    /// Network, broadcast, gateway or an aux address.
+    Reserved { what: String },
+    /// An address of the host itself, on the named interface (a host-access shim too).
+    Host { ifname: String },
+    /// A container attached to the network, running or stopped.
+    Container { name: String, state: String },
+    /// A device on the LAN that answered the duplicate-address probe.
+    Lan { mac: String },
+}
+
+impl std::fmt::Display for Holder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Holder::Reserved { what } => write!(f, "the {what}"),
+            Holder::Host { ifname } => write!(f, "the host ({ifname})"),
+            Holder::Container { name, state } => write!(f, "container {name} ({state})"),
+            Holder::Lan { mac } => write!(f, "a LAN device ({mac})"),
+        }
+    }
+}
+
+/// A container attached to a network, with the address it holds there.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Attached {
+    pub name: String,
+    pub state: String,
+    pub ip: Ipv4Addr,
+    /// Its MAC there, lower case (empty when docker does not say).
+    pub mac: String,
+}
+
+impl Attached {
+    /// The attachments of inspected containers to `network`.
+    pub fn of(containers: &[Container], network: &str) -> Vec<Attached> {
+        containers
+            .iter()
+            .filter_map(|c| {
+                let mac =
+                    c.network_settings.networks.get(network).map(|e| e.mac_address.to_ascii_lowercase()).unwrap_or_default();
+                Some(Attached { ip: c.address_on(network)?, name: c.name().to_string(), state: c.state.status.clone(), mac })
+            })
+            .collect()
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Pool {
+    pub spec: NetSpec,
+    pub held: BTreeMap<Ipv4Addr, Holder>,
+    /// The MACs containers have on the network, lower case, with who has each.
+    pub macs: BTreeMap<String, String>,
+}
+
+impl Pool {
+    /// Builds the pool from the network's spec, every container attached to it (running
+    /// or stopped) and the host's own addresses.
+    pub fn new(spec: &NetSpec, containers: &[Container], host: &[(Ipv4Addr, String)]) -> Pool {
+        Pool::of(spec, &Attached::of(containers, &spec.name), host)
+    }
+
+    /// Like `new`, from attachments already read.
+    pub fn of(spec: &NetSpec, attached: &[Attached], host: &[(Ipv4Addr, String)]) -> Pool {
+        let mut held = BTreeMap::new();
+        for (ip, what) in spec.reserved() {
+            held.insert(ip, Holder::Reserved { what });
+        }
+        for (ip, ifname) in host.iter().filter(|(ip, _)| spec.subnet.contains(ip)) {
+            held.entry(*ip).or_insert(Holder::Host { ifname: ifname.clone() });
+        }
+        let mut macs = BTreeMap::new();
+        for a in attached {
+            held.entry(a.ip).or_insert(Holder::Container { name: a.name.clone(), state: a.state.clone() });
+            if !a.mac.is_empty() {
+                macs.insert(a.mac.clone(), a.name.clone());
+            }
+        }
+        Pool { spec: spec.clone(), held, macs }
+    }
+
+    /// Free addresses of the reserved range, lowest first.
+    pub fn free(&self) -> impl Iterator<Item = Ipv4Addr> + '_ {
+        self.spec.range.iter().filter(|ip| !self.held.contains_key(ip))
+    }
+
+    pub fn free_count(&self) -> u64 {
+        self.free().count() as u64
+    }
+
+    /// How many addresses of the range a tenant could ever get: the range less its network,
+    /// broadcast, gateway and aux addresses and the host's own (a /25 range of 128 holds
+    /// 125). Containers and LAN devices only borrow theirs.
+    pub fn usable(&self) -> u64 {
+        let never =
+            self.used_in_range().filter(|(_, h)| matches!(h, Holder::Reserved { .. } | Holder::Host { .. })).count() as u64;
+        self.spec.range.len() - never
+    }
+
+    /// Held addresses that lie inside the reserved range.
+    pub fn used_in_range(&self) -> impl Iterator<Item = (&Ipv4Addr, &Holder)> {
+        self.held.iter().filter(|(ip, _)| self.spec.range.contains(**ip))
+    }
+
+    /// Marks an address as taken, for allocating several addresses in one plan.
+    pub fn take(&mut self, ip: Ipv4Addr, name: &str) {
+        self.held.insert(ip, Holder::Container { name: name.to_string(), state: "planned".to_string() });
+    }
+
+    /// Marks an address that a LAN device answered for.
+    pub fn take_lan(&mut self, ip: Ipv4Addr, mac: &str) {
+        self.held.insert(ip, Holder::Lan { mac: mac.to_string() });
+    }
+
+    /// Why `ip` cannot be given to a tenant, if it cannot.
+    pub fn refuse(&self, ip: Ipv4Addr) -> Option<String> {
+        if !self.spec.subnet.contains(&ip) {
+            return Some(format!("{ip} is outside the subnet {} of network {}", self.spec.subnet, self.spec.name));
+        }
+        self.held.get(&ip).map(|h| format!("{ip} is held by {h} on network {}", self.spec.name))
+    }
+
+    /// The message for an exhausted range, naming it and its size.
+    pub fn exhausted(&self) -> String {
+        format!(
+            "no free address in the range {} ({} usable of {} addresses) of network {}; remove a tenant with \
+             `lanctl down`, or create a network with a larger --ip-range",
+            self.spec.range,
+            self.usable(),
+            self.spec.range.len(),
+            self.spec.name
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::netspec::{validate, Driver, NetInput};
+
+    fn spec(range: &str, aux: &[String]) -> NetSpec {
+        validate(&NetInput {
+            name: "lan",
+            driver: Driver::Macvlan,
+            parent: "veth0",
+            subnet: "198.51.100.0/24",
+            gateway: "198.51.100.1",
+            ip_range: range,
+            mode: None,
+            aux,
+            vlan: None,
+        })
+        .unwrap()
+    }
+
+    fn container(name: &str, ip: &str, state: &str) -> Container {
+        crate::engine::model::parse(
+            "t",
+            &format!(
+                r#"{{"Name":"/{name}","State":{{"Status":"{state}"}},"NetworkSettings":{{"Networks":{{"lan":{{"IPAMConfig":{{"IPv4Address":"{ip}"}},"IPAddress":""}}}}}}}}"#
+            ),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn skips_gateway_aux_host_and_stopped_holders() {
+        let aux = vec!["printer=198.51.100.2".to_string()];
+        let s = spec("198.51.100.0-198.51.100.7", &aux);
+        let cs = [container("t1", "198.51.100.3", "exited"), container("t2", "198.51.100.5", "running")];
+        let host = [("198.51.100.4".parse().unwrap(), "shim0".to_string()), ("192.0.2.2".parse().unwrap(), "eth0".into())];
+        let p = Pool::new(&s, &cs, &host);
+        let free: Vec<String> = p.free().map(|ip| ip.to_string()).collect();
+        assert_eq!(free, ["198.51.100.6", "198.51.100.7"]);
+        assert_eq!(
+            p.refuse("198.51.100.3".parse().unwrap()).unwrap(),
+            "198.51.100.3 is held by container t1 (exited) on network lan"
+        );
+        assert_eq!(p.refuse("198.51.100.4".parse().unwrap()).unwrap(), "198.51.100.4 is held by the host (shim0) on network lan");
+        assert_eq!(p.refuse("198.51.100.1".parse().unwrap()).unwrap(), "198.51.100.1 is held by the gateway on network lan");
+        assert!(p.refuse("198.51.101.1".parse().unwrap()).unwrap().contains("outside the subnet"));
+        assert_eq!(p.refuse("198.51.100.200".parse().unwrap()), None);
+    }
+
+    #[test]
+    fn exhaustion_names_the_range_and_its_size() {
+        let s = spec("198.51.100.10-198.51.100.11", &[]);
+        let mut p = Pool::new(&s, &[container("t1", "198.51.100.10", "running")], &[]);
+        p.take("198.51.100.11".parse().unwrap(), "t2");
+        assert_eq!(p.free().next(), None);
+        assert_eq!(
+            p.exhausted(),
+            "no free address in the range 198.51.100.10-198.51.100.11 (2 usable of 2 addresses) of network lan; \
+             remove a tenant with `lanctl down`, or create a network with a larger --ip-range"
+        );
+    }
+
+    #[test]
+    fn usable_leaves_out_what_no_tenant_can_ever_get() {
+        let aux = vec!["printer=198.51.100.2".to_string()];
+        // A /25 of 128 addresses holding the network address, the gateway and an aux address.
+        let s = spec("198.51.100.0-198.51.100.127", &aux);
+        let p = Pool::new(&s, &[container("t1", "198.51.100.3", "running")], &[]);
+        assert_eq!((p.usable(), p.free_count()), (125, 124));
+        // The broadcast address, and the host's own address inside the range.
+        let s = spec("198.51.100.128-198.51.100.255", &aux);
+        let host = [("198.51.100.200".parse().unwrap(), "shim0".to_string())];
+        let p = Pool::new(&s, &[], &host);
+        assert_eq!((p.usable(), p.free_count()), (126, 126));
+    }
+}
