@@ -8,7 +8,7 @@
 #   pid 4242                        the process the resources belong to
 #   start 123456                    its start time, field 22 of /proc/<pid>/stat (a reused pid differs)
 #   boot 0f3c...                    /proc/sys/kernel/random/boot_id (a record from before a reboot differs)
-#   owner real_engine-1a2b3c        who, for people
+#   owner testsuite-1a2b3c          who, for people
 #   prefix lt3fa9c1                 its containers, docker networks, links and netns: names starting so
 #   blackhole 198.51.100.0/26 4242  a blackhole route it added: subnet and metric
 #   dir /tmp/lanctl-2h-x1y2         a directory of its own (a /tmp/lanctl-* one)
