@@ -95,7 +95,7 @@ remove_named() { # PREFIX: every container, network, link and netns named PREFIX
       say "warning: the engine at ${DOCKER_HOST:-its default socket} keeps network $n (${out//$'\n'/ })"
   done < <(networks)
   while read -r n; do [[ $n == "$prefix"* ]] && ! protected "$n" && ip link del "$n" 2>/dev/null; done < <(links)
-  # A killed test may leave a process in its namespace (tests/dhcp_real.rs runs dnsmasq
+  # A killed test may leave a process in its namespace (tests/testsuite/dhcp_real.rs runs dnsmasq
   # there): it is ended first, or the namespace outlives its name.
   while read -r n; do
     [[ $n == "$prefix"* ]] && ! protected "$n" || continue
