@@ -32,9 +32,9 @@ command -v ip >/dev/null || apt_install iproute2
 command -v flock >/dev/null || apt_install util-linux
 # The LAN duplicate-address probe is tested for real: iputils' arping.
 arping -V 2>&1 | grep -q iputils || apt_install iputils-arping
-# tests/two_hosts.rs runs an sshd per test host (tests/common/twohost.rs).
+# tests/testsuite/two_hosts.rs runs an sshd per test host (tests/testsuite/common/twohost.rs).
 [[ -x /usr/sbin/sshd ]] || apt_install openssh-server
-# doctor --dhcp is tested against a real DHCP server (tests/dhcp_real.rs): dnsmasq-base is
+# doctor --dhcp is tested against a real DHCP server (tests/testsuite/dhcp_real.rs): dnsmasq-base is
 # the daemon alone, with no service that would start on install.
 [[ -x /usr/sbin/dnsmasq ]] || apt_install dnsmasq-base
 # FROM scratch images need a static busybox (ldd fails on a static ELF).
