@@ -2,8 +2,11 @@
 //! pages rendered from the clap definition itself, so they can never disagree with the
 //! parser. Like `input`, this module sits at the top and knows `cli`.
 //!
-//! Completions are static (flags, subcommands, fixed values such as `--driver`): the
-//! dynamic completion of network and tenant names needs clap_complete's unstable engine.
+//! Completions are static (flags, subcommands, fixed values such as `--driver`, the values
+//! `cli::suggest` lists), except that bash completes `--host`/`--context` with the names
+//! `docker context ls` gives at the moment of the TAB: a line of the script clap writes is
+//! replaced, and a test runs bash on the result. The dynamic completion of network and
+//! tenant names needs clap_complete's unstable engine.
 
 use std::path::Path;
 
@@ -18,8 +21,32 @@ use crate::exec::out;
 pub fn completions(shell: Shell) -> Result<()> {
     let mut buf = Vec::new();
     clap_complete::generate(shell, &mut Cli::command(), "lanctl", &mut buf);
-    out::print(&String::from_utf8_lossy(&buf));
+    let script = String::from_utf8_lossy(&buf);
+    out::print(&if shell == Shell::Bash { with_contexts(&script) } else { script.into_owned() });
     Ok(())
+}
+
+/// What bash offers after `--host` or `--context`: the docker CLI's context names
+/// (`LANCTL_DOCKER` if set, as lanctl itself would run), instead of file names.
+const CONTEXTS: &str =
+    r#"COMPREPLY=($(compgen -W "$("${LANCTL_DOCKER:-docker}" context ls --format '{{.Name}}' 2>/dev/null)" -- "${cur}"))"#;
+
+/// `script` with the file-name completion of `--host` and `--context` replaced by
+/// [`CONTEXTS`].
+fn with_contexts(script: &str) -> String {
+    let mut out = String::with_capacity(script.len());
+    let mut after_host = false;
+    for line in script.split_inclusive('\n') {
+        let trimmed = line.trim();
+        if after_host && trimmed == r#"COMPREPLY=($(compgen -f "${cur}"))"# {
+            let indent = &line[..line.len() - line.trim_start().len()];
+            out.push_str(&format!("{indent}{CONTEXTS}\n"));
+        } else {
+            out.push_str(line);
+        }
+        after_host = trimmed == "--host)" || trimmed == "--context)";
+    }
+    out
 }
 
 /// The top page on stdout, or every page (`lanctl.1`, `lanctl-up.1`, `lanctl-net-create.1`,
@@ -42,6 +69,57 @@ pub fn man(dir: Option<&Path>) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    /// What bash completes for `words` (the word under the cursor last) with the generated
+    /// script sourced and a fake docker on PATH that knows two contexts.
+    fn bash_completes(words: &[&str]) -> Vec<String> {
+        let dir = tempfile::tempdir().unwrap();
+        let mut buf = Vec::new();
+        clap_complete::generate(Shell::Bash, &mut Cli::command(), "lanctl", &mut buf);
+        std::fs::write(dir.path().join("lanctl.bash"), with_contexts(&String::from_utf8(buf).unwrap())).unwrap();
+        let docker = dir.path().join("docker");
+        std::fs::write(
+            &docker,
+            "#!/bin/sh\n[ \"$*\" = \"context ls --format {{.Name}}\" ] || exit 9\nprintf 'default\\nh2\\n'\n",
+        )
+        .unwrap();
+        std::fs::set_permissions(&docker, std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::write(dir.path().join("a-file"), "").unwrap();
+        let quoted: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
+        let script = format!(
+            "source lanctl.bash; COMP_WORDS=({}); COMP_CWORD={}; _lanctl lanctl \"${{COMP_WORDS[COMP_CWORD]}}\" \"${{COMP_WORDS[COMP_CWORD-1]}}\"; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+            quoted.join(" "),
+            words.len() - 1
+        );
+        let out = std::process::Command::new("bash")
+            .arg("-c")
+            .arg(script)
+            .current_dir(dir.path())
+            .env("PATH", format!("{}:/usr/bin:/bin", dir.path().display()))
+            .env_remove("LANCTL_DOCKER")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap().lines().filter(|l| !l.is_empty()).map(String::from).collect()
+    }
+
+    #[test]
+    fn bash_completes_contexts_and_fixed_values_not_file_names() {
+        assert_eq!(bash_completes(&["lanctl", "--context", ""]), ["default", "h2"]);
+        assert_eq!(bash_completes(&["lanctl", "--host", "h"]), ["h2"]);
+        assert_eq!(bash_completes(&["lanctl", "up", "--host", ""]), ["default", "h2"]);
+        assert_eq!(bash_completes(&["lanctl", "up", "x", "--restart", "u"]), ["unless-stopped"]);
+        assert_eq!(bash_completes(&["lanctl", "up", "x", "--preset", ""]), ["wcs"]);
+        assert_eq!(bash_completes(&["lanctl", "net", "create", "lan", "--mode", "l3"]), ["l3", "l3s"]);
+        assert_eq!(bash_completes(&["lanctl", "update", "x", "--restart", "on"]), ["on-failure"]);
+    }
+
+    #[test]
+    fn the_preset_suggestions_are_the_presets() {
+        let names: Vec<&str> = crate::launch::preset::PRESETS.iter().map(|p| p.name).collect();
+        assert_eq!(crate::cli::suggest::PRESET.0, names.as_slice());
+    }
 
     #[test]
     fn every_subcommand_gets_a_page() {

@@ -2,6 +2,7 @@
 //! into validated domain values before anything runs.
 
 pub mod generate;
+pub mod suggest;
 
 use std::path::PathBuf;
 
@@ -38,8 +39,8 @@ pub struct Cli {
     /// The docker CLI to run [default: docker on PATH]
     #[arg(long, global = true, env = "LANCTL_DOCKER", value_name = "PATH", help_heading = "Global options")]
     pub docker: Option<PathBuf>,
-    /// The host to drive: a docker context (ssh:// runs host-side commands over ssh) [alias: --context]
-    #[arg(long, alias = "context", global = true, value_name = "NAME", help_heading = "Global options")]
+    /// The host to drive: a docker context (ssh:// runs host-side commands over ssh)
+    #[arg(long, visible_alias = "context", global = true, value_name = "NAME", help_heading = "Global options")]
     pub host: Option<String>,
     /// Run no prerequisite checks (for planning on another host)
     #[arg(long, global = true, help_heading = "Global options")]
@@ -128,7 +129,7 @@ pub struct ApplyArgs {
     /// How many `docker run`s go at once [default: twice the cores, 2 to 8]
     #[arg(long, value_name = "J")]
     pub parallel: Option<usize>,
-    /// Do not probe the LAN (arping -D) before using addresses
+    /// Do not probe the LAN (ARP duplicate address detection, RFC 5227) before using addresses
     #[arg(long)]
     pub no_probe: bool,
     /// Seconds a created, started or updated tenant must keep running (an updated one
@@ -159,7 +160,7 @@ pub struct HostAccessArgs {
     /// With --persist: write the configuration where that system reads it
     #[arg(long, requires = "persist")]
     pub write: bool,
-    /// Do not probe the LAN (arping -D) before choosing the shim's address
+    /// Do not probe the LAN (ARP duplicate address detection, RFC 5227) before choosing the shim's address
     #[arg(long)]
     pub no_probe: bool,
 }
@@ -202,7 +203,10 @@ pub enum NetCommand {
 
 #[derive(Debug, Args)]
 pub struct NetCreateArgs {
+    /// The network's name, as docker and every other lanctl command know it
     pub name: String,
+    /// ipvlan: tenants share the parent's MAC (fits Wi-Fi and switch port security);
+    /// macvlan: each tenant has a MAC of its own
     #[arg(long, value_enum)]
     pub driver: Driver,
     /// LAN interface, e.g. enp0s3; with --hosts, HOST=IF for one host (repeatable), a plain
@@ -219,7 +223,7 @@ pub struct NetCreateArgs {
     #[arg(long, value_name = "CIDR|START-END")]
     pub ip_range: String,
     /// ipvlan: l2, l3, l3s; macvlan: bridge, private, vepa, passthru
-    #[arg(long)]
+    #[arg(long, value_parser = suggest::MODE)]
     pub mode: Option<String>,
     /// An address Docker must not hand out, HOST=IP (repeatable)
     #[arg(long = "aux-address", value_name = "HOST=IP")]
@@ -286,7 +290,7 @@ pub struct UpArgs {
     #[arg(long, value_name = "H1,H2,...", value_delimiter = ',')]
     pub hosts: Vec<String>,
     /// Defaults for a known server: wcs (Flashphoner Web Call Server)
-    #[arg(long)]
+    #[arg(long, value_parser = suggest::PRESET)]
     pub preset: Option<String>,
     /// Address to use [default: lowest free address of the range]
     #[arg(long)]
@@ -303,13 +307,14 @@ pub struct UpArgs {
     /// Docker label K=V (repeatable)
     #[arg(long = "label", value_name = "K=V")]
     pub labels: Vec<String>,
-    /// Docker restart policy
-    #[arg(long, default_value = "unless-stopped")]
+    /// Docker restart policy (also on-failure:N)
+    #[arg(long, default_value = "unless-stopped", value_parser = suggest::RESTART)]
     pub restart: String,
-    /// Do not probe the LAN (arping -D) for devices already using the address
+    /// Do not probe the LAN (ARP duplicate address detection, RFC 5227) for devices already using the address
     #[arg(long)]
     pub no_probe: bool,
-    /// Seconds each new tenant must keep running to count as up (0: do not wait)
+    /// Seconds each new tenant must keep running to count as up (0: do not wait); a
+    /// --dry-run plan shows the `docker run`s, not this wait
     #[arg(long, value_name = "SECONDS", default_value_t = crate::launch::health::DEFAULT_WAIT_SECS)]
     pub wait: u64,
     /// Arguments passed to the container after the image
@@ -349,8 +354,8 @@ pub struct UpdateArgs {
     pub name: String,
     #[command(flatten)]
     pub env: TenantEnvArgs,
-    /// Docker restart policy [default: unchanged]
-    #[arg(long)]
+    /// Docker restart policy, also on-failure:N [default: unchanged]
+    #[arg(long, value_parser = suggest::RESTART)]
     pub restart: Option<String>,
     /// Set the docker label K to V (repeatable)
     #[arg(long = "label", value_name = "K=V")]
