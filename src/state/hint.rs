@@ -19,8 +19,44 @@ use std::path::Path;
 
 use rustix::fs::{AtFlags, FileType, Mode, OFlags};
 
+use crate::exec::transport::LOCAL;
+
 /// More than any real hint holds; a longer file is read only this far.
 const MAX_BYTES: u64 = 16 * 1024;
+
+/// The name the hint of the engine that `docker` (with `--context context`, if given) talks
+/// to is filed under. Without `--context` the docker CLI picks the engine itself, from
+/// `DOCKER_HOST`, else `DOCKER_CONTEXT`, else the `currentContext` of its config file
+/// (`docker context use`), so those pick the hint too: one engine's networks are never
+/// another's guess.
+pub fn engine_key(context: Option<&str>) -> String {
+    if let Some(c) = context {
+        return c.to_string();
+    }
+    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let current = || {
+        let config =
+            var("DOCKER_CONFIG").map(std::path::PathBuf::from).or_else(|| Some(Path::new(&var("HOME")?).join(".docker")))?;
+        let text = std::fs::read_to_string(config.join("config.json")).ok()?;
+        let v: serde_json::Value = serde_json::from_str(&text).ok()?;
+        v.get("currentContext")?.as_str().filter(|c| !c.is_empty()).map(String::from)
+    };
+    key_of(var("DOCKER_HOST").as_deref(), var("DOCKER_CONTEXT").as_deref(), current)
+}
+
+/// [`engine_key`] without `--context`, from what the environment holds.
+fn key_of(docker_host: Option<&str>, docker_context: Option<&str>, current: impl FnOnce() -> Option<String>) -> String {
+    match (docker_host, docker_context) {
+        // An address is no file name: it is filed under a digest of itself (FNV-1a, which
+        // is stable across builds, unlike std's hasher).
+        (Some(h), _) => {
+            let digest = h.bytes().fold(0xcbf2_9ce4_8422_2325u64, |d, b| (d ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+            format!("{LOCAL}.host-{digest:016x}")
+        }
+        (None, Some(c)) => c.to_string(),
+        (None, None) => current().unwrap_or_else(|| LOCAL.to_string()),
+    }
+}
 
 /// The networks the last `ls` of `host` needed, in the default lock directory.
 pub fn networks(host: &str) -> Vec<String> {
@@ -90,6 +126,20 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         std::fs::set_permissions(d.path(), std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
         d
+    }
+
+    #[test]
+    fn the_hint_is_filed_under_the_engine_docker_uses() {
+        let none = || None;
+        assert_eq!(key_of(None, None, none), "default");
+        assert_eq!(key_of(None, None, || Some("h2".into())), "h2", "docker context use h2");
+        assert_eq!(key_of(None, Some("h3"), || Some("h2".into())), "h3", "DOCKER_CONTEXT wins over the config");
+        let a = key_of(Some("unix:///run/a.sock"), Some("h3"), none);
+        let b = key_of(Some("unix:///run/b.sock"), None, none);
+        assert!(a.starts_with("default.host-") && b.starts_with("default.host-") && a != b, "{a} {b}");
+        assert_eq!(a, key_of(Some("unix:///run/a.sock"), None, none), "DOCKER_HOST wins over DOCKER_CONTEXT");
+        assert!(file_name(&a).is_some(), "the key is a file name the hint accepts");
+        assert_eq!(engine_key(Some("h9")), "h9", "--context names the engine");
     }
 
     #[test]

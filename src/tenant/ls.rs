@@ -95,7 +95,7 @@ fn rows(ctx: &Ctx, net: Option<&str>) -> Result<Vec<Row>> {
     // last `ls` of this host needed (a guess; see `hint`).
     let guess = match net {
         Some(net) => vec![net.to_string()],
-        None => hint::networks(ctx.host_name()),
+        None => hint::networks(&hint::engine_key(ctx.docker.context.as_deref())),
     };
     // State and status come from the same `docker ps` line, read at one moment.
     let (lines, guessed) = std::thread::scope(|s| {
@@ -112,7 +112,7 @@ fn rows(ctx: &Ctx, net: Option<&str>) -> Result<Vec<Row>> {
     } else {
         let needed = running_networks(&lines);
         if net.is_none() && !ctx.dry_run() && !same_names(&needed, &guess) {
-            hint::remember(ctx.host_name(), &needed);
+            hint::remember(&hint::engine_key(ctx.docker.context.as_deref()), &needed);
         }
         // A guess whose read failed is no guess: what it was for is read again below,
         // so a failure that matters is still told, and one that does not is not.
