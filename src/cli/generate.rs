@@ -13,7 +13,7 @@ use std::path::Path;
 use clap::CommandFactory;
 use clap_complete::Shell;
 
-use crate::cli::Cli;
+use crate::cli::{man_extra, Cli};
 use crate::exec::error::{Error, Result};
 use crate::exec::out;
 
@@ -50,20 +50,27 @@ fn with_contexts(script: &str) -> String {
 }
 
 /// The top page on stdout, or every page (`lanctl.1`, `lanctl-up.1`, `lanctl-net-create.1`,
-/// ...) written into `dir`.
+/// ...) written into `dir`. The top page ends with [`man_extra::TOP_PAGE`].
 pub fn man(dir: Option<&Path>) -> Result<()> {
     let Some(dir) = dir else {
-        let mut buf = Vec::new();
-        clap_mangen::Man::new(Cli::command())
-            .render(&mut buf)
-            .map_err(|e| Error::failed(format!("cannot render the man page: {e}")))?;
-        out::print(&String::from_utf8_lossy(&buf));
+        out::print(&String::from_utf8_lossy(&top_page().map_err(|e| Error::failed(format!("cannot render the man page: {e}")))?));
         return Ok(());
     };
-    clap_mangen::generate_to(Cli::command(), dir).map_err(|e| {
-        Error::failed(format!("cannot write the man pages into {}: {e}; give a writable directory", dir.display()))
-    })?;
-    Ok(())
+    write_pages(dir)
+        .map_err(|e| Error::failed(format!("cannot write the man pages into {}: {e}; give a writable directory", dir.display())))
+}
+
+fn top_page() -> std::io::Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    clap_mangen::Man::new(Cli::command()).render(&mut buf)?;
+    buf.extend_from_slice(man_extra::TOP_PAGE.as_bytes());
+    Ok(buf)
+}
+
+/// clap_mangen's `generate_to`, with the top page of [`top_page`].
+fn write_pages(dir: &Path) -> std::io::Result<()> {
+    clap_mangen::generate_to(Cli::command(), dir)?;
+    std::fs::write(dir.join("lanctl.1"), top_page()?)
 }
 
 #[cfg(test)]
@@ -113,6 +120,79 @@ mod tests {
         assert_eq!(bash_completes(&["lanctl", "up", "x", "--preset", ""]), ["wcs"]);
         assert_eq!(bash_completes(&["lanctl", "net", "create", "lan", "--mode", "l3"]), ["l3", "l3s"]);
         assert_eq!(bash_completes(&["lanctl", "update", "x", "--restart", "on"]), ["on-failure"]);
+    }
+
+    /// Every `"LANCTL_..."` and `"DOCKER_..."` literal under src/ (the names lanctl reads).
+    fn variables_in_the_source() -> Vec<String> {
+        fn walk(dir: &Path, found: &mut Vec<String>) {
+            for entry in std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()) {
+                if entry.is_dir() {
+                    walk(&entry, found);
+                } else if entry.extension().is_some_and(|e| e == "rs") {
+                    let text = std::fs::read_to_string(&entry).unwrap();
+                    for (i, _) in text.match_indices("\"LANCTL_").chain(text.match_indices("\"DOCKER_")) {
+                        let name: String = text[i + 1..].chars().take_while(|c| c.is_ascii_uppercase() || *c == '_').collect();
+                        if !found.contains(&name) {
+                            found.push(name);
+                        }
+                    }
+                }
+            }
+        }
+        let mut found = Vec::new();
+        walk(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut found);
+        found.sort();
+        found
+    }
+
+    #[test]
+    fn every_variable_lanctl_reads_is_in_the_man_page_and_the_readme() {
+        let vars = variables_in_the_source();
+        for want in ["LANCTL_DOCKER", "LANCTL_LOCK_DIR", "LANCTL_PROBE", "DOCKER_HOST", "DOCKER_CONTEXT"] {
+            assert!(vars.iter().any(|v| v == want), "{want} not found in {vars:?}");
+        }
+        let page = String::from_utf8(top_page().unwrap()).unwrap().replace("\\-", "-").replace("\\fB", "").replace("\\fR", "");
+        let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+        let missing: Vec<&String> = vars.iter().filter(|v| !page.contains(v.as_str()) || !readme.contains(v.as_str())).collect();
+        assert!(missing.is_empty(), "undocumented (man page ENVIRONMENT and README): {missing:?}");
+        for section in [".SH ENVIRONMENT", ".SH \"EXIT STATUS\"", ".SH FILES", ".SH EXAMPLES", ".SH \"SEE ALSO\""] {
+            assert!(page.contains(section), "{section} missing");
+        }
+    }
+
+    /// Every subcommand and long flag of `--help` is named in the README and in its man page.
+    #[test]
+    fn readme_help_and_man_pages_agree() {
+        let dir = tempfile::tempdir().unwrap();
+        man(Some(dir.path())).unwrap();
+        let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+        let mut missing = Vec::new();
+        fn visit(cmd: &clap::Command, path: &str, words: &str, dir: &Path, readme: &str, missing: &mut Vec<String>) {
+            let page = std::fs::read_to_string(dir.join(format!("{path}.1"))).unwrap_or_default().replace("\\-", "-");
+            if path != "lanctl" && !readme.contains(words) {
+                missing.push(format!("README: {words}"));
+            }
+            for arg in cmd.get_arguments().filter(|a| !a.is_hide_set() && !a.is_global_set() || path == "lanctl") {
+                let Some(long) = arg.get_long() else { continue };
+                if long == "help" || long == "version" {
+                    continue;
+                }
+                if !page.contains(&format!("--{long}")) {
+                    missing.push(format!("{path}.1: --{long}"));
+                }
+                if !readme.contains(&format!("--{long}")) {
+                    missing.push(format!("README: {path} --{long}"));
+                }
+            }
+            for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+                let (name, sub_words) = (sub.get_name(), format!("{words} {}", sub.get_name()));
+                visit(sub, &format!("{path}-{name}"), &sub_words, dir, readme, missing);
+            }
+        }
+        let mut cmd = Cli::command();
+        cmd.build();
+        visit(&cmd, "lanctl", "lanctl", dir.path(), &readme, &mut missing);
+        assert!(missing.is_empty(), "not documented: {missing:#?}");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! into validated domain values before anything runs.
 
 pub mod generate;
+pub mod man_extra;
 pub mod suggest;
 
 use std::path::PathBuf;
