@@ -343,3 +343,51 @@ fn a_pair_dropped_by_a_panic_leaves_nothing() {
     assert!(!blackhole_present(TEST_SLOTS[0]));
     assert!(!std::path::Path::new(&dir).exists());
 }
+
+/// Two admin machines (each its own lock directory, as on two machines) that drive one host
+/// over ssh at once (issue 25): every tenant gets an address of its own, and no run fails.
+#[test]
+#[ignore = "real engine: run scripts/test.sh"]
+fn admins_with_locks_of_their_own_never_give_one_address_twice() {
+    let th = TwoHosts::new();
+    let net = th.env().name("net");
+    let out = th.lanctl().args(create_args(&th, 0, &net)).output().unwrap();
+    assert!(out.status.success(), "net create on h1: {}", lossy(&out.stderr));
+    let h1 = th.h1();
+    let names: Vec<String> = (0..4).map(|i| th.env().name(&format!("adm{i}"))).collect();
+    let locks: Vec<tempfile::TempDir> = (0..4).map(|_| tempfile::tempdir().unwrap()).collect();
+    let outs: Vec<std::process::Output> = std::thread::scope(|s| {
+        let runs: Vec<_> = names
+            .iter()
+            .zip(&locks)
+            .map(|(name, lock)| {
+                let (th, net) = (&th, &net);
+                s.spawn(move || {
+                    th.lanctl()
+                        .env("LANCTL_LOCK_DIR", lock.path())
+                        .args(["--host", &h1.context, "up", name, "--net", net, "--image", IMAGE, "--pull", "never"])
+                        .args(["--wait", "1"])
+                        .output()
+                        .unwrap()
+                })
+            })
+            .collect();
+        runs.into_iter().map(|r| r.join().unwrap()).collect()
+    });
+    let mut ips = BTreeMap::new();
+    for (name, out) in names.iter().zip(&outs) {
+        assert!(out.status.success(), "up {name}: {}", lossy(&out.stderr));
+        let line = lossy(&out.stdout);
+        let (n, ip) = line.trim().split_once(' ').expect("NAME ADDRESS");
+        assert_eq!(n, name);
+        if let Some(other) = ips.insert(ip.to_string(), name.clone()) {
+            panic!("{name} and {other} both got {ip}");
+        }
+    }
+    // The engine agrees: four containers, four addresses.
+    let held = th.docker_ok(h1, &["network", "inspect", &net, "--format", "{{range .Containers}}{{.IPv4Address}} {{end}}"]);
+    assert_eq!(held.split_whitespace().collect::<std::collections::BTreeSet<_>>().len(), 4, "{held}");
+    let down = th.lanctl().args(["--host", &h1.context, "down"]).args(&names).output().unwrap();
+    assert!(down.status.success(), "down: {}", lossy(&down.stderr));
+    th.lanctl().args(["--host", &h1.context, "net", "rm", &net]).assert().success();
+}
