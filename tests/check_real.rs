@@ -67,8 +67,7 @@ impl Watch {
                 c.env_remove(k);
             }
         }
-        let mut child =
-            c.args(args).args(["check", "--watch"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        let mut child = c.args(args).args(["check", "--watch"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
         let lines = |r: Box<dyn std::io::Read + Send>| {
             let (tx, rx) = mpsc::channel();
             std::thread::spawn(move || {
@@ -163,10 +162,7 @@ fn a_tenant_alone_is_ok_and_a_lan_device_on_its_address_is_a_conflict_seen_by_ch
     // `2026-12-07T06:19:21.123Z  conflict  NAME  IP  gratuitous ARP from MAC on PARENT; ...`
     let (time, rest) = line.split_once("  ").unwrap();
     assert!(time.len() == 24 && time.ends_with('Z') && time.as_bytes()[10] == b'T', "{line}");
-    assert_eq!(
-        rest,
-        format!("conflict  {name}  {ip}  gratuitous ARP from {lan} on {}; the tenant's MAC is {mac}", env.parent())
-    );
+    assert_eq!(rest, format!("conflict  {name}  {ip}  gratuitous ARP from {lan} on {}; the tenant's MAC is {mac}", env.parent()));
     println!("check --watch printed the conflict {took:?} after the gratuitous ARP");
     // SIGTERM ends it with exit 0.
     sh_ok("kill", &["-TERM", &watch.pid()]);
@@ -178,10 +174,7 @@ fn a_tenant_alone_is_ok_and_a_lan_device_on_its_address_is_a_conflict_seen_by_ch
     let bad = env.lanctl().args(["check"]).output().unwrap();
     let stdout = lossy(&bad.stdout);
     assert_eq!(bad.status.code(), Some(1), "{stdout}");
-    assert!(
-        stdout.contains(&format!("  conflict  also claimed by {lan}; the tenant answered too\n")),
-        "{stdout}"
-    );
+    assert!(stdout.contains(&format!("  conflict  also claimed by {lan}; the tenant answered too\n")), "{stdout}");
     assert_eq!(
         lossy(&bad.stderr),
         format!(
@@ -216,7 +209,10 @@ const ARPWATCH: &str = "/usr/sbin/arpwatch";
 
 impl Arpwatch {
     fn start(env: &RealEnv) -> Arpwatch {
-        assert!(std::path::Path::new(ARPWATCH).exists(), "{ARPWATCH} is missing: install Debian's arpwatch (scripts/test.sh does)");
+        assert!(
+            std::path::Path::new(ARPWATCH).exists(),
+            "{ARPWATCH} is missing: install Debian's arpwatch (scripts/test.sh does)"
+        );
         let dir = tempfile::Builder::new().prefix("lanctl-arpwatch").tempdir().unwrap();
         let data = dir.path().join("arp.dat");
         std::fs::write(&data, "").unwrap();
