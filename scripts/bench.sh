@@ -40,7 +40,7 @@
 #
 # Network safety: the parent is a veth pair made here (ltb0a, its peer ltb0b inside the
 # netns ltb0n), the subnet is 198.51.100.128/26, the benchmark's slot of TEST-NET-2
-# (tests/common/mod.rs lists the slots); with comparison 7 (121 tenants at once) it is
+# (tests/testsuite/common/mod.rs lists the slots); with comparison 7 (121 tenants at once) it is
 # 198.51.100.0/25, the real-engine tests' slots, which is safe because the run holds their
 # lock throughout. It is checked against the host's routes and
 # addresses and against the addresses the host depends on (apt sources, resolvers, cargo

@@ -8,7 +8,7 @@
 #   pid 4242                        the process the resources belong to
 #   start 123456                    its start time, field 22 of /proc/<pid>/stat (a reused pid differs)
 #   boot 0f3c...                    /proc/sys/kernel/random/boot_id (a record from before a reboot differs)
-#   owner real_engine-1a2b3c        who, for people
+#   owner testsuite-1a2b3c          who, for people
 #   prefix lt3fa9c1                 its containers, docker networks, links and netns: names starting so
 #   blackhole 198.51.100.0/26 4242  a blackhole route it added: subnet and metric
 #   dir /tmp/lanctl-2h-x1y2         a directory of its own (a /tmp/lanctl-* one)
@@ -95,7 +95,7 @@ remove_named() { # PREFIX: every container, network, link and netns named PREFIX
       say "warning: the engine at ${DOCKER_HOST:-its default socket} keeps network $n (${out//$'\n'/ })"
   done < <(networks)
   while read -r n; do [[ $n == "$prefix"* ]] && ! protected "$n" && ip link del "$n" 2>/dev/null; done < <(links)
-  # A killed test may leave a process in its namespace (tests/dhcp_real.rs runs dnsmasq
+  # A killed test may leave a process in its namespace (tests/testsuite/dhcp_real.rs runs dnsmasq
   # there): it is ended first, or the namespace outlives its name.
   while read -r n; do
     [[ $n == "$prefix"* ]] && ! protected "$n" || continue

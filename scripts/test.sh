@@ -32,12 +32,12 @@ command -v ip >/dev/null || apt_install iproute2
 command -v flock >/dev/null || apt_install util-linux
 # The LAN duplicate-address probe is tested for real: iputils' arping.
 arping -V 2>&1 | grep -q iputils || apt_install iputils-arping
-# tests/two_hosts.rs runs an sshd per test host (tests/common/twohost.rs).
+# tests/testsuite/two_hosts.rs runs an sshd per test host (tests/testsuite/common/twohost.rs).
 [[ -x /usr/sbin/sshd ]] || apt_install openssh-server
-# doctor --dhcp is tested against a real DHCP server (tests/dhcp_real.rs): dnsmasq-base is
+# doctor --dhcp is tested against a real DHCP server (tests/testsuite/dhcp_real.rs): dnsmasq-base is
 # the daemon alone, with no service that would start on install.
 [[ -x /usr/sbin/dnsmasq ]] || apt_install dnsmasq-base
-# lanctl check is cross-checked against arpwatch on the same LAN namespace (tests/check_real.rs;
+# lanctl check is cross-checked against arpwatch on the same LAN namespace (tests/testsuite/check_real.rs;
 # its service does not start under apt_install's policy), and its frames read with tcpdump.
 [[ -x /usr/sbin/arpwatch ]] || apt_install arpwatch
 command -v tcpdump >/dev/null || apt_install tcpdump

@@ -15,7 +15,8 @@ Exit codes:
   1  an operation failed; for check: a problem found on the LAN
   2  invalid usage or input: nothing ran
   3  a prerequisite check failed: nothing changed
-     (with --dry-run the plan is still printed; exit 0 with --skip-checks)";
+     (with --dry-run the plan is still printed; exit 0 with --skip-checks)
+  130 interrupted once the change under way had finished or was undone";
 
 #[derive(Debug, Parser)]
 #[command(

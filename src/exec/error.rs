@@ -12,6 +12,8 @@ pub enum Exit {
     Usage = 2,
     /// A prerequisite check failed: nothing changed.
     Check = 3,
+    /// SIGINT or SIGTERM ended the run once what it was changing had finished or was undone.
+    Interrupted = 130,
 }
 
 /// What a failed external command left behind, so callers can react to docker's words.

@@ -10,6 +10,7 @@
 
 pub mod cmd;
 pub mod error;
+pub mod interrupt;
 pub mod json;
 pub mod out;
 pub mod plan;

@@ -176,6 +176,13 @@ impl Runner {
         for (k, v) in &cmd.secret_env {
             expr = expr.env(k, v);
         }
+        if crate::exec::interrupt::shielded() {
+            // A group of its own: the terminal's Ctrl-C reaches lanctl, not this step.
+            expr = expr.before_spawn(|c| {
+                std::os::unix::process::CommandExt::process_group(c, 0);
+                Ok(())
+            });
+        }
         let handle = expr.start().map_err(|e| {
             Error::check(format!("cannot run `{}`: {e}", cmd.program))
                 .hint("install it or point lanctl at it (for docker: --docker PATH or LANCTL_DOCKER)")

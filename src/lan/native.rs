@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use crate::lan::arp::{self, Mac};
 use crate::lan::packet::{self, Framing};
 
-/// How long a probe listens for an answer, in all. Measured here (tests/lanprobe_real.rs,
+/// How long a probe listens for an answer, in all. Measured here (tests/testsuite/lanprobe_real.rs,
 /// BENCHMARKS.md): a namespace holding the address on the veth peer answers the first
 /// probe in 0.05 to 0.3 ms, and a wired LAN device in about a millisecond. The window is
 /// hundreds of times that, for what is slower on a real LAN: a device under load, a Wi-Fi

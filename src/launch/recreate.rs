@@ -98,6 +98,19 @@ fn recreate_plan(ctx: &Ctx, name: &str, was_running: bool, r: &Recreate) -> (Pla
 pub fn recreate(ctx: &Ctx, old: &Container, r: &Recreate) -> Result<()> {
     let name = old.name();
     let (plan, blocks) = recreate_plan(ctx, name, old.state.running, r);
+    // From the first stop to the last check, a signal waits for the swap or its undo.
+    let shield = crate::exec::interrupt::shield();
+    let result = swap(ctx, name, r, plan, &blocks);
+    let stopped = shield.interrupted(&format!("the update of {name} ended"));
+    drop(shield);
+    match (result, stopped) {
+        (Ok(()), Some(e)) => Err(e),
+        (result, _) => result,
+    }
+}
+
+/// Runs the recreation's plan and says how it ended.
+fn swap(ctx: &Ctx, name: &str, r: &Recreate, plan: Plan, blocks: &Blocks) -> Result<()> {
     match plan.run(&ctx.runner) {
         Ok(()) => {
             if !ctx.dry_run() {
@@ -113,7 +126,7 @@ pub fn recreate(ctx: &Ctx, old: &Container, r: &Recreate) -> Result<()> {
             if f.block >= blocks.start && f.block != blocks.clean && f.undo_failed.is_empty() {
                 crate::launch::announce::announce_on(ctx, r.network, &[name]);
             }
-            Err(failure(name, r, &blocks, f))
+            Err(failure(name, r, blocks, f))
         }
     }
 }

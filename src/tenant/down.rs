@@ -20,7 +20,6 @@ pub fn down(ctx: &Ctx, a: &DownInput) -> Result<()> {
     if a.all && !ctx.dry_run() && !ctx.yes && !std::io::stdin().is_terminal() {
         return Err(Error::usage("down --all removes every tenant; confirm with --yes"));
     }
-    let mut _lock = None;
     let names: Vec<String> = if a.all {
         // A parked container goes with its tenant, below; it is not one.
         let all: Vec<String> = state::containers(ctx, &[format!("label={}", labels::TENANT)])?
@@ -39,18 +38,15 @@ pub fn down(ctx: &Ctx, a: &DownInput) -> Result<()> {
     } else {
         a.names.clone()
     };
+    // Under the host-wide lock, `down` never interleaves with an `up`, `update` or another
+    // `down` of the same host: a concurrent `down` finds the tenant gone (a note, exit 0),
+    // and an `up` cannot start it again between its stop and its rm. A dry run takes none.
+    let _lock = ctx.lock()?;
     let (found, parked) = std::thread::scope(|s| {
         let parked = s.spawn(|| parked::find(ctx, &names));
         (state::containers_named(ctx, &names), parked.join().expect("query thread"))
     });
-    let (found, mut parked) = (found?, parked?);
-    if !parked.is_empty() {
-        // A parked container may belong to an update that is still running: wait for it
-        // to end, then see what is left.
-        let lock = ctx.lock()?;
-        parked = parked::find(ctx, &names)?;
-        _lock = lock;
-    }
+    let (found, parked) = (found?, parked?);
     let mut remove = Vec::new();
     for name in &names {
         let parked_too = parked.iter().find(|p| parked::tenant_of(p) == Some(name)).map(|p| p.name().to_string());

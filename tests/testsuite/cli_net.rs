@@ -1,0 +1,396 @@
+//! `net create | ls | show | rm`, `host-access` and `apply` against a fake docker and ip.
+
+use crate::common::*;
+use crate::support::*;
+
+fn create_args(range: &str) -> Vec<String> {
+    net_create("lan", &["--driver", "macvlan", "--parent", "ltfixp"], &["--skip-checks", "--ip-range", range])
+}
+
+const CREATE_LINE: &str = "docker network create --driver macvlan --opt parent=ltfixp --opt macvlan_mode=bridge \
+     --subnet 198.51.100.0/24 --gateway 198.51.100.1 --ip-range 198.51.100.112/28 --label io.lanctl.managed=true \
+     --label io.lanctl.range=198.51.100.100-198.51.100.131 -- lan";
+
+/// The fixture network already uses ltfixp, and the fixture's engine is 20.10.
+const SHARED_PARENT: &str = "lanctl: warning: check failed: parent.networks.macvlan: macvlan network ltfix-net already \
+     uses ltfixp, and docker before 28.0 allows one macvlan network per parent; use ltfix-net, remove it, put the new \
+     network on a VLAN such as ltfixp.10, or upgrade docker\n";
+
+/// The changes of a real `net create lan --skip-checks`: the create alone (no check runs,
+/// so neither the live probe nor the shared-parent warning).
+fn create_changes() -> Vec<Vec<String>> {
+    vec![argv_of_line(CREATE_LINE)]
+}
+
+#[test]
+fn dry_run_of_net_create_is_the_real_run() {
+    let f = lan();
+    Run::new(&f).arg("-n").args(create_args("198.51.100.100-198.51.100.131")).stdout(format!("{CREATE_LINE}\n")).check();
+    // With the checks, the plan comes with what they found: the fixture's engine (20.10)
+    // allows one macvlan network per parent, and ltfix-net has ltfixp.
+    let checked: Vec<String> =
+        create_args("198.51.100.100-198.51.100.131").into_iter().filter(|a| a != "--skip-checks").collect();
+    Run::new(&f)
+        .arg("-n")
+        .args(&checked)
+        .code(3)
+        .stdout(format!("{CREATE_LINE}\n"))
+        .stderr(format!(
+            "{SHARED_PARENT}lanctl: check failed: parent.networks.macvlan: macvlan network ltfix-net already uses ltfixp, \
+             and docker before 28.0 allows one macvlan network per parent; use ltfix-net, remove it, put the new network \
+             on a VLAN such as ltfixp.10, or upgrade docker (the plan above would not run here; pass --skip-checks to plan \
+             anyway)\n"
+        ))
+        .ignoring_stderr_lines(KERNEL_WARNINGS)
+        .check();
+    Run::new(&f)
+        .args(create_args("198.51.100.100-198.51.100.131"))
+        .stderr("lanctl: created macvlan network lan on ltfixp (range 198.51.100.100-198.51.100.131)\n")
+        .change_patterns(&create_changes())
+        .check();
+}
+
+#[test]
+fn bad_input_exits_2_before_any_command_runs() {
+    for (range, says) in [
+        (
+            "198.51.100.100/27",
+            "lanctl: --ip-range 198.51.100.100/27 is not canonical: Docker would silently take it as 198.51.100.96/27, \
+             which spans 198.51.100.96-198.51.100.127; use --ip-range 198.51.100.96/27, or the exact range --ip-range \
+             198.51.100.100-198.51.100.131\n",
+        ),
+        (
+            "198.51.101.0/27",
+            "lanctl: --ip-range 198.51.101.0/27 is not inside --subnet 198.51.100.0/24; choose a range between 198.51.100.0 \
+             and 198.51.100.255\n",
+        ),
+        ("fd00::/64", "lanctl: --ip-range fd00::/64 is IPv6, which lanctl does not support; give an IPv4 CIDR\n"),
+    ] {
+        let f = lan();
+        let done = Run::new(&f).args(create_args(range)).code(2).stderr(says).check();
+        assert!(done.calls.is_empty(), "something ran: {:?}", done.calls);
+    }
+}
+
+#[test]
+fn the_hosts_own_address_inside_the_range_is_refused() {
+    let f = lan_with(|f| {
+        f.on(
+            "ip",
+            "-j addr show",
+            0,
+            r#"[{"ifname":"ltfixp","flags":["UP"],"addr_info":[{"family":"inet","local":"198.51.100.120","prefixlen":24}]}]"#,
+        )
+    });
+    Run::new(&f)
+        .args(create_args("198.51.100.100-198.51.100.131"))
+        .code(2)
+        .stderr(
+            "lanctl: --ip-range 198.51.100.100-198.51.100.131 contains 198.51.100.120, the host's own address on ltfixp; \
+             choose a range that leaves it out\n",
+        )
+        .check();
+}
+
+#[test]
+fn failed_checks_exit_3_and_a_dry_run_still_prints_the_plan() {
+    let unreachable = "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\n";
+    let f = lan_with(|f| f.on_err("docker", "version*", 1, unreachable));
+    let args: Vec<String> = create_args("198.51.100.100-198.51.100.131").into_iter().filter(|a| a != "--skip-checks").collect();
+    let daemon = "docker.daemon: Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon \
+                  running?; start the daemon: systemctl start docker (or dockerd)";
+    // The probe runs (as root) before the gate: a throwaway namespace, no lasting change.
+    Run::new(&f)
+        .args(&args)
+        .code(3)
+        .stderr(format!("lanctl: check failed: {daemon}\n"))
+        .ignoring_stderr_lines(KERNEL_WARNINGS)
+        .change_patterns(&probe_changes("macvlan"))
+        .check();
+    Run::new(&f)
+        .arg("--dry-run")
+        .args(&args)
+        .code(3)
+        .stdout(format!("{CREATE_LINE}\n"))
+        .stderr(format!(
+            "lanctl: warning: check failed: {daemon}\nlanctl: check failed: {daemon} (the plan above would not run here; \
+             pass --skip-checks to plan anyway)\n"
+        ))
+        .ignoring_stderr_lines(KERNEL_WARNINGS)
+        .check();
+    Run::new(&f).arg("--dry-run").arg("--skip-checks").args(&args).stdout(format!("{CREATE_LINE}\n")).check();
+}
+
+#[test]
+fn same_spec_changes_nothing_and_another_spec_says_what_differs() {
+    let f = lan();
+    let mut same = create_args("198.51.100.100-198.51.100.131");
+    same[2] = NET.to_string();
+    same.extend(["--aux-address".to_string(), "router2=198.51.100.2".to_string()]);
+    Run::new(&f).args(&same).stderr("lanctl: network ltfix-net already exists with this spec; nothing to do\n").check();
+    let mut other = create_args("198.51.100.96/27");
+    other[2] = NET.to_string();
+    Run::new(&f)
+        .args(&other)
+        .code(1)
+        .stderr(
+            "lanctl: network ltfix-net already exists with another spec: ip-range is 198.51.100.100-198.51.100.131, not \
+             198.51.100.96-198.51.100.127, aux-address is router2=198.51.100.2, not none; remove it with `lanctl net rm \
+             ltfix-net` first, or use another name\n",
+        )
+        .check();
+}
+
+#[test]
+fn a_failing_docker_command_exits_1_naming_the_line_and_dockers_words() {
+    let f = lan_with(|f| {
+        f.on_err(
+            "docker",
+            "network create*",
+            1,
+            "Error response from daemon: pool overlaps with other one on this address space\n",
+        )
+    });
+    Run::new(&f)
+        .args(create_args("198.51.100.100-198.51.100.131"))
+        .code(1)
+        .stderr(format!(
+            "lanctl: `{}` failed (exit 1): Error response from daemon: pool overlaps with other one on this \
+             address space\n",
+            CREATE_LINE.split_whitespace().collect::<Vec<_>>().join(" ")
+        ))
+        .ignoring_stderr_lines(KERNEL_WARNINGS)
+        .change_patterns(&create_changes())
+        .check();
+}
+
+const NET_SHOW_JSON: &str = r#"{
+  "name": "ltfix-net",
+  "driver": "macvlan",
+  "mode": "bridge",
+  "parent": "ltfixp",
+  "subnet": "198.51.100.0/24",
+  "gateway": "198.51.100.1",
+  "range": "198.51.100.100-198.51.100.131",
+  "range_size": 32,
+  "usable": 32,
+  "docker_ip_range": "198.51.100.112/28",
+  "reserved": [
+    {
+      "address": "198.51.100.0",
+      "kind": "reserved",
+      "what": "network address"
+    },
+    {
+      "address": "198.51.100.1",
+      "kind": "reserved",
+      "what": "gateway"
+    },
+    {
+      "address": "198.51.100.2",
+      "kind": "reserved",
+      "what": "aux address router2"
+    },
+    {
+      "address": "198.51.100.255",
+      "kind": "reserved",
+      "what": "broadcast address"
+    }
+  ],
+  "used": [
+    {
+      "address": "198.51.100.113",
+      "kind": "container",
+      "name": "ltfix-run",
+      "state": "running"
+    },
+    {
+      "address": "198.51.100.114",
+      "kind": "container",
+      "name": "ltfix-stop",
+      "state": "exited"
+    }
+  ],
+  "free": 30,
+  "next_free": "198.51.100.100"
+}
+"#;
+
+#[test]
+fn net_show_reports_the_pool() {
+    let f = lan();
+    Run::new(&f).args(["--json", "net", "show", NET]).stdout(NET_SHOW_JSON).check();
+    Run::new(&f)
+        .args(["net", "show", NET])
+        .stdout(format!(
+            "{SHOW_NETWORK}\
+             range     198.51.100.100-198.51.100.131 (32 usable of 32 addresses; docker --ip-range 198.51.100.112/28)\n\
+             {SHOW_HELD}\
+             free      30 (next 198.51.100.100)\n",
+        ))
+        .check();
+    // TENANTS counts containers labelled io.lanctl.network=ltfix-net; the captured
+    // containers carry only io.lanctl.tenant, so none count, though both hold addresses.
+    Run::new(&f).args(["net", "ls"]).stdout(NET_LS_FIXTURE).check();
+}
+
+#[test]
+fn net_rm_refuses_while_containers_are_attached_running_or_stopped() {
+    let f = lan();
+    Run::new(&f)
+        .args(["net", "rm", NET])
+        .code(1)
+        .stderr(
+            "lanctl: network ltfix-net still has containers attached: ltfix-stop (exited), ltfix-run (running); remove \
+             them first, e.g. `lanctl down ltfix-stop ltfix-run`\n",
+        )
+        .check();
+    let f = lan_with(|f| f.on("docker", "ps --all*", 0, ""));
+    Run::new(&f)
+        .args(["net", "rm", NET])
+        .stderr("lanctl: removed network ltfix-net\n")
+        .changes(&[&["docker", "network", "rm", "--", NET]])
+        .check();
+}
+
+const HOST_ACCESS_LINES: &str = "ip link add lc-ltfix-net link ltfixp type macvlan mode bridge\n\
+     ip addr add 198.51.100.254/32 dev lc-ltfix-net\n\
+     ip link set lc-ltfix-net up\n\
+     ip route add 198.51.100.100/30 dev lc-ltfix-net\n\
+     ip route add 198.51.100.104/29 dev lc-ltfix-net\n\
+     ip route add 198.51.100.112/28 dev lc-ltfix-net\n\
+     ip route add 198.51.100.128/30 dev lc-ltfix-net\n";
+
+#[test]
+fn host_access_dry_run_prints_the_ip_lines() {
+    let f = lan();
+    Run::new(&f).args(["-n", "host-access", NET]).stdout(HOST_ACCESS_LINES).check();
+}
+
+#[test]
+fn apply_dry_run_is_the_real_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("fleet.json");
+    std::fs::write(
+        &file,
+        r#"{"tenants": [{"name": "room-1", "image": "img", "ip_env": ["LOCAL_IP"]},
+                        {"name": "room-2", "image": "img", "pass_env": ["TOKEN"]}]}"#,
+    )
+    .unwrap();
+    let f = lan();
+    let spec = |secrets: &str, ip_env: &str| {
+        format!(
+            "'io.lanctl.spec={{\"image\":\"img\",\"env\":{{}},\"secrets\":[{secrets}],\"ip_env\":[{ip_env}],\"labels\":{{}},\
+             \"restart\":\"unless-stopped\",\"args\":[]}}'"
+        )
+    };
+    let room1 = format!(
+        "docker run --detach --name room-1 --hostname room-1 --network ltfix-net --ip 198.51.100.100 --restart \
+         unless-stopped --label io.lanctl.tenant=room-1 --label io.lanctl.network=ltfix-net --label {} --env \
+         LOCAL_IP=198.51.100.100 -- img",
+        spec("", "\"LOCAL_IP\"")
+    );
+    let room2 = format!(
+        "docker run --detach --name room-2 --hostname room-2 --network ltfix-net --ip 198.51.100.101 --restart \
+         unless-stopped --label io.lanctl.tenant=room-2 --label io.lanctl.network=ltfix-net --label {} --env TOKEN -- img",
+        spec("\"TOKEN\"", "")
+    );
+    // room-2 passes TOKEN from lanctl's environment: its plan requires it first.
+    Run::new(&f)
+        .env("TOKEN", "t0k3n")
+        .args(["-n", "apply"])
+        .arg(&file)
+        .stdout(format!("{room1}\n(\n{}\n{room2} || exit 1\n)\n", guard("TOKEN")))
+        .stderr("lanctl: would be created: room-1 room-2\n")
+        .check();
+    Run::new(&f)
+        .env("TOKEN", "t0k3n")
+        .args(["apply", "--parallel", "1", "--wait", "0"])
+        .arg(&file)
+        .stderr("lanctl: created: room-1 room-2\n")
+        .change_lines([room1, room2])
+        .check();
+    assert!(!f.calls().iter().flatten().any(|a| a.contains("t0k3n")));
+    std::fs::write(&file, r#"{"tenants": [{"name": "room-1", "image": "img", "colour": "red"}]}"#).unwrap();
+    Run::new(&f)
+        .arg("apply")
+        .arg(&file)
+        .code(2)
+        .stderr(format!(
+            "lanctl: {}: unknown field `colour`, expected one of `name`, `host`, `net`, `preset`, `image`, `ip`, `env`, \
+             `pass_env`, `ip_env`, `labels`, `restart`, `args` at line 1 column 56; see the fleet file schema in the README\n",
+            file.display()
+        ))
+        .check();
+}
+
+#[test]
+fn host_access_persist_writes_atomically_under_the_config_root() {
+    let root = tempfile::tempdir().unwrap();
+    let f = lan();
+    let ifupdown = "# /etc/network/interfaces.d/lanctl-lc-ltfix-net\n\
+                    # lanctl host-access shim for network ltfix-net: lets this host reach its tenants\n\
+                    auto lc-ltfix-net\n\
+                    iface lc-ltfix-net inet static\n    \
+                        address 198.51.100.254/32\n    \
+                        pre-up ip link add lc-ltfix-net link ltfixp type macvlan mode bridge\n    \
+                        up ip route add 198.51.100.100/30 dev lc-ltfix-net\n    \
+                        up ip route add 198.51.100.104/29 dev lc-ltfix-net\n    \
+                        up ip route add 198.51.100.112/28 dev lc-ltfix-net\n    \
+                        up ip route add 198.51.100.128/30 dev lc-ltfix-net\n    \
+                        post-down ip link delete lc-ltfix-net\n\n";
+    Run::new(&f).args(["host-access", NET, "--persist", "ifupdown"]).stdout(ifupdown).check();
+    Run::new(&f)
+        .env("LANCTL_CONFIG_ROOT", root.path())
+        .args(["host-access", NET, "--persist", "ifupdown", "--write"])
+        .stderr(format!("lanctl: wrote {}/etc/network/interfaces.d/lanctl-lc-ltfix-net\n", root.path().display()))
+        .check();
+    let written = std::fs::read_to_string(root.path().join("etc/network/interfaces.d/lanctl-lc-ltfix-net")).unwrap();
+    // The file is what the plain --persist printed, without its first line (the path).
+    assert_eq!(written, ifupdown.split_once('\n').unwrap().1.trim_end_matches('\n').to_string() + "\n");
+    // networkd needs the parent's .network file for the attach line; without one, --write refuses.
+    Run::new(&f)
+        .env("LANCTL_CONFIG_ROOT", root.path())
+        .args(["host-access", NET, "--persist", "systemd-networkd", "--write"])
+        .code(1)
+        .stderr(format!(
+            "lanctl: no .network file in {r}/etc/systemd/network, {r}/run/systemd/network, {r}/usr/lib/systemd/network, \
+             {r}/lib/systemd/network matches ltfixp; configure the parent with systemd-networkd first, or run without \
+             --write and add the MACVLAN=lc-ltfix-net line by hand\n",
+            r = root.path().display()
+        ))
+        .check();
+    let dir = root.path().join("etc/systemd/network");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("10-lan.network"), "[Match]\nName=ltfixp\n").unwrap();
+    // --persist changes no live state: Run asserts no change.
+    Run::new(&f)
+        .env("LANCTL_CONFIG_ROOT", root.path())
+        .args(["host-access", NET, "--persist", "systemd-networkd", "--write"])
+        .stderr(format!(
+            "lanctl: wrote {d}/50-lanctl-lc-ltfix-net.netdev\n\
+             lanctl: wrote {d}/50-lanctl-lc-ltfix-net.network\n\
+             lanctl: wrote {d}/10-lan.network.d/lanctl-lc-ltfix-net.conf\n",
+            d = dir.display()
+        ))
+        .check();
+    let attach = std::fs::read_to_string(dir.join("10-lan.network.d/lanctl-lc-ltfix-net.conf")).unwrap();
+    assert_eq!(
+        attach,
+        "# lanctl host-access shim for network ltfix-net: lets this host reach its tenants\n[Network]\nMACVLAN=lc-ltfix-net\n"
+    );
+    let netdev = std::fs::read_to_string(dir.join("50-lanctl-lc-ltfix-net.netdev")).unwrap();
+    assert_eq!(
+        netdev,
+        "# lanctl host-access shim for network ltfix-net: lets this host reach its tenants\n\
+         [NetDev]\nName=lc-ltfix-net\nKind=macvlan\n\n[MACVLAN]\nMode=bridge\n"
+    );
+    let network = std::fs::read_to_string(dir.join("50-lanctl-lc-ltfix-net.network")).unwrap();
+    assert_eq!(
+        network,
+        "# lanctl host-access shim for network ltfix-net: lets this host reach its tenants\n\
+         [Match]\nName=lc-ltfix-net\n\n[Network]\nAddress=198.51.100.254/32\n\n\
+         [Route]\nDestination=198.51.100.100/30\n\n[Route]\nDestination=198.51.100.104/29\n\n\
+         [Route]\nDestination=198.51.100.112/28\n\n[Route]\nDestination=198.51.100.128/30\n"
+    );
+}
