@@ -38,17 +38,6 @@ fn one_tenant(env: &RealEnv) -> (String, String, String) {
     (net, name, mac)
 }
 
-/// The LAN takes the tenant's address: the peer gets it (without duplicate address
-/// detection, as a misconfigured device would) and announces it with a gratuitous ARP.
-fn lan_takes(env: &RealEnv, ip: &str) {
-    sh_ok("ip", &["-n", env.netns(), "addr", "add", &format!("{ip}/26"), "dev", env.peer(), "nodad"]);
-    announce_from_lan(env, ip);
-}
-
-fn announce_from_lan(env: &RealEnv, ip: &str) {
-    sh_ok("ip", &["netns", "exec", env.netns(), "arping", "-U", "-c", "1", "-I", env.peer(), "-s", ip, ip]);
-}
-
 /// `check --watch` running, its stdout lines and its stderr lines on channels.
 struct Watch {
     child: Child,
@@ -152,11 +141,21 @@ fn a_tenant_alone_is_ok_and_a_lan_device_on_its_address_is_a_conflict_seen_by_ch
 
     let watch = Watch::start(&[]);
     watch.listening();
+    // The LAN takes the tenant's address: the peer gets it (without duplicate address
+    // detection, as a misconfigured device would) and announces it with a gratuitous ARP.
     let lan = peer_mac(&env);
+    sh_ok("ip", &["-n", env.netns(), "addr", "add", &format!("{ip}/26"), "dev", env.peer(), "nodad"]);
+    // arping sends at once and then waits its interval before it exits: the second is
+    // counted from its start, not from its end.
     let sent = Instant::now();
-    lan_takes(&env, &ip);
+    let mut arping = Command::new("ip")
+        .args(["netns", "exec", env.netns(), "arping", "-U", "-c", "1", "-I", env.peer(), "-s", &ip, &ip])
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
     let line = watch.out.recv_timeout(Duration::from_secs(1)).expect("check --watch prints the conflict within 1 s");
     let took = sent.elapsed();
+    assert!(arping.wait().unwrap().success());
     // `2026-12-07T06:19:21.123Z  conflict  NAME  IP  gratuitous ARP from MAC on PARENT; ...`
     let (time, rest) = line.split_once("  ").unwrap();
     assert!(time.len() == 24 && time.ends_with('Z') && time.as_bytes()[10] == b'T', "{line}");
