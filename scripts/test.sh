@@ -37,6 +37,10 @@ arping -V 2>&1 | grep -q iputils || apt_install iputils-arping
 # doctor --dhcp is tested against a real DHCP server (tests/testsuite/dhcp_real.rs): dnsmasq-base is
 # the daemon alone, with no service that would start on install.
 [[ -x /usr/sbin/dnsmasq ]] || apt_install dnsmasq-base
+# lanctl check is cross-checked against arpwatch on the same LAN namespace (tests/testsuite/check_real.rs;
+# its service does not start under apt_install's policy), and its frames read with tcpdump.
+[[ -x /usr/sbin/arpwatch ]] || apt_install arpwatch
+command -v tcpdump >/dev/null || apt_install tcpdump
 # FROM scratch images need a static busybox (ldd fails on a static ELF).
 if [[ ! -x /bin/busybox ]] || ldd /bin/busybox >/dev/null 2>&1; then
   apt_install busybox-static

@@ -3,9 +3,10 @@
 
 // The layers, lowest first (ARCHITECTURE.md; tests/testsuite/layers.rs holds each module to
 // importing only those before it): exec, engine, target, then lan and state, shim, checks,
-// launch and provision, the commands net, tenant and fleet, then cli (clap, strings) and input (lowered from it).
+// launch and provision, the commands net, tenant, fleet and conflict, then cli (clap, strings) and input (lowered from it).
 pub mod checks;
 pub mod cli;
+pub mod conflict;
 pub mod engine;
 pub mod exec;
 pub mod fleet;
@@ -52,6 +53,7 @@ pub fn run(cli: cli::Cli) -> Result<()> {
         Request::Logs(a) => tenant::logs::logs(&ctx, a)?,
         Request::Restart(a) => tenant::restart::restart(&ctx, a)?,
         Request::Stop(a) => tenant::stop::stop(&ctx, a)?,
+        Request::Check(a) => conflict::check(&ctx, a)?,
     }
     ctx.finish()
 }

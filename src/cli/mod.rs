@@ -12,7 +12,7 @@ use crate::engine::netspec::Driver;
 pub const EXIT_CODES: &str = "\
 Exit codes:
   0  ok
-  1  an operation failed
+  1  an operation failed; for check: a problem found on the LAN
   2  invalid usage or input: nothing ran
   3  a prerequisite check failed: nothing changed
      (with --dry-run the plan is still printed; exit 0 with --skip-checks)
@@ -87,6 +87,20 @@ pub enum Command {
     Restart(RestartArgs),
     /// Stop tenants and keep them stopped, also across reboots, until restarted
     Stop(StopArgs),
+    /// Ask the LAN who holds each running tenant's address (ok, conflict, unreachable);
+    /// --watch keeps listening
+    Check(CheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Networks or tenants to check [default: every running tenant]
+    #[arg(value_name = "NET|TENANT")]
+    pub names: Vec<String>,
+    /// Keep listening, passively: one line per ARP from another MAC claiming a tenant's
+    /// address (NDJSON with --json), until SIGTERM or Ctrl-C
+    #[arg(long)]
+    pub watch: bool,
 }
 
 #[derive(Debug, Args)]

@@ -73,6 +73,20 @@ impl Ip {
         self.change(self.cmd().opt("-n", ns).args(["link", "add", name, "link", parent, "type", kind, "mode", mode]))
     }
 
+    /// `ip link add NAME link PARENT netns PID up type KIND mode MODE`: a macvlan or
+    /// ipvlan child of `parent` made straight inside the network namespace of task `pid`
+    /// (a thread of lanctl's own, `lan::observer`), up at once. It never exists in the
+    /// host's namespace, and it goes with that namespace, which goes with lanctl: nothing
+    /// of it outlives the run, so it is a read, like the LAN probe it serves.
+    pub fn observer_add(&self, name: &str, parent: &str, pid: u32, kind: &str, mode: &str) -> Query {
+        self.query(
+            self.cmd()
+                .args(["link", "add", name, "link", parent, "netns"])
+                .arg(pid.to_string())
+                .args(["up", "type", kind, "mode", mode]),
+        )
+    }
+
     /// `ip [-n NS] link add link PARENT name NAME type vlan id VID`
     pub fn vlan_add(&self, ns: Option<&str>, name: &str, parent: &str, vid: u16) -> Change {
         self.change(
@@ -102,5 +116,9 @@ mod tests {
         assert_eq!(ip.link_show("eth0.10").to_string(), "ip -j -d link show dev eth0.10");
         assert_eq!(ip.netns_add("lanctl-probe-1-0").to_string(), "ip netns add lanctl-probe-1-0");
         assert_eq!(ip.netns_del("lanctl-probe-1-0").to_string(), "ip netns delete lanctl-probe-1-0");
+        assert_eq!(
+            ip.observer_add("lanctl-obs", "enp0s3", 4242, "macvlan", "bridge").to_string(),
+            "ip link add lanctl-obs link enp0s3 netns 4242 up type macvlan mode bridge"
+        );
     }
 }

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use crate::checks::{DhcpRange, DoctorInput};
 use crate::cli::{Cli, Command, DoctorArgs, NetCommand, TenantEnvArgs, UpArgs, UpdateArgs};
+use crate::conflict::CheckInput;
 use crate::engine::netspec::{self, valid_ifname};
 use crate::exec::error::{Error, Result};
 use crate::fleet::{self, ApplyInput};
@@ -72,6 +73,7 @@ pub enum Request {
     Logs(LogsInput),
     Restart(RestartInput),
     Stop(StopInput),
+    Check(CheckInput),
 }
 
 pub fn lower(cli: Cli) -> Result<Input> {
@@ -164,6 +166,7 @@ pub fn lower(cli: Cli) -> Result<Input> {
         }
         Command::Restart(a) => Request::Restart(RestartInput { names: tenant_names(a.names)?, wait: wait(a.wait)? }),
         Command::Stop(a) => Request::Stop(StopInput { names: tenant_names(a.names)? }),
+        Command::Check(a) => Request::Check(CheckInput { names: tenant_names(a.names)?, watch: a.watch }),
     };
     Ok(Input { config, request })
 }

@@ -176,6 +176,47 @@ impl Arp {
     }
 }
 
+/// How an ARP message claims an address (see [`Arp::claim`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Said {
+    /// A reply: "the address is at my MAC".
+    Reply,
+    /// A gratuitous ARP (RFC 5227 announcement): a request whose sender and target are
+    /// the address, which moves every neighbour's entry for it.
+    Gratuitous,
+    /// A request from the address for another one: its sender uses the address.
+    Request,
+    /// An RFC 5227 probe (sender 0.0.0.0) for the address: its sender is about to take it.
+    Probe,
+}
+
+impl Said {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Said::Reply => "reply",
+            Said::Gratuitous => "gratuitous",
+            Said::Request => "request",
+            Said::Probe => "probe",
+        }
+    }
+}
+
+impl Arp {
+    /// Which of `targets` this message says its sender holds (or, a probe, is about to
+    /// take), and how: the same messages as [`Arp::claims`], from any MAC, for an
+    /// observer that wants every holder of an address, the owner's own answer included.
+    pub fn claim(&self, targets: &[Ipv4Addr]) -> Option<(Ipv4Addr, Said)> {
+        match self.op {
+            OP_REPLY if targets.contains(&self.spa) => Some((self.spa, Said::Reply)),
+            OP_REQUEST if targets.contains(&self.spa) => {
+                Some((self.spa, if self.tpa == self.spa { Said::Gratuitous } else { Said::Request }))
+            }
+            OP_REQUEST if self.spa.is_unspecified() && targets.contains(&self.tpa) => Some((self.tpa, Said::Probe)),
+            _ => None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -254,6 +295,26 @@ mod tests {
         let a = parse(&announce(tenant, ip("198.51.100.16"))).unwrap();
         assert_eq!(a.claims(&targets, &[ME, tenant]), None);
         assert_eq!(a.claims(&targets, &[ME]), Some((ip("198.51.100.16"), tenant)));
+    }
+
+    #[test]
+    fn every_claim_says_how() {
+        let targets = [ip("198.51.100.16")];
+        let claim = |f: &[u8]| parse(f).unwrap().claim(&targets);
+        assert_eq!(claim(&reply(OTHER, "198.51.100.16", ME)), Some((ip("198.51.100.16"), Said::Reply)));
+        assert_eq!(claim(&announce(OTHER, ip("198.51.100.16"))), Some((ip("198.51.100.16"), Said::Gratuitous)));
+        assert_eq!(
+            claim(&request(OTHER, OTHER, ip("198.51.100.16"), ip("198.51.100.1"))),
+            Some((ip("198.51.100.16"), Said::Request))
+        );
+        assert_eq!(claim(&probe(OTHER, ip("198.51.100.16"))), Some((ip("198.51.100.16"), Said::Probe)));
+        // Our own MAC is a holder like any other: the observer wants the owner's answer too.
+        assert_eq!(claim(&reply(ME, "198.51.100.16", OTHER)), Some((ip("198.51.100.16"), Said::Reply)));
+        assert_eq!(claim(&reply(OTHER, "198.51.100.17", ME)), None, "another address");
+        assert_eq!(claim(&request(OTHER, OTHER, ip("198.51.100.40"), ip("198.51.100.16"))), None, "a question");
+        let mut rarp = reply(OTHER, "198.51.100.16", ME);
+        rarp[21] = 3;
+        assert_eq!(claim(&rarp), None, "neither request nor reply");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The LAN on the wire: ARP frames (`arp`), the one packet socket (`packet`), the native
 //! duplicate-address probe and announcement on it (`native`), the probe as callers see it
-//! with the `arping -D` fallback (`prober`), and DHCP discovery for the pool check (`dhcp`).
+//! with the `arping -D` fallback (`prober`), DHCP discovery for the pool check (`dhcp`), and
+//! the observer of a parent from a namespace of lanctl's own (`observer`, for `check`).
 //!
 //! Architecture invariant: nothing here knows docker, tenants or commands; it is handed an
 //! interface, addresses and MACs, and answers who on the LAN holds what.
@@ -8,5 +9,6 @@
 pub mod arp;
 pub mod dhcp;
 pub mod native;
+pub mod observer;
 pub mod packet;
 pub mod prober;

@@ -222,6 +222,26 @@ impl Socket {
         }
     }
 
+    /// The hardware address of the interface the socket is bound to, as the kernel gives
+    /// it to `getsockname`: read through the socket, so it is right in whatever network
+    /// namespace the socket lives, where `/sys/class/net` (the host's mount) is not.
+    pub fn hw_addr(&self) -> io::Result<[u8; 6]> {
+        // SAFETY: an all-zero sockaddr_ll is a valid value of the plain C struct.
+        let mut addr: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
+        let mut len = size_of::<libc::sockaddr_ll>() as libc::socklen_t;
+        // SAFETY: `addr` and `len` live across the call; `len` is `addr`'s size.
+        let r = unsafe { libc::getsockname(self.fd.as_raw_fd(), (&mut addr as *mut libc::sockaddr_ll).cast(), &mut len) };
+        if r < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        if addr.sll_halen != 6 {
+            return Err(io::Error::other(format!("the interface has a {}-byte hardware address, not a MAC", addr.sll_halen)));
+        }
+        let mut mac = [0u8; 6];
+        mac.copy_from_slice(&addr.sll_addr[..6]);
+        Ok(mac)
+    }
+
     /// How many frames that passed the filter the kernel dropped since the socket was
     /// bound, for want of room in its buffer.
     pub fn dropped(&self) -> io::Result<u32> {

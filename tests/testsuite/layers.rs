@@ -17,7 +17,7 @@ const LAYERS: &[&[&str]] = &[
     &["shim"],
     &["checks"],
     &["launch", "provision"],
-    &["fleet", "net", "tenant"],
+    &["conflict", "fleet", "net", "tenant"],
     &["cli"],
     &["input"],
 ];

@@ -21,6 +21,7 @@ mod support;
 mod all_hosts;
 mod apply_hosts;
 mod apply_reads;
+mod check_fake;
 mod cli_net;
 mod cli_tenants;
 mod doctor;
@@ -45,6 +46,7 @@ mod swarm;
 mod update_honest;
 
 // Against a real engine (`#[ignore]`d: scripts/test.sh runs them).
+mod check_real;
 mod dhcp_real;
 mod down_race;
 mod health_real;

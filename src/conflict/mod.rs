@@ -1,0 +1,156 @@
+//! `lanctl check [NET|TENANT...]`: the LAN's view of the tenants. For each parent, an
+//! observer (`lan::observer`: a child of the parent in a namespace of lanctl's own) asks
+//! who holds every running tenant's address, with RFC 5227 probes in one window, and each
+//! tenant is judged (`verdict`): ok, conflict, unreachable. `--watch` keeps listening
+//! (`watch`). Exit 0 when all is ok, 1 when a problem is found, 3 when the LAN could not be
+//! asked (not root, another host, no parent).
+//!
+//! Why its own folder: it is a command (rank 7) that reads tenants and networks, and the
+//! LAN's part of it, which knows no tenant, lives in `lan`.
+
+pub mod read;
+pub mod signal;
+pub mod verdict;
+pub mod watch;
+
+use std::net::Ipv4Addr;
+
+use crate::exec::error::{Error, Result};
+use crate::exec::transport::Transport;
+use crate::lan::arp::Mac;
+use crate::lan::native::{PROBE_NUM, PROBE_WAIT};
+use crate::lan::observer::{Kind, Observer};
+use crate::target::ctx::Ctx;
+use read::Tenant;
+use verdict::{Row, Status};
+
+/// `check`'s input: networks or tenants to check (all running tenants when empty).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckInput {
+    pub names: Vec<String>,
+    pub watch: bool,
+}
+
+pub fn check(ctx: &Ctx, input: &CheckInput) -> Result<()> {
+    refuse_remote(ctx)?;
+    let tenants = read::tenants(ctx, &input.names)?;
+    if input.watch {
+        return watch::watch(ctx, &tenants);
+    }
+    let rows = ask(ctx, &tenants)?;
+    if ctx.json {
+        ctx.print_json(&rows);
+    } else if rows.is_empty() {
+        ctx.note("check: no running tenant to check");
+    } else {
+        crate::exec::out::print(&verdict::render(&rows, PROBE_WAIT));
+    }
+    match verdict::problems(&rows) {
+        Some(line) => Err(Error::failed(line)
+            .hint("see DETAIL (or `others` with --json); `lanctl check --watch` shows who claims it as it happens")),
+        None => Ok(()),
+    }
+}
+
+/// The observer runs on this machine: for another host it would watch the wrong LAN.
+fn refuse_remote(ctx: &Ctx) -> Result<()> {
+    if ctx.transport == Transport::Local {
+        return Ok(());
+    }
+    let host = ctx.docker.context.as_deref().unwrap_or("the --host");
+    Err(Error::check(format!(
+        "check listens on this machine's interfaces, and --host {host} is another machine; run lanctl check on that host"
+    )))
+}
+
+/// The tenants grouped by the parent (and driver) their observer joins, in first-seen order.
+pub fn by_parent(tenants: &[Tenant]) -> Vec<((String, Kind), Vec<&Tenant>)> {
+    let mut groups: Vec<((String, Kind), Vec<&Tenant>)> = Vec::new();
+    for t in tenants.iter().filter(|t| t.ip.is_some()) {
+        let key = (t.parent.clone(), t.kind);
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, g)) => g.push(t),
+            None => groups.push((key, vec![t])),
+        }
+    }
+    groups
+}
+
+/// The tenant's own MAC: docker's, else (ipvlan) the observer's, which is the parent's.
+pub fn own_mac(t: &Tenant, observer: &Observer) -> Mac {
+    t.mac.unwrap_or(observer.mac)
+}
+
+/// Every tenant's MAC with its name, to name a MAC that claims another tenant's address.
+pub fn known_macs(tenants: &[Tenant]) -> Vec<(Mac, String)> {
+    tenants.iter().filter(|t| t.kind == Kind::Macvlan).filter_map(|t| Some((t.mac?, t.name.clone()))).collect()
+}
+
+/// Asks the LAN about every tenant: one observer per parent, all at once, each probing its
+/// tenants' addresses in one window.
+fn ask(ctx: &Ctx, tenants: &[Tenant]) -> Result<Vec<Row>> {
+    let groups = by_parent(tenants);
+    let known = known_macs(tenants);
+    let answers: Vec<Result<Vec<Row>>> = std::thread::scope(|s| {
+        let asks: Vec<_> = groups
+            .iter()
+            .map(|((parent, kind), group)| {
+                let known = &known;
+                s.spawn(move || {
+                    let obs = Observer::open(&ctx.runner, &ctx.ip, parent, *kind)?;
+                    let ips: Vec<Ipv4Addr> = group.iter().filter_map(|t| t.ip).collect();
+                    if ctx.runner.verbose {
+                        let list: Vec<String> = ips.iter().map(ToString::to_string).collect();
+                        crate::exec::out::trace(format!(
+                            "# ARP probe from the observer on {parent} ({}) for {}: {PROBE_NUM} probes from 0.0.0.0 over {} ms",
+                            obs.mac,
+                            list.join(" "),
+                            PROBE_WAIT.as_millis()
+                        ));
+                    }
+                    let heard = obs.ask(&ips, PROBE_WAIT, PROBE_NUM).map_err(|e| {
+                        Error::check(format!("the LAN observer on {parent} failed: {e}"))
+                            .hint(format!("check that {parent} is up"))
+                    })?;
+                    Ok(group
+                        .iter()
+                        .zip(heard)
+                        .map(|(t, heard)| {
+                            let own = own_mac(t, &obs);
+                            let (status, answered, others) = verdict::judge(own, &heard, known);
+                            Row {
+                                name: t.name.clone(),
+                                network: t.network.clone(),
+                                address: t.ip.map(|ip| ip.to_string()).unwrap_or_default(),
+                                mac: own.to_string(),
+                                status,
+                                answered,
+                                others,
+                                parent: parent.clone(),
+                            }
+                        })
+                        .collect())
+                })
+            })
+            .collect();
+        asks.into_iter().map(|h| h.join().expect("observer thread")).collect()
+    });
+    let mut rows = Vec::with_capacity(tenants.len());
+    for a in answers {
+        rows.extend(a?);
+    }
+    // Tenants named but not running are rows too: asked for, and not on the LAN.
+    rows.extend(tenants.iter().filter(|t| t.ip.is_none()).map(|t| Row {
+        name: t.name.clone(),
+        network: t.network.clone(),
+        address: String::new(),
+        mac: t.mac.map(|m| m.to_string()).unwrap_or_default(),
+        status: Status::Stopped,
+        answered: false,
+        others: Vec::new(),
+        parent: t.parent.clone(),
+    }));
+    let order = |r: &Row| tenants.iter().position(|t| t.name == r.name && t.network == r.network);
+    rows.sort_by_key(order);
+    Ok(rows)
+}

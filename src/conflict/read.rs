@@ -1,0 +1,83 @@
+//! The tenants `check` asks about, in two reads at once however many there are: `docker
+//! ps` of the tenants and the inspect of lanctl's networks, whose endpoints hold every
+//! running tenant's address and MAC.
+
+use std::net::Ipv4Addr;
+
+use crate::engine::labels;
+use crate::engine::model::{Network, PsLine};
+use crate::engine::netspec::{Driver, NetSpec};
+use crate::exec::error::{Error, Result};
+use crate::lan::arp::Mac;
+use crate::lan::observer::Kind;
+use crate::state;
+use crate::state::order::natural;
+use crate::target::ctx::Ctx;
+
+/// A tenant as `check` sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tenant {
+    pub name: String,
+    pub network: String,
+    /// Its address, `None` when it is not running (named on the command line only).
+    pub ip: Option<Ipv4Addr>,
+    /// Its MAC as docker reports it; on ipvlan, where docker may say none, the parent's,
+    /// which the observer learns.
+    pub mac: Option<Mac>,
+    pub parent: String,
+    pub kind: Kind,
+}
+
+/// The running tenants of this host, or those `wanted` names (networks, whose running
+/// tenants all count, or tenants), in natural order by network, then name. A name that is
+/// neither is bad input (exit 2).
+pub fn tenants(ctx: &Ctx, wanted: &[String]) -> Result<Vec<Tenant>> {
+    let (lines, nets) = std::thread::scope(|s| {
+        let nets = s.spawn(|| state::lanctl_networks(ctx));
+        let lines = ctx.runner.query_lines::<PsLine>(&ctx.docker.ps_all(&[format!("label={}", labels::TENANT)]));
+        (lines, nets.join().expect("query thread"))
+    });
+    let (lines, nets) = (lines?, nets?);
+    for w in wanted {
+        let known = nets.iter().any(|n| net_name(n) == w) || lines.iter().any(|l| l.names == *w);
+        if !known {
+            return Err(Error::usage(format!(
+                "check: {w} is neither a lanctl network nor a tenant of this host; see `lanctl net ls` and `lanctl ls`"
+            )));
+        }
+    }
+    let asked = |l: &PsLine| wanted.is_empty() || wanted.iter().any(|w| *w == l.names || *w == l.network);
+    let mut out = Vec::new();
+    for l in lines.iter().filter(|l| asked(l)) {
+        let Some((spec, net)) = nets.iter().find(|n| net_name(n) == l.network).and_then(|n| Some((NetSpec::from_network(n)?, n)))
+        else {
+            ctx.note(format!("tenant {} is not checked: its network {} is not one lanctl made here", l.names, l.network));
+            continue;
+        };
+        let kind = match spec.driver {
+            Driver::Macvlan => Kind::Macvlan,
+            Driver::Ipvlan => Kind::Ipvlan,
+        };
+        let ep = net.containers.get(&l.id).filter(|_| l.state == "running");
+        let named = wanted.contains(&l.names);
+        if ep.is_none() && !named {
+            continue; // not running, and not asked for by name
+        }
+        out.push(Tenant {
+            name: l.names.clone(),
+            network: l.network.clone(),
+            ip: ep.and_then(|e| e.ip()),
+            mac: ep.and_then(|e| e.mac.parse().ok()),
+            parent: spec.parent.clone(),
+            kind,
+        });
+    }
+    out.sort_by(|a, b| natural(&a.network, &b.network).then_with(|| natural(&a.name, &b.name)));
+    Ok(out)
+}
+
+/// The name tenants give a network in their label: a swarm part's config-only network
+/// answers for the swarm network's name.
+fn net_name(n: &Network) -> &str {
+    n.name.strip_suffix(crate::engine::netspec::CONFIG_SUFFIX).unwrap_or(&n.name)
+}

@@ -1,0 +1,237 @@
+//! `lanctl check --watch`: one observer per parent listens, passively (it sends nothing),
+//! and every ARP message from a MAC that is not the tenant's claiming a tenant's address
+//! (a reply, a gratuitous ARP that moves it, a request from it, a probe for it) is one
+//! line on stdout with a UTC timestamp, or one JSON object per line with `--json`.
+//! SIGINT and SIGTERM end it with exit 0.
+//!
+//! Memory stays flat: the tenants are read once at the start, and the only state that
+//! grows with what the LAN sends is the table that keeps one claimer repeating the same
+//! message from printing more than one line a `REPEAT`, capped at `MAX_QUIET` entries.
+
+use std::collections::HashMap;
+use std::net::Ipv4Addr;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use serde::Serialize;
+
+use super::read::Tenant;
+use super::{by_parent, known_macs, own_mac, signal};
+use crate::exec::error::{Error, Result};
+use crate::lan::arp::{Mac, Said};
+use crate::lan::observer::{Heard, Observer};
+use crate::target::ctx::Ctx;
+
+/// How often a listening loop looks at the stop flag.
+pub const TICK: Duration = Duration::from_millis(200);
+/// The same claimer saying the same thing of the same address within this prints once.
+pub const REPEAT: Duration = Duration::from_secs(1);
+/// The most (address, MAC, message) triples kept to hold repeats back.
+pub const MAX_QUIET: usize = 4096;
+
+/// One event, as `--json` prints it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Event {
+    pub time: String,
+    pub event: &'static str,
+    pub tenant: String,
+    pub network: String,
+    pub address: String,
+    /// The MAC that claims the address.
+    pub mac: String,
+    /// The lanctl tenant whose MAC that is, if it is one.
+    pub mac_tenant: Option<String>,
+    pub tenant_mac: String,
+    /// The ARP message: reply, gratuitous, request, probe.
+    pub arp: &'static str,
+    pub parent: String,
+}
+
+impl Event {
+    /// The line of the table-less output.
+    pub fn line(&self) -> String {
+        let whose = self.mac_tenant.as_ref().map(|t| format!(" (tenant {t})")).unwrap_or_default();
+        format!(
+            "{}  conflict  {}  {}  {} ARP from {}{whose} on {}; the tenant's MAC is {}",
+            self.time, self.tenant, self.address, self.arp, self.mac, self.parent, self.tenant_mac
+        )
+    }
+}
+
+/// Holds back repeats (see the module comment); bounded.
+#[derive(Default)]
+pub struct Quiet {
+    last: HashMap<(Ipv4Addr, Mac, Said), Instant>,
+}
+
+impl Quiet {
+    /// Whether `h`, heard at `now`, is news: not the same as one let through within `REPEAT`.
+    pub fn news(&mut self, h: &Heard, now: Instant) -> bool {
+        let key = (h.ip, h.mac, h.said);
+        if self.last.get(&key).is_some_and(|t| now.duration_since(*t) < REPEAT) {
+            return false;
+        }
+        if self.last.len() >= MAX_QUIET && !self.last.contains_key(&key) {
+            self.last.retain(|_, t| now.duration_since(*t) < REPEAT);
+            if self.last.len() >= MAX_QUIET {
+                self.last.clear();
+            }
+        }
+        self.last.insert(key, now);
+        true
+    }
+
+    pub fn len(&self) -> usize {
+        self.last.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.last.is_empty()
+    }
+}
+
+/// Listens until SIGINT or SIGTERM.
+pub fn watch(ctx: &Ctx, tenants: &[Tenant]) -> Result<()> {
+    signal::catch();
+    let groups = by_parent(tenants);
+    if groups.is_empty() {
+        return Err(Error::failed("check --watch: no running tenant to watch").hint("start tenants with `lanctl up` first"));
+    }
+    // Every observer first, so a failure ends the run before any line.
+    let mut observers = Vec::with_capacity(groups.len());
+    for ((parent, kind), group) in &groups {
+        observers.push((Observer::open(&ctx.runner, &ctx.ip, parent, *kind)?, group));
+    }
+    let known = known_macs(tenants);
+    for (obs, group) in &observers {
+        ctx.note(format!(
+            "check --watch: listening on {} for {} tenant addresses, from {} {} in a namespace of lanctl's own; SIGTERM or Ctrl-C ends",
+            obs.parent,
+            group.len(),
+            match obs.kind {
+                crate::lan::observer::Kind::Macvlan => "a macvlan child",
+                crate::lan::observer::Kind::Ipvlan => "an ipvlan child",
+            },
+            obs.mac
+        ));
+    }
+    let json = ctx.json;
+    let failed: Vec<Error> = std::thread::scope(|s| {
+        let loops: Vec<_> = observers.iter().map(|(obs, group)| s.spawn(|| listen(obs, group, &known, json))).collect();
+        loops.into_iter().filter_map(|h| h.join().expect("watch thread").err()).collect()
+    });
+    match failed.into_iter().next() {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+/// One observer's loop: every foreign claim on its tenants' addresses, until stopped.
+fn listen(obs: &Observer, group: &[&Tenant], known: &[(Mac, String)], json: bool) -> Result<()> {
+    let ips: Vec<Ipv4Addr> = group.iter().filter_map(|t| t.ip).collect();
+    let mut quiet = Quiet::default();
+    while !signal::stopped() {
+        let heard = obs.next(&ips, Instant::now() + TICK).map_err(|e| {
+            Error::failed(format!("check --watch: the LAN observer on {} failed: {e}", obs.parent))
+                .hint(format!("check that {} is up, then run it again", obs.parent))
+        })?;
+        let Some(h) = heard else { continue };
+        let Some(t) = group.iter().find(|t| t.ip == Some(h.ip)) else { continue };
+        let own = own_mac(t, obs);
+        if h.mac == own || !quiet.news(&h, Instant::now()) {
+            continue;
+        }
+        let e = Event {
+            time: utc(SystemTime::now()),
+            event: "conflict",
+            tenant: t.name.clone(),
+            network: t.network.clone(),
+            address: h.ip.to_string(),
+            mac: h.mac.to_string(),
+            mac_tenant: known.iter().find(|(m, _)| *m == h.mac).map(|(_, n)| n.clone()),
+            tenant_mac: own.to_string(),
+            arp: h.said.as_str(),
+            parent: obs.parent.clone(),
+        };
+        crate::exec::out::line(if json { serde_json::to_string(&e).expect("an event serializes") } else { e.line() });
+    }
+    Ok(())
+}
+
+/// `t` as RFC 3339 in UTC with milliseconds, e.g. `2026-12-07T06:12:41.123Z`.
+pub fn utc(t: SystemTime) -> String {
+    let d = t.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let secs = d.as_secs();
+    let (days, rest) = (secs / 86_400, secs % 86_400);
+    // Howard Hinnant's civil_from_days, for days since 1970-01-01.
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z", rest / 3600, rest % 3600 / 60, rest % 60, d.subsec_millis())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_are_rfc3339_utc() {
+        assert_eq!(utc(UNIX_EPOCH), "1970-01-01T00:00:00.000Z");
+        assert_eq!(utc(UNIX_EPOCH + Duration::from_millis(1_796_624_361_123)), "2026-12-07T06:19:21.123Z");
+        assert_eq!(utc(UNIX_EPOCH + Duration::from_secs(951_782_400)), "2000-02-29T00:00:00.000Z");
+        assert_eq!(utc(UNIX_EPOCH + Duration::from_secs(4_107_542_399)), "2100-02-28T23:59:59.000Z");
+    }
+
+    fn heard(last: u8, said: Said) -> Heard {
+        Heard { ip: "198.51.100.16".parse().unwrap(), mac: Mac([2, 0, 0, 0, 0, last]), said }
+    }
+
+    #[test]
+    fn a_repeat_within_a_second_prints_once_and_the_state_is_bounded() {
+        let mut q = Quiet::default();
+        let t0 = Instant::now();
+        assert!(q.news(&heard(1, Said::Gratuitous), t0));
+        assert!(!q.news(&heard(1, Said::Gratuitous), t0 + Duration::from_millis(500)));
+        assert!(q.news(&heard(1, Said::Reply), t0 + Duration::from_millis(500)), "another message");
+        assert!(q.news(&heard(2, Said::Gratuitous), t0 + Duration::from_millis(500)), "another MAC");
+        assert!(q.news(&heard(1, Said::Gratuitous), t0 + REPEAT), "a second later it is news again");
+        // A flood of MACs never grows the table past its cap.
+        let mut q = Quiet::default();
+        for i in 0..3 * MAX_QUIET as u32 {
+            let b = i.to_be_bytes();
+            let h = Heard { ip: "198.51.100.16".parse().unwrap(), mac: Mac([2, 0, b[0], b[1], b[2], b[3]]), said: Said::Reply };
+            assert!(q.news(&h, t0));
+            assert!(q.len() <= MAX_QUIET);
+        }
+    }
+
+    #[test]
+    fn an_event_line_and_its_json() {
+        let e = Event {
+            time: "2026-12-07T06:19:21.123Z".into(),
+            event: "conflict",
+            tenant: "room-1".into(),
+            network: "lan".into(),
+            address: "198.51.100.16".into(),
+            mac: "a6:b7:0e:d5:a2:1b".into(),
+            mac_tenant: None,
+            tenant_mac: "f6:0a:c6:33:64:10".into(),
+            arp: "gratuitous",
+            parent: "enp0s3".into(),
+        };
+        assert_eq!(
+            e.line(),
+            "2026-12-07T06:19:21.123Z  conflict  room-1  198.51.100.16  gratuitous ARP from a6:b7:0e:d5:a2:1b on enp0s3; \
+             the tenant's MAC is f6:0a:c6:33:64:10"
+        );
+        assert_eq!(
+            serde_json::to_string(&e).unwrap(),
+            r#"{"time":"2026-12-07T06:19:21.123Z","event":"conflict","tenant":"room-1","network":"lan","address":"198.51.100.16","mac":"a6:b7:0e:d5:a2:1b","mac_tenant":null,"tenant_mac":"f6:0a:c6:33:64:10","arp":"gratuitous","parent":"enp0s3"}"#
+        );
+    }
+}

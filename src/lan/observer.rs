@@ -1,0 +1,202 @@
+//! The LAN's view of a parent, for `lanctl check`: a short-lived macvlan (or ipvlan) child
+//! of the parent in a network namespace of lanctl's own, with a packet socket on it.
+//!
+//! Why a child and not the parent itself: on macvlan and ipvlan the parent does not see
+//! its own children's frames. A probe sent on the parent never reaches the tenants (the
+//! kernel hands a child only what the parent receives, not what it sends), and a tenant's
+//! answer to a sibling is switched inside the kernel without touching the parent. A
+//! sibling of the tenants sees what the LAN sees: its broadcast reaches the tenants and
+//! the wire, and it hears the tenants and the LAN alike. On ipvlan the children share the
+//! parent's MAC and the kernel hands a frame to a child by its IP address, which the
+//! observer does not have: there the answers to its probes come up the parent's receive
+//! path (a tenant's through `dev_forward_skb`), so it listens on the parent and sends on
+//! the child.
+//!
+//! Why a namespace of lanctl's own, and how nothing is left behind: a thread calls
+//! `unshare(CLONE_NEWNET)`, which moves that thread alone into a new, nameless namespace;
+//! `ip link add ... netns TID` makes the child straight inside it (the child never exists
+//! in the host's namespace, so no name can clash and no host tool sees it). The packet
+//! socket opened there holds the namespace once the thread ends. When the socket closes,
+//! or lanctl dies in any way (kill -9 included), the kernel frees the namespace and with
+//! it every virtual link inside: nothing to clean up, no leftover to find on the next start,
+//! no name in `/run/netns`. IPv6 is switched off in the namespace before the child exists,
+//! so the child sends nothing of its own (no router solicitation, no duplicate address
+//! detection): the only frames it sends are lanctl's ARP probes (sender 0.0.0.0).
+
+use std::io;
+use std::net::Ipv4Addr;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use crate::engine::ip::Ip;
+use crate::exec::error::{Error, Result};
+use crate::exec::runner::Runner;
+use crate::lan::arp::{self, Mac, Said};
+use crate::lan::packet::{self, Framing};
+
+/// The child's name, inside lanctl's own namespace (one observer per namespace).
+pub const LINK: &str = "lanctl-obs";
+
+/// The driver of the network the observer joins: it must be the tenants' (a parent takes
+/// children of one driver only).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Macvlan,
+    Ipvlan,
+}
+
+impl Kind {
+    /// The link type and mode: macvlan `bridge`, so it hears its siblings in bridge mode
+    /// (lanctl's default); ipvlan `l2`, so ARP goes between it and the tenants.
+    fn words(self) -> (&'static str, &'static str) {
+        match self {
+            Kind::Macvlan => ("macvlan", "bridge"),
+            Kind::Ipvlan => ("ipvlan", "l2"),
+        }
+    }
+}
+
+/// One ARP message that claims a watched address.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Heard {
+    pub ip: Ipv4Addr,
+    pub mac: Mac,
+    pub said: Said,
+}
+
+/// Every MAC heard claiming one address during `Observer::ask`, with how long after the
+/// first probe it was first heard.
+pub type Holders = Vec<(Mac, Duration)>;
+
+/// The observer of one parent. Dropping it frees its namespace, and its child with it.
+pub struct Observer {
+    pub parent: String,
+    pub kind: Kind,
+    /// The child's MAC: its own on macvlan, the parent's on ipvlan.
+    pub mac: Mac,
+    /// On the child, in lanctl's namespace: sends the probes, and on macvlan hears.
+    child: packet::Socket,
+    /// On ipvlan, the parent in the host's namespace, which hears (see the module comment).
+    parent_ear: Option<packet::Socket>,
+}
+
+impl Observer {
+    /// Makes the observer of `parent`: the namespace, the child in it (an `ip` command
+    /// run by `runner`), the sockets.
+    pub fn open(runner: &Runner, ip: &Ip, parent: &str, kind: Kind) -> Result<Observer> {
+        // Exit 3: the LAN could not be asked, which is not a problem found on it.
+        let fail = |what: String| {
+            Error::check(format!("cannot make the LAN observer on {parent}: {what}"))
+                .hint(format!("check that {parent} exists and that lanctl runs as root on this host"))
+        };
+        let (link_kind, mode) = kind.words();
+        let child = std::thread::scope(|s| {
+            let (tid_tx, tid_rx) = mpsc::channel::<Option<u32>>();
+            let (go_tx, go_rx) = mpsc::channel::<bool>();
+            let inside = s.spawn(move || -> io::Result<packet::Socket> {
+                if let Err(e) = own_namespace() {
+                    let _ = tid_tx.send(None);
+                    return Err(e);
+                }
+                // SAFETY: gettid takes nothing and cannot fail.
+                let tid = unsafe { libc::gettid() } as u32;
+                let _ = tid_tx.send(Some(tid));
+                if !go_rx.recv().unwrap_or(false) {
+                    return Err(io::Error::other("the child was not made"));
+                }
+                // Opened in this thread's namespace: the socket keeps it once the thread ends.
+                packet::Socket::open(LINK, arp::ETH_P_ARP, Framing::Ethernet, None)
+            });
+            let made = match tid_rx.recv().ok().flatten() {
+                Some(tid) => runner.query(&ip.observer_add(LINK, parent, tid, link_kind, mode)).map(|_| ()),
+                None => Ok(()),
+            };
+            let _ = go_tx.send(made.is_ok());
+            let socket = inside.join().expect("observer thread");
+            match (made, socket) {
+                (Err(e), _) => Err(fail(e.msg)),
+                (Ok(()), Err(e)) => Err(fail(format!("its own network namespace: {e}"))),
+                (Ok(()), Ok(s)) => Ok(s),
+            }
+        })?;
+        let mac = Mac(child.hw_addr().map_err(|e| fail(e.to_string()))?);
+        let parent_ear = match kind {
+            Kind::Macvlan => None,
+            Kind::Ipvlan => {
+                Some(packet::Socket::open(parent, arp::ETH_P_ARP, Framing::Ethernet, None).map_err(|e| fail(e.to_string()))?)
+            }
+        };
+        Ok(Observer { parent: parent.to_string(), kind, mac, child, parent_ear })
+    }
+
+    fn ear(&self) -> &packet::Socket {
+        self.parent_ear.as_ref().unwrap_or(&self.child)
+    }
+
+    /// Probes `targets` at once for `wait`, `num` RFC 5227 probes each spread over it, and
+    /// returns, for each, every MAC heard claiming it (see `Observer::next`), in the order
+    /// first heard. The whole window runs: a second holder may answer after the first.
+    pub fn ask(&self, targets: &[Ipv4Addr], wait: Duration, num: u32) -> io::Result<Vec<Holders>> {
+        let mut holders: Vec<Holders> = vec![Vec::new(); targets.len()];
+        let start = Instant::now();
+        let end = start + wait;
+        let mut sent = 0;
+        loop {
+            let now = Instant::now();
+            if now >= end {
+                return Ok(holders);
+            }
+            let next_send = start + wait * sent / num.max(1);
+            if sent < num && now >= next_send {
+                for ip in targets {
+                    self.child.send(&arp::probe(self.mac, *ip))?;
+                }
+                sent += 1;
+                continue;
+            }
+            let until = if sent < num { next_send.min(end) } else { end };
+            let Some(h) = self.next(targets, until)? else { continue };
+            let i = targets.iter().position(|t| *t == h.ip).expect("a claim is on a target");
+            if !holders[i].iter().any(|(m, _)| *m == h.mac) {
+                holders[i].push((h.mac, start.elapsed()));
+            }
+        }
+    }
+
+    /// The next ARP message heard before `deadline` that claims one of `targets` (a reply,
+    /// a gratuitous ARP, a request from the address, another host's probe for it: see
+    /// `arp::Arp::claim`), or `None` once the deadline passed. The observer's own probes
+    /// are not claims.
+    pub fn next(&self, targets: &[Ipv4Addr], deadline: Instant) -> io::Result<Option<Heard>> {
+        let mut buf = [0u8; 1536];
+        loop {
+            let Some(n) = self.ear().recv_until(deadline, &mut buf)? else { return Ok(None) };
+            let Some(a) = arp::parse(&buf[..n]) else { continue };
+            let Some((ip, said)) = a.claim(targets) else { continue };
+            if said == Said::Probe && a.sha == self.mac {
+                continue;
+            }
+            return Ok(Some(Heard { ip, mac: a.sha, said }));
+        }
+    }
+
+    /// How many ARP frames the kernel dropped for want of room before lanctl read them.
+    pub fn dropped(&self) -> io::Result<u32> {
+        self.ear().dropped()
+    }
+}
+
+/// Moves the calling thread alone into a new network namespace, with IPv6 off for every
+/// interface made there (the `default` of the namespace's own sysctls, which the
+/// thread's `/proc/sys/net` now shows).
+fn own_namespace() -> io::Result<()> {
+    // SAFETY: plain system call; it changes only this thread's namespace.
+    if unsafe { libc::unshare(libc::CLONE_NEWNET) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    match std::fs::write("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1") {
+        // A kernel without IPv6 has nothing to switch off.
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        r => r,
+    }
+}

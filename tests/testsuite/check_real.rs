@@ -1,0 +1,317 @@
+//! `lanctl check` and `check --watch` on a real engine: a macvlan tenant on the RealEnv's
+//! veth parent, and the parent's peer namespace as the LAN, which takes the tenant's
+//! address with its own MAC (`ip addr add` and a gratuitous `arping -U`). arpwatch, run in
+//! that namespace, must see the same conflict. The observer must leave nothing behind,
+//! also after kill -9.
+//!
+//! Run with `cargo test --test testsuite check_real:: -- --include-ignored`.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use crate::common::*;
+
+fn peer_mac(env: &RealEnv) -> String {
+    let link = sh_ok("ip", &["-n", env.netns(), "-j", "link", "show", "dev", env.peer()]);
+    let link: serde_json::Value = serde_json::from_str(&link).unwrap();
+    link[0]["address"].as_str().unwrap().to_string()
+}
+
+fn container_mac(name: &str, net: &str) -> String {
+    let format = format!("{{{{(index .NetworkSettings.Networks \"{net}\").MacAddress}}}}");
+    sh_ok("docker", &["container", "inspect", "--format", &format, "--", name]).trim().to_string()
+}
+
+/// A macvlan network and one tenant on host 20 of the slot; returns (net, tenant, its MAC).
+fn one_tenant(env: &RealEnv) -> (String, String, String) {
+    let net = env.macvlan_net();
+    let name = env.name("t1");
+    env.track_container(&name);
+    env.lanctl()
+        .args(["up", &name, "--net", &net, "--image", "lanctl-test/media:latest", "--pull", "never", "--ip", &env.host(20)])
+        .args(["--wait", "0"])
+        .assert()
+        .success();
+    let mac = container_mac(&name, &net);
+    (net, name, mac)
+}
+
+/// `check --watch` running, its stdout lines and its stderr lines on channels.
+struct Watch {
+    child: Child,
+    out: mpsc::Receiver<String>,
+    err: mpsc::Receiver<String>,
+}
+
+impl Watch {
+    fn start(args: &[&str]) -> Watch {
+        // Not RealEnv::lanctl (an assert_cmd Command, which cannot spawn): check takes no lock.
+        let mut c = Command::new(LANCTL);
+        for (k, _) in std::env::vars_os() {
+            if k.to_string_lossy().starts_with("LANCTL_") {
+                c.env_remove(k);
+            }
+        }
+        let mut child = c.args(args).args(["check", "--watch"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        let lines = |r: Box<dyn std::io::Read + Send>| {
+            let (tx, rx) = mpsc::channel();
+            std::thread::spawn(move || {
+                for l in BufReader::new(r).lines().map_while(Result::ok) {
+                    let _ = tx.send(l);
+                }
+            });
+            rx
+        };
+        let out = lines(Box::new(child.stdout.take().unwrap()));
+        let err = lines(Box::new(child.stderr.take().unwrap()));
+        Watch { child, out, err }
+    }
+
+    /// The observer's MAC, from the line that says it listens.
+    fn listening(&self) -> String {
+        let line = self.err.recv_timeout(Duration::from_secs(20)).expect("check --watch says it listens");
+        assert!(line.starts_with("lanctl: check --watch: listening on "), "{line}");
+        let mac = line.split(" in a namespace").next().unwrap().rsplit(' ').next().unwrap();
+        mac.to_string()
+    }
+
+    fn pid(&self) -> String {
+        self.child.id().to_string()
+    }
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Whether the parent's unicast filter holds `mac`: a macvlan child, in whatever
+/// namespace, adds its MAC there while it is up, and the kernel removes it with the child.
+fn parent_holds(env: &RealEnv, mac: &str) -> bool {
+    sh_ok("bridge", &["fdb", "show", "dev", env.parent()]).lines().any(|l| l.starts_with(mac))
+}
+
+/// Waits up to 5 s for the observer of MAC `mac` to be gone (a namespace is freed by a
+/// kernel worker shortly after its last user).
+fn assert_observer_gone(env: &RealEnv, mac: &str) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while parent_holds(env, mac) {
+        assert!(Instant::now() < deadline, "the observer {mac} is still on {} 5 s later", env.parent());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let links = sh_ok("ip", &["-o", "link", "show"]);
+    assert!(!links.contains("lanctl-obs"), "{links}");
+    assert_eq!(sh_ok("ip", &["netns", "list"]).lines().filter(|l| l.contains("lanctl")).count(), 0);
+}
+
+#[test]
+#[ignore = "real engine: run scripts/test.sh"]
+fn a_tenant_alone_is_ok_and_a_lan_device_on_its_address_is_a_conflict_seen_by_check_watch_and_arpwatch() {
+    let env = RealEnv::new();
+    // arpwatch on the LAN first, so it learns the tenant's MAC from lanctl's announcement
+    // at `up`, as one running on a real LAN would have.
+    sh_ok("ip", &["-n", env.netns(), "addr", "add", &format!("{}/26", env.host(60)), "dev", env.peer()]);
+    let arpwatch = Arpwatch::start(&env);
+    let (net, name, mac) = one_tenant(&env);
+    let ip = env.host(20);
+
+    let ok = env.lanctl().args(["check"]).output().unwrap();
+    let stdout = lossy(&ok.stdout);
+    assert_eq!(ok.status.code(), Some(0), "{stdout}{}", lossy(&ok.stderr));
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{stdout}");
+    assert!(lines[0].starts_with("NAME ") && lines[0].ends_with("STATUS  DETAIL"), "{stdout}");
+    let cells: Vec<&str> = lines[1].split_whitespace().collect();
+    assert_eq!(cells[..5], [name.as_str(), net.as_str(), ip.as_str(), mac.as_str(), "ok"], "{stdout}");
+    assert!(lines[1].ends_with("  ok      answered by its own MAC alone"), "{stdout}");
+    // Named by network or by tenant, the same.
+    for by in [&net, &name] {
+        let json = env.lanctl().args(["--json", "check", by]).output().unwrap();
+        assert_eq!(json.status.code(), Some(0));
+        let rows: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+        assert_eq!(rows.as_array().unwrap().len(), 1);
+        assert_eq!(rows[0]["status"], "ok");
+        assert_eq!(rows[0]["answered"], true);
+        assert_eq!(rows[0]["mac"], mac.as_str());
+    }
+
+    let watch = Watch::start(&[]);
+    watch.listening();
+    // The LAN takes the tenant's address: the peer gets it (without duplicate address
+    // detection, as a misconfigured device would) and announces it with a gratuitous ARP.
+    let lan = peer_mac(&env);
+    sh_ok("ip", &["-n", env.netns(), "addr", "add", &format!("{ip}/26"), "dev", env.peer(), "nodad"]);
+    // arping sends at once and then waits its interval before it exits: the second is
+    // counted from its start, not from its end.
+    let sent = Instant::now();
+    let mut arping = Command::new("ip")
+        .args(["netns", "exec", env.netns(), "arping", "-U", "-c", "1", "-I", env.peer(), "-s", &ip, &ip])
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let line = watch.out.recv_timeout(Duration::from_secs(1)).expect("check --watch prints the conflict within 1 s");
+    let took = sent.elapsed();
+    assert!(arping.wait().unwrap().success());
+    // `2026-12-07T06:19:21.123Z  conflict  NAME  IP  gratuitous ARP from MAC on PARENT; ...`
+    let (time, rest) = line.split_once("  ").unwrap();
+    assert!(time.len() == 24 && time.ends_with('Z') && time.as_bytes()[10] == b'T', "{line}");
+    assert_eq!(rest, format!("conflict  {name}  {ip}  gratuitous ARP from {lan} on {}; the tenant's MAC is {mac}", env.parent()));
+    println!("check --watch printed the conflict {took:?} after the gratuitous ARP");
+    // SIGTERM ends it with exit 0.
+    sh_ok("kill", &["-TERM", &watch.pid()]);
+    let mut watch = watch;
+    let status = watch.child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "SIGTERM ends check --watch cleanly");
+
+    // The device still holds the address: check asks, both answer.
+    let bad = env.lanctl().args(["check"]).output().unwrap();
+    let stdout = lossy(&bad.stdout);
+    assert_eq!(bad.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains(&format!("  conflict  also claimed by {lan}; the tenant answered too\n")), "{stdout}");
+    assert_eq!(
+        lossy(&bad.stderr),
+        format!(
+            "lanctl: check: 1 of 1 tenants have a problem on the LAN: {name} conflict; see DETAIL (or `others` with \
+             --json); `lanctl check --watch` shows who claims it as it happens\n"
+        )
+    );
+    let json = env.lanctl().args(["--json", "check"]).output().unwrap();
+    assert_eq!(json.status.code(), Some(1));
+    let rows: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(rows[0]["status"], "conflict");
+    assert_eq!(rows[0]["others"][0]["mac"], lan.as_str());
+    assert_eq!(rows[0]["others"][0]["tenant"], serde_json::Value::Null);
+    let err: serde_json::Value = serde_json::from_slice(&json.stderr).unwrap();
+    assert_eq!(err["exit"], 1);
+
+    // arpwatch on the LAN saw the same: the tenant's address moved from its MAC to the
+    // device's.
+    let report = arpwatch.wait_for(&ip, &lan);
+    assert!(report.contains(&mac), "arpwatch names the tenant's MAC too: {report}");
+    println!("arpwatch: {report}");
+}
+
+/// arpwatch (Debian's) in the env's LAN namespace on the peer, in debug mode: reports go
+/// to stderr instead of mail, and it stays in the foreground.
+struct Arpwatch {
+    child: Child,
+    dir: tempfile::TempDir,
+}
+
+const ARPWATCH: &str = "/usr/sbin/arpwatch";
+
+impl Arpwatch {
+    fn start(env: &RealEnv) -> Arpwatch {
+        assert!(
+            std::path::Path::new(ARPWATCH).exists(),
+            "{ARPWATCH} is missing: install Debian's arpwatch (scripts/test.sh does)"
+        );
+        let dir = tempfile::Builder::new().prefix("lanctl-arpwatch").tempdir().unwrap();
+        let data = dir.path().join("arp.dat");
+        std::fs::write(&data, "").unwrap();
+        let log = std::fs::File::create(dir.path().join("log")).unwrap();
+        let child = Command::new("ip")
+            // Its reports go to stdout, block-buffered: stdbuf makes each reach the log at once.
+            .args(["netns", "exec", env.netns(), "stdbuf", "-oL", ARPWATCH, "-d", "-N", "-p", "-i", env.peer()])
+            .arg("-f")
+            .arg(&data)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        // It says nothing once its pcap is open: a second is ample here.
+        std::thread::sleep(Duration::from_secs(1));
+        Arpwatch { child, dir }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("log")).unwrap_or_default()
+    }
+
+    /// Waits up to 5 s for arpwatch's report that `ip` changed to `mac`; returns it.
+    fn wait_for(&self, ip: &str, mac: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let log = self.log();
+            let said = ["changed ethernet address", "flip flop"].iter().any(|w| log.contains(&format!("Subject: {w} ({ip})")));
+            if said && log.contains(&format!("ethernet address: {mac}")) {
+                return log;
+            }
+            assert!(Instant::now() < deadline, "arpwatch reported no change of {ip} to {mac}: {log}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Arpwatch {
+    fn drop(&mut self) {
+        // `ip netns exec` and stdbuf exec arpwatch itself: the child is arpwatch.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+#[ignore = "real engine: run scripts/test.sh"]
+fn the_observer_leaves_nothing_behind_after_sigterm_or_kill_9() {
+    let env = RealEnv::new();
+    let (_, _, tenant_mac) = one_tenant(&env);
+    let namespaces = sh_ok("ip", &["netns", "list"]);
+    for signal in ["-TERM", "-KILL"] {
+        let mut watch = Watch::start(&[]);
+        let mac = watch.listening();
+        assert_ne!(mac, tenant_mac);
+        assert!(parent_holds(&env, &mac), "the observer {mac} is a child of {} while it runs", env.parent());
+        // Its namespace is not the host's, and has no name.
+        let own = std::fs::read_link("/proc/self/ns/net").unwrap();
+        let tasks = std::fs::read_dir(format!("/proc/{}/task", watch.pid())).unwrap();
+        let theirs: Vec<_> = tasks.filter_map(|t| std::fs::read_link(t.unwrap().path().join("ns/net")).ok()).collect();
+        assert!(theirs.iter().all(|n| *n == own), "no thread stays in the observer's namespace: {theirs:?}");
+        sh_ok("kill", &[signal, &watch.pid()]);
+        let status = watch.child.wait().unwrap();
+        if signal == "-TERM" {
+            assert_eq!(status.code(), Some(0), "{signal}");
+        }
+        assert_observer_gone(&env, &mac);
+        assert_eq!(sh_ok("ip", &["netns", "list"]), namespaces, "{signal}: no namespace left");
+    }
+}
+
+#[test]
+#[ignore = "real engine: run scripts/test.sh"]
+fn the_observer_sends_nothing_but_arp_probes() {
+    let env = RealEnv::new();
+    let (_, _, tenant_mac) = one_tenant(&env);
+    let dir = tempfile::tempdir().unwrap();
+    let pcap = dir.path().join("lan.txt");
+    let out = std::fs::File::create(&pcap).unwrap();
+    let mut tcpdump = Command::new("ip")
+        .args(["netns", "exec", env.netns(), "tcpdump", "-l", "-n", "-e", "-i", env.peer()])
+        .stdout(out)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(tcpdump.stderr.take().unwrap());
+    let mut line = String::new();
+    err.read_line(&mut line).unwrap(); // "listening on ..."
+    let check = env.lanctl().args(["-v", "check"]).output().unwrap();
+    assert_eq!(check.status.code(), Some(0), "{}", lossy(&check.stderr));
+    std::thread::sleep(Duration::from_millis(300));
+    let _ = tcpdump.kill();
+    let _ = tcpdump.wait();
+    let stderr = lossy(&check.stderr);
+    let mac = stderr.split("observer on ").nth(1).and_then(|s| s.split(['(', ')']).nth(1)).expect(&stderr).to_string();
+    let seen = std::fs::read_to_string(&pcap).unwrap();
+    let from_observer: Vec<&str> = seen.lines().filter(|l| l.contains(&format!("{mac} >"))).collect();
+    assert_eq!(from_observer.len(), 3, "3 probes and nothing else from the observer {mac}:\n{seen}");
+    for l in &from_observer {
+        assert!(l.contains(&format!("Request who-has {} tell 0.0.0.0", env.host(20))), "{l}");
+    }
+    // The tenant answered the observer, not the LAN: its reply never reached the wire.
+    assert!(!seen.lines().any(|l| l.contains(&format!("{tenant_mac} >")) && l.contains("Reply")), "{seen}");
+}
