@@ -8,6 +8,7 @@
 //! lanctl's; it runs whatever `Cmd` it is handed, and it is the only layer that starts
 //! processes.
 
+pub mod at_once;
 pub mod cmd;
 pub mod error;
 pub mod interrupt;

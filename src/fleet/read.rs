@@ -11,6 +11,7 @@
 use crate::engine::labels;
 use crate::engine::model::{Container, Network, PsLine};
 use crate::engine::netspec::NetSpec;
+use crate::exec::at_once;
 use crate::exec::error::Result;
 use crate::launch::converge;
 use crate::launch::draft::TenantInput;
@@ -64,11 +65,12 @@ pub fn named(ctx: &Ctx, nets: &[NetSpec], tenants: &[TenantInput]) -> Result<Opt
             names.push(n);
         }
     }
-    let (networks, lines) = std::thread::scope(|s| {
-        let lines = (!tenants.is_empty()).then(|| s.spawn(|| state::ps_all(ctx)));
-        let networks = state::inspect_networks(ctx, &names);
-        (networks, lines.map(|l| l.join().expect("query thread")))
-    });
+    let (networks, lines) = if tenants.is_empty() {
+        (state::inspect_networks(ctx, &names), None)
+    } else {
+        let (networks, lines) = at_once::two(|| state::inspect_networks(ctx, &names), || state::ps_all(ctx));
+        (networks, Some(lines))
+    };
     let mut named = Named { networks: networks?, lines: lines.transpose()?.unwrap_or_default(), found: Vec::new() };
     let settled =
         tenants.iter().filter_map(|t| t.net.as_deref()).all(|n| nets.iter().any(|s| s.name == n) || named.network(n).is_some());

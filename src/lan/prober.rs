@@ -8,6 +8,7 @@
 //! lanctl runs no code of its own. Either is a read: it runs during dry runs too, and
 //! `-v` shows it.
 
+use crate::exec::at_once;
 use std::io::Write;
 use std::net::Ipv4Addr;
 
@@ -154,10 +155,7 @@ impl Prober {
         }
         match &self.method {
             Method::Native => self.native(ctx, ips, &[]),
-            Method::Arping { program, .. } => std::thread::scope(|s| {
-                let probes: Vec<_> = ips.iter().map(|&ip| s.spawn(move || self.arping(ctx, program, ip))).collect();
-                probes.into_iter().map(|h| h.join().expect("probe thread")).collect()
-            }),
+            Method::Arping { program, .. } => at_once::each(ips, |&ip| self.arping(ctx, program, ip)).into_iter().collect(),
             Method::Unavailable(_) => Ok(vec![None; ips.len()]),
         }
     }

@@ -3,6 +3,7 @@
 //! started, if stopped); one with another spec is refused (`up`) or recreated in place
 //! (`apply`), as the caller's `Existing` says.
 
+use crate::exec::at_once;
 use std::time::Duration;
 
 use crate::engine::model::{Container, Network, PsLine};
@@ -144,22 +145,19 @@ pub enum Expect {
 /// holders; it runs at the same time as the network's inspect and the host's addresses.
 pub fn read(ctx: &Ctx, net: Option<&str>, wants: &[&TenantInput], expect: Expect) -> Result<(NetSpec, Pool, Vec<Container>)> {
     let names: Vec<&str> = wants.iter().map(|t| t.name.as_str()).collect();
-    let (found, lines, links, early) = std::thread::scope(|s| {
-        let lines = s.spawn(|| state::ps_all(ctx));
-        let links = s.spawn(|| state::host_links(ctx));
-        let early = (expect == Expect::Existing).then(|| s.spawn(|| state::containers_named(ctx, &names)));
-        if expect == Expect::New {
-            // Kept by the context for `Pinning::of`; a failure there is asked again and told.
-            s.spawn(|| ctx.server_api().ok());
-        }
-        let found = state::resolve_network(ctx, net);
-        (
-            found,
-            lines.join().expect("query thread"),
-            links.join().expect("query thread"),
-            early.map(|e| e.join().expect("query thread")),
-        )
-    });
+    let (found, lines, links, early) = at_once::four(
+        || state::resolve_network(ctx, net),
+        || state::ps_all(ctx),
+        || state::host_links(ctx),
+        || match expect {
+            Expect::Existing => Some(state::containers_named(ctx, &names)),
+            Expect::New => {
+                // Kept by the context for `Pinning::of`; a failure there is asked again and told.
+                let _ = ctx.server_api();
+                None
+            }
+        },
+    );
     let (spec, network) = found?;
     let lines = lines?;
     let pool = state::pool_from(ctx, &spec, &network, &lines, &links?)?;

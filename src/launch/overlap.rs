@@ -9,6 +9,7 @@
 //! A dry run takes the same path: the probe is a read and runs, the creates, removals and
 //! starts are printed in the order a real run executes them, so the plan stays the run.
 
+use crate::exec::at_once;
 use std::net::Ipv4Addr;
 use std::sync::Mutex;
 
@@ -57,11 +58,8 @@ impl Overlap<'_> {
         // Pinned addresses were probed before anything was created (a taken one is refused
         // outright); only the automatic ones are probed here.
         let auto: Vec<Ipv4Addr> = round.iter().filter(|(i, ..)| self.wants[*i].ip.is_none()).map(|r| r.1).collect();
-        let (created, claims) = std::thread::scope(|s| {
-            let probe = s.spawn(|| self.prober.answers(ctx, &auto));
-            let created = self.each(round, |&(i, ip, _)| self.create(self.wants[i], ip));
-            (created, probe.join().expect("probe thread"))
-        });
+        let (created, claims) =
+            at_once::two(|| self.each(round, |&(i, ip, _)| self.create(self.wants[i], ip)), || self.prober.answers(ctx, &auto));
         let claims = match claims {
             Ok(c) => c,
             Err(e) => {
@@ -151,18 +149,7 @@ impl Overlap<'_> {
     /// plan keeps its order); results in the order of `items`.
     fn each<T: Sync, R: Send>(&self, items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
         let workers = if self.ctx.dry_run() { 1 } else { self.parallel.min(items.len()).max(1) };
-        let queue = Mutex::new(items.iter().enumerate());
-        let out: Mutex<Vec<Option<R>>> = Mutex::new((0..items.len()).map(|_| None).collect());
-        std::thread::scope(|s| {
-            for _ in 0..workers {
-                s.spawn(|| loop {
-                    let Some((k, item)) = queue.lock().expect("queue lock").next() else { break };
-                    let r = f(item);
-                    out.lock().expect("results lock")[k] = Some(r);
-                });
-            }
-        });
-        out.into_inner().expect("results lock").into_iter().map(|r| r.expect("every item has a result")).collect()
+        at_once::pooled(items, workers, f)
     }
 
     /// `docker create` of one tenant, its secrets required first as `start_plan` does.

@@ -3,6 +3,7 @@
 //! before any change when it does not fit, and then the `docker run`s go concurrently,
 //! each failure cleaned up on its own.
 
+use crate::exec::at_once;
 use std::io::IsTerminal;
 use std::net::Ipv4Addr;
 use std::sync::Mutex;
@@ -246,25 +247,19 @@ impl Starter<'_> {
     fn start_all(&self, planned: &[(usize, Ipv4Addr)], parallel: usize) -> Vec<(usize, Outcome)> {
         // A dry run prints the lines in order; there is nothing to wait for.
         let workers = if self.ctx.dry_run() { 1 } else { parallel.min(planned.len()).max(1) };
-        let queue = Mutex::new(planned.iter());
-        let done = Mutex::new(Vec::new());
         let progress = std::io::stderr().is_terminal() && planned.len() > 1 && !self.ctx.dry_run();
-        std::thread::scope(|s| {
-            for _ in 0..workers {
-                s.spawn(|| loop {
-                    let Some(&(i, ip)) = queue.lock().expect("queue lock").next() else { break };
-                    let out = self.start(self.wants[i], ip);
-                    let mut done = done.lock().expect("results lock");
-                    done.push((i, out));
-                    if progress {
-                        let last = &done[done.len() - 1].1;
-                        let what = last.address.map(|a| a.to_string()).unwrap_or_default();
-                        self.ctx.note(format!("[{}/{}] {} {} {what}", done.len(), planned.len(), last.name, last.state));
-                    }
-                });
+        // How many have finished, counted under a lock so that each note has its own number.
+        let finished = Mutex::new(0);
+        at_once::pooled(planned, workers, |&(i, ip)| {
+            let out = self.start(self.wants[i], ip);
+            if progress {
+                let mut n = finished.lock().unwrap_or_else(|p| p.into_inner());
+                *n += 1;
+                let what = out.address.map(|a| a.to_string()).unwrap_or_default();
+                self.ctx.note(format!("[{}/{}] {} {} {what}", *n, planned.len(), out.name, out.state));
             }
-        });
-        done.into_inner().expect("results lock")
+            (i, out)
+        })
     }
 
     fn start(&self, t: &TenantInput, mut ip: Ipv4Addr) -> Outcome {

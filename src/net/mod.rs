@@ -8,6 +8,7 @@ pub use view::{ls, ls_all, show};
 use crate::checks;
 use crate::engine::model::Network;
 use crate::engine::netspec::{NetSpec, CONFIG_SUFFIX};
+use crate::exec::at_once;
 use crate::exec::error::{Error, Result};
 use crate::provision;
 use crate::shim::{self, leftover, leftover::Leftovers};
@@ -46,10 +47,7 @@ pub fn create(ctx: &Ctx, a: &NetCreateInput) -> Result<()> {
 /// routes go with the link) and, with `--yes`, the files that would bring the shim back
 /// at boot. Without `--yes`, such files stop it before anything changes, named.
 pub fn rm(ctx: &Ctx, name: &str) -> Result<()> {
-    let (net, links) = std::thread::scope(|s| {
-        let links = s.spawn(|| shim::load_links(ctx));
-        (state::find_network(ctx, name), links.join().expect("query thread"))
-    });
+    let (net, links) = at_once::two(|| state::find_network(ctx, name), || shim::load_links(ctx));
     let net = net?;
     // A node of a swarm network holds its config-only part: removed after the swarm
     // network (on a manager), or alone (where the swarm network is gone or not seen).

@@ -1,6 +1,7 @@
 //! `lanctl net ls` and `net show`: each lanctl network with its pool, on one host or
 //! (`--all-hosts`) on every host at once.
 
+use crate::exec::at_once;
 use std::net::Ipv4Addr;
 
 use serde::Serialize;
@@ -26,11 +27,8 @@ fn load_all(ctx: &Ctx) -> Result<Vec<Loaded>> {
     // The host's containers and addresses are read while its lanctl networks are listed
     // and inspected (two reads, one after the other): each read is mostly a process
     // start-up, and a network's running containers are in its inspect.
-    let (networks, lines, links) = std::thread::scope(|s| {
-        let links = s.spawn(|| state::host_links(ctx));
-        let lines = s.spawn(|| state::ps_all(ctx));
-        (state::lanctl_networks(ctx), lines.join().expect("query thread"), links.join().expect("query thread"))
-    });
+    let (networks, lines, links) =
+        at_once::three(|| state::lanctl_networks(ctx), || state::ps_all(ctx), || state::host_links(ctx));
     let (networks, lines, links) = (networks?, lines?, links?);
     let all: Vec<NetSpec> = networks.iter().filter_map(NetSpec::from_network).collect();
     // Once a container of a swarm network runs on a node, the node's view of it carries
@@ -169,11 +167,8 @@ struct Show {
 /// One lanctl network by name, read as `up` reads it: the network itself (one inspect), its
 /// containers and the host's addresses, all at once; only stopped containers are inspected.
 fn load_one(ctx: &Ctx, name: &str) -> Result<Loaded> {
-    let (found, lines, links) = std::thread::scope(|s| {
-        let lines = s.spawn(|| state::ps_on(ctx, name));
-        let links = s.spawn(|| state::host_links(ctx));
-        (state::resolve_network(ctx, Some(name)), lines.join().expect("query thread"), links.join().expect("query thread"))
-    });
+    let (found, lines, links) =
+        at_once::three(|| state::resolve_network(ctx, Some(name)), || state::ps_on(ctx, name), || state::host_links(ctx));
     let (spec, net) = found?;
     let (lines, links) = (lines?, links?);
     let attached = state::attached_from(ctx, &spec.name, &lines, Some(&net))?;

@@ -5,6 +5,7 @@ pub mod commands;
 pub mod leftover;
 pub mod persist;
 
+use crate::exec::at_once;
 use std::net::Ipv4Addr;
 
 use ipnet::{Ipv4Net, Ipv4Subnets};
@@ -219,10 +220,7 @@ fn create(ctx: &Ctx, spec: &NetSpec, shim: Option<&Shim>, ifname: &str, address:
 /// Removes a network's shim and, with `--yes`, the files that bring it back at boot. A
 /// network that is gone still has its shim removed when one can be told by its name.
 fn remove(ctx: &Ctx, net: &str, ifname: Option<&str>) -> Result<()> {
-    let (found, links) = std::thread::scope(|s| {
-        let links = s.spawn(|| load_links(ctx));
-        (state::resolve_network(ctx, Some(net)), links.join().expect("query thread"))
-    });
+    let (found, links) = at_once::two(|| state::resolve_network(ctx, Some(net)), || load_links(ctx));
     let links = links?;
     let left = match found {
         Ok((spec, _)) => leftover::of_network(ctx, &spec, &links, ifname)?,

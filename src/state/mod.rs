@@ -6,6 +6,7 @@ pub mod hint;
 pub mod order;
 pub mod pool;
 
+use crate::exec::at_once;
 use std::net::Ipv4Addr;
 
 use crate::engine::labels;
@@ -255,11 +256,7 @@ pub fn pool_from(ctx: &Ctx, spec: &NetSpec, net: &Network, lines: &[model::PsLin
 /// containers and the host's addresses are read at the same time: these reads cost mostly
 /// process start-up. A batch reads more at once and builds the pool with [`pool_from`].
 pub fn network_pool(ctx: &Ctx, name: &str) -> Result<(NetSpec, Pool)> {
-    let (found, lines, links) = std::thread::scope(|s| {
-        let lines = s.spawn(|| ps_on(ctx, name));
-        let links = s.spawn(|| host_links(ctx));
-        (resolve_network(ctx, Some(name)), lines.join().expect("query thread"), links.join().expect("query thread"))
-    });
+    let (found, lines, links) = at_once::three(|| resolve_network(ctx, Some(name)), || ps_on(ctx, name), || host_links(ctx));
     let (spec, net) = found?;
     let pool = pool_from(ctx, &spec, &net, &lines?, &links?)?;
     Ok((spec, pool))

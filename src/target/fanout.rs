@@ -9,6 +9,7 @@
 //! Architecture invariant: a low layer beside `ctx`; it knows `ctx`, `host`, `cmd`,
 //! `runner` and `model` only.
 
+use crate::exec::at_once;
 use serde::Deserialize;
 
 use crate::exec::cmd::{Cmd, Query};
@@ -28,20 +29,13 @@ pub struct Host {
 /// The hosts named, in that order, each context's endpoint read at the same time; each
 /// host's notes name it. The first failure in that order is the error.
 pub fn connect(c: &Config, names: &[String]) -> Result<Vec<Host>> {
-    let ctxs: Vec<Result<Ctx>> = std::thread::scope(|s| {
-        let handles: Vec<_> = names.iter().map(|n| s.spawn(move || Ctx::for_host(c, Some(n)).map(Ctx::named))).collect();
-        handles.into_iter().map(|h| h.join().expect("host thread")).collect()
-    });
+    let ctxs = each(names, |n| Ctx::for_host(c, Some(n)).map(Ctx::named));
     names.iter().zip(ctxs).map(|(name, ctx)| Ok(Host { name: name.clone(), ctx: ctx? })).collect()
 }
 
 /// Runs `f` for every host at the same time; the answers in the hosts' order.
 pub fn each<H: Sync, T: Send>(hosts: &[H], f: impl Fn(&H) -> T + Sync) -> Vec<T> {
-    let f = &f;
-    std::thread::scope(|s| {
-        let handles: Vec<_> = hosts.iter().map(|h| s.spawn(move || f(h))).collect();
-        handles.into_iter().map(|h| h.join().expect("host thread")).collect()
-    })
+    at_once::each(hosts, f)
 }
 
 /// What every host answered (`--all-hosts`), in the order of `docker context ls`, and the

@@ -1,6 +1,7 @@
 //! `lanctl down`: stop and remove tenants (with what an interrupted update parked of
 //! them), and nothing that is not one.
 
+use crate::exec::at_once;
 use std::io::{BufRead, IsTerminal, Write};
 
 use crate::engine::labels;
@@ -42,10 +43,7 @@ pub fn down(ctx: &Ctx, a: &DownInput) -> Result<()> {
     // `down` of the same host: a concurrent `down` finds the tenant gone (a note, exit 0),
     // and an `up` cannot start it again between its stop and its rm. A dry run takes none.
     let _lock = ctx.lock()?;
-    let (found, parked) = std::thread::scope(|s| {
-        let parked = s.spawn(|| parked::find(ctx, &names));
-        (state::containers_named(ctx, &names), parked.join().expect("query thread"))
-    });
+    let (found, parked) = at_once::two(|| state::containers_named(ctx, &names), || parked::find(ctx, &names));
     let (found, parked) = (found?, parked?);
     let mut remove = Vec::new();
     for name in &names {

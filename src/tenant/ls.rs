@@ -8,6 +8,7 @@
 //! with the stopped ones' inspect. A running tenant that its network's inspect does not
 //! show (changed between the reads) is inspected after that.
 
+use crate::exec::at_once;
 use serde::Serialize;
 
 use crate::engine::labels;
@@ -98,11 +99,8 @@ fn rows(ctx: &Ctx, net: Option<&str>) -> Result<Vec<Row>> {
         None => hint::networks(&hint::engine_key(ctx.docker.context.as_deref())),
     };
     // State and status come from the same `docker ps` line, read at one moment.
-    let (lines, guessed) = std::thread::scope(|s| {
-        let guessed = s.spawn(|| state::inspect_networks(ctx, &guess));
-        let lines = ctx.runner.query_lines::<PsLine>(&ctx.docker.ps_all(&filters));
-        (lines, guessed.join().expect("query thread"))
-    });
+    let (lines, guessed) =
+        at_once::two(|| ctx.runner.query_lines::<PsLine>(&ctx.docker.ps_all(&filters)), || state::inspect_networks(ctx, &guess));
     let lines = lines?;
     let mut rows = if lines.iter().any(|l| l.names.ends_with(parked::SUFFIX)) {
         // A container parked by an interrupted update is settled, never listed: the rule
@@ -146,11 +144,7 @@ fn rows_of(ctx: &Ctx, lines: &[PsLine], guessed: Vec<Network>, needed: &[&str]) 
     // Those whose address no network shows: stopped, or running on no network lanctl knows.
     let stopped: Vec<&str> =
         lines.iter().filter(|l| l.state != "running" || network_of(l).is_empty()).map(|l| l.id.as_str()).collect();
-    let (more, stopped) = std::thread::scope(|s| {
-        let more = s.spawn(|| state::inspect_networks(ctx, &missed));
-        let stopped = state::containers_named(ctx, &stopped);
-        (more.join().expect("query thread"), stopped)
-    });
+    let (stopped, more) = at_once::two(|| state::containers_named(ctx, &stopped), || state::inspect_networks(ctx, &missed));
     let nets: Vec<Network> = guessed.into_iter().chain(more?).collect();
     let mut inspected = stopped?;
     let address = |l: &PsLine| {

@@ -10,6 +10,7 @@
 //! `up` runs on the chosen host as it does on one host.
 
 use crate::engine::labels;
+use crate::exec::at_once;
 use crate::exec::error::{Error, Result};
 use crate::state;
 use crate::target::ctx::{Config, Ctx};
@@ -53,10 +54,7 @@ pub fn up(config: &Config, a: &UpOnHosts) -> Result<()> {
 }
 
 fn see(ctx: &Ctx, net: &str, names: &[&str]) -> Result<Seen> {
-    let (pool, named) = std::thread::scope(|s| {
-        let named = s.spawn(|| state::containers_named(ctx, names));
-        (state::network_pool(ctx, net), named.join().expect("query thread"))
-    });
+    let (pool, named) = at_once::two(|| state::network_pool(ctx, net), || state::containers_named(ctx, names));
     let tenants = named?
         .iter()
         .filter(|c| c.label(labels::TENANT).is_some() && c.address_on(net).is_some())

@@ -6,6 +6,7 @@
 //! secrets that carry over are read from the old container when the plan runs (never
 //! printed), and the rollback is part of the plan, in bash as in lanctl's own run.
 
+use crate::exec::at_once;
 use std::time::Duration;
 
 use crate::engine::labels;
@@ -47,10 +48,7 @@ pub fn update(ctx: &Ctx, a: &UpdateInput) -> Result<()> {
     }
     let _lock = ctx.lock()?;
     let name = a.name.as_str();
-    let (current, parked) = std::thread::scope(|s| {
-        let parked = s.spawn(|| find_container(ctx, &parked_name(name)));
-        (find_container(ctx, name), parked.join().expect("query thread"))
-    });
+    let (current, parked) = at_once::two(|| find_container(ctx, name), || find_container(ctx, &parked_name(name)));
     // An update that was interrupted is finished or undone before this one starts.
     let current = match parked?.filter(|p| tenant_of(p) == Some(name)) {
         Some(p) => settle(ctx, name, current?, &p)?,
