@@ -91,49 +91,40 @@ pub fn known_macs(tenants: &[Tenant]) -> Vec<(Mac, String)> {
 fn ask(ctx: &Ctx, tenants: &[Tenant]) -> Result<Vec<Row>> {
     let groups = by_parent(tenants);
     let known = known_macs(tenants);
-    let answers: Vec<Result<Vec<Row>>> = std::thread::scope(|s| {
-        let asks: Vec<_> = groups
+    let answers: Vec<Result<Vec<Row>>> = crate::exec::at_once::each(&groups, |((parent, kind), group)| {
+        let known = &known;
+        let obs = Observer::open(&ctx.runner, &ctx.ip, parent, *kind)?;
+        let ips: Vec<Ipv4Addr> = group.iter().filter_map(|t| t.ip).collect();
+        if ctx.runner.verbose {
+            let list: Vec<String> = ips.iter().map(ToString::to_string).collect();
+            crate::exec::out::trace(format!(
+                "# ARP probe from the observer on {parent} ({}) for {}: {PROBE_NUM} probes from 0.0.0.0 over {} ms",
+                obs.mac,
+                list.join(" "),
+                PROBE_WAIT.as_millis()
+            ));
+        }
+        let heard = obs.ask(&ips, PROBE_WAIT, PROBE_NUM).map_err(|e| {
+            Error::check(format!("the LAN observer on {parent} failed: {e}")).hint(format!("check that {parent} is up"))
+        })?;
+        Ok(group
             .iter()
-            .map(|((parent, kind), group)| {
-                let known = &known;
-                s.spawn(move || {
-                    let obs = Observer::open(&ctx.runner, &ctx.ip, parent, *kind)?;
-                    let ips: Vec<Ipv4Addr> = group.iter().filter_map(|t| t.ip).collect();
-                    if ctx.runner.verbose {
-                        let list: Vec<String> = ips.iter().map(ToString::to_string).collect();
-                        crate::exec::out::trace(format!(
-                            "# ARP probe from the observer on {parent} ({}) for {}: {PROBE_NUM} probes from 0.0.0.0 over {} ms",
-                            obs.mac,
-                            list.join(" "),
-                            PROBE_WAIT.as_millis()
-                        ));
-                    }
-                    let heard = obs.ask(&ips, PROBE_WAIT, PROBE_NUM).map_err(|e| {
-                        Error::check(format!("the LAN observer on {parent} failed: {e}"))
-                            .hint(format!("check that {parent} is up"))
-                    })?;
-                    Ok(group
-                        .iter()
-                        .zip(heard)
-                        .map(|(t, heard)| {
-                            let own = own_mac(t, &obs);
-                            let (status, answered, others) = verdict::judge(own, &heard, known);
-                            Row {
-                                name: t.name.clone(),
-                                network: t.network.clone(),
-                                address: t.ip.map(|ip| ip.to_string()).unwrap_or_default(),
-                                mac: own.to_string(),
-                                status,
-                                answered,
-                                others,
-                                parent: parent.clone(),
-                            }
-                        })
-                        .collect())
-                })
+            .zip(heard)
+            .map(|(t, heard)| {
+                let own = own_mac(t, &obs);
+                let (status, answered, others) = verdict::judge(own, &heard, known);
+                Row {
+                    name: t.name.clone(),
+                    network: t.network.clone(),
+                    address: t.ip.map(|ip| ip.to_string()).unwrap_or_default(),
+                    mac: own.to_string(),
+                    status,
+                    answered,
+                    others,
+                    parent: parent.clone(),
+                }
             })
-            .collect();
-        asks.into_iter().map(|h| h.join().expect("observer thread")).collect()
+            .collect())
     });
     let mut rows = Vec::with_capacity(tenants.len());
     for a in answers {

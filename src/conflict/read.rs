@@ -32,11 +32,10 @@ pub struct Tenant {
 /// tenants all count, or tenants), in natural order by network, then name. A name that is
 /// neither is bad input (exit 2).
 pub fn tenants(ctx: &Ctx, wanted: &[String]) -> Result<Vec<Tenant>> {
-    let (lines, nets) = std::thread::scope(|s| {
-        let nets = s.spawn(|| state::lanctl_networks(ctx));
-        let lines = ctx.runner.query_lines::<PsLine>(&ctx.docker.ps_all(&[format!("label={}", labels::TENANT)]));
-        (lines, nets.join().expect("query thread"))
-    });
+    let (lines, nets) = crate::exec::at_once::two(
+        || ctx.runner.query_lines::<PsLine>(&ctx.docker.ps_all(&[format!("label={}", labels::TENANT)])),
+        || state::lanctl_networks(ctx),
+    );
     let (lines, nets) = (lines?, nets?);
     for w in wanted {
         let known = nets.iter().any(|n| net_name(n) == w) || lines.iter().any(|l| l.names == *w);

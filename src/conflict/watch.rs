@@ -115,10 +115,10 @@ pub fn watch(ctx: &Ctx, tenants: &[Tenant]) -> Result<()> {
         ));
     }
     let json = ctx.json;
-    let failed: Vec<Error> = std::thread::scope(|s| {
-        let loops: Vec<_> = observers.iter().map(|(obs, group)| s.spawn(|| listen(obs, group, &known, json))).collect();
-        loops.into_iter().filter_map(|h| h.join().expect("watch thread").err()).collect()
-    });
+    let failed: Vec<Error> = crate::exec::at_once::each(&observers, |(obs, group)| listen(obs, group, &known, json))
+        .into_iter()
+        .filter_map(Result::err)
+        .collect();
     match failed.into_iter().next() {
         Some(e) => Err(e),
         None => Ok(()),
