@@ -248,18 +248,37 @@ pub fn valid_ifname(name: &str) -> bool {
         && !name.chars().any(|c| c == '/' || c == ':' || c.is_whitespace() || c.is_control())
 }
 
-fn ipv4(flag: &str, s: &str) -> Result<Ipv4Addr> {
+/// Why a value is not an IPv4 address or CIDR: the one parser every flag goes through, so
+/// each caller words its own message (the network flags say how to write one, `--ip` where
+/// to choose one) and IPv6 is told apart everywhere.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NotIpv4 {
+    /// An IPv6 value, which lanctl does not support yet.
+    Ipv6,
+    /// Not an address (or CIDR) at all.
+    Malformed,
+}
+
+/// Parses an IPv4 address (`Ipv4Addr`) or CIDR (`Ipv4Net`).
+pub fn parse_v4<T: std::str::FromStr>(s: &str) -> std::result::Result<T, NotIpv4> {
     if s.contains(':') {
-        return Err(Error::usage(format!("{flag} {s} is IPv6, which lanctl does not support; give an IPv4 address")));
+        return Err(NotIpv4::Ipv6);
     }
-    s.parse().map_err(|_| Error::usage(format!("{flag} {s} is not an IPv4 address; write it like 192.168.23.1")))
+    s.parse().map_err(|_| NotIpv4::Malformed)
+}
+
+fn ipv4(flag: &str, s: &str) -> Result<Ipv4Addr> {
+    parse_v4(s).map_err(|e| match e {
+        NotIpv4::Ipv6 => Error::usage(format!("{flag} {s} is IPv6, which lanctl does not support; give an IPv4 address")),
+        NotIpv4::Malformed => Error::usage(format!("{flag} {s} is not an IPv4 address; write it like 192.168.23.1")),
+    })
 }
 
 fn cidr(flag: &str, s: &str) -> Result<Ipv4Net> {
-    if s.contains(':') {
-        return Err(Error::usage(format!("{flag} {s} is IPv6, which lanctl does not support; give an IPv4 CIDR")));
-    }
-    s.parse().map_err(|_| Error::usage(format!("{flag} {s} is not an IPv4 CIDR; write it like 192.168.23.0/24")))
+    parse_v4(s).map_err(|e| match e {
+        NotIpv4::Ipv6 => Error::usage(format!("{flag} {s} is IPv6, which lanctl does not support; give an IPv4 CIDR")),
+        NotIpv4::Malformed => Error::usage(format!("{flag} {s} is not an IPv4 CIDR; write it like 192.168.23.0/24")),
+    })
 }
 
 fn parse_subnet(s: &str) -> Result<Ipv4Net> {

@@ -263,7 +263,13 @@ fn net_name(what: &str, name: String) -> Result<String> {
 }
 
 fn ipv4(what: &str, s: &str) -> Result<Ipv4Addr> {
-    s.parse().map_err(|_| Error::usage(format!("{what} {s:?} is not an IPv4 address; give one in the network's subnet")))
+    use crate::engine::netspec::{parse_v4, NotIpv4};
+    parse_v4(s).map_err(|e| match e {
+        NotIpv4::Ipv6 => Error::usage(format!(
+            "{what} {s:?} is IPv6, which lanctl does not support yet; give an IPv4 address in the network's subnet"
+        )),
+        NotIpv4::Malformed => Error::usage(format!("{what} {s:?} is not an IPv4 address; give one in the network's subnet")),
+    })
 }
 
 fn ifname(name: String) -> Result<String> {

@@ -7,7 +7,7 @@
 
 use std::net::Ipv4Addr;
 
-use crate::engine::netspec::valid_docker_name;
+use crate::engine::netspec::{parse_v4, valid_docker_name, NotIpv4};
 use crate::engine::reference;
 use crate::engine::restart_policy;
 use crate::exec::error::{Error, Result};
@@ -175,8 +175,15 @@ impl TenantDraft {
         }
         let ip = match &self.ip {
             None => None,
-            Some(s) => Some(s.parse::<Ipv4Addr>().map_err(|_| {
-                Error::usage(format!("{} {s:?} is not an IPv4 address; give one inside the network's reserved range", f("ip")))
+            Some(s) => Some(parse_v4::<Ipv4Addr>(s).map_err(|e| match e {
+                NotIpv4::Ipv6 => Error::usage(format!(
+                    "{} {s:?} is IPv6, which lanctl does not support yet; give an IPv4 address inside the network's reserved range",
+                    f("ip")
+                )),
+                NotIpv4::Malformed => Error::usage(format!(
+                    "{} {s:?} is not an IPv4 address; give one inside the network's reserved range",
+                    f("ip")
+                )),
             })?),
         };
         if self.outside_range && ip.is_none() {

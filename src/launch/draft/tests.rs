@@ -77,6 +77,7 @@ fn hostile_and_bad_values_are_usage_errors() {
         (|d| d.restart = "-d".into(), "--restart \"-d\" is not a docker restart policy"),
         (|d| d.ip = Some("300.1.1.1".into()), "--ip \"300.1.1.1\" is not an IPv4 address"),
         (|d| d.ip = Some("-1".into()), "--ip \"-1\" is not an IPv4 address"),
+        (|d| d.ip = Some("2001:db8::5".into()), "--ip \"2001:db8::5\" is IPv6, which lanctl does not support yet"),
         (|d| d.labels = vec![("io.lanctl.tenant".into(), "x".into())], "--label io.lanctl.tenant uses lanctl's own prefix"),
         (|d| d.labels = vec![("-x".into(), "y".into())], "--label \"-x\" is not a label key"),
         (|d| d.labels = vec![("k".into(), "a\nb".into())], "--label k: the value holds a newline"),
