@@ -9,7 +9,6 @@
 //! LAN's part of it, which knows no tenant, lives in `lan`.
 
 pub mod read;
-pub mod signal;
 pub mod verdict;
 pub mod watch;
 

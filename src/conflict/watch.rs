@@ -15,7 +15,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use serde::Serialize;
 
 use super::read::Tenant;
-use super::{by_parent, known_macs, own_mac, signal};
+use super::{by_parent, known_macs, own_mac};
 use crate::exec::error::{Error, Result};
 use crate::lan::arp::{Mac, Said};
 use crate::lan::observer::{Heard, Observer};
@@ -91,7 +91,9 @@ impl Quiet {
 
 /// Listens until SIGINT or SIGTERM.
 pub fn watch(ctx: &Ctx, tenants: &[Tenant]) -> Result<()> {
-    signal::catch();
+    // The first SIGINT or SIGTERM ends every listening loop at its next tick; the
+    // observers are then dropped (their namespaces go with their sockets) and the run exits 0.
+    let _shield = crate::exec::interrupt::shield();
     let groups = by_parent(tenants);
     if groups.is_empty() {
         return Err(Error::failed("check --watch: no running tenant to watch").hint("start tenants with `lanctl up` first"));
@@ -129,7 +131,7 @@ pub fn watch(ctx: &Ctx, tenants: &[Tenant]) -> Result<()> {
 fn listen(obs: &Observer, group: &[&Tenant], known: &[(Mac, String)], json: bool) -> Result<()> {
     let ips: Vec<Ipv4Addr> = group.iter().filter_map(|t| t.ip).collect();
     let mut quiet = Quiet::default();
-    while !signal::stopped() {
+    while !crate::exec::interrupt::signalled() {
         let heard = obs.next(&ips, Instant::now() + TICK).map_err(|e| {
             Error::failed(format!("check --watch: the LAN observer on {} failed: {e}", obs.parent))
                 .hint(format!("check that {} is up, then run it again", obs.parent))

@@ -1,7 +1,9 @@
-//! Ctrl-C and SIGTERM during a change that must not stop halfway (an update's swap of a
-//! tenant's container): the first signal is noted and the change goes on to its end, or to
-//! its undo, so an interactive Ctrl-C never leaves a customer's server down; a second
-//! signal ends lanctl at once, as an impatient user expects.
+//! Ctrl-C and SIGTERM during work that must end on its own terms: a change that must not
+//! stop halfway (an update's swap of a tenant's container: the first signal is noted and the
+//! change goes on to its end, or to its undo, so an interactive Ctrl-C never leaves a
+//! customer's server down), or a loop that stops cleanly when asked (`check --watch`, which
+//! reads `signalled` every tick). A second signal ends lanctl at once, as an impatient user
+//! expects.
 //!
 //! While a `Shield` is held, the runner starts commands in a process group of their own, so
 //! the terminal's Ctrl-C (sent to the whole foreground group) reaches lanctl alone and
@@ -48,7 +50,7 @@ impl Shield {
     /// The error to end with once the change is over, if a signal came meanwhile: exit 130,
     /// with `done` saying what lanctl finished before it stopped.
     pub fn interrupted(&self, done: &str) -> Option<Error> {
-        (SIGNALS.load(Ordering::SeqCst) > 0).then(|| {
+        signalled().then(|| {
             Error::new(
                 Exit::Interrupted,
                 format!("interrupted: {done} before lanctl stopped, so nothing was left halfway; see it with `lanctl ls`"),
@@ -70,4 +72,9 @@ impl Drop for Shield {
 /// Whether a shield is up: the runner then starts each command in its own process group.
 pub fn shielded() -> bool {
     SHIELDED.load(Ordering::SeqCst)
+}
+
+/// Whether SIGINT or SIGTERM came since the shield that is up was raised.
+pub fn signalled() -> bool {
+    shielded() && SIGNALS.load(Ordering::SeqCst) > 0
 }
