@@ -257,8 +257,10 @@ impl Fake {
     }
 
     /// Any program with the fake environment: fakes first on PATH, no inherited LANCTL_*
-    /// (so LANCTL_DOCKER can't bypass the fake, nor LANCTL_CALL leak into the log),
-    /// LANCTL_LOCK_DIR in the tempdir, stdin closed.
+    /// (so LANCTL_DOCKER can't bypass the fake, nor LANCTL_CALL leak into the log), no
+    /// inherited DOCKER_HOST or DOCKER_CONTEXT and a DOCKER_CONFIG of its own (they pick
+    /// which engine lanctl files its `ls` hint under, and the test command exports a
+    /// DOCKER_HOST for the real-engine tests), LANCTL_LOCK_DIR in the tempdir, stdin closed.
     pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
         let mut c = Command::new(program);
         for (k, _) in std::env::vars_os() {
@@ -266,6 +268,7 @@ impl Fake {
                 c.env_remove(k);
             }
         }
+        c.env_remove("DOCKER_HOST").env_remove("DOCKER_CONTEXT").env("DOCKER_CONFIG", self.dir.path().join("docker-config"));
         c.env("PATH", self.path_env()).env("LANCTL_LOCK_DIR", self.dir.path().join("lock"));
         // The fake's parents exist only in its rules: the native probe, which opens a real
         // socket on them, would fail (or, on a name that exists here, reach a real LAN).
