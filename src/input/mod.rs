@@ -130,7 +130,7 @@ pub fn lower(cli: Cli) -> Result<Input> {
         Command::Update(a) => Request::Update(update(a)?),
         Command::HostAccess(a) => Request::HostAccess(HostAccessInput {
             net: net_name("network", a.net)?,
-            address: a.address.as_deref().map(|s| ipv4("--address", s)).transpose()?,
+            address: a.address.as_deref().map(|s| ipv4("--address", s)).transpose()?.map(Into::into),
             ifname: a.ifname.map(ifname).transpose()?,
             action: match (a.remove, a.status, a.persist) {
                 (true, _, _) => ShimAction::Remove,

@@ -1,7 +1,7 @@
 //! The `docker run` line of a tenant: a pure function of its name, network, address,
 //! spec and secrets, so `up`, `update` and their dry runs render the same line.
 
-use std::net::Ipv4Addr;
+use std::net::IpAddr;
 use std::path::Path;
 
 use crate::engine::docker::Docker;
@@ -13,7 +13,7 @@ use crate::launch::spec::{Secrets, TenantSpec};
 pub struct Tenant<'a> {
     pub name: &'a str,
     pub network: &'a str,
-    pub ip: Ipv4Addr,
+    pub ip: IpAddr,
     pub spec: &'a TenantSpec,
     pub secrets: &'a Secrets,
     /// An env file docker reads itself, so its values are in no argv and no plan.
@@ -25,7 +25,7 @@ pub struct Tenant<'a> {
 impl<'a> Tenant<'a> {
     /// Tenant input `t` as it starts on `network` at `ip` with `spec` (its spec with the
     /// MAC the batch pins, see `start::pinned`).
-    pub fn of(t: &'a TenantInput, network: &'a str, ip: Ipv4Addr, spec: &'a TenantSpec, pull: Option<&'a str>) -> Tenant<'a> {
+    pub fn of(t: &'a TenantInput, network: &'a str, ip: IpAddr, spec: &'a TenantSpec, pull: Option<&'a str>) -> Tenant<'a> {
         Tenant {
             name: &t.name,
             network,
