@@ -208,6 +208,32 @@ mod tests {
     }
 
     #[test]
+    fn an_ipv6_pool_is_searched_not_listed() {
+        // No input makes one yet (IPv6 is refused with exit 2); the pool already holds it.
+        let subnet: ipnet::IpNet = "2001:db8::/64".parse().unwrap();
+        let s = NetSpec {
+            gateway: "2001:db8::1".parse().unwrap(),
+            range: crate::engine::netspec::AddrRange::of_net(subnet),
+            docker_range: subnet,
+            subnet,
+            aux: Vec::new(),
+            ..spec("198.51.100.0-198.51.100.7", &[])
+        };
+        let held =
+            Attached { name: "t1".into(), state: "running".into(), ip: "2001:db8::2".parse().unwrap(), mac: String::new() };
+        let p = Pool::of(&s, &[held], &[("198.51.100.4".parse().unwrap(), "shim0".to_string())]);
+        let free: Vec<String> = p.free().take(2).map(|ip| ip.to_string()).collect();
+        assert_eq!(free, ["2001:db8::3", "2001:db8::4"]);
+        // The range keeps its size; its first, gateway and last addresses are never a tenant's.
+        assert_eq!(p.usable(), (1u128 << 64) - 3);
+        assert_eq!(
+            p.refuse("2001:db8::2".parse().unwrap()).unwrap(),
+            "2001:db8::2 is held by container t1 (running) on network lan"
+        );
+        assert!(p.refuse("198.51.100.5".parse().unwrap()).unwrap().contains("outside the subnet 2001:db8::/64"));
+    }
+
+    #[test]
     fn usable_leaves_out_what_no_tenant_can_ever_get() {
         let aux = vec!["printer=198.51.100.2".to_string()];
         // A /25 of 128 addresses holding the network address, the gateway and an aux address.
