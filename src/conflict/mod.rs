@@ -15,7 +15,6 @@ pub mod watch;
 use std::net::Ipv4Addr;
 
 use crate::engine::range::v4_of;
-
 use crate::exec::error::{Error, Result};
 use crate::exec::transport::Transport;
 use crate::lan::arp::Mac;

@@ -10,14 +10,13 @@
 
 use std::collections::HashMap;
 use std::net::Ipv4Addr;
-
-use crate::engine::range::v4_of;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 
 use super::read::Tenant;
 use super::{by_parent, known_macs, own_mac};
+use crate::engine::range::v4_of;
 use crate::exec::error::{Error, Result};
 use crate::lan::arp::{Mac, Said};
 use crate::lan::observer::{Heard, Observer};

@@ -9,9 +9,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::labels;
 use crate::engine::model::{IpLink, Network};
+use crate::engine::range::offset;
 use crate::exec::error::{Error, Result};
 
-use crate::engine::range::offset;
 pub use crate::engine::range::AddrRange;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Serialize, Deserialize)]

@@ -19,7 +19,8 @@
 //! Its filter (`frame::TO_CLIENT`) keeps all but UDP to port 68 out of its buffer; the
 //! kernel's count of drops is read at the end all the same (`Exchange::dropped`).
 //!
-//! Architecture invariant: a low layer; it knows `netspec::AddrRange` and `packet` only.
+//! Architecture invariant: a low layer; it knows `engine::range` (`AddrRange`, `v4_of`) and `packet`
+//! only.
 
 pub mod frame;
 
