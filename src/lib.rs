@@ -21,7 +21,7 @@ pub mod target;
 pub mod tenant;
 
 use exec::error::Result;
-use input::Request;
+use input::{Hosts, Order, Request};
 use target::ctx::Ctx;
 
 /// Runs one parsed command line: lowered into validated input first, then the command,
@@ -29,31 +29,33 @@ use target::ctx::Ctx;
 pub fn run(cli: cli::Cli) -> Result<()> {
     let input = input::lower(cli)?;
     let ctx = Ctx::new(&input.config)?;
-    match &input.request {
-        Request::Doctor(a) => checks::doctor(&ctx, a)?,
-        Request::DoctorAll(a) => checks::all::doctor_all(&input.config, a)?,
-        Request::NetCreate(a) => net::create(&ctx, a)?,
-        Request::NetCreateHosts(m) => provision::multi::create(&ctx, &input.config, m)?,
-        Request::NetCreateSwarm(m) => net::swarm::create(&ctx, &input.config, m)?,
-        Request::NetLs => net::ls(&ctx)?,
-        Request::NetLsAll => net::ls_all(&input.config)?,
-        Request::NetShow(name) => net::show(&ctx, name)?,
-        Request::NetRm(name) => net::rm(&ctx, name)?,
-        Request::Up(a) => tenant::up::up(&ctx, a)?,
-        Request::UpOnHosts(a) => tenant::place::up(&input.config, a)?,
-        Request::Down(a) => tenant::down::down(&ctx, a)?,
-        Request::Ls(net) => tenant::ls::ls(&ctx, net.as_deref())?,
-        Request::LsAll(net) => tenant::ls::ls_all(&input.config, net.as_deref())?,
-        Request::Update(a) => tenant::update::update(&ctx, a)?,
-        Request::HostAccess(a) => shim::host_access(&ctx, a)?,
-        Request::Apply(a) => fleet::apply(&ctx, a)?,
-        Request::ApplyHosts(a) => fleet::by_host::apply(&ctx, &input.config, a)?,
-        Request::Completions(shell) => cli::generate::completions(*shell)?,
-        Request::Man(dir) => cli::generate::man(dir.as_deref())?,
-        Request::Logs(a) => tenant::logs::logs(&ctx, a)?,
-        Request::Restart(a) => tenant::restart::restart(&ctx, a)?,
-        Request::Stop(a) => tenant::stop::stop(&ctx, a)?,
-        Request::Check(a) => conflict::check(&ctx, a)?,
+    let Request { hosts, order } = &input.request;
+    let (all, named) = (*hosts == Hosts::All, *hosts == Hosts::Named);
+    match order {
+        Order::Doctor(a) if all => checks::all::doctor_all(&input.config, a)?,
+        Order::Doctor(a) => checks::doctor(&ctx, a)?,
+        Order::NetCreate(a) => net::create(&ctx, a)?,
+        Order::NetCreateShared { net: m, swarm: false } => provision::multi::create(&ctx, &input.config, m)?,
+        Order::NetCreateShared { net: m, swarm: true } => net::swarm::create(&ctx, &input.config, m)?,
+        Order::NetLs if all => net::ls_all(&input.config)?,
+        Order::NetLs => net::ls(&ctx)?,
+        Order::NetShow(name) => net::show(&ctx, name)?,
+        Order::NetRm(name) => net::rm(&ctx, name)?,
+        Order::Up(a) => tenant::up::up(&ctx, a)?,
+        Order::UpPlaced(a) => tenant::place::up(&input.config, a)?,
+        Order::Down(a) => tenant::down::down(&ctx, a)?,
+        Order::Ls(net) if all => tenant::ls::ls_all(&input.config, net.as_deref())?,
+        Order::Ls(net) => tenant::ls::ls(&ctx, net.as_deref())?,
+        Order::Update(a) => tenant::update::update(&ctx, a)?,
+        Order::HostAccess(a) => shim::host_access(&ctx, a)?,
+        Order::Apply(a) if named => fleet::by_host::apply(&ctx, &input.config, a)?,
+        Order::Apply(a) => fleet::apply(&ctx, a)?,
+        Order::Completions(shell) => cli::generate::completions(*shell)?,
+        Order::Man(dir) => cli::generate::man(dir.as_deref())?,
+        Order::Logs(a) => tenant::logs::logs(&ctx, a)?,
+        Order::Restart(a) => tenant::restart::restart(&ctx, a)?,
+        Order::Stop(a) => tenant::stop::stop(&ctx, a)?,
+        Order::Check(a) => conflict::check(&ctx, a)?,
     }
     ctx.finish()
 }

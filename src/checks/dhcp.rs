@@ -71,7 +71,7 @@ pub fn check(ctx: &Ctx, host: &Host, t: &Target) -> Check {
             crate::exec::out::trace(line);
         }
     };
-    let inside = |o: &dhcp::Offer| t.range.contains(o.yiaddr);
+    let inside = |o: &dhcp::Offer| t.range.contains(o.yiaddr.into());
     match dhcp::exchange(&t.parent, &requested, (dhcp::IDLE, dhcp::MAX_WAIT), &inside, &log) {
         Ok(ex) => verdict(t, &ex, dhcp::IDLE),
         Err(e) => unrun(t, &e),
@@ -104,7 +104,7 @@ fn unrun(t: &Target, e: &io::Error) -> Check {
 pub fn verdict(t: &Target, ex: &Exchange, idle: Duration) -> Check {
     let range = t.range;
     let asked = asked(range, ex.sent.len());
-    let inside = by_server(ex.offers.iter().filter(|o| range.contains(o.yiaddr)));
+    let inside = by_server(ex.offers.iter().filter(|o| range.contains(o.yiaddr.into())));
     if !inside.is_empty() {
         let detail = inside
             .iter()
@@ -159,10 +159,10 @@ pub fn verdict(t: &Target, ex: &Exchange, idle: Duration) -> Check {
 
 /// What was asked for, as the detail says it.
 fn asked(range: AddrRange, sent: usize) -> String {
-    if sent as u64 >= range.len() {
+    if sent as u128 >= range.len() {
         format!("each of its {} addresses requested", range.len())
     } else {
-        let spacing = (range.len() - 1) / (sent.max(2) as u64 - 1);
+        let spacing = (range.len() - 1) / (sent.max(2) as u128 - 1);
         format!("{sent} of its {} addresses requested, about {spacing} apart", range.len())
     }
 }
@@ -192,6 +192,7 @@ fn list(ips: &[Ipv4Addr], max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::range::v4_of;
     use crate::lan::dhcp::{Offer, Sent};
 
     fn ip(s: &str) -> Ipv4Addr {
@@ -199,11 +200,16 @@ mod tests {
     }
 
     fn target() -> Target {
-        Target { parent: "eth1".into(), range: AddrRange { start: ip("198.51.100.16"), end: ip("198.51.100.47") } }
+        Target { parent: "eth1".into(), range: AddrRange { start: ip("198.51.100.16").into(), end: ip("198.51.100.47").into() } }
     }
 
     fn exchange(offers: &[(u32, &str, &str)]) -> Exchange {
-        let sent = target().range.iter().enumerate().map(|(i, requested)| Sent { xid: i as u32, requested }).collect();
+        let sent = target()
+            .range
+            .iter()
+            .enumerate()
+            .map(|(i, requested)| Sent { xid: i as u32, requested: v4_of(requested).unwrap() })
+            .collect();
         let offers = offers.iter().map(|&(xid, yiaddr, server)| Offer { xid, yiaddr: ip(yiaddr), server: ip(server) }).collect();
         Exchange { sent, offers, dropped: 0 }
     }
@@ -291,10 +297,13 @@ mod tests {
     #[test]
     fn a_sampled_range_says_how_far_apart_the_requests_were() {
         assert_eq!(
-            asked(AddrRange { start: ip("10.0.0.1"), end: ip("10.0.0.254") }, 32),
+            asked(AddrRange { start: ip("10.0.0.1").into(), end: ip("10.0.0.254").into() }, 32),
             "32 of its 254 addresses requested, about 8 apart"
         );
-        assert_eq!(asked(AddrRange { start: ip("10.0.0.1"), end: ip("10.0.0.4") }, 4), "each of its 4 addresses requested");
+        assert_eq!(
+            asked(AddrRange { start: ip("10.0.0.1").into(), end: ip("10.0.0.4").into() }, 4),
+            "each of its 4 addresses requested"
+        );
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod watch;
 
 use std::net::Ipv4Addr;
 
+use crate::engine::range::v4_of;
 use crate::exec::error::{Error, Result};
 use crate::exec::transport::Transport;
 use crate::lan::arp::Mac;
@@ -93,7 +94,8 @@ fn ask(ctx: &Ctx, tenants: &[Tenant]) -> Result<Vec<Row>> {
     let answers: Vec<Result<Vec<Row>>> = crate::exec::at_once::each(&groups, |((parent, kind), group)| {
         let known = &known;
         let obs = Observer::open(&ctx.runner, &ctx.ip, parent, *kind)?;
-        let ips: Vec<Ipv4Addr> = group.iter().filter_map(|t| t.ip).collect();
+        // The observer asks by ARP, IPv4's; NDP goes beside it.
+        let ips: Vec<Ipv4Addr> = group.iter().filter_map(|t| t.ip.and_then(v4_of)).collect();
         if ctx.runner.verbose {
             let list: Vec<String> = ips.iter().map(ToString::to_string).collect();
             crate::exec::out::trace(format!(

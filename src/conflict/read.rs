@@ -2,7 +2,7 @@
 //! ps` of the tenants and the inspect of lanctl's networks, whose endpoints hold every
 //! running tenant's address and MAC.
 
-use std::net::Ipv4Addr;
+use std::net::IpAddr;
 
 use crate::engine::labels;
 use crate::engine::model::{Network, PsLine};
@@ -20,7 +20,7 @@ pub struct Tenant {
     pub name: String,
     pub network: String,
     /// Its address, `None` when it is not running (named on the command line only).
-    pub ip: Option<Ipv4Addr>,
+    pub ip: Option<IpAddr>,
     /// Its MAC as docker reports it; on ipvlan, where docker may say none, the parent's,
     /// which the observer learns.
     pub mac: Option<Mac>,

@@ -16,6 +16,7 @@ use serde::Serialize;
 
 use super::read::Tenant;
 use super::{by_parent, known_macs, own_mac};
+use crate::engine::range::v4_of;
 use crate::exec::error::{Error, Result};
 use crate::lan::arp::{Mac, Said};
 use crate::lan::observer::{Heard, Observer};
@@ -129,7 +130,8 @@ pub fn watch(ctx: &Ctx, tenants: &[Tenant]) -> Result<()> {
 
 /// One observer's loop: every foreign claim on its tenants' addresses, until stopped.
 fn listen(obs: &Observer, group: &[&Tenant], known: &[(Mac, String)], json: bool) -> Result<()> {
-    let ips: Vec<Ipv4Addr> = group.iter().filter_map(|t| t.ip).collect();
+    // The observer hears ARP, IPv4's; NDP goes beside it.
+    let ips: Vec<Ipv4Addr> = group.iter().filter_map(|t| t.ip.and_then(v4_of)).collect();
     let mut quiet = Quiet::default();
     while !crate::exec::interrupt::signalled() {
         let heard = obs.next(&ips, Instant::now() + TICK).map_err(|e| {
@@ -137,7 +139,7 @@ fn listen(obs: &Observer, group: &[&Tenant], known: &[(Mac, String)], json: bool
                 .hint(format!("check that {} is up, then run it again", obs.parent))
         })?;
         let Some(h) = heard else { continue };
-        let Some(t) = group.iter().find(|t| t.ip == Some(h.ip)) else { continue };
+        let Some(t) = group.iter().find(|t| t.ip == Some(h.ip.into())) else { continue };
         let own = own_mac(t, obs);
         if h.mac == own || !quiet.news(&h, Instant::now()) {
             continue;

@@ -84,7 +84,7 @@ pub struct NetworkContainer {
 
 impl NetworkContainer {
     /// The endpoint's IPv4 address, without its prefix length (docker gives `A.B.C.D/N`).
-    pub fn ip(&self) -> Option<std::net::Ipv4Addr> {
+    pub fn ip(&self) -> Option<std::net::IpAddr> {
         self.ipv4.split('/').next()?.parse().ok()
     }
 }
@@ -207,10 +207,11 @@ impl Container {
     }
     /// The address the container holds on `network`: the static one it was created with
     /// (kept while stopped), else the one Docker assigned while running.
-    pub fn address_on(&self, network: &str) -> Option<std::net::Ipv4Addr> {
+    pub fn address_on(&self, network: &str) -> Option<std::net::IpAddr> {
         let ep = self.network_settings.networks.get(network)?;
         let from_ipam = ep.ipam_config.as_ref().map(|c| c.ipv4.as_str()).unwrap_or("");
-        [from_ipam, ep.ip_address.as_str()].into_iter().find_map(|s| s.parse().ok())
+        // The IPv4 fields only: IPv6 is not supported yet.
+        [from_ipam, ep.ip_address.as_str()].into_iter().find_map(|s| s.parse::<std::net::Ipv4Addr>().ok()).map(Into::into)
     }
     pub fn label(&self, key: &str) -> Option<&str> {
         self.config.labels.get(key).map(String::as_str)

@@ -2,14 +2,17 @@
 //! from `docker network inspect` so an existing network can be compared with a request.
 
 use std::fmt;
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr};
 
-use ipnet::{Ipv4Net, Ipv4Subnets};
+use ipnet::{IpNet, Ipv4Net};
 use serde::{Deserialize, Serialize};
 
 use crate::engine::labels;
 use crate::engine::model::{IpLink, Network};
+use crate::engine::range::offset;
 use crate::exec::error::{Error, Result};
+
+pub use crate::engine::range::AddrRange;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -70,86 +73,19 @@ impl fmt::Display for Driver {
     }
 }
 
-/// An inclusive range of IPv4 addresses.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct AddrRange {
-    pub start: Ipv4Addr,
-    pub end: Ipv4Addr,
-}
-
-impl AddrRange {
-    pub fn of_net(net: Ipv4Net) -> Self {
-        AddrRange { start: net.network(), end: net.broadcast() }
-    }
-    /// How many addresses it holds; a range is never empty (start <= end).
-    #[allow(clippy::len_without_is_empty)]
-    pub fn len(&self) -> u64 {
-        u64::from(u32::from(self.end)) - u64::from(u32::from(self.start)) + 1
-    }
-    pub fn contains(&self, ip: Ipv4Addr) -> bool {
-        self.start <= ip && ip <= self.end
-    }
-    pub fn overlaps(&self, other: &AddrRange) -> bool {
-        self.start <= other.end && other.start <= self.end
-    }
-    /// `parts` consecutive ranges that cover this one, as even as can be: the first
-    /// `len % parts` are one address longer. `None` when there are fewer addresses than
-    /// parts.
-    pub fn split(&self, parts: u64) -> Option<Vec<AddrRange>> {
-        if parts == 0 || self.len() < parts {
-            return None;
-        }
-        let (each, extra) = (self.len() / parts, self.len() % parts);
-        let mut start = u32::from(self.start);
-        Some(
-            (0..parts)
-                .map(|i| {
-                    let n = each + u64::from(i < extra);
-                    // n <= len, so the end stays inside this range.
-                    let end = start + (n - 1) as u32;
-                    let r = AddrRange { start: Ipv4Addr::from(start), end: Ipv4Addr::from(end) };
-                    start = end.wrapping_add(1);
-                    r
-                })
-                .collect(),
-        )
-    }
-    pub fn iter(&self) -> impl Iterator<Item = Ipv4Addr> {
-        (u32::from(self.start)..=u32::from(self.end)).map(Ipv4Addr::from)
-    }
-    /// Reads `START-END`.
-    pub fn parse(s: &str) -> Option<Self> {
-        let (a, b) = s.split_once('-')?;
-        Some(AddrRange { start: a.trim().parse().ok()?, end: b.trim().parse().ok()? })
-    }
-    /// The largest CIDR block that lies wholly inside the range: what Docker is told, so
-    /// its own allocation can never leave the reservation.
-    pub fn largest_block(&self) -> Ipv4Net {
-        Ipv4Subnets::new(self.start, self.end, 0)
-            .min_by_key(|n| n.prefix_len())
-            .expect("a non-empty range has at least one block")
-    }
-}
-
-impl fmt::Display for AddrRange {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}-{}", self.start, self.end)
-    }
-}
-
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NetSpec {
     pub name: String,
     pub driver: Driver,
     pub parent: String,
-    pub subnet: Ipv4Net,
-    pub gateway: Ipv4Addr,
+    pub subnet: IpNet,
+    pub gateway: IpAddr,
     /// Where lanctl allocates tenant addresses.
     pub range: AddrRange,
     /// What Docker gets as `--ip-range`: equal to `range` or a block inside it.
-    pub docker_range: Ipv4Net,
+    pub docker_range: IpNet,
     pub mode: String,
-    pub aux: Vec<(String, Ipv4Addr)>,
+    pub aux: Vec<(String, IpAddr)>,
     /// On a network shared by several hosts: the whole reservation, of which `range` is
     /// this host's slice (`None` on a one-host network).
     pub reservation: Option<AddrRange>,
@@ -298,8 +234,9 @@ fn parse_subnet(s: &str) -> Result<Ipv4Net> {
 }
 
 /// Reads `--ip-range` as a canonical CIDR or a `START-END` range inside the subnet.
-fn parse_range(s: &str, subnet: Ipv4Net) -> Result<(AddrRange, Ipv4Net)> {
+fn parse_range(s: &str, subnet: Ipv4Net) -> Result<(AddrRange, IpNet)> {
     let (range, docker) = parse_range_alone(s)?;
+    let subnet = IpNet::from(subnet);
     if !subnet.contains(&range.start) || !subnet.contains(&range.end) {
         return Err(Error::usage(format!(
             "--ip-range {s} is not inside --subnet {subnet}; choose a range between {} and {}",
@@ -312,12 +249,14 @@ fn parse_range(s: &str, subnet: Ipv4Net) -> Result<(AddrRange, Ipv4Net)> {
 
 /// Reads `--ip-range` as a canonical CIDR or a `START-END` range, with no subnet to be
 /// inside (`doctor --dhcp --ip-range`); also the block Docker would be given.
-pub fn parse_range_alone(s: &str) -> Result<(AddrRange, Ipv4Net)> {
+pub fn parse_range_alone(s: &str) -> Result<(AddrRange, IpNet)> {
     Ok(if s.contains('-') {
         let r = AddrRange::parse(s).ok_or_else(|| {
             Error::usage(format!("--ip-range {s} is not a range; write START-END like 192.168.23.100-192.168.23.131"))
         })?;
-        ipv4("--ip-range", &r.start.to_string())?;
+        if r.start.is_ipv6() {
+            return Err(Error::usage(format!("--ip-range {s} is IPv6, which lanctl does not support; give an IPv4 range")));
+        }
         if r.start > r.end {
             return Err(Error::usage(format!("--ip-range {s} ends before it starts; write START-END with START <= END")));
         }
@@ -335,12 +274,12 @@ pub fn parse_range_alone(s: &str) -> Result<(AddrRange, Ipv4Net)> {
                 net.addr()
             )));
         }
-        (AddrRange::of_net(net), net)
+        (AddrRange::of_net(net.into()), net.into())
     })
 }
 
-fn parse_aux(items: &[String], subnet: Ipv4Net) -> Result<Vec<(String, Ipv4Addr)>> {
-    let mut out: Vec<(String, Ipv4Addr)> = Vec::new();
+fn parse_aux(items: &[String], subnet: Ipv4Net) -> Result<Vec<(String, IpAddr)>> {
+    let mut out: Vec<(String, IpAddr)> = Vec::new();
     for item in items {
         let (host, ip) = item
             .split_once('=')
@@ -353,7 +292,7 @@ fn parse_aux(items: &[String], subnet: Ipv4Net) -> Result<Vec<(String, Ipv4Addr)
         if out.iter().any(|(h, _)| h == host) {
             return Err(Error::usage(format!("--aux-address {host} is given twice; name each address once")));
         }
-        out.push((host.to_string(), ip));
+        out.push((host.to_string(), ip.into()));
     }
     Ok(out)
 }
@@ -398,8 +337,8 @@ pub fn validate(input: &NetInput) -> Result<NetSpec> {
         name: input.name.to_string(),
         driver: input.driver,
         parent,
-        subnet,
-        gateway,
+        subnet: subnet.into(),
+        gateway: gateway.into(),
         range,
         docker_range,
         mode,
@@ -411,18 +350,20 @@ pub fn validate(input: &NetInput) -> Result<NetSpec> {
 
 impl NetSpec {
     /// Reads the spec of an existing network; `None` when it is not an IPv4
-    /// ipvlan/macvlan network with a subnet.
+    /// ipvlan/macvlan network with a subnet (the IPv4 subnet is the one read: IPv6 is not
+    /// supported yet).
     pub fn from_network(n: &Network) -> Option<NetSpec> {
         // A config-only network has no driver ("null"); lanctl always writes the mode
         // option, whose key names the driver.
         let by_mode = || [Driver::Ipvlan, Driver::Macvlan].into_iter().find(|d| n.options.contains_key(d.mode_key()));
         let driver = Driver::parse(&n.driver).or_else(|| n.config_only.then(by_mode).flatten())?;
         let cfg = n.ipam.config.iter().find(|c| c.subnet.parse::<Ipv4Net>().is_ok())?;
-        let subnet: Ipv4Net = cfg.subnet.parse().ok()?;
-        let docker_range: Ipv4Net = cfg.ip_range.parse().unwrap_or(subnet);
+        let subnet: IpNet = cfg.subnet.parse().ok()?;
+        let docker_range: IpNet = cfg.ip_range.parse().ok().filter(|r: &IpNet| r.addr().is_ipv4()).unwrap_or(subnet);
         let range =
             n.labels.get(labels::RANGE).and_then(|r| AddrRange::parse(r)).unwrap_or_else(|| AddrRange::of_net(docker_range));
-        let mut aux: Vec<(String, Ipv4Addr)> = cfg.aux.iter().filter_map(|(h, ip)| Some((h.clone(), ip.parse().ok()?))).collect();
+        let mut aux: Vec<(String, IpAddr)> =
+            cfg.aux.iter().filter_map(|(h, ip)| Some((h.clone(), ip.parse().ok().filter(|ip: &IpAddr| ip.is_ipv4())?))).collect();
         aux.sort();
         let name = if n.config_only { n.name.strip_suffix(CONFIG_SUFFIX).unwrap_or(&n.name) } else { &n.name };
         Some(NetSpec {
@@ -430,7 +371,13 @@ impl NetSpec {
             driver,
             parent: n.options.get("parent").cloned().unwrap_or_default(),
             subnet,
-            gateway: cfg.gateway.parse().unwrap_or_else(|_| Ipv4Addr::from(u32::from(subnet.network()) + 1)),
+            gateway: cfg
+                .gateway
+                .parse()
+                .ok()
+                .filter(|g: &IpAddr| g.is_ipv4())
+                .or_else(|| offset(subnet.network(), 1))
+                .unwrap_or(subnet.network()),
             range,
             docker_range,
             mode: n.options.get(driver.mode_key()).cloned().unwrap_or_else(|| driver.default_mode().to_string()),
@@ -458,7 +405,7 @@ impl NetSpec {
         cmp("reservation", whole(self.reservation), whole(wanted.reservation));
         let mut want_aux = wanted.aux.clone();
         want_aux.sort();
-        let show = |a: &[(String, Ipv4Addr)]| {
+        let show = |a: &[(String, IpAddr)]| {
             if a.is_empty() {
                 "none".to_string()
             } else {
@@ -493,14 +440,14 @@ impl NetSpec {
         if !self.routed() {
             return None;
         }
-        let mut on_parent: Vec<Ipv4Addr> =
-            links.iter().filter(|l| l.ifname == self.parent).flat_map(|l| l.ipv4().map(|(ip, _)| ip)).collect();
+        let mut on_parent: Vec<IpAddr> =
+            links.iter().filter(|l| l.ifname == self.parent).flat_map(|l| l.ipv4().map(|(ip, _)| IpAddr::V4(ip))).collect();
         on_parent.sort_by_key(|ip| self.subnet.contains(ip));
         Some(LanRoute { subnet: self.subnet, via: on_parent.first().copied(), parent: self.parent.clone() })
     }
 
     /// Addresses in the subnet that no tenant may take: network, broadcast, gateway, aux.
-    pub fn reserved(&self) -> Vec<(Ipv4Addr, String)> {
+    pub fn reserved(&self) -> Vec<(IpAddr, String)> {
         let mut out = vec![
             (self.subnet.network(), "network address".to_string()),
             (self.subnet.broadcast(), "broadcast address".to_string()),
@@ -514,9 +461,9 @@ impl NetSpec {
 /// The route a LAN router or client needs to reach a routed (ipvlan l3/l3s) network.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct LanRoute {
-    pub subnet: Ipv4Net,
+    pub subnet: IpNet,
     /// The host's address on the parent; `None` when it has none.
-    pub via: Option<Ipv4Addr>,
+    pub via: Option<IpAddr>,
     #[serde(skip)]
     pub parent: String,
 }

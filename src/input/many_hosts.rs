@@ -9,7 +9,7 @@ use crate::target::ctx::Config;
 use crate::tenant::place::UpOnHosts;
 use crate::tenant::up::UpInput;
 
-use super::Request;
+use super::{Hosts, Order, Request};
 
 /// `net create`, on one host or, with `--hosts`, on several.
 pub fn net_create(a: &NetCreateArgs, host: Option<&str>) -> Result<Request> {
@@ -17,14 +17,15 @@ pub fn net_create(a: &NetCreateArgs, host: Option<&str>) -> Result<Request> {
         return Err(Error::usage("--swarm needs --hosts, the swarm's nodes that each get a slice; name them"));
     }
     if a.hosts.is_empty() {
-        return one_host(a).map(|spec| Request::NetCreate(NetCreateInput { spec, check_dhcp: a.check_dhcp }));
+        let order = Order::NetCreate(NetCreateInput { spec: one_host(a)?, check_dhcp: a.check_dhcp });
+        return Ok(Request { hosts: Hosts::One, order });
     }
     if host.is_some() {
         return Err(Error::usage("--host and --hosts both name hosts; name them all with --hosts and leave --host out"));
     }
     let base = NetInput { parent: "", ip_range: &a.ip_range, ..input(a) };
     let m = multi_net(&base, &a.hosts, &a.parent, &a.slice)?;
-    Ok(if a.swarm { Request::NetCreateSwarm(m) } else { Request::NetCreateHosts(m) })
+    Ok(Request { hosts: Hosts::Named, order: Order::NetCreateShared { net: m, swarm: a.swarm } })
 }
 
 fn one_host(a: &NetCreateArgs) -> Result<NetSpec> {
@@ -57,7 +58,7 @@ fn input(a: &NetCreateArgs) -> NetInput<'_> {
 /// `up --hosts`: the hosts, `--net` (the network they share) and `--host`, which must be
 /// one of them; `--host` moves from the run's configuration into the placement, so the
 /// run itself reads no host before the placement does.
-pub fn up_on_hosts(up: UpInput, names: &[String], config: &mut Config) -> Result<Request> {
+pub fn up_on_hosts(up: UpInput, names: &[String], config: &mut Config) -> Result<Order> {
     let hosts = host_names(names)?;
     let Some(net) = up.tenants.first().and_then(|t| t.net.clone()) else {
         return Err(Error::usage("--hosts needs --net NET, the network the hosts share; name it"));
@@ -69,5 +70,5 @@ pub fn up_on_hosts(up: UpInput, names: &[String], config: &mut Config) -> Result
         )));
     }
     let on = config.host.take();
-    Ok(Request::UpOnHosts(UpOnHosts { up, hosts, on, net }))
+    Ok(Order::UpPlaced(UpOnHosts { up, hosts, on, net }))
 }

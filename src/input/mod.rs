@@ -42,32 +42,49 @@ pub struct Input {
     pub request: Request,
 }
 
-pub enum Request {
+/// What to do (`order`) and on which hosts (`hosts`).
+pub struct Request {
+    pub hosts: Hosts,
+    pub order: Order,
+}
+
+/// Which hosts a request is for. `lib::run` reads it beside the order, so a command on
+/// every host or on named hosts is the same order as on one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Hosts {
+    /// The run's one host: `--host`, else the local engine.
+    One,
+    /// Every context of `docker context ls` (`--all-hosts`): `doctor`, `ls`, `net ls`.
+    All,
+    /// The hosts the input names, which the order's input holds with what each host gets:
+    /// `net create --hosts` (the slices), `up --hosts` (the placement), a fleet file with
+    /// `hosts`.
+    Named,
+}
+
+/// What a command line asks for. An order whose input on several hosts is of another
+/// kind than on one (a network's slices, a tenant's placement) has a variant for it.
+pub enum Order {
     Doctor(DoctorInput),
-    /// `doctor --all-hosts`.
-    DoctorAll(DoctorInput),
     NetCreate(NetCreateInput),
-    /// `net create --hosts`: one network, a slice of its range on each host.
-    NetCreateHosts(MultiNet),
-    /// `net create --hosts --swarm`: a config-only network per node, one swarm network.
-    NetCreateSwarm(MultiNet),
+    /// `net create --hosts`: one network, a slice of its range on each host; with
+    /// `--swarm`, a config-only network per node and one swarm network.
+    NetCreateShared {
+        net: MultiNet,
+        swarm: bool,
+    },
     NetLs,
-    /// `net ls --all-hosts`.
-    NetLsAll,
     NetShow(String),
     NetRm(String),
     Up(UpInput),
     /// `up --hosts`: on the host chosen among those sharing the network.
-    UpOnHosts(UpOnHosts),
+    UpPlaced(UpOnHosts),
     Down(DownInput),
+    /// The tenants of one network or all.
     Ls(Option<String>),
-    /// `ls --all-hosts`: the tenants of every host, of one network or all.
-    LsAll(Option<String>),
     Update(UpdateInput),
     HostAccess(HostAccessInput),
     Apply(ApplyInput),
-    /// `apply` of a fleet file that names hosts.
-    ApplyHosts(ApplyInput),
     Completions(clap_complete::Shell),
     Man(Option<std::path::PathBuf>),
     Logs(LogsInput),
@@ -79,37 +96,33 @@ pub enum Request {
 pub fn lower(cli: Cli) -> Result<Input> {
     let mut config = config(&cli)?;
     crate::lan::prober::check_env()?;
-    let request = match cli.command {
+    let mut hosts = Hosts::One;
+    let order = match cli.command {
         Command::Doctor(a) => {
-            let all = all_hosts(a.all_hosts, &config)?;
-            let input = doctor(a)?;
-            if all {
-                Request::DoctorAll(input)
-            } else {
-                Request::Doctor(input)
-            }
+            hosts = all_hosts(a.all_hosts, &config)?;
+            Order::Doctor(doctor(a)?)
         }
         Command::Net(NetCommand::Create(a)) => {
             if a.check_dhcp && config.skip_checks {
                 return Err(Error::usage("--check-dhcp asks for a check and --skip-checks for none; give one of them"));
             }
-            many_hosts::net_create(&a, config.host.as_deref())?
+            let r = many_hosts::net_create(&a, config.host.as_deref())?;
+            hosts = r.hosts;
+            r.order
         }
         Command::Net(NetCommand::Ls(a)) => {
-            if all_hosts(a.all_hosts, &config)? {
-                Request::NetLsAll
-            } else {
-                Request::NetLs
-            }
+            hosts = all_hosts(a.all_hosts, &config)?;
+            Order::NetLs
         }
-        Command::Net(NetCommand::Show { name }) => Request::NetShow(net_name("network", name)?),
-        Command::Net(NetCommand::Rm { name }) => Request::NetRm(net_name("network", name)?),
+        Command::Net(NetCommand::Show { name }) => Order::NetShow(net_name("network", name)?),
+        Command::Net(NetCommand::Rm { name }) => Order::NetRm(net_name("network", name)?),
         Command::Up(a) => {
             let on = a.hosts.clone();
             let input = up(a)?;
             if on.is_empty() {
-                Request::Up(input)
+                Order::Up(input)
             } else {
+                hosts = Hosts::Named;
                 many_hosts::up_on_hosts(input, &on, &mut config)?
             }
         }
@@ -117,20 +130,17 @@ pub fn lower(cli: Cli) -> Result<Input> {
             for n in &a.names {
                 check_name(n)?;
             }
-            Request::Down(DownInput { names: a.names, all: a.all })
+            Order::Down(DownInput { names: a.names, all: a.all })
         }
         Command::Ls(a) => {
             let net = a.net.map(|n| net_name("--net", n)).transpose()?;
-            if all_hosts(a.all_hosts, &config)? {
-                Request::LsAll(net)
-            } else {
-                Request::Ls(net)
-            }
+            hosts = all_hosts(a.all_hosts, &config)?;
+            Order::Ls(net)
         }
-        Command::Update(a) => Request::Update(update(a)?),
-        Command::HostAccess(a) => Request::HostAccess(HostAccessInput {
+        Command::Update(a) => Order::Update(update(a)?),
+        Command::HostAccess(a) => Order::HostAccess(HostAccessInput {
             net: net_name("network", a.net)?,
-            address: a.address.as_deref().map(|s| ipv4("--address", s)).transpose()?,
+            address: a.address.as_deref().map(|s| ipv4("--address", s)).transpose()?.map(Into::into),
             ifname: a.ifname.map(ifname).transpose()?,
             action: match (a.remove, a.status, a.persist) {
                 (true, _, _) => ShimAction::Remove,
@@ -140,8 +150,8 @@ pub fn lower(cli: Cli) -> Result<Input> {
             },
             no_probe: a.no_probe,
         }),
-        Command::Completions { shell } => Request::Completions(shell),
-        Command::Man { dir } => Request::Man(dir),
+        Command::Completions { shell } => Order::Completions(shell),
+        Command::Man { dir } => Order::Man(dir),
         Command::Apply(a) => {
             let apply = ApplyInput {
                 fleet: fleet::load(&a.file)?,
@@ -150,8 +160,11 @@ pub fn lower(cli: Cli) -> Result<Input> {
                 wait: wait(a.wait)?,
             };
             match (&apply.fleet.placed, &config.host) {
-                (None, _) => Request::Apply(apply),
-                (Some(_), None) => Request::ApplyHosts(apply),
+                (None, _) => Order::Apply(apply),
+                (Some(_), None) => {
+                    hosts = Hosts::Named;
+                    Order::Apply(apply)
+                }
                 (Some(_), Some(h)) => {
                     return Err(Error::usage(format!(
                         "{} names its hosts, and --host {h} names one; leave --host out",
@@ -162,13 +175,13 @@ pub fn lower(cli: Cli) -> Result<Input> {
         }
         Command::Logs(a) => {
             check_name(&a.name)?;
-            Request::Logs(LogsInput { name: a.name, tail: a.tail, follow: a.follow })
+            Order::Logs(LogsInput { name: a.name, tail: a.tail, follow: a.follow })
         }
-        Command::Restart(a) => Request::Restart(RestartInput { names: tenant_names(a.names)?, wait: wait(a.wait)? }),
-        Command::Stop(a) => Request::Stop(StopInput { names: tenant_names(a.names)? }),
-        Command::Check(a) => Request::Check(CheckInput { names: tenant_names(a.names)?, watch: a.watch }),
+        Command::Restart(a) => Order::Restart(RestartInput { names: tenant_names(a.names)?, wait: wait(a.wait)? }),
+        Command::Stop(a) => Order::Stop(StopInput { names: tenant_names(a.names)? }),
+        Command::Check(a) => Order::Check(CheckInput { names: tenant_names(a.names)?, watch: a.watch }),
     };
-    Ok(Input { config, request })
+    Ok(Input { config, request: Request { hosts, order } })
 }
 
 fn config(cli: &Cli) -> Result<Config> {
@@ -250,10 +263,12 @@ fn doctor(a: DoctorArgs) -> Result<DoctorInput> {
 }
 
 /// `--all-hosts`, which `--host` contradicts.
-fn all_hosts(all: bool, config: &Config) -> Result<bool> {
+/// `--all-hosts`, which `--host` contradicts.
+fn all_hosts(all: bool, config: &Config) -> Result<Hosts> {
     match (all, &config.host) {
         (true, Some(h)) => Err(Error::usage(format!("--all-hosts asks every host, --host {h} one; give one of them"))),
-        _ => Ok(all),
+        (true, None) => Ok(Hosts::All),
+        (false, _) => Ok(Hosts::One),
     }
 }
 

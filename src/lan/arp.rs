@@ -3,7 +3,7 @@
 //! (that is `lanprobe.rs`), so every byte is unit-tested.
 
 use std::fmt;
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr};
 
 /// An Ethernet (MAC) address.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -57,10 +57,10 @@ impl std::str::FromStr for Mac {
 /// recreated tenant (`update`, a rollback, a new `up` on the same address) keeps it and the
 /// LAN's caches stay right. The first two octets come from a 64-bit FNV-1a hash of the
 /// network's name, with the locally administered bit set and the group bit clear (a
-/// unicast address no vendor assigns); the last four are the IPv4 address. Two tenants of
-/// one network can never share it (their addresses differ), and `02:42`, the prefix of
-/// docker's own MACs, is avoided.
-pub fn derived_mac(network: &str, ip: Ipv4Addr) -> Mac {
+/// unicast address no vendor assigns); the last four are the IPv4 address (of an IPv6
+/// address, its last four octets). Two tenants of one IPv4 network can never share it
+/// (their addresses differ), and `02:42`, the prefix of docker's own MACs, is avoided.
+pub fn derived_mac(network: &str, ip: IpAddr) -> Mac {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in network.bytes() {
         h = (h ^ b as u64).wrapping_mul(0x0100_0000_01b3);
@@ -74,7 +74,13 @@ pub fn derived_mac(network: &str, ip: Ipv4Addr) -> Mac {
     if first == 0 {
         first = 0x02;
     }
-    let [c, d, e, f] = ip.octets();
+    let [c, d, e, f] = match ip {
+        IpAddr::V4(a) => a.octets(),
+        IpAddr::V6(a) => {
+            let o = a.octets();
+            [o[12], o[13], o[14], o[15]]
+        }
+    };
     Mac([first, second, c, d, e, f])
 }
 
@@ -319,15 +325,15 @@ mod tests {
 
     #[test]
     fn a_derived_mac_is_stable_local_unicast_and_carries_the_address() {
-        let m = derived_mac("ltfix-net", ip("198.51.100.100"));
-        assert_eq!(m, derived_mac("ltfix-net", ip("198.51.100.100")), "stable");
+        let m = derived_mac("ltfix-net", ip("198.51.100.100").into());
+        assert_eq!(m, derived_mac("ltfix-net", ip("198.51.100.100").into()), "stable");
         assert!(m.is_unicast() && m.is_local());
         assert_eq!(m.0[2..], [198, 51, 100, 100]);
         assert_eq!(m.to_string(), "f6:0a:c6:33:64:64", "FNV-1a of ltfix-net, then the address");
-        assert_ne!(m, derived_mac("ltfix-net", ip("198.51.100.101")));
-        assert_ne!(m.0[..2], derived_mac("other-net", ip("198.51.100.100")).0[..2]);
+        assert_ne!(m, derived_mac("ltfix-net", ip("198.51.100.101").into()));
+        assert_ne!(m.0[..2], derived_mac("other-net", ip("198.51.100.100").into()).0[..2]);
         for n in 0..2000 {
-            let m = derived_mac(&format!("net{n}"), ip("198.51.100.100"));
+            let m = derived_mac(&format!("net{n}"), ip("198.51.100.100").into());
             assert!(m.is_unicast() && m.is_local() && m.0[..2] != [0x02, 0x42], "{m}");
         }
     }

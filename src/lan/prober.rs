@@ -10,8 +10,9 @@
 
 use crate::exec::at_once;
 use std::io::Write;
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr};
 
+use crate::engine::range::v4_of;
 use crate::exec::cmd::{Cmd, Query};
 use crate::exec::error::{Error, Result};
 use crate::exec::runner::Output;
@@ -143,16 +144,26 @@ impl Prober {
     }
 
     /// The MAC of a LAN device that answers for `ip`, if one does.
-    pub fn answer(&self, ctx: &Ctx, ip: Ipv4Addr) -> Result<Option<String>> {
+    pub fn answer(&self, ctx: &Ctx, ip: IpAddr) -> Result<Option<String>> {
         Ok(self.answers(ctx, &[ip])?.pop().flatten())
     }
 
     /// For each of `ips`, the MAC of a LAN device that answers for it, if one does: all
     /// probed at once, so a batch waits about one probe, not one per address.
-    pub fn answers(&self, ctx: &Ctx, ips: &[Ipv4Addr]) -> Result<Vec<Option<String>>> {
+    pub fn answers(&self, ctx: &Ctx, ips: &[IpAddr]) -> Result<Vec<Option<String>>> {
         if ips.is_empty() {
             return Ok(Vec::new());
         }
+        // The probe is the family's own: ARP for IPv4; NDP's duplicate address detection
+        // for IPv6 goes beside it.
+        let v4 = ips
+            .iter()
+            .map(|&ip| v4_of(ip).ok_or_else(|| Error::usage(format!("{ip} is IPv6; IPv6 networks are not supported yet"))))
+            .collect::<Result<Vec<Ipv4Addr>>>()?;
+        self.arp(ctx, &v4)
+    }
+
+    fn arp(&self, ctx: &Ctx, ips: &[Ipv4Addr]) -> Result<Vec<Option<String>>> {
         match &self.method {
             Method::Native => self.native(ctx, ips, &[]),
             Method::Arping { program, .. } => at_once::each(ips, |&ip| self.arping(ctx, program, ip)).into_iter().collect(),
@@ -208,7 +219,9 @@ pub fn cannot_announce(ctx: &Ctx) -> Option<String> {
 /// sending anything themselves. Native only (`cannot_announce` says when not); never in a
 /// dry run, where the containers, and so their MACs, do not exist yet. A failure is a
 /// warning: the tenants run either way.
-pub fn announce(ctx: &Ctx, dev: &str, tenants: &[(Ipv4Addr, Mac)]) {
+pub fn announce(ctx: &Ctx, dev: &str, tenants: &[(IpAddr, Mac)]) {
+    // Gratuitous ARP is IPv4's; IPv6's unsolicited Neighbor Advertisement goes beside it.
+    let tenants: Vec<(Ipv4Addr, Mac)> = tenants.iter().filter_map(|&(ip, mac)| Some((v4_of(ip)?, mac))).collect();
     if ctx.dry_run() || tenants.is_empty() {
         return;
     }

@@ -1,7 +1,7 @@
 //! The gratuitous ARP after a start, from the MACs docker gave the tenants: native only,
 //! never in a dry run, and a failure only warns.
 
-use std::net::Ipv4Addr;
+use std::net::IpAddr;
 
 use crate::engine::netspec::NetSpec;
 use crate::target::ctx::Ctx;
@@ -47,7 +47,7 @@ fn announce_read(ctx: &Ctx, net: &NetSpec, names: &[&str]) {
         Ok(c) => c,
         Err(e) => return ctx.note(format!("warning: cannot read the MACs of {} to announce them: {e}", names.join(" "))),
     };
-    let tenants: Vec<(Ipv4Addr, crate::lan::arp::Mac)> = containers
+    let tenants: Vec<(IpAddr, crate::lan::arp::Mac)> = containers
         .iter()
         .filter_map(|c| {
             let ep = c.network_settings.networks.get(&net.name)?;

@@ -2,7 +2,7 @@
 //! and `recreate` (so none of them imports another for its types): how the `docker run`s
 //! go, what happened to each tenant, and whether the batch pins MACs.
 
-use std::net::Ipv4Addr;
+use std::net::IpAddr;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -38,7 +38,7 @@ pub enum What {
 pub struct Outcome {
     pub name: String,
     pub network: String,
-    pub address: Option<Ipv4Addr>,
+    pub address: Option<IpAddr>,
     /// The container's state afterwards: running, planned (dry run) or failed.
     pub state: String,
     #[serde(skip)]
@@ -48,11 +48,11 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    pub fn done(ctx: &Ctx, name: &str, network: &str, address: Option<Ipv4Addr>, what: What) -> Outcome {
+    pub fn done(ctx: &Ctx, name: &str, network: &str, address: Option<IpAddr>, what: What) -> Outcome {
         let state = if ctx.dry_run() && what != What::Unchanged { "planned" } else { "running" };
         Outcome { name: name.into(), network: network.into(), address, state: state.into(), what, error: None }
     }
-    pub fn failed(name: &str, network: &str, address: Option<Ipv4Addr>, error: String) -> Outcome {
+    pub fn failed(name: &str, network: &str, address: Option<IpAddr>, error: String) -> Outcome {
         Outcome {
             name: name.into(),
             network: network.into(),
@@ -106,7 +106,7 @@ fn api_at_least(have: &str, want: &str) -> bool {
 /// The spec a tenant is created with on `ip`: when the batch pins, its MAC is the one given
 /// with `--mac` or else one derived from the network and the address (`arp::derived_mac`),
 /// so that a recreated tenant keeps it. ipvlan has no MAC of its own to pin.
-pub fn pinned(spec: &TenantSpec, net: &NetSpec, ip: Ipv4Addr, pin: &Pinning) -> TenantSpec {
+pub fn pinned(spec: &TenantSpec, net: &NetSpec, ip: IpAddr, pin: &Pinning) -> TenantSpec {
     let mut spec = spec.clone();
     if *pin == Pinning::Pin && spec.mac.is_none() {
         spec.mac = Some(crate::lan::arp::derived_mac(&net.name, ip).to_string());

@@ -1,7 +1,7 @@
 //! The `docker run` line of a tenant: a pure function of its name, network, address,
 //! spec and secrets, so `up`, `update` and their dry runs render the same line.
 
-use std::net::Ipv4Addr;
+use std::net::IpAddr;
 use std::path::Path;
 
 use crate::engine::docker::Docker;
@@ -13,7 +13,7 @@ use crate::launch::spec::{Secrets, TenantSpec};
 pub struct Tenant<'a> {
     pub name: &'a str,
     pub network: &'a str,
-    pub ip: Ipv4Addr,
+    pub ip: IpAddr,
     pub spec: &'a TenantSpec,
     pub secrets: &'a Secrets,
     /// An env file docker reads itself, so its values are in no argv and no plan.
@@ -25,7 +25,7 @@ pub struct Tenant<'a> {
 impl<'a> Tenant<'a> {
     /// Tenant input `t` as it starts on `network` at `ip` with `spec` (its spec with the
     /// MAC the batch pins, see `start::pinned`).
-    pub fn of(t: &'a TenantInput, network: &'a str, ip: Ipv4Addr, spec: &'a TenantSpec, pull: Option<&'a str>) -> Tenant<'a> {
+    pub fn of(t: &'a TenantInput, network: &'a str, ip: IpAddr, spec: &'a TenantSpec, pull: Option<&'a str>) -> Tenant<'a> {
         Tenant {
             name: &t.name,
             network,
@@ -57,8 +57,10 @@ pub fn docker_create_passing(docker: &Docker, t: &Tenant, passed: &[String]) -> 
 
 fn container_line(base: crate::exec::cmd::Cmd, t: &Tenant, passed: &[String]) -> Change {
     let ip = t.ip.to_string();
+    // Docker's flag for the address's family.
+    let ip_flag = if t.ip.is_ipv4() { "--ip" } else { "--ip6" };
     let mut c = base
-        .args(["--name", t.name, "--hostname", t.name, "--network", t.network, "--ip", &ip])
+        .args(["--name", t.name, "--hostname", t.name, "--network", t.network, ip_flag, &ip])
         .opt("--mac-address", t.spec.mac.as_deref())
         .opt("--pull", t.pull)
         .args(["--restart", &t.spec.restart])
@@ -148,5 +150,10 @@ mod tests {
             .ends_with(" --env LOCAL_IP=198.51.100.100 --env PASSWORD -- flashphoner/webcallserver:latest --flag"));
         assert!(c.0.secret_env.is_empty());
         assert!(!docker_run(&Docker::new("docker", None), &t).to_string().contains("PASSWORD -- "));
+        // An IPv6 address is docker's --ip6, and the same value in the address variables.
+        let t = Tenant { ip: "2001:db8::64".parse().unwrap(), ..t };
+        let line = docker_run(&Docker::new("docker", None), &t).to_string();
+        assert!(line.contains(" --network lan --ip6 2001:db8::64 --pull never "), "{line}");
+        assert!(line.contains(" --env LOCAL_IP=2001:db8::64 "), "{line}");
     }
 }

@@ -5,7 +5,7 @@
 //! will reach docker's argv, so no value can become a docker option and bad input stops
 //! with exit 2 before the first query.
 
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr};
 
 use crate::engine::netspec::{parse_v4, valid_docker_name, NotIpv4};
 use crate::engine::reference;
@@ -55,7 +55,7 @@ pub struct TenantDraft {
 pub struct TenantInput {
     pub name: String,
     pub net: Option<String>,
-    pub ip: Option<Ipv4Addr>,
+    pub ip: Option<IpAddr>,
     /// `--ip` may lie outside the reserved range (it may be in the DHCP pool).
     pub outside_range: bool,
     pub spec: TenantSpec,
@@ -184,7 +184,8 @@ impl TenantDraft {
                     "{} {s:?} is not an IPv4 address; give one inside the network's reserved range",
                     f("ip")
                 )),
-            })?),
+            })
+            .map(IpAddr::V4)?),
         };
         if self.outside_range && ip.is_none() {
             return Err(Error::usage("--outside-range needs --ip; give the address to use"));

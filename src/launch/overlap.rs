@@ -10,7 +10,7 @@
 //! starts are printed in the order a real run executes them, so the plan stays the run.
 
 use crate::exec::at_once;
-use std::net::Ipv4Addr;
+use std::net::IpAddr;
 use std::sync::Mutex;
 
 use crate::engine::netspec::NetSpec;
@@ -42,9 +42,9 @@ pub struct Overlap<'a> {
 
 impl Overlap<'_> {
     /// Starts `planned` (index into `wants`, address); results in any order.
-    pub fn start_all(&self, planned: &[(usize, Ipv4Addr)]) -> Vec<(usize, Outcome)> {
+    pub fn start_all(&self, planned: &[(usize, IpAddr)]) -> Vec<(usize, Outcome)> {
         let mut done = Vec::new();
-        let mut round: Vec<(usize, Ipv4Addr, usize)> = planned.iter().map(|&(i, ip)| (i, ip, 0)).collect();
+        let mut round: Vec<(usize, IpAddr, usize)> = planned.iter().map(|&(i, ip)| (i, ip, 0)).collect();
         while !round.is_empty() {
             round = self.round(&round, &mut done);
         }
@@ -53,11 +53,11 @@ impl Overlap<'_> {
 
     /// One round: creates and the probe at once, then the starts of what is clear.
     /// Returns the tenants that move on to another address.
-    fn round(&self, round: &[(usize, Ipv4Addr, usize)], done: &mut Vec<(usize, Outcome)>) -> Vec<(usize, Ipv4Addr, usize)> {
+    fn round(&self, round: &[(usize, IpAddr, usize)], done: &mut Vec<(usize, Outcome)>) -> Vec<(usize, IpAddr, usize)> {
         let ctx = self.ctx;
         // Pinned addresses were probed before anything was created (a taken one is refused
         // outright); only the automatic ones are probed here.
-        let auto: Vec<Ipv4Addr> = round.iter().filter(|(i, ..)| self.wants[*i].ip.is_none()).map(|r| r.1).collect();
+        let auto: Vec<IpAddr> = round.iter().filter(|(i, ..)| self.wants[*i].ip.is_none()).map(|r| r.1).collect();
         let (created, claims) =
             at_once::two(|| self.each(round, |&(i, ip, _)| self.create(self.wants[i], ip)), || self.prober.answers(ctx, &auto));
         let claims = match claims {
@@ -120,10 +120,10 @@ impl Overlap<'_> {
     fn move_on(
         &self,
         i: usize,
-        ip: Ipv4Addr,
+        ip: IpAddr,
         tries: usize,
         why: Option<Error>,
-        next: &mut Vec<(usize, Ipv4Addr, usize)>,
+        next: &mut Vec<(usize, IpAddr, usize)>,
         done: &mut Vec<(usize, Outcome)>,
     ) {
         let name = &self.wants[i].name;
@@ -153,7 +153,7 @@ impl Overlap<'_> {
     }
 
     /// `docker create` of one tenant, its secrets required first as `start_plan` does.
-    fn create(&self, t: &TenantInput, ip: Ipv4Addr) -> Result<()> {
+    fn create(&self, t: &TenantInput, ip: IpAddr) -> Result<()> {
         let ctx = self.ctx;
         let spec = pinned(&t.spec, self.net, ip, self.pin);
         let run = Tenant::of(t, &self.net.name, ip, &spec, self.pull);

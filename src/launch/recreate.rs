@@ -3,7 +3,7 @@
 //! back exactly as it was if the new one does not stay up. Used by `update` and by
 //! `converge` (a tenant whose file asks for another spec).
 
-use std::net::Ipv4Addr;
+use std::net::IpAddr;
 use std::path::Path;
 use std::time::Duration;
 
@@ -30,7 +30,7 @@ pub fn env_value(c: &Container, key: &str) -> Option<String> {
 
 pub struct Recreate<'a> {
     pub network: &'a str,
-    pub ip: Ipv4Addr,
+    pub ip: IpAddr,
     pub spec: &'a TenantSpec,
     /// Secrets whose values the new container takes from the old one, read when the plan
     /// runs.

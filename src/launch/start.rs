@@ -5,7 +5,7 @@
 
 use crate::exec::at_once;
 use std::io::IsTerminal;
-use std::net::Ipv4Addr;
+use std::net::IpAddr;
 use std::sync::Mutex;
 
 use crate::engine::netspec::{Driver, NetSpec};
@@ -29,7 +29,7 @@ const ADDRESS_RETRIES: usize = 5;
 /// Why a pinned address cannot be used: outside the subnet, a reserved or held address
 /// (exit 2, bad input), outside the reserved range without `--outside-range` (exit 2),
 /// or answered for on the LAN (exit 1).
-fn check_pinned(ctx: &Ctx, pool: &Pool, prober: Option<&Prober>, net: &NetSpec, t: &TenantInput, ip: Ipv4Addr) -> Result<()> {
+fn check_pinned(ctx: &Ctx, pool: &Pool, prober: Option<&Prober>, net: &NetSpec, t: &TenantInput, ip: IpAddr) -> Result<()> {
     if let Some(why) = pool.refuse(ip) {
         return Err(Error::usage(format!("--ip {why}; choose another address, or leave --ip out to take the next free one")));
     }
@@ -79,10 +79,10 @@ fn check_mac(net: &NetSpec, pool: &Pool, t: &TenantInput, pin: &Pinning) -> Resu
 /// Up to `n` of the lowest free addresses of the range that no LAN device answers for,
 /// lowest first (fewer when the range runs out). Candidates are probed all at once, so a
 /// batch waits about one probe, not one per tenant.
-pub fn free_addresses(ctx: &Ctx, pool: &mut Pool, prober: Option<&Prober>, n: usize) -> Result<Vec<Ipv4Addr>> {
-    let mut chosen: Vec<Ipv4Addr> = Vec::new();
+pub fn free_addresses(ctx: &Ctx, pool: &mut Pool, prober: Option<&Prober>, n: usize) -> Result<Vec<IpAddr>> {
+    let mut chosen: Vec<IpAddr> = Vec::new();
     loop {
-        let candidates: Vec<Ipv4Addr> = pool.free().filter(|ip| !chosen.contains(ip)).take(n - chosen.len()).collect();
+        let candidates: Vec<IpAddr> = pool.free().filter(|ip| !chosen.contains(ip)).take(n - chosen.len()).collect();
         if candidates.is_empty() {
             return Ok(chosen);
         }
@@ -118,7 +118,7 @@ fn plan(
     prober: Option<&Prober>,
     pin: &Pinning,
     overlap: bool,
-) -> Result<Vec<Ipv4Addr>> {
+) -> Result<Vec<IpAddr>> {
     for t in wants {
         check_mac(net, pool, t, pin).map_err(|e| Error { msg: format!("{}: {}", t.name, e.msg), ..e })?;
     }
@@ -175,7 +175,7 @@ pub fn start_batch(ctx: &Ctx, net: &NetSpec, mut pool: Pool, wants: &[&TenantInp
     let pin = Pinning::of(ctx, net)?;
     let overlap = prober.as_ref().filter(|p| p.is_native());
     let addresses = plan(ctx, net, &mut pool, wants, prober.as_ref(), &pin, overlap.is_some())?;
-    let planned: Vec<(usize, Ipv4Addr)> = addresses.into_iter().enumerate().collect();
+    let planned: Vec<(usize, IpAddr)> = addresses.into_iter().enumerate().collect();
     let pull = opts.pull.as_deref();
     let done = match overlap {
         Some(prober) => {
@@ -209,7 +209,7 @@ fn known_macs(
     net: &NetSpec,
     wants: &[&TenantInput],
     started: &[&Outcome],
-) -> Option<Vec<(Ipv4Addr, crate::lan::arp::Mac)>> {
+) -> Option<Vec<(IpAddr, crate::lan::arp::Mac)>> {
     started
         .iter()
         .map(|r| {
@@ -223,7 +223,8 @@ fn known_macs(
                     }
                 }
                 Pinning::Unsupported(_) => {
-                    let [a, b, c, d] = ip.octets();
+                    // Docker's own derivation, which is IPv4's.
+                    let [a, b, c, d] = crate::engine::range::v4_of(ip)?.octets();
                     crate::lan::arp::Mac([0x02, 0x42, a, b, c, d])
                 }
                 Pinning::Shared => return None,
@@ -244,7 +245,7 @@ struct Starter<'a> {
 }
 
 impl Starter<'_> {
-    fn start_all(&self, planned: &[(usize, Ipv4Addr)], parallel: usize) -> Vec<(usize, Outcome)> {
+    fn start_all(&self, planned: &[(usize, IpAddr)], parallel: usize) -> Vec<(usize, Outcome)> {
         // A dry run prints the lines in order; there is nothing to wait for.
         let workers = if self.ctx.dry_run() { 1 } else { parallel.min(planned.len()).max(1) };
         let progress = std::io::stderr().is_terminal() && planned.len() > 1 && !self.ctx.dry_run();
@@ -262,7 +263,7 @@ impl Starter<'_> {
         })
     }
 
-    fn start(&self, t: &TenantInput, mut ip: Ipv4Addr) -> Outcome {
+    fn start(&self, t: &TenantInput, mut ip: IpAddr) -> Outcome {
         let ctx = self.ctx;
         let name = t.name.as_str();
         let mut attempt = 0;

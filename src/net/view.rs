@@ -2,7 +2,7 @@
 //! (`--all-hosts`) on every host at once.
 
 use crate::exec::at_once;
-use std::net::Ipv4Addr;
+use std::net::IpAddr;
 
 use serde::Serialize;
 
@@ -132,7 +132,7 @@ fn print_rows(json: bool, rows: &[NetRow], with_host: bool) {
 
 #[derive(Serialize)]
 struct Held {
-    address: Ipv4Addr,
+    address: IpAddr,
     #[serde(flatten)]
     holder: Holder,
 }
@@ -144,20 +144,20 @@ struct Show {
     mode: String,
     parent: String,
     subnet: String,
-    gateway: Ipv4Addr,
+    gateway: IpAddr,
     range: String,
     /// On a network of several hosts: the whole reservation `range` is this host's slice of.
     #[serde(skip_serializing_if = "Option::is_none")]
     reservation: Option<String>,
-    range_size: u64,
+    range_size: u128,
     /// The range's addresses a tenant could ever get (`range_size` less the reserved and
     /// the host's own).
-    usable: u64,
+    usable: u128,
     docker_ip_range: String,
     reserved: Vec<Held>,
     used: Vec<Held>,
     free: u64,
-    next_free: Option<Ipv4Addr>,
+    next_free: Option<IpAddr>,
     /// ipvlan l3/l3s only: the route the LAN's router needs (`via` is null while the
     /// parent has no address).
     #[serde(skip_serializing_if = "Option::is_none")]

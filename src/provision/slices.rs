@@ -106,6 +106,9 @@ fn slices(items: &[String], hosts: &[String], range: AddrRange) -> Result<Vec<Ad
         let slice = AddrRange::parse(value)
             .filter(|r| r.start <= r.end)
             .ok_or_else(|| Error::usage(format!("--slice {item}: {value} is not a range; write START-END with START <= END")))?;
+        if slice.start.is_ipv6() {
+            return Err(Error::usage(format!("--slice {item} is IPv6; IPv6 networks are not supported yet")));
+        }
         if given.iter().any(|(h, _)| *h == host) {
             return Err(Error::usage(format!("--slice names host {host} twice; give each host one slice")));
         }

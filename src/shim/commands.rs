@@ -1,8 +1,8 @@
 //! The `ip` lines that make, inspect and remove a host-access shim. Pure builders.
 
-use std::net::Ipv4Addr;
+use std::net::IpAddr;
 
-use ipnet::Ipv4Net;
+use ipnet::IpNet;
 
 use crate::engine::ip::Ip;
 use crate::engine::netspec::Driver;
@@ -33,15 +33,16 @@ pub fn link_add(i: &Ip, shim: &str, parent: &str, driver: Driver) -> Change {
     i.change(i.cmd().args(["link", "add", shim, "link", parent, "type", kind, "mode", mode]))
 }
 
-pub fn addr_add(i: &Ip, shim: &str, addr: Ipv4Addr) -> Change {
-    i.change(i.cmd().args(["addr", "add", &format!("{addr}/32"), "dev", shim]))
+/// The address alone, as a host route of its family (`/32`, `/128`).
+pub fn addr_add(i: &Ip, shim: &str, addr: IpAddr) -> Change {
+    i.change(i.cmd().args(["addr", "add", &IpNet::from(addr).to_string(), "dev", shim]))
 }
 
 pub fn link_up(i: &Ip, shim: &str) -> Change {
     i.change(i.cmd().args(["link", "set", shim, "up"]))
 }
 
-pub fn route_add(i: &Ip, net: Ipv4Net, shim: &str) -> Change {
+pub fn route_add(i: &Ip, net: IpNet, shim: &str) -> Change {
     i.change(i.cmd().args(["route", "add", &net.to_string(), "dev", shim]))
 }
 

@@ -5,7 +5,9 @@
 
 use std::path::{Path, PathBuf};
 
-use ipnet::Ipv4Net;
+use std::net::IpAddr;
+
+use ipnet::{IpNet, Ipv4Net};
 
 use super::persist::{self, Persisted};
 use super::{commands, default_ifname, find_shim, is_shim_kind, range_routes, routes, shim_of_link, Shim};
@@ -91,7 +93,7 @@ pub fn of_network(ctx: &Ctx, spec: &NetSpec, links: &[IpLink], ifname: Option<&s
         Some(name) => links.iter().filter(child).find(|l| l.ifname == name),
         None => {
             let named = |l: &&IpLink| l.ifname == default_ifname(&spec.name) || files.iter().any(|p| p.ifname == l.ifname);
-            let in_subnet = |l: &&IpLink| l.ipv4().any(|(ip, _)| spec.subnet.contains(&ip));
+            let in_subnet = |l: &&IpLink| l.ipv4().any(|(ip, _)| spec.subnet.contains(&IpAddr::V4(ip)));
             let candidates: Vec<&IpLink> = links.iter().filter(child).filter(in_subnet).collect();
             let mut found = candidates.iter().copied().find(named);
             if found.is_none() {
@@ -112,7 +114,7 @@ pub fn of_network(ctx: &Ctx, spec: &NetSpec, links: &[IpLink], ifname: Option<&s
 /// Whether `ifname` routes part of the network's range: what a shim is for.
 fn routes_range(ctx: &Ctx, spec: &NetSpec, ifname: &str) -> Result<bool> {
     let want = range_routes(spec);
-    Ok(routes(ctx, ifname)?.iter().any(|r: &Ipv4Net| want.iter().any(|w| w.contains(r) || r.contains(w))))
+    Ok(routes(ctx, ifname)?.iter().any(|r: &IpNet| want.iter().any(|w| w.contains(r) || r.contains(w))))
 }
 
 /// What a network that is gone left: the macvlan/ipvlan link `ifname` (default `lc-NET`),
@@ -121,7 +123,7 @@ pub fn of_gone(ctx: &Ctx, net: &str, links: &[IpLink], ifname: Option<&str>) -> 
     let name = ifname.map(str::to_string).unwrap_or_else(|| default_ifname(net));
     let files: Vec<PathBuf> = persist::persisted_on(ctx).into_iter().filter(|p| p.network == net).map(|p| p.path).collect();
     let shim = match links.iter().find(|l| l.ifname == name) {
-        Some(l) if is_shim_kind(l) => Some(shim_of_link(l, Ipv4Net::default())),
+        Some(l) if is_shim_kind(l) => Some(shim_of_link(l, Ipv4Net::default().into())),
         Some(l) => {
             let kind = l.linkinfo.as_ref().map_or("plain", |k| k.info_kind.as_str());
             return Err(Error::failed(format!(
@@ -170,7 +172,7 @@ pub fn orphans(nets: &[NetSpec], links: &[IpLink], files: &[Persisted]) -> Vec<O
                 .or_else(|| l.ifname.strip_prefix("lc-").filter(|n| default_ifname(n) == l.ifname).map(str::to_string));
             Orphan {
                 ifname: l.ifname.clone(),
-                shim: Some(shim_of_link(l, Ipv4Net::default())),
+                shim: Some(shim_of_link(l, Ipv4Net::default().into())),
                 network,
                 files: mine.iter().map(|p| p.path.clone()).collect(),
             }

@@ -6,9 +6,9 @@ pub mod leftover;
 pub mod persist;
 
 use crate::exec::at_once;
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr};
 
-use ipnet::{Ipv4Net, Ipv4Subnets};
+use ipnet::IpNet;
 use serde::Serialize;
 
 use crate::engine::model::{IpLink, Route};
@@ -36,7 +36,7 @@ pub enum ShimAction {
 #[derive(Clone, Debug)]
 pub struct HostAccessInput {
     pub net: String,
-    pub address: Option<Ipv4Addr>,
+    pub address: Option<IpAddr>,
     pub ifname: Option<String>,
     pub action: ShimAction,
     pub no_probe: bool,
@@ -55,8 +55,8 @@ pub fn default_ifname(net: &str) -> String {
 }
 
 /// The CIDR blocks that together cover the reserved range exactly: the shim's routes.
-pub fn range_routes(spec: &NetSpec) -> Vec<Ipv4Net> {
-    Ipv4Subnets::new(spec.range.start, spec.range.end, 0).collect()
+pub fn range_routes(spec: &NetSpec) -> Vec<IpNet> {
+    spec.range.blocks()
 }
 
 /// A shim found on the host: a macvlan/ipvlan child of the parent holding an address in
@@ -66,7 +66,7 @@ pub struct Shim {
     pub ifname: String,
     pub kind: String,
     pub parent: String,
-    pub address: Option<Ipv4Addr>,
+    pub address: Option<IpAddr>,
     pub up: bool,
 }
 
@@ -76,12 +76,12 @@ pub fn is_shim_kind(l: &IpLink) -> bool {
 }
 
 /// A link as a shim, with its address in `subnet` (any address for 0.0.0.0/0).
-pub fn shim_of_link(l: &IpLink, subnet: Ipv4Net) -> Shim {
+pub fn shim_of_link(l: &IpLink, subnet: IpNet) -> Shim {
     Shim {
         ifname: l.ifname.clone(),
         kind: l.linkinfo.as_ref().map(|k| k.info_kind.clone()).unwrap_or_default(),
         parent: l.link.clone().unwrap_or_default(),
-        address: l.ipv4().find(|(ip, _)| subnet.contains(ip)).map(|(ip, _)| ip),
+        address: l.ipv4().map(|(ip, _)| IpAddr::V4(ip)).find(|ip| subnet.contains(ip)),
         up: l.is_up(),
     }
 }
@@ -91,7 +91,7 @@ pub fn shim_of_link(l: &IpLink, subnet: Ipv4Net) -> Shim {
 /// kind is never a shim).
 pub fn find_shim(links: &[IpLink], spec: &NetSpec, ifname: Option<&str>) -> Option<Shim> {
     let is_child = |l: &&IpLink| is_shim_kind(l) && l.link.as_deref() == Some(spec.parent.as_str());
-    let in_subnet = |l: &&IpLink| l.ipv4().any(|(ip, _)| spec.subnet.contains(&ip));
+    let in_subnet = |l: &&IpLink| l.ipv4().any(|(ip, _)| spec.subnet.contains(&IpAddr::V4(ip)));
     let own = default_ifname(&spec.name);
     let found = match ifname {
         Some(name) => links.iter().filter(is_child).find(|l| l.ifname == name),
@@ -108,9 +108,11 @@ pub fn load_links(ctx: &Ctx) -> Result<Vec<IpLink>> {
     ctx.runner.query_json(&commands::addr_show_details(&ctx.ip))
 }
 
-pub(crate) fn routes(ctx: &Ctx, dev: &str) -> Result<Vec<Ipv4Net>> {
+pub(crate) fn routes(ctx: &Ctx, dev: &str) -> Result<Vec<IpNet>> {
     let routes: Vec<Route> = ctx.runner.query_json(&commands::routes_of(&ctx.ip, dev))?;
-    Ok(routes.iter().filter_map(|r| r.dst.parse().ok().or_else(|| r.dst.parse::<Ipv4Addr>().ok().map(Ipv4Net::from))).collect())
+    // IPv4 routes only, as `ip route show` lists them (IPv6 ones are `ip -6`'s).
+    let v4 = |r: &Route| r.dst.parse::<ipnet::Ipv4Net>().ok().or_else(|| r.dst.parse::<Ipv4Addr>().ok().map(Into::into));
+    Ok(routes.iter().filter_map(|r| v4(r).map(IpNet::V4)).collect())
 }
 
 pub fn host_access(ctx: &Ctx, a: &HostAccessInput) -> Result<()> {
@@ -143,6 +145,9 @@ pub fn host_access(ctx: &Ctx, a: &HostAccessInput) -> Result<()> {
         (_, want) => choose_address(ctx, &spec, &links, want, a.no_probe)?,
     };
     if let ShimAction::Persist { system, write } = &a.action {
+        // Boot files are written per family; IPv4's are the only ones yet.
+        let address = crate::engine::range::v4_of(address)
+            .ok_or_else(|| Error::usage(format!("--address {address} is IPv6; IPv6 networks are not supported yet")))?;
         return persist::emit(ctx, system, &persist::ShimConfig { spec: &spec, ifname: &ifname, address }, *write);
     }
     create(ctx, &spec, shim.as_ref(), &ifname, address)
@@ -151,7 +156,7 @@ pub fn host_access(ctx: &Ctx, a: &HostAccessInput) -> Result<()> {
 /// `--address`, or the highest free subnet address outside the range that no container,
 /// host interface or LAN device uses: the top of a subnet is where routers and shims
 /// usually sit, far from the DHCP pool at the bottom.
-fn choose_address(ctx: &Ctx, spec: &NetSpec, links: &[IpLink], want: Option<Ipv4Addr>, no_probe: bool) -> Result<Ipv4Addr> {
+fn choose_address(ctx: &Ctx, spec: &NetSpec, links: &[IpLink], want: Option<IpAddr>, no_probe: bool) -> Result<IpAddr> {
     let containers = state::containers_on(ctx, &[spec.name.as_str()])?;
     let pool = Pool::new(spec, &containers, &state::host_addrs(links));
     let prober = Prober::new(ctx, &spec.parent, no_probe)?;
@@ -187,7 +192,7 @@ fn choose_address(ctx: &Ctx, spec: &NetSpec, links: &[IpLink], want: Option<Ipv4
 }
 
 /// Runs only the steps that are missing, so a correct shim means nothing runs.
-fn create(ctx: &Ctx, spec: &NetSpec, shim: Option<&Shim>, ifname: &str, address: Ipv4Addr) -> Result<()> {
+fn create(ctx: &Ctx, spec: &NetSpec, shim: Option<&Shim>, ifname: &str, address: IpAddr) -> Result<()> {
     let mut steps = Vec::new();
     if shim.is_none() {
         steps.push(commands::link_add(&ctx.ip, ifname, &spec.parent, spec.driver));

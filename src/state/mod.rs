@@ -7,7 +7,7 @@ pub mod order;
 pub mod pool;
 
 use crate::exec::at_once;
-use std::net::Ipv4Addr;
+use std::net::IpAddr;
 
 use crate::engine::labels;
 use crate::engine::model::{self, Container, IpLink, Network, NetworkLine};
@@ -183,9 +183,10 @@ pub fn host_links(ctx: &Ctx) -> Result<Vec<IpLink>> {
     ctx.runner.query_json(&ctx.ip.addr_show())
 }
 
-/// Every IPv4 address the host has, with the interface that holds it.
-pub fn host_addrs(links: &[IpLink]) -> Vec<(Ipv4Addr, String)> {
-    links.iter().flat_map(|l| l.ipv4().map(move |(ip, _)| (ip, l.ifname.clone()))).collect()
+/// Every IPv4 address the host has, with the interface that holds it (IPv6 ones join
+/// when IPv6 networks do).
+pub fn host_addrs(links: &[IpLink]) -> Vec<(IpAddr, String)> {
+    links.iter().flat_map(|l| l.ipv4().map(move |(ip, _)| (IpAddr::V4(ip), l.ifname.clone()))).collect()
 }
 
 /// A lanctl network's spec from docker's view of it: only networks lanctl made count.

@@ -224,7 +224,7 @@ fn the_mac_survives_update_and_rollback() {
     let label =
         sh_ok("docker", &["container", "inspect", "--format", "{{index .Config.Labels \"io.lanctl.spec\"}}", "--", &name]);
     if pins {
-        let pinned = lanctl::lan::arp::derived_mac(&net, ip).to_string();
+        let pinned = lanctl::lan::arp::derived_mac(&net, ip.into()).to_string();
         assert_eq!(mac, pinned, "up pins the derived MAC");
         assert!(label.trim_end().ends_with(&format!(r#""mac":"{pinned}"}}"#)), "{label}");
     } else {

@@ -164,6 +164,7 @@ fn bad_host_options_exit_2_before_anything_runs() {
         (&["--hosts", "h2,h3", "--parent", "p", "--slice", "h2"], "--slice h2 is not HOST=START-END; write it like h2=192.168.23.116-192.168.23.131"),
         (&["--hosts", "h2,h3", "--parent", "p", "--slice", "h2=x"], "--slice h2=x: x is not a range; write START-END with START <= END"),
         (&["--hosts", "h2,h3", "--parent", "p", "--slice", "h2=198.51.100.150-198.51.100.140"], "--slice h2=198.51.100.150-198.51.100.140: 198.51.100.150-198.51.100.140 is not a range"),
+        (&["--hosts", "h2,h3", "--parent", "p", "--slice", "h2=2001:db8::10-2001:db8::20"], "--slice h2=2001:db8::10-2001:db8::20 is IPv6; IPv6 networks are not supported yet\n"),
         (&["--hosts", "h2,h3", "--parent", "p", "--slice", "h9=198.51.100.140-198.51.100.150"], "--slice h9=198.51.100.140-198.51.100.150 names host \"h9\", which is not in --hosts h2,h3"),
         (&["--hosts", "h2,h3", "--parent", "p", "--slice", "h2=198.51.100.130-198.51.100.150"], "--slice h2=198.51.100.130-198.51.100.150 is not inside --ip-range 198.51.100.140-198.51.100.171; give a part of it"),
         (

@@ -19,6 +19,22 @@ fn accepts_the_quickstart() {
 }
 
 #[test]
+fn ipv6_is_refused_flag_by_flag_before_anything_runs() {
+    let aux = ["printer=fd00::2".to_string()];
+    let cases = [
+        (input("fd00::/64", "192.168.23.1", "192.168.23.96/27", &[]), "--subnet fd00::/64 is IPv6"),
+        (input("192.168.23.0/24", "fd00::1", "192.168.23.96/27", &[]), "--gateway fd00::1 is IPv6"),
+        (input("192.168.23.0/24", "192.168.23.1", "fd00::/80", &[]), "--ip-range fd00::/80 is IPv6"),
+        (input("192.168.23.0/24", "192.168.23.1", "fd00::10-fd00::20", &[]), "--ip-range fd00::10-fd00::20 is IPv6"),
+        (input("192.168.23.0/24", "192.168.23.1", "192.168.23.96/27", &aux), "--aux-address fd00::2 is IPv6"),
+    ];
+    for (i, says) in cases {
+        let m = err(&i);
+        assert!(m.starts_with(says) && m.contains("not support") && !m.contains('\n'), "{m}");
+    }
+}
+
+#[test]
 fn non_canonical_range_says_what_docker_would_take() {
     let m = err(&input("192.168.23.0/24", "192.168.23.1", "192.168.23.100/27", &[]));
     assert_eq!(

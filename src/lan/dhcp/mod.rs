@@ -19,7 +19,8 @@
 //! Its filter (`frame::TO_CLIENT`) keeps all but UDP to port 68 out of its buffer; the
 //! kernel's count of drops is read at the end all the same (`Exchange::dropped`).
 //!
-//! Architecture invariant: a low layer; it knows `netspec::AddrRange` and `packet` only.
+//! Architecture invariant: a low layer; it knows `engine::range` (`AddrRange`, `v4_of`) and `packet`
+//! only.
 
 pub mod frame;
 
@@ -30,6 +31,7 @@ use dhcproto::v4::{DhcpOption, Flags, Message, MessageType, Opcode, OptionCode};
 use dhcproto::{Decodable, Decoder, Encodable, Encoder};
 
 use crate::engine::netspec::AddrRange;
+use crate::engine::range::v4_of;
 use crate::lan::packet::{self, Framing};
 
 /// The client hardware address of every discover: locally administered (bit 1 of the
@@ -71,12 +73,15 @@ const BOOTP_MIN: usize = 300;
 /// The addresses to request: all of a range of up to `max`, else `max` spread evenly
 /// from its first address to its last.
 pub fn sample(range: AddrRange, max: usize) -> Vec<Ipv4Addr> {
-    let len = range.len();
+    // DHCPv4 hands out IPv4 addresses only: an IPv6 range has none to ask for.
+    let Some((first, _)) = range.v4() else { return Vec::new() };
+    // An IPv4 range holds at most 2^32 addresses.
+    let len = range.len() as u64;
     let max = max.max(2) as u64;
     if len <= max {
-        return range.iter().collect();
+        return range.iter().filter_map(v4_of).collect();
     }
-    let start = u64::from(u32::from(range.start));
+    let start = u64::from(u32::from(first));
     // The i-th of `max` points from 0 to len - 1, rounded down: strictly increasing
     // since len > max, and ending on the last address.
     (0..max).map(|i| Ipv4Addr::from((start + i * (len - 1) / (max - 1)) as u32)).collect()
