@@ -202,6 +202,12 @@ mod tests {
     }
 
     #[test]
+    fn the_export_suggestions_are_the_formats() {
+        let names: Vec<&str> = crate::export::Format::ALL.iter().map(|f| f.as_str()).collect();
+        assert_eq!(crate::cli::suggest::EXPORT_FORMAT.0, names.as_slice());
+    }
+
+    #[test]
     fn every_subcommand_gets_a_page() {
         let dir = tempfile::tempdir().unwrap();
         man(Some(dir.path())).unwrap();

@@ -92,6 +92,19 @@ pub enum Command {
     /// Ask the LAN who holds each running tenant's address (ok, conflict, unreachable);
     /// --watch keeps listening
     Check(CheckArgs),
+    /// Print a network's tenants for the LAN's DHCP and DNS: dnsmasq, hosts or kea (read-only)
+    Export(ExportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// dnsmasq (dhcp-host and host-record lines), hosts (an /etc/hosts block) or kea (a Kea
+    /// DHCPv4 "reservations" object); --json prints the tenants' name, address and mac instead
+    #[arg(value_name = "FORMAT", value_parser = suggest::EXPORT_FORMAT)]
+    pub format: String,
+    /// The lanctl network [default: the only one]
+    #[arg(value_name = "NET")]
+    pub net: Option<String>,
 }
 
 #[derive(Debug, Args)]

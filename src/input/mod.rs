@@ -14,6 +14,7 @@ use crate::cli::{Cli, Command, DoctorArgs, NetCommand, TenantEnvArgs, UpArgs, Up
 use crate::conflict::CheckInput;
 use crate::engine::netspec::{self, valid_ifname};
 use crate::exec::error::{Error, Result};
+use crate::export::{ExportInput, Format};
 use crate::fleet::{self, ApplyInput};
 use crate::launch::batch::BatchOpts;
 use crate::launch::draft::{check_image, check_label, check_net_name, check_restart, split_label, Origin, TenantDraft};
@@ -74,6 +75,7 @@ pub enum Request {
     Restart(RestartInput),
     Stop(StopInput),
     Check(CheckInput),
+    Export(ExportInput),
 }
 
 pub fn lower(cli: Cli) -> Result<Input> {
@@ -167,6 +169,7 @@ pub fn lower(cli: Cli) -> Result<Input> {
         Command::Restart(a) => Request::Restart(RestartInput { names: tenant_names(a.names)?, wait: wait(a.wait)? }),
         Command::Stop(a) => Request::Stop(StopInput { names: tenant_names(a.names)? }),
         Command::Check(a) => Request::Check(CheckInput { names: tenant_names(a.names)?, watch: a.watch }),
+        Command::Export(a) => Request::Export(export(a)?),
     };
     Ok(Input { config, request })
 }
@@ -385,4 +388,24 @@ fn up(a: UpArgs) -> Result<UpInput> {
     }
     let opts = BatchOpts { no_probe: a.no_probe, parallel: parallel(a.parallel)?, pull: a.env.pull, wait: wait(a.wait)? };
     Ok(UpInput { tenants, opts })
+}
+
+/// `export FORMAT [NET]`: a known format, a network name, and the time its header names.
+fn export(a: crate::cli::ExportArgs) -> Result<ExportInput> {
+    let Some(format) = Format::parse(&a.format) else {
+        return Err(Error::usage(format!("export: unknown format {:?}; give one of {}", a.format, Format::names())));
+    };
+    let net = a.net.map(|n| net_name("network", n)).transpose()?;
+    Ok(ExportInput { format, net, at: export_time()? })
+}
+
+/// Now, or `SOURCE_DATE_EPOCH` (seconds since 1970, the reproducible-builds convention)
+/// when it is set, so the same tenants export the same text.
+fn export_time() -> Result<std::time::SystemTime> {
+    let Some(v) = std::env::var_os("SOURCE_DATE_EPOCH") else { return Ok(std::time::SystemTime::now()) };
+    let v = v.to_string_lossy();
+    let secs: u64 = v.trim().parse().map_err(|_| {
+        Error::usage(format!("SOURCE_DATE_EPOCH {v:?} is not a number of seconds since 1970; unset it or give one"))
+    })?;
+    Ok(std::time::UNIX_EPOCH + Duration::from_secs(secs))
 }

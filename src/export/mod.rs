@@ -1,0 +1,108 @@
+//! `lanctl export FORMAT [NET]`: a lanctl network's tenants for the systems around it, so
+//! the LAN's DHCP server keeps their addresses and its DNS knows their names. `dnsmasq`
+//! (`dnsmasq.rs`), `hosts` (`hosts.rs`) and `kea` (`kea.rs`) render one value (`list.rs`:
+//! the network and its tenants by address); `--json` prints its list of tenants as it is.
+//!
+//! A read: two queries at once (the network, the host's tenants), one more for stopped
+//! tenants, and nothing that changes the host, so it runs under `--dry-run` too. Why its
+//! own folder: it is a command (rank 7) that shares nothing with the others but what
+//! `state` reads.
+
+pub mod dnsmasq;
+pub mod hosts;
+pub mod kea;
+pub mod list;
+
+use std::time::SystemTime;
+
+use crate::engine::labels;
+use crate::engine::model::PsLine;
+use crate::exec::error::Result;
+use crate::state;
+use crate::target::ctx::Ctx;
+
+/// What an export is written for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Dnsmasq,
+    Hosts,
+    Kea,
+}
+
+impl Format {
+    /// Every format, in the order help and errors list them.
+    pub const ALL: &'static [Format] = &[Format::Dnsmasq, Format::Hosts, Format::Kea];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Dnsmasq => "dnsmasq",
+            Format::Hosts => "hosts",
+            Format::Kea => "kea",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Format> {
+        Format::ALL.iter().copied().find(|f| f.as_str() == s)
+    }
+
+    /// The formats as a list for a message: `dnsmasq, hosts, kea`.
+    pub fn names() -> String {
+        Format::ALL.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(", ")
+    }
+}
+
+/// `export`'s input: the format, the network (the only one when `None`), and the time the
+/// header names (`SOURCE_DATE_EPOCH` when set, so an export can be reproduced).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExportInput {
+    pub format: Format,
+    pub net: Option<String>,
+    pub at: SystemTime,
+}
+
+pub fn export(ctx: &Ctx, input: &ExportInput) -> Result<()> {
+    // Only lanctl's networks count (`resolve_network` refuses any other with exit 2), and
+    // only containers with lanctl's tenant label.
+    let (found, lines) = crate::exec::at_once::two(
+        || state::resolve_network(ctx, input.net.as_deref()),
+        || ctx.runner.query_lines::<PsLine>(&ctx.docker.ps_all(&[format!("label={}", labels::TENANT)])),
+    );
+    let (spec, net) = found?;
+    let lines: Vec<PsLine> = lines?.into_iter().filter(|l| l.attached_to(&spec.name)).collect();
+    let attached = state::attached_from(ctx, &spec.name, &lines, Some(&net))?;
+    let (export, skipped) = list::build(&spec, &lines, &attached, crate::exec::clock::utc_seconds(input.at));
+    for name in skipped {
+        ctx.note(format!("export: container {name} is left out: its name is no hostname (see `lanctl ls`)"));
+    }
+    if ctx.json {
+        ctx.print_json(&export.entries);
+        return Ok(());
+    }
+    let text = match input.format {
+        Format::Dnsmasq => dnsmasq::render(&export),
+        Format::Hosts => hosts::render(&export),
+        Format::Kea => {
+            let (text, left_out) = kea::render(&export);
+            for line in left_out {
+                ctx.note(line);
+            }
+            text
+        }
+    };
+    crate::exec::out::print(&text);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_by_name() {
+        for f in Format::ALL {
+            assert_eq!(Format::parse(f.as_str()), Some(*f));
+        }
+        assert_eq!(Format::parse("Dnsmasq"), None);
+        assert_eq!(Format::names(), "dnsmasq, hosts, kea");
+    }
+}
