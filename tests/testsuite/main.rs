@@ -26,6 +26,7 @@ mod cli_net;
 mod cli_tenants;
 mod doctor;
 mod doctor_verdicts;
+mod export_fake;
 mod gone_between_reads;
 mod harness_smoke;
 mod health_fake;
