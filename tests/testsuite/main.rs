@@ -50,6 +50,7 @@ mod update_honest;
 mod check_real;
 mod dhcp_real;
 mod down_race;
+mod export_real;
 mod health_real;
 mod lanprobe_real;
 mod multihost_real;

@@ -1,0 +1,296 @@
+//! `lanctl export` read by the real servers: Debian's dnsmasq and Kea DHCPv4, serving the
+//! RealEnv's peer namespace (the stand-in LAN behind the veth parent) with the exported
+//! file, and a DHCP client (busybox udhcpc) in a namespace of its own on a macvlan child of
+//! the parent, with a tenant's MAC or another. Nothing leaves the veth pair.
+//!
+//! The export is built from a fake docker's answers (a lanctl macvlan network on the env's
+//! parent with two running tenants), so no container runs: what is tested is that the
+//! servers read lanctl's text as it says, not docker. The RealEnv still gives the parent,
+//! the blackholed slot, the cross-run lock and the cleanup. The servers hold host 2 of the
+//! slot, their dynamic pools hosts 50-60, outside the reserved range (hosts 16-47).
+//!
+//! Run with `cargo test --test testsuite export_real:: -- --include-ignored`.
+
+use std::fs;
+use std::net::Ipv4Addr;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::common::*;
+use tempfile::TempDir;
+
+const DNSMASQ: &str = "/usr/sbin/dnsmasq";
+const KEA: &str = "/usr/sbin/kea-dhcp4";
+/// scripts/test.sh installs it (busybox-static) for the test images.
+const BUSYBOX: &str = "/bin/busybox";
+
+/// The tenants of the fake network: (name suffix, host number, MAC).
+const TENANTS: [(&str, u32, &str); 2] = [("room-1", 20, "02:6c:74:00:00:14"), ("room-2", 21, "02:6c:74:00:00:15")];
+/// A device of the LAN that is no tenant.
+const STRANGER: &str = "02:6c:74:00:00:99";
+
+/// The fake docker of a host with network `net` (macvlan bridge on the env's parent,
+/// reserving the env's range) and the two running [`TENANTS`].
+fn fake_host(env: &RealEnv, net: &str) -> Fake {
+    let f = Fake::new();
+    let mut containers = serde_json::Map::new();
+    let mut ps = String::new();
+    for (i, (suffix, host, mac)) in TENANTS.iter().enumerate() {
+        let (id, name) = (format!("{i:064x}"), env.name(suffix));
+        containers.insert(
+            id.clone(),
+            serde_json::json!({"Name": name, "MacAddress": mac, "IPv4Address": format!("{}/26", env.host(*host))}),
+        );
+        let line = serde_json::json!({
+            "ID": id, "Names": name, "State": "running", "Status": "Up 1 minute", "Image": IMAGE,
+            "Networks": net, "Network": net, "Tenant": name, "Spec": format!(r#"{{"image":"{IMAGE}","mac":"{mac}"}}"#),
+        });
+        ps.push_str(&format!("{line}\n"));
+    }
+    let network = serde_json::json!([{
+        "Name": net, "Id": "e".repeat(64), "Driver": "macvlan", "Scope": "local",
+        "Options": {"parent": env.parent(), "macvlan_mode": "bridge"},
+        "IPAM": {"Config": [{"Subnet": env.subnet(), "Gateway": env.gateway(), "IPRange": format!("{}/28", env.host(16))}]},
+        "Containers": containers,
+        "Labels": {"io.lanctl.managed": "true", "io.lanctl.range": env.range()},
+    }]);
+    f.on("docker", &format!("network inspect -- {net}"), 0, &network.to_string());
+    f.on("docker", "ps --all --no-trunc --filter label=io.lanctl.tenant *", 0, &ps);
+    f
+}
+
+/// `lanctl export FORMAT NET` on the fake host: its stdout, once it said nothing else.
+fn export(f: &Fake, format: &str, net: &str) -> String {
+    let out = f.lanctl().env("SOURCE_DATE_EPOCH", "1796634000").args(["export", format, net]).output().unwrap();
+    assert_eq!((out.status.code(), lossy(&out.stderr)), (Some(0), String::new()));
+    lossy(&out.stdout)
+}
+
+/// A server in the env's peer namespace, with its files in a directory of its own,
+/// killed on drop.
+struct Server {
+    child: Child,
+    dir: TempDir,
+}
+
+impl Server {
+    fn log(&self) -> String {
+        fs::read_to_string(self.dir.path().join("log")).unwrap_or_default()
+    }
+
+    /// Waits until the log says `ready`.
+    fn wait_for(&self, what: &str, ready: &str) {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while !self.log().contains(ready) {
+            assert!(Instant::now() < deadline, "{what} did not start: {}", self.log());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn need(path: &str, package: &str) {
+    assert!(Path::new(path).exists(), "{path} is missing: install Debian's {package} (scripts/test.sh does)");
+}
+
+/// Host 2 of the slot on the peer, where the servers listen.
+fn server_address(env: &RealEnv) {
+    sh_ok("ip", &["-n", env.netns(), "addr", "replace", &format!("{}/26", env.host(2)), "dev", env.peer()]);
+}
+
+fn log_file(dir: &TempDir) -> (Stdio, Stdio) {
+    let log = fs::File::create(dir.path().join("log")).expect("log file");
+    (log.try_clone().unwrap().into(), log.into())
+}
+
+/// dnsmasq with `conf` (the exported file) as its only configuration file, DHCP for
+/// hosts 50-60 and DNS on port 53 of the peer namespace (nothing else listens there).
+fn dnsmasq(env: &RealEnv, conf: &str) -> Server {
+    need(DNSMASQ, "dnsmasq-base");
+    server_address(env);
+    let dir = tempfile::Builder::new().prefix("lanctl-export-dnsmasq").tempdir().expect("tempdir");
+    let path = |f: &str| dir.path().join(f).to_string_lossy().into_owned();
+    fs::write(path("lanctl.conf"), conf).unwrap();
+    let (out, err) = log_file(&dir);
+    let child = Command::new("ip")
+        .args(["netns", "exec", env.netns(), DNSMASQ])
+        .args([
+            "--no-daemon",
+            &format!("--conf-file={}", path("lanctl.conf")),
+            "--no-hosts",
+            "--no-resolv",
+            "--user=root",
+            "--group=root",
+            &format!("--interface={}", env.peer()),
+            "--bind-interfaces",
+            &format!("--dhcp-range={},{},255.255.255.192,2m", env.host(50), env.host(60)),
+            &format!("--dhcp-leasefile={}", path("leases")),
+            &format!("--pid-file={}", path("pid")),
+            "--log-dhcp",
+            "--log-queries",
+            "--log-facility=-",
+        ])
+        .stdin(Stdio::null())
+        .stdout(out)
+        .stderr(err)
+        .spawn()
+        .expect("start dnsmasq");
+    let server = Server { child, dir };
+    server.wait_for("dnsmasq", "DHCP, IP range");
+    server
+}
+
+/// The Kea DHCPv4 configuration of the env's subnet (pool hosts 50-60) with `reservations`
+/// (the exported object's array) embedded in its subnet, as a user merges it; on the peer.
+fn kea_config(env: &RealEnv, exported: &str) -> serde_json::Value {
+    let v: serde_json::Value = serde_json::from_str(exported).unwrap_or_else(|e| panic!("{e}: {exported}"));
+    serde_json::json!({"Dhcp4": {
+        "interfaces-config": {"interfaces": [env.peer()]},
+        "lease-database": {"type": "memfile", "persist": false},
+        "valid-lifetime": 120,
+        "subnet4": [{
+            "id": 1,
+            "subnet": env.subnet(),
+            "pools": [{"pool": format!("{} - {}", env.host(50), env.host(60))}],
+            "reservations": v["reservations"],
+        }],
+        "loggers": [{"name": "kea-dhcp4", "severity": "INFO", "output_options": [{"output": "stdout"}]}],
+    }})
+}
+
+/// Runs `kea-dhcp4` with the config in `dir`, with its lock and pid files there too.
+fn kea_command(dir: &TempDir, args: &[&str]) -> Command {
+    let mut c = Command::new(args[0]);
+    c.args(&args[1..]).env("KEA_LOCKFILE_DIR", dir.path()).env("KEA_PIDFILE_DIR", dir.path()).stdin(Stdio::null());
+    c
+}
+
+/// A LAN device: a macvlan child of the env's parent with `mac`, in a namespace of its own.
+struct Client<'e> {
+    env: &'e RealEnv,
+    netns: String,
+    link: String,
+}
+
+impl<'e> Client<'e> {
+    fn new(env: &'e RealEnv, suffix: &str, mac: &str) -> Client<'e> {
+        let (netns, link) = (env.link_name(&format!("c{suffix}")), env.link_name(&format!("m{suffix}")));
+        env.track_netns(&netns);
+        env.track_link(&link);
+        sh_ok("ip", &["netns", "add", &netns]);
+        sh_ok("ip", &["link", "add", &link, "link", env.parent(), "address", mac, "type", "macvlan", "mode", "bridge"]);
+        sh_ok("ip", &["link", "set", &link, "netns", &netns]);
+        sh_ok("ip", &["-n", &netns, "link", "set", &link, "up"]);
+        Client { env, netns, link }
+    }
+
+    /// The address a DHCP server leases it, if any: `udhcpc -n -q` with a script that
+    /// configures nothing, so the lease is only read from udhcpc's own line.
+    fn lease(&self) -> Option<Ipv4Addr> {
+        need(BUSYBOX, "busybox-static");
+        let out = Command::new("ip")
+            .args(["netns", "exec", &self.netns, BUSYBOX, "udhcpc", "-i", &self.link, "-n", "-q", "-s", "/bin/true"])
+            .args(["-t", "4", "-T", "2"])
+            .output()
+            .unwrap();
+        let text = format!("{}{}", lossy(&out.stdout), lossy(&out.stderr));
+        let lease = text.lines().find_map(|l| l.split_once("lease of ")?.1.split_once(" obtained")?.0.parse().ok());
+        assert_eq!(out.status.success(), lease.is_some(), "{text}");
+        lease
+    }
+
+    /// `nslookup -type=a NAME` against the server, from host `n` of the slot.
+    fn lookup(&self, name: &str, n: u32) -> String {
+        let _ = sh("ip", &["-n", &self.netns, "addr", "replace", &format!("{}/26", self.env.host(n)), "dev", &self.link]);
+        let out = sh("ip", &["netns", "exec", &self.netns, BUSYBOX, "nslookup", "-type=a", name, &self.env.host(2)]);
+        format!("{}{}", lossy(&out.stdout), lossy(&out.stderr))
+    }
+}
+
+fn ip(s: &str) -> Ipv4Addr {
+    s.parse().unwrap()
+}
+
+/// The stranger's lease lies in the pool, never in the reserved range.
+fn assert_in_pool(env: &RealEnv, lease: Option<Ipv4Addr>) {
+    let lease = lease.expect("the stranger gets a lease of the pool");
+    assert!((ip(&env.host(50))..=ip(&env.host(60))).contains(&lease), "{lease}");
+    assert!(!(ip(&env.host(16))..=ip(&env.host(47))).contains(&lease), "{lease} is in the reserved range");
+}
+
+#[test]
+#[ignore = "real engine: run scripts/test.sh"]
+fn dnsmasq_with_the_export_leases_each_tenant_its_address_and_answers_its_name() {
+    let env = RealEnv::new();
+    let net = env.name("lan");
+    let f = fake_host(&env, &net);
+    let conf = export(&f, "dnsmasq", &net);
+    for (suffix, host, mac) in TENANTS {
+        assert!(conf.contains(&format!("dhcp-host={mac},{},{}\n", env.host(host), env.name(suffix))), "{conf}");
+    }
+    let server = dnsmasq(&env, &conf);
+    for (i, (suffix, host, mac)) in TENANTS.iter().enumerate() {
+        let client = Client::new(&env, &i.to_string(), mac);
+        assert_eq!(client.lease(), Some(ip(&env.host(*host))), "{}", server.log());
+        let answer = client.lookup(&env.name(suffix), 5 + i as u32);
+        assert!(
+            answer.contains(&format!("Name:\t{}\nAddress: {}\n", env.name(suffix), env.host(*host))),
+            "{answer}\n{}",
+            server.log()
+        );
+    }
+    let stranger = Client::new(&env, "x", STRANGER);
+    assert_in_pool(&env, stranger.lease());
+    // A name lanctl did not export is not answered with an address.
+    let answer = stranger.lookup(&env.name("room-3"), 7);
+    assert!(!answer.contains("Address: 198.51.100."), "{answer}");
+}
+
+#[test]
+#[ignore = "real engine: run scripts/test.sh"]
+fn kea_accepts_the_reservations_and_leases_each_tenant_its_address() {
+    need(KEA, "kea-dhcp4-server");
+    let env = RealEnv::new();
+    let net = env.name("lan");
+    let f = fake_host(&env, &net);
+    let config = kea_config(&env, &export(&f, "kea", &net));
+    let dir = tempfile::Builder::new().prefix("lanctl-export-kea").tempdir().expect("tempdir");
+    let path = dir.path().join("kea-dhcp4.json");
+    fs::write(&path, serde_json::to_string_pretty(&config).unwrap()).unwrap();
+    let path = path.to_string_lossy().into_owned();
+    // The configuration check first, as an admin runs it before a reload; where the
+    // server runs, since it checks that the interface exists.
+    server_address(&env);
+    let in_lan = |config: &str| kea_command(&dir, &["ip", "netns", "exec", env.netns(), KEA, "-t", config]).output().unwrap();
+    let out = in_lan(&path);
+    assert!(out.status.success(), "kea-dhcp4 -t refused it: {}{}", lossy(&out.stdout), lossy(&out.stderr));
+    // A broken reservation is refused by the same check: it does read them.
+    let mut broken = config.clone();
+    broken["Dhcp4"]["subnet4"][0]["reservations"][0]["hw-address"] = "zz".into();
+    let bad = dir.path().join("broken.json");
+    fs::write(&bad, broken.to_string()).unwrap();
+    let out = in_lan(&bad.to_string_lossy());
+    assert!(lossy(&out.stdout).contains("invalid host identifier value 'zz'"), "{}", lossy(&out.stdout));
+    assert!(!out.status.success());
+
+    let (out, err) = log_file(&dir);
+    let child = kea_command(&dir, &["ip", "netns", "exec", env.netns(), KEA, "-c", &path])
+        .stdout(out)
+        .stderr(err)
+        .spawn()
+        .expect("start kea-dhcp4");
+    let server = Server { child, dir };
+    server.wait_for("kea-dhcp4", "DHCP4_STARTED");
+    for (i, (_, host, mac)) in TENANTS.iter().enumerate() {
+        let client = Client::new(&env, &i.to_string(), mac);
+        assert_eq!(client.lease(), Some(ip(&env.host(*host))), "{}", server.log());
+    }
+    assert_in_pool(&env, Client::new(&env, "x", STRANGER).lease());
+}
