@@ -390,13 +390,39 @@ fn up(a: UpArgs) -> Result<UpInput> {
     Ok(UpInput { tenants, opts })
 }
 
-/// `export FORMAT [NET]`: a known format, a network name, and the time its header names.
+/// `export FORMAT [NET] [--slice START-END]`: a known format, a network name, the slice
+/// exactly for the formats that hand one to a cluster, and the time its header names.
 fn export(a: crate::cli::ExportArgs) -> Result<ExportInput> {
     let Some(format) = Format::parse(&a.format) else {
         return Err(Error::usage(format!("export: unknown format {:?}; give one of {}", a.format, Format::names())));
     };
     let net = a.net.map(|n| net_name("network", n)).transpose()?;
-    Ok(ExportInput { format, net, at: export_time()? })
+    let slice = match (format.takes_slice(), a.slice.as_deref()) {
+        (true, None) => {
+            return Err(Error::usage(format!(
+                "export {}: needs --slice START-END, the addresses of the range the cluster may hand out",
+                format.as_str()
+            )))
+        }
+        (false, Some(_)) => {
+            return Err(Error::usage(format!(
+                "export {}: --slice is for cni and k8s, which hand addresses out; leave it out",
+                format.as_str()
+            )))
+        }
+        (_, s) => s.map(slice).transpose()?,
+    };
+    Ok(ExportInput { format, net, slice, at: export_time()? })
+}
+
+/// `--slice START-END`, two IPv4 addresses in order.
+fn slice(s: &str) -> Result<crate::engine::netspec::AddrRange> {
+    match crate::engine::netspec::AddrRange::parse(s) {
+        Some(r) if r.start <= r.end => Ok(r),
+        _ => Err(Error::usage(format!(
+            "--slice {s:?} is not START-END, two IPv4 addresses with the lower first; give one like 192.168.23.124-192.168.23.131"
+        ))),
+    }
 }
 
 /// Now, or `SOURCE_DATE_EPOCH` (seconds since 1970, the reproducible-builds convention)

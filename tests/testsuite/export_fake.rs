@@ -1,7 +1,8 @@
 //! `lanctl export` against the fake docker: each format's exact text for the fixture
 //! network (ltfix-run running at .113 with docker's MAC, ltfix-stop stopped at .114 with
 //! none), `--json`, the same under `--dry-run`, and the refusals (exit 2): an unknown
-//! format, before docker runs, and a network that is not lanctl's. `SOURCE_DATE_EPOCH`
+//! format, before docker runs, a network that is not lanctl's, and a `--slice` that is
+//! missing, not asked for, outside the range or over a tenant. `SOURCE_DATE_EPOCH`
 //! fixes the header's time.
 
 use crate::common::*;
@@ -136,7 +137,7 @@ fn an_ipvlan_network_gets_host_records_only_and_says_why() {
 fn an_unknown_format_exits_2_with_the_formats_before_docker_runs() {
     let f = host();
     let done = export(&f, &["export", "bind", NET])
-        .stderr("lanctl: export: unknown format \"bind\"; give one of dnsmasq, hosts, kea\n")
+        .stderr("lanctl: export: unknown format \"bind\"; give one of dnsmasq, hosts, kea, cni, k8s\n")
         .code(2)
         .check();
     assert!(done.calls.is_empty(), "{:?}", done.calls);
@@ -164,4 +165,87 @@ fn a_bad_source_date_epoch_exits_2() {
         .stderr("lanctl: SOURCE_DATE_EPOCH \"yesterday\" is not a number of seconds since 1970; unset it or give one\n")
         .code(2)
         .check();
+}
+
+/// What `cni` and `k8s` say until the slice is recorded.
+const NOT_RECORDED: &str = "lanctl: export: lanctl does not record the slice yet, so `lanctl up` may still give a Docker \
+                            tenant an address of 198.51.100.124-198.51.100.131; start tenants with --ip outside it\n";
+
+const CONFLIST: &str = r#"{
+  "cniVersion": "1.0.0",
+  "name": "ltfix-net",
+  "plugins": [
+    {
+      "ipam": {
+        "ranges": [
+          [
+            {
+              "gateway": "198.51.100.1",
+              "rangeEnd": "198.51.100.131",
+              "rangeStart": "198.51.100.124",
+              "subnet": "198.51.100.0/24"
+            }
+          ]
+        ],
+        "type": "host-local"
+      },
+      "master": "ltfixp",
+      "mode": "bridge",
+      "type": "macvlan"
+    }
+  ]
+}
+"#;
+
+#[test]
+fn cni_is_a_conflist_of_the_driver_with_host_local_on_the_slice() {
+    let f = host();
+    export(&f, &["export", "cni", NET, "--slice", "198.51.100.124-198.51.100.131"]).stdout(CONFLIST).stderr(NOT_RECORDED).check();
+}
+
+#[test]
+fn k8s_wraps_the_same_conflist_in_a_network_attachment_definition() {
+    let f = host();
+    let config: String = CONFLIST.lines().map(|l| format!("    {l}\n")).collect();
+    export(&f, &["export", "k8s", NET, "--slice", "198.51.100.124-198.51.100.131"])
+        .stdout(format!(
+            "# lanctl export k8s: {ABOUT}; pods get addresses of 198.51.100.124-198.51.100.131\n\
+             apiVersion: k8s.cni.cncf.io/v1\n\
+             kind: NetworkAttachmentDefinition\n\
+             metadata:\n  name: ltfix-net\n\
+             spec:\n  config: |\n{config}"
+        ))
+        .stderr(NOT_RECORDED)
+        .check();
+}
+
+#[test]
+fn a_slice_is_needed_by_cni_and_k8s_only_and_checked() {
+    let f = host();
+    let refused = |args: &[&str], stderr: &str| {
+        export(&f, args).stderr(stderr).code(2).check();
+    };
+    refused(
+        &["export", "cni", NET],
+        "lanctl: export cni: needs --slice START-END, the addresses of the range the cluster may hand out\n",
+    );
+    refused(
+        &["export", "hosts", NET, "--slice", "198.51.100.124-198.51.100.131"],
+        "lanctl: export hosts: --slice is for cni and k8s, which hand addresses out; leave it out\n",
+    );
+    refused(
+        &["export", "k8s", NET, "--slice", "198.51.100.131-198.51.100.124"],
+        "lanctl: --slice \"198.51.100.131-198.51.100.124\" is not START-END, two IPv4 addresses with the lower first; give \
+         one like 192.168.23.124-192.168.23.131\n",
+    );
+    refused(
+        &["export", "cni", NET, "--slice", "198.51.100.124-198.51.100.140"],
+        "lanctl: export: --slice 198.51.100.124-198.51.100.140 is not inside network ltfix-net's range \
+         198.51.100.100-198.51.100.131; give a slice of it\n",
+    );
+    refused(
+        &["export", "cni", NET, "--slice", "198.51.100.110-198.51.100.120"],
+        "lanctl: export: --slice 198.51.100.110-198.51.100.120 holds the address of a tenant: 198.51.100.113 (ltfix-run), \
+         198.51.100.114 (ltfix-stop); give a slice no tenant holds (see `lanctl net show ltfix-net`)\n",
+    );
 }
