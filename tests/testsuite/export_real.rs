@@ -1,7 +1,9 @@
-//! `lanctl export` read by the real servers: Debian's dnsmasq and Kea DHCPv4, serving the
+//! `lanctl export` read by the real systems: Debian's dnsmasq and Kea DHCPv4, serving the
 //! RealEnv's peer namespace (the stand-in LAN behind the veth parent) with the exported
 //! file, and a DHCP client (busybox udhcpc) in a namespace of its own on a macvlan child of
-//! the parent, with a tenant's MAC or another. Nothing leaves the veth pair.
+//! the parent, with a tenant's MAC or another; Debian's CNI plugins run with the exported
+//! conflist (as the NAD's YAML carries it) on pod namespaces over the same parent. Nothing
+//! leaves the veth pair.
 //!
 //! The export is built from a fake docker's answers (a lanctl macvlan network on the env's
 //! parent with two running tenants), so no container runs: what is tested is that the
@@ -293,4 +295,96 @@ fn kea_accepts_the_reservations_and_leases_each_tenant_its_address() {
         assert_eq!(client.lease(), Some(ip(&env.host(*host))), "{}", server.log());
     }
     assert_in_pool(&env, Client::new(&env, "x", STRANGER).lease());
+}
+
+const CNI_PATH: &str = "/usr/lib/cni";
+
+/// Runs CNI plugin `plugin` as a runtime does: the command and the container in the
+/// environment, the plugin's configuration on stdin; its result JSON (empty for DEL).
+fn cni(plugin: &str, command: &str, container: &str, netns: &str, config: &serde_json::Value) -> String {
+    use std::io::Write;
+    let mut child = Command::new(Path::new(CNI_PATH).join(plugin))
+        .env("CNI_COMMAND", command)
+        .env("CNI_CONTAINERID", container)
+        .env("CNI_NETNS", format!("/run/netns/{netns}"))
+        .env("CNI_IFNAME", "eth0")
+        .env("CNI_PATH", CNI_PATH)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(config.to_string().as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{plugin} {command}: {}{}", lossy(&out.stdout), lossy(&out.stderr));
+    lossy(&out.stdout)
+}
+
+/// The NAD's `spec.config`, read by a YAML parser (python3's, as kubectl's stands in).
+fn nad_config(yaml: &str) -> serde_json::Value {
+    use std::io::Write;
+    let mut child = Command::new("python3")
+        .args(["-c", "import sys, yaml; print(yaml.safe_load(sys.stdin)['spec']['config'])"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python3 (scripts/test.sh installs python3-yaml)");
+    child.stdin.take().unwrap().write_all(yaml.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "the NAD is no YAML: {}\n{yaml}", lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", lossy(&out.stdout)))
+}
+
+#[test]
+#[ignore = "real engine: run scripts/test.sh"]
+fn the_cni_plugins_give_pods_addresses_of_the_slice_that_the_lan_reaches() {
+    need(&format!("{CNI_PATH}/macvlan"), "containernetworking-plugins");
+    let env = RealEnv::new();
+    let net = env.name("lan");
+    let f = fake_host(&env, &net);
+    let slice = format!("{}-{}", env.host(40), env.host(43));
+    let run = |format: &str| {
+        let out = f.lanctl().env("SOURCE_DATE_EPOCH", "1796634000").args(["export", format, &net, "--slice", &slice]).output();
+        let out = out.unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", lossy(&out.stderr));
+        assert!(lossy(&out.stderr).starts_with("lanctl: export: lanctl does not record the slice yet"), "{}", lossy(&out.stderr));
+        lossy(&out.stdout)
+    };
+    let conflist: serde_json::Value = serde_json::from_str(&run("cni")).unwrap();
+    // What Multus would hand the plugins is the NAD's config: the same list.
+    assert_eq!(nad_config(&run("k8s")), conflist);
+    // host-local keeps its allocations in a directory of the test's, not /var/lib/cni.
+    let data = tempfile::Builder::new().prefix("lanctl-export-cni").tempdir().expect("tempdir");
+    let mut config = conflist["plugins"][0].clone();
+    config["cniVersion"] = conflist["cniVersion"].clone();
+    config["name"] = conflist["name"].clone();
+    config["ipam"]["dataDir"] = data.path().to_string_lossy().into_owned().into();
+    assert_eq!(config["type"], "macvlan");
+    server_address(&env);
+    let tenants: Vec<String> = TENANTS.iter().map(|(_, h, _)| env.host(*h)).collect();
+    let pods: Vec<(String, String)> = (0..2).map(|i| (env.link_name(&format!("k{i}")), env.name(&format!("pod{i}")))).collect();
+    for (i, (netns, container)) in pods.iter().enumerate() {
+        env.track_netns(netns);
+        sh_ok("ip", &["netns", "add", netns]);
+        let result: serde_json::Value = serde_json::from_str(&cni("macvlan", "ADD", container, netns, &config)).unwrap();
+        let want = env.host(40 + i as u32);
+        assert_eq!(result["ips"][0]["address"], format!("{want}/26"), "{result}");
+        assert_eq!(result["ips"][0]["gateway"], env.gateway(), "{result}");
+        assert!(!tenants.contains(&want));
+        assert!(data.path().join(&net).join(&want).exists(), "host-local keeps its allocations in dataDir");
+        assert!(sh_ok("ip", &["-n", netns, "-4", "-o", "addr", "show", "dev", "eth0"]).contains(&format!(" {want}/26 ")));
+        // The LAN reaches the pod on its address.
+        let ping = sh("ip", &["netns", "exec", env.netns(), BUSYBOX, "ping", "-c", "1", "-W", "2", &want]);
+        assert!(ping.status.success(), "{}{}", lossy(&ping.stdout), lossy(&ping.stderr));
+    }
+    for (netns, container) in &pods {
+        cni("macvlan", "DEL", container, netns, &config);
+        assert!(!sh("ip", &["-n", netns, "link", "show", "eth0"]).status.success(), "DEL left eth0 in {netns}");
+    }
+    // host-local gave both addresses back.
+    let left: Vec<String> = fs::read_dir(data.path().join(&net))
+        .map(|d| d.map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).filter(|n| n.starts_with("198.")).collect())
+        .unwrap_or_default();
+    assert_eq!(left, Vec::<String>::new());
 }
