@@ -38,15 +38,11 @@ pub fn refuse_slice(e: &Export, slice: AddrRange) -> Option<String> {
 
 /// The conflist as JSON.
 pub fn conflist(e: &Export, slice: AddrRange) -> serde_json::Value {
-    let plugin = match e.driver {
-        Driver::Macvlan => "macvlan",
-        Driver::Ipvlan => "ipvlan",
-    };
     json!({
         "cniVersion": CNI_VERSION,
         "name": e.network,
         "plugins": [{
-            "type": plugin,
+            "type": plugin(e),
             "master": e.parent,
             "mode": e.mode,
             "ipam": {
@@ -62,9 +58,48 @@ pub fn conflist(e: &Export, slice: AddrRange) -> serde_json::Value {
     })
 }
 
+/// The conflist of a tenant's address taken to a cluster: the same plugin, with the
+/// address (and MAC) the runtime passes (`ips` and `mac` capabilities: Multus hands them
+/// over from a pod's annotation) through `static` IPAM, so one network serves every
+/// tenant moved over, each on its own address.
+pub fn static_conflist(e: &Export) -> serde_json::Value {
+    let mut caps = json!({"ips": true});
+    if e.driver == Driver::Macvlan {
+        caps["mac"] = true.into();
+    }
+    json!({
+        "cniVersion": CNI_VERSION,
+        "name": static_name(e),
+        "plugins": [{
+            "type": plugin(e),
+            "master": e.parent,
+            "mode": e.mode,
+            "capabilities": caps,
+            "ipam": {"type": "static"},
+        }],
+    })
+}
+
+/// The name of [`static_conflist`]'s network.
+pub fn static_name(e: &Export) -> String {
+    format!("{}-static", e.network)
+}
+
+fn plugin(e: &Export) -> &'static str {
+    match e.driver {
+        Driver::Macvlan => "macvlan",
+        Driver::Ipvlan => "ipvlan",
+    }
+}
+
+/// `value` pretty-printed, with a newline.
+pub fn pretty(value: &serde_json::Value) -> String {
+    format!("{}\n", serde_json::to_string_pretty(value).expect("a conflist serializes"))
+}
+
 /// The conflist, pretty-printed, with a newline.
 pub fn render(e: &Export, slice: AddrRange) -> String {
-    format!("{}\n", serde_json::to_string_pretty(&conflist(e, slice)).expect("a conflist serializes"))
+    pretty(&conflist(e, slice))
 }
 
 #[cfg(test)]
@@ -106,6 +141,16 @@ pub mod tests {
 }
 "#
         );
+    }
+
+    #[test]
+    fn the_static_conflist_takes_addresses_and_macs_from_the_runtime() {
+        assert_eq!(
+            static_conflist(&sample(Driver::Macvlan)).to_string(),
+            r#"{"cniVersion":"1.0.0","name":"lan-static","plugins":[{"capabilities":{"ips":true,"mac":true},"ipam":{"type":"static"},"master":"enp0s3","mode":"bridge","type":"macvlan"}]}"#
+        );
+        // An ipvlan link has the parent's MAC: there is none to pass.
+        assert_eq!(static_conflist(&sample(Driver::Ipvlan))["plugins"][0]["capabilities"].to_string(), r#"{"ips":true}"#);
     }
 
     #[test]

@@ -2,21 +2,48 @@
 //! the conflist of `cni.rs`, byte for byte, as a YAML literal block (JSON needs no
 //! escaping there, and `kubectl apply -f` takes it as it is). A pod joins the LAN with the
 //! annotation `k8s.v1.cni.cncf.io/networks: NET`.
+//!
+//! When the network has tenants, a second definition follows (`NET-static`, static IPAM
+//! fed by the pod's annotation), and before it, per tenant, the annotation that gives a
+//! pod that tenant's address and MAC: how a tenant moves to the cluster and keeps both.
+
+use serde_json::json;
 
 use super::cni;
 use super::list::Export;
 use crate::engine::netspec::AddrRange;
 
 pub fn render(e: &Export, slice: AddrRange) -> String {
-    let config: String = cni::render(e, slice).lines().map(|l| format!("    {l}\n")).collect();
+    let mut out = format!("# lanctl export k8s: {}; pods get addresses of {slice}\n", e.describe());
+    out.push_str(&definition(&e.network, &cni::render(e, slice)));
+    if e.entries.is_empty() {
+        return out;
+    }
+    let name = cni::static_name(e);
+    out.push_str(
+        "---\n# A tenant moved to the cluster keeps its address and MAC: remove it from Docker first \
+         (lanctl down NAME), then give its pod this annotation:\n",
+    );
+    let prefix = e.subnet.prefix_len();
+    for t in &e.entries {
+        let mut one = json!({"name": name, "ips": [format!("{}/{prefix}", t.address)]});
+        if let Some(mac) = &t.mac {
+            one["mac"] = mac.clone().into();
+        }
+        out.push_str(&format!("#   {}: k8s.v1.cni.cncf.io/networks: '{}'\n", t.name, json!([one])));
+    }
+    out.push_str(&definition(&name, &cni::pretty(&cni::static_conflist(e))));
+    out
+}
+
+/// A NetworkAttachmentDefinition named `name` with `config`, indented as a literal block.
+fn definition(name: &str, config: &str) -> String {
+    let config: String = config.lines().map(|l| format!("    {l}\n")).collect();
     format!(
-        "# lanctl export k8s: {}; pods get addresses of {slice}\n\
-         apiVersion: k8s.cni.cncf.io/v1\n\
+        "apiVersion: k8s.cni.cncf.io/v1\n\
          kind: NetworkAttachmentDefinition\n\
-         metadata:\n  name: {}\n\
-         spec:\n  config: |\n{config}",
-        e.describe(),
-        e.network
+         metadata:\n  name: {name}\n\
+         spec:\n  config: |\n{config}"
     )
 }
 
@@ -31,7 +58,8 @@ mod tests {
     fn a_network_attachment_definition_around_the_conflist() {
         let e = sample(Driver::Macvlan);
         let text = render(&e, slice());
-        let (head, config) = text.split_once("  config: |\n").unwrap();
+        let (first, second) = text.split_once("---\n").unwrap();
+        let (head, config) = first.split_once("  config: |\n").unwrap();
         assert_eq!(
             head,
             "# lanctl export k8s: network lan (macvlan bridge on enp0s3, subnet 192.0.2.0/24, range \
@@ -43,5 +71,18 @@ mod tests {
         );
         let unindented: String = config.lines().map(|l| format!("{}\n", l.strip_prefix("    ").unwrap())).collect();
         assert_eq!(unindented, cni::render(&e, slice()));
+        let (notes, static_def) = second.split_once("apiVersion").unwrap();
+        assert_eq!(
+            notes,
+            "# A tenant moved to the cluster keeps its address and MAC: remove it from Docker first (lanctl down NAME), \
+             then give its pod this annotation:\n\
+             #   room-2: k8s.v1.cni.cncf.io/networks: '[{\"ips\":[\"192.0.2.101/24\"],\"mac\":\"f6:0a:c0:00:02:65\",\"name\":\"lan-static\"}]'\n\
+             #   room-10: k8s.v1.cni.cncf.io/networks: '[{\"ips\":[\"192.0.2.110/24\"],\"mac\":\"f6:0a:c0:00:02:6e\",\"name\":\"lan-static\"}]'\n\
+             #   old: k8s.v1.cni.cncf.io/networks: '[{\"ips\":[\"192.0.2.120/24\"],\"name\":\"lan-static\"}]'\n"
+        );
+        assert_eq!(format!("apiVersion{static_def}"), definition("lan-static", &cni::pretty(&cni::static_conflist(&e))));
+        assert!(
+            static_def.starts_with(": k8s.cni.cncf.io/v1\nkind: NetworkAttachmentDefinition\nmetadata:\n  name: lan-static\n")
+        );
     }
 }

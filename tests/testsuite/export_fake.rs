@@ -204,16 +204,47 @@ fn cni_is_a_conflist_of_the_driver_with_host_local_on_the_slice() {
 }
 
 #[test]
-fn k8s_wraps_the_same_conflist_in_a_network_attachment_definition() {
+fn k8s_wraps_the_same_conflist_and_gives_each_tenant_an_annotation_to_keep_its_address() {
     let f = host();
-    let config: String = CONFLIST.lines().map(|l| format!("    {l}\n")).collect();
+    let indent = |text: &str| -> String { text.lines().map(|l| format!("    {l}\n")).collect() };
+    let static_list = r#"{
+  "cniVersion": "1.0.0",
+  "name": "ltfix-net-static",
+  "plugins": [
+    {
+      "capabilities": {
+        "ips": true,
+        "mac": true
+      },
+      "ipam": {
+        "type": "static"
+      },
+      "master": "ltfixp",
+      "mode": "bridge",
+      "type": "macvlan"
+    }
+  ]
+}
+"#;
     export(&f, &["export", "k8s", NET, "--slice", "198.51.100.124-198.51.100.131"])
         .stdout(format!(
             "# lanctl export k8s: {ABOUT}; pods get addresses of 198.51.100.124-198.51.100.131\n\
              apiVersion: k8s.cni.cncf.io/v1\n\
              kind: NetworkAttachmentDefinition\n\
              metadata:\n  name: ltfix-net\n\
-             spec:\n  config: |\n{config}"
+             spec:\n  config: |\n{}\
+             ---\n\
+             # A tenant moved to the cluster keeps its address and MAC: remove it from Docker first (lanctl down NAME), \
+             then give its pod this annotation:\n\
+             #   ltfix-run: k8s.v1.cni.cncf.io/networks: \
+             '[{{\"ips\":[\"198.51.100.113/24\"],\"mac\":\"02:42:c6:33:64:71\",\"name\":\"ltfix-net-static\"}}]'\n\
+             #   ltfix-stop: k8s.v1.cni.cncf.io/networks: '[{{\"ips\":[\"198.51.100.114/24\"],\"name\":\"ltfix-net-static\"}}]'\n\
+             apiVersion: k8s.cni.cncf.io/v1\n\
+             kind: NetworkAttachmentDefinition\n\
+             metadata:\n  name: ltfix-net-static\n\
+             spec:\n  config: |\n{}",
+            indent(CONFLIST),
+            indent(static_list)
         ))
         .stderr(NOT_RECORDED)
         .check();

@@ -320,11 +320,14 @@ fn cni(plugin: &str, command: &str, container: &str, netns: &str, config: &serde
     lossy(&out.stdout)
 }
 
-/// The NAD's `spec.config`, read by a YAML parser (python3's, as kubectl's stands in).
-fn nad_config(yaml: &str) -> serde_json::Value {
+/// Each NAD's `spec.config`, read by a YAML parser (python3's, as kubectl's stands in).
+fn nad_configs(yaml: &str) -> Vec<serde_json::Value> {
     use std::io::Write;
     let mut child = Command::new("python3")
-        .args(["-c", "import sys, yaml; print(yaml.safe_load(sys.stdin)['spec']['config'])"])
+        .args([
+            "-c",
+            "import sys, json, yaml\nfor d in yaml.safe_load_all(sys.stdin): print(json.dumps(json.loads(d['spec']['config'])))",
+        ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -333,12 +336,21 @@ fn nad_config(yaml: &str) -> serde_json::Value {
     child.stdin.take().unwrap().write_all(yaml.as_bytes()).unwrap();
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success(), "the NAD is no YAML: {}\n{yaml}", lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", lossy(&out.stdout)))
+    lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"))).collect()
+}
+
+/// A plugin's configuration as a runtime hands it over from conflist `list`: its first
+/// plugin with the list's version and name.
+fn plugin_config(list: &serde_json::Value) -> serde_json::Value {
+    let mut config = list["plugins"][0].clone();
+    config["cniVersion"] = list["cniVersion"].clone();
+    config["name"] = list["name"].clone();
+    config
 }
 
 #[test]
 #[ignore = "real engine: run scripts/test.sh"]
-fn the_cni_plugins_give_pods_addresses_of_the_slice_that_the_lan_reaches() {
+fn the_cni_plugins_give_pods_addresses_of_the_slice_and_a_moved_tenant_its_own() {
     need(&format!("{CNI_PATH}/macvlan"), "containernetworking-plugins");
     let env = RealEnv::new();
     let net = env.name("lan");
@@ -352,13 +364,14 @@ fn the_cni_plugins_give_pods_addresses_of_the_slice_that_the_lan_reaches() {
         lossy(&out.stdout)
     };
     let conflist: serde_json::Value = serde_json::from_str(&run("cni")).unwrap();
-    // What Multus would hand the plugins is the NAD's config: the same list.
-    assert_eq!(nad_config(&run("k8s")), conflist);
+    // What Multus would hand the plugins is the NAD's config: the same list, then the
+    // static one that tenants moved to the cluster use.
+    let nad = run("k8s");
+    let configs = nad_configs(&nad);
+    assert_eq!((configs.len(), &configs[0]), (2, &conflist), "{nad}");
     // host-local keeps its allocations in a directory of the test's, not /var/lib/cni.
     let data = tempfile::Builder::new().prefix("lanctl-export-cni").tempdir().expect("tempdir");
-    let mut config = conflist["plugins"][0].clone();
-    config["cniVersion"] = conflist["cniVersion"].clone();
-    config["name"] = conflist["name"].clone();
+    let mut config = plugin_config(&conflist);
     config["ipam"]["dataDir"] = data.path().to_string_lossy().into_owned().into();
     assert_eq!(config["type"], "macvlan");
     server_address(&env);
@@ -382,6 +395,24 @@ fn the_cni_plugins_give_pods_addresses_of_the_slice_that_the_lan_reaches() {
         cni("macvlan", "DEL", container, netns, &config);
         assert!(!sh("ip", &["-n", netns, "link", "show", "eth0"]).status.success(), "DEL left eth0 in {netns}");
     }
+    // A tenant moved over: its pod's annotation, as the export wrote it, becomes the
+    // runtime config Multus passes for the `ips` and `mac` capabilities.
+    let (suffix, host, mac) = TENANTS[0];
+    let marker = format!("#   {}: k8s.v1.cni.cncf.io/networks: '", env.name(suffix));
+    let annotation = nad.lines().find_map(|l| l.strip_prefix(&marker)?.strip_suffix('\'')).unwrap_or_else(|| panic!("{nad}"));
+    let annotation: serde_json::Value = serde_json::from_str(annotation).unwrap();
+    assert_eq!(annotation[0]["name"], configs[1]["name"]);
+    let mut moved = plugin_config(&configs[1]);
+    moved["runtimeConfig"] = serde_json::json!({"ips": annotation[0]["ips"], "mac": annotation[0]["mac"]});
+    let (netns, container) = (env.link_name("k2"), env.name("pod2"));
+    env.track_netns(&netns);
+    sh_ok("ip", &["netns", "add", &netns]);
+    let result: serde_json::Value = serde_json::from_str(&cni("macvlan", "ADD", &container, &netns, &moved)).unwrap();
+    assert_eq!(result["ips"][0]["address"], format!("{}/26", env.host(host)), "{result}");
+    assert!(sh_ok("ip", &["-n", &netns, "link", "show", "eth0"]).contains(&format!("link/ether {mac} ")));
+    let ping = sh("ip", &["netns", "exec", env.netns(), BUSYBOX, "ping", "-c", "1", "-W", "2", &env.host(host)]);
+    assert!(ping.status.success(), "{}{}", lossy(&ping.stdout), lossy(&ping.stderr));
+    cni("macvlan", "DEL", &container, &netns, &moved);
     // host-local gave both addresses back.
     let left: Vec<String> = fs::read_dir(data.path().join(&net))
         .map(|d| d.map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).filter(|n| n.starts_with("198.")).collect())
