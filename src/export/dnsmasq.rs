@@ -11,7 +11,7 @@ pub fn render(e: &Export) -> String {
     let mut out = format!("# lanctl export dnsmasq: {}\n", e.describe());
     out.push_str(&format!(
         "# Keep {} out of every dhcp-range's dynamic pool: the tenants set these addresses themselves.\n",
-        e.range
+        e.reserved()
     ));
     for t in &e.entries {
         match (&t.mac, t.no_mac) {

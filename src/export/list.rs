@@ -23,6 +23,9 @@ pub struct Export {
     pub gateway: Ipv4Addr,
     /// This host's range (its slice, on a network of several hosts).
     pub range: AddrRange,
+    /// On a network of several hosts, the whole reservation, of which this host's tenants
+    /// hold a slice only.
+    pub reservation: Option<AddrRange>,
     /// When it was read, RFC 3339 in UTC, for the header of the text formats.
     pub at: String,
     /// The tenants, by address.
@@ -93,6 +96,7 @@ pub fn build(spec: &NetSpec, lines: &[PsLine], attached: &[Attached], at: String
         subnet: spec.subnet,
         gateway: spec.gateway,
         range: spec.range,
+        reservation: spec.reservation,
         at,
         entries,
     };
@@ -102,10 +106,19 @@ pub fn build(spec: &NetSpec, lines: &[PsLine], attached: &[Attached], at: String
 impl Export {
     /// The header's description of the network, shared by the text formats.
     pub fn describe(&self) -> String {
+        let range = match self.reservation {
+            Some(r) => format!("this host's slice {} of the reservation {r}: its tenants only", self.range),
+            None => format!("range {}", self.range),
+        };
         format!(
-            "network {} ({} {} on {}, subnet {}, range {}), read {}",
-            self.network, self.driver, self.mode, self.parent, self.subnet, self.range, self.at
+            "network {} ({} {} on {}, subnet {}, {range}), read {}",
+            self.network, self.driver, self.mode, self.parent, self.subnet, self.at
         )
+    }
+
+    /// What the LAN's DHCP server must never hand out: the whole reservation.
+    pub fn reserved(&self) -> AddrRange {
+        self.reservation.unwrap_or(self.range)
     }
 }
 
@@ -186,6 +199,19 @@ pub mod tests {
         let e = sample(Driver::Ipvlan);
         assert!(e.entries.iter().all(|e| e.mac.is_none() && e.no_mac == Some(NoMac::Ipvlan)), "{e:?}");
         assert_eq!(serde_json::to_string(&e.entries[0]).unwrap(), r#"{"name":"room-2","address":"192.0.2.101","mac":null}"#);
+    }
+
+    #[test]
+    fn a_shared_network_names_this_hosts_slice_and_keeps_the_whole_reservation() {
+        let mut spec = sample_spec(Driver::Macvlan);
+        spec.reservation = AddrRange::parse("192.0.2.100-192.0.2.163");
+        let (e, _) = build(&spec, &[], &[], "2026-12-07T09:00:00Z".into());
+        assert_eq!(
+            e.describe(),
+            "network lan (macvlan bridge on enp0s3, subnet 192.0.2.0/24, this host's slice 192.0.2.100-192.0.2.131 of the \
+             reservation 192.0.2.100-192.0.2.163: its tenants only), read 2026-12-07T09:00:00Z"
+        );
+        assert_eq!(e.reserved().to_string(), "192.0.2.100-192.0.2.163");
     }
 
     #[test]

@@ -280,3 +280,27 @@ fn a_slice_is_needed_by_cni_and_k8s_only_and_checked() {
          198.51.100.114 (ltfix-stop); give a slice no tenant holds (see `lanctl net show ltfix-net`)\n",
     );
 }
+
+#[test]
+fn a_network_of_several_hosts_exports_this_hosts_tenants_and_keeps_the_whole_reservation_out_of_the_pool() {
+    let mut v: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(fixture("docker-network-inspect-macvlan.json")).unwrap()).unwrap();
+    v[0]["Labels"]["io.lanctl.reservation"] = "198.51.100.100-198.51.100.163".into();
+    let shared = serde_json::to_string(&v).unwrap();
+    let f = lan_with(|f| {
+        f.on("docker", "network inspect*", 0, &shared);
+        f.on("docker", "ps --all*", 0, &ps_with_spec(r#"{"image":"lanctl-test/media:latest"}"#, "running"));
+    });
+    let done = export(&f, &["export", "dnsmasq", NET]).stdout_unchecked().check();
+    let head: Vec<&str> = done.stdout.lines().take(2).collect();
+    assert_eq!(
+        head,
+        [
+            "# lanctl export dnsmasq: network ltfix-net (macvlan bridge on ltfixp, subnet 198.51.100.0/24, this host's slice \
+             198.51.100.100-198.51.100.131 of the reservation 198.51.100.100-198.51.100.163: its tenants only), read \
+             2026-12-07T09:00:00Z",
+            "# Keep 198.51.100.100-198.51.100.163 out of every dhcp-range's dynamic pool: the tenants set these addresses \
+             themselves.",
+        ]
+    );
+}
