@@ -6,10 +6,12 @@
 //! leaves the veth pair.
 //!
 //! The export is built from a fake docker's answers (a lanctl macvlan network on the env's
-//! parent with two running tenants), so no container runs: what is tested is that the
-//! servers read lanctl's text as it says, not docker. The RealEnv still gives the parent,
-//! the blackholed slot, the cross-run lock and the cleanup. The servers hold host 2 of the
-//! slot, their dynamic pools hosts 50-60, outside the reserved range (hosts 16-47).
+//! parent with two running tenants and a stopped one without a MAC), so no container
+//! runs: what is tested is that the servers read lanctl's text as it says, not docker.
+//! The RealEnv still gives the parent, the blackholed slot, the cross-run lock and the
+//! cleanup (it needs an engine only because it checks for one). The servers hold host 2
+//! of the slot, their dynamic pools hosts 50-60, outside the reserved range (hosts 16-47);
+//! the cluster's slice is hosts 40-43.
 //!
 //! Run with `cargo test --test testsuite export_real:: -- --include-ignored`.
 
@@ -31,9 +33,11 @@ const BUSYBOX: &str = "/bin/busybox";
 const TENANTS: [(&str, u32, &str); 2] = [("room-1", 20, "02:6c:74:00:00:14"), ("room-2", 21, "02:6c:74:00:00:15")];
 /// A device of the LAN that is no tenant.
 const STRANGER: &str = "02:6c:74:00:00:99";
+/// A stopped tenant without a MAC (made before lanctl pinned MACs): (name suffix, host).
+const NO_MAC: (&str, u32) = ("room-3", 22);
 
 /// The fake docker of a host with network `net` (macvlan bridge on the env's parent,
-/// reserving the env's range) and the two running [`TENANTS`].
+/// reserving the env's range), the two running [`TENANTS`] and the stopped [`NO_MAC`].
 fn fake_host(env: &RealEnv, net: &str) -> Fake {
     let f = Fake::new();
     let mut containers = serde_json::Map::new();
@@ -50,6 +54,17 @@ fn fake_host(env: &RealEnv, net: &str) -> Fake {
         });
         ps.push_str(&format!("{line}\n"));
     }
+    let (id, name) = ("f".repeat(64), env.name(NO_MAC.0));
+    let line = serde_json::json!({
+        "ID": id, "Names": name, "State": "exited", "Status": "Exited (0) 1 minute ago", "Image": IMAGE,
+        "Networks": net, "Network": net, "Tenant": name, "Spec": format!(r#"{{"image":"{IMAGE}"}}"#),
+    });
+    ps.push_str(&format!("{line}\n"));
+    let stopped = serde_json::json!([{
+        "Id": id, "Name": format!("/{name}"), "State": {"Status": "exited"},
+        "NetworkSettings": {"Networks": {net: {"IPAMConfig": {"IPv4Address": env.host(NO_MAC.1)}, "IPAddress": "", "MacAddress": ""}}},
+    }]);
+    f.on("docker", &format!("container inspect -- {id}"), 0, &stopped.to_string());
     let network = serde_json::json!([{
         "Name": net, "Id": "e".repeat(64), "Driver": "macvlan", "Scope": "local",
         "Options": {"parent": env.parent(), "macvlan_mode": "bridge"},
@@ -62,10 +77,10 @@ fn fake_host(env: &RealEnv, net: &str) -> Fake {
     f
 }
 
-/// `lanctl export FORMAT NET` on the fake host: its stdout, once it said nothing else.
-fn export(f: &Fake, format: &str, net: &str) -> String {
+/// `lanctl export FORMAT NET` on the fake host: its stdout, once it said `stderr`.
+fn export(f: &Fake, format: &str, net: &str, stderr: &str) -> String {
     let out = f.lanctl().env("SOURCE_DATE_EPOCH", "1796634000").args(["export", format, net]).output().unwrap();
-    assert_eq!((out.status.code(), lossy(&out.stderr)), (Some(0), String::new()));
+    assert_eq!((out.status.code(), lossy(&out.stderr).as_str()), (Some(0), stderr));
     lossy(&out.stdout)
 }
 
@@ -233,10 +248,14 @@ fn dnsmasq_with_the_export_leases_each_tenant_its_address_and_answers_its_name()
     let env = RealEnv::new();
     let net = env.name("lan");
     let f = fake_host(&env, &net);
-    let conf = export(&f, "dnsmasq", &net);
+    let conf = export(&f, "dnsmasq", &net, "");
     for (suffix, host, mac) in TENANTS {
         assert!(conf.contains(&format!("dhcp-host={mac},{},{}\n", env.host(host), env.name(suffix))), "{conf}");
     }
+    // The tenant without a MAC gets its name only.
+    let no_mac = (env.name(NO_MAC.0), env.host(NO_MAC.1));
+    assert!(conf.contains(&format!("\nhost-record={},{}\n", no_mac.0, no_mac.1)), "{conf}");
+    assert!(!conf.contains(&format!(",{},{}\n", no_mac.1, no_mac.0)), "{conf}");
     let server = dnsmasq(&env, &conf);
     for (i, (suffix, host, mac)) in TENANTS.iter().enumerate() {
         let client = Client::new(&env, &i.to_string(), mac);
@@ -250,8 +269,10 @@ fn dnsmasq_with_the_export_leases_each_tenant_its_address_and_answers_its_name()
     }
     let stranger = Client::new(&env, "x", STRANGER);
     assert_in_pool(&env, stranger.lease());
+    let answer = stranger.lookup(&no_mac.0, 7);
+    assert!(answer.contains(&format!("Name:\t{}\nAddress: {}\n", no_mac.0, no_mac.1)), "{answer}");
     // A name lanctl did not export is not answered with an address.
-    let answer = stranger.lookup(&env.name("room-3"), 7);
+    let answer = stranger.lookup(&env.name("room-9"), 7);
     assert!(!answer.contains("Address: 198.51.100."), "{answer}");
 }
 
@@ -262,7 +283,13 @@ fn kea_accepts_the_reservations_and_leases_each_tenant_its_address() {
     let env = RealEnv::new();
     let net = env.name("lan");
     let f = fake_host(&env, &net);
-    let config = kea_config(&env, &export(&f, "kea", &net));
+    let said = format!(
+        "lanctl: export kea: {} ({}) has no reservation: docker reports no MAC for it and none is pinned (stopped, made \
+         before lanctl pinned MACs); start it and export again\n",
+        env.name(NO_MAC.0),
+        env.host(NO_MAC.1)
+    );
+    let config = kea_config(&env, &export(&f, "kea", &net, &said));
     let dir = tempfile::Builder::new().prefix("lanctl-export-kea").tempdir().expect("tempdir");
     let path = dir.path().join("kea-dhcp4.json");
     fs::write(&path, serde_json::to_string_pretty(&config).unwrap()).unwrap();
