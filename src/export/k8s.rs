@@ -36,6 +36,21 @@ pub fn render(e: &Export, slice: AddrRange) -> String {
     out
 }
 
+/// Why network `name` cannot name a NetworkAttachmentDefinition, if it cannot: Kubernetes
+/// names are lower-case DNS subdomains, and docker's allow capitals and `_`.
+pub fn refuse_name(name: &str) -> Option<String> {
+    let ok = name.len() <= 243 // room for "-static"
+        && name.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'.')
+        && name.bytes().next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && name.bytes().last().is_some_and(|c| c.is_ascii_alphanumeric());
+    (!ok).then(|| {
+        format!(
+            "export k8s: network name {name} is no Kubernetes object name (lower-case letters, digits, '-' and '.'); \
+             export cni and name the NetworkAttachmentDefinition yourself"
+        )
+    })
+}
+
 /// A NetworkAttachmentDefinition named `name` with `config`, indented as a literal block.
 fn definition(name: &str, config: &str) -> String {
     let config: String = config.lines().map(|l| format!("    {l}\n")).collect();
@@ -53,6 +68,19 @@ mod tests {
     use crate::engine::netspec::Driver;
     use crate::export::cni::tests::slice;
     use crate::export::list::tests::sample;
+
+    #[test]
+    fn a_docker_name_that_kubernetes_refuses_is_said() {
+        assert_eq!(refuse_name("lan-2.office"), None);
+        assert_eq!(
+            refuse_name("My_Lan").as_deref(),
+            Some(
+                "export k8s: network name My_Lan is no Kubernetes object name (lower-case letters, digits, '-' and '.'); \
+                 export cni and name the NetworkAttachmentDefinition yourself"
+            )
+        );
+        assert!(refuse_name("lan-").is_some());
+    }
 
     #[test]
     fn a_network_attachment_definition_around_the_conflist() {

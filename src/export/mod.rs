@@ -58,7 +58,7 @@ impl Format {
         matches!(self, Format::Cni | Format::K8s)
     }
 
-    /// The formats as a list for a message: `dnsmasq, hosts, kea`.
+    /// The formats as a list for a message: `dnsmasq, hosts, kea, cni, k8s`.
     pub fn names() -> String {
         Format::ALL.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(", ")
     }
@@ -110,7 +110,15 @@ pub fn export(ctx: &Ctx, input: &ExportInput) -> Result<()> {
             text
         }
         Format::Cni | Format::K8s => {
-            let slice = input.slice.expect("input gives cni and k8s a slice");
+            // `input` gives these formats a slice; the words are for a caller that did not.
+            let Some(slice) = input.slice else {
+                return Err(Error::usage(format!("export {}: needs --slice START-END", input.format.as_str())));
+            };
+            if input.format == Format::K8s {
+                if let Some(why) = k8s::refuse_name(&export.network) {
+                    return Err(Error::usage(why));
+                }
+            }
             // Said until the slice is recorded on the network, as a host's slice is.
             ctx.note(format!(
                 "export: lanctl does not record the slice yet, so `lanctl up` may still give a Docker tenant an address of \
