@@ -41,6 +41,13 @@ arping -V 2>&1 | grep -q iputils || apt_install iputils-arping
 # its service does not start under apt_install's policy), and its frames read with tcpdump.
 [[ -x /usr/sbin/arpwatch ]] || apt_install arpwatch
 command -v tcpdump >/dev/null || apt_install tcpdump
+# lanctl export is read by the real servers (tests/testsuite/export_real.rs): dnsmasq
+# (above) and Kea DHCPv4, whose service does not start under apt_install's policy.
+[[ -x /usr/sbin/kea-dhcp4 ]] || apt_install kea-dhcp4-server
+# The CNI plugins (macvlan, ipvlan, host-local, static) an exported conflist is run with.
+[[ -x /usr/lib/cni/macvlan ]] || apt_install containernetworking-plugins
+# The exported NetworkAttachmentDefinition is read with a YAML parser.
+python3 -c 'import yaml' 2>/dev/null || apt_install python3-yaml
 # FROM scratch images need a static busybox (ldd fails on a static ELF).
 if [[ ! -x /bin/busybox ]] || ldd /bin/busybox >/dev/null 2>&1; then
   apt_install busybox-static

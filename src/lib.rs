@@ -3,12 +3,13 @@
 
 // The layers, lowest first (ARCHITECTURE.md; tests/testsuite/layers.rs holds each module to
 // importing only those before it): exec, engine, target, then lan and state, shim, checks,
-// launch and provision, the commands net, tenant, fleet and conflict, then cli (clap, strings) and input (lowered from it).
+// launch and provision, the commands net, tenant, fleet, conflict and export, then cli (clap, strings) and input (lowered from it).
 pub mod checks;
 pub mod cli;
 pub mod conflict;
 pub mod engine;
 pub mod exec;
+pub mod export;
 pub mod fleet;
 pub mod input;
 pub mod lan;
@@ -56,6 +57,7 @@ pub fn run(cli: cli::Cli) -> Result<()> {
         Order::Restart(a) => tenant::restart::restart(&ctx, a)?,
         Order::Stop(a) => tenant::stop::stop(&ctx, a)?,
         Order::Check(a) => conflict::check(&ctx, a)?,
+        Order::Export(a) => export::export(&ctx, a)?,
     }
     ctx.finish()
 }

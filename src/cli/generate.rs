@@ -122,7 +122,8 @@ mod tests {
         assert_eq!(bash_completes(&["lanctl", "update", "x", "--restart", "on"]), ["on-failure"]);
     }
 
-    /// Every `"LANCTL_..."` and `"DOCKER_..."` literal under src/ (the names lanctl reads).
+    /// Every `"LANCTL_..."`, `"DOCKER_..."` and `"SOURCE_DATE_..."` literal under src/ (the
+    /// names lanctl reads).
     fn variables_in_the_source() -> Vec<String> {
         fn walk(dir: &Path, found: &mut Vec<String>) {
             for entry in std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()) {
@@ -130,7 +131,11 @@ mod tests {
                     walk(&entry, found);
                 } else if entry.extension().is_some_and(|e| e == "rs") {
                     let text = std::fs::read_to_string(&entry).unwrap();
-                    for (i, _) in text.match_indices("\"LANCTL_").chain(text.match_indices("\"DOCKER_")) {
+                    for (i, _) in text
+                        .match_indices("\"LANCTL_")
+                        .chain(text.match_indices("\"DOCKER_"))
+                        .chain(text.match_indices("\"SOURCE_DATE_"))
+                    {
                         let name: String = text[i + 1..].chars().take_while(|c| c.is_ascii_uppercase() || *c == '_').collect();
                         if !found.contains(&name) {
                             found.push(name);
@@ -199,6 +204,12 @@ mod tests {
     fn the_preset_suggestions_are_the_presets() {
         let names: Vec<&str> = crate::launch::preset::PRESETS.iter().map(|p| p.name).collect();
         assert_eq!(crate::cli::suggest::PRESET.0, names.as_slice());
+    }
+
+    #[test]
+    fn the_export_suggestions_are_the_formats() {
+        let names: Vec<&str> = crate::export::Format::ALL.iter().map(|f| f.as_str()).collect();
+        assert_eq!(crate::cli::suggest::EXPORT_FORMAT.0, names.as_slice());
     }
 
     #[test]

@@ -32,6 +32,9 @@ files, under this directory instead of /.
 .TP
 \fBLANCTL_CALL\fR
 Not read: set to \fBquery\fR or \fBchange\fR in the environment of every command lanctl runs.
+.TP
+\fBSOURCE_DATE_EPOCH\fR
+Seconds since 1970: the time \fBexport\fR names in its header instead of now.
 .SH "EXIT STATUS"
 .TP
 \fB0\fR
@@ -70,6 +73,7 @@ lanctl up \-\-count 8 \-\-prefix cam\-house\- \-\-preset wcs
 lanctl ls
 lanctl host\-access lan
 lanctl \-\-dry\-run update room\-1 \-\-image IMAGE
+lanctl export dnsmasq lan > /etc/dnsmasq.d/lanctl\-lan.conf
 .fi
 .SH "SEE ALSO"
 \fBdocker\fR(1), \fBdocker\-network\-create\fR(1), \fBdocker\-context\fR(1), \fBip\fR(8), \fBarping\fR(8),

@@ -92,6 +92,24 @@ pub enum Command {
     /// Ask the LAN who holds each running tenant's address (ok, conflict, unreachable);
     /// --watch keeps listening
     Check(CheckArgs),
+    /// Print a network's tenants for the LAN's DHCP and DNS (dnsmasq, hosts, kea), or a slice
+    /// of it for a cluster (cni, k8s); read-only
+    Export(ExportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// dnsmasq (dhcp-host and host-record lines), hosts (an /etc/hosts block), kea (a Kea
+    /// DHCPv4 "reservations" object), cni (a CNI conflist) or k8s (a Multus
+    /// NetworkAttachmentDefinition); --json prints the tenants' name, address and mac instead
+    #[arg(value_name = "FORMAT", value_parser = suggest::EXPORT_FORMAT)]
+    pub format: String,
+    /// The lanctl network [default: the only one]
+    #[arg(value_name = "NET")]
+    pub net: Option<String>,
+    /// For cni and k8s: the addresses of the range the cluster's IPAM may hand out
+    #[arg(long, value_name = "START-END")]
+    pub slice: Option<String>,
 }
 
 #[derive(Debug, Args)]

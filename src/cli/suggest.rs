@@ -27,3 +27,5 @@ pub const RESTART: Suggest = Suggest(&["no", "always", "unless-stopped", "on-fai
 pub const MODE: Suggest = Suggest(&["l2", "l3", "l3s", "bridge", "private", "vepa", "passthru"]);
 /// The names of launch/preset.rs's rows (a test keeps the two lists equal).
 pub const PRESET: Suggest = Suggest(&["wcs"]);
+/// `export`'s formats (`export::Format::ALL`; a test keeps the two lists equal).
+pub const EXPORT_FORMAT: Suggest = Suggest(&["dnsmasq", "hosts", "kea", "cni", "k8s"]);

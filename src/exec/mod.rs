@@ -9,6 +9,7 @@
 //! processes.
 
 pub mod at_once;
+pub mod clock;
 pub mod cmd;
 pub mod error;
 pub mod interrupt;

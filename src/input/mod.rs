@@ -14,6 +14,7 @@ use crate::cli::{Cli, Command, DoctorArgs, NetCommand, TenantEnvArgs, UpArgs, Up
 use crate::conflict::CheckInput;
 use crate::engine::netspec::{self, valid_ifname};
 use crate::exec::error::{Error, Result};
+use crate::export::{ExportInput, Format};
 use crate::fleet::{self, ApplyInput};
 use crate::launch::batch::BatchOpts;
 use crate::launch::draft::{check_image, check_label, check_net_name, check_restart, split_label, Origin, TenantDraft};
@@ -91,6 +92,7 @@ pub enum Order {
     Restart(RestartInput),
     Stop(StopInput),
     Check(CheckInput),
+    Export(ExportInput),
 }
 
 pub fn lower(cli: Cli) -> Result<Input> {
@@ -180,6 +182,7 @@ pub fn lower(cli: Cli) -> Result<Input> {
         Command::Restart(a) => Order::Restart(RestartInput { names: tenant_names(a.names)?, wait: wait(a.wait)? }),
         Command::Stop(a) => Order::Stop(StopInput { names: tenant_names(a.names)? }),
         Command::Check(a) => Order::Check(CheckInput { names: tenant_names(a.names)?, watch: a.watch }),
+        Command::Export(a) => Order::Export(export(a)?),
     };
     Ok(Input { config, request: Request { hosts, order } })
 }
@@ -400,4 +403,50 @@ fn up(a: UpArgs) -> Result<UpInput> {
     }
     let opts = BatchOpts { no_probe: a.no_probe, parallel: parallel(a.parallel)?, pull: a.env.pull, wait: wait(a.wait)? };
     Ok(UpInput { tenants, opts })
+}
+
+/// `export FORMAT [NET] [--slice START-END]`: a known format, a network name, the slice
+/// exactly for the formats that hand one to a cluster, and the time its header names.
+fn export(a: crate::cli::ExportArgs) -> Result<ExportInput> {
+    let Some(format) = Format::parse(&a.format) else {
+        return Err(Error::usage(format!("export: unknown format {:?}; give one of {}", a.format, Format::names())));
+    };
+    let net = a.net.map(|n| net_name("network", n)).transpose()?;
+    let slice = match (format.takes_slice(), a.slice.as_deref()) {
+        (true, None) => {
+            return Err(Error::usage(format!(
+                "export {}: needs --slice START-END, the addresses of the range the cluster may hand out",
+                format.as_str()
+            )))
+        }
+        (false, Some(_)) => {
+            return Err(Error::usage(format!(
+                "export {}: --slice is for cni and k8s, which hand addresses out; leave it out",
+                format.as_str()
+            )))
+        }
+        (_, s) => s.map(slice).transpose()?,
+    };
+    Ok(ExportInput { format, net, slice, at: export_time()? })
+}
+
+/// `--slice START-END`, two IPv4 addresses in order.
+fn slice(s: &str) -> Result<crate::engine::netspec::AddrRange> {
+    match crate::engine::netspec::AddrRange::parse(s) {
+        Some(r) if r.start <= r.end => Ok(r),
+        _ => Err(Error::usage(format!(
+            "--slice {s:?} is not START-END, two IPv4 addresses with the lower first; give one like 192.168.23.124-192.168.23.131"
+        ))),
+    }
+}
+
+/// Now, or `SOURCE_DATE_EPOCH` (seconds since 1970, the reproducible-builds convention)
+/// when it is set, so the same tenants export the same text.
+fn export_time() -> Result<std::time::SystemTime> {
+    let Some(v) = std::env::var_os("SOURCE_DATE_EPOCH") else { return Ok(std::time::SystemTime::now()) };
+    let v = v.to_string_lossy();
+    let secs: u64 = v.trim().parse().map_err(|_| {
+        Error::usage(format!("SOURCE_DATE_EPOCH {v:?} is not a number of seconds since 1970; unset it or give one"))
+    })?;
+    Ok(std::time::UNIX_EPOCH + Duration::from_secs(secs))
 }

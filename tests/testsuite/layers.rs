@@ -17,7 +17,7 @@ const LAYERS: &[&[&str]] = &[
     &["shim"],
     &["checks"],
     &["launch", "provision"],
-    &["conflict", "fleet", "net", "tenant"],
+    &["conflict", "export", "fleet", "net", "tenant"],
     &["cli"],
     &["input"],
 ];
