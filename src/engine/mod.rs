@@ -11,5 +11,6 @@ pub mod ip;
 pub mod labels;
 pub mod model;
 pub mod netspec;
+pub mod nsenter;
 pub mod reference;
 pub mod restart_policy;

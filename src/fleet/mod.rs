@@ -95,6 +95,9 @@ pub struct FleetTenant {
     pub restart: Option<String>,
     #[serde(default)]
     pub args: Vec<String>,
+    /// The readiness check (`tcp:8443`, `http:80/health`, `healthy`, `running`, `none`).
+    #[serde(default)]
+    pub ready: Option<String>,
 }
 
 /// A fleet file, validated as a whole: its networks and its tenants.
@@ -148,6 +151,7 @@ impl FleetTenant {
             labels: self.labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
             restart: self.restart.clone().unwrap_or_else(|| "unless-stopped".to_string()),
             args: self.args.clone(),
+            ready: self.ready.clone(),
         })
     }
 }

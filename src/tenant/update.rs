@@ -19,6 +19,7 @@ use crate::target::ctx::Ctx;
 
 /// `lanctl update`, lowered: the tenant, the environment changes in order, and what else
 /// of its spec changes.
+use crate::launch::ready::Ready;
 use crate::launch::recreate::{env_value, recreate, Recreate};
 
 pub struct UpdateInput {
@@ -37,6 +38,10 @@ pub struct UpdateInput {
     /// The container's arguments, replacing the current ones (empty: none).
     pub args: Option<Vec<String>>,
     pub wait: Duration,
+    /// Whether `--wait` was given (else each check waits its kind's default).
+    pub wait_given: bool,
+    /// `--ready`: the new container's check [default: its preset's, by image, else by image].
+    pub ready: Option<Ready>,
 }
 
 pub fn update(ctx: &Ctx, a: &UpdateInput) -> Result<()> {

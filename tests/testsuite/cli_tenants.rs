@@ -78,7 +78,11 @@ fn secrets_never_reach_an_argv_or_the_dry_run() {
         .env("PASSWORD", "hunter2-secret")
         .env("LICENSE", "lic-secret")
         .args(["--dry-run", "up", "room-1", "--preset", "wcs"])
-        .stdout(format!("(\n{}\n{}\n{line} || exit 1\n)\n", guard("PASSWORD"), guard("LICENSE")))
+        .stdout(format!(
+            "(\n{}\n{}\n{line} || exit 1\n)\n# then wait up to 60 s for tcp:8443,8444 on 198.51.100.100\n",
+            guard("PASSWORD"),
+            guard("LICENSE")
+        ))
         .stderr("lanctl: room-1 would get 198.51.100.100 on ltfix-net\n")
         .check();
     // Pasted into a shell that has PASSWORD but not LICENSE, the plan refuses, naming it,
