@@ -215,8 +215,26 @@ fn over_ssh(ctx: &Ctx, pid: i64, ip: Ipv4Addr, port: u16, kind: &Ready) -> std::
             }
             _ => Ok(None),
         },
-        Ok(out) => Err(format!("port {port}: {}", one_line(&out.stderr)).trim_end_matches(": ").to_string()),
+        Ok(out) => Err(ssh_error(port, out.code, &out.stderr)),
         Err(e) => Err(e.to_string()),
+    }
+}
+
+/// What a failed remote check says, in the words of a local one where bash's are known:
+/// `timeout(1)` exits 124, bash says `Connection refused`.
+fn ssh_error(port: u16, code: Option<i32>, stderr: &str) -> String {
+    if stderr.contains("Connection refused") {
+        format!("port {port} refused the connection")
+    } else if code == Some(124) {
+        format!("port {port} did not accept within {}", duration(CONNECT))
+    } else {
+        let status = code.map(|c| format!("exit {c}")).unwrap_or_else(|| "killed by a signal".into());
+        let said = one_line(stderr);
+        if said.is_empty() {
+            format!("port {port}: the check failed ({status})")
+        } else {
+            format!("port {port}: the check failed ({status}): {said}")
+        }
     }
 }
 
@@ -283,6 +301,18 @@ mod tests {
             plan_line(ip, None, two, false).as_deref(),
             Some("# then wait up to 2 s for running on 198.51.100.20 (up to 2 min for healthy if its image has a HEALTHCHECK)")
         );
+    }
+
+    #[test]
+    fn a_remote_check_fails_in_the_words_of_a_local_one() {
+        let refused = "bash: connect: Connection refused\nbash: line 1: /dev/tcp/198.51.100.20/8443: Connection refused\n";
+        assert_eq!(ssh_error(8443, Some(1), refused), "port 8443 refused the connection");
+        assert_eq!(ssh_error(8443, Some(124), ""), "port 8443 did not accept within 1 s");
+        assert_eq!(
+            ssh_error(8443, Some(1), "nsenter: cannot open /proc/7/ns/net: No such file or directory\n"),
+            "port 8443: the check failed (exit 1): nsenter: cannot open /proc/7/ns/net: No such file or directory"
+        );
+        assert_eq!(ssh_error(80, None, ""), "port 80: the check failed (killed by a signal)");
     }
 
     #[test]

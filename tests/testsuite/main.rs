@@ -41,6 +41,7 @@ mod net_leftovers;
 mod net_show_counts;
 mod parked;
 mod place;
+mod ready_fake;
 mod small_points;
 mod swarm;
 mod update_honest;
