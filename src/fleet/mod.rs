@@ -347,7 +347,7 @@ pub fn apply(ctx: &Ctx, a: &ApplyInput) -> Result<()> {
                 // A network created just now, or the host's networks were listed.
                 converge::read(ctx, Some(net), wants, converge::Expect::Existing)?
             };
-        let policy = Existing::Update { wait: a.wait };
+        let policy = Existing::Update { wait: a.wait, given: a.opts.wait_given };
         for out in converge(ctx, &spec, pool, wants, &existing, &a.opts, policy)? {
             if out.what == What::Updated {
                 let t = wants.iter().find(|t| t.name == out.name);

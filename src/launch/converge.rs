@@ -26,8 +26,9 @@ use crate::target::ctx::Ctx;
 pub enum Existing {
     /// Refuse, pointing at `lanctl update` (what `up` does).
     Refuse,
-    /// Recreate it on its address; the new one must stay up this long (what `apply` does).
-    Update { wait: Duration },
+    /// Recreate it on its address; the new one must be ready within `wait` (what `apply`
+    /// does; `given`: whether `--wait` said so, else each check waits its default).
+    Update { wait: Duration, given: bool },
 }
 
 /// Brings `wants`, all on network `net`, to what they ask for, and waits until the
@@ -280,7 +281,7 @@ fn already_there(ctx: &Ctx, t: &TenantInput, net: &NetSpec, c: &Container, polic
         ctx.runner.change(&ctx.docker.start(name))?;
         return Ok(Outcome::done(ctx, name, &net.name, address, What::Started));
     }
-    let (Existing::Update { wait }, true, Some(ip)) = (policy, placement.is_empty(), address) else {
+    let (Existing::Update { wait, given }, true, Some(ip)) = (policy, placement.is_empty(), address) else {
         let all: Vec<String> = placement.into_iter().chain(diff).collect();
         let how = match policy {
             Existing::Refuse => format!("change it with `lanctl update {name} ...` or remove it with `lanctl down {name}`"),
@@ -298,6 +299,8 @@ fn already_there(ctx: &Ctx, t: &TenantInput, net: &NetSpec, c: &Container, polic
         env_file: want.env_file.as_ref().map(|f| f.path.as_path()),
         pull: None,
         wait,
+        wait_given: given,
+        ready: t.ready.as_ref(),
     };
     recreate(ctx, c, &r)?;
     Ok(Outcome::done(ctx, name, &net.name, Some(ip), What::Updated))

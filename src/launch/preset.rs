@@ -33,3 +33,10 @@ pub fn find(name: &str) -> Option<&'static Preset> {
 pub fn names() -> String {
     PRESETS.iter().map(|p| p.name).collect::<Vec<_>>().join(", ")
 }
+
+/// The readiness check of the preset whose image `image` is, for an `update` that names
+/// no check: a tenant made with `--preset wcs` keeps its check.
+pub fn ready_of_image(image: &str) -> Option<crate::launch::ready::Ready> {
+    let p = PRESETS.iter().find(|p| p.image == image)?;
+    Some(crate::launch::ready::Ready::parse(p.ready).expect("a preset's check parses"))
+}

@@ -57,12 +57,43 @@ struct Slot {
 }
 
 /// Waits for `items`: each by its check, for at most its own wait (`wait` when `given`,
-/// else its kind's default, see `Ready::most`). Verdicts come in the order of `items`.
+/// else its kind's default, see `Ready::most`). Verdicts come in the order of `items`,
+/// each failure with the tenant's last log lines.
 pub fn wait_ready(ctx: &Ctx, items: &[Item], wait: Duration, given: bool) -> Result<Vec<Verdict>> {
+    let verdicts = verdicts(ctx, items, wait, given)?;
+    // The last log lines of the failed ones, read at once: each costs a process start.
+    let failed: Vec<usize> = (0..items.len()).filter(|&i| verdicts[i] != Verdict::Ready).collect();
+    let logs = at_once::each(&failed, |&i| match verdicts[i] {
+        Verdict::Down(Down::Gone(_)) => String::new(),
+        _ => last_logs(ctx, items[i].name),
+    });
+    let mut verdicts = verdicts;
+    for (&i, log) in failed.iter().zip(logs) {
+        verdicts[i] = match std::mem::replace(&mut verdicts[i], Verdict::Ready) {
+            Verdict::Down(Down::Stopped(why)) => Verdict::Down(Down::Stopped(format!("{why}; {log}"))),
+            Verdict::NotReady(why) => Verdict::NotReady(format!("{why}; {log}")),
+            other => other,
+        };
+    }
+    Ok(verdicts)
+}
+
+/// The wait of an updated tenant's new container, as a recreation's plan awaits it: the
+/// reason it failed, without its log (the plan's rollback shows that).
+pub fn await_new(ctx: &Ctx, item: &Item, wait: Duration, given: bool) -> std::result::Result<(), String> {
+    let verdict = verdicts(ctx, std::slice::from_ref(item), wait, given).map_err(|e| e.to_string())?;
+    match verdict.into_iter().next() {
+        Some(Verdict::Ready) | None => Ok(()),
+        Some(Verdict::Down(down)) => Err(format!("the new container {}", down.why().trim_start_matches("it "))),
+        Some(Verdict::NotReady(why)) => Err(format!("the new container was not ready: {why}")),
+    }
+}
+
+/// The verdicts of [`wait_ready`], before the logs.
+fn verdicts(ctx: &Ctx, items: &[Item], wait: Duration, given: bool) -> Result<Vec<Verdict>> {
     let start = Instant::now();
     let mut slots: Vec<Slot> =
         items.iter().map(|_| Slot { kind: None, most: wait, last: String::new(), verdict: None }).collect();
-    let mut stopped: Vec<Option<Container>> = vec![None; items.len()];
     loop {
         let pending: Vec<usize> = (0..items.len()).filter(|&i| slots[i].verdict.is_none()).collect();
         if pending.is_empty() {
@@ -87,7 +118,6 @@ pub fn wait_ready(ctx: &Ctx, items: &[Item], wait: Duration, given: bool) -> Res
                 // The running check keeps today's words: it stopped within its settle.
                 let within = if kind == Ready::Running { slot.most } else { rounded_up(now) };
                 slot.verdict = Some(Verdict::Down(Down::Stopped(how_it_stopped(c, within))));
-                stopped[i] = Some(c.clone());
                 continue;
             }
             let over = now >= slot.most;
@@ -146,20 +176,6 @@ pub fn wait_ready(ctx: &Ctx, items: &[Item], wait: Duration, given: bool) -> Res
             .min()
             .unwrap_or(Duration::ZERO);
         std::thread::sleep(ROUND.min(next));
-    }
-    // The last log lines of the failed ones, read at once: each costs a process start.
-    let failed: Vec<usize> = (0..items.len()).filter(|&i| slots[i].verdict != Some(Verdict::Ready)).collect();
-    let logs = at_once::each(&failed, |&i| match slots[i].verdict {
-        Some(Verdict::Down(Down::Gone(_))) => String::new(),
-        _ => last_logs(ctx, items[i].name),
-    });
-    for (&i, log) in failed.iter().zip(logs) {
-        let v = slots[i].verdict.take().expect("every tenant has a verdict");
-        slots[i].verdict = Some(match v {
-            Verdict::Down(Down::Stopped(why)) => Verdict::Down(Down::Stopped(format!("{why}; {log}"))),
-            Verdict::NotReady(why) => Verdict::NotReady(format!("{why}; {log}")),
-            other => other,
-        });
     }
     Ok(slots.into_iter().map(|s| s.verdict.expect("every tenant has a verdict")).collect())
 }

@@ -19,6 +19,7 @@ use crate::target::ctx::Ctx;
 
 /// `lanctl update`, lowered: the tenant, the environment changes in order, and what else
 /// of its spec changes.
+use crate::launch::preset;
 use crate::launch::ready::Ready;
 use crate::launch::recreate::{env_value, recreate, Recreate};
 
@@ -99,6 +100,7 @@ pub fn update(ctx: &Ctx, a: &UpdateInput) -> Result<()> {
     let given: Vec<String> = secrets.iter().map(|(k, _)| k).filter(|k| given_anew(items, k)).cloned().collect();
     let carry: Vec<String> = secrets.iter().map(|(k, _)| k).filter(|k| !given.contains(k)).cloned().collect();
     let env_file = a.env_file.as_ref().map(|f| f.path.as_path());
+    let ready = a.ready.clone().or_else(|| preset::ready_of_image(&spec.image));
     let r = Recreate {
         network: &network,
         ip,
@@ -108,6 +110,8 @@ pub fn update(ctx: &Ctx, a: &UpdateInput) -> Result<()> {
         env_file,
         pull: a.pull.as_deref(),
         wait: a.wait,
+        wait_given: a.wait_given,
+        ready: ready.as_ref(),
     };
     recreate(ctx, &old, &r)?;
     if !ctx.dry_run() {

@@ -148,3 +148,20 @@ fn on_an_ssh_host_a_port_that_never_answers_fails_after_the_wait_and_leaves_the_
     assert!(tries.len() >= 2, "one try per round: {tries:?}");
     assert!(tries.iter().all(|t| *t == NSENTER.map(String::from).to_vec()), "{tries:?}");
 }
+
+#[test]
+fn an_update_plan_awaits_its_check_where_bash_cannot_and_holds_where_it_can() {
+    let spec = r#"{"image":"img","env":{},"secrets":[],"ip_env":[],"labels":{},"restart":"unless-stopped","args":[]}"#;
+    let f = lan_with(|f| f.on("docker", "container inspect -- ltfix-run", 0, &running_tenant_with_spec(spec)));
+    let dry = |ready: &str| {
+        let out =
+            lanctl(&f).args(["-n", "update", "ltfix-run", "-e", "MODE=2", "--ready", ready, "--wait", "3"]).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", lossy(&out.stderr));
+        lossy(&out.stdout)
+    };
+    let plan = dry("tcp:8443");
+    assert!(plan.contains(" -- img &&\n  : 'lanctl then waits up to 3 s for tcp:8443 on 198.51.100.113'\n}; then\n"), "{plan}");
+    assert!(!plan.contains("sleep 1"), "{plan}");
+    let plan = dry("running");
+    assert!(plan.contains(" -- img &&\n  (for ((i = 0; i < 3; i++)); do sleep 1; "), "{plan}");
+}
