@@ -53,6 +53,7 @@ mod down_race;
 mod health_real;
 mod lanprobe_real;
 mod multihost_real;
+mod ready_real;
 mod real_engine;
 mod real_wrong;
 mod two_hosts;
