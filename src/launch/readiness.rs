@@ -271,7 +271,11 @@ fn progress(ctx: &Ctx, item: &Item, kind: &Ready, v: &Verdict, took: Duration) {
         return;
     }
     let ip = item.ip.map(|ip| format!(" {ip}")).unwrap_or_default();
-    let how = if *v == Verdict::Ready { "ready in" } else { "not ready after" };
+    let how = match v {
+        Verdict::Ready => "ready in",
+        Verdict::Down(_) => "stopped after",
+        Verdict::NotReady(_) => "not ready after",
+    };
     ctx.note(format!("{}{ip} {how} {:.1} s ({kind})", item.name, took.as_secs_f64()));
 }
 
