@@ -33,8 +33,11 @@ pub fn from_netns(pid: i64, ip: Ipv4Addr, port: u16, ask: Ask, timeout: Duration
     }
     let ns = std::fs::File::open(format!("/proc/{pid}/ns/net"))?;
     let worker = std::thread::spawn(move || -> io::Result<Option<u16>> {
-        move_into_link_name_space(ns.as_fd(), Some(LinkNameSpaceType::Network))
-            .map_err(|e| io::Error::other(format!("cannot enter its network namespace: {e}")))?;
+        move_into_link_name_space(ns.as_fd(), Some(LinkNameSpaceType::Network)).map_err(|e| {
+            // The kind stays the errno's, so the caller tells "not root" from the rest.
+            let e = io::Error::from(e);
+            io::Error::new(e.kind(), format!("cannot enter its network namespace: {e}"))
+        })?;
         ask_at(SocketAddr::from((ip, port)), &ask, &ip.to_string(), timeout)
     });
     worker.join().unwrap_or_else(|_| Err(io::Error::other("the check's thread panicked")))

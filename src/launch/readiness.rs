@@ -157,11 +157,21 @@ fn verdicts(ctx: &Ctx, items: &[Item], wait: Duration, given: bool) -> Result<Ve
             let slot = &mut slots[*i];
             match answer {
                 Ok(()) => slot.verdict = Some(Verdict::Ready),
-                Err(why) if now >= slot.most => {
+                // A check that cannot run here would fail for its whole wait: said once,
+                // and the tenant is held to running instead.
+                Err(Miss::Cannot(why)) => {
+                    ctx.note(format!(
+                        "warning: {kind} cannot be checked for {}: {why}; checking that it keeps running instead",
+                        items[*i].name
+                    ));
+                    slot.kind = Some(Ready::Running);
+                    slot.most = Ready::Running.most(wait, given);
+                }
+                Err(Miss::Try(why)) if now >= slot.most => {
                     slot.verdict =
                         Some(Verdict::NotReady(format!("{kind} on {ip} did not answer within {}: {why}", duration(slot.most))))
                 }
-                Err(why) => slot.last = why,
+                Err(Miss::Try(why)) => slot.last = why,
             }
         }
         for &i in &pending {
@@ -197,8 +207,17 @@ fn resolve(ctx: &Ctx, asked: Option<&Ready>, c: &Container) -> Ready {
     kind
 }
 
+/// Why a try of a port check failed.
+#[derive(Debug, PartialEq, Eq)]
+enum Miss {
+    /// The port did not answer (yet): try again until the wait is over.
+    Try(String),
+    /// The check cannot run on this host (no root to enter a namespace, no `nsenter`).
+    Cannot(String),
+}
+
 /// One try of a port check: every port of it, from inside the tenant's namespace.
-fn check(ctx: &Ctx, pid: i64, ip: Ipv4Addr, kind: &Ready) -> std::result::Result<(), String> {
+fn check(ctx: &Ctx, pid: i64, ip: Ipv4Addr, kind: &Ready) -> std::result::Result<(), Miss> {
     for port in kind.ports() {
         let code = match &ctx.transport {
             Transport::Ssh(_) => over_ssh(ctx, pid, ip, port, kind)?,
@@ -211,14 +230,14 @@ fn check(ctx: &Ctx, pid: i64, ip: Ipv4Addr, kind: &Ready) -> std::result::Result
             }
         };
         if let Some(code) = code.filter(|c| !(200..400).contains(c)) {
-            return Err(format!("port {port} answered HTTP {code}"));
+            return Err(Miss::Try(format!("port {port} answered HTTP {code}")));
         }
     }
     Ok(())
 }
 
 /// A port check on another host: `nsenter` there, through the host's transport.
-fn over_ssh(ctx: &Ctx, pid: i64, ip: Ipv4Addr, port: u16, kind: &Ready) -> std::result::Result<Option<u16>, String> {
+fn over_ssh(ctx: &Ctx, pid: i64, ip: Ipv4Addr, port: u16, kind: &Ready) -> std::result::Result<Option<u16>, Miss> {
     let cmd = match kind {
         Ready::Http { path, .. } => nsenter::http_check(pid, ip, port, path, CONNECT),
         _ => nsenter::tcp_check(pid, ip, port, CONNECT),
@@ -226,41 +245,48 @@ fn over_ssh(ctx: &Ctx, pid: i64, ip: Ipv4Addr, port: u16, kind: &Ready) -> std::
     let q = ctx.on_host(cmd.query());
     match ctx.runner.query_output(&q) {
         Ok(out) if out.success() => match kind {
-            Ready::Http { .. } => {
-                reach::status(out.stdout.as_bytes()).map(Some).ok_or_else(|| format!("port {port} answered no HTTP status line"))
-            }
+            Ready::Http { .. } => reach::status(out.stdout.as_bytes())
+                .map(Some)
+                .ok_or_else(|| Miss::Try(format!("port {port} answered no HTTP status line"))),
             _ => Ok(None),
         },
         Ok(out) => Err(ssh_error(port, out.code, &out.stderr)),
-        Err(e) => Err(e.to_string()),
+        Err(e) => Err(Miss::Try(e.to_string())),
     }
 }
 
 /// What a failed remote check says, in the words of a local one where bash's are known:
-/// `timeout(1)` exits 124, bash says `Connection refused`.
-fn ssh_error(port: u16, code: Option<i32>, stderr: &str) -> String {
+/// `timeout(1)` exits 124, bash says `Connection refused`; a remote user who may not enter
+/// the namespace, or a host without `nsenter` or bash (exit 127), cannot check at all.
+fn ssh_error(port: u16, code: Option<i32>, stderr: &str) -> Miss {
+    let said = one_line(stderr);
     if stderr.contains("Connection refused") {
-        format!("port {port} refused the connection")
+        Miss::Try(format!("port {port} refused the connection"))
     } else if code == Some(124) {
-        format!("port {port} did not accept within {}", duration(CONNECT))
+        Miss::Try(format!("port {port} did not accept within {}", duration(CONNECT)))
+    } else if stderr.contains("Permission denied") || stderr.contains("Operation not permitted") {
+        Miss::Cannot(format!("nsenter there may not enter its network namespace (it takes root): {said}"))
+    } else if code == Some(127) {
+        Miss::Cannot(format!("nsenter or bash is missing there: {said}"))
     } else {
         let status = code.map(|c| format!("exit {c}")).unwrap_or_else(|| "killed by a signal".into());
-        let said = one_line(stderr);
         if said.is_empty() {
-            format!("port {port}: the check failed ({status})")
+            Miss::Try(format!("port {port}: the check failed ({status})"))
         } else {
-            format!("port {port}: the check failed ({status}): {said}")
+            Miss::Try(format!("port {port}: the check failed ({status}): {said}"))
         }
     }
 }
 
-fn connect_error(e: &std::io::Error, port: u16) -> String {
+fn connect_error(e: &std::io::Error, port: u16) -> Miss {
     match e.kind() {
-        std::io::ErrorKind::ConnectionRefused => format!("port {port} refused the connection"),
+        std::io::ErrorKind::ConnectionRefused => Miss::Try(format!("port {port} refused the connection")),
         std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => {
-            format!("port {port} did not accept within {}", duration(CONNECT))
+            Miss::Try(format!("port {port} did not accept within {}", duration(CONNECT)))
         }
-        _ => format!("port {port}: {e}"),
+        // Opening /proc/PID/ns/net or setns(2) without root.
+        std::io::ErrorKind::PermissionDenied => Miss::Cannot(format!("it takes root to enter its network namespace ({e})")),
+        _ => Miss::Try(format!("port {port}: {e}")),
     }
 }
 
@@ -326,13 +352,28 @@ mod tests {
     #[test]
     fn a_remote_check_fails_in_the_words_of_a_local_one() {
         let refused = "bash: connect: Connection refused\nbash: line 1: /dev/tcp/198.51.100.20/8443: Connection refused\n";
-        assert_eq!(ssh_error(8443, Some(1), refused), "port 8443 refused the connection");
-        assert_eq!(ssh_error(8443, Some(124), ""), "port 8443 did not accept within 1 s");
+        let t = |s: &str| Miss::Try(s.to_string());
+        assert_eq!(ssh_error(8443, Some(1), refused), t("port 8443 refused the connection"));
+        assert_eq!(ssh_error(8443, Some(124), ""), t("port 8443 did not accept within 1 s"));
         assert_eq!(
             ssh_error(8443, Some(1), "nsenter: cannot open /proc/7/ns/net: No such file or directory\n"),
-            "port 8443: the check failed (exit 1): nsenter: cannot open /proc/7/ns/net: No such file or directory"
+            t("port 8443: the check failed (exit 1): nsenter: cannot open /proc/7/ns/net: No such file or directory")
         );
-        assert_eq!(ssh_error(80, None, ""), "port 80: the check failed (killed by a signal)");
+        assert_eq!(ssh_error(80, None, ""), t("port 80: the check failed (killed by a signal)"));
+        assert_eq!(
+            ssh_error(80, Some(1), "nsenter: reassociate to namespace 'ns/net' failed: Operation not permitted\n"),
+            Miss::Cannot(
+                "nsenter there may not enter its network namespace (it takes root): nsenter: reassociate to namespace \
+                 'ns/net' failed: Operation not permitted"
+                    .into()
+            )
+        );
+        assert_eq!(
+            ssh_error(80, Some(127), "sh: 1: nsenter: not found\n"),
+            Miss::Cannot("nsenter or bash is missing there: sh: 1: nsenter: not found".into())
+        );
+        let denied = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
+        assert!(matches!(connect_error(&denied, 80), Miss::Cannot(_)));
     }
 
     #[test]

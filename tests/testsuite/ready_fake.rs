@@ -165,3 +165,21 @@ fn an_update_plan_awaits_its_check_where_bash_cannot_and_holds_where_it_can() {
     let plan = dry("running");
     assert!(plan.contains(" -- img &&\n  (for ((i = 0; i < 3; i++)); do sleep 1; "), "{plan}");
 }
+
+#[test]
+fn a_port_check_that_cannot_run_on_the_host_says_so_once_and_holds_the_tenant_to_running() {
+    let f = on_ssh_host(|f| {
+        f.on_err("nsenter", "*", 1, "nsenter: reassociate to namespace 'ns/net' failed: Operation not permitted\n")
+    });
+    Run::new(&f)
+        .args(["--host", "h2", "up", "t1", "--image", "img", "--ready", "tcp:8443", "--wait", "1", "--no-probe"])
+        .stdout("t1 198.51.100.100\n")
+        .stderr(
+            "lanctl: warning: tcp:8443 cannot be checked for t1: nsenter there may not enter its network namespace (it \
+             takes root): nsenter: reassociate to namespace 'ns/net' failed: Operation not permitted; checking that it \
+             keeps running instead\n",
+        )
+        .change_lines(remote_run())
+        .check();
+    assert_eq!(f.calls_of("nsenter").len(), 1, "the check is tried once");
+}
