@@ -183,3 +183,16 @@ fn a_port_check_that_cannot_run_on_the_host_says_so_once_and_holds_the_tenant_to
         .check();
     assert_eq!(f.calls_of("nsenter").len(), 1, "the check is tried once");
 }
+
+#[test]
+fn a_fleet_tenant_s_ready_is_its_check() {
+    let f = lan();
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), r#"{"tenants": [{"name": "t1", "image": "img", "ready": "http:80/health"}]}"#).unwrap();
+    Run::new(&f)
+        .args(["-n", "apply"])
+        .arg(file.path())
+        .stdout(format!("{}\n# then wait up to 60 s for http:80/health on 198.51.100.100\n", run_line("t1", "198.51.100.100")))
+        .stderr("lanctl: would be created: t1\n")
+        .check();
+}
