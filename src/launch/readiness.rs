@@ -51,8 +51,6 @@ pub enum Verdict {
 struct Slot {
     kind: Option<Ready>,
     most: Duration,
-    /// Why the last try failed, for the message when the wait is over.
-    last: String,
     verdict: Option<Verdict>,
 }
 
@@ -92,8 +90,7 @@ pub fn await_new(ctx: &Ctx, item: &Item, wait: Duration, given: bool) -> std::re
 /// The verdicts of [`wait_ready`], before the logs.
 fn verdicts(ctx: &Ctx, items: &[Item], wait: Duration, given: bool) -> Result<Vec<Verdict>> {
     let start = Instant::now();
-    let mut slots: Vec<Slot> =
-        items.iter().map(|_| Slot { kind: None, most: wait, last: String::new(), verdict: None }).collect();
+    let mut slots: Vec<Slot> = items.iter().map(|_| Slot { kind: None, most: wait, verdict: None }).collect();
     loop {
         let pending: Vec<usize> = (0..items.len()).filter(|&i| slots[i].verdict.is_none()).collect();
         if pending.is_empty() {
@@ -171,7 +168,7 @@ fn verdicts(ctx: &Ctx, items: &[Item], wait: Duration, given: bool) -> Result<Ve
                     slot.verdict =
                         Some(Verdict::NotReady(format!("{kind} on {ip} did not answer within {}: {why}", duration(slot.most))))
                 }
-                Err(Miss::Try(why)) => slot.last = why,
+                Err(Miss::Try(_)) => {}
             }
         }
         for &i in &pending {
