@@ -165,10 +165,12 @@ pub struct ApplyArgs {
     /// Do not probe the LAN (ARP duplicate address detection, RFC 5227) before using addresses
     #[arg(long)]
     pub no_probe: bool,
-    /// Seconds a created, started or updated tenant must keep running (an updated one
-    /// before its old container is removed; 0: do not wait)
-    #[arg(long, value_name = "SECONDS", default_value_t = 5)]
-    pub wait: u64,
+    /// The most seconds to wait for a created, started or updated tenant to be ready by
+    /// its check (the file's "ready"; an updated one before its old container is removed;
+    /// 0: do not wait); running means still running after it [default: 60 for tcp and
+    /// http, 120 for healthy, 5 for running]
+    #[arg(long, value_name = "SECONDS")]
+    pub wait: Option<u64>,
 }
 
 #[derive(Debug, Args)]
@@ -346,10 +348,17 @@ pub struct UpArgs {
     /// Do not probe the LAN (ARP duplicate address detection, RFC 5227) for devices already using the address
     #[arg(long)]
     pub no_probe: bool,
-    /// Seconds each new tenant must keep running to count as up (0: do not wait); a
-    /// --dry-run plan shows the `docker run`s, not this wait
-    #[arg(long, value_name = "SECONDS", default_value_t = crate::launch::health::DEFAULT_WAIT_SECS)]
-    pub wait: u64,
+    /// When a new tenant counts as up: tcp:PORT[,PORT...] (every port accepts a
+    /// connection on its LAN address), http:PORT/PATH (answers 2xx or 3xx there), healthy
+    /// (its HEALTHCHECK says so), running, or none [default: the preset's check, else
+    /// healthy if the image has a HEALTHCHECK, else running]
+    #[arg(long, value_name = "CHECK")]
+    pub ready: Option<String>,
+    /// The most seconds to wait for each new tenant to be ready (0: do not wait); running
+    /// means still running after it [default: 60 for tcp and http, 120 for healthy, 2 for
+    /// running]; a --dry-run plan shows the wait as a comment
+    #[arg(long, value_name = "SECONDS")]
+    pub wait: Option<u64>,
     /// Arguments passed to the container after the image
     #[arg(last = true)]
     pub args: Vec<String>,
@@ -399,9 +408,15 @@ pub struct UpdateArgs {
     /// Pass no arguments to the container after the image
     #[arg(long, conflicts_with = "args")]
     pub no_args: bool,
-    /// Seconds the new container must keep running before the old one is removed
-    #[arg(long, default_value_t = 5)]
-    pub wait: u64,
+    /// When the new container counts as up, before the old one is removed: tcp:PORT[,PORT...],
+    /// http:PORT/PATH, healthy, running or none, as for `up` [default: the check of the
+    /// preset whose image it runs, else healthy if the image has a HEALTHCHECK, else running]
+    #[arg(long, value_name = "CHECK")]
+    pub ready: Option<String>,
+    /// The most seconds to wait for the new container to be ready; running means still
+    /// running after it [default: 60 for tcp and http, 120 for healthy, 5 for running]
+    #[arg(long, value_name = "SECONDS")]
+    pub wait: Option<u64>,
     /// Arguments passed to the container after the image, replacing the current ones
     #[arg(last = true)]
     pub args: Vec<String>,

@@ -11,6 +11,7 @@ pub mod ip;
 pub mod labels;
 pub mod model;
 pub mod netspec;
+pub mod nsenter;
 pub mod range;
 pub mod reference;
 pub mod restart_policy;

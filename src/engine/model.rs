@@ -193,7 +193,13 @@ impl Container {
         Some(Container {
             id: line.id.clone(),
             raw_name: format!("/{}", line.names),
-            state: ContainerState { status: "running".into(), running: true, exit_code: 0, restarting: false },
+            state: ContainerState {
+                status: "running".into(),
+                running: true,
+                exit_code: 0,
+                restarting: false,
+                ..Default::default()
+            },
             config: ContainerConfig { labels, ..Default::default() },
             network_settings: NetworkSettings { networks: [(network.name.clone(), endpoint)].into() },
             ps_status: line.status.clone(),
@@ -229,6 +235,28 @@ pub struct ContainerState {
     pub exit_code: i64,
     #[serde(default)]
     pub restarting: bool,
+    /// The container's main process on the host, for its network namespace (0: none).
+    #[serde(default)]
+    pub pid: i64,
+    /// docker's health status, when the container has a HEALTHCHECK.
+    #[serde(default, deserialize_with = "nullable")]
+    pub health: Option<Health>,
+}
+
+/// `State.Health`: `starting`, `healthy` or `unhealthy`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Health {
+    #[serde(default)]
+    pub status: String,
+}
+
+/// `Config.Healthcheck`: the test docker runs; `["NONE"]` turns an image's check off.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Healthcheck {
+    #[serde(default, deserialize_with = "nullable")]
+    pub test: Vec<String>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -244,6 +272,16 @@ pub struct ContainerConfig {
     pub labels: Labels,
     #[serde(default, deserialize_with = "nullable")]
     pub cmd: Vec<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub healthcheck: Option<Healthcheck>,
+}
+
+impl ContainerConfig {
+    /// Whether docker runs a health check in this container (the image's or `docker
+    /// run`'s own, not turned off with `NONE`).
+    pub fn has_healthcheck(&self) -> bool {
+        self.healthcheck.as_ref().is_some_and(|h| !h.test.is_empty() && h.test[0] != "NONE")
+    }
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]

@@ -51,6 +51,10 @@ pub enum Action {
     Require { var: String },
     /// `secs` times: waits a second, then fails unless `query` prints `expect`.
     Hold { query: Query, expect: String, secs: u64 },
+    /// A wait lanctl makes itself (a tenant's readiness check, `Plan::run_awaiting`'s
+    /// waiter, by `what`); `line` says it. In bash it is the no-op `:` with that line,
+    /// the one step a pasted plan does not do: bash has no check of lanctl's own.
+    Await { what: String, line: String },
 }
 
 /// What a block does when one of its actions fails.
@@ -143,6 +147,12 @@ impl Plan {
 
     /// Runs the plan, or prints it during a dry run.
     pub fn run(&self, runner: &Runner) -> Result<(), Failed> {
+        self.run_awaiting(runner, &|what| Err(format!("nothing waits for {what}")))
+    }
+
+    /// [`Plan::run`], with `waiter` doing each `Await` (by its `what`): its error fails
+    /// the block.
+    pub fn run_awaiting(&self, runner: &Runner, waiter: &dyn Fn(&str) -> Result<(), String>) -> Result<(), Failed> {
         if runner.dry_run {
             crate::exec::out::line(self.to_string());
             return Ok(());
@@ -150,7 +160,7 @@ impl Plan {
         let mut env: Vec<(String, String)> = Vec::new();
         for (i, block) in self.blocks.iter().enumerate() {
             for action in &block.actions {
-                if let Err(why) = act(runner, action, &mut env) {
+                if let Err(why) = act(runner, action, &mut env, waiter) {
                     let mut failed = Failed { block: i, why, shown: Vec::new(), undo_failed: Vec::new() };
                     for u in &block.undo {
                         undo(runner, u, &env, &mut failed);
@@ -192,8 +202,14 @@ fn substituted(stdout: &str) -> &str {
     stdout.trim_end_matches('\n')
 }
 
-fn act(runner: &Runner, action: &Action, env: &mut Vec<(String, String)>) -> Result<(), Why> {
+fn act(
+    runner: &Runner,
+    action: &Action,
+    env: &mut Vec<(String, String)>,
+    waiter: &dyn Fn(&str) -> Result<(), String>,
+) -> Result<(), Why> {
     match action {
+        Action::Await { what, .. } => waiter(what).map_err(|why| Why::Failed(Error::failed(why))),
         Action::Change(c) => runner.change(&Change(with_env(&c.0, env))).map(|_| ()).map_err(Why::Failed),
         Action::Capture { var, query } => {
             let q = Query(with_env(&query.0, env));
@@ -262,6 +278,7 @@ fn expr(action: &Action) -> String {
         Action::Hold { query, expect, secs } => {
             format!("(for ((i = 0; i < {secs}; i++)); do sleep 1; [[ $({query}) == {} ]] || exit 1; done)", quote(expect))
         }
+        Action::Await { line, .. } => format!(": {}", quote(line)),
     }
 }
 

@@ -95,6 +95,9 @@ pub struct FleetTenant {
     pub restart: Option<String>,
     #[serde(default)]
     pub args: Vec<String>,
+    /// The readiness check (`tcp:8443`, `http:80/health`, `healthy`, `running`, `none`).
+    #[serde(default)]
+    pub ready: Option<String>,
 }
 
 /// A fleet file, validated as a whole: its networks and its tenants.
@@ -148,6 +151,7 @@ impl FleetTenant {
             labels: self.labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
             restart: self.restart.clone().unwrap_or_else(|| "unless-stopped".to_string()),
             args: self.args.clone(),
+            ready: self.ready.clone(),
         })
     }
 }
@@ -343,7 +347,7 @@ pub fn apply(ctx: &Ctx, a: &ApplyInput) -> Result<()> {
                 // A network created just now, or the host's networks were listed.
                 converge::read(ctx, Some(net), wants, converge::Expect::Existing)?
             };
-        let policy = Existing::Update { wait: a.wait };
+        let policy = Existing::Update { wait: a.wait, given: a.opts.wait_given };
         for out in converge(ctx, &spec, pool, wants, &existing, &a.opts, policy)? {
             if out.what == What::Updated {
                 let t = wants.iter().find(|t| t.name == out.name);

@@ -135,6 +135,7 @@ mod tests {
             env_file: None,
             unset: Vec::new(),
             warnings: Vec::new(),
+            ready: None,
         }
     }
 

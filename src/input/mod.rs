@@ -17,8 +17,12 @@ use crate::exec::error::{Error, Result};
 use crate::export::{ExportInput, Format};
 use crate::fleet::{self, ApplyInput};
 use crate::launch::batch::BatchOpts;
-use crate::launch::draft::{check_image, check_label, check_net_name, check_restart, split_label, Origin, TenantDraft};
+use crate::launch::draft::{
+    check_image, check_label, check_net_name, check_ready, check_restart, split_label, Origin, TenantDraft,
+};
 use crate::launch::env::{self, EnvFile, EnvItem};
+use crate::launch::health::DEFAULT_WAIT_SECS;
+use crate::launch::ready::UPDATE_SETTLE_SECS;
 use crate::launch::spec::check_name;
 use crate::launch::{default_parallel, process_env};
 use crate::net::NetCreateInput;
@@ -158,8 +162,14 @@ pub fn lower(cli: Cli) -> Result<Input> {
             let apply = ApplyInput {
                 fleet: fleet::load(&a.file)?,
                 prune: a.prune,
-                opts: BatchOpts { no_probe: a.no_probe, parallel: parallel(a.parallel)?, pull: None, wait: wait(a.wait)? },
-                wait: wait(a.wait)?,
+                opts: BatchOpts {
+                    no_probe: a.no_probe,
+                    parallel: parallel(a.parallel)?,
+                    pull: None,
+                    wait: wait(a.wait.unwrap_or(UPDATE_SETTLE_SECS))?,
+                    wait_given: a.wait.is_some(),
+                },
+                wait: wait(a.wait.unwrap_or(UPDATE_SETTLE_SECS))?,
             };
             match (&apply.fleet.placed, &config.host) {
                 (None, _) => Order::Apply(apply),
@@ -240,7 +250,9 @@ fn update(a: UpdateArgs) -> Result<UpdateInput> {
             (false, true) => None,
             (false, false) => Some(a.args),
         },
-        wait: wait(a.wait)?,
+        wait: wait(a.wait.unwrap_or(UPDATE_SETTLE_SECS))?,
+        wait_given: a.wait.is_some(),
+        ready: a.ready.as_deref().map(|r| check_ready("--ready", r)).transpose()?,
         name: a.name,
     })
 }
@@ -393,6 +405,7 @@ fn up(a: UpArgs) -> Result<UpInput> {
         labels,
         restart: a.restart.clone(),
         args: a.args.clone(),
+        ready: a.ready.clone(),
     };
     let mut tenants = Vec::with_capacity(names.len());
     let mac = a.mac.as_deref().map(mac).transpose()?;
@@ -401,7 +414,13 @@ fn up(a: UpArgs) -> Result<UpInput> {
         t.spec.mac.clone_from(&mac);
         tenants.push(t);
     }
-    let opts = BatchOpts { no_probe: a.no_probe, parallel: parallel(a.parallel)?, pull: a.env.pull, wait: wait(a.wait)? };
+    let opts = BatchOpts {
+        no_probe: a.no_probe,
+        parallel: parallel(a.parallel)?,
+        pull: a.env.pull,
+        wait: wait(a.wait.unwrap_or(DEFAULT_WAIT_SECS))?,
+        wait_given: a.wait.is_some(),
+    };
     Ok(UpInput { tenants, opts })
 }
 

@@ -12,3 +12,4 @@ pub mod native;
 pub mod observer;
 pub mod packet;
 pub mod prober;
+pub mod reach;

@@ -19,8 +19,12 @@ pub struct BatchOpts {
     pub parallel: usize,
     /// docker's `--pull` policy; not part of the spec, since it does not shape the container.
     pub pull: Option<String>,
-    /// How long every container started must then stay up (zero: not watched).
+    /// How long every container started may take to be ready, or for `running` must stay
+    /// up (zero: not watched).
     pub wait: Duration,
+    /// Whether `wait` was given (`--wait`): else each check waits its kind's default, and
+    /// `wait` is only the settle of `running` (`ready::Ready::most`).
+    pub wait_given: bool,
 }
 
 /// What happened to a tenant, or would in a dry run.

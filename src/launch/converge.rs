@@ -12,6 +12,7 @@ use crate::exec::error::{Error, Result};
 use crate::launch::batch::{BatchOpts, Outcome, What};
 use crate::launch::draft::TenantInput;
 use crate::launch::health::{self, Down};
+use crate::launch::readiness::{self, Item, Verdict};
 use crate::launch::recreate::{env_value, recreate, Recreate};
 use crate::launch::spec::TenantSpec;
 use crate::launch::start::start_batch;
@@ -25,8 +26,9 @@ use crate::target::ctx::Ctx;
 pub enum Existing {
     /// Refuse, pointing at `lanctl update` (what `up` does).
     Refuse,
-    /// Recreate it on its address; the new one must stay up this long (what `apply` does).
-    Update { wait: Duration },
+    /// Recreate it on its address; the new one must be ready within `wait` (what `apply`
+    /// does; `given`: whether `--wait` said so, else each check waits its default).
+    Update { wait: Duration, given: bool },
 }
 
 /// Brings `wants`, all on network `net`, to what they ask for, and waits until the
@@ -43,7 +45,7 @@ pub fn converge(
     policy: Existing,
 ) -> Result<Vec<Outcome>> {
     let launched = launch(ctx, net, pool, wants, existing, opts, policy)?;
-    Ok(settle(ctx, launched, opts.wait))
+    Ok(settle(ctx, launched, wants, opts))
 }
 
 /// The starting half of [`converge`]: what needs the lock (choosing addresses and
@@ -85,39 +87,56 @@ pub fn launch(
 }
 
 /// Waits, once for the whole batch, until every container `launch` created or started
-/// has stayed up for `wait`. One that did not becomes a failure that says how it stopped
-/// and what it logged last. A container this run created is then removed, like one whose
-/// `docker run` failed, so its address is free and `up` again retries it; a tenant that
-/// existed and was only started is left as it is, for `lanctl logs`.
-pub fn settle(ctx: &Ctx, mut results: Vec<Outcome>, wait: Duration) -> Vec<Outcome> {
-    if ctx.dry_run() || wait.is_zero() {
-        return results;
-    }
+/// is ready by its check (`readiness`), each for at most its own wait. One that stopped
+/// becomes a failure that says how and what it logged last; a container this run created
+/// is then removed, like one whose `docker run` failed, so its address is free and `up`
+/// again retries it; a tenant that existed and was only started is left as it is, for
+/// `lanctl logs`. One that runs but did not turn ready is left as it is too (a server
+/// slower than its wait still serves later), and the failure says how to remove it. A dry
+/// run prints each wait as a comment after the `docker run`s.
+pub fn settle(ctx: &Ctx, mut results: Vec<Outcome>, wants: &[&TenantInput], opts: &BatchOpts) -> Vec<Outcome> {
     let watched: Vec<usize> = (0..results.len()).filter(|&i| matches!(results[i].what, What::Created | What::Started)).collect();
-    if watched.is_empty() {
+    if watched.is_empty() || opts.wait.is_zero() {
         return results;
     }
-    let names: Vec<&str> = watched.iter().map(|&i| results[i].name.as_str()).collect();
-    let verdicts = match health::watch(ctx, &names, wait) {
-        Ok(v) => v.into_iter().map(|v| v.map(Ok)).collect(),
+    let asked = |name: &str| wants.iter().find(|t| t.name == name).and_then(|t| t.ready.as_ref());
+    if ctx.dry_run() {
+        for &i in &watched {
+            let r = &results[i];
+            if let Some(line) = readiness::plan_line(r.address, asked(&r.name), opts.wait, opts.wait_given) {
+                crate::exec::out::line(line);
+            }
+        }
+        return results;
+    }
+    let items: Vec<Item> = watched
+        .iter()
+        .map(|&i| Item { name: &results[i].name, ip: results[i].address, asked: asked(&results[i].name) })
+        .collect();
+    let verdicts = match readiness::wait_ready(ctx, &items, opts.wait, opts.wait_given) {
+        Ok(v) => v.into_iter().map(Ok).collect(),
         // Not knowing is not success: each says why it is unconfirmed and stays.
-        Err(e) => vec![Some(Err(format!("lanctl could not tell whether it stayed up: {e}"))); names.len()],
+        Err(e) => vec![Err(format!("lanctl could not tell whether it is ready: {e}")); items.len()],
     };
     let mut removed = Vec::new();
     for (&i, verdict) in watched.iter().zip(verdicts) {
         let r = &results[i];
         let error = match verdict {
-            None => continue,
-            Some(Err(why)) => why,
-            Some(Ok(Down::Gone(why))) => format!("{why}; retry"),
-            Some(Ok(Down::Stopped(why))) if r.what == What::Created => {
+            Ok(Verdict::Ready) => continue,
+            Err(why) => why,
+            Ok(Verdict::Down(Down::Gone(why))) => format!("{why}; retry"),
+            Ok(Verdict::Down(Down::Stopped(why))) if r.what == What::Created => {
                 removed.push(r.name.clone());
                 let freed = r.address.map(|ip| format!(", so {ip} is free again")).unwrap_or_default();
                 format!("{why}; it was removed{freed}; fix what its log says, then retry")
             }
-            Some(Ok(Down::Stopped(why))) => {
+            Ok(Verdict::Down(Down::Stopped(why))) => {
                 format!("{why}; it was left as it is; see `lanctl logs {0}`, fix what it says, then `lanctl restart {0}`", r.name)
             }
+            Ok(Verdict::NotReady(why)) => format!(
+                "not ready: {why}; it was left running as it is: see `lanctl logs {0}`, or remove it with `lanctl down {0}`",
+                r.name
+            ),
         };
         results[i] = Outcome::failed(&r.name, &r.network, r.address, error);
     }
@@ -262,7 +281,7 @@ fn already_there(ctx: &Ctx, t: &TenantInput, net: &NetSpec, c: &Container, polic
         ctx.runner.change(&ctx.docker.start(name))?;
         return Ok(Outcome::done(ctx, name, &net.name, address, What::Started));
     }
-    let (Existing::Update { wait }, true, Some(ip)) = (policy, placement.is_empty(), address) else {
+    let (Existing::Update { wait, given }, true, Some(ip)) = (policy, placement.is_empty(), address) else {
         let all: Vec<String> = placement.into_iter().chain(diff).collect();
         let how = match policy {
             Existing::Refuse => format!("change it with `lanctl update {name} ...` or remove it with `lanctl down {name}`"),
@@ -280,6 +299,8 @@ fn already_there(ctx: &Ctx, t: &TenantInput, net: &NetSpec, c: &Container, polic
         env_file: want.env_file.as_ref().map(|f| f.path.as_path()),
         pull: None,
         wait,
+        wait_given: given,
+        ready: t.ready.as_ref(),
     };
     recreate(ctx, c, &r)?;
     Ok(Outcome::done(ctx, name, &net.name, Some(ip), What::Updated))

@@ -13,6 +13,7 @@ use crate::engine::restart_policy;
 use crate::exec::error::{Error, Result};
 use crate::launch::env::{EnvFile, EnvItem};
 use crate::launch::preset;
+use crate::launch::ready::Ready;
 use crate::launch::spec::{check_name, Secrets, TenantSpec};
 
 /// Where a tenant was described, so messages name the flag or the file's field.
@@ -48,6 +49,8 @@ pub struct TenantDraft {
     pub labels: Vec<(String, String)>,
     pub restart: String,
     pub args: Vec<String>,
+    /// The readiness check, as typed (`--ready`, the file's `ready`).
+    pub ready: Option<String>,
 }
 
 /// A validated tenant request: what `up` and `apply` plan with.
@@ -67,6 +70,16 @@ pub struct TenantInput {
     pub unset: Vec<String>,
     /// Warnings to give once the whole request is known to be valid.
     pub warnings: Vec<String>,
+    /// The readiness check asked for, or its preset's; `None` leaves it to the image
+    /// (its HEALTHCHECK, else running).
+    pub ready: Option<Ready>,
+}
+
+/// A readiness check as typed: one of `ready::FORMS`.
+pub fn check_ready(what: &str, value: &str) -> Result<Ready> {
+    Ready::parse(value).map_err(|why| {
+        Error::usage(format!("{what} {value:?} is not a readiness check ({why}); use {}", crate::launch::ready::FORMS))
+    })
 }
 
 /// A network name as given to `--net`: it reaches `docker network inspect` argv.
@@ -187,6 +200,11 @@ impl TenantDraft {
             })
             .map(IpAddr::V4)?),
         };
+        let ready = match (&self.ready, &self.preset) {
+            (Some(r), _) => Some(check_ready(&f("ready"), r)?),
+            (None, Some(name)) => preset::find(name).map(|p| Ready::parse(p.ready).expect("a preset's check parses")),
+            (None, None) => None,
+        };
         if self.outside_range && ip.is_none() {
             return Err(Error::usage("--outside-range needs --ip; give the address to use"));
         }
@@ -200,6 +218,7 @@ impl TenantDraft {
             env_file: self.env_file,
             unset,
             warnings,
+            ready,
         })
     }
 }

@@ -99,14 +99,14 @@ enum Verdict {
     Gone,
 }
 
-fn is_down(c: &Container) -> bool {
+pub fn is_down(c: &Container) -> bool {
     !c.state.running || c.state.restarting || c.restart_count > 0
 }
 
 /// `it exited within 2 s (exit code 1)`, or for a container docker restarts,
 /// `it crashed within 2 s (exit code 1, restarted 3 times)`. One that runs again after
 /// a restart has no exit code to show: docker resets it on every start.
-fn how_it_stopped(c: &Container, wait: Duration) -> String {
+pub fn how_it_stopped(c: &Container, wait: Duration) -> String {
     let code = (!c.state.running || c.state.restarting).then(|| format!("exit code {}", c.state.exit_code));
     let restarts = match c.restart_count {
         0 if c.state.restarting => Some("being restarted".to_string()),

@@ -1,7 +1,8 @@
 //! A tenant's container, from its validated input to a container that runs as asked: the
 //! input (`draft`), its environment (`env`), the spec it carries (`spec`), the presets, the
 //! `docker run` line (`docker_run`), batch address planning and starts (`start`, with
-//! `overlap` for the probe window), the watch after a start (`health`), the recreation of
+//! `overlap` for the probe window), the watch after a start (`health`), what ready means
+//! (`ready`) and the wait for it (`readiness`), the recreation of
 //! a tenant with rollback (`recreate`), what an interrupted update parked (`parked`), and
 //! the API `up` and `apply` share (`converge`). This file holds the helpers they all use.
 //!
@@ -18,6 +19,8 @@ pub mod health;
 pub mod overlap;
 pub mod parked;
 pub mod preset;
+pub mod readiness;
+pub mod ready;
 pub mod recreate;
 pub mod run_error;
 pub mod spec;

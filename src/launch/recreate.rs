@@ -8,10 +8,12 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::engine::model::Container;
-use crate::exec::error::{one_line, Error, Result};
+use crate::exec::error::{duration, one_line, Error, Result};
 use crate::exec::plan::{Action, Failed, Plan, Undo, Why};
 use crate::launch::docker_run::{docker_run_passing, Tenant};
 use crate::launch::parked::parked_name;
+use crate::launch::readiness::{self, Item};
+use crate::launch::ready::Ready;
 use crate::launch::spec::{Secrets, TenantSpec};
 use crate::target::ctx::Ctx;
 
@@ -41,6 +43,11 @@ pub struct Recreate<'a> {
     pub env_file: Option<&'a Path>,
     pub pull: Option<&'a str>,
     pub wait: Duration,
+    /// Whether `wait` was given (else a check other than `running` waits its default).
+    pub wait_given: bool,
+    /// The new container's readiness check; `None` and `running` are today's hold: the
+    /// container keeps running for `wait`, which the bash plan checks too.
+    pub ready: Option<&'a Ready>,
 }
 
 /// The blocks of a recreation, by index, to tell from a failure how far it got.
@@ -79,8 +86,14 @@ fn recreate_plan(ctx: &Ctx, name: &str, was_running: bool, r: &Recreate) -> (Pla
     let none = Secrets::new();
     let t = Tenant { name, network: r.network, ip: r.ip, spec: r.spec, secrets: &none, env_file: r.env_file, pull: r.pull };
     let mut start = vec![Action::Change(docker_run_passing(d, &t, &passed))];
-    if !r.wait.is_zero() {
-        start.push(Action::Hold { query: d.run_state(name), expect: RUNNING.to_string(), secs: r.wait.as_secs() });
+    match r.ready {
+        _ if r.wait.is_zero() => {}
+        Some(Ready::None) => {}
+        Some(k) if *k != Ready::Running => {
+            let line = format!("lanctl then waits up to {} for {k} on {}", duration(k.most(r.wait, r.wait_given)), r.ip);
+            start.push(Action::Await { what: name.to_string(), line });
+        }
+        _ => start.push(Action::Hold { query: d.run_state(name), expect: RUNNING.to_string(), secs: r.wait.as_secs() }),
     }
     let mut rollback =
         vec![Undo::Show(d.logs_tail(name, LOG_LINES)), Undo::Change(d.rm_force(name)), Undo::Change(d.rename(&parked, name))];
@@ -111,7 +124,8 @@ pub fn recreate(ctx: &Ctx, old: &Container, r: &Recreate) -> Result<()> {
 
 /// Runs the recreation's plan and says how it ended.
 fn swap(ctx: &Ctx, name: &str, r: &Recreate, plan: Plan, blocks: &Blocks) -> Result<()> {
-    match plan.run(&ctx.runner) {
+    let item = Item { name, ip: Some(r.ip), asked: r.ready };
+    match plan.run_awaiting(&ctx.runner, &|_| readiness::await_new(ctx, &item, r.wait, r.wait_given)) {
         Ok(()) => {
             if !ctx.dry_run() {
                 ctx.note(format!("updated {name} on {}", r.ip));

@@ -31,6 +31,8 @@ struct Row {
     network: String,
     address: String,
     state: String,
+    /// What docker knows of its readiness, from the same `docker ps` line (see [`ready_of`]).
+    ready: &'static str,
     image: String,
     status: String,
     /// Stopped though its restart policy says it runs (see [`should_run`]).
@@ -161,6 +163,7 @@ fn rows_of(ctx: &Ctx, lines: &[PsLine], guessed: Vec<Network>, needed: &[&str]) 
                 network: network_of(l).to_string(),
                 address: ip.to_string(),
                 state: l.state.clone(),
+                ready: ready_of(&l.state, &l.status),
                 image: l.image.clone(),
                 status: l.status.clone(),
                 // Only an exited container can be one that should run.
@@ -207,9 +210,29 @@ fn row_of(c: &Container) -> Row {
         address: c.address_on(&network).map(|ip| ip.to_string()).unwrap_or_default(),
         network,
         should_run: should_run(&c.host_config.restart_policy.name, &state),
+        ready: ready_of(&state, &c.ps_status),
         state,
         image: c.config.image.clone(),
         status: c.ps_status.clone(),
+    }
+}
+
+/// A tenant's readiness as docker already knows it, from `docker ps`'s state and status
+/// (no process more): its health check's verdict when it has one (`Up 3 minutes
+/// (healthy)`: ready; `(health: starting)`: starting; `(unhealthy)`: unhealthy), else
+/// running when it runs (docker knows no more; `up` checked its ports when it started),
+/// else down.
+fn ready_of(state: &str, status: &str) -> &'static str {
+    if state != "running" {
+        "down"
+    } else if status.ends_with("(healthy)") {
+        "ready"
+    } else if status.ends_with("(health: starting)") {
+        "starting"
+    } else if status.ends_with("(unhealthy)") {
+        "unhealthy"
+    } else {
+        "running"
     }
 }
 
@@ -221,15 +244,35 @@ fn print(json: bool, rows: &[Row], with_host: bool) {
     }
     let cells = rows.iter().map(|r| {
         let state = if r.should_run { format!("{} (should run)", r.state) } else { r.state.clone() };
-        (r.host.clone(), vec![r.name.clone(), r.network.clone(), r.address.clone(), state, r.image.clone(), r.status.clone()])
+        let cells = vec![
+            r.name.clone(),
+            r.network.clone(),
+            r.address.clone(),
+            state,
+            r.ready.to_string(),
+            r.image.clone(),
+            r.status.clone(),
+        ];
+        (r.host.clone(), cells)
     });
-    let header = ["NAME", "NETWORK", "ADDRESS", "STATE", "IMAGE", "STATUS"];
+    let header = ["NAME", "NETWORK", "ADDRESS", "STATE", "READY", "IMAGE", "STATUS"];
     crate::exec::out::print(&table::render_by_host(&header, cells.collect(), with_host));
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn readiness_is_read_from_the_ps_line() {
+        assert_eq!(ready_of("running", "Up 3 minutes (healthy)"), "ready");
+        assert_eq!(ready_of("running", "Up 2 seconds (health: starting)"), "starting");
+        assert_eq!(ready_of("running", "Up 5 minutes (unhealthy)"), "unhealthy");
+        assert_eq!(ready_of("running", "Up 5 minutes"), "running");
+        assert_eq!(ready_of("exited", "Exited (1) 2 minutes ago"), "down");
+        assert_eq!(ready_of("restarting", "Restarting (1) 1 second ago"), "down");
+        assert_eq!(ready_of("created", ""), "down");
+    }
 
     #[test]
     fn the_note_names_the_tenants_and_the_command_that_starts_them() {

@@ -31,7 +31,7 @@ pub fn up(ctx: &Ctx, input: &UpInput) -> Result<()> {
     };
     // The new containers hold their addresses now, so the wait for them to stay up
     // needs no lock: other lanctl runs go on meanwhile.
-    let results = settle(ctx, launched, input.opts.wait);
+    let results = settle(ctx, launched, &wants, &input.opts);
     report(ctx, &results)
 }
 

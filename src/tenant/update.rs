@@ -19,6 +19,8 @@ use crate::target::ctx::Ctx;
 
 /// `lanctl update`, lowered: the tenant, the environment changes in order, and what else
 /// of its spec changes.
+use crate::launch::preset;
+use crate::launch::ready::Ready;
 use crate::launch::recreate::{env_value, recreate, Recreate};
 
 pub struct UpdateInput {
@@ -37,6 +39,10 @@ pub struct UpdateInput {
     /// The container's arguments, replacing the current ones (empty: none).
     pub args: Option<Vec<String>>,
     pub wait: Duration,
+    /// Whether `--wait` was given (else each check waits its kind's default).
+    pub wait_given: bool,
+    /// `--ready`: the new container's check [default: its preset's, by image, else by image].
+    pub ready: Option<Ready>,
 }
 
 pub fn update(ctx: &Ctx, a: &UpdateInput) -> Result<()> {
@@ -94,6 +100,7 @@ pub fn update(ctx: &Ctx, a: &UpdateInput) -> Result<()> {
     let given: Vec<String> = secrets.iter().map(|(k, _)| k).filter(|k| given_anew(items, k)).cloned().collect();
     let carry: Vec<String> = secrets.iter().map(|(k, _)| k).filter(|k| !given.contains(k)).cloned().collect();
     let env_file = a.env_file.as_ref().map(|f| f.path.as_path());
+    let ready = a.ready.clone().or_else(|| preset::ready_of_image(&spec.image));
     let r = Recreate {
         network: &network,
         ip,
@@ -103,6 +110,8 @@ pub fn update(ctx: &Ctx, a: &UpdateInput) -> Result<()> {
         env_file,
         pull: a.pull.as_deref(),
         wait: a.wait,
+        wait_given: a.wait_given,
+        ready: ready.as_ref(),
     };
     recreate(ctx, &old, &r)?;
     if !ctx.dry_run() {

@@ -300,7 +300,10 @@ fn apply_dry_run_is_the_real_run() {
         .env("TOKEN", "t0k3n")
         .args(["-n", "apply"])
         .arg(&file)
-        .stdout(format!("{room1}\n(\n{}\n{room2} || exit 1\n)\n", guard("TOKEN")))
+        .stdout(format!(
+            "{room1}\n(\n{}\n{room2} || exit 1\n)\n# then wait up to 5 s for running on 198.51.100.100 (up to 2 min for healthy if its image has a HEALTHCHECK)\n# then wait up to 5 s for running on 198.51.100.101 (up to 2 min for healthy if its image has a HEALTHCHECK)\n",
+            guard("TOKEN")
+        ))
         .stderr("lanctl: would be created: room-1 room-2\n")
         .check();
     Run::new(&f)
@@ -318,7 +321,7 @@ fn apply_dry_run_is_the_real_run() {
         .code(2)
         .stderr(format!(
             "lanctl: {}: unknown field `colour`, expected one of `name`, `host`, `net`, `preset`, `image`, `ip`, `env`, \
-             `pass_env`, `ip_env`, `labels`, `restart`, `args` at line 1 column 56; see the fleet file schema in the README\n",
+             `pass_env`, `ip_env`, `labels`, `restart`, `args`, `ready` at line 1 column 56; see the fleet file schema in the README\n",
             file.display()
         ))
         .check();

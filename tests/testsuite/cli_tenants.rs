@@ -78,7 +78,11 @@ fn secrets_never_reach_an_argv_or_the_dry_run() {
         .env("PASSWORD", "hunter2-secret")
         .env("LICENSE", "lic-secret")
         .args(["--dry-run", "up", "room-1", "--preset", "wcs"])
-        .stdout(format!("(\n{}\n{}\n{line} || exit 1\n)\n", guard("PASSWORD"), guard("LICENSE")))
+        .stdout(format!(
+            "(\n{}\n{}\n{line} || exit 1\n)\n# then wait up to 60 s for tcp:8443,8444 on 198.51.100.100\n",
+            guard("PASSWORD"),
+            guard("LICENSE")
+        ))
         .stderr("lanctl: room-1 would get 198.51.100.100 on ltfix-net\n")
         .check();
     // Pasted into a shell that has PASSWORD but not LICENSE, the plan refuses, naming it,
@@ -323,6 +327,7 @@ fn ls_inspects_only_stopped_tenants_in_three_docker_processes_however_many() {
     "network": "ltfix-net",
     "address": "198.51.100.113",
     "state": "running",
+    "ready": "running",
     "image": "lanctl-test/media:latest",
     "status": "Up Less than a second",
     "should_run": false
@@ -332,6 +337,7 @@ fn ls_inspects_only_stopped_tenants_in_three_docker_processes_however_many() {
     "network": "ltfix-net",
     "address": "198.51.100.114",
     "state": "exited",
+    "ready": "down",
     "image": "lanctl-test/media:latest",
     "status": "Exited (0) Less than a second ago",
     "should_run": false
@@ -356,9 +362,9 @@ fn ls_inspects_only_stopped_tenants_in_three_docker_processes_however_many() {
     Run::new(&f)
         .args(["ls"])
         .stdout(
-            "NAME        NETWORK    ADDRESS         STATE    IMAGE                     STATUS\n\
-             ltfix-run   ltfix-net  198.51.100.113  running  lanctl-test/media:latest  Up Less than a second\n\
-             ltfix-stop  ltfix-net  198.51.100.114  exited   lanctl-test/media:latest  Exited (0) Less than a second ago\n",
+            "NAME        NETWORK    ADDRESS         STATE    READY    IMAGE                     STATUS\n\
+             ltfix-run   ltfix-net  198.51.100.113  running  running  lanctl-test/media:latest  Up Less than a second\n\
+             ltfix-stop  ltfix-net  198.51.100.114  exited   down     lanctl-test/media:latest  Exited (0) Less than a second ago\n",
         )
         .check();
 }

@@ -167,7 +167,7 @@ fn run_passes_when_everything_matches() {
     let fake = Fake::new();
     fake.on("docker", "network ls *", 0, "");
     fake.on("docker", "ps *", 0, "");
-    let done = Run::new(&fake).args(["ls"]).stdout("NAME  NETWORK  ADDRESS  STATE  IMAGE  STATUS\n").check();
+    let done = Run::new(&fake).args(["ls"]).stdout("NAME  NETWORK  ADDRESS  STATE  READY  IMAGE  STATUS\n").check();
     assert_eq!(done.code, Some(0));
     assert!(done.calls.iter().all(|c| c.kind == Kind::Query), "{:?}", done.calls);
 }
@@ -182,7 +182,9 @@ fn run_reports_every_mismatch_with_a_diff() {
     assert!(msg.starts_with("`lanctl ls` did not do what the test expects:\n\n"), "{msg}");
     assert!(msg.contains("exit code: expected 1, got Some(0)"), "{msg}");
     assert!(
-        msg.contains("stdout differs (- expected, + actual):\n- NAME\\n\n+ NAME  NETWORK  ADDRESS  STATE  IMAGE  STATUS\\n"),
+        msg.contains(
+            "stdout differs (- expected, + actual):\n- NAME\\n\n+ NAME  NETWORK  ADDRESS  STATE  READY  IMAGE  STATUS\\n"
+        ),
         "{msg}"
     );
     assert!(msg.contains("stderr differs (- expected, + actual):\n- a note\\n\n\n"), "{msg}");

@@ -392,10 +392,10 @@ fn ls_sorts_naturally_reads_state_and_status_at_one_moment_and_marks_who_should_
         out(&o),
         (
             Some(0),
-            "NAME  NETWORK    ADDRESS         STATE                IMAGE  STATUS\n\
-             c-1   ltfix-net  198.51.100.101  exited               img    Exited (0) 1 hour ago\n\
-             c-2   ltfix-net  198.51.100.102  exited (should run)  img    Exited (137) 5 minutes ago\n\
-             c-10  ltfix-net  198.51.100.110  running              img    Up 2 minutes\n"
+            "NAME  NETWORK    ADDRESS         STATE                READY    IMAGE  STATUS\n\
+             c-1   ltfix-net  198.51.100.101  exited               down     img    Exited (0) 1 hour ago\n\
+             c-2   ltfix-net  198.51.100.102  exited (should run)  down     img    Exited (137) 5 minutes ago\n\
+             c-10  ltfix-net  198.51.100.110  running              running  img    Up 2 minutes\n"
                 .to_string(),
             "lanctl: tenant c-2 should run but does not (its restart policy says run, yet it is exited); start it on its \
              own address with `lanctl restart c-2`\n"

@@ -9,9 +9,9 @@ use crate::common::*;
 use crate::support::*;
 
 /// The fixture's two tenants, as `ls` lists them.
-const TABLE: &str = "NAME        NETWORK    ADDRESS         STATE    IMAGE                     STATUS\n\
-                     ltfix-run   ltfix-net  198.51.100.113  running  lanctl-test/media:latest  Up Less than a second\n\
-                     ltfix-stop  ltfix-net  198.51.100.114  exited   lanctl-test/media:latest  Exited (0) Less than a second ago\n";
+const TABLE: &str = "NAME        NETWORK    ADDRESS         STATE    READY    IMAGE                     STATUS\n\
+                     ltfix-run   ltfix-net  198.51.100.113  running  running  lanctl-test/media:latest  Up Less than a second\n\
+                     ltfix-stop  ltfix-net  198.51.100.114  exited   down     lanctl-test/media:latest  Exited (0) Less than a second ago\n";
 
 fn ps(filter: &str) -> String {
     format!("docker ps --all --no-trunc --filter {filter} --format {}", PS_FORMAT.trim_matches('\''))
@@ -125,7 +125,7 @@ fn ls_of_a_network_whose_early_read_fails_lists_what_docker_ps_lists_as_before()
         f.on("docker", "ps --all --no-trunc --filter label=io.lanctl.network=cafe --format *", 0, "");
         f.on_err("docker", "network inspect -- cafe", 1, AMBIGUOUS);
     });
-    Run::new(&f).args(["ls", "--net", "cafe"]).stdout("NAME  NETWORK  ADDRESS  STATE  IMAGE  STATUS\n").check();
+    Run::new(&f).args(["ls", "--net", "cafe"]).stdout("NAME  NETWORK  ADDRESS  STATE  READY  IMAGE  STATUS\n").check();
 }
 
 #[test]

@@ -46,7 +46,13 @@ fn a_new_tenant_goes_to_the_host_with_the_most_free_addresses() {
              lanctl: host h2: t1 would get 198.51.100.140 on ltfix-net\n",
         )
         .check();
-    assert_eq!(done.stdout, format!("{}\n", run_line("--context h2 ", "t1", "198.51.100.140")));
+    assert_eq!(
+        done.stdout,
+        format!(
+            "{}\n# then wait up to 2 s for running on 198.51.100.140 (up to 2 min for healthy if its image has a HEALTHCHECK)\n",
+            run_line("--context h2 ", "t1", "198.51.100.140")
+        )
+    );
     // h2's LAN probe ran on h2.
     assert!(done.calls.iter().any(|c| c.argv[0] == "ssh" && c.argv.contains(&"arping".to_string())), "{:?}", done.calls);
 }
@@ -57,7 +63,10 @@ fn host_places_it_where_it_says() {
     Run::new(&f)
         .args(["--host", "default"])
         .args(up(&["t1"], &[]))
-        .stdout(format!("{}\n", run_line("", "t1", "198.51.100.100")))
+        .stdout(format!(
+            "{}\n# then wait up to 2 s for running on 198.51.100.100 (up to 2 min for healthy if its image has a HEALTHCHECK)\n",
+            run_line("", "t1", "198.51.100.100")
+        ))
         .stderr(
             "lanctl: host default: placing t1 here: --host\n\
              lanctl: host default: t1 would get 198.51.100.100 on ltfix-net\n",

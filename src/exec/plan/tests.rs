@@ -167,3 +167,29 @@ fn a_dry_run_runs_nothing() {
     sample(dir.path(), false).run(&r).unwrap();
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }
+
+#[test]
+fn an_await_is_the_waiter_s_in_lanctl_and_a_no_op_in_bash() {
+    let dir = tempfile::tempdir().unwrap();
+    let undone = dir.path().join("undone");
+    let plan = Plan::new().attempt(
+        vec![
+            Action::Change(sh("true").change()),
+            Action::Await { what: "t1".into(), line: "lanctl then waits up to 60 s for tcp:8443 on 198.51.100.20".into() },
+        ],
+        vec![Undo::Change(sh(&format!("echo undone > {}", undone.display())).change())],
+    );
+    let shown = plan.to_string();
+    assert!(
+        shown.contains("  sh -c true &&\n  : 'lanctl then waits up to 60 s for tcp:8443 on 198.51.100.20'\n}; then\n"),
+        "{shown}"
+    );
+    assert!(bash(&plan, &[]).status.success());
+    assert_eq!(read(&undone), "<absent>");
+    let runner = Runner::default();
+    let f = plan.run_awaiting(&runner, &|what| Err(format!("{what} was not ready"))).unwrap_err();
+    assert_eq!(f.block, 0);
+    assert!(matches!(&f.why, Why::Failed(e) if e.msg == "t1 was not ready"), "{:?}", f.why);
+    assert_eq!(read(&undone), "undone\n");
+    plan.run_awaiting(&runner, &|_| Ok(())).unwrap();
+}

@@ -21,6 +21,7 @@ fn draft(preset: Option<&str>, env: &[&str], lookup: &dyn Fn(&str) -> Option<Str
         labels: vec![],
         restart: "unless-stopped".into(),
         args: vec![],
+        ready: None,
     }
 }
 

@@ -169,11 +169,20 @@ pub const IMAGE: &str = "lanctl-test/media:latest";
 /// The local test image whose container dies shortly after it starts
 /// (tests/image/build.sh): a tenant that crashes.
 pub const CRASH: &str = "lanctl-test/crash:latest";
+/// The local test image whose entrypoint is `sh -c` (tests/image/build.sh): a tenant that
+/// runs the script given after the image.
+pub const SHELL: &str = "lanctl-test/sh:latest";
 
 impl RealEnv {
     /// On the first test slot, 198.51.100.0/26.
     pub fn new() -> RealEnv {
         RealEnv::with_subnets(&TEST_SLOTS[..1])
+    }
+
+    /// On one subnet of its own inside a test slot (a /28, say), for tests that keep to
+    /// a part of the slot no other test uses.
+    pub fn on_subnet(subnet: &str) -> RealEnv {
+        RealEnv::with_subnets(&[subnet])
     }
 
     /// On both test slots: [`RealEnv::subnet`] and [`RealEnv::subnet2`].
