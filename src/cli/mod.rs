@@ -1,6 +1,7 @@
 //! The command line, as clap reads it. Values stay raw strings here; `input` lowers them
 //! into validated domain values before anything runs.
 
+pub mod argv;
 pub mod generate;
 pub mod man_extra;
 pub mod suggest;
@@ -391,7 +392,7 @@ pub struct UpdateArgs {
 
 /// Clap's own errors as one line with exit 2, the usage hint at its end, like every other
 /// lanctl error; `--help` and `--version` print as clap renders them, with exit 0.
-pub fn usage_error(e: clap::Error) -> std::process::ExitCode {
+pub fn usage_error(e: clap::Error, args: &[std::ffi::OsString]) -> std::process::ExitCode {
     use clap::error::ErrorKind;
     if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
         crate::exec::out::print(&e.render().to_string());
@@ -402,9 +403,14 @@ pub fn usage_error(e: clap::Error) -> std::process::ExitCode {
         eprint!("{}", e.render());
         return std::process::ExitCode::from(2);
     }
-    let line = one_line_usage(&e.render().to_string());
+    let line = match argv::not_utf8(args).filter(|_| e.kind() == ErrorKind::InvalidUtf8) {
+        Some(arg) => {
+            format!("argument \"{}\" is not UTF-8 text; see `{} --help`", argv::escaped(arg), argv::subcommand_path(args))
+        }
+        None => one_line_usage(&e.render().to_string()),
+    };
     // The options are not parsed, so `--json` is looked for among the words before `--`.
-    if std::env::args().take_while(|a| a != "--").any(|a| a == "--json") {
+    if args.iter().take_while(|a| *a != "--").any(|a| a == "--json") {
         crate::exec::out::error_json(&crate::exec::error::json_of(&line, 2, None));
     } else {
         crate::exec::out::note(line);

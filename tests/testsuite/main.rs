@@ -21,6 +21,7 @@ mod support;
 mod all_hosts;
 mod apply_hosts;
 mod apply_reads;
+mod bad_bytes;
 mod check_fake;
 mod cli_net;
 mod cli_tenants;
