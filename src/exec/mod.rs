@@ -11,6 +11,7 @@
 pub mod at_once;
 pub mod cmd;
 pub mod error;
+pub mod file;
 pub mod interrupt;
 pub mod json;
 pub mod out;
