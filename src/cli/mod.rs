@@ -407,7 +407,7 @@ pub fn usage_error(e: clap::Error, args: &[std::ffi::OsString]) -> std::process:
         Some(arg) => {
             format!("argument \"{}\" is not UTF-8 text; see `{} --help`", argv::escaped(arg), argv::subcommand_path(args))
         }
-        None => one_line_usage(&e.render().to_string()),
+        None => one_line_usage(&e.render().to_string(), &argv::subcommand_path(args)),
     };
     // The options are not parsed, so `--json` is looked for among the words before `--`.
     if args.iter().take_while(|a| *a != "--").any(|a| a == "--json") {
@@ -420,10 +420,12 @@ pub fn usage_error(e: clap::Error, args: &[std::ffi::OsString]) -> std::process:
 
 /// `error: X\n\n  tip: Y\n\nUsage: lanctl up [OPTIONS] ...\n\nFor more information, try
 /// '--help'.` becomes `X (tip: Y); see `lanctl up --help``.
-pub fn one_line_usage(rendered: &str) -> String {
+/// A value error carries no usage line, so `command` (the subcommand the words named)
+/// is the help it points at then.
+pub fn one_line_usage(rendered: &str, command: &str) -> String {
     let mut msg = String::new();
     let mut tips = Vec::new();
-    let mut command = "lanctl".to_string();
+    let mut command = command.to_string();
     for line in rendered.lines().map(str::trim).filter(|l| !l.is_empty()) {
         if let Some(m) = line.strip_prefix("error: ") {
             msg = m.to_string();
@@ -451,7 +453,8 @@ mod tests {
     use clap::Parser;
 
     fn error_line(args: &[&str]) -> String {
-        one_line_usage(&Cli::try_parse_from(args).unwrap_err().render().to_string())
+        let os: Vec<std::ffi::OsString> = args.iter().map(Into::into).collect();
+        one_line_usage(&Cli::try_parse_from(args).unwrap_err().render().to_string(), &argv::subcommand_path(&os))
     }
 
     #[test]
@@ -466,5 +469,9 @@ mod tests {
              value, use '-- --imagee'); see `lanctl up --help`"
         );
         assert_eq!(error_line(&["lanctl", "frobnicate"]), "unrecognized subcommand 'frobnicate'; see `lanctl --help`");
+        assert_eq!(
+            error_line(&["lanctl", "logs", "--tail", "abc", "x"]),
+            "invalid value 'abc' for '--tail <N>': invalid digit found in string; see `lanctl logs --help`"
+        );
     }
 }

@@ -267,6 +267,15 @@ fn usage_errors_exit_2_and_run_nothing() {
             "lanctl: --ip gives one address; use it with one tenant name\n",
         ),
         (vec!["up", "room-1", "--preset", "unknown"], "lanctl: --preset \"unknown\" is unknown; use one of wcs\n"),
+        // clap's value errors carry no usage line: the subcommand is read from the words.
+        (
+            vec!["logs", "x", "--tail", "abc"],
+            "lanctl: invalid value 'abc' for '--tail <N>': invalid digit found in string; see `lanctl logs --help`\n",
+        ),
+        (
+            vec!["--host", "h", "net", "ls", "--all-hosts=maybe"],
+            "lanctl: unexpected value 'maybe' for '--all-hosts' found; no more were expected; see `lanctl net ls --help`\n",
+        ),
     ] {
         let done = Run::new(&f).args(&args).code(2).stderr(err).check();
         assert!(done.calls.is_empty(), "{args:?} ran {:?}", done.calls);
