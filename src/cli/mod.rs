@@ -16,7 +16,7 @@ pub const EXIT_CODES: &str = "\
 Exit codes:
   0  ok
   1  an operation failed; for check: a problem found on the LAN
-  2  invalid usage or input: nothing ran
+  2  invalid usage or input, or a refusal (see the README): nothing changed
   3  a prerequisite check failed: nothing changed
      (with --dry-run the plan is still printed; exit 0 with --skip-checks)
   130 interrupted once the change under way had finished or was undone";

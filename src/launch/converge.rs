@@ -268,7 +268,7 @@ fn already_there(ctx: &Ctx, t: &TenantInput, net: &NetSpec, c: &Container, polic
             Existing::Refuse => format!("change it with `lanctl update {name} ...` or remove it with `lanctl down {name}`"),
             Existing::Update { .. } => format!("move it with `lanctl down {name}` and apply again"),
         };
-        return Err(Error::failed(format!("tenant {name} exists with another spec: {}; {how}", all.join(", "))));
+        return Err(Error::usage(format!("tenant {name} exists with another spec: {}; {how}", all.join(", "))));
     };
     let require: Vec<String> = want.secrets.iter().map(|(k, _)| k.clone()).collect();
     let r = Recreate {

@@ -55,7 +55,7 @@ pub fn tenants_named(ctx: &Ctx, names: &[String], verb: &str) -> Result<(Vec<Con
             None if !missing.contains(name) => missing.push(name.clone()),
             None => {}
             Some(c) if !is_tenant(c) => {
-                return Err(crate::exec::error::Error::failed(format!(
+                return Err(crate::exec::error::Error::usage(format!(
                     "container {name} is not a lanctl tenant; lanctl {verb} acts on its own only (use `docker {verb} {name}` if you mean it)"
                 )))
             }

@@ -52,7 +52,7 @@ pub fn down(ctx: &Ctx, a: &DownInput) -> Result<()> {
             None if parked_too.is_some() => {}
             None => ctx.note(format!("tenant {name} does not exist; nothing to do for it")),
             Some(c) if !is_tenant(c) => {
-                return Err(Error::failed(format!(
+                return Err(Error::usage(format!(
                     "container {name} is not a lanctl tenant; nothing was removed (use `docker rm -f {name}` if you mean it)"
                 )))
             }

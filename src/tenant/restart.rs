@@ -22,7 +22,7 @@ pub struct RestartInput {
 pub fn restart(ctx: &Ctx, a: &RestartInput) -> Result<()> {
     let (found, missing) = tenants_named(ctx, &a.names, "restart")?;
     if !missing.is_empty() {
-        return Err(Error::failed(format!(
+        return Err(Error::usage(format!(
             "no tenant named {}; nothing was restarted; list the tenants with `lanctl ls`",
             missing.join(" or ")
         )));

@@ -56,8 +56,8 @@ pub fn update(ctx: &Ctx, a: &UpdateInput) -> Result<()> {
     };
     let old = match current {
         Some(c) if is_tenant(&c) => c,
-        Some(_) => return Err(Error::failed(format!("container {name} is not a lanctl tenant; lanctl updates only its own"))),
-        None => return Err(Error::failed(format!("no tenant named {name}; start it with `lanctl up {name}`"))),
+        Some(_) => return Err(Error::usage(format!("container {name} is not a lanctl tenant; lanctl updates only its own"))),
+        None => return Err(Error::usage(format!("no tenant named {name}; start it with `lanctl up {name}`"))),
     };
     let network = old.label(labels::NETWORK).unwrap_or_default().to_string();
     let (Some(ip), Some(old_spec)) = (old.address_on(&network), TenantSpec::of_container(&old)) else {

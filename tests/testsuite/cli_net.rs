@@ -132,7 +132,7 @@ fn same_spec_changes_nothing_and_another_spec_says_what_differs() {
     other[2] = NET.to_string();
     Run::new(&f)
         .args(&other)
-        .code(1)
+        .code(2)
         .stderr(
             "lanctl: network ltfix-net already exists with another spec: ip-range is 198.51.100.100-198.51.100.131, not \
              198.51.100.96-198.51.100.127, aux-address is router2=198.51.100.2, not none; remove it with `lanctl net rm \
@@ -239,7 +239,7 @@ fn net_rm_refuses_while_containers_are_attached_running_or_stopped() {
     let f = lan();
     Run::new(&f)
         .args(["net", "rm", NET])
-        .code(1)
+        .code(2)
         .stderr(
             "lanctl: network ltfix-net still has containers attached: ltfix-stop (exited), ltfix-run (running); remove \
              them first, e.g. `lanctl down ltfix-stop ltfix-run`\n",

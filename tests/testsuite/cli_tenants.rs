@@ -231,7 +231,7 @@ fn a_second_identical_up_changes_nothing_and_another_spec_points_to_update() {
         .check();
     Run::new(&f)
         .args(["up", "room-1", "--image", "img2"])
-        .code(1)
+        .code(2)
         .stderr(
             "lanctl: tenant room-1 exists with another spec: image is img, not img2; change it with `lanctl update room-1 ...` \
              or remove it with `lanctl down room-1`\n",
@@ -240,7 +240,7 @@ fn a_second_identical_up_changes_nothing_and_another_spec_points_to_update() {
     // ltfix-run carries no spec label: its spec differs from any request.
     Run::new(&f)
         .args(["up", "ltfix-run", "--image", "img"])
-        .code(1)
+        .code(2)
         .stderr(
             "lanctl: tenant ltfix-run exists with another spec: image is , not img, restart is , not unless-stopped; change \
              it with `lanctl update ltfix-run ...` or remove it with `lanctl down ltfix-run`\n",
@@ -309,7 +309,7 @@ fn down_refuses_unlabelled_containers_and_ignores_absent_ones() {
     let f = lan_with(|f| f.on("docker", "container inspect -- web", 0, &plain_container("web")));
     Run::new(&f)
         .args(["down", "web"])
-        .code(1)
+        .code(2)
         .stderr("lanctl: container web is not a lanctl tenant; nothing was removed (use `docker rm -f web` if you mean it)\n")
         .check();
     Run::new(&f).args(["down", "ghost"]).stderr("lanctl: tenant ghost does not exist; nothing to do for it\n").check();

@@ -165,7 +165,7 @@ fn a_mac_a_lan_device_answered_from_is_refused() {
     });
     Run::new(&f)
         .args(["up", "--wait", "0", "room-1", "--image", "img", "--mac", "02:aa:00:00:00:01"])
-        .code(1)
+        .code(2)
         .stderr(
             "lanctl: skipping 198.51.100.100: a LAN device (02:aa:00:00:00:01) already uses it\n\
              lanctl: room-1: --mac 02:aa:00:00:00:01 is a LAN device's (it answered the ARP probe for 198.51.100.100 on \
