@@ -50,16 +50,20 @@ impl Error {
     /// A command that ran and failed: the message names the rendered line, the status and
     /// docker's own words, folded to one line.
     pub fn command(failure: Failure) -> Self {
+        let line = failure.line.clone();
+        Self::command_as(failure, &line)
+    }
+
+    /// [`Error::command`] with the line the message shows (`Cmd::brief`), the failure
+    /// keeping the line in full for `--json`.
+    pub fn command_as(failure: Failure, line: &str) -> Self {
         let status = match failure.status {
             Some(code) => format!("exit {code}"),
             None => "killed by a signal".to_string(),
         };
         let said = one_line(&failure.stderr);
-        let msg = if said.is_empty() {
-            format!("`{}` failed ({status})", failure.line)
-        } else {
-            format!("`{}` failed ({status}): {said}", failure.line)
-        };
+        let msg =
+            if said.is_empty() { format!("`{line}` failed ({status})") } else { format!("`{line}` failed ({status}): {said}") };
         Error { exit: Exit::Failed, msg, failure: Some(Box::new(failure)) }
     }
 

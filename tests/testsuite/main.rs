@@ -27,6 +27,7 @@ mod cli_net;
 mod cli_tenants;
 mod doctor;
 mod doctor_verdicts;
+mod engine_reach;
 mod gone_between_reads;
 mod harness_smoke;
 mod health_fake;
