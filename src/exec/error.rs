@@ -95,8 +95,9 @@ impl Error {
 
 /// See `Error::to_json`; also used for clap's usage errors, which are not `Error`s.
 pub fn json_of(msg: &str, exit: u8, failure: Option<&Failure>) -> serde_json::Value {
+    // No hint is null, never "": a script tests one thing.
     let (error, hint) = match msg.rsplit_once("; ") {
-        Some((e, h)) => (e, Some(h)),
+        Some((e, h)) => (e, Some(h.trim()).filter(|h| !h.is_empty())),
         None => (msg, None),
     };
     serde_json::json!({
@@ -139,6 +140,14 @@ impl std::error::Error for Error {}
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_json_error_without_a_hint_has_a_null_hint() {
+        assert_eq!(json_of("no hint", 1, None)["hint"], serde_json::Value::Null);
+        assert_eq!(json_of("a; ", 1, None)["hint"], serde_json::Value::Null);
+        assert_eq!(json_of("a; ", 1, None)["error"], "a");
+        assert_eq!(json_of("a; do b", 1, None)["hint"], "do b");
+    }
 
     #[test]
     fn command_error_is_one_line_with_status_and_stderr() {

@@ -30,6 +30,9 @@ pub fn down(ctx: &Ctx, a: &DownInput) -> Result<()> {
             .collect();
         if all.is_empty() {
             ctx.note("there are no tenants; nothing to do");
+            if ctx.json && !ctx.dry_run() {
+                ctx.print_json(&serde_json::json!({ "removed": [] }));
+            }
             return Ok(());
         }
         if !ctx.dry_run() {
@@ -61,12 +64,15 @@ pub fn down(ctx: &Ctx, a: &DownInput) -> Result<()> {
         }
         remove.extend(parked_too.filter(|p| !remove.contains(p)));
     }
-    if remove.is_empty() {
-        return Ok(());
+    if !remove.is_empty() {
+        remove_tenants(ctx, &remove)?;
+        if !ctx.dry_run() {
+            ctx.note(format!("removed {}", remove.join(" ")));
+        }
     }
-    remove_tenants(ctx, &remove)?;
-    if !ctx.dry_run() {
-        ctx.note(format!("removed {}", remove.join(" ")));
+    // A dry run's stdout is its plan; a run's, with --json, what it removed.
+    if ctx.json && !ctx.dry_run() {
+        ctx.print_json(&serde_json::json!({ "removed": remove }));
     }
     Ok(())
 }

@@ -405,3 +405,21 @@ fn update_rolls_back_when_the_new_container_does_not_start() {
         ])
         .check();
 }
+
+/// `--json down` says what it removed, as data on stdout (an empty list when nothing was
+/// there); the notes stay on stderr.
+#[test]
+fn json_down_prints_what_was_removed() {
+    let f = lan();
+    Run::new(&f)
+        .args(["--json", "down", "ltfix-stop"])
+        .stdout("{\n  \"removed\": [\n    \"ltfix-stop\"\n  ]\n}\n")
+        .stderr("lanctl: removed ltfix-stop\n")
+        .changes(&[&["docker", "stop", "--", "ltfix-stop"], &["docker", "rm", "--", "ltfix-stop"]])
+        .check();
+    Run::new(&f)
+        .args(["--json", "down", "ghost"])
+        .stdout("{\n  \"removed\": []\n}\n")
+        .stderr("lanctl: tenant ghost does not exist; nothing to do for it\n")
+        .check();
+}
