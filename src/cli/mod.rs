@@ -133,6 +133,10 @@ pub struct StopArgs {
     /// Tenants to stop
     #[arg(required = true)]
     pub names: Vec<String>,
+    /// Seconds docker waits for each container to stop before it kills it (docker stop's
+    /// --time), 0 to 3600 [default: docker's, 10]
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<u64>,
 }
 
 #[derive(Debug, Args)]
@@ -346,6 +350,10 @@ pub struct DownArgs {
     /// Remove every tenant (asks, or needs --yes)
     #[arg(long)]
     pub all: bool,
+    /// Seconds docker waits for each container to stop before it kills it (docker stop's
+    /// --time), 0 to 3600 [default: docker's, 10]
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<u64>,
 }
 
 #[derive(Debug, Args)]
@@ -385,6 +393,10 @@ pub struct UpdateArgs {
     /// Seconds the new container must keep running before the old one is removed
     #[arg(long, default_value_t = 5)]
     pub wait: u64,
+    /// Seconds docker waits for the old container to stop before it kills it (docker stop's
+    /// --time), 0 to 3600 [default: docker's, 10]
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<u64>,
     /// Arguments passed to the container after the image, replacing the current ones
     #[arg(last = true)]
     pub args: Vec<String>,

@@ -391,7 +391,7 @@ fn prune(ctx: &Ctx, nets: &[NetSpec], keep: &[&str], tally: &mut Tally) -> Resul
         .filter(|c| !keep.contains(&c.name()))
         .map(|c| c.name().to_string())
         .collect();
-    remove(ctx, &gone)?;
+    remove(ctx, &gone, None)?;
     tally.removed.extend(gone);
     Ok(())
 }

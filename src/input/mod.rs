@@ -117,7 +117,7 @@ pub fn lower(cli: Cli) -> Result<Input> {
             for n in &a.names {
                 check_name(n)?;
             }
-            Request::Down(DownInput { names: a.names, all: a.all })
+            Request::Down(DownInput { names: a.names, all: a.all, timeout: timeout(a.timeout)? })
         }
         Command::Ls(a) => {
             let net = a.net.map(|n| net_name("--net", n)).transpose()?;
@@ -165,7 +165,7 @@ pub fn lower(cli: Cli) -> Result<Input> {
             Request::Logs(LogsInput { name: a.name, tail: a.tail, follow: a.follow })
         }
         Command::Restart(a) => Request::Restart(RestartInput { names: tenant_names(a.names)?, wait: wait(a.wait)? }),
-        Command::Stop(a) => Request::Stop(StopInput { names: tenant_names(a.names)? }),
+        Command::Stop(a) => Request::Stop(StopInput { names: tenant_names(a.names)?, timeout: timeout(a.timeout)? }),
         Command::Check(a) => Request::Check(CheckInput { names: tenant_names(a.names)?, watch: a.watch }),
     };
     Ok(Input { config, request })
@@ -225,6 +225,7 @@ fn update(a: UpdateArgs) -> Result<UpdateInput> {
             (false, false) => Some(a.args),
         },
         wait: wait(a.wait)?,
+        timeout: timeout(a.timeout)?,
         name: a.name,
     })
 }
@@ -299,6 +300,16 @@ fn wait(secs: u64) -> Result<Duration> {
         return Err(Error::usage(format!("--wait {secs} is too long; give at most {MAX_WAIT_SECS} seconds")));
     }
     Ok(Duration::from_secs(secs))
+}
+
+/// `--timeout`: docker's stop grace period, bounded as `--wait` is.
+fn timeout(secs: Option<u64>) -> Result<Option<u64>> {
+    match secs {
+        Some(s) if s > MAX_WAIT_SECS => {
+            Err(Error::usage(format!("--timeout {s} is too long; give at most {MAX_WAIT_SECS} seconds")))
+        }
+        _ => Ok(secs),
+    }
 }
 
 fn parallel(p: Option<usize>) -> Result<usize> {

@@ -300,6 +300,7 @@ fn already_there(ctx: &Ctx, t: &TenantInput, net: &NetSpec, c: &Container, polic
         env_file: want.env_file.as_ref().map(|f| f.path.as_path()),
         pull: None,
         wait,
+        stop_timeout: None,
     };
     recreate(ctx, c, &r)?;
     Ok(Outcome::done(ctx, name, &net.name, Some(ip), What::Updated))

@@ -76,12 +76,12 @@ pub fn remove_orphan(ctx: &Ctx, name: &str) {
 }
 
 /// Stops and removes tenants: one `docker stop` for all (docker stops them in parallel,
-/// each with its grace period), then one `docker rm`, however many there are.
-pub fn remove(ctx: &Ctx, names: &[String]) -> Result<()> {
+/// each with its grace period: `timeout`, or docker's own), then one `docker rm`, however many there are.
+pub fn remove(ctx: &Ctx, names: &[String], timeout: Option<u64>) -> Result<()> {
     if names.is_empty() {
         return Ok(());
     }
-    ctx.runner.change(&ctx.docker.stop_many(names))?;
+    ctx.runner.change(&ctx.docker.stop_many(names, timeout))?;
     ctx.runner.change(&ctx.docker.rm_many(names))?;
     Ok(())
 }

@@ -41,6 +41,8 @@ pub struct Recreate<'a> {
     pub env_file: Option<&'a Path>,
     pub pull: Option<&'a str>,
     pub wait: Duration,
+    /// docker's stop grace period for the old container; `None` keeps docker's.
+    pub stop_timeout: Option<u64>,
 }
 
 /// The blocks of a recreation, by index, to tell from a failure how far it got.
@@ -69,7 +71,7 @@ fn recreate_plan(ctx: &Ctx, name: &str, was_running: bool, r: &Recreate) -> (Pla
         plan = plan.then(Action::require(k));
     }
     if was_running {
-        plan = plan.then(Action::Change(d.stop(name)));
+        plan = plan.then(Action::Change(d.stop(name, r.stop_timeout)));
     }
     let restart: Vec<Undo> = if was_running { vec![Undo::Change(d.start(name))] } else { Vec::new() };
     let park = plan.len();

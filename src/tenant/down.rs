@@ -14,6 +14,8 @@ use crate::target::ctx::Ctx;
 pub struct DownInput {
     pub names: Vec<String>,
     pub all: bool,
+    /// `--timeout`: docker's stop grace period; `None` keeps docker's.
+    pub timeout: Option<u64>,
 }
 
 pub fn down(ctx: &Ctx, a: &DownInput) -> Result<()> {
@@ -65,7 +67,7 @@ pub fn down(ctx: &Ctx, a: &DownInput) -> Result<()> {
         remove.extend(parked_too.filter(|p| !remove.contains(p)));
     }
     if !remove.is_empty() {
-        remove_tenants(ctx, &remove)?;
+        remove_tenants(ctx, &remove, a.timeout)?;
         if !ctx.dry_run() {
             ctx.note(format!("removed {}", remove.join(" ")));
         }

@@ -37,6 +37,8 @@ pub struct UpdateInput {
     /// The container's arguments, replacing the current ones (empty: none).
     pub args: Option<Vec<String>>,
     pub wait: Duration,
+    /// `--timeout`: docker's stop grace period for the old container; `None` keeps docker's.
+    pub timeout: Option<u64>,
 }
 
 pub fn update(ctx: &Ctx, a: &UpdateInput) -> Result<()> {
@@ -103,6 +105,7 @@ pub fn update(ctx: &Ctx, a: &UpdateInput) -> Result<()> {
         env_file,
         pull: a.pull.as_deref(),
         wait: a.wait,
+        stop_timeout: a.timeout,
     };
     recreate(ctx, &old, &r)?;
     if !ctx.dry_run() {

@@ -423,3 +423,40 @@ fn json_down_prints_what_was_removed() {
         .stderr("lanctl: tenant ghost does not exist; nothing to do for it\n")
         .check();
 }
+
+/// `--timeout SECONDS` is docker's `stop --time`, for `stop`, `down` and `update` alike;
+/// without it docker's own default applies (no flag); it is checked before anything runs.
+#[test]
+fn timeout_is_the_stop_grace_period_of_stop_down_and_update() {
+    let spec = r#"{"image":"img","env":{},"secrets":[],"ip_env":[],"labels":{},"restart":"unless-stopped","args":[]}"#;
+    let f = lan_with(|f| f.on("docker", "container inspect -- ltfix-run", 0, &running_tenant_with_spec(spec)));
+    let plan = |args: &[&str]| -> Vec<String> {
+        let out = lanctl(&f).arg("-n").args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", lossy(&out.stderr));
+        lossy(&out.stdout).lines().filter(|l| l.starts_with("docker stop")).map(String::from).collect()
+    };
+    assert_eq!(plan(&["down", "ltfix-run", "--timeout", "30"]), ["docker stop --time 30 -- ltfix-run"]);
+    assert_eq!(plan(&["down", "ltfix-run"]), ["docker stop -- ltfix-run"]);
+    assert_eq!(plan(&["stop", "ltfix-run", "--timeout", "0"]), ["docker stop --time 0 -- ltfix-run"]);
+    assert_eq!(
+        plan(&["update", "ltfix-run", "--image", "img2", "--timeout", "20"]),
+        ["docker stop --time 20 -- ltfix-run || exit 1"]
+    );
+    f.clear_calls();
+    for args in
+        [&["down", "t", "--timeout", "3601"][..], &["stop", "t", "--timeout", "86400"], &["update", "t", "--timeout", "3601"]]
+    {
+        let secs = args[3];
+        Run::new(&f)
+            .args(args)
+            .code(2)
+            .stderr(format!("lanctl: --timeout {secs} is too long; give at most 3600 seconds\n"))
+            .check();
+    }
+    Run::new(&f)
+        .args(["down", "t", "--timeout", "-1"])
+        .code(2)
+        .stderr("lanctl: unexpected argument '-1' found (tip: to pass '-1' as a value, use '-- -1'); see `lanctl down --help`\n")
+        .check();
+    assert!(f.calls().is_empty(), "{:?}", f.calls());
+}
