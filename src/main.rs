@@ -3,9 +3,11 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    let cli = match lanctl::cli::Cli::try_parse() {
+    // Read as OsStrings: `std::env::args` panics on an argument that is not UTF-8.
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let cli = match lanctl::cli::Cli::try_parse_from(&args) {
         Ok(cli) => cli,
-        Err(e) => return lanctl::cli::usage_error(e),
+        Err(e) => return lanctl::cli::usage_error(e, &args),
     };
     let json = cli.json;
     match lanctl::run(cli) {

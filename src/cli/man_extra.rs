@@ -44,7 +44,8 @@ ok
 an operation failed
 .TP
 \fB2\fR
-invalid usage or input: nothing ran
+invalid usage or input, or a refusal (a tenant or network that exists with another spec, a network with
+tenants, a container that is not a lanctl tenant): nothing ran or changed
 .TP
 \fB3\fR
 a prerequisite check failed: nothing changed (with \fB\-\-dry\-run\fR the plan is still printed; exit 0 with \fB\-\-skip\-checks\fR)

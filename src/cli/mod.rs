@@ -1,6 +1,7 @@
 //! The command line, as clap reads it. Values stay raw strings here; `input` lowers them
 //! into validated domain values before anything runs.
 
+pub mod argv;
 pub mod generate;
 pub mod man_extra;
 pub mod suggest;
@@ -15,7 +16,7 @@ pub const EXIT_CODES: &str = "\
 Exit codes:
   0  ok
   1  an operation failed; for check: a problem found on the LAN
-  2  invalid usage or input: nothing ran
+  2  invalid usage or input, or a refusal (see the README): nothing changed
   3  a prerequisite check failed: nothing changed
      (with --dry-run the plan is still printed; exit 0 with --skip-checks)
   130 interrupted once the change under way had finished or was undone";
@@ -150,6 +151,10 @@ pub struct StopArgs {
     /// Tenants to stop
     #[arg(required = true)]
     pub names: Vec<String>,
+    /// Seconds docker waits for each container to stop before it kills it (docker stop's
+    /// --time), 0 to 3600 [default: docker's, 10]
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<u64>,
 }
 
 #[derive(Debug, Args)]
@@ -372,6 +377,10 @@ pub struct DownArgs {
     /// Remove every tenant (asks, or needs --yes)
     #[arg(long)]
     pub all: bool,
+    /// Seconds docker waits for each container to stop before it kills it (docker stop's
+    /// --time), 0 to 3600 [default: docker's, 10]
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<u64>,
 }
 
 #[derive(Debug, Args)]
@@ -417,6 +426,10 @@ pub struct UpdateArgs {
     /// running after it [default: 60 for tcp and http, 120 for healthy, 5 for running]
     #[arg(long, value_name = "SECONDS")]
     pub wait: Option<u64>,
+    /// Seconds docker waits for the old container to stop before it kills it (docker stop's
+    /// --time), 0 to 3600 [default: docker's, 10]
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<u64>,
     /// Arguments passed to the container after the image, replacing the current ones
     #[arg(last = true)]
     pub args: Vec<String>,
@@ -424,7 +437,7 @@ pub struct UpdateArgs {
 
 /// Clap's own errors as one line with exit 2, the usage hint at its end, like every other
 /// lanctl error; `--help` and `--version` print as clap renders them, with exit 0.
-pub fn usage_error(e: clap::Error) -> std::process::ExitCode {
+pub fn usage_error(e: clap::Error, args: &[std::ffi::OsString]) -> std::process::ExitCode {
     use clap::error::ErrorKind;
     if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
         crate::exec::out::print(&e.render().to_string());
@@ -435,9 +448,14 @@ pub fn usage_error(e: clap::Error) -> std::process::ExitCode {
         eprint!("{}", e.render());
         return std::process::ExitCode::from(2);
     }
-    let line = one_line_usage(&e.render().to_string());
+    let line = match argv::not_utf8(args).filter(|_| e.kind() == ErrorKind::InvalidUtf8) {
+        Some(arg) => {
+            format!("argument \"{}\" is not UTF-8 text; see `{} --help`", argv::escaped(arg), argv::subcommand_path(args))
+        }
+        None => one_line_usage(&e.render().to_string(), &argv::subcommand_path(args)),
+    };
     // The options are not parsed, so `--json` is looked for among the words before `--`.
-    if std::env::args().take_while(|a| a != "--").any(|a| a == "--json") {
+    if args.iter().take_while(|a| *a != "--").any(|a| a == "--json") {
         crate::exec::out::error_json(&crate::exec::error::json_of(&line, 2, None));
     } else {
         crate::exec::out::note(line);
@@ -447,10 +465,12 @@ pub fn usage_error(e: clap::Error) -> std::process::ExitCode {
 
 /// `error: X\n\n  tip: Y\n\nUsage: lanctl up [OPTIONS] ...\n\nFor more information, try
 /// '--help'.` becomes `X (tip: Y); see `lanctl up --help``.
-pub fn one_line_usage(rendered: &str) -> String {
+/// A value error carries no usage line, so `command` (the subcommand the words named)
+/// is the help it points at then.
+pub fn one_line_usage(rendered: &str, command: &str) -> String {
     let mut msg = String::new();
     let mut tips = Vec::new();
-    let mut command = "lanctl".to_string();
+    let mut command = command.to_string();
     for line in rendered.lines().map(str::trim).filter(|l| !l.is_empty()) {
         if let Some(m) = line.strip_prefix("error: ") {
             msg = m.to_string();
@@ -478,7 +498,8 @@ mod tests {
     use clap::Parser;
 
     fn error_line(args: &[&str]) -> String {
-        one_line_usage(&Cli::try_parse_from(args).unwrap_err().render().to_string())
+        let os: Vec<std::ffi::OsString> = args.iter().map(Into::into).collect();
+        one_line_usage(&Cli::try_parse_from(args).unwrap_err().render().to_string(), &argv::subcommand_path(&os))
     }
 
     #[test]
@@ -493,5 +514,9 @@ mod tests {
              value, use '-- --imagee'); see `lanctl up --help`"
         );
         assert_eq!(error_line(&["lanctl", "frobnicate"]), "unrecognized subcommand 'frobnicate'; see `lanctl --help`");
+        assert_eq!(
+            error_line(&["lanctl", "logs", "--tail", "abc", "x"]),
+            "invalid value 'abc' for '--tail <N>': invalid digit found in string; see `lanctl logs --help`"
+        );
     }
 }

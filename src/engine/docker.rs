@@ -170,12 +170,14 @@ impl Docker {
         self.cmd().args(["start", "--", name]).change()
     }
 
-    pub fn stop(&self, name: &str) -> Change {
-        self.cmd().args(["stop", "--", name]).change()
+    /// `docker stop`, with `--time SECONDS` when a grace period is given (else docker's).
+    pub fn stop(&self, name: &str, timeout: Option<u64>) -> Change {
+        self.stop_many(&[name], timeout)
     }
 
-    pub fn stop_many<S: AsRef<str>>(&self, names: &[S]) -> Change {
-        self.cmd().args(["stop", "--"]).args(names.iter().map(|s| s.as_ref())).change()
+    pub fn stop_many<S: AsRef<str>>(&self, names: &[S], timeout: Option<u64>) -> Change {
+        let time: Vec<String> = timeout.map(|t| vec!["--time".to_string(), t.to_string()]).unwrap_or_default();
+        self.cmd().arg("stop").args(time).arg("--").args(names.iter().map(|s| s.as_ref())).change()
     }
 
     pub fn rm_many<S: AsRef<str>>(&self, names: &[S]) -> Change {
@@ -373,6 +375,8 @@ mod tests {
     fn tenant_lifecycle_builders_put_names_after_the_double_dash() {
         let d = Docker::new("docker", None);
         assert_eq!(d.rm_force_many(&["a", "b"]).to_string(), "docker rm --force -- a b");
+        assert_eq!(d.stop_many(&["a", "b"], None).to_string(), "docker stop -- a b");
+        assert_eq!(d.stop("a", Some(30)).to_string(), "docker stop --time 30 -- a");
         assert_eq!(d.start_many(&["a", "b"]).to_string(), "docker start -- a b");
         assert_eq!(d.update_restart("no", &["a", "b"]).to_string(), "docker update --restart no -- a b");
         assert_eq!(d.logs("a", None, false).to_string(), "docker logs -- a");

@@ -333,6 +333,17 @@ pub fn validate(input: &NetInput) -> Result<NetSpec> {
         }
     };
     let aux = parse_aux(input.aux, subnet)?;
+    // The router's address is never a container's, whatever else holds around it.
+    if range.contains(gateway.into()) {
+        return Err(Error::usage(format!(
+            "--gateway {gateway} is inside --ip-range {}; the router's address is never a container's: give a range \
+             that leaves it out",
+            input.ip_range
+        )));
+    }
+    if let Some((host, ip)) = aux.iter().find(|(_, ip)| *ip == gateway) {
+        return Err(Error::usage(format!("--aux-address {host}={ip} is the gateway; give the address of another device")));
+    }
     Ok(NetSpec {
         name: input.name.to_string(),
         driver: input.driver,

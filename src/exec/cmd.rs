@@ -84,6 +84,27 @@ impl fmt::Display for Cmd {
     }
 }
 
+impl Cmd {
+    /// The line as an error names it: each `--format` template lanctl writes is `…`, so a
+    /// message stays short and shows what the user can act on; `-v` echoes the line whole.
+    pub fn brief(&self) -> String {
+        let mut out = quote::quote(&self.program);
+        let mut after_format = false;
+        for a in &self.args {
+            out.push(' ');
+            if after_format {
+                out.push('…');
+            } else if a.starts_with("--format=") {
+                out.push_str("--format=…");
+            } else {
+                out.push_str(&quote::quote(a));
+            }
+            after_format = a == "--format";
+        }
+        out
+    }
+}
+
 /// A command that only reads: it may run during `--dry-run`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[must_use = "a query does nothing until the runner runs it"]
@@ -124,5 +145,17 @@ mod tests {
         let c = c.deadline(Duration::from_secs(5));
         assert_eq!(c.deadline, Some(Duration::from_secs(5)));
         assert_eq!(c.to_string(), "docker ps");
+    }
+}
+
+#[cfg(test)]
+mod brief_tests {
+    use super::*;
+
+    #[test]
+    fn brief_leaves_out_format_templates_only() {
+        let c = Cmd::new("docker").args(["ps", "--format", "{{json .}}", "--filter", "label=a b"]);
+        assert_eq!(c.brief(), "docker ps --format … --filter 'label=a b'");
+        assert_eq!(Cmd::new("docker").args(["inspect", "--format={{.Id}}", "x"]).brief(), "docker inspect --format=… x");
     }
 }

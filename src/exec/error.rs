@@ -50,16 +50,20 @@ impl Error {
     /// A command that ran and failed: the message names the rendered line, the status and
     /// docker's own words, folded to one line.
     pub fn command(failure: Failure) -> Self {
+        let line = failure.line.clone();
+        Self::command_as(failure, &line)
+    }
+
+    /// [`Error::command`] with the line the message shows (`Cmd::brief`), the failure
+    /// keeping the line in full for `--json`.
+    pub fn command_as(failure: Failure, line: &str) -> Self {
         let status = match failure.status {
             Some(code) => format!("exit {code}"),
             None => "killed by a signal".to_string(),
         };
         let said = one_line(&failure.stderr);
-        let msg = if said.is_empty() {
-            format!("`{}` failed ({status})", failure.line)
-        } else {
-            format!("`{}` failed ({status}): {said}", failure.line)
-        };
+        let msg =
+            if said.is_empty() { format!("`{line}` failed ({status})") } else { format!("`{line}` failed ({status}): {said}") };
         Error { exit: Exit::Failed, msg, failure: Some(Box::new(failure)) }
     }
 
@@ -91,8 +95,9 @@ impl Error {
 
 /// See `Error::to_json`; also used for clap's usage errors, which are not `Error`s.
 pub fn json_of(msg: &str, exit: u8, failure: Option<&Failure>) -> serde_json::Value {
+    // No hint is null, never "": a script tests one thing.
     let (error, hint) = match msg.rsplit_once("; ") {
-        Some((e, h)) => (e, Some(h)),
+        Some((e, h)) => (e, Some(h.trim()).filter(|h| !h.is_empty())),
         None => (msg, None),
     };
     serde_json::json!({
@@ -135,6 +140,14 @@ impl std::error::Error for Error {}
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_json_error_without_a_hint_has_a_null_hint() {
+        assert_eq!(json_of("no hint", 1, None)["hint"], serde_json::Value::Null);
+        assert_eq!(json_of("a; ", 1, None)["hint"], serde_json::Value::Null);
+        assert_eq!(json_of("a; ", 1, None)["error"], "a");
+        assert_eq!(json_of("a; do b", 1, None)["hint"], "do b");
+    }
 
     #[test]
     fn command_error_is_one_line_with_status_and_stderr() {

@@ -12,6 +12,7 @@ pub mod at_once;
 pub mod clock;
 pub mod cmd;
 pub mod error;
+pub mod file;
 pub mod interrupt;
 pub mod json;
 pub mod out;

@@ -247,6 +247,12 @@ fn checked(cmd: &Cmd, out: Output) -> Result<String> {
 /// its context is not an operation that failed but a prerequisite that is missing: exit 3
 /// with the hint, whichever command met it first.
 pub fn failure(cmd: &Cmd, out: Output) -> Error {
+    if let Some(url) = denied_socket(&out.stderr) {
+        let msg = format!("cannot reach the docker engine at {url}: permission denied");
+        let failure = Failure { line: cmd.to_string(), status: out.code, stderr: out.stderr };
+        return Error { exit: crate::exec::error::Exit::Check, msg, failure: Some(Box::new(failure)) }
+            .hint("run as root or join the docker group");
+    }
     let prerequisite = if out.stderr.contains("Cannot connect to the Docker daemon") {
         Some("start the daemon (systemctl start docker, or dockerd), or check --context and DOCKER_HOST")
     } else if out.stderr.contains("context not found") || out.stderr.contains("context \"") && out.stderr.contains("not found") {
@@ -266,16 +272,37 @@ pub fn failure(cmd: &Cmd, out: Output) -> Error {
     } else {
         None
     };
-    let e = Error::command(Failure { line: cmd.to_string(), status: out.code, stderr: out.stderr });
+    let e = Error::command_as(Failure { line: cmd.to_string(), status: out.code, stderr: out.stderr }, &cmd.brief());
     match prerequisite {
         Some(hint) => Error { exit: crate::exec::error::Exit::Check, ..e }.hint(hint),
         None => e,
     }
 }
 
+/// The engine's address when docker was refused its socket: "permission denied while
+/// trying to connect to the Docker daemon socket at URL: ..." (docker 20.10 to 27) or
+/// "... to the docker API at URL" (docker 28).
+fn denied_socket(stderr: &str) -> Option<&str> {
+    let rest = stderr.split_once("permission denied while trying to connect to the ")?.1;
+    let url = rest.split_once(" at ")?.1;
+    let url = url.split_once(": ").map_or(url, |(u, _)| u).lines().next()?.trim();
+    Some(url)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_denied_socket_names_the_engine() {
+        let old = "permission denied while trying to connect to the Docker daemon socket at unix:///var/run/docker.sock: \
+                   Get \"http://%2Fvar%2Frun%2Fdocker.sock/v1.24/version\": dial unix /var/run/docker.sock: connect: \
+                   permission denied\n";
+        assert_eq!(denied_socket(old), Some("unix:///var/run/docker.sock"));
+        let new = "permission denied while trying to connect to the docker API at unix:///var/run/docker.sock\n";
+        assert_eq!(denied_socket(new), Some("unix:///var/run/docker.sock"));
+        assert_eq!(denied_socket("Error: No such container: x\n"), None);
+    }
 
     #[test]
     fn dry_run_does_not_execute_changes() {

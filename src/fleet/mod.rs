@@ -160,7 +160,11 @@ impl FleetTenant {
 /// names and addresses unique, pinned addresses usable on the file's own networks.
 pub fn load(path: &Path) -> Result<FleetInput> {
     let file = path.display();
-    let text = std::fs::read_to_string(path).map_err(|e| Error::usage(format!("{file}: {e}; give a readable fleet file")))?;
+    let bytes = crate::exec::file::read_regular(path).map_err(|e| {
+        let hint = if e.ends_with("not a regular file") { "give a fleet file" } else { "give a readable fleet file" };
+        Error::usage(format!("{file}: {e}; {hint}"))
+    })?;
+    let text = String::from_utf8(bytes).map_err(|_| Error::usage(format!("{file}: is not UTF-8 text; save it as UTF-8")))?;
     let fleet: Fleet =
         serde_json::from_str(&text).map_err(|e| Error::usage(format!("{file}: {e}; see the fleet file schema in the README")))?;
     if by_host::names_hosts(&fleet) {
@@ -391,7 +395,7 @@ fn prune(ctx: &Ctx, nets: &[NetSpec], keep: &[&str], tally: &mut Tally) -> Resul
         .filter(|c| !keep.contains(&c.name()))
         .map(|c| c.name().to_string())
         .collect();
-    remove(ctx, &gone)?;
+    remove(ctx, &gone, None)?;
     tally.removed.extend(gone);
     Ok(())
 }

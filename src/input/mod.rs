@@ -136,7 +136,7 @@ pub fn lower(cli: Cli) -> Result<Input> {
             for n in &a.names {
                 check_name(n)?;
             }
-            Order::Down(DownInput { names: a.names, all: a.all })
+            Order::Down(DownInput { names: a.names, all: a.all, timeout: timeout(a.timeout)? })
         }
         Command::Ls(a) => {
             let net = a.net.map(|n| net_name("--net", n)).transpose()?;
@@ -190,7 +190,7 @@ pub fn lower(cli: Cli) -> Result<Input> {
             Order::Logs(LogsInput { name: a.name, tail: a.tail, follow: a.follow })
         }
         Command::Restart(a) => Order::Restart(RestartInput { names: tenant_names(a.names)?, wait: wait(a.wait)? }),
-        Command::Stop(a) => Order::Stop(StopInput { names: tenant_names(a.names)? }),
+        Command::Stop(a) => Order::Stop(StopInput { names: tenant_names(a.names)?, timeout: timeout(a.timeout)? }),
         Command::Check(a) => Order::Check(CheckInput { names: tenant_names(a.names)?, watch: a.watch }),
         Command::Export(a) => Order::Export(export(a)?),
     };
@@ -253,6 +253,7 @@ fn update(a: UpdateArgs) -> Result<UpdateInput> {
         wait: wait(a.wait.unwrap_or(UPDATE_SETTLE_SECS))?,
         wait_given: a.wait.is_some(),
         ready: a.ready.as_deref().map(|r| check_ready("--ready", r)).transpose()?,
+        timeout: timeout(a.timeout)?,
         name: a.name,
     })
 }
@@ -329,6 +330,16 @@ fn wait(secs: u64) -> Result<Duration> {
         return Err(Error::usage(format!("--wait {secs} is too long; give at most {MAX_WAIT_SECS} seconds")));
     }
     Ok(Duration::from_secs(secs))
+}
+
+/// `--timeout`: docker's stop grace period, bounded as `--wait` is.
+fn timeout(secs: Option<u64>) -> Result<Option<u64>> {
+    match secs {
+        Some(s) if s > MAX_WAIT_SECS => {
+            Err(Error::usage(format!("--timeout {s} is too long; give at most {MAX_WAIT_SECS} seconds")))
+        }
+        _ => Ok(secs),
+    }
 }
 
 fn parallel(p: Option<usize>) -> Result<usize> {

@@ -6,7 +6,7 @@
 use crate::exec::at_once;
 use std::time::Duration;
 
-use crate::engine::model::{Container, Network, PsLine};
+use crate::engine::model::{Container, IpLink, Network, PsLine};
 use crate::engine::netspec::NetSpec;
 use crate::exec::error::{Error, Result};
 use crate::launch::batch::{BatchOpts, Outcome, What};
@@ -179,7 +179,9 @@ pub fn read(ctx: &Ctx, net: Option<&str>, wants: &[&TenantInput], expect: Expect
     );
     let (spec, network) = found?;
     let lines = lines?;
-    let pool = state::pool_from(ctx, &spec, &network, &lines, &links?)?;
+    let links = links?;
+    parent_is_up(ctx, &spec, &links)?;
+    let pool = state::pool_from(ctx, &spec, &network, &lines, &links)?;
     let mut existing = match early {
         Some(read) => read?,
         None => {
@@ -190,6 +192,24 @@ pub fn read(ctx: &Ctx, net: Option<&str>, wants: &[&TenantInput], expect: Expect
     // Settling keeps each tenant's address, so the pool read above stays true.
     settle_parked(ctx, &lines, &names, &mut existing)?;
     Ok((spec, pool, existing))
+}
+
+/// A parent that is down would fail the LAN probe with the kernel's words, or start
+/// tenants nobody reaches: a prerequisite, told with the command that brings it up, from
+/// the host's links already read (a parent not among them is docker's to judge).
+fn parent_is_up(ctx: &Ctx, spec: &NetSpec, links: &[IpLink]) -> Result<()> {
+    let Some(link) = links.iter().find(|l| l.ifname == spec.parent) else { return Ok(()) };
+    if link.is_up() || ctx.skip_checks {
+        return Ok(());
+    }
+    let (parent, name) = (&spec.parent, &spec.name);
+    let line = format!("parent {parent} of network {name} is down; run `ip link set {parent} up`");
+    if ctx.dry_run() {
+        ctx.note(format!("warning: {line}"));
+        ctx.defer_check(line);
+        return Ok(());
+    }
+    Err(Error::check(line))
 }
 
 /// [`read`] from reads already made for a whole fleet at once (`apply`): the network as
@@ -287,7 +307,7 @@ fn already_there(ctx: &Ctx, t: &TenantInput, net: &NetSpec, c: &Container, polic
             Existing::Refuse => format!("change it with `lanctl update {name} ...` or remove it with `lanctl down {name}`"),
             Existing::Update { .. } => format!("move it with `lanctl down {name}` and apply again"),
         };
-        return Err(Error::failed(format!("tenant {name} exists with another spec: {}; {how}", all.join(", "))));
+        return Err(Error::usage(format!("tenant {name} exists with another spec: {}; {how}", all.join(", "))));
     };
     let require: Vec<String> = want.secrets.iter().map(|(k, _)| k.clone()).collect();
     let r = Recreate {
@@ -301,6 +321,7 @@ fn already_there(ctx: &Ctx, t: &TenantInput, net: &NetSpec, c: &Container, polic
         wait,
         wait_given: given,
         ready: t.ready.as_ref(),
+        stop_timeout: None,
     };
     recreate(ctx, c, &r)?;
     Ok(Outcome::done(ctx, name, &net.name, Some(ip), What::Updated))

@@ -94,7 +94,7 @@ pub struct EnvFile {
 pub fn read_file(path: &Path) -> Result<EnvFile> {
     let bad = |msg: String| Error::usage(format!("--env-file {}: {msg}", path.display()));
     let abs = std::fs::canonicalize(path).map_err(|e| bad(format!("{e}; give a readable file")))?;
-    let bytes = std::fs::read(&abs).map_err(|e| bad(format!("{e}; give a readable file")))?;
+    let bytes = crate::exec::file::read_regular(&abs).map_err(|e| bad(format!("{e}; give a readable file")))?;
     let text = String::from_utf8(bytes).map_err(|_| bad("is not UTF-8 text; save it as UTF-8".into()))?;
     let mut keys = Vec::new();
     for (n, raw) in text.lines().enumerate() {

@@ -58,7 +58,7 @@ pub fn tenants_named(ctx: &Ctx, names: &[String], verb: &str) -> Result<(Vec<Con
             None if !missing.contains(name) => missing.push(name.clone()),
             None => {}
             Some(c) if !is_tenant(c) => {
-                return Err(crate::exec::error::Error::failed(format!(
+                return Err(crate::exec::error::Error::usage(format!(
                     "container {name} is not a lanctl tenant; lanctl {verb} acts on its own only (use `docker {verb} {name}` if you mean it)"
                 )))
             }
@@ -79,12 +79,12 @@ pub fn remove_orphan(ctx: &Ctx, name: &str) {
 }
 
 /// Stops and removes tenants: one `docker stop` for all (docker stops them in parallel,
-/// each with its grace period), then one `docker rm`, however many there are.
-pub fn remove(ctx: &Ctx, names: &[String]) -> Result<()> {
+/// each with its grace period: `timeout`, or docker's own), then one `docker rm`, however many there are.
+pub fn remove(ctx: &Ctx, names: &[String], timeout: Option<u64>) -> Result<()> {
     if names.is_empty() {
         return Ok(());
     }
-    ctx.runner.change(&ctx.docker.stop_many(names))?;
+    ctx.runner.change(&ctx.docker.stop_many(names, timeout))?;
     ctx.runner.change(&ctx.docker.rm_many(names))?;
     Ok(())
 }

@@ -48,6 +48,8 @@ pub struct Recreate<'a> {
     /// The new container's readiness check; `None` and `running` are today's hold: the
     /// container keeps running for `wait`, which the bash plan checks too.
     pub ready: Option<&'a Ready>,
+    /// docker's stop grace period for the old container; `None` keeps docker's.
+    pub stop_timeout: Option<u64>,
 }
 
 /// The blocks of a recreation, by index, to tell from a failure how far it got.
@@ -76,7 +78,7 @@ fn recreate_plan(ctx: &Ctx, name: &str, was_running: bool, r: &Recreate) -> (Pla
         plan = plan.then(Action::require(k));
     }
     if was_running {
-        plan = plan.then(Action::Change(d.stop(name)));
+        plan = plan.then(Action::Change(d.stop(name, r.stop_timeout)));
     }
     let restart: Vec<Undo> = if was_running { vec![Undo::Change(d.start(name))] } else { Vec::new() };
     let park = plan.len();

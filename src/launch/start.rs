@@ -41,7 +41,7 @@ fn check_pinned(ctx: &Ctx, pool: &Pool, prober: Option<&Prober>, net: &NetSpec, 
         )));
     }
     if let Some(mac) = prober.map(|p| p.answer(ctx, ip)).transpose()?.flatten() {
-        return Err(Error::failed(format!(
+        return Err(Error::usage(format!(
             "--ip {ip} is already used on the LAN by {mac} (it answered the ARP probe on {}); choose another address",
             net.parent
         )));
@@ -148,7 +148,7 @@ fn plan(
         let Some(mac) = &t.spec.mac else { continue };
         let on_lan = pool.held.iter().find(|(_, h)| matches!(h, crate::state::pool::Holder::Lan { mac: m } if m == mac));
         if let Some((ip, _)) = on_lan {
-            return Err(Error::failed(format!(
+            return Err(Error::usage(format!(
                 "{}: --mac {mac} is a LAN device's (it answered the ARP probe for {ip} on {}); choose another MAC, or leave --mac out",
                 t.name, net.parent
             )));

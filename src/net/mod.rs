@@ -70,7 +70,7 @@ pub fn rm(ctx: &Ctx, name: &str) -> Result<()> {
     }
     if let Some(n) = layers.iter().find(|n| !NetSpec::is_lanctl(n)) {
         let other = &n.name;
-        return Err(Error::failed(format!(
+        return Err(Error::usage(format!(
             "network {other} was not made by lanctl; remove it with `docker network rm {other}` if you mean to"
         )));
     }
@@ -81,7 +81,7 @@ pub fn rm(ctx: &Ctx, name: &str) -> Result<()> {
     if !attached.is_empty() {
         let list: Vec<String> = attached.iter().map(|c| format!("{} ({})", c.name(), c.state.status)).collect();
         let names: Vec<&str> = attached.iter().map(|c| c.name()).collect();
-        return Err(Error::failed(format!(
+        return Err(Error::usage(format!(
             "network {name} still has containers attached: {}; remove them first, e.g. `lanctl down {}`",
             list.join(", "),
             names.join(" ")

@@ -106,7 +106,7 @@ fn find_swarm_network(manager: &Host, whole: &NetSpec) -> Result<bool> {
     if n.scope == "swarm" && NetSpec::is_lanctl(&n) {
         return Ok(true);
     }
-    Err(Error::failed(format!(
+    Err(Error::usage(format!(
         "host {}: a network named {} exists and is not lanctl's swarm network of {}; choose another name, or remove it \
          with `docker network rm {}`",
         manager.name,

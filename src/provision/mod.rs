@@ -155,7 +155,7 @@ fn already_exists(ctx: &Ctx, existing: &Network, spec: &NetSpec) -> Result<()> {
     // A swarm node's part is named for what it is, its config-only network.
     let name = &existing.name;
     if !existing.labels.contains_key(labels::MANAGED) {
-        return Err(Error::failed(format!(
+        return Err(Error::usage(format!(
             "a network named {name} exists and was not made by lanctl; choose another name or remove it with `docker network rm {name}`"
         )));
     }
@@ -169,7 +169,7 @@ fn already_exists(ctx: &Ctx, existing: &Network, spec: &NetSpec) -> Result<()> {
         ctx.note(format!("network {name} already exists with this spec; nothing to do"));
         return Ok(());
     }
-    Err(Error::failed(format!(
+    Err(Error::usage(format!(
         "network {name} already exists with another spec: {}; remove it with `lanctl net rm {name}` first, or use another name",
         diff.join(", ")
     )))

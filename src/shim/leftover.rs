@@ -55,7 +55,7 @@ impl Leftovers {
         if self.files.is_empty() || ctx.yes {
             return Ok(());
         }
-        Err(Error::failed(format!(
+        Err(Error::usage(format!(
             "network {}'s host-access shim comes back at every boot from {}; pass --yes to remove these files too, \
              or delete them first",
             self.network,
@@ -126,7 +126,7 @@ pub fn of_gone(ctx: &Ctx, net: &str, links: &[IpLink], ifname: Option<&str>) -> 
         Some(l) if is_shim_kind(l) => Some(shim_of_link(l, Ipv4Net::default().into())),
         Some(l) => {
             let kind = l.linkinfo.as_ref().map_or("plain", |k| k.info_kind.as_str());
-            return Err(Error::failed(format!(
+            return Err(Error::usage(format!(
                 "{name} is a {kind} interface, not a host-access shim; nothing removed; name the shim with --ifname"
             )));
         }

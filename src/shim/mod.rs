@@ -136,7 +136,7 @@ pub fn host_access(ctx: &Ctx, a: &HostAccessInput) -> Result<()> {
         shim.as_ref().map(|s| s.ifname.clone()).or_else(|| a.ifname.clone()).unwrap_or_else(|| default_ifname(&spec.name));
     let address = match (&shim, wanted_addr) {
         (Some(Shim { address: Some(have), .. }), Some(want)) if *have != want => {
-            return Err(Error::failed(format!(
+            return Err(Error::usage(format!(
                 "the shim {ifname} already has {have}, not {want}; remove it with `lanctl host-access {} --remove` first",
                 spec.name
             )))

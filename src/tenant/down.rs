@@ -14,6 +14,8 @@ use crate::target::ctx::Ctx;
 pub struct DownInput {
     pub names: Vec<String>,
     pub all: bool,
+    /// `--timeout`: docker's stop grace period; `None` keeps docker's.
+    pub timeout: Option<u64>,
 }
 
 pub fn down(ctx: &Ctx, a: &DownInput) -> Result<()> {
@@ -30,6 +32,9 @@ pub fn down(ctx: &Ctx, a: &DownInput) -> Result<()> {
             .collect();
         if all.is_empty() {
             ctx.note("there are no tenants; nothing to do");
+            if ctx.json && !ctx.dry_run() {
+                ctx.print_json(&serde_json::json!({ "removed": [] }));
+            }
             return Ok(());
         }
         if !ctx.dry_run() {
@@ -52,7 +57,7 @@ pub fn down(ctx: &Ctx, a: &DownInput) -> Result<()> {
             None if parked_too.is_some() => {}
             None => ctx.note(format!("tenant {name} does not exist; nothing to do for it")),
             Some(c) if !is_tenant(c) => {
-                return Err(Error::failed(format!(
+                return Err(Error::usage(format!(
                     "container {name} is not a lanctl tenant; nothing was removed (use `docker rm -f {name}` if you mean it)"
                 )))
             }
@@ -61,12 +66,15 @@ pub fn down(ctx: &Ctx, a: &DownInput) -> Result<()> {
         }
         remove.extend(parked_too.filter(|p| !remove.contains(p)));
     }
-    if remove.is_empty() {
-        return Ok(());
+    if !remove.is_empty() {
+        remove_tenants(ctx, &remove, a.timeout)?;
+        if !ctx.dry_run() {
+            ctx.note(format!("removed {}", remove.join(" ")));
+        }
     }
-    remove_tenants(ctx, &remove)?;
-    if !ctx.dry_run() {
-        ctx.note(format!("removed {}", remove.join(" ")));
+    // A dry run's stdout is its plan; a run's, with --json, what it removed.
+    if ctx.json && !ctx.dry_run() {
+        ctx.print_json(&serde_json::json!({ "removed": remove }));
     }
     Ok(())
 }

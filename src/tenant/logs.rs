@@ -16,7 +16,7 @@ pub struct LogsInput {
 pub fn logs(ctx: &Ctx, a: &LogsInput) -> Result<()> {
     let (found, _) = tenants_named(ctx, std::slice::from_ref(&a.name), "logs")?;
     if found.is_empty() {
-        return Err(Error::failed(format!("no tenant named {}; list the tenants with `lanctl ls`", a.name)));
+        return Err(Error::usage(format!("no tenant named {}; list the tenants with `lanctl ls`", a.name)));
     }
     ctx.runner.query_streamed(&ctx.docker.logs(&a.name, a.tail, a.follow))
 }

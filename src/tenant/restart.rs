@@ -22,7 +22,7 @@ pub struct RestartInput {
 pub fn restart(ctx: &Ctx, a: &RestartInput) -> Result<()> {
     let (found, missing) = tenants_named(ctx, &a.names, "restart")?;
     if !missing.is_empty() {
-        return Err(Error::failed(format!(
+        return Err(Error::usage(format!(
             "no tenant named {}; nothing was restarted; list the tenants with `lanctl ls`",
             missing.join(" or ")
         )));
@@ -44,7 +44,7 @@ pub fn restart(ctx: &Ctx, a: &RestartInput) -> Result<()> {
     // `docker restart` takes one container after the other, each with its stop grace
     // period; `docker stop` stops them all at once, and the start that follows is quick.
     let names: Vec<&str> = found.iter().map(|c| c.name()).collect();
-    ctx.runner.change(&ctx.docker.stop_many(&names))?;
+    ctx.runner.change(&ctx.docker.stop_many(&names, None))?;
     ctx.runner.change(&ctx.docker.start_many(&names))?;
     if ctx.dry_run() {
         return Ok(());

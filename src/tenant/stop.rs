@@ -13,6 +13,8 @@ use crate::target::ctx::Ctx;
 /// `lanctl stop`, lowered: valid tenant names, each once.
 pub struct StopInput {
     pub names: Vec<String>,
+    /// `--timeout`: docker's stop grace period; `None` keeps docker's.
+    pub timeout: Option<u64>,
 }
 
 pub fn stop(ctx: &Ctx, a: &StopInput) -> Result<()> {
@@ -34,7 +36,7 @@ pub fn stop(ctx: &Ctx, a: &StopInput) -> Result<()> {
         ctx.runner.change(&ctx.docker.update_restart("no", &policy_on))?;
     }
     if !running.is_empty() {
-        ctx.runner.change(&ctx.docker.stop_many(&running))?;
+        ctx.runner.change(&ctx.docker.stop_many(&running, a.timeout))?;
     }
     if !ctx.dry_run() {
         let names: Vec<&str> = found.iter().map(|c| c.name()).collect();

@@ -43,6 +43,8 @@ pub struct UpdateInput {
     pub wait_given: bool,
     /// `--ready`: the new container's check [default: its preset's, by image, else by image].
     pub ready: Option<Ready>,
+    /// `--timeout`: docker's stop grace period for the old container; `None` keeps docker's.
+    pub timeout: Option<u64>,
 }
 
 pub fn update(ctx: &Ctx, a: &UpdateInput) -> Result<()> {
@@ -62,8 +64,8 @@ pub fn update(ctx: &Ctx, a: &UpdateInput) -> Result<()> {
     };
     let old = match current {
         Some(c) if is_tenant(&c) => c,
-        Some(_) => return Err(Error::failed(format!("container {name} is not a lanctl tenant; lanctl updates only its own"))),
-        None => return Err(Error::failed(format!("no tenant named {name}; start it with `lanctl up {name}`"))),
+        Some(_) => return Err(Error::usage(format!("container {name} is not a lanctl tenant; lanctl updates only its own"))),
+        None => return Err(Error::usage(format!("no tenant named {name}; start it with `lanctl up {name}`"))),
     };
     let network = old.label(labels::NETWORK).unwrap_or_default().to_string();
     let (Some(ip), Some(old_spec)) = (old.address_on(&network), TenantSpec::of_container(&old)) else {
@@ -112,6 +114,7 @@ pub fn update(ctx: &Ctx, a: &UpdateInput) -> Result<()> {
         wait: a.wait,
         wait_given: a.wait_given,
         ready: ready.as_ref(),
+        stop_timeout: a.timeout,
     };
     recreate(ctx, &old, &r)?;
     if !ctx.dry_run() {

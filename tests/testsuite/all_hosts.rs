@@ -72,14 +72,14 @@ fn a_host_that_does_not_answer_is_a_warning_and_exit_3_after_the_others_data() {
     Run::new(&f)
         .args(["ls", "--all-hosts"])
         .stdout(with_host_column(&one.stdout, &["default", "h2", "h3"]))
-        .stderr(format!(
+        .stderr(
             "lanctl: host h4: warning: `docker --context h4 ps --all --no-trunc --filter label=io.lanctl.tenant \
-             --format {PS_FORMAT}` failed (exit 1): Cannot connect to the Docker daemon at ssh://root@h4. Is the docker daemon \
+             --format …` failed (exit 1): Cannot connect to the Docker daemon at ssh://root@h4. Is the docker daemon \
              running?; start the daemon (systemctl start docker, or dockerd), or check --context and DOCKER_HOST\n\
              lanctl: host h5: warning: context h5 has the endpoint \"ssh://-oProxyCommand=x\", which is not \
              ssh://[USER@]HOST[:PORT]; fix it with `docker context update h5 --docker host=ssh://USER@HOST`\n\
              lanctl: 2 hosts did not answer: h4, h5 (see the warnings above); check each with `lanctl --host NAME doctor`\n",
-        ))
+        )
         .code(3)
         .check();
 }

@@ -132,7 +132,7 @@ fn same_spec_changes_nothing_and_another_spec_says_what_differs() {
     other[2] = NET.to_string();
     Run::new(&f)
         .args(&other)
-        .code(1)
+        .code(2)
         .stderr(
             "lanctl: network ltfix-net already exists with another spec: ip-range is 198.51.100.100-198.51.100.131, not \
              198.51.100.96-198.51.100.127, aux-address is router2=198.51.100.2, not none; remove it with `lanctl net rm \
@@ -239,7 +239,7 @@ fn net_rm_refuses_while_containers_are_attached_running_or_stopped() {
     let f = lan();
     Run::new(&f)
         .args(["net", "rm", NET])
-        .code(1)
+        .code(2)
         .stderr(
             "lanctl: network ltfix-net still has containers attached: ltfix-stop (exited), ltfix-run (running); remove \
              them first, e.g. `lanctl down ltfix-stop ltfix-run`\n",
@@ -396,4 +396,45 @@ fn host_access_persist_writes_atomically_under_the_config_root() {
          [Route]\nDestination=198.51.100.100/30\n\n[Route]\nDestination=198.51.100.104/29\n\n\
          [Route]\nDestination=198.51.100.112/28\n\n[Route]\nDestination=198.51.100.128/30\n"
     );
+}
+
+/// The router's address is never a container's: a gateway inside the reserved range, or
+/// an aux address on the gateway, is bad input in every shape, before anything runs.
+#[test]
+fn the_gateway_inside_the_range_or_as_an_aux_address_is_bad_input() {
+    let net = |subnet: &str, gateway: &str, more: &[&str]| -> Vec<String> {
+        ["net", "create", "n", "--driver", "macvlan", "--parent", "ltfixp", "--subnet", subnet, "--gateway", gateway]
+            .iter()
+            .chain(more)
+            .map(|s| s.to_string())
+            .collect()
+    };
+    let cases = [
+        (
+            net("198.51.100.128/25", "198.51.100.200", &["--ip-range", "198.51.100.192-198.51.100.223"]),
+            "lanctl: --gateway 198.51.100.200 is inside --ip-range 198.51.100.192-198.51.100.223; the router's address is \
+             never a container's: give a range that leaves it out\n",
+        ),
+        (
+            net("198.51.100.0/24", "198.51.100.100", &["--ip-range", "198.51.100.96/27"]),
+            "lanctl: --gateway 198.51.100.100 is inside --ip-range 198.51.100.96/27; the router's address is never a \
+             container's: give a range that leaves it out\n",
+        ),
+        (
+            net(
+                "198.51.100.0/24",
+                "198.51.100.1",
+                &["--ip-range", "198.51.100.100-198.51.100.131", "--aux-address", "r=198.51.100.1"],
+            ),
+            "lanctl: --aux-address r=198.51.100.1 is the gateway; give the address of another device\n",
+        ),
+    ];
+    for (args, says) in cases {
+        for skip in [false, true] {
+            let f = lan();
+            let args: Vec<String> = if skip { [vec!["--skip-checks".to_string()], args.clone()].concat() } else { args.clone() };
+            let done = Run::new(&f).args(&args).code(2).stderr(says).check();
+            assert!(done.calls.is_empty(), "{args:?} ran {:?}", done.calls);
+        }
+    }
 }

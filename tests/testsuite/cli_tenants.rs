@@ -235,7 +235,7 @@ fn a_second_identical_up_changes_nothing_and_another_spec_points_to_update() {
         .check();
     Run::new(&f)
         .args(["up", "room-1", "--image", "img2"])
-        .code(1)
+        .code(2)
         .stderr(
             "lanctl: tenant room-1 exists with another spec: image is img, not img2; change it with `lanctl update room-1 ...` \
              or remove it with `lanctl down room-1`\n",
@@ -244,7 +244,7 @@ fn a_second_identical_up_changes_nothing_and_another_spec_points_to_update() {
     // ltfix-run carries no spec label: its spec differs from any request.
     Run::new(&f)
         .args(["up", "ltfix-run", "--image", "img"])
-        .code(1)
+        .code(2)
         .stderr(
             "lanctl: tenant ltfix-run exists with another spec: image is , not img, restart is , not unless-stopped; change \
              it with `lanctl update ltfix-run ...` or remove it with `lanctl down ltfix-run`\n",
@@ -271,6 +271,15 @@ fn usage_errors_exit_2_and_run_nothing() {
             "lanctl: --ip gives one address; use it with one tenant name\n",
         ),
         (vec!["up", "room-1", "--preset", "unknown"], "lanctl: --preset \"unknown\" is unknown; use one of wcs\n"),
+        // clap's value errors carry no usage line: the subcommand is read from the words.
+        (
+            vec!["logs", "x", "--tail", "abc"],
+            "lanctl: invalid value 'abc' for '--tail <N>': invalid digit found in string; see `lanctl logs --help`\n",
+        ),
+        (
+            vec!["--host", "h", "net", "ls", "--all-hosts=maybe"],
+            "lanctl: unexpected value 'maybe' for '--all-hosts' found; no more were expected; see `lanctl net ls --help`\n",
+        ),
     ] {
         let done = Run::new(&f).args(&args).code(2).stderr(err).check();
         assert!(done.calls.is_empty(), "{args:?} ran {:?}", done.calls);
@@ -304,7 +313,7 @@ fn down_refuses_unlabelled_containers_and_ignores_absent_ones() {
     let f = lan_with(|f| f.on("docker", "container inspect -- web", 0, &plain_container("web")));
     Run::new(&f)
         .args(["down", "web"])
-        .code(1)
+        .code(2)
         .stderr("lanctl: container web is not a lanctl tenant; nothing was removed (use `docker rm -f web` if you mean it)\n")
         .check();
     Run::new(&f).args(["down", "ghost"]).stderr("lanctl: tenant ghost does not exist; nothing to do for it\n").check();
@@ -401,4 +410,59 @@ fn update_rolls_back_when_the_new_container_does_not_start() {
             "docker start -- ltfix-run",
         ])
         .check();
+}
+
+/// `--json down` says what it removed, as data on stdout (an empty list when nothing was
+/// there); the notes stay on stderr.
+#[test]
+fn json_down_prints_what_was_removed() {
+    let f = lan();
+    Run::new(&f)
+        .args(["--json", "down", "ltfix-stop"])
+        .stdout("{\n  \"removed\": [\n    \"ltfix-stop\"\n  ]\n}\n")
+        .stderr("lanctl: removed ltfix-stop\n")
+        .changes(&[&["docker", "stop", "--", "ltfix-stop"], &["docker", "rm", "--", "ltfix-stop"]])
+        .check();
+    Run::new(&f)
+        .args(["--json", "down", "ghost"])
+        .stdout("{\n  \"removed\": []\n}\n")
+        .stderr("lanctl: tenant ghost does not exist; nothing to do for it\n")
+        .check();
+}
+
+/// `--timeout SECONDS` is docker's `stop --time`, for `stop`, `down` and `update` alike;
+/// without it docker's own default applies (no flag); it is checked before anything runs.
+#[test]
+fn timeout_is_the_stop_grace_period_of_stop_down_and_update() {
+    let spec = r#"{"image":"img","env":{},"secrets":[],"ip_env":[],"labels":{},"restart":"unless-stopped","args":[]}"#;
+    let f = lan_with(|f| f.on("docker", "container inspect -- ltfix-run", 0, &running_tenant_with_spec(spec)));
+    let plan = |args: &[&str]| -> Vec<String> {
+        let out = lanctl(&f).arg("-n").args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", lossy(&out.stderr));
+        lossy(&out.stdout).lines().filter(|l| l.starts_with("docker stop")).map(String::from).collect()
+    };
+    assert_eq!(plan(&["down", "ltfix-run", "--timeout", "30"]), ["docker stop --time 30 -- ltfix-run"]);
+    assert_eq!(plan(&["down", "ltfix-run"]), ["docker stop -- ltfix-run"]);
+    assert_eq!(plan(&["stop", "ltfix-run", "--timeout", "0"]), ["docker stop --time 0 -- ltfix-run"]);
+    assert_eq!(
+        plan(&["update", "ltfix-run", "--image", "img2", "--timeout", "20"]),
+        ["docker stop --time 20 -- ltfix-run || exit 1"]
+    );
+    f.clear_calls();
+    for args in
+        [&["down", "t", "--timeout", "3601"][..], &["stop", "t", "--timeout", "86400"], &["update", "t", "--timeout", "3601"]]
+    {
+        let secs = args[3];
+        Run::new(&f)
+            .args(args)
+            .code(2)
+            .stderr(format!("lanctl: --timeout {secs} is too long; give at most 3600 seconds\n"))
+            .check();
+    }
+    Run::new(&f)
+        .args(["down", "t", "--timeout", "-1"])
+        .code(2)
+        .stderr("lanctl: unexpected argument '-1' found (tip: to pass '-1' as a value, use '-- -1'); see `lanctl down --help`\n")
+        .check();
+    assert!(f.calls().is_empty(), "{:?}", f.calls());
 }

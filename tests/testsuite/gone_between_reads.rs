@@ -55,7 +55,7 @@ fn net_ls_and_show_leave_out_a_container_gone_since_ps() {
 fn net_rm_counts_only_containers_still_there() {
     let f = stopped_one_gone();
     let out = lanctl(&f).args(["net", "rm", NET]).output().unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         lossy(&out.stderr),
         "lanctl: network ltfix-net still has containers attached: ltfix-run (running); remove them first, e.g. \

@@ -453,7 +453,7 @@ fn logs_hands_docker_logs_the_terminal_even_in_a_dry_run() {
     assert_eq!(
         out(&o),
         (
-            Some(1),
+            Some(2),
             String::new(),
             "lanctl: container web is not a lanctl tenant; lanctl logs acts on its own only (use `docker logs web` if you mean it)\n"
                 .to_string()
@@ -462,7 +462,7 @@ fn logs_hands_docker_logs_the_terminal_even_in_a_dry_run() {
     let o = lanctl(&f).args(["logs", "ghost"]).output().unwrap();
     assert_eq!(
         out(&o),
-        (Some(1), String::new(), "lanctl: no tenant named ghost; list the tenants with `lanctl ls`\n".to_string())
+        (Some(2), String::new(), "lanctl: no tenant named ghost; list the tenants with `lanctl ls`\n".to_string())
     );
     assert!(f.calls_of("docker").iter().all(|c| c[0] != "logs"));
     let o = lanctl(&f).args(["logs", "--", "-x"]).output().unwrap();
@@ -522,7 +522,7 @@ fn stop_keeps_tenants_stopped_and_refuses_what_is_not_a_tenant() {
     assert_eq!(
         out(&o),
         (
-            Some(1),
+            Some(2),
             String::new(),
             "lanctl: container web is not a lanctl tenant; lanctl stop acts on its own only (use `docker stop web` if you mean it)\n"
                 .to_string()
@@ -575,7 +575,7 @@ fn restart_gives_the_policy_back_restarts_all_at_once_and_waits() {
     assert_eq!(
         out(&o),
         (
-            Some(1),
+            Some(2),
             String::new(),
             "lanctl: no tenant named hx-nope; nothing was restarted; list the tenants with `lanctl ls`\n".to_string()
         )

@@ -183,3 +183,36 @@ fn bad_files_exit_2_without_showing_values() {
         assert_eq!(f.calls(), Vec::<Vec<String>>::new(), "{args:?} ran commands before refusing");
     }
 }
+
+/// A fleet file or env file that is not a regular file (a FIFO nobody writes, a
+/// character device like /dev/stdin) is refused before it is read: reading one would
+/// block, or read what is not a file.
+#[test]
+fn a_file_that_is_not_a_regular_file_is_refused_before_reading() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fleet.fifo");
+    quiet("mkfifo", &[fifo.to_str().unwrap()]);
+    let fifo = fifo.to_str().unwrap().to_string();
+    let cases: Vec<(Vec<String>, String)> = vec![
+        (vec!["apply".into(), fifo.clone()], format!("lanctl: {fifo}: it is a FIFO, not a regular file; give a fleet file\n")),
+        (
+            vec!["apply".into(), "/dev/null".into()],
+            "lanctl: /dev/null: it is a character device, not a regular file; give a fleet file\n".into(),
+        ),
+        (
+            vec!["apply".into(), dir.path().to_str().unwrap().into()],
+            format!("lanctl: {}: it is a directory, not a regular file; give a fleet file\n", dir.path().display()),
+        ),
+        (
+            vec!["up".into(), "t".into(), "--image".into(), "img".into(), "--env-file".into(), fifo.clone()],
+            format!("lanctl: --env-file {fifo}: it is a FIFO, not a regular file; give a readable file\n"),
+        ),
+    ];
+    for (args, want) in cases {
+        let f = lan();
+        let out = lanctl(&f).args(&args).timeout(std::time::Duration::from_secs(10)).output().expect("run lanctl");
+        assert_eq!(lossy(&out.stderr), want, "{args:?}");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert_eq!(f.calls(), Vec::<Vec<String>>::new(), "{args:?} ran commands before refusing");
+    }
+}

@@ -165,7 +165,7 @@ fn a_mac_a_lan_device_answered_from_is_refused() {
     });
     Run::new(&f)
         .args(["up", "--wait", "0", "room-1", "--image", "img", "--mac", "02:aa:00:00:00:01"])
-        .code(1)
+        .code(2)
         .stderr(
             "lanctl: skipping 198.51.100.100: a LAN device (02:aa:00:00:00:01) already uses it\n\
              lanctl: room-1: --mac 02:aa:00:00:00:01 is a LAN device's (it answered the ARP probe for 198.51.100.100 on \
@@ -173,4 +173,43 @@ fn a_mac_a_lan_device_answered_from_is_refused() {
         )
         .changes(&[])
         .check();
+}
+
+/// A parent that is down is a prerequisite, said before any probe or change: exit 3 with
+/// the command that brings it up (a dry run warns and still ends with 3; --skip-checks
+/// asks nothing).
+#[test]
+fn a_parent_that_is_down_is_exit_3_before_the_probe() {
+    let down = r#"[{"ifname":"ltfixp","flags":["BROADCAST","MULTICAST"],"operstate":"DOWN","addr_info":[]}]"#;
+    let f = lan_with(|f| f.on("ip", "-j addr show", 0, down));
+    Run::new(&f)
+        .args(["up", "--wait", "0", "room-1", "--image", "img"])
+        .code(3)
+        .stderr("lanctl: parent ltfixp of network ltfix-net is down; run `ip link set ltfixp up`\n")
+        .changes(&[])
+        .check();
+    assert!(f.calls_of("arping").is_empty(), "no probe on a parent that is down");
+    Run::new(&f)
+        .args(["--dry-run", "up", "--wait", "0", "--no-probe", "room-1", "--image", "img"])
+        .code(3)
+        .stdout_unchecked()
+        .stderr(
+            "lanctl: warning: parent ltfixp of network ltfix-net is down; run `ip link set ltfixp up`\n\
+             lanctl: room-1 would get 198.51.100.100 on ltfix-net\n\
+             lanctl: check failed: parent ltfixp of network ltfix-net is down; run `ip link set ltfixp up` (the plan \
+             above would not run here; pass --skip-checks to plan anyway)\n",
+        )
+        .check();
+    let link_down = PARENT_LINK.replace(r#""UP","LOWER_UP"],"mtu""#, r#""LOWER_UP"],"mtu""#);
+    let f = lan_with(|f| f.on("ip", "-j -d link show dev ltfixp", 0, &link_down));
+    let args: Vec<String> =
+        net_create("lan", &["--driver", "ipvlan", "--parent", "ltfixp"], &["--ip-range", "198.51.100.100-198.51.100.131"]);
+    let out = lanctl(&f).args(&args).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        lossy(&out.stderr).ends_with("lanctl: check failed: parent.up: ltfixp is down; bring it up: ip link set ltfixp up\n"),
+        "{}",
+        lossy(&out.stderr)
+    );
+    assert!(f.changes().iter().all(|c| c[0] != "docker"), "nothing created");
 }

@@ -253,7 +253,7 @@ fn a_host_whose_network_differs_stops_the_run_before_any_host_is_changed() {
     args[2] = NET.to_string();
     Run::new(&f)
         .args(args)
-        .code(1)
+        .code(2)
         .stderr(
             "lanctl: host default: network ltfix-net already exists with another spec: reservation is none, not \
              198.51.100.100-198.51.100.163; remove it with `lanctl net rm ltfix-net` first, or use another name\n",

@@ -165,7 +165,7 @@ fn losing_a_race_on_the_subnet_waits_for_the_winner_to_be_listed() {
 fn losing_a_race_to_another_spec_says_what_differs() {
     let (f, _state) = raced(&network_with_range("198.51.100.96-198.51.100.127"));
     let out = lanctl(&f).arg("--skip-checks").args(create_args(NET)).output().unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         lossy(&out.stderr),
         "lanctl: network ltfix-net already exists with another spec: ip-range is 198.51.100.96-198.51.100.127, \

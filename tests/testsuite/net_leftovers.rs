@@ -96,7 +96,7 @@ fn boot_files_stop_net_rm_unless_yes_and_go_with_it() {
     f.clear_calls();
 
     let (code, stdout, stderr) = run(&f, root.path(), &["net", "rm", NET]);
-    assert_eq!((code, stdout.as_str()), (1, ""));
+    assert_eq!((code, stdout.as_str()), (2, ""));
     assert_eq!(
         stderr,
         format!(
@@ -155,7 +155,7 @@ fn host_access_remove_works_after_the_network_is_gone() {
     // A link of that name that is no shim is never deleted.
     let f = gone(&[]);
     let (code, _, stderr) = run(&f, root.path(), &["host-access", NET, "--remove", "--ifname", "ltfixp"]);
-    assert_eq!(code, 1);
+    assert_eq!(code, 2);
     assert_eq!(
         stderr,
         "lanctl: ltfixp is a veth interface, not a host-access shim; nothing removed; name the shim with --ifname\n"

@@ -90,7 +90,7 @@ fn a_name_on_another_host_of_the_network_is_refused_naming_that_host() {
     // (default's own up then finds it with another spec, as on one host.)
     Run::new(&f)
         .args(up(&["ltfix-run"], &[]))
-        .code(1)
+        .code(2)
         .stderr(
             "lanctl: host default: placing ltfix-run here: ltfix-run is there already\n\
              lanctl: host default: tenant ltfix-run exists with another spec: image is , not img, restart is , not \

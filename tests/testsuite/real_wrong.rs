@@ -130,7 +130,7 @@ fn net_rm_takes_the_shim_its_routes_and_with_yes_its_boot_files() {
     assert!(file.exists());
 
     let out = lanctl().args(["net", "rm", &net]).output().unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     assert_eq!(
         lossy(&out.stderr),
         format!(
