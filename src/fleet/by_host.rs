@@ -118,7 +118,7 @@ pub fn apply(ctx: &Ctx, config: &Config, a: &ApplyInput) -> Result<()> {
         let nets = placed.nets.iter().flat_map(|m| m.placements.iter()).filter(|p| p.host == h.name).map(|p| p.spec.clone());
         let tenants = a.fleet.tenants.iter().zip(&placed.tenant_hosts).filter(|(_, on)| **on == h.name).map(|(t, _)| t.clone());
         let part = FleetInput { nets: nets.collect(), tenants: tenants.collect(), placed: None };
-        let one = ApplyInput { fleet: part, prune: a.prune, opts: a.opts.clone(), wait: a.wait };
+        let one = ApplyInput { fleet: part, prune: a.prune, opts: a.opts.clone() };
         apply_one(&h.ctx, &one).map_err(|e| e.on_host(&h.name))?;
         ctx.adopt_deferred(&h.ctx);
     }

@@ -7,7 +7,6 @@ mod read;
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::time::Duration;
 
 use serde::Deserialize;
 
@@ -16,7 +15,7 @@ use crate::engine::model::Container;
 use crate::engine::netspec::{self, Driver, NetInput, NetSpec};
 use crate::exec::error::{Error, Result};
 use crate::launch::batch::{BatchOpts, Outcome, What};
-use crate::launch::converge::{self, converge, Existing};
+use crate::launch::converge::{self, converge, Existing, Launch};
 use crate::launch::draft::{Origin, TenantDraft, TenantInput};
 use crate::launch::env::{self, EnvItem};
 use crate::launch::spec::TenantSpec;
@@ -114,7 +113,6 @@ pub struct ApplyInput {
     pub fleet: FleetInput,
     pub prune: bool,
     pub opts: BatchOpts,
-    pub wait: Duration,
 }
 
 impl FleetTenant {
@@ -351,8 +349,8 @@ pub fn apply(ctx: &Ctx, a: &ApplyInput) -> Result<()> {
                 // A network created just now, or the host's networks were listed.
                 converge::read(ctx, Some(net), wants, converge::Expect::Existing)?
             };
-        let policy = Existing::Update { wait: a.wait, given: a.opts.wait_given };
-        for out in converge(ctx, &spec, pool, wants, &existing, &a.opts, policy)? {
+        let batch = Launch { net: &spec, pool, wants, existing: &existing, opts: &a.opts, policy: Existing::Update };
+        for out in converge(ctx, batch)? {
             if out.what == What::Updated {
                 let t = wants.iter().find(|t| t.name == out.name);
                 let c = existing.iter().find(|c| c.name() == out.name);

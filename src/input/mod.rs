@@ -169,7 +169,6 @@ pub fn lower(cli: Cli) -> Result<Input> {
                     wait: wait(a.wait.unwrap_or(UPDATE_SETTLE_SECS))?,
                     wait_given: a.wait.is_some(),
                 },
-                wait: wait(a.wait.unwrap_or(UPDATE_SETTLE_SECS))?,
             };
             match (&apply.fleet.placed, &config.host) {
                 (None, _) => Order::Apply(apply),

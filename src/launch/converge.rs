@@ -4,7 +4,6 @@
 //! (`apply`), as the caller's `Existing` says.
 
 use crate::exec::at_once;
-use std::time::Duration;
 
 use crate::engine::model::{Container, IpLink, Network, PsLine};
 use crate::engine::netspec::NetSpec;
@@ -26,49 +25,46 @@ use crate::target::ctx::Ctx;
 pub enum Existing {
     /// Refuse, pointing at `lanctl update` (what `up` does).
     Refuse,
-    /// Recreate it on its address; the new one must be ready within `wait` (what `apply`
-    /// does; `given`: whether `--wait` said so, else each check waits its default).
-    Update { wait: Duration, given: bool },
+    /// Recreate it on its address; the new one must be ready within the batch's wait
+    /// (what `apply` does).
+    Update,
+}
+
+/// One batch to bring about on one network: what `up` and `apply` hand to [`converge`]
+/// and [`launch`]. `existing` holds the containers already read under the wanted names.
+pub struct Launch<'a> {
+    pub net: &'a NetSpec,
+    pub pool: Pool,
+    pub wants: &'a [&'a TenantInput],
+    pub existing: &'a [Container],
+    pub opts: &'a BatchOpts,
+    pub policy: Existing,
 }
 
 /// Brings `wants`, all on network `net`, to what they ask for, and waits until the
 /// containers it started have stayed up for `opts.wait`: [`launch`], then [`settle`].
 /// `existing` holds the containers already read under the wanted names. Results come in
 /// the order of `wants`.
-pub fn converge(
-    ctx: &Ctx,
-    net: &NetSpec,
-    pool: Pool,
-    wants: &[&TenantInput],
-    existing: &[Container],
-    opts: &BatchOpts,
-    policy: Existing,
-) -> Result<Vec<Outcome>> {
-    let launched = launch(ctx, net, pool, wants, existing, opts, policy)?;
+pub fn converge(ctx: &Ctx, batch: Launch) -> Result<Vec<Outcome>> {
+    let (wants, opts) = (batch.wants, batch.opts);
+    let launched = launch(ctx, batch)?;
     Ok(settle(ctx, launched, wants, opts))
 }
 
 /// The starting half of [`converge`]: what needs the lock (choosing addresses and
 /// starting the containers that take them). The wait that follows does not, so a caller
 /// that holds the lock for this alone lets other lanctl runs go on while it waits.
-pub fn launch(
-    ctx: &Ctx,
-    net: &NetSpec,
-    pool: Pool,
-    wants: &[&TenantInput],
-    existing: &[Container],
-    opts: &BatchOpts,
-    policy: Existing,
-) -> Result<Vec<Outcome>> {
+pub fn launch(ctx: &Ctx, batch: Launch) -> Result<Vec<Outcome>> {
+    let Launch { net, pool, wants, existing, opts, policy } = batch;
     let mut results: Vec<Option<Outcome>> = vec![None; wants.len()];
     let mut fresh = Vec::new();
     for (i, t) in wants.iter().enumerate() {
         match existing.iter().find(|c| c.name() == t.name) {
             Some(c) => {
-                results[i] = Some(match already_there(ctx, t, net, c, policy) {
+                results[i] = Some(match already_there(ctx, t, net, c, opts, policy) {
                     Ok(out) => out,
                     // `apply` goes on with the rest of the file; `up` stops at the first.
-                    Err(e) if matches!(policy, Existing::Update { .. }) => {
+                    Err(e) if matches!(policy, Existing::Update) => {
                         Outcome::failed(&t.name, &net.name, c.address_on(&net.name), e.to_string())
                     }
                     Err(e) => return Err(e),
@@ -251,7 +247,14 @@ fn settle_parked(ctx: &Ctx, lines: &[PsLine], names: &[&str], existing: &mut Vec
 }
 
 /// A tenant that exists: unchanged, started, or (by `policy`) refused or recreated.
-fn already_there(ctx: &Ctx, t: &TenantInput, net: &NetSpec, c: &Container, policy: Existing) -> Result<Outcome> {
+fn already_there(
+    ctx: &Ctx,
+    t: &TenantInput,
+    net: &NetSpec,
+    c: &Container,
+    opts: &BatchOpts,
+    policy: Existing,
+) -> Result<Outcome> {
     let name = t.name.as_str();
     if !is_tenant(c) {
         return Err(Error::failed(format!(
@@ -301,11 +304,11 @@ fn already_there(ctx: &Ctx, t: &TenantInput, net: &NetSpec, c: &Container, polic
         ctx.runner.change(&ctx.docker.start(name))?;
         return Ok(Outcome::done(ctx, name, &net.name, address, What::Started));
     }
-    let (Existing::Update { wait, given }, true, Some(ip)) = (policy, placement.is_empty(), address) else {
+    let (Existing::Update, true, Some(ip)) = (policy, placement.is_empty(), address) else {
         let all: Vec<String> = placement.into_iter().chain(diff).collect();
         let how = match policy {
             Existing::Refuse => format!("change it with `lanctl update {name} ...` or remove it with `lanctl down {name}`"),
-            Existing::Update { .. } => format!("move it with `lanctl down {name}` and apply again"),
+            Existing::Update => format!("move it with `lanctl down {name}` and apply again"),
         };
         return Err(Error::usage(format!("tenant {name} exists with another spec: {}; {how}", all.join(", "))));
     };
@@ -318,8 +321,8 @@ fn already_there(ctx: &Ctx, t: &TenantInput, net: &NetSpec, c: &Container, polic
         require: &require,
         env_file: want.env_file.as_ref().map(|f| f.path.as_path()),
         pull: None,
-        wait,
-        wait_given: given,
+        wait: opts.wait,
+        wait_given: opts.wait_given,
         ready: t.ready.as_ref(),
         stop_timeout: None,
     };

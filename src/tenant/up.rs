@@ -2,7 +2,7 @@
 
 use crate::exec::error::{Error, Result};
 use crate::launch::batch::{BatchOpts, Outcome, What};
-use crate::launch::converge::{self, launch, settle, Existing, Expect};
+use crate::launch::converge::{self, launch, settle, Existing, Expect, Launch};
 use crate::launch::draft::TenantInput;
 use crate::target::ctx::Ctx;
 
@@ -27,7 +27,7 @@ pub fn up(ctx: &Ctx, input: &UpInput) -> Result<()> {
         let _lock = ctx.lock()?;
         let net = wants.first().and_then(|t| t.net.as_deref());
         let (spec, pool, existing) = converge::read(ctx, net, &wants, Expect::New)?;
-        launch(ctx, &spec, pool, &wants, &existing, &input.opts, Existing::Refuse)?
+        launch(ctx, Launch { net: &spec, pool, wants: &wants, existing: &existing, opts: &input.opts, policy: Existing::Refuse })?
     };
     // The new containers hold their addresses now, so the wait for them to stay up
     // needs no lock: other lanctl runs go on meanwhile.
