@@ -85,7 +85,7 @@ fn network_lifecycle_on_a_veth_parent() {
         .args(["net", "create", &net, "--driver", "macvlan", "--parent", env.parent()])
         .args(["--subnet", &env.subnet(), "--gateway", &env.host(62), "--ip-range", &env.range()])
         .assert()
-        .code(1);
+        .code(2);
     assert!(lossy(&other.get_output().stderr).contains(&format!("gateway is {}, not {}", env.gateway(), env.host(62))));
 
     let ls = env.lanctl().args(["--json", "net", "ls"]).assert().success();
@@ -106,7 +106,7 @@ fn network_lifecycle_on_a_veth_parent() {
     assert_eq!(v["used"][0]["state"], "exited");
     assert_eq!(v["next_free"], env.host(17));
     // A stopped container still blocks removal.
-    let rm = env.lanctl().args(["net", "rm", &net]).assert().code(1);
+    let rm = env.lanctl().args(["net", "rm", &net]).assert().code(2);
     assert!(lossy(&rm.get_output().stderr).contains(&format!("{t1} (exited)")));
     env.lanctl().args(["down", &t1]).assert().success();
     assert!(container_state(&t1).is_none());
@@ -334,7 +334,7 @@ fn a_lan_device_inside_the_range_is_skipped_and_refused() {
         .lanctl()
         .args(["up", &env.name("lan2"), "--net", &net, "--image", IMAGE, "--pull", "never", "--ip", &taken])
         .assert()
-        .code(1);
+        .code(2);
     let err = lossy(&refused.get_output().stderr);
     assert!(err.contains(&mac.to_lowercase()), "the refusal names the MAC {mac}: {err}");
     assert!(container_state(&env.name("lan2")).is_none());
@@ -361,7 +361,11 @@ fn a_batch_and_a_fleet_file_converge_and_a_second_apply_runs_nothing() {
     let file = dir.path().join("fleet.json");
     std::fs::write(&file, fleet.to_string()).unwrap();
     let plan = env.lanctl().args(["-n", "apply", "--no-probe"]).arg(&file).assert().success();
-    assert_eq!(lossy(&plan.get_output().stdout).lines().count(), 5, "one network and four tenants");
+    let plan = lossy(&plan.get_output().stdout);
+    let (waits, runs): (Vec<&str>, Vec<&str>) = plan.lines().partition(|l| l.starts_with('#'));
+    assert_eq!(runs.len(), 5, "one network and four tenants: {plan}");
+    assert_eq!(waits.len(), 4, "each new tenant's wait as a comment: {plan}");
+    assert!(waits.iter().all(|l| l.starts_with("# then wait up to ")), "{plan}");
     env.lanctl().args(["apply", "--no-probe"]).arg(&file).assert().success();
     let second = env.lanctl().args(["-n", "apply", "--no-probe"]).arg(&file).assert().success();
     assert_eq!(lossy(&second.get_output().stdout), "", "a second apply must run nothing");
