@@ -161,6 +161,7 @@ mod tests {
             mode: None,
             aux,
             vlan: None,
+            v6: None,
         })
         .unwrap()
     }

@@ -64,12 +64,79 @@ fn bad_input_exits_2_before_any_command_runs() {
             "lanctl: --ip-range 198.51.101.0/27 is not inside --subnet 198.51.100.0/24; choose a range between 198.51.100.0 \
              and 198.51.100.255\n",
         ),
-        ("fd00::/64", "lanctl: --ip-range fd00::/64 is IPv6, which lanctl does not support; give an IPv4 CIDR\n"),
+        (
+            "fd00::/64",
+            "lanctl: --ip-range fd00::/64 is IPv6 but no IPv6 --subnet is given; give the IPv6 --subnet beside the IPv4 one, \
+             or leave --ip-range fd00::/64 out\n",
+        ),
     ] {
         let f = lan();
         let done = Run::new(&f).args(create_args(range)).code(2).stderr(says).check();
         assert!(done.calls.is_empty(), "something ran: {:?}", done.calls);
     }
+}
+
+/// The IPv6 flags of a dual-stack `net create` in 2001:db8::/32, beside the fixture's IPv4 ones.
+const DUAL: [&str; 6] =
+    ["--subnet", "2001:db8:51:100::/64", "--gateway", "2001:db8:51:100::1", "--ip-range", "2001:db8:51:100::100/120"];
+
+#[test]
+fn a_dual_stack_net_create_gives_docker_both_families() {
+    let f = lan();
+    let mut args = create_args("198.51.100.100-198.51.100.131");
+    args.extend(DUAL.iter().map(|s| s.to_string()));
+    let line = "docker network create --driver macvlan --opt parent=ltfixp --opt macvlan_mode=bridge \
+         --subnet 198.51.100.0/24 --gateway 198.51.100.1 --ip-range 198.51.100.112/28 \
+         --ipv6 --subnet 2001:db8:51:100::/64 --gateway 2001:db8:51:100::1 --ip-range 2001:db8:51:100::100/120 \
+         --label io.lanctl.managed=true --label io.lanctl.range=198.51.100.100-198.51.100.131 \
+         --label io.lanctl.range6=2001:db8:51:100::100-2001:db8:51:100::1ff -- lan";
+    Run::new(&f).arg("-n").args(&args).stdout(format!("{line}\n")).check();
+}
+
+#[test]
+fn dual_stack_flags_are_refused_before_anything_runs() {
+    let cases: [(Vec<&str>, &str); 4] = [
+        (
+            vec!["--subnet", "2001:db8:51:100::/64", "--subnet", "2001:db8:51:101::/64"],
+            "lanctl: --subnet is given twice for IPv6 (2001:db8:51:100::/64 and 2001:db8:51:101::/64); give it once per family\n",
+        ),
+        (
+            vec!["--subnet", "2001:db8:51:100::/64", "--gateway", "2001:db8:51:100::1", "--ip-range", "2001:db8:51:100::/120"],
+            "lanctl: --gateway 2001:db8:51:100::1 is inside --ip-range 2001:db8:51:100::/120; give the router's address, or a \
+             range that leaves it out\n",
+        ),
+        (
+            vec!["--subnet", "2001:db8:51:100::/64", "--gateway", "2001:db8:51:100::1", "--ip-range", "2001:db8:51:200::/120"],
+            "lanctl: --ip-range 2001:db8:51:200::/120 is not inside --subnet 2001:db8:51:100::/64; choose a range between \
+             2001:db8:51:100:: and 2001:db8:51:100:ffff:ffff:ffff:ffff\n",
+        ),
+        (
+            vec!["--gateway", "198.51.100.2"],
+            "lanctl: --gateway is given twice for IPv4 (198.51.100.1 and 198.51.100.2); give it once per family\n",
+        ),
+    ];
+    for (more, says) in cases {
+        let f = lan();
+        let mut args = create_args("198.51.100.100-198.51.100.131");
+        args.extend(more.iter().map(|s| s.to_string()));
+        let done = Run::new(&f).args(&args).code(2).stderr(says).check();
+        assert!(done.calls.is_empty(), "something ran: {:?}", done.calls);
+    }
+    // IPv6 alone: not yet.
+    let f = lan();
+    let args = ["net", "create", "lan", "--driver", "macvlan", "--parent", "ltfixp", "--skip-checks"]
+        .into_iter()
+        .chain(DUAL)
+        .collect::<Vec<_>>();
+    let done = Run::new(&f)
+        .args(args)
+        .code(2)
+        .stderr(
+            "lanctl: --subnet 2001:db8:51:100::/64: IPv6-only networks are not supported yet; give an IPv4 --subnet, \
+             --gateway and --ip-range beside the IPv6 ones\n",
+        )
+        .check();
+    assert!(done.calls.is_empty(), "something ran: {:?}", done.calls);
 }
 
 #[test]
