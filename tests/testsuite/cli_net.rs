@@ -461,3 +461,57 @@ fn host_access_persist_writes_atomically_under_the_config_root() {
          [Route]\nDestination=198.51.100.112/28\n\n[Route]\nDestination=198.51.100.128/30\n"
     );
 }
+
+/// The fixture network made dual-stack: docker's second IPAM config and lanctl's IPv6 range label.
+fn dual_stack_network() -> String {
+    std::fs::read_to_string(fixture("docker-network-inspect-macvlan.json"))
+        .unwrap()
+        .replace(
+            r#""Config": ["#,
+            r#""Config": [{"Subnet": "2001:db8:51:100::/64", "IPRange": "2001:db8:51:100::100/120", "Gateway": "2001:db8:51:100::1"},"#,
+        )
+        .replace(
+            r#""io.lanctl.range": "198.51.100.100-198.51.100.131""#,
+            r#""io.lanctl.range": "198.51.100.100-198.51.100.131", "io.lanctl.range6": "2001:db8:51:100::100-2001:db8:51:100::1ff""#,
+        )
+}
+
+#[test]
+fn net_ls_and_show_name_the_ipv6_part_of_a_dual_stack_network() {
+    let f = lan_with(|f| f.on("docker", "network inspect*", 0, &dual_stack_network()));
+    Run::new(&f)
+        .args(["net", "ls"])
+        .stdout(
+            "NAME       DRIVER   MODE    PARENT  SUBNET           RANGE                          GATEWAY       TENANTS  FREE  SUBNET6               RANGE6\n\
+             ltfix-net  macvlan  bridge  ltfixp  198.51.100.0/24  198.51.100.100-198.51.100.131  198.51.100.1  0        30    2001:db8:51:100::/64  2001:db8:51:100::100-2001:db8:51:100::1ff\n",
+        )
+        .check();
+    let f = lan_with(|f| f.on("docker", "network inspect*", 0, &dual_stack_network()));
+    Run::new(&f)
+        .args(["net", "show", NET])
+        .stdout(
+            "network   ltfix-net (macvlan bridge on ltfixp)\n\
+             subnet    198.51.100.0/24 gateway 198.51.100.1\n\
+             range     198.51.100.100-198.51.100.131 (32 usable of 32 addresses; docker --ip-range 198.51.100.112/28)\n\
+             subnet6   2001:db8:51:100::/64 gateway 2001:db8:51:100::1\n\
+             range6    2001:db8:51:100::100-2001:db8:51:100::1ff (256 addresses; docker --ip-range 2001:db8:51:100::100/120)\n\
+             reserved  198.51.100.0    the network address\n\
+             reserved  198.51.100.1    the gateway\n\
+             reserved  198.51.100.2    the aux address router2\n\
+             reserved  198.51.100.255  the broadcast address\n\
+             reserved  2001:db8:51:100:: the subnet-router anycast address\n\
+             reserved  2001:db8:51:100::1 the IPv6 gateway\n\
+             used      198.51.100.113  container ltfix-run (running)\n\
+             used      198.51.100.114  container ltfix-stop (exited)\n\
+             free      30 (next 198.51.100.100)\n",
+        )
+        .check();
+    let f = lan_with(|f| f.on("docker", "network inspect*", 0, &dual_stack_network()));
+    let json = Run::new(&f).args(["--json", "net", "show", NET]).stdout_unchecked().check().stdout;
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        v["ipv6"],
+        serde_json::json!({"subnet": "2001:db8:51:100::/64", "gateway": "2001:db8:51:100::1",
+            "range": "2001:db8:51:100::100-2001:db8:51:100::1ff", "range_size": 256, "docker_ip_range": "2001:db8:51:100::100/120"})
+    );
+}
