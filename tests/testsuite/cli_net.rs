@@ -515,3 +515,17 @@ fn net_ls_and_show_name_the_ipv6_part_of_a_dual_stack_network() {
             "range": "2001:db8:51:100::100-2001:db8:51:100::1ff", "range_size": 256, "docker_ip_range": "2001:db8:51:100::100/120"})
     );
 }
+
+#[test]
+fn up_on_a_dual_stack_network_is_refused_until_tenants_get_ipv6_addresses() {
+    let f = lan_with(|f| f.on("docker", "network inspect*", 0, &dual_stack_network()));
+    Run::new(&f)
+        .args(["up", "room-1", "--image", "img", "--no-probe"])
+        .code(2)
+        .stderr(
+            "lanctl: network ltfix-net is dual-stack (2001:db8:51:100::/64), and tenants on dual-stack networks are not \
+             supported yet; use an IPv4-only network for now\n",
+        )
+        .changes(&[])
+        .check();
+}
