@@ -253,15 +253,17 @@ pub struct NetCreateArgs {
     /// IF for the hosts not named so
     #[arg(long, value_name = "IF|HOST=IF", required = true)]
     pub parent: Vec<String>,
-    /// The LAN, in canonical CIDR form, e.g. 192.168.23.0/24
-    #[arg(long, value_name = "CIDR")]
-    pub subnet: String,
-    /// The LAN's router
-    #[arg(long, value_name = "IP")]
-    pub gateway: String,
-    /// Addresses reserved for containers, outside the DHCP pool: a canonical CIDR or START-END
-    #[arg(long, value_name = "CIDR|START-END")]
-    pub ip_range: String,
+    /// The LAN, in canonical CIDR form, e.g. 192.168.23.0/24; once per family: an IPv6
+    /// subnet as well makes the network dual-stack
+    #[arg(long, value_name = "CIDR", required = true)]
+    pub subnet: Vec<String>,
+    /// The LAN's router (once per family)
+    #[arg(long, value_name = "IP", required = true)]
+    pub gateway: Vec<String>,
+    /// Addresses reserved for containers, outside the DHCP pool: a canonical CIDR or
+    /// START-END (once per family)
+    #[arg(long, value_name = "CIDR|START-END", required = true)]
+    pub ip_range: Vec<String>,
     /// ipvlan: l2, l3, l3s; macvlan: bridge, private, vepa, passthru
     #[arg(long, value_parser = suggest::MODE)]
     pub mode: Option<String>,

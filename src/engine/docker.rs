@@ -82,6 +82,18 @@ impl Docker {
             .arg(spec.gateway.to_string())
             .arg("--ip-range")
             .arg(spec.docker_range.to_string());
+        // Docker's own convention for dual-stack: `--ipv6` and a second --subnet,
+        // --gateway and --ip-range, paired with the first by their family.
+        if let Some(v6) = &spec.v6 {
+            c = c
+                .arg("--ipv6")
+                .arg("--subnet")
+                .arg(v6.subnet.to_string())
+                .arg("--gateway")
+                .arg(v6.gateway.to_string())
+                .arg("--ip-range")
+                .arg(v6.docker_range.to_string());
+        }
         for (host, ip) in &spec.aux {
             c = c.arg("--aux-address").arg(format!("{host}={ip}"));
         }
@@ -90,6 +102,9 @@ impl Docker {
             .arg(labels::kv(labels::MANAGED, "true"))
             .arg("--label")
             .arg(labels::kv(labels::RANGE, &spec.range.to_string()));
+        if let Some(v6) = &spec.v6 {
+            c = c.arg("--label").arg(labels::kv(labels::RANGE6, &v6.range.to_string()));
+        }
         if let Some(whole) = spec.reservation {
             c = c.arg("--label").arg(labels::kv(labels::RESERVATION, &whole.to_string()));
         }
@@ -239,6 +254,36 @@ mod tests {
     use crate::engine::netspec::{validate, Driver, NetInput};
 
     #[test]
+    fn a_dual_stack_network_adds_dockers_ipv6_flags_and_the_ipv6_range_label() {
+        use crate::engine::netspec::V6Input;
+        let spec = validate(&NetInput {
+            name: "lan",
+            driver: Driver::Macvlan,
+            parent: "enp0s3",
+            subnet: "192.168.23.0/24",
+            gateway: "192.168.23.1",
+            ip_range: "192.168.23.96/27",
+            mode: None,
+            aux: &[],
+            vlan: None,
+            v6: Some(V6Input {
+                subnet: "2001:db8:23::/64",
+                gateway: "2001:db8:23::1",
+                ip_range: "2001:db8:23::100-2001:db8:23::17f",
+            }),
+        })
+        .unwrap();
+        assert_eq!(
+            Docker::new("docker", None).network_create(&spec).to_string(),
+            "docker network create --driver macvlan --opt parent=enp0s3 --opt macvlan_mode=bridge \
+             --subnet 192.168.23.0/24 --gateway 192.168.23.1 --ip-range 192.168.23.96/27 \
+             --ipv6 --subnet 2001:db8:23::/64 --gateway 2001:db8:23::1 --ip-range 2001:db8:23::100/121 \
+             --label io.lanctl.managed=true --label io.lanctl.range=192.168.23.96-192.168.23.127 \
+             --label io.lanctl.range6=2001:db8:23::100-2001:db8:23::17f -- lan"
+        );
+    }
+
+    #[test]
     fn network_create_renders_every_flag_and_both_labels() {
         let aux = vec!["router2=192.168.23.2".to_string()];
         let spec = validate(&NetInput {
@@ -251,6 +296,7 @@ mod tests {
             mode: None,
             aux: &aux,
             vlan: None,
+            v6: None,
         })
         .unwrap();
         let d = Docker::new("docker", None);
@@ -291,6 +337,7 @@ mod tests {
             mode: None,
             aux: &[],
             vlan: None,
+            v6: None,
         })
         .unwrap();
         let whole = crate::engine::netspec::AddrRange::parse("192.168.23.100-192.168.23.131");

@@ -5,6 +5,8 @@
 pub const MANAGED: &str = "io.lanctl.managed";
 /// On a network: the reserved address range, `START-END`, that lanctl allocates from.
 pub const RANGE: &str = "io.lanctl.range";
+/// On a dual-stack network: the reserved IPv6 range, `START-END`.
+pub const RANGE6: &str = "io.lanctl.range6";
 /// On a network shared by several hosts: the whole reserved range, `START-END`, of which
 /// `io.lanctl.range` is this host's slice.
 pub const RESERVATION: &str = "io.lanctl.reservation";

@@ -2,9 +2,9 @@
 //! from `docker network inspect` so an existing network can be compared with a request.
 
 use std::fmt;
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use ipnet::{IpNet, Ipv4Net};
+use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 use serde::{Deserialize, Serialize};
 
 use crate::engine::labels;
@@ -93,6 +93,155 @@ pub struct NetSpec {
     /// `NAME.lanctl-config` (`config_name`) that the swarm network `NAME` takes its
     /// configuration from.
     pub config_only: bool,
+    /// The IPv6 part of a dual-stack network; the fields above are its IPv4 part, which
+    /// every network has (IPv6-only networks are not supported yet).
+    pub v6: Option<V6Part>,
+}
+
+/// The IPv6 part of a dual-stack network: docker's second IPAM config, lanctl's second
+/// reserved range (`io.lanctl.range6`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct V6Part {
+    pub subnet: IpNet,
+    pub gateway: IpAddr,
+    /// Where lanctl allocates tenants' IPv6 addresses.
+    pub range: AddrRange,
+    /// What Docker gets as the IPv6 `--ip-range`: equal to `range` or a block inside it.
+    pub docker_range: IpNet,
+}
+
+/// The IPv6 `--subnet`, `--gateway` and `--ip-range` of `net create`, as given.
+#[derive(Clone, Copy, Debug)]
+pub struct V6Input<'a> {
+    pub subnet: &'a str,
+    pub gateway: &'a str,
+    pub ip_range: &'a str,
+}
+
+/// The addressing flags of `net create` split by family: the IPv4 values and the IPv6
+/// part, if any.
+pub struct Families<'a> {
+    pub subnet: &'a str,
+    pub gateway: &'a str,
+    pub ip_range: &'a str,
+    pub v6: Option<V6Input<'a>>,
+}
+
+/// A flag's values by family (the value's family says which, as docker reads them): at
+/// most one each, else exit 2.
+fn by_family<'a>(flag: &str, values: &'a [String]) -> Result<(Option<&'a str>, Option<&'a str>)> {
+    let (mut v4, mut v6): (Option<&str>, Option<&str>) = (None, None);
+    for v in values {
+        let (slot, family) = if v.contains(':') { (&mut v6, "IPv6") } else { (&mut v4, "IPv4") };
+        if let Some(first) = slot {
+            return Err(Error::usage(format!("{flag} is given twice for {family} ({first} and {v}); give it once per family")));
+        }
+        *slot = Some(v);
+    }
+    Ok((v4, v6))
+}
+
+/// Splits `--subnet`, `--gateway` and `--ip-range` by family. Every network has an IPv4
+/// part; an IPv6 subnet makes it dual-stack and then needs its IPv6 gateway and range.
+pub fn families<'a>(subnet: &'a [String], gateway: &'a [String], ip_range: &'a [String]) -> Result<Families<'a>> {
+    let (s4, s6) = by_family("--subnet", subnet)?;
+    let (g4, g6) = by_family("--gateway", gateway)?;
+    let (r4, r6) = by_family("--ip-range", ip_range)?;
+    let Some(s4) = s4 else {
+        return Err(Error::usage(format!(
+            "--subnet {}: IPv6-only networks are not supported yet; give an IPv4 --subnet, --gateway and --ip-range beside the IPv6 ones",
+            s6.unwrap_or_default()
+        )));
+    };
+    let missing = |flag: &str, family: &str, what: &str| Error::usage(format!("{flag} has no {family} value; give {what}"));
+    let v6 = match (s6, g6, r6) {
+        (None, None, None) => None,
+        (Some(subnet), Some(gateway), Some(ip_range)) => Some(V6Input { subnet, gateway, ip_range }),
+        (Some(s6), None, _) => return Err(missing("--gateway", "IPv6", &format!("the router's IPv6 address on --subnet {s6}"))),
+        (Some(s6), _, None) => {
+            return Err(missing("--ip-range", "IPv6", &format!("the IPv6 addresses reserved for containers in --subnet {s6}")))
+        }
+        (None, g, r) => {
+            let (flag, value) = g.map_or(("--ip-range", r.unwrap_or_default()), |g| ("--gateway", g));
+            return Err(Error::usage(format!(
+                "{flag} {value} is IPv6 but no IPv6 --subnet is given; give the IPv6 --subnet beside the IPv4 one, or leave {flag} {value} out"
+            )));
+        }
+    };
+    // Checked after the IPv6 values, so a lone IPv6 value is named as what it is.
+    let g4 = g4.ok_or_else(|| missing("--gateway", "IPv4", &format!("the router's IPv4 address on {s4}")))?;
+    let r4 = r4.ok_or_else(|| missing("--ip-range", "IPv4", &format!("the IPv4 addresses reserved for containers in {s4}")))?;
+    Ok(Families { subnet: s4, gateway: g4, ip_range: r4, v6 })
+}
+
+/// Validates the IPv6 part: a canonical subnet (not link-local or multicast), its router,
+/// and a range inside it that the gateway is not in.
+fn v6_part(i: &V6Input) -> Result<V6Part> {
+    let s = i.subnet;
+    let subnet: Ipv6Net =
+        s.parse().map_err(|_| Error::usage(format!("--subnet {s} is not an IPv6 CIDR; write it like 2001:db8:23::/64")))?;
+    if subnet.trunc() != subnet {
+        return Err(Error::usage(format!("--subnet {s} is not canonical; use --subnet {}", subnet.trunc())));
+    }
+    let first = subnet.network().segments()[0];
+    if first & 0xffc0 == 0xfe80 || first & 0xff00 == 0xff00 {
+        return Err(Error::usage(format!(
+            "--subnet {s} is link-local or multicast; give the LAN's global or unique local prefix"
+        )));
+    }
+    if subnet.prefix_len() > 126 {
+        return Err(Error::usage(format!("--subnet {s} is too small for a gateway and containers; use a /126 or larger")));
+    }
+    let g = i.gateway;
+    let gateway: Ipv6Addr =
+        g.parse().map_err(|_| Error::usage(format!("--gateway {g} is not an IPv6 address; write it like 2001:db8:23::1")))?;
+    if !subnet.contains(&gateway) {
+        return Err(Error::usage(format!(
+            "--gateway {g} is outside --subnet {subnet}; give the router's IPv6 address on that subnet"
+        )));
+    }
+    if gateway == subnet.network() {
+        return Err(Error::usage(format!(
+            "--gateway {g} is the subnet-router anycast address of {subnet}; give the router's address, like {}",
+            Ipv6Addr::from(u128::from(subnet.network()) + 1)
+        )));
+    }
+    let r = i.ip_range;
+    let (range, docker_range) = if r.contains('-') {
+        let range = AddrRange::parse(r).filter(|x| x.start.is_ipv6()).ok_or_else(|| {
+            Error::usage(format!("--ip-range {r} is not an IPv6 range; write START-END like 2001:db8:23::100-2001:db8:23::1ff"))
+        })?;
+        if range.start > range.end {
+            return Err(Error::usage(format!("--ip-range {r} ends before it starts; write START-END with START <= END")));
+        }
+        (range, range.largest_block())
+    } else {
+        let net: Ipv6Net = r
+            .parse()
+            .map_err(|_| Error::usage(format!("--ip-range {r} is not an IPv6 CIDR; write it like 2001:db8:23::100/120")))?;
+        if net.trunc() != net {
+            return Err(Error::usage(format!(
+                "--ip-range {r} is not canonical: Docker would silently take it as {}; use --ip-range {}",
+                net.trunc(),
+                net.trunc()
+            )));
+        }
+        (AddrRange::of_net(net.into()), net.into())
+    };
+    let subnet = IpNet::from(subnet);
+    if !subnet.contains(&range.start) || !subnet.contains(&range.end) {
+        return Err(Error::usage(format!(
+            "--ip-range {r} is not inside --subnet {subnet}; choose a range between {} and {}",
+            subnet.network(),
+            subnet.broadcast()
+        )));
+    }
+    if range.contains(gateway.into()) {
+        return Err(Error::usage(format!(
+            "--gateway {g} is inside --ip-range {r}; give the router's address, or a range that leaves it out"
+        )));
+    }
+    Ok(V6Part { subnet, gateway: gateway.into(), range, docker_range })
 }
 
 /// What lanctl appends to a swarm network's name to name each node's config-only network.
@@ -110,6 +259,9 @@ pub struct NetInput<'a> {
     pub aux: &'a [String],
     /// `--vlan VID`: the parent becomes `PARENT.VID`, which Docker creates.
     pub vlan: Option<u16>,
+    /// The IPv6 part of a dual-stack network (`families`); `subnet`, `gateway` and
+    /// `ip_range` above are the IPv4 part.
+    pub v6: Option<V6Input<'a>>,
 }
 
 /// The one reading of a parent named `IF.VID`, docker's own (libnetwork's `parseVlan`):
@@ -344,6 +496,7 @@ pub fn validate(input: &NetInput) -> Result<NetSpec> {
     if let Some((host, ip)) = aux.iter().find(|(_, ip)| *ip == gateway) {
         return Err(Error::usage(format!("--aux-address {host}={ip} is the gateway; give the address of another device")));
     }
+    let v6 = input.v6.as_ref().map(v6_part).transpose()?;
     Ok(NetSpec {
         name: input.name.to_string(),
         driver: input.driver,
@@ -356,13 +509,14 @@ pub fn validate(input: &NetInput) -> Result<NetSpec> {
         aux,
         reservation: None,
         config_only: false,
+        v6,
     })
 }
 
 impl NetSpec {
-    /// Reads the spec of an existing network; `None` when it is not an IPv4
-    /// ipvlan/macvlan network with a subnet (the IPv4 subnet is the one read: IPv6 is not
-    /// supported yet).
+    /// Reads the spec of an existing network; `None` when it is not an ipvlan/macvlan
+    /// network with an IPv4 subnet. IPAM has one config per family: the IPv6 one, if
+    /// any, is the IPv6 part.
     pub fn from_network(n: &Network) -> Option<NetSpec> {
         // A config-only network has no driver ("null"); lanctl always writes the mode
         // option, whose key names the driver.
@@ -377,6 +531,18 @@ impl NetSpec {
             cfg.aux.iter().filter_map(|(h, ip)| Some((h.clone(), ip.parse().ok().filter(|ip: &IpAddr| ip.is_ipv4())?))).collect();
         aux.sort();
         let name = if n.config_only { n.name.strip_suffix(CONFIG_SUFFIX).unwrap_or(&n.name) } else { &n.name };
+        let v6 = n.ipam.config.iter().find_map(|c| {
+            let subnet: IpNet = c.subnet.parse().ok().filter(|s: &IpNet| s.addr().is_ipv6())?;
+            let docker_range: IpNet = c.ip_range.parse().ok().filter(|r: &IpNet| r.addr().is_ipv6()).unwrap_or(subnet);
+            let range = n
+                .labels
+                .get(labels::RANGE6)
+                .and_then(|r| AddrRange::parse(r))
+                .filter(|r| r.start.is_ipv6())
+                .unwrap_or_else(|| AddrRange::of_net(docker_range));
+            let gateway = c.gateway.parse().ok().filter(|g: &IpAddr| g.is_ipv6()).or_else(|| offset(subnet.network(), 1))?;
+            Some(V6Part { subnet, gateway, range, docker_range })
+        });
         Some(NetSpec {
             name: name.to_string(),
             driver,
@@ -395,6 +561,7 @@ impl NetSpec {
             aux,
             reservation: n.labels.get(labels::RESERVATION).and_then(|r| AddrRange::parse(r)),
             config_only: n.config_only,
+            v6,
         })
     }
 
@@ -412,6 +579,10 @@ impl NetSpec {
         cmp("gateway", self.gateway.to_string(), wanted.gateway.to_string());
         cmp("ip-range", self.range.to_string(), wanted.range.to_string());
         cmp("mode", self.mode.clone(), wanted.mode.clone());
+        let six = |v6: &Option<V6Part>, f: fn(&V6Part) -> String| v6.as_ref().map_or_else(|| "none".to_string(), f);
+        cmp("IPv6 subnet", six(&self.v6, |p| p.subnet.to_string()), six(&wanted.v6, |p| p.subnet.to_string()));
+        cmp("IPv6 gateway", six(&self.v6, |p| p.gateway.to_string()), six(&wanted.v6, |p| p.gateway.to_string()));
+        cmp("IPv6 ip-range", six(&self.v6, |p| p.range.to_string()), six(&wanted.v6, |p| p.range.to_string()));
         let whole = |r: Option<AddrRange>| r.map_or_else(|| "none".to_string(), |r| r.to_string());
         cmp("reservation", whole(self.reservation), whole(wanted.reservation));
         let mut want_aux = wanted.aux.clone();
@@ -465,6 +636,10 @@ impl NetSpec {
             (self.gateway, "gateway".to_string()),
         ];
         out.extend(self.aux.iter().map(|(h, ip)| (*ip, format!("aux address {h}"))));
+        if let Some(v6) = &self.v6 {
+            out.push((v6.subnet.network(), "subnet-router anycast address".to_string()));
+            out.push((v6.gateway, "IPv6 gateway".to_string()));
+        }
         out
     }
 }

@@ -140,6 +140,7 @@ pub mod tests {
             aux: Vec::new(),
             reservation: None,
             config_only: false,
+            v6: None,
         }
     }
 

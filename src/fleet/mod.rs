@@ -250,6 +250,7 @@ impl FleetNet {
             mode: self.mode.as_deref(),
             aux,
             vlan: self.vlan,
+            v6: None,
         }
     }
 }

@@ -23,7 +23,13 @@ pub fn net_create(a: &NetCreateArgs, host: Option<&str>) -> Result<Request> {
     if host.is_some() {
         return Err(Error::usage("--host and --hosts both name hosts; name them all with --hosts and leave --host out"));
     }
-    let base = NetInput { parent: "", ip_range: &a.ip_range, ..input(a) };
+    let base = input(a)?;
+    if let Some(v6) = base.v6 {
+        return Err(Error::usage(format!(
+            "--subnet {} with --hosts: dual-stack networks on several hosts are not supported yet; leave the IPv6 flags out or create it per host",
+            v6.subnet
+        )));
+    }
     let m = multi_net(&base, &a.hosts, &a.parent, &a.slice)?;
     Ok(Request { hosts: Hosts::Named, order: Order::NetCreateShared { net: m, swarm: a.swarm } })
 }
@@ -33,7 +39,7 @@ fn one_host(a: &NetCreateArgs) -> Result<NetSpec> {
         return Err(Error::usage(format!("--slice {s} needs --hosts; name the hosts with --hosts H1,H2")));
     }
     match a.parent.as_slice() {
-        [parent] => netspec::validate(&NetInput { parent, ..input(a) }),
+        [parent] => netspec::validate(&NetInput { parent, ..input(a)? }),
         _ => Err(Error::usage(format!(
             "--parent is given {} times for one host; give one, or name the hosts with --hosts and give --parent HOST=IF",
             a.parent.len()
@@ -41,18 +47,22 @@ fn one_host(a: &NetCreateArgs) -> Result<NetSpec> {
     }
 }
 
-fn input(a: &NetCreateArgs) -> NetInput<'_> {
-    NetInput {
+/// The flags as `netspec` takes them, `--subnet`, `--gateway` and `--ip-range` split by
+/// family.
+fn input(a: &NetCreateArgs) -> Result<NetInput<'_>> {
+    let f = netspec::families(&a.subnet, &a.gateway, &a.ip_range)?;
+    Ok(NetInput {
         name: &a.name,
         driver: a.driver,
         parent: "",
-        subnet: &a.subnet,
-        gateway: &a.gateway,
-        ip_range: &a.ip_range,
+        subnet: f.subnet,
+        gateway: f.gateway,
+        ip_range: f.ip_range,
         mode: a.mode.as_deref(),
         aux: &a.aux_address,
         vlan: a.vlan,
-    }
+        v6: f.v6,
+    })
 }
 
 /// `up --hosts`: the hosts, `--net` (the network they share) and `--host`, which must be

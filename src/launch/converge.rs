@@ -154,6 +154,19 @@ pub enum Expect {
     Existing,
 }
 
+/// Tenants are not started on a dual-stack network until lanctl plans their IPv6
+/// address too: docker would give them one from its IPv6 range that lanctl never chose or
+/// checked, and the LAN's router advertisements more (exit 2, nothing changed).
+fn refuse_dual_stack(spec: &NetSpec) -> Result<()> {
+    match &spec.v6 {
+        None => Ok(()),
+        Some(v6) => Err(Error::usage(format!(
+            "network {} is dual-stack ({}), and tenants on dual-stack networks are not supported yet; use an IPv4-only network for now",
+            spec.name, v6.subnet
+        ))),
+    }
+}
+
 /// Reads the network's pool, the containers named like `wants` and their parked
 /// containers, then settles what an interrupted update left (the caller holds the lock).
 /// One `docker ps` of the host serves the names, the parked containers and the network's
@@ -174,6 +187,7 @@ pub fn read(ctx: &Ctx, net: Option<&str>, wants: &[&TenantInput], expect: Expect
         },
     );
     let (spec, network) = found?;
+    refuse_dual_stack(&spec)?;
     let lines = lines?;
     let links = links?;
     parent_is_up(ctx, &spec, &links)?;
@@ -222,6 +236,7 @@ pub fn read_seen(
     lines: &[PsLine],
     found: &[Container],
 ) -> Result<(NetSpec, Pool, Vec<Container>)> {
+    refuse_dual_stack(&spec)?;
     let names: Vec<&str> = wants.iter().map(|t| t.name.as_str()).collect();
     let mut existing: Vec<Container> = found.iter().filter(|c| names.contains(&c.name())).cloned().collect();
     settle_parked(ctx, lines, &names, &mut existing)?;

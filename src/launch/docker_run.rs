@@ -14,6 +14,9 @@ pub struct Tenant<'a> {
     pub name: &'a str,
     pub network: &'a str,
     pub ip: IpAddr,
+    /// On a dual-stack network: the tenant's IPv6 address beside `ip` (`--ip6`). No
+    /// caller plans one yet (issue 22's next step); the line already says how it runs.
+    pub ip6: Option<IpAddr>,
     pub spec: &'a TenantSpec,
     pub secrets: &'a Secrets,
     /// An env file docker reads itself, so its values are in no argv and no plan.
@@ -30,6 +33,7 @@ impl<'a> Tenant<'a> {
             name: &t.name,
             network,
             ip,
+            ip6: None,
             spec,
             secrets: &t.secrets,
             env_file: t.env_file.as_ref().map(|f| f.path.as_path()),
@@ -37,6 +41,16 @@ impl<'a> Tenant<'a> {
         }
     }
 }
+
+/// The sysctls of a tenant with an IPv6 address from lanctl: it takes no address from the
+/// LAN's router advertisements (SLAAC) besides the one it was given, so every address it
+/// holds is one lanctl chose and checked.
+pub const NO_OTHER_IPV6: &[&str] = &[
+    "net.ipv6.conf.all.accept_ra=0",
+    "net.ipv6.conf.default.accept_ra=0",
+    "net.ipv6.conf.all.autoconf=0",
+    "net.ipv6.conf.default.autoconf=0",
+];
 
 pub fn docker_run(docker: &Docker, t: &Tenant) -> Change {
     docker_run_passing(docker, t, &[])
@@ -61,6 +75,8 @@ fn container_line(base: crate::exec::cmd::Cmd, t: &Tenant, passed: &[String]) ->
     let ip_flag = if t.ip.is_ipv4() { "--ip" } else { "--ip6" };
     let mut c = base
         .args(["--name", t.name, "--hostname", t.name, "--network", t.network, ip_flag, &ip])
+        .opt("--ip6", t.ip6.map(|a| a.to_string()).as_deref())
+        .args(t.ip6.map_or(&[][..], |_| NO_OTHER_IPV6).iter().flat_map(|s| ["--sysctl", s]))
         .opt("--mac-address", t.spec.mac.as_deref())
         .opt("--pull", t.pull)
         .args(["--restart", &t.spec.restart])
@@ -116,6 +132,7 @@ mod tests {
             name: "room-1",
             network: "lan",
             ip: "198.51.100.100".parse().unwrap(),
+            ip6: None,
             spec: &spec,
             secrets: &secrets,
             env_file: None,
@@ -155,5 +172,16 @@ mod tests {
         let line = docker_run(&Docker::new("docker", None), &t).to_string();
         assert!(line.contains(" --network lan --ip6 2001:db8::64 --pull never "), "{line}");
         assert!(line.contains(" --env LOCAL_IP=2001:db8::64 "), "{line}");
+        // Dual-stack: both addresses, and the sysctls that keep SLAAC from adding another.
+        let t = Tenant { ip: "198.51.100.100".parse().unwrap(), ip6: Some("2001:db8::64".parse().unwrap()), ..t };
+        let line = docker_run(&Docker::new("docker", None), &t).to_string();
+        assert!(
+            line.contains(
+                " --network lan --ip 198.51.100.100 --ip6 2001:db8::64 --sysctl net.ipv6.conf.all.accept_ra=0 \
+                 --sysctl net.ipv6.conf.default.accept_ra=0 --sysctl net.ipv6.conf.all.autoconf=0 \
+                 --sysctl net.ipv6.conf.default.autoconf=0 --pull never "
+            ),
+            "{line}"
+        );
     }
 }

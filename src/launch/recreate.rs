@@ -86,7 +86,16 @@ fn recreate_plan(ctx: &Ctx, name: &str, was_running: bool, r: &Recreate) -> (Pla
     let passed: Vec<String> = r.carry.iter().chain(r.require).cloned().collect();
     // No value goes with this command: the plan supplies every secret when it runs.
     let none = Secrets::new();
-    let t = Tenant { name, network: r.network, ip: r.ip, spec: r.spec, secrets: &none, env_file: r.env_file, pull: r.pull };
+    let t = Tenant {
+        name,
+        network: r.network,
+        ip: r.ip,
+        ip6: None,
+        spec: r.spec,
+        secrets: &none,
+        env_file: r.env_file,
+        pull: r.pull,
+    };
     let mut start = vec![Action::Change(docker_run_passing(d, &t, &passed))];
     match r.ready {
         _ if r.wait.is_zero() => {}

@@ -66,6 +66,11 @@ struct NetRow {
     #[serde(skip_serializing_if = "Option::is_none")]
     reservation: Option<String>,
     gateway: String,
+    /// On a dual-stack network: its IPv6 subnet and reserved IPv6 range.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    subnet6: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    range6: Option<String>,
     tenants: usize,
     free: u64,
 }
@@ -101,6 +106,8 @@ fn net_rows(ctx: &Ctx) -> Result<Vec<NetRow>> {
             range: l.spec.range.to_string(),
             reservation: l.spec.reservation.map(|r| r.to_string()),
             gateway: l.spec.gateway.to_string(),
+            subnet6: l.spec.v6.as_ref().map(|v| v.subnet.to_string()),
+            range6: l.spec.v6.as_ref().map(|v| v.range.to_string()),
             tenants: l.tenants,
         })
         .collect())
@@ -112,8 +119,10 @@ fn print_rows(json: bool, rows: &[NetRow], with_host: bool) {
         crate::exec::out::json(rows);
         return;
     }
+    // The IPv6 columns only when a network is dual-stack, so IPv4-only tables stay as they were.
+    let dual = rows.iter().any(|r| r.subnet6.is_some());
     let cells = rows.iter().map(|r| {
-        let row = vec![
+        let mut row = vec![
             r.name.clone(),
             r.driver.clone(),
             r.mode.clone(),
@@ -124,9 +133,16 @@ fn print_rows(json: bool, rows: &[NetRow], with_host: bool) {
             r.tenants.to_string(),
             r.free.to_string(),
         ];
+        if dual {
+            row.push(r.subnet6.clone().unwrap_or_else(|| "-".into()));
+            row.push(r.range6.clone().unwrap_or_else(|| "-".into()));
+        }
         (r.host.clone(), row)
     });
-    let header = ["NAME", "DRIVER", "MODE", "PARENT", "SUBNET", "RANGE", "GATEWAY", "TENANTS", "FREE"];
+    let mut header = vec!["NAME", "DRIVER", "MODE", "PARENT", "SUBNET", "RANGE", "GATEWAY", "TENANTS", "FREE"];
+    if dual {
+        header.extend(["SUBNET6", "RANGE6"]);
+    }
     crate::exec::out::print(&table::render_by_host(&header, cells.collect(), with_host));
 }
 
@@ -154,6 +170,9 @@ struct Show {
     /// the host's own).
     usable: u128,
     docker_ip_range: String,
+    /// On a dual-stack network: its IPv6 part.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ipv6: Option<Show6>,
     reserved: Vec<Held>,
     used: Vec<Held>,
     free: u64,
@@ -162,6 +181,16 @@ struct Show {
     /// parent has no address).
     #[serde(skip_serializing_if = "Option::is_none")]
     route: Option<LanRoute>,
+}
+
+/// The IPv6 part of a dual-stack network as `net show` reports it.
+#[derive(Serialize)]
+struct Show6 {
+    subnet: String,
+    gateway: IpAddr,
+    range: String,
+    range_size: u128,
+    docker_ip_range: String,
 }
 
 /// One lanctl network by name, read as `up` reads it: the network itself (one inspect), its
@@ -198,6 +227,13 @@ pub fn show(ctx: &Ctx, name: &str) -> Result<()> {
         range_size: s.range.len(),
         usable: l.pool.usable(),
         docker_ip_range: s.docker_range.to_string(),
+        ipv6: s.v6.as_ref().map(|v| Show6 {
+            subnet: v.subnet.to_string(),
+            gateway: v.gateway,
+            range: v.range.to_string(),
+            range_size: v.range.len(),
+            docker_ip_range: v.docker_range.to_string(),
+        }),
         reserved,
         used,
         free: l.pool.free_count(),
@@ -214,6 +250,13 @@ pub fn show(ctx: &Ctx, name: &str) -> Result<()> {
         "range     {} ({} usable of {} addresses; docker --ip-range {})",
         show.range, show.usable, show.range_size, show.docker_ip_range
     ));
+    if let Some(v) = &show.ipv6 {
+        crate::exec::out::line(format!("subnet6   {} gateway {}", v.subnet, v.gateway));
+        crate::exec::out::line(format!(
+            "range6    {} ({} addresses; docker --ip-range {})",
+            v.range, v.range_size, v.docker_ip_range
+        ));
+    }
     if let Some(whole) = &show.reservation {
         crate::exec::out::line(format!("slice of  {whole}, shared with other hosts"));
     }

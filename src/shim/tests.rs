@@ -12,6 +12,7 @@ fn spec(driver: Driver) -> NetSpec {
         mode: None,
         aux: &[],
         vlan: None,
+        v6: None,
     })
     .unwrap()
 }

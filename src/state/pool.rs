@@ -161,6 +161,7 @@ mod tests {
             mode: None,
             aux,
             vlan: None,
+            v6: None,
         })
         .unwrap();
         // A network made by hand may hold its gateway in its range, which validate refuses.

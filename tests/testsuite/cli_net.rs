@@ -64,12 +64,79 @@ fn bad_input_exits_2_before_any_command_runs() {
             "lanctl: --ip-range 198.51.101.0/27 is not inside --subnet 198.51.100.0/24; choose a range between 198.51.100.0 \
              and 198.51.100.255\n",
         ),
-        ("fd00::/64", "lanctl: --ip-range fd00::/64 is IPv6, which lanctl does not support; give an IPv4 CIDR\n"),
+        (
+            "fd00::/64",
+            "lanctl: --ip-range fd00::/64 is IPv6 but no IPv6 --subnet is given; give the IPv6 --subnet beside the IPv4 one, \
+             or leave --ip-range fd00::/64 out\n",
+        ),
     ] {
         let f = lan();
         let done = Run::new(&f).args(create_args(range)).code(2).stderr(says).check();
         assert!(done.calls.is_empty(), "something ran: {:?}", done.calls);
     }
+}
+
+/// The IPv6 flags of a dual-stack `net create` in 2001:db8::/32, beside the fixture's IPv4 ones.
+const DUAL: [&str; 6] =
+    ["--subnet", "2001:db8:51:100::/64", "--gateway", "2001:db8:51:100::1", "--ip-range", "2001:db8:51:100::100/120"];
+
+#[test]
+fn a_dual_stack_net_create_gives_docker_both_families() {
+    let f = lan();
+    let mut args = create_args("198.51.100.100-198.51.100.131");
+    args.extend(DUAL.iter().map(|s| s.to_string()));
+    let line = "docker network create --driver macvlan --opt parent=ltfixp --opt macvlan_mode=bridge \
+         --subnet 198.51.100.0/24 --gateway 198.51.100.1 --ip-range 198.51.100.112/28 \
+         --ipv6 --subnet 2001:db8:51:100::/64 --gateway 2001:db8:51:100::1 --ip-range 2001:db8:51:100::100/120 \
+         --label io.lanctl.managed=true --label io.lanctl.range=198.51.100.100-198.51.100.131 \
+         --label io.lanctl.range6=2001:db8:51:100::100-2001:db8:51:100::1ff -- lan";
+    Run::new(&f).arg("-n").args(&args).stdout(format!("{line}\n")).check();
+}
+
+#[test]
+fn dual_stack_flags_are_refused_before_anything_runs() {
+    let cases: [(Vec<&str>, &str); 4] = [
+        (
+            vec!["--subnet", "2001:db8:51:100::/64", "--subnet", "2001:db8:51:101::/64"],
+            "lanctl: --subnet is given twice for IPv6 (2001:db8:51:100::/64 and 2001:db8:51:101::/64); give it once per family\n",
+        ),
+        (
+            vec!["--subnet", "2001:db8:51:100::/64", "--gateway", "2001:db8:51:100::1", "--ip-range", "2001:db8:51:100::/120"],
+            "lanctl: --gateway 2001:db8:51:100::1 is inside --ip-range 2001:db8:51:100::/120; give the router's address, or a \
+             range that leaves it out\n",
+        ),
+        (
+            vec!["--subnet", "2001:db8:51:100::/64", "--gateway", "2001:db8:51:100::1", "--ip-range", "2001:db8:51:200::/120"],
+            "lanctl: --ip-range 2001:db8:51:200::/120 is not inside --subnet 2001:db8:51:100::/64; choose a range between \
+             2001:db8:51:100:: and 2001:db8:51:100:ffff:ffff:ffff:ffff\n",
+        ),
+        (
+            vec!["--gateway", "198.51.100.2"],
+            "lanctl: --gateway is given twice for IPv4 (198.51.100.1 and 198.51.100.2); give it once per family\n",
+        ),
+    ];
+    for (more, says) in cases {
+        let f = lan();
+        let mut args = create_args("198.51.100.100-198.51.100.131");
+        args.extend(more.iter().map(|s| s.to_string()));
+        let done = Run::new(&f).args(&args).code(2).stderr(says).check();
+        assert!(done.calls.is_empty(), "something ran: {:?}", done.calls);
+    }
+    // IPv6 alone: not yet.
+    let f = lan();
+    let args = ["net", "create", "lan", "--driver", "macvlan", "--parent", "ltfixp", "--skip-checks"]
+        .into_iter()
+        .chain(DUAL)
+        .collect::<Vec<_>>();
+    let done = Run::new(&f)
+        .args(args)
+        .code(2)
+        .stderr(
+            "lanctl: --subnet 2001:db8:51:100::/64: IPv6-only networks are not supported yet; give an IPv4 --subnet, \
+             --gateway and --ip-range beside the IPv6 ones\n",
+        )
+        .check();
+    assert!(done.calls.is_empty(), "something ran: {:?}", done.calls);
 }
 
 #[test]
@@ -437,4 +504,72 @@ fn the_gateway_inside_the_range_or_as_an_aux_address_is_bad_input() {
             assert!(done.calls.is_empty(), "{args:?} ran {:?}", done.calls);
         }
     }
+}
+
+/// The fixture network made dual-stack: docker's second IPAM config and lanctl's IPv6 range label.
+fn dual_stack_network() -> String {
+    std::fs::read_to_string(fixture("docker-network-inspect-macvlan.json"))
+        .unwrap()
+        .replace(
+            r#""Config": ["#,
+            r#""Config": [{"Subnet": "2001:db8:51:100::/64", "IPRange": "2001:db8:51:100::100/120", "Gateway": "2001:db8:51:100::1"},"#,
+        )
+        .replace(
+            r#""io.lanctl.range": "198.51.100.100-198.51.100.131""#,
+            r#""io.lanctl.range": "198.51.100.100-198.51.100.131", "io.lanctl.range6": "2001:db8:51:100::100-2001:db8:51:100::1ff""#,
+        )
+}
+
+#[test]
+fn net_ls_and_show_name_the_ipv6_part_of_a_dual_stack_network() {
+    let f = lan_with(|f| f.on("docker", "network inspect*", 0, &dual_stack_network()));
+    Run::new(&f)
+        .args(["net", "ls"])
+        .stdout(
+            "NAME       DRIVER   MODE    PARENT  SUBNET           RANGE                          GATEWAY       TENANTS  FREE  SUBNET6               RANGE6\n\
+             ltfix-net  macvlan  bridge  ltfixp  198.51.100.0/24  198.51.100.100-198.51.100.131  198.51.100.1  0        30    2001:db8:51:100::/64  2001:db8:51:100::100-2001:db8:51:100::1ff\n",
+        )
+        .check();
+    let f = lan_with(|f| f.on("docker", "network inspect*", 0, &dual_stack_network()));
+    Run::new(&f)
+        .args(["net", "show", NET])
+        .stdout(
+            "network   ltfix-net (macvlan bridge on ltfixp)\n\
+             subnet    198.51.100.0/24 gateway 198.51.100.1\n\
+             range     198.51.100.100-198.51.100.131 (32 usable of 32 addresses; docker --ip-range 198.51.100.112/28)\n\
+             subnet6   2001:db8:51:100::/64 gateway 2001:db8:51:100::1\n\
+             range6    2001:db8:51:100::100-2001:db8:51:100::1ff (256 addresses; docker --ip-range 2001:db8:51:100::100/120)\n\
+             reserved  198.51.100.0    the network address\n\
+             reserved  198.51.100.1    the gateway\n\
+             reserved  198.51.100.2    the aux address router2\n\
+             reserved  198.51.100.255  the broadcast address\n\
+             reserved  2001:db8:51:100:: the subnet-router anycast address\n\
+             reserved  2001:db8:51:100::1 the IPv6 gateway\n\
+             used      198.51.100.113  container ltfix-run (running)\n\
+             used      198.51.100.114  container ltfix-stop (exited)\n\
+             free      30 (next 198.51.100.100)\n",
+        )
+        .check();
+    let f = lan_with(|f| f.on("docker", "network inspect*", 0, &dual_stack_network()));
+    let json = Run::new(&f).args(["--json", "net", "show", NET]).stdout_unchecked().check().stdout;
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        v["ipv6"],
+        serde_json::json!({"subnet": "2001:db8:51:100::/64", "gateway": "2001:db8:51:100::1",
+            "range": "2001:db8:51:100::100-2001:db8:51:100::1ff", "range_size": 256, "docker_ip_range": "2001:db8:51:100::100/120"})
+    );
+}
+
+#[test]
+fn up_on_a_dual_stack_network_is_refused_until_tenants_get_ipv6_addresses() {
+    let f = lan_with(|f| f.on("docker", "network inspect*", 0, &dual_stack_network()));
+    Run::new(&f)
+        .args(["up", "room-1", "--image", "img", "--no-probe"])
+        .code(2)
+        .stderr(
+            "lanctl: network ltfix-net is dual-stack (2001:db8:51:100::/64), and tenants on dual-stack networks are not \
+             supported yet; use an IPv4-only network for now\n",
+        )
+        .changes(&[])
+        .check();
 }

@@ -1,7 +1,18 @@
 use super::*;
 
 fn input<'a>(subnet: &'a str, gateway: &'a str, ip_range: &'a str, aux: &'a [String]) -> NetInput<'a> {
-    NetInput { name: "lan", driver: Driver::Macvlan, parent: "enp0s3", subnet, gateway, ip_range, mode: None, aux, vlan: None }
+    NetInput {
+        name: "lan",
+        driver: Driver::Macvlan,
+        parent: "enp0s3",
+        subnet,
+        gateway,
+        ip_range,
+        mode: None,
+        aux,
+        vlan: None,
+        v6: None,
+    }
 }
 
 fn err(i: &NetInput) -> String {
@@ -211,4 +222,110 @@ fn a_config_only_part_reads_back_under_the_swarm_networks_name_with_its_driver()
     )
     .unwrap();
     assert_eq!(NetSpec::from_network(&plain[0]), None);
+}
+
+fn strings(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| s.to_string()).collect()
+}
+
+fn dual(subnet6: &str, gateway6: &str, range6: &str) -> std::result::Result<NetSpec, String> {
+    let (s, g, r) =
+        (strings(&["192.168.23.0/24", subnet6]), strings(&["192.168.23.1", gateway6]), strings(&["192.168.23.96/27", range6]));
+    let f = families(&s, &g, &r).map_err(|e| e.to_string())?;
+    let i = NetInput { subnet: f.subnet, gateway: f.gateway, ip_range: f.ip_range, v6: f.v6, ..input("", "", "", &[]) };
+    validate(&i).map_err(|e| {
+        assert_eq!(e.exit, crate::exec::error::Exit::Usage);
+        e.to_string()
+    })
+}
+
+#[test]
+fn a_dual_stack_spec_holds_an_ipv6_part_beside_the_ipv4_one() {
+    let s = dual("2001:db8:23::/64", "2001:db8:23::1", "2001:db8:23::100-2001:db8:23::1ff").unwrap();
+    assert_eq!(s.range.to_string(), "192.168.23.96-192.168.23.127");
+    let v6 = s.v6.as_ref().unwrap();
+    assert_eq!(v6.subnet.to_string(), "2001:db8:23::/64");
+    assert_eq!(v6.range.to_string(), "2001:db8:23::100-2001:db8:23::1ff");
+    assert_eq!(v6.docker_range.to_string(), "2001:db8:23::100/120");
+    assert!(s.reserved().iter().any(|(ip, w)| ip.to_string() == "2001:db8:23::1" && w == "IPv6 gateway"));
+    let cidr = dual("2001:db8:23::/64", "2001:db8:23::1", "2001:db8:23::1:0/112").unwrap();
+    assert_eq!(cidr.v6.unwrap().range.to_string(), "2001:db8:23::1:0-2001:db8:23::1:ffff");
+}
+
+#[test]
+fn dual_stack_flags_are_refused_one_line_each() {
+    let cases = [
+        (("2001:db8:23::/64", "2001:db8:23::1", "2001:db8:24::/120"), "--ip-range 2001:db8:24::/120 is not inside --subnet 2001:db8:23::/64; choose a range between 2001:db8:23:: and 2001:db8:23:0:ffff:ffff:ffff:ffff"),
+        (("2001:db8:23::/64", "2001:db8:23::10", "2001:db8:23::/120"), "--gateway 2001:db8:23::10 is inside --ip-range 2001:db8:23::/120; give the router's address, or a range that leaves it out"),
+        (("2001:db8:23::/64", "2001:db8:24::1", "2001:db8:23::100/120"), "--gateway 2001:db8:24::1 is outside --subnet 2001:db8:23::/64; give the router's IPv6 address on that subnet"),
+        (("2001:db8:23::1/64", "2001:db8:23::1", "2001:db8:23::100/120"), "--subnet 2001:db8:23::1/64 is not canonical; use --subnet 2001:db8:23::/64"),
+        (("fe80::/64", "fe80::1", "fe80::100/120"), "--subnet fe80::/64 is link-local or multicast; give the LAN's global or unique local prefix"),
+        (("2001:db8:23::/64", "2001:db8:23::", "2001:db8:23::100/120"), "--gateway 2001:db8:23:: is the subnet-router anycast address of 2001:db8:23::/64; give the router's address, like 2001:db8:23::1"),
+        (("2001:db8:23::/64", "2001:db8:23::1", "2001:db8:23::1ff-2001:db8:23::100"), "--ip-range 2001:db8:23::1ff-2001:db8:23::100 ends before it starts; write START-END with START <= END"),
+    ];
+    for ((s, g, r), says) in cases {
+        assert_eq!(dual(s, g, r).unwrap_err(), says);
+    }
+}
+
+#[test]
+fn each_flag_is_taken_once_per_family_and_every_network_has_an_ipv4_part() {
+    let f = |s: &[&str], g: &[&str], r: &[&str]| {
+        let (s, g, r) = (strings(s), strings(g), strings(r));
+        families(&s, &g, &r).err().map(|e| e.to_string())
+    };
+    let v4 = ["192.168.23.0/24"];
+    assert_eq!(
+        f(&["192.168.23.0/24", "192.168.24.0/24"], &["192.168.23.1"], &["192.168.23.96/27"]).unwrap(),
+        "--subnet is given twice for IPv4 (192.168.23.0/24 and 192.168.24.0/24); give it once per family"
+    );
+    assert_eq!(
+        f(&["2001:db8:23::/64", "192.168.23.0/24", "2001:db8:24::/64"], &["192.168.23.1"], &["192.168.23.96/27"]).unwrap(),
+        "--subnet is given twice for IPv6 (2001:db8:23::/64 and 2001:db8:24::/64); give it once per family"
+    );
+    assert_eq!(
+        f(&["2001:db8:23::/64"], &["2001:db8:23::1"], &["2001:db8:23::100/120"]).unwrap(),
+        "--subnet 2001:db8:23::/64: IPv6-only networks are not supported yet; give an IPv4 --subnet, --gateway and --ip-range beside the IPv6 ones"
+    );
+    assert_eq!(
+        f(&["192.168.23.0/24", "2001:db8:23::/64"], &["192.168.23.1"], &["192.168.23.96/27", "2001:db8:23::100/120"]).unwrap(),
+        "--gateway has no IPv6 value; give the router's IPv6 address on --subnet 2001:db8:23::/64"
+    );
+    assert_eq!(
+        f(&v4, &["192.168.23.1"], &["192.168.23.96/27", "fd00::/64"]).unwrap(),
+        "--ip-range fd00::/64 is IPv6 but no IPv6 --subnet is given; give the IPv6 --subnet beside the IPv4 one, or leave --ip-range fd00::/64 out"
+    );
+    assert_eq!(
+        f(&v4, &[], &["192.168.23.96/27"]).unwrap(),
+        "--gateway has no IPv4 value; give the router's IPv4 address on 192.168.23.0/24"
+    );
+    assert_eq!(f(&v4, &["192.168.23.1"], &["192.168.23.96/27"]), None);
+}
+
+#[test]
+fn an_inspected_dual_stack_network_reads_both_ipam_configs() {
+    let n: crate::engine::model::Network = serde_json::from_str(
+        r#"{"Name":"lan","Driver":"macvlan","Options":{"parent":"enp0s3","macvlan_mode":"bridge"},
+            "Labels":{"io.lanctl.managed":"true","io.lanctl.range":"192.168.23.96-192.168.23.127",
+                      "io.lanctl.range6":"2001:db8:23::100-2001:db8:23::17f"},
+            "IPAM":{"Config":[{"Subnet":"2001:db8:23::/64","Gateway":"2001:db8:23::1","IPRange":"2001:db8:23::100/121"},
+                              {"Subnet":"192.168.23.0/24","Gateway":"192.168.23.1","IPRange":"192.168.23.96/27"}]}}"#,
+    )
+    .unwrap();
+    let s = NetSpec::from_network(&n).unwrap();
+    assert_eq!(s.subnet.to_string(), "192.168.23.0/24");
+    assert_eq!(s.gateway.to_string(), "192.168.23.1");
+    let v6 = s.v6.clone().unwrap();
+    assert_eq!((v6.subnet.to_string(), v6.gateway.to_string()), ("2001:db8:23::/64".into(), "2001:db8:23::1".into()));
+    assert_eq!(v6.range.to_string(), "2001:db8:23::100-2001:db8:23::17f");
+    assert_eq!(v6.docker_range.to_string(), "2001:db8:23::100/121");
+    let v4_only = NetSpec { v6: None, ..s.clone() };
+    assert_eq!(
+        v4_only.differences(&s),
+        [
+            "IPv6 subnet is none, not 2001:db8:23::/64",
+            "IPv6 gateway is none, not 2001:db8:23::1",
+            "IPv6 ip-range is none, not 2001:db8:23::100-2001:db8:23::17f"
+        ]
+    );
 }
