@@ -25,8 +25,8 @@
 
 mod access;
 pub mod all;
-pub mod dhcp;
-mod docker;
+mod daemon;
+pub mod dhcp_pool;
 mod feature;
 mod host_reads;
 mod hypervisor;
@@ -136,7 +136,7 @@ pub fn run_on(ctx: &Ctx, scope: Scope, host: &Host) -> Report {
         None => vec![Driver::Ipvlan, Driver::Macvlan],
     };
     let mut checks = Vec::new();
-    let engine = docker::check(ctx, &drivers, &mut checks);
+    let engine = daemon::check(ctx, &drivers, &mut checks);
     if let Some((detail, hint)) = ctx.transport.docker_only("the kernel, parent and probe checks") {
         // Every check below reads the host itself: one failed check says so instead of a
         // list of misleading ones.
@@ -286,13 +286,13 @@ pub fn doctor(ctx: &Ctx, args: &DoctorInput) -> Result<()> {
 }
 
 /// The parent and range `doctor --dhcp` checks: a network's, or the ones given.
-fn dhcp_target(ctx: &Ctx, parent: Option<&str>, range: &DhcpRange) -> Result<dhcp::Target> {
-    dhcp::refuse_remote(ctx, "doctor --dhcp")?;
+fn dhcp_target(ctx: &Ctx, parent: Option<&str>, range: &DhcpRange) -> Result<dhcp_pool::Target> {
+    dhcp_pool::refuse_remote(ctx, "doctor --dhcp")?;
     match range {
         DhcpRange::Range(range) => {
             let parent =
                 parent.ok_or_else(|| Error::usage("doctor --dhcp --ip-range needs --parent IF, the LAN interface to ask on"))?;
-            Ok(dhcp::Target { parent: parent.to_string(), range: *range })
+            Ok(dhcp_pool::Target { parent: parent.to_string(), range: *range })
         }
         DhcpRange::Net(name) => {
             let (spec, _) = state::resolve_network(ctx, Some(name))?;
@@ -302,13 +302,13 @@ fn dhcp_target(ctx: &Ctx, parent: Option<&str>, range: &DhcpRange) -> Result<dhc
                     spec.parent, spec.parent
                 )));
             }
-            Ok(dhcp::Target { parent: spec.parent, range: spec.range })
+            Ok(dhcp_pool::Target { parent: spec.parent, range: spec.range })
         }
     }
 }
 
 /// Everything `doctor` checks on one host; with `dhcp`, the DHCP pool check on its parent.
-pub fn doctor_report(ctx: &Ctx, args: &DoctorInput, dhcp: Option<&dhcp::Target>) -> Report {
+pub fn doctor_report(ctx: &Ctx, args: &DoctorInput, dhcp: Option<&dhcp_pool::Target>) -> Report {
     let parent = dhcp.map(|t| t.parent.as_str()).or(args.parent.as_deref());
     let mut report = run(ctx, Scope { driver: args.driver, parent, network: None });
     report.checks.push(access::lan_probe(ctx));
@@ -316,7 +316,7 @@ pub fn doctor_report(ctx: &Ctx, args: &DoctorInput, dhcp: Option<&dhcp::Target>)
         report.checks.extend(access::shims(ctx));
     }
     if let Some(t) = dhcp {
-        report.checks.push(dhcp::check(ctx, &Host::of(ctx), t));
+        report.checks.push(dhcp_pool::check(ctx, &Host::of(ctx), t));
     }
     report
 }

@@ -5,7 +5,7 @@
 //! Across drivers docker creates both, but the kernel cannot hold ipvlan and macvlan links
 //! on one device at once, so their containers cannot run at the same time.
 
-use super::docker::Engine;
+use super::daemon::Engine;
 use super::{Check, Status};
 use crate::engine::labels;
 use crate::engine::model::Network;

@@ -8,7 +8,7 @@
 //! Why its own folder: it is a command (rank 7) that reads tenants and networks, and the
 //! LAN's part of it, which knows no tenant, lives in `lan`.
 
-pub mod read;
+pub mod tenants;
 pub mod verdict;
 pub mod watch;
 
@@ -21,7 +21,7 @@ use crate::lan::arp::Mac;
 use crate::lan::native::{PROBE_NUM, PROBE_WAIT};
 use crate::lan::observer::{Kind, Observer};
 use crate::target::ctx::Ctx;
-use read::Tenant;
+use tenants::Tenant;
 use verdict::{Row, Status};
 
 /// `check`'s input: networks or tenants to check (all running tenants when empty).
@@ -33,7 +33,7 @@ pub struct CheckInput {
 
 pub fn check(ctx: &Ctx, input: &CheckInput) -> Result<()> {
     refuse_remote(ctx)?;
-    let tenants = read::tenants(ctx, &input.names)?;
+    let tenants = tenants::tenants(ctx, &input.names)?;
     if input.watch {
         return watch::watch(ctx, &tenants);
     }

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use serde::Serialize;
 
-use super::read::Tenant;
+use super::tenants::Tenant;
 use super::{by_parent, known_macs, own_mac};
 use crate::engine::range::v4_of;
 use crate::exec::clock::utc;

@@ -3,7 +3,7 @@
 //! file that names hosts is lowered and applied host by host in `fleet/hosts.rs`.
 
 pub mod by_host;
-mod read;
+mod first_reads;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -298,7 +298,7 @@ pub fn apply(ctx: &Ctx, a: &ApplyInput) -> Result<()> {
     // tenant's network must be one of them before anything is created. When each tenant
     // names its network, those networks are read with the tenants, at once; otherwise the
     // host's lanctl networks are listed, and each network's tenants read in turn.
-    let named = read::named(ctx, nets, tenants)?;
+    let named = first_reads::named(ctx, nets, tenants)?;
     let seen = match &named {
         Some(n) => n.managed(),
         None => state::lanctl_networks(ctx)?,
@@ -378,7 +378,7 @@ fn drift(t: &TenantInput, c: &Container) -> Vec<String> {
 
 /// Whether a network called `net` is on the host, from the reads already made if they
 /// asked for it.
-fn on_host(ctx: &Ctx, named: Option<&read::Named>, net: &str) -> Result<bool> {
+fn on_host(ctx: &Ctx, named: Option<&first_reads::Named>, net: &str) -> Result<bool> {
     match named {
         Some(n) => Ok(n.on_host(net)),
         None => Ok(state::find_network(ctx, net)?.is_some()),

@@ -27,7 +27,7 @@ pub fn create(ctx: &Ctx, a: &NetCreateInput) -> Result<()> {
     let spec = &a.spec;
     if a.check_dhcp {
         // Before the lock and any read: the check cannot run for another machine at all.
-        checks::dhcp::refuse_remote(ctx, "net create --check-dhcp")?;
+        checks::dhcp_pool::refuse_remote(ctx, "net create --check-dhcp")?;
     }
     // Under the host-wide lock, two lanctl processes creating the same network take turns:
     // the second reads the first one's network and has nothing to do.

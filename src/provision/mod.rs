@@ -75,8 +75,8 @@ pub fn prepare(ctx: &Ctx, spec: &NetSpec, check_dhcp: bool) -> Result<Prepared> 
         let scope = Scope { driver: Some(spec.driver), parent: Some(&spec.parent), network: Some(&spec.name) };
         let mut report = checks::run(ctx, scope);
         if check_dhcp {
-            let target = checks::dhcp::Target { parent: spec.parent.clone(), range: spec.range };
-            report.checks.push(checks::dhcp::check(ctx, &checks::Host::of(ctx), &target));
+            let target = checks::dhcp_pool::Target { parent: spec.parent.clone(), range: spec.range };
+            report.checks.push(checks::dhcp_pool::check(ctx, &checks::Host::of(ctx), &target));
         }
         checks::gate(ctx, &report)?;
     }

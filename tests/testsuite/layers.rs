@@ -272,6 +272,26 @@ fn every_folder_of_src_is_a_layer_and_only_the_entry_files_are_flat() {
     assert!(stray.is_empty(), "{}", stray.join("\n"));
 }
 
+/// A module's name says which room it is, once: two modules of one name (`checks::docker`
+/// beside `engine::docker`) make a reader open both to find the one meant. Unit-test
+/// modules (`tests`) are the exception every folder may have.
+#[test]
+fn no_module_name_is_used_twice() {
+    let mut files = Vec::new();
+    rust_files(&src(), &mut files);
+    let mut by_name: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for f in &files {
+        let path = module_of(&src(), f);
+        match path.last().map(String::as_str) {
+            None | Some("lib" | "main" | "tests") => {}
+            Some(name) => by_name.entry(name.to_string()).or_default().push(path.join("::")),
+        }
+    }
+    let twice: Vec<String> =
+        by_name.into_iter().filter(|(_, paths)| paths.len() > 1).map(|(n, paths)| format!("{n}: {}", paths.join(", "))).collect();
+    assert!(twice.is_empty(), "module names used more than once:\n{}", twice.join("\n"));
+}
+
 /// The checker itself: an upward import, a sibling's and a circle are each found, so the
 /// tests above cannot pass by reading nothing.
 #[test]
