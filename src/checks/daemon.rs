@@ -35,6 +35,31 @@ pub fn major(version: &str) -> Option<u32> {
     version.trim().trim_start_matches('v').split('.').next()?.parse().ok()
 }
 
+/// The first Docker Engine with ipvlan's l3s mode (moby#42542, released in 23.0); an older
+/// daemon refuses the network with words of its own only once everything else has passed.
+const L3S_SINCE: u32 = 23;
+
+/// `docker.mode`: whether the engine has the driver mode asked for. Only ipvlan's l3s is
+/// younger than the engines lanctl supports; an engine whose version is unknown is not
+/// judged (docker then answers for itself).
+pub fn mode_check(driver: Driver, mode: &str, engine: &Engine) -> Option<Check> {
+    if driver != Driver::Ipvlan || mode != "l3s" {
+        return None;
+    }
+    let Engine::Up { version } = engine else { return None };
+    let major = major(version)?;
+    Some(if major >= L3S_SINCE {
+        Check::new("docker.mode", Status::Ok, format!("ipvlan l3s (Docker Engine {version})"), "")
+    } else {
+        Check::new(
+            "docker.mode",
+            Status::Fail,
+            format!("ipvlan mode l3s needs Docker Engine {L3S_SINCE}.0 or newer; this engine is {version}"),
+            "use --mode l3 (the same routing, without the host's netfilter in the path) or upgrade the engine",
+        )
+    })
+}
+
 /// Runs `docker.cli`, `docker.daemon` and `docker.driver.<d>`, appending them to `out`.
 pub fn check(ctx: &Ctx, drivers: &[Driver], out: &mut Vec<Check>) -> Engine {
     let program = &ctx.docker.program;
@@ -159,6 +184,26 @@ pub fn driver_check(d: Driver, info: &DockerInfo) -> Check {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn l3s_is_judged_by_the_engine_version_and_nothing_else_is() {
+        let old = Engine::Up { version: "20.10.24+dfsg1".into() };
+        let new = Engine::Up { version: "27.5.1".into() };
+        assert_eq!(
+            mode_check(Driver::Ipvlan, "l3s", &old).map(|c| (c.status, c.line())),
+            Some((
+                Status::Fail,
+                "docker.mode: ipvlan mode l3s needs Docker Engine 23.0 or newer; this engine is 20.10.24+dfsg1; use --mode \
+                 l3 (the same routing, without the host's netfilter in the path) or upgrade the engine"
+                    .to_string()
+            ))
+        );
+        assert_eq!(mode_check(Driver::Ipvlan, "l3s", &new).map(|c| c.status), Some(Status::Ok));
+        assert_eq!(mode_check(Driver::Ipvlan, "l3", &old).map(|c| c.line()), None);
+        assert_eq!(mode_check(Driver::Macvlan, "bridge", &old).map(|c| c.line()), None);
+        assert_eq!(mode_check(Driver::Ipvlan, "l3s", &Engine::Up { version: "unknown".into() }).map(|c| c.line()), None);
+        assert_eq!(mode_check(Driver::Ipvlan, "l3s", &Engine::Unavailable("down".into())).map(|c| c.line()), None);
+    }
 
     #[test]
     fn engine_major() {

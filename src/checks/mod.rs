@@ -120,6 +120,8 @@ impl Report {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Scope<'a> {
     pub driver: Option<Driver>,
+    /// The driver's mode a network is to be made with (`net create`); `None` for `doctor`.
+    pub mode: Option<&'a str>,
     pub parent: Option<&'a str>,
     pub network: Option<&'a str>,
 }
@@ -137,6 +139,9 @@ pub fn run_on(ctx: &Ctx, scope: Scope, host: &Host) -> Report {
     };
     let mut checks = Vec::new();
     let engine = daemon::check(ctx, &drivers, &mut checks);
+    if let (Some(d), Some(m)) = (scope.driver, scope.mode) {
+        checks.extend(daemon::mode_check(d, m, &engine));
+    }
     if let Some((detail, hint)) = ctx.transport.docker_only("the kernel, parent and probe checks") {
         // Every check below reads the host itself: one failed check says so instead of a
         // list of misleading ones.
@@ -310,7 +315,7 @@ fn dhcp_target(ctx: &Ctx, parent: Option<&str>, range: &DhcpRange) -> Result<dhc
 /// Everything `doctor` checks on one host; with `dhcp`, the DHCP pool check on its parent.
 pub fn doctor_report(ctx: &Ctx, args: &DoctorInput, dhcp: Option<&dhcp_pool::Target>) -> Report {
     let parent = dhcp.map(|t| t.parent.as_str()).or(args.parent.as_deref());
-    let mut report = run(ctx, Scope { driver: args.driver, parent, network: None });
+    let mut report = run(ctx, Scope { driver: args.driver, mode: None, parent, network: None });
     report.checks.push(access::lan_probe(ctx));
     if report.checks.iter().any(|c| c.id == "docker.daemon" && c.status == Status::Ok) {
         report.checks.extend(access::shims(ctx));

@@ -72,7 +72,8 @@ pub fn prepare(ctx: &Ctx, spec: &NetSpec, check_dhcp: bool) -> Result<Prepared> 
         )));
     }
     if !ctx.skip_checks {
-        let scope = Scope { driver: Some(spec.driver), parent: Some(&spec.parent), network: Some(&spec.name) };
+        let scope =
+            Scope { driver: Some(spec.driver), mode: Some(&spec.mode), parent: Some(&spec.parent), network: Some(&spec.name) };
         let mut report = checks::run(ctx, scope);
         if check_dhcp {
             let target = checks::dhcp_pool::Target { parent: spec.parent.clone(), range: spec.range };

@@ -1,7 +1,7 @@
 #!/bin/bash
 # ipvlan l3s (l3 with the host's netfilter in the path): as l3, the LAN client reaches the
 # tenant once it routes the tenant subnet via this host. Docker Engine 23.0 added l3s; an
-# older daemon refuses it, and then lanctl must fail cleanly (non-zero, no network left),
+# older daemon refuses it, and lanctl checks that first: exit 3, one line, no network left,
 # and the reachability part is pending: this VM's engine cannot show it.
 . /lab/lab/vm/lib.sh
 lan_up
@@ -12,8 +12,10 @@ if ! engine_has_l3s; then
   run "${create[@]}" && fail "net create --mode l3s succeeded on docker $engine, which has no l3s"
   rc=$?
   docker network inspect ltl3s >/dev/null 2>&1 && fail "the refused net create --mode l3s left network ltl3s"
-  grep -q "l3s" <<<"$OUT" || fail "lanctl's error does not name l3s: $OUT"
-  pending "docker $engine has no ipvlan l3s (Docker Engine 23.0 added it); lanctl failed cleanly (exit $rc)"
+  ((rc == 3)) || fail "net create --mode l3s on docker $engine exited $rc, not 3 (a prerequisite the engine lacks)"
+  want="lanctl: check failed: docker.mode: ipvlan mode l3s needs Docker Engine 23.0 or newer; this engine is $engine; use --mode l3 (the same routing, without the host's netfilter in the path) or upgrade the engine"
+  grep -qxF "$want" <<<"$OUT" || fail "lanctl's refusal is not the one line expected: $OUT"
+  pending "docker $engine has no ipvlan l3s (Docker Engine 23.0 added it); lanctl refused it first (exit 3)"
 fi
 must "${create[@]}"
 tenants_up ltl3s ltt3s
