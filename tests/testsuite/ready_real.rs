@@ -1,8 +1,10 @@
 //! Readiness against the real engine (issue 26): a port that opens late is ready when it
 //! opens, one that never opens fails after the wait and leaves the tenant, one that
 //! listens on 127.0.0.1 only is not ready, an image that crashes at once fails with its
-//! log, and an update whose new container never turns ready rolls back. On a /28 of its
-//! own, 198.51.100.48/28, behind a blackhole route (common::RealEnv).
+//! log, one that crashes late (after the old 2 s watch) fails with its log too, an image
+//! whose HEALTHCHECK turns unhealthy fails and is left, and an update whose new container
+//! never turns ready rolls back. On a /28 of its own, 198.51.100.48/28, behind a
+//! blackhole route (common::RealEnv).
 
 use std::time::{Duration, Instant};
 
@@ -174,4 +176,62 @@ fn an_update_whose_new_container_never_turns_ready_rolls_back() {
         "{err}"
     );
     assert_eq!(inspect(&name, "{{.Id}} {{.State.Status}}"), Some(format!("{id} running")));
+}
+
+#[test]
+#[ignore = "real engine: run scripts/test.sh"]
+fn a_server_that_crashes_late_fails_with_its_log_before_the_wait_is_over() {
+    let (env, net) = net();
+    let name = env.name("late-crash");
+    // It dies after 3 s, past the old 2 s stay-up watch, its port never open.
+    let (out, took) = up(&env, &net, &name, SHELL, &["--ready", "tcp:8080", "--wait", "8"], &["echo starting; sleep 3; exit 1"]);
+    let err = lossy(&out.stderr);
+    assert_eq!((out.status.code(), lossy(&out.stdout)), (Some(1), String::new()), "{err}");
+    assert!(took >= Duration::from_secs(3) && took < Duration::from_secs(8), "the crash ends the wait: {took:?}");
+    let lines: Vec<&str> = err.lines().collect();
+    assert!(
+        lines[0].starts_with(&format!("lanctl: {name} {FIRST} stopped after ")) && lines[0].ends_with(" s (tcp:8080)"),
+        "{err}"
+    );
+    let secs = seconds_in(lines[0], "stopped after ");
+    assert!((3.0..8.0).contains(&secs), "stopped after {secs} s, it exited after 3 s: {err}");
+    let why = lines.last().unwrap().strip_prefix(&format!("lanctl: tenant {name}: it ")).unwrap_or_else(|| panic!("{err}"));
+    // Docker restarts it (unless-stopped): it may be counted as a crash already.
+    assert!(why.starts_with("exited within 4 s (exit code 1") || why.starts_with("crashed within 4 s ("), "{err}");
+    assert!(why.contains("; its last log lines: starting"), "{err}");
+    assert!(why.ends_with(&format!("; it was removed, so {FIRST} is free again; fix what its log says, then retry")), "{err}");
+    assert_eq!(inspect(&name, "{{.State.Status}}"), None);
+}
+
+#[test]
+#[ignore = "real engine: run scripts/test.sh"]
+fn an_image_whose_healthcheck_turns_unhealthy_fails_and_is_left_and_a_healthy_one_is_ready() {
+    let (env, net) = net();
+    // No --ready: the image's HEALTHCHECK is the check, and it fails without /ok.
+    let sick = env.name("sick");
+    let (out, took) = up(&env, &net, &sick, HEALTH, &["--wait", "5"], &["echo starting; exec sleep 600"]);
+    let err = lossy(&out.stderr);
+    assert_eq!((out.status.code(), lossy(&out.stdout)), (Some(1), String::new()), "{err}");
+    assert!(took < Duration::from_secs(8), "unhealthy ends the wait: {took:?}");
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 2, "{err}");
+    assert!(
+        lines[0].starts_with(&format!("lanctl: {sick} {FIRST} not ready after ")) && lines[0].ends_with(" s (healthy)"),
+        "{err}"
+    );
+    assert_eq!(
+        lines[1],
+        format!(
+            "lanctl: tenant {sick}: not ready: its HEALTHCHECK says unhealthy; its last log lines: starting; it was \
+             left running as it is: see `lanctl logs {sick}`, or remove it with `lanctl down {sick}`"
+        )
+    );
+    assert_eq!(inspect(&sick, "{{.State.Status}} {{.State.Health.Status}}").as_deref(), Some("running unhealthy"));
+    env.lanctl().args(["down", &sick]).assert().success();
+    // The same image turns healthy once its script made /ok.
+    let well = env.name("well");
+    let (out, _) = up(&env, &net, &well, HEALTH, &["--ready", "healthy", "--wait", "5"], &["touch /ok; exec sleep 600"]);
+    let err = lossy(&out.stderr);
+    assert_eq!((out.status.code(), lossy(&out.stdout)), (Some(0), format!("{well} {FIRST}\n")), "{err}");
+    assert!(err.starts_with(&format!("lanctl: {well} {FIRST} ready in ")) && err.ends_with(" s (healthy)\n"), "{err}");
 }

@@ -51,8 +51,8 @@ pub use contexts::{context_json, fake_context, fake_ssh};
 pub use fake::{Call, Fake, Kind, NO_RULE_EXIT};
 pub use lock::RealLock;
 pub use real::{
-    assert_subnet_is_free, blackhole_present, is_root, kernel_supports_link_type, leftovers, unique_tag, RealEnv, CRASH, IMAGE,
-    SHELL,
+    assert_subnet_is_free, blackhole_present, is_root, kernel_supports_link_type, leftovers, unique_tag, RealEnv, CRASH, HEALTH,
+    IMAGE, SHELL,
 };
 pub use run::{Done, Run};
 pub use twohost::{Host, TwoHosts};

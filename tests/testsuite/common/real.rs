@@ -172,6 +172,9 @@ pub const CRASH: &str = "lanctl-test/crash:latest";
 /// The local test image whose entrypoint is `sh -c` (tests/image/build.sh): a tenant that
 /// runs the script given after the image.
 pub const SHELL: &str = "lanctl-test/sh:latest";
+/// The shell image with a HEALTHCHECK that passes once the script ran `touch /ok`
+/// (tests/image/build.sh): a tenant whose health docker reports.
+pub const HEALTH: &str = "lanctl-test/health:latest";
 
 impl RealEnv {
     /// On the first test slot, 198.51.100.0/26.
