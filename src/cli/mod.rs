@@ -141,9 +141,11 @@ pub struct RestartArgs {
     /// Tenants to restart
     #[arg(required = true)]
     pub names: Vec<String>,
-    /// Seconds each must then keep running (0: do not wait)
-    #[arg(long, value_name = "SECONDS", default_value_t = crate::launch::health::DEFAULT_WAIT_SECS)]
-    pub wait: u64,
+    /// The most seconds to wait for each to be ready by its image's check (0: do not
+    /// wait); running means still running after it [default: 120 for healthy, 2 for
+    /// running]
+    #[arg(long, value_name = "SECONDS")]
+    pub wait: Option<u64>,
 }
 
 #[derive(Debug, Args)]

@@ -188,7 +188,11 @@ pub fn lower(cli: Cli) -> Result<Input> {
             check_name(&a.name)?;
             Order::Logs(LogsInput { name: a.name, tail: a.tail, follow: a.follow })
         }
-        Command::Restart(a) => Order::Restart(RestartInput { names: tenant_names(a.names)?, wait: wait(a.wait)? }),
+        Command::Restart(a) => Order::Restart(RestartInput {
+            names: tenant_names(a.names)?,
+            wait: wait(a.wait.unwrap_or(DEFAULT_WAIT_SECS))?,
+            wait_given: a.wait.is_some(),
+        }),
         Command::Stop(a) => Order::Stop(StopInput { names: tenant_names(a.names)?, timeout: timeout(a.timeout)? }),
         Command::Check(a) => Order::Check(CheckInput { names: tenant_names(a.names)?, watch: a.watch }),
         Command::Export(a) => Order::Export(export(a)?),

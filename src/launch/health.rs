@@ -1,15 +1,13 @@
-//! Whether containers just started stay up, and what a container that did not said last.
+//! Whether a just-started container went down, how it stopped, and what it said last:
+//! the words of a crash that `readiness` waits see.
 //!
 //! `docker run --detach` succeeds as soon as the process starts, so an image that dies
-//! at once (a bad setting, a missing license) would pass for a running tenant. A batch
-//! is watched as a whole: one `docker container inspect` of every container still on
-//! watch per tick, however many there are, for one wait shared by all.
+//! at once (a bad setting, a missing license) would pass for a running tenant.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::engine::model::Container;
-use crate::exec::error::{duration, one_line, Result};
-use crate::state;
+use crate::exec::error::{duration, one_line};
 use crate::target::ctx::Ctx;
 
 /// How long a new container must stay up when the command line does not say: an image
@@ -17,9 +15,6 @@ use crate::target::ctx::Ctx;
 /// second, and docker's first restarts of a crash-looping one come at 0.1, 0.2, 0.4 and
 /// 0.8 s, so 2 s sees several of them; a batch waits it once, not once per tenant.
 pub const DEFAULT_WAIT_SECS: u64 = 2;
-
-/// How often the batch is read while it is watched.
-const TICK: Duration = Duration::from_millis(250);
 
 /// How many log lines a failure shows, and how much of each: enough for the error a
 /// server prints as it dies, short enough to stay one readable line.
@@ -43,62 +38,9 @@ impl Down {
     }
 }
 
-/// Watches `names`, all just started, for `wait`. For each, in order: `None` when it
-/// stayed up, else how it went down. A container counts as down once it is not running,
-/// is being restarted, or was restarted at all: docker resets the restart count on every
-/// `docker start`, so any restart happened since this start.
-pub fn watch(ctx: &Ctx, names: &[&str], wait: Duration) -> Result<Vec<Option<Down>>> {
-    let mut verdicts: Vec<Verdict> = vec![Verdict::Watching; names.len()];
-    let deadline = Instant::now() + wait;
-    loop {
-        let pending: Vec<&str> = names.iter().zip(&verdicts).filter(|(_, v)| **v == Verdict::Watching).map(|(n, _)| *n).collect();
-        if pending.is_empty() {
-            break;
-        }
-        let found = state::containers_named(ctx, &pending)?;
-        let last = Instant::now() >= deadline;
-        for (name, verdict) in names.iter().zip(verdicts.iter_mut()).filter(|(_, v)| **v == Verdict::Watching) {
-            *verdict = match found.iter().find(|c| c.name() == *name) {
-                None => Verdict::Gone,
-                Some(c) if is_down(c) => Verdict::Down(how_it_stopped(c, wait)),
-                Some(_) if last => Verdict::Up,
-                Some(_) => Verdict::Watching,
-            };
-        }
-        if last {
-            break;
-        }
-        std::thread::sleep(TICK.min(deadline.saturating_duration_since(Instant::now())));
-    }
-    // The logs of the failed ones, read at once: each costs a process start.
-    Ok(std::thread::scope(|s| {
-        let reads: Vec<_> = names
-            .iter()
-            .zip(&verdicts)
-            .map(|(n, v)| matches!(v, Verdict::Down(_)).then(|| s.spawn(move || last_logs(ctx, n))))
-            .collect();
-        verdicts
-            .into_iter()
-            .zip(reads)
-            .map(|(v, log)| match v {
-                Verdict::Down(why) => {
-                    Some(Down::Stopped(format!("{why}; {}", log.expect("a read per failure").join().expect("log thread"))))
-                }
-                Verdict::Gone => Some(Down::Gone(format!("it disappeared within {}: something else removed it", duration(wait)))),
-                Verdict::Up | Verdict::Watching => None,
-            })
-            .collect()
-    }))
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum Verdict {
-    Watching,
-    Up,
-    Down(String),
-    Gone,
-}
-
+/// A container counts as down once it is not running, is being restarted, or was
+/// restarted at all: docker resets the restart count on every `docker start`, so any
+/// restart happened since this start.
 pub fn is_down(c: &Container) -> bool {
     !c.state.running || c.state.restarting || c.restart_count > 0
 }

@@ -1,22 +1,24 @@
-//! `lanctl restart`: restart tenants, stopped ones too, on their own addresses, and see
-//! that they stay up.
+//! `lanctl restart`: restart tenants, stopped ones too, on their own addresses, and wait
+//! for them to be ready as `up` does (their image's HEALTHCHECK, else still running).
 
+use std::net::IpAddr;
 use std::time::Duration;
 
 use crate::engine::labels;
 use crate::engine::model::Container;
 use crate::exec::error::{Error, Result};
 use crate::launch::converge::restart_to_restore;
-use crate::launch::health;
+use crate::launch::readiness::{self, Item, Verdict};
 use crate::launch::spec::TenantSpec;
 use crate::launch::tenants_named;
 use crate::target::ctx::Ctx;
 
-/// `lanctl restart`, lowered: valid tenant names, each once, and how long each must then
-/// stay up.
+/// `lanctl restart`, lowered: valid tenant names, each once, and the most each is then
+/// waited for (`wait_given`: from `--wait`, else each check's default, as for `up`).
 pub struct RestartInput {
     pub names: Vec<String>,
     pub wait: Duration,
+    pub wait_given: bool,
 }
 
 pub fn restart(ctx: &Ctx, a: &RestartInput) -> Result<()> {
@@ -49,12 +51,19 @@ pub fn restart(ctx: &Ctx, a: &RestartInput) -> Result<()> {
     if ctx.dry_run() {
         return Ok(());
     }
-    let verdicts = if a.wait.is_zero() { vec![None; names.len()] } else { health::watch(ctx, &names, a.wait)? };
+    // The check is the image's: a `--ready` given to `up` is not kept on the container.
+    let items: Vec<Item> = found.iter().map(|c| Item { name: c.name(), ip: ip(c), asked: None }).collect();
+    let verdicts = if a.wait.is_zero() {
+        vec![Verdict::Ready; names.len()]
+    } else {
+        readiness::wait_ready(ctx, &items, a.wait, a.wait_given)?
+    };
     let mut bad = Vec::new();
     for (c, verdict) in found.iter().zip(verdicts) {
         match verdict {
-            None => crate::exec::out::line(format!("{} {}", c.name(), address(c))),
-            Some(down) => bad.push((c.name(), down.why().to_string())),
+            Verdict::Ready => crate::exec::out::line(format!("{} {}", c.name(), address(c))),
+            Verdict::Down(down) => bad.push((c.name(), down.why().to_string())),
+            Verdict::NotReady(why) => bad.push((c.name(), format!("not ready: {why}"))),
         }
     }
     match bad.as_slice() {
@@ -71,7 +80,7 @@ pub fn restart(ctx: &Ctx, a: &RestartInput) -> Result<()> {
             }
             let failed: Vec<&str> = bad.iter().map(|(n, _)| *n).collect();
             Err(Error::failed(format!(
-                "{} of {} tenants did not stay up after the restart: {}; they were left as they are; \
+                "{} of {} tenants were not ready after the restart: {}; they were left as they are; \
                  see `lanctl logs NAME`, fix what it says, then `lanctl restart NAME`",
                 bad.len(),
                 names.len(),
@@ -83,6 +92,9 @@ pub fn restart(ctx: &Ctx, a: &RestartInput) -> Result<()> {
 
 /// The tenant's address on its network, as `up` prints it.
 fn address(c: &Container) -> String {
-    let net = c.label(labels::NETWORK).unwrap_or_default();
-    c.address_on(net).map(|ip| ip.to_string()).unwrap_or_default()
+    ip(c).map(|ip| ip.to_string()).unwrap_or_default()
+}
+
+fn ip(c: &Container) -> Option<IpAddr> {
+    c.address_on(c.label(labels::NETWORK).unwrap_or_default())
 }

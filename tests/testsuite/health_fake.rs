@@ -533,6 +533,49 @@ fn stop_keeps_tenants_stopped_and_refuses_what_is_not_a_tenant() {
     assert_eq!(o.status.code(), Some(2));
 }
 
+/// A tenant whose image has a HEALTHCHECK, with docker's health status `status`.
+fn checked(name: &str, ip: &str, status: &str) -> Value {
+    let mut c = tenant(name, ip, Is::Running, "unless-stopped");
+    c["Config"]["Healthcheck"] = json!({"Test": ["CMD", "test", "-e", "/ok"]});
+    c["State"]["Health"] = json!({"Status": status});
+    c
+}
+
+#[test]
+fn restart_waits_for_the_images_healthcheck_as_up_does() {
+    let live = Live::new();
+    live.now("hx-h1", &checked("hx-h1", "198.51.100.122", "healthy"));
+    live.after("hx-h1", &checked("hx-h1", "198.51.100.122", "healthy"), "", "");
+    let f = host(&live);
+    let o = lanctl(&f).args(["restart", "hx-h1"]).output().unwrap();
+    let (code, stdout, stderr) = out(&o);
+    assert_eq!((code, stdout.as_str()), (Some(0), "hx-h1 198.51.100.122\n"), "{stderr}");
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "{stderr}");
+    assert!(lines[0].starts_with("lanctl: hx-h1 198.51.100.122 ready in ") && lines[0].ends_with(" s (healthy)"), "{stderr}");
+    assert_eq!(lines[1], "lanctl: restarted hx-h1");
+    // Unhealthy fails at once, with the check named and its log, and is left as it is.
+    live.after("hx-h1", &checked("hx-h1", "198.51.100.122", "unhealthy"), &format!("{T1} no /ok\n"), "");
+    let f = host(&live);
+    let started = Instant::now();
+    let o = lanctl(&f).args(["restart", "hx-h1"]).output().unwrap();
+    assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
+    let (code, stdout, stderr) = out(&o);
+    assert_eq!((code, stdout.as_str()), (Some(1), ""), "{stderr}");
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "{stderr}");
+    assert!(
+        lines[0].starts_with("lanctl: hx-h1 198.51.100.122 not ready after ") && lines[0].ends_with(" s (healthy)"),
+        "{stderr}"
+    );
+    assert_eq!(
+        lines[1],
+        "lanctl: tenant hx-h1: not ready: its HEALTHCHECK says unhealthy; its last log lines: no /ok; it was left as it \
+         is; see `lanctl logs hx-h1`, fix what it says, then `lanctl restart hx-h1`"
+    );
+    assert!(changed(&f).iter().all(|c| c[0] != "rm"));
+}
+
 #[test]
 fn restart_gives_the_policy_back_restarts_all_at_once_and_waits() {
     let live = Live::new();
