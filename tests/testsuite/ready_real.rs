@@ -2,9 +2,9 @@
 //! opens, one that never opens fails after the wait and leaves the tenant, one that
 //! listens on 127.0.0.1 only is not ready, an image that crashes at once fails with its
 //! log, one that crashes late (after the old 2 s watch) fails with its log too, an image
-//! whose HEALTHCHECK turns unhealthy fails and is left, and an update whose new container
-//! never turns ready rolls back. On a /28 of its own, 198.51.100.48/28, behind a
-//! blackhole route (common::RealEnv).
+//! whose HEALTHCHECK turns unhealthy fails and is left (a healthy one is ready, after
+//! `restart` too), and an update whose new container never turns ready rolls back. On a
+//! /28 of its own, 198.51.100.48/28, behind a blackhole route (common::RealEnv).
 
 use std::time::{Duration, Instant};
 
@@ -234,4 +234,12 @@ fn an_image_whose_healthcheck_turns_unhealthy_fails_and_is_left_and_a_healthy_on
     let err = lossy(&out.stderr);
     assert_eq!((out.status.code(), lossy(&out.stdout)), (Some(0), format!("{well} {FIRST}\n")), "{err}");
     assert!(err.starts_with(&format!("lanctl: {well} {FIRST} ready in ")) && err.ends_with(" s (healthy)\n"), "{err}");
+    // `restart` waits for the same check: docker says starting again, then healthy.
+    let out = env.lanctl().args(["restart", &well, "--wait", "5"]).output().unwrap();
+    let err = lossy(&out.stderr);
+    assert_eq!((out.status.code(), lossy(&out.stdout)), (Some(0), format!("{well} {FIRST}\n")), "{err}");
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 2, "{err}");
+    assert!(lines[0].starts_with(&format!("lanctl: {well} {FIRST} ready in ")) && lines[0].ends_with(" s (healthy)"), "{err}");
+    assert_eq!(lines[1], format!("lanctl: restarted {well}"));
 }
