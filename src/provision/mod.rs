@@ -8,6 +8,8 @@
 pub mod multi;
 pub mod slices;
 
+use ipnet::IpNet;
+
 use crate::checks::{self, Scope};
 use crate::engine::labels;
 use crate::engine::model::{IpLink, Network};
@@ -61,8 +63,16 @@ pub enum Prepared {
 /// the range checked against the host's own addresses, the prerequisite checks run. A
 /// network made on several hosts is prepared on every host before it is made on any.
 pub fn prepare(ctx: &Ctx, spec: &NetSpec, check_dhcp: bool) -> Result<Prepared> {
-    if let Some(existing) = state::find_network(ctx, &create_name(spec))? {
-        return already_exists(ctx, &existing, spec).map(|_| Prepared::Exists);
+    // Every network is inspected in one read: the one of this name is compared, and the
+    // others are looked at for a subnet this one would overlap, which docker would refuse
+    // with "Pool overlaps" only after the checks.
+    let ids: Vec<String> = state::network_lines(ctx)?.into_iter().map(|l| l.id).collect();
+    let networks = state::inspect_networks(ctx, &ids)?;
+    if let Some(existing) = networks.iter().find(|n| n.name == create_name(spec)) {
+        return already_exists(ctx, existing, spec).map(|_| Prepared::Exists);
+    }
+    if let Some(line) = overlap(spec, &networks) {
+        return Err(Error::usage(line));
     }
     let links = state::host_links(ctx)?;
     if let Some((ip, ifname)) = state::host_addrs(&links).into_iter().find(|(ip, _)| spec.range.contains(*ip)) {
@@ -82,6 +92,24 @@ pub fn prepare(ctx: &Ctx, spec: &NetSpec, check_dhcp: bool) -> Result<Prepared> 
         checks::gate(ctx, &report)?;
     }
     Ok(Prepared::Create { links })
+}
+
+/// The refusal of a spec whose subnet (either family) overlaps another network's, any
+/// driver's, or is the same subnet on another parent. The network's own other half (a
+/// swarm network and its config-only part) is not another network.
+fn overlap(spec: &NetSpec, networks: &[Network]) -> Option<String> {
+    let own = [spec.name.clone(), spec.config_name()];
+    let mine: Vec<IpNet> = std::iter::once(spec.subnet).chain(spec.v6.as_ref().map(|v| v.subnet)).collect();
+    networks.iter().filter(|n| !own.contains(&n.name)).find_map(|n| {
+        n.ipam.config.iter().filter_map(|c| c.subnet.parse::<IpNet>().ok()).find_map(|theirs| {
+            mine.iter().find(|m| m.contains(&theirs) || theirs.contains(*m)).map(|m| {
+                let name = &n.name;
+                format!(
+                    "--subnet {m} overlaps network {name}'s subnet {theirs}; choose a subnet of its own, or remove {name} first"
+                )
+            })
+        })
+    })
 }
 
 /// Creates what `prepare` found missing.

@@ -9,6 +9,7 @@ use crate::support::*;
 fn two_hosts(h2_rules: impl FnOnce(&Fake)) -> Fake {
     lan_with(|f| {
         h2_rules(f);
+        without_fixture_network(f);
         f.on("docker", "--context h2 network ls *", 0, "");
         f.on_script(
             "arping",

@@ -201,7 +201,10 @@ fn a_parent_that_is_down_is_exit_3_before_the_probe() {
         )
         .check();
     let link_down = PARENT_LINK.replace(r#""UP","LOWER_UP"],"mtu""#, r#""LOWER_UP"],"mtu""#);
-    let f = lan_with(|f| f.on("ip", "-j -d link show dev ltfixp", 0, &link_down));
+    let f = lan_with(|f| {
+        without_fixture_network(f);
+        f.on("ip", "-j -d link show dev ltfixp", 0, &link_down);
+    });
     let args: Vec<String> =
         net_create("lan", &["--driver", "ipvlan", "--parent", "ltfixp"], &["--ip-range", "198.51.100.100-198.51.100.131"]);
     let out = lanctl(&f).args(&args).output().unwrap();

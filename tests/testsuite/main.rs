@@ -41,6 +41,7 @@ mod ls_reads;
 mod multihost;
 mod net_create_once;
 mod net_leftovers;
+mod net_overlap;
 mod net_show_counts;
 mod parked;
 mod place;

@@ -22,6 +22,12 @@ fn empty_h2(f: &Fake) {
     f.on("docker", "--context h2 network ls *", 0, "");
 }
 
+/// Neither host has a network in the subnet: h2 none at all, default not the fixture's.
+fn fresh_hosts(f: &Fake) {
+    empty_h2(f);
+    without_fixture_network(f);
+}
+
 fn create(range: &str, more: &[&str]) -> Vec<String> {
     net_create("ltmh", &["--driver", "macvlan"], &[&["--ip-range", range], more].concat())
 }
@@ -52,7 +58,7 @@ const SPLIT: [&str; 7] = ["--hosts", "default,h2", "--parent", "ltfixp", "--pare
 
 #[test]
 fn a_dry_run_prints_each_hosts_create_with_its_slice_in_the_order_of_hosts() {
-    let f = two_hosts(empty_h2);
+    let f = two_hosts(fresh_hosts);
     let done = Run::new(&f)
         .arg("-n")
         .args(create("198.51.100.140-198.51.100.171", &SPLIT))
@@ -67,7 +73,7 @@ fn a_dry_run_prints_each_hosts_create_with_its_slice_in_the_order_of_hosts() {
 
 #[test]
 fn a_run_creates_the_network_on_every_host_and_names_each() {
-    let f = two_hosts(empty_h2);
+    let f = two_hosts(fresh_hosts);
     Run::new(&f)
         .args(create("198.51.100.140-198.51.100.171", &SPLIT))
         .stderr(
@@ -82,7 +88,7 @@ fn a_run_creates_the_network_on_every_host_and_names_each() {
 
 #[test]
 fn explicit_slices_are_what_each_host_gets() {
-    let f = two_hosts(empty_h2);
+    let f = two_hosts(fresh_hosts);
     let slices = ["--slice", "h2=198.51.100.164-198.51.100.171", "--slice", "default=198.51.100.140-198.51.100.147"];
     let args: Vec<&str> = SPLIT.iter().copied().chain(slices).collect();
     Run::new(&f)
@@ -135,7 +141,7 @@ fn hosts_of_one_is_one_slice_that_is_the_whole_reservation() {
 
 #[test]
 fn a_host_that_cannot_run_host_side_steps_stops_the_run_before_any_create() {
-    let f = two_hosts(empty_h2);
+    let f = two_hosts(fresh_hosts);
     Run::new(&f)
         .args(create("198.51.100.140-198.51.100.171", &["--hosts", "default,h3", "--parent", "ltfixp", "--skip-checks"]))
         .code(3)
@@ -204,7 +210,20 @@ fn bad_host_options_exit_2_before_anything_runs() {
 
 #[test]
 fn checks_run_on_each_host_through_its_transport_and_name_it() {
-    let f = two_hosts(empty_h2);
+    // default's first listing (the read of every network's subnet) leaves ltfix-net out,
+    // so ltmh overlaps nothing there; the checks' listing that follows shows it on ltfixp.
+    let state = tempfile::tempdir().unwrap();
+    let once = shell_quote(state.path().join("listed").to_str().unwrap());
+    let full = shell_quote(fixture("docker-network-ls.jsonl").to_str().unwrap());
+    let f = two_hosts(|f| {
+        empty_h2(f);
+        f.on_script(
+            "docker",
+            "network ls --no-trunc --format *",
+            &format!("if [[ -e {once} ]]; then cat {full}; else touch {once}; grep -v {NET} {full}; fi"),
+        );
+        f.on("docker", &format!("network inspect -- {OTHER_IDS}"), 0, "[]");
+    });
     let shared = "parent.networks.macvlan: macvlan network ltfix-net already uses ltfixp, and docker before 28.0 allows \
                   one macvlan network per parent; use ltfix-net, remove it, put the new network on a VLAN such as \
                   ltfixp.10, or upgrade docker";
@@ -301,7 +320,7 @@ fn net_show_and_net_ls_say_a_slice_of_a_shared_reservation() {
 
 #[test]
 fn the_dry_run_pasted_into_bash_makes_what_the_run_makes() {
-    let f = two_hosts(empty_h2);
+    let f = two_hosts(fresh_hosts);
     let args = create("198.51.100.140-198.51.100.171", &SPLIT);
     let plan = Run::new(&f).arg("-n").args(&args).stdout_unchecked().check();
     let mark = f.mark();

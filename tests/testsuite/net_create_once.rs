@@ -36,7 +36,7 @@ fn a_network_that_matches_is_read_and_left_alone_without_checks() {
     assert_eq!(lossy(&out.stdout), "");
     assert_eq!(lossy(&out.stderr), "lanctl: network ltfix-net already exists with this spec; nothing to do\n");
     // Two reads; no docker version/info, kernel, probe, parent or hypervisor check.
-    assert_eq!(f.calls(), [argv(LS), argv(&format!("docker network inspect -- {NET_ID}"))]);
+    assert_eq!(f.calls(), [argv(LS), argv(&format!("docker network inspect -- {NETWORK_IDS}"))]);
 }
 
 #[test]
@@ -49,11 +49,14 @@ fn a_dry_run_of_a_matching_network_prints_nothing_and_exits_0() {
 
 #[test]
 fn skip_checks_runs_no_check_at_all() {
-    let f = lan();
+    let f = lan_without_networks();
     let out = lanctl(&f).arg("--skip-checks").args(create_args("lan")).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", lossy(&out.stderr));
     assert_eq!(lossy(&out.stderr), "lanctl: created macvlan network lan on ltfixp (range 198.51.100.100-198.51.100.131)\n");
-    assert_eq!(f.calls(), [argv(LS), argv("ip -j addr show"), create_line("lan")]);
+    assert_eq!(
+        f.calls(),
+        [argv(LS), argv(&format!("docker network inspect -- {OTHER_IDS}")), argv("ip -j addr show"), create_line("lan")]
+    );
 }
 
 /// A fake whose `docker network ls` shows the fixture network only once `docker network
@@ -91,6 +94,8 @@ fn raced_listed_after(existing: &str, said: &str, reads: usize) -> (Fake, tempfi
                 shell_quote(fixture("docker-network-ls.jsonl").to_str().unwrap())
             ),
         );
+        // Before the winner's create, the read of every network finds only docker's own.
+        f.on("docker", &format!("network inspect -- {OTHER_IDS}"), 0, "[]");
         f.on_script("docker", "network inspect*", &format!("cat {dir}/inspect"));
         f.on_script(
             "docker",
@@ -109,7 +114,14 @@ fn losing_a_race_to_the_same_spec_is_a_no_op() {
     assert_eq!(lossy(&out.stderr), "lanctl: network ltfix-net already exists with this spec; nothing to do\n");
     assert_eq!(
         f.calls(),
-        [argv(LS), argv("ip -j addr show"), create_line(NET), argv(LS), argv(&format!("docker network inspect -- {NET_ID}"))]
+        [
+            argv(LS),
+            argv(&format!("docker network inspect -- {OTHER_IDS}")),
+            argv("ip -j addr show"),
+            create_line(NET),
+            argv(LS),
+            argv(&format!("docker network inspect -- {NET_ID}"))
+        ]
     );
 }
 
@@ -128,6 +140,7 @@ fn losing_a_race_on_the_subnet_to_the_same_spec_is_a_no_op_too() {
 #[test]
 fn a_subnet_overlap_with_another_network_is_still_an_error() {
     let f = lan_with(|f| {
+        without_fixture_network(f);
         f.on_err(
             "docker",
             "network create*",

@@ -93,7 +93,10 @@ fn create_l3() -> Vec<String> {
 
 #[test]
 fn net_create_of_a_routed_network_says_the_route_the_lan_needs() {
-    let f = lan_with(|f| f.on("ip", "-j addr show", 0, PARENT_WITH_ADDRESS));
+    let f = lan_with(|f| {
+        without_fixture_network(f);
+        f.on("ip", "-j addr show", 0, PARENT_WITH_ADDRESS);
+    });
     let out = lanctl(&f).args(create_l3()).output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(
@@ -102,7 +105,7 @@ fn net_create_of_a_routed_network_says_the_route_the_lan_needs() {
          lanctl: ipvlan l3 network lan3 is routed through this host: on the LAN's router (or each client) add \
          `ip route add 198.51.100.0/24 via 192.0.2.50`\n"
     );
-    let f = lan();
+    let f = lan_without_networks();
     let out = lanctl(&f).args(create_l3()).output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(

@@ -172,6 +172,31 @@ pub fn slice_overlaps_fixture(slice: &str, host: &str, other: &str) -> String {
     )
 }
 
+/// The IDs of the fixture's other networks (bridge, host, none), as `network ls` lists them.
+pub const OTHER_IDS: &str = "c650ab07b30fadd8fa0e888a0afc3cd963a691aafc29b8af6d42286acca18f83 \
+c29dff88cdaacdc93e51791a79f86fc0867af27698d4938aa84deadef91f1c01 \
+1949af00088893394a5deed15fc7f9ce378de45370dee7f6859f3ad86da110a1";
+
+/// Rules of a host without the fixture network: `network ls` lists only docker's own
+/// networks (bridge, host, none), and their inspect holds no subnet lanctl's tests use,
+/// so a `net create` in 198.51.100.0/24 overlaps nothing.
+pub fn without_fixture_network(f: &Fake) {
+    let lines: String = std::fs::read_to_string(fixture("docker-network-ls.jsonl"))
+        .unwrap()
+        .lines()
+        .filter(|l| !l.contains(NET))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    f.on("docker", "network ls --no-trunc --format *", 0, &lines);
+    f.on("docker", &format!("network inspect -- {OTHER_IDS}"), 0, "[]");
+}
+
+/// A fake host like [`lan`] without the fixture network, for `net create` of a network
+/// in the fixture's subnet.
+pub fn lan_without_networks() -> Fake {
+    lan_with(without_fixture_network)
+}
+
 /// A fake host with the fixture network; names not listed are absent containers.
 pub fn lan() -> Fake {
     lan_with(|_| {})

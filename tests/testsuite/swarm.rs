@@ -18,6 +18,7 @@ const NODES: &str = r#"{"Availability":"Active","Hostname":"m1","ID":"n1","Manag
 fn swarm(manager: &str, worker: &str, nodes: &str, rules: impl FnOnce(&Fake)) -> Fake {
     lan_with(|f| {
         rules(f);
+        without_fixture_network(f);
         f.on("docker", "info --format {{json .Swarm}}", 0, manager);
         f.on("docker", "--context h2 info --format {{json .Swarm}}", 0, worker);
         f.on("docker", "node ls --format {{json .}}", 0, nodes);
@@ -193,16 +194,21 @@ const SWARM_NET: &str = r#"[{"Name":"ltmh","Id":"sw1","Driver":"macvlan","Scope"
 fn both_layers(f: &Fake) {
     f.on("docker", "--context h2 network ls *", 0, "{\"ID\":\"cf2\",\"Name\":\"ltmh.lanctl-config\"}\n");
     f.on("docker", "--context h2 network inspect -- cf2", 0, &h2_part_json());
-    let lines = std::fs::read_to_string(fixture("docker-network-ls.jsonl")).unwrap()
-        + "{\"ID\":\"sw1\",\"Name\":\"ltmh\"}\n{\"ID\":\"cf1\",\"Name\":\"ltmh.lanctl-config\"}\n";
+    // The manager holds docker's own networks and both layers, not the fixture's ltfix-net
+    // (its subnet is ltmh's); the read of every network inspects them all at once.
+    let others: String = std::fs::read_to_string(fixture("docker-network-ls.jsonl"))
+        .unwrap()
+        .lines()
+        .filter(|l| !l.contains(NET))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let lines = others + "{\"ID\":\"sw1\",\"Name\":\"ltmh\"}\n{\"ID\":\"cf1\",\"Name\":\"ltmh.lanctl-config\"}\n";
     f.on("docker", "network ls --no-trunc --format *", 0, &lines);
+    let cf1 = part_json("cf1", "ltfixp", "198.51.100.144/29", "198.51.100.140-198.51.100.155");
+    let both = format!("[{},{}]", &SWARM_NET[1..SWARM_NET.len() - 1], &cf1.trim()[1..cf1.trim().len() - 1]);
+    f.on("docker", &format!("network inspect -- {OTHER_IDS} sw1 cf1"), 0, &both);
     f.on("docker", "network inspect -- sw1", 0, SWARM_NET);
-    f.on(
-        "docker",
-        "network inspect -- cf1",
-        0,
-        &part_json("cf1", "ltfixp", "198.51.100.144/29", "198.51.100.140-198.51.100.155"),
-    );
+    f.on("docker", "network inspect -- cf1", 0, &cf1);
 }
 
 #[test]
