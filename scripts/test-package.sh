@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The install paths a new user takes, tried for real: the .deb (dpkg -i, then lanctl
-# --version, man -w lanctl, the bash completion), and the static binary alone in a
+# --version, man -w lanctl, the bash completion, lintian), and the static binary alone in a
 # FROM scratch container. Removes the package and the image again, also on failure.
 # Run as root after scripts/package.sh.
 set -euo pipefail
@@ -29,6 +29,13 @@ man -w lanctl-up >/dev/null || fail "man -w lanctl-up finds no page"
 grep -q 'complete -F _lanctl' /usr/share/bash-completion/completions/lanctl || fail "no bash completion for lanctl"
 dpkg -s lanctl | grep -q '^Depends: iproute2' || fail "the package does not depend on iproute2"
 echo "ok  deb: $(basename "$deb") installs /usr/bin/lanctl $version, man page $page, bash completion"
+
+# What Debian's own checker says of the package: no error; its warnings are counted.
+command -v lintian >/dev/null || fail "lintian is not installed (apt-get install lintian)"
+tags=$(lintian --tag-display-limit 0 "$deb" 2>/dev/null) || true
+errors=$(grep '^E: ' <<<"$tags" || true)
+[[ -z $errors ]] || fail "lintian reports errors on $(basename "$deb"): $errors"
+echo "ok  lintian: no error on $(basename "$deb"), $(grep -c '^W: ' <<<"$tags" || true) warning(s)"
 
 # The static binary in an image with nothing else: no libc, no loader, no shell.
 cp "$bin" "$ctx/lanctl"

@@ -79,6 +79,8 @@ scripts/lab.sh run --two
 [[ -f /usr/lib/x86_64-linux-gnu/libc.a ]] || apt_install libc6-dev
 command -v man >/dev/null || apt_install man-db
 command -v file >/dev/null || apt_install file
+# The package test runs Debian's own package checker on the .deb.
+command -v lintian >/dev/null || apt_install lintian
 command -v cargo-deb >/dev/null || cargo install --locked --quiet cargo-deb
 scripts/package.sh
 scripts/test-package.sh
