@@ -4,6 +4,10 @@
 //! Invariant: every name, image or other value a user gave comes after `--`, which ends
 //! docker's options, so no value can be read as an option whatever it holds.
 
+use std::net::IpAddr;
+
+use ipnet::IpNet;
+
 use crate::engine::labels;
 use crate::engine::netspec::NetSpec;
 use crate::exec::cmd::{Change, Cmd, Query};
@@ -75,24 +79,20 @@ impl Docker {
             .arg("--opt")
             .arg(format!("parent={}", spec.parent))
             .arg("--opt")
-            .arg(format!("{}={}", spec.driver.mode_key(), spec.mode))
-            .arg("--subnet")
-            .arg(spec.subnet.to_string())
-            .arg("--gateway")
-            .arg(spec.gateway.to_string())
-            .arg("--ip-range")
-            .arg(spec.docker_range.to_string());
-        // Docker's own convention for dual-stack: `--ipv6` and a second --subnet,
-        // --gateway and --ip-range, paired with the first by their family.
-        if let Some(v6) = &spec.v6 {
-            c = c
-                .arg("--ipv6")
-                .arg("--subnet")
-                .arg(v6.subnet.to_string())
+            .arg(format!("{}={}", spec.driver.mode_key(), spec.mode));
+        // One family's IPAM: docker pairs a --subnet with the --gateway and --ip-range of
+        // its family, so dual-stack is `--ipv6` and the same three flags once more.
+        let ipam = |c: Cmd, subnet: &IpNet, gateway: &IpAddr, range: &IpNet| {
+            c.arg("--subnet")
+                .arg(subnet.to_string())
                 .arg("--gateway")
-                .arg(v6.gateway.to_string())
+                .arg(gateway.to_string())
                 .arg("--ip-range")
-                .arg(v6.docker_range.to_string());
+                .arg(range.to_string())
+        };
+        c = ipam(c, &spec.subnet, &spec.gateway, &spec.docker_range);
+        if let Some(v6) = &spec.v6 {
+            c = ipam(c.arg("--ipv6"), &v6.subnet, &v6.gateway, &v6.docker_range);
         }
         for (host, ip) in &spec.aux {
             c = c.arg("--aux-address").arg(format!("{host}={ip}"));

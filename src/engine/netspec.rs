@@ -229,13 +229,7 @@ fn v6_part(i: &V6Input) -> Result<V6Part> {
         (AddrRange::of_net(net.into()), net.into())
     };
     let subnet = IpNet::from(subnet);
-    if !subnet.contains(&range.start) || !subnet.contains(&range.end) {
-        return Err(Error::usage(format!(
-            "--ip-range {r} is not inside --subnet {subnet}; choose a range between {} and {}",
-            subnet.network(),
-            subnet.broadcast()
-        )));
-    }
+    range_inside(r, &range, subnet)?;
     if range.contains(gateway.into()) {
         return Err(Error::usage(format!(
             "--gateway {g} is inside --ip-range {r}; give the router's address, or a range that leaves it out"
@@ -388,15 +382,21 @@ fn parse_subnet(s: &str) -> Result<Ipv4Net> {
 /// Reads `--ip-range` as a canonical CIDR or a `START-END` range inside the subnet.
 fn parse_range(s: &str, subnet: Ipv4Net) -> Result<(AddrRange, IpNet)> {
     let (range, docker) = parse_range_alone(s)?;
-    let subnet = IpNet::from(subnet);
-    if !subnet.contains(&range.start) || !subnet.contains(&range.end) {
-        return Err(Error::usage(format!(
-            "--ip-range {s} is not inside --subnet {subnet}; choose a range between {} and {}",
-            subnet.network(),
-            subnet.broadcast()
-        )));
-    }
+    range_inside(s, &range, subnet.into())?;
     Ok((range, docker))
+}
+
+/// Refuses `--ip-range s` (read as `range`) unless all of it lies in `subnet`, of either
+/// family.
+fn range_inside(s: &str, range: &AddrRange, subnet: IpNet) -> Result<()> {
+    if subnet.contains(&range.start) && subnet.contains(&range.end) {
+        return Ok(());
+    }
+    Err(Error::usage(format!(
+        "--ip-range {s} is not inside --subnet {subnet}; choose a range between {} and {}",
+        subnet.network(),
+        subnet.broadcast()
+    )))
 }
 
 /// Reads `--ip-range` as a canonical CIDR or a `START-END` range, with no subnet to be
