@@ -72,12 +72,21 @@ pub struct Check {
     pub id: String,
     pub status: Status,
     pub detail: String,
-    /// What to do about it; empty when there is nothing to do.
+    /// What to do about it; empty when there is nothing to do (`null` in JSON).
+    #[serde(serialize_with = "empty_is_null")]
     pub hint: String,
     /// A hint that recommends another driver, with the hint to give instead when that
     /// driver does not work here either: a report never recommends what it found broken.
     #[serde(skip)]
     pub unless: Option<(Driver, String)>,
+}
+
+fn empty_is_null<S: serde::Serializer>(hint: &str, s: S) -> std::result::Result<S::Ok, S::Error> {
+    if hint.is_empty() {
+        s.serialize_none()
+    } else {
+        s.serialize_str(hint)
+    }
 }
 
 impl Check {
@@ -379,10 +388,16 @@ mod tests {
 
     #[test]
     fn report_json_shape() {
-        let report = Report { checks: vec![Check::new("hypervisor.macvlan", Status::Warn, "kvm", "use --driver ipvlan")] };
+        let report = Report {
+            checks: vec![
+                Check::new("hypervisor.macvlan", Status::Warn, "kvm", "use --driver ipvlan"),
+                Check::new("parent.up", Status::Ok, "eth1 is up", ""),
+            ],
+        };
+        // No hint is null, as in every other `--json` output (an error's `hint` too).
         assert_eq!(
             serde_json::to_string(&report).unwrap(),
-            r#"{"checks":[{"id":"hypervisor.macvlan","status":"warn","detail":"kvm","hint":"use --driver ipvlan"}]}"#
+            r#"{"checks":[{"id":"hypervisor.macvlan","status":"warn","detail":"kvm","hint":"use --driver ipvlan"},{"id":"parent.up","status":"ok","detail":"eth1 is up","hint":null}]}"#
         );
         assert!(!report.failed());
     }

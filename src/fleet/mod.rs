@@ -271,6 +271,8 @@ struct Tally {
     removed: Vec<String>,
     unchanged: Vec<String>,
     failed: Vec<(String, String)>,
+    /// How many of `failed` are refusals (`Outcome::refused`).
+    refused: usize,
 }
 
 impl Tally {
@@ -280,7 +282,10 @@ impl Tally {
             What::Started => self.started.push(out.name),
             What::Updated => self.updated.push(out.name),
             What::Unchanged => self.unchanged.push(out.name),
-            What::Failed => self.failed.push((out.name, out.error.unwrap_or_default())),
+            What::Failed => {
+                self.refused += usize::from(out.refused);
+                self.failed.push((out.name, out.error.unwrap_or_default()))
+            }
         }
     }
 }
@@ -422,9 +427,9 @@ fn summary(ctx: &Ctx, t: &Tally) -> Result<()> {
         ctx.note(format!("{name} failed: {why}"));
     }
     let names: Vec<&str> = t.failed.iter().map(|(n, _)| n.as_str()).collect();
-    Err(Error::failed(format!(
-        "{} of the fleet's tenants failed: {}; fix what is said above and apply again",
-        names.len(),
-        names.join(" ")
-    )))
+    let msg =
+        format!("{} of the fleet's tenants failed: {}; fix what is said above and apply again", names.len(), names.join(" "));
+    // Refusals alone are the file's to fix (exit 2, as `up` refuses); any other failure
+    // among them is exit 1.
+    Err(if t.refused == t.failed.len() { Error::usage(msg) } else { Error::failed(msg) })
 }

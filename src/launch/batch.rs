@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::engine::netspec::{Driver, NetSpec};
-use crate::exec::error::Result;
+use crate::exec::error::{Error, Exit, Result};
 use crate::launch::spec::TenantSpec;
 use crate::target::ctx::Ctx;
 
@@ -49,12 +49,16 @@ pub struct Outcome {
     pub what: What,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// A failure that is a refusal the user fixes (a tenant that exists with another
+    /// spec): a command whose failures are all refusals exits 2, as a refused `up` does.
+    #[serde(skip)]
+    pub refused: bool,
 }
 
 impl Outcome {
     pub fn done(ctx: &Ctx, name: &str, network: &str, address: Option<IpAddr>, what: What) -> Outcome {
         let state = if ctx.dry_run() && what != What::Unchanged { "planned" } else { "running" };
-        Outcome { name: name.into(), network: network.into(), address, state: state.into(), what, error: None }
+        Outcome { name: name.into(), network: network.into(), address, state: state.into(), what, error: None, refused: false }
     }
     pub fn failed(name: &str, network: &str, address: Option<IpAddr>, error: String) -> Outcome {
         Outcome {
@@ -64,7 +68,13 @@ impl Outcome {
             state: "failed".into(),
             what: What::Failed,
             error: Some(error),
+            refused: false,
         }
+    }
+    /// [`Outcome::failed`] with the error that refused it: a refusal when its exit is
+    /// usage's.
+    pub fn failed_by(name: &str, network: &str, address: Option<IpAddr>, e: &Error) -> Outcome {
+        Outcome { refused: e.exit == Exit::Usage, ..Outcome::failed(name, network, address, e.to_string()) }
     }
 }
 

@@ -65,7 +65,7 @@ pub fn launch(ctx: &Ctx, batch: Launch) -> Result<Vec<Outcome>> {
                     Ok(out) => out,
                     // `apply` goes on with the rest of the file; `up` stops at the first.
                     Err(e) if matches!(policy, Existing::Update) => {
-                        Outcome::failed(&t.name, &net.name, c.address_on(&net.name), e.to_string())
+                        Outcome::failed_by(&t.name, &net.name, c.address_on(&net.name), &e)
                     }
                     Err(e) => return Err(e),
                 })

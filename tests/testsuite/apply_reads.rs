@@ -264,7 +264,7 @@ fn a_running_tenant_at_another_address_than_asked_is_inspected_then_refused() {
     let f = host_with(SPEC, SPEC, "running");
     let done = Run::new(&f)
         .args(["apply", &file])
-        .code(1)
+        .code(2)
         .stderr(
             "lanctl: ltfix-run failed: tenant ltfix-run exists with another spec: address is 198.51.100.113, not \
              198.51.100.120; move it with `lanctl down ltfix-run` and apply again\n\

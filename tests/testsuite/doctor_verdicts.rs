@@ -68,10 +68,11 @@ fn not_ok(checks: &[Value]) -> Vec<String> {
         .collect()
 }
 
-/// `[status, detail, hint]` of one check.
+/// `[status, detail, hint]` of one check; no hint (JSON null) is "".
 fn get(checks: &[Value], id: &str) -> [String; 3] {
     let c = checks.iter().find(|c| c["id"] == id).unwrap_or_else(|| panic!("no {id} in {checks:?}"));
-    ["status", "detail", "hint"].map(|k| c[k].as_str().unwrap().to_string())
+    assert_ne!(c["hint"], "", "no hint is null, never \"\": {c}");
+    ["status", "detail", "hint"].map(|k| c[k].as_str().unwrap_or_default().to_string())
 }
 
 fn ids(checks: &[Value]) -> Vec<&str> {

@@ -215,7 +215,7 @@ fn doctor_reports_shims_and_boot_files_whose_network_is_gone() {
         .unwrap()
         .iter()
         .filter(|c| c["id"].as_str().unwrap().starts_with("host-access.orphan."))
-        .map(|c| ["id", "status", "detail", "hint"].map(|k| c[k].as_str().unwrap().to_string()))
+        .map(|c| ["id", "status", "detail", "hint"].map(|k| c[k].as_str().unwrap_or_default().to_string()))
         .collect();
     assert_eq!(
         orphans,

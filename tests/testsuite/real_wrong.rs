@@ -98,7 +98,7 @@ fn doctor_passes_on_a_host_set_up_with_lanctl() {
             .as_array()
             .unwrap()
             .iter()
-            .filter(|c| c["hint"].as_str().unwrap().contains("--driver ipvlan"))
+            .filter(|c| c["hint"].as_str().unwrap_or_default().contains("--driver ipvlan"))
             .map(|c| c.to_string())
             .collect();
         assert_eq!(advice, Vec::<String>::new());
