@@ -28,7 +28,9 @@ page=$(man -w lanctl) || fail "man -w lanctl finds no page"
 man -w lanctl-up >/dev/null || fail "man -w lanctl-up finds no page"
 grep -q 'complete -F _lanctl' /usr/share/bash-completion/completions/lanctl || fail "no bash completion for lanctl"
 dpkg -s lanctl | grep -q '^Depends: iproute2' || fail "the package does not depend on iproute2"
-echo "ok  deb: $(basename "$deb") installs /usr/bin/lanctl $version, man page $page, bash completion"
+unit=/lib/systemd/system/lanctl-check@.service
+grep -qx 'ExecStart=/usr/bin/lanctl check --watch --json %i' "$unit" || fail "$unit is missing or runs another command"
+echo "ok  deb: $(basename "$deb") installs /usr/bin/lanctl $version, man page $page, bash completion, $unit"
 
 # What Debian's own checker says of the package: no error; its warnings are counted.
 command -v lintian >/dev/null || fail "lintian is not installed (apt-get install lintian)"

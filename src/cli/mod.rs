@@ -499,7 +499,7 @@ pub fn one_line_usage(rendered: &str, command: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::Parser;
+    use clap::{CommandFactory, Parser};
 
     fn error_line(args: &[&str]) -> String {
         let os: Vec<std::ffi::OsString> = args.iter().map(Into::into).collect();
@@ -522,5 +522,20 @@ mod tests {
             error_line(&["lanctl", "logs", "--tail", "abc", "x"]),
             "invalid value 'abc' for '--tail <N>': invalid digit found in string; see `lanctl logs --help`"
         );
+    }
+
+    /// The systemd unit the .deb ships runs a command line this lanctl takes, and names a
+    /// man page that exists (`generate::man` writes one per subcommand).
+    #[test]
+    fn the_check_service_runs_a_command_lanctl_takes() {
+        let unit = include_str!("../../debian/lanctl-check@.service");
+        let exec = unit.lines().find_map(|l| l.strip_prefix("ExecStart=")).expect("an ExecStart line");
+        let args: Vec<&str> = exec.split_whitespace().map(|w| if w == "%i" { "lan" } else { w }).collect();
+        assert_eq!(args[0], "/usr/bin/lanctl");
+        let cli = Cli::try_parse_from(&args).unwrap_or_else(|e| panic!("{exec}: {e}"));
+        assert!(cli.json);
+        assert!(matches!(&cli.command, Command::Check(c) if c.watch && c.names == ["lan"]), "{exec}");
+        assert!(unit.contains("Documentation=man:lanctl-check(1)"));
+        assert!(Cli::command().find_subcommand("check").is_some());
     }
 }
