@@ -5,6 +5,7 @@
 //! docker's options, so no value can be read as an option whatever it holds.
 
 use std::net::IpAddr;
+use std::time::Duration;
 
 use ipnet::IpNet;
 
@@ -19,6 +20,10 @@ use crate::exec::cmd::{Change, Cmd, Query};
 /// JSON string (empty when the container lacks it), so the line stays one JSON object
 /// whatever a label holds. The keys are `labels::NETWORK`, `TENANT` and `SPEC` (written
 /// out: `concat!` takes only literals; a unit test holds them equal).
+/// How long a `docker stop` runs before lanctl says what it waits for: a server that
+/// exits on SIGTERM is gone well within it.
+const STOP_SAYS_AFTER: Duration = Duration::from_secs(1);
+
 pub const PS_FORMAT: &str = concat!(
     r#"{"ID":{{json .ID}},"Names":{{json .Names}},"State":{{json .State}},"Status":{{json .Status}},"#,
     r#""Image":{{json .Image}},"Networks":{{json .Networks}},"Network":{{json (.Label "io.lanctl.network")}},"#,
@@ -192,7 +197,15 @@ impl Docker {
 
     pub fn stop_many<S: AsRef<str>>(&self, names: &[S], timeout: Option<u64>) -> Change {
         let time: Vec<String> = timeout.map(|t| vec!["--time".to_string(), t.to_string()]).unwrap_or_default();
-        self.cmd().arg("stop").args(time).arg("--").args(names.iter().map(|s| s.as_ref())).change()
+        let who: Vec<&str> = names.iter().map(|s| s.as_ref()).collect();
+        let kills = match timeout {
+            Some(t) => format!("{t} s after the stop"),
+            None => "10 s after the stop unless its container sets another stop timeout (--timeout SECONDS sets it)".into(),
+        };
+        // A server that ignores SIGTERM holds the stop for its whole grace period.
+        let it = if who.len() == 1 { "it" } else { "each" };
+        let note = format!("waiting for {} to exit on SIGTERM; docker kills {it} {kills}", who.join(" "));
+        self.cmd().arg("stop").args(time).arg("--").args(who).slow_note(STOP_SAYS_AFTER, note).change()
     }
 
     pub fn rm_many<S: AsRef<str>>(&self, names: &[S]) -> Change {

@@ -31,11 +31,15 @@ pub struct Cmd {
     /// this line and exit 3, during a dry run too, since the plan could not run. Not
     /// rendered.
     pub refusal: Option<String>,
+    /// What to say when the command is still running after this long (a `docker stop`
+    /// that waits out a server's grace period): a wait the user would otherwise sit
+    /// through in silence. Not rendered.
+    pub slow: Option<(Duration, String)>,
 }
 
 impl Cmd {
     pub fn new(program: impl Into<String>) -> Self {
-        Cmd { program: program.into(), args: Vec::new(), secret_env: Vec::new(), deadline: None, refusal: None }
+        Cmd { program: program.into(), args: Vec::new(), secret_env: Vec::new(), deadline: None, refusal: None, slow: None }
     }
     pub fn arg(mut self, arg: impl Into<String>) -> Self {
         self.args.push(arg.into());
@@ -63,6 +67,11 @@ impl Cmd {
     /// Overrides the runner's default deadline for this one command.
     pub fn deadline(mut self, deadline: Duration) -> Self {
         self.deadline = Some(deadline);
+        self
+    }
+    /// Says `note` on stderr when the command still runs after `after`.
+    pub fn slow_note(mut self, after: Duration, note: impl Into<String>) -> Self {
+        self.slow = Some((after, note.into()));
         self
     }
     pub fn query(self) -> Query {

@@ -188,6 +188,11 @@ impl Runner {
                 .hint("install it or point lanctl at it (for docker: --docker PATH or LANCTL_DOCKER)")
         })?;
         let deadline = deadline_of(cmd, kind);
+        if let Some((after, note)) = &cmd.slow {
+            if after < &deadline && matches!(handle.wait_timeout(*after), Ok(None)) {
+                crate::exec::out::note(note);
+            }
+        }
         // A deadline too far away to be an `Instant` is no deadline at all.
         let waited = match Instant::now().checked_add(deadline) {
             Some(at) => handle.wait_deadline(at),

@@ -109,6 +109,7 @@ impl Transport {
                     secret_env: Vec::new(),
                     deadline: cmd.deadline,
                     refusal: refusal.or(cmd.refusal),
+                    slow: cmd.slow,
                 }
             }
             Transport::DockerOnly { host, endpoint } => {

@@ -466,3 +466,31 @@ fn timeout_is_the_stop_grace_period_of_stop_down_and_update() {
         .check();
     assert!(f.calls().is_empty(), "{:?}", f.calls());
 }
+
+/// A server that ignores SIGTERM keeps `docker stop` waiting for its whole grace period:
+/// once the stop has taken a second, lanctl says what it is waiting for and for how long,
+/// and a quick stop says nothing.
+#[test]
+fn a_slow_stop_says_what_it_waits_for() {
+    let f = lan_with(|f| {
+        f.on_script("docker", "stop --time 3 -- ltfix-stop", "sleep 1.5");
+        f.on_script("docker", "stop -- ltfix-stop", "sleep 1.5");
+    });
+    Run::new(&f)
+        .args(["down", "ltfix-stop", "--timeout", "3"])
+        .stderr(
+            "lanctl: waiting for ltfix-stop to exit on SIGTERM; docker kills it 3 s after the stop\n\
+             lanctl: removed ltfix-stop\n",
+        )
+        .changes(&[&["docker", "stop", "--time", "3", "--", "ltfix-stop"], &["docker", "rm", "--", "ltfix-stop"]])
+        .check();
+    Run::new(&f)
+        .args(["down", "ltfix-stop"])
+        .stderr(
+            "lanctl: waiting for ltfix-stop to exit on SIGTERM; docker kills it 10 s after the stop unless its \
+             container sets another stop timeout (--timeout SECONDS sets it)\n\
+             lanctl: removed ltfix-stop\n",
+        )
+        .changes(&[&["docker", "stop", "--", "ltfix-stop"], &["docker", "rm", "--", "ltfix-stop"]])
+        .check();
+}
