@@ -48,6 +48,7 @@ fn ls_all_hosts_lists_every_contexts_tenants_with_the_host_first() {
     Run::new(&f).args(["ls", "--all-hosts"]).stdout(with_host_column(&one.stdout, &["default", "h2", "h3"])).check();
     let json = Run::new(&f).args(["--json", "ls", "--all-hosts"]).stdout_unchecked().check();
     let rows: Vec<serde_json::Value> = serde_json::from_str(&json.stdout).unwrap();
+    assert_documented("lanctl ls", &serde_json::Value::Array(rows.clone()));
     let hosts: Vec<&str> = rows.iter().map(|r| r["host"].as_str().unwrap()).collect();
     assert_eq!(hosts, ["default", "default", "h2", "h2", "h3", "h3"]);
     assert!(json.stdout.starts_with("[\n  {\n    \"host\": \"default\",\n    \"name\": "), "host comes first: {}", json.stdout);
@@ -131,6 +132,7 @@ fn doctor_all_hosts_checks_each_host_and_names_it_on_every_line() {
         )
         .code(3)
         .check();
+    assert_documented("lanctl doctor", &serde_json::from_str(&done.stdout).unwrap());
     let all = checks(&done.stdout);
     // Each host's checks are the ones `--host NAME doctor` makes, in order, each with its host.
     for host in ["default", "h2", "h3"] {

@@ -133,6 +133,7 @@ fn a_tenant_alone_is_ok_and_a_lan_device_on_its_address_is_a_conflict_seen_by_ch
         let json = env.lanctl().args(["--json", "check", by]).output().unwrap();
         assert_eq!(json.status.code(), Some(0));
         let rows: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+        assert_documented("lanctl check", &rows);
         assert_eq!(rows.as_array().unwrap().len(), 1);
         assert_eq!(rows[0]["status"], "ok");
         assert_eq!(rows[0]["answered"], true);
@@ -182,6 +183,7 @@ fn a_tenant_alone_is_ok_and_a_lan_device_on_its_address_is_a_conflict_seen_by_ch
     let json = env.lanctl().args(["--json", "check"]).output().unwrap();
     assert_eq!(json.status.code(), Some(1));
     let rows: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_documented("lanctl check", &rows);
     assert_eq!(rows[0]["status"], "conflict");
     assert_eq!(rows[0]["others"][0]["mac"], lan.as_str());
     assert_eq!(rows[0]["others"][0]["tenant"], serde_json::Value::Null);

@@ -538,6 +538,7 @@ fn net_ls_and_show_name_the_ipv6_part_of_a_dual_stack_network() {
     let f = lan_with(|f| f.on("docker", "network inspect*", 0, &dual_stack_network()));
     let json = Run::new(&f).args(["--json", "net", "show", NET]).stdout_unchecked().check().stdout;
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_documented("lanctl net show NET", &v);
     assert_eq!(
         v["ipv6"],
         serde_json::json!({"subnet": "2001:db8:51:100::/64", "gateway": "2001:db8:51:100::1",

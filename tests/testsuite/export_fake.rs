@@ -89,7 +89,7 @@ fn kea_reserves_for_the_tenants_with_a_mac_and_says_who_is_left_out() {
 #[test]
 fn json_is_the_raw_list_by_address() {
     let f = host();
-    export(&f, &["--json", "export", "hosts", NET])
+    let done = export(&f, &["--json", "export", "hosts", NET])
         .stdout(
             r#"[
   {
@@ -106,6 +106,7 @@ fn json_is_the_raw_list_by_address() {
 "#,
         )
         .check();
+    assert_documented("lanctl export FORMAT NET", &serde_json::from_str(&done.stdout).unwrap());
 }
 
 #[test]

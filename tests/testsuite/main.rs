@@ -35,6 +35,7 @@ mod health_fake;
 mod hostile_input;
 mod hosts;
 mod json_errors;
+mod json_schema;
 mod lan_probe_fake;
 mod layers;
 mod ls_reads;

@@ -307,6 +307,7 @@ fn host_access_lets_the_host_reach_its_tenants_and_remove_takes_it_back() {
     // The allocator skips the shim's address.
     let status = env.lanctl().args(["--json", "host-access", &net, "--status"]).assert().success();
     let st: serde_json::Value = serde_json::from_slice(&status.get_output().stdout).unwrap();
+    assert_documented("lanctl host-access NET --status", &st);
     assert_eq!(st["shim"]["ifname"], shim.as_str());
     assert_eq!(st["missing_routes"].as_array().unwrap().len(), 0);
     env.lanctl().args(["host-access", &net, "--remove"]).assert().success();

@@ -42,6 +42,7 @@ pub mod hostdeps;
 pub mod lock;
 pub mod real;
 pub mod run;
+pub mod schema;
 pub mod twohost;
 
 use std::path::{Path, PathBuf};
@@ -55,6 +56,7 @@ pub use real::{
     IMAGE, SHELL,
 };
 pub use run::{Done, Run};
+pub use schema::assert_documented;
 pub use twohost::{Host, TwoHosts};
 
 /// The lanctl binary under test.
