@@ -4,8 +4,9 @@
 //! server commits a lease; an offer is only a proposal, which a server forgets (dnsmasq)
 //! or holds for the client a short while (ISC dhcpd), and always for the one fixed MAC.
 //!
-//! The messages are built and read with `dhcproto`; the IPv4/UDP framing around them is
-//! `frame.rs`, and the one socket is a packet socket (`packet.rs`) on the parent, which
+//! The messages are built and read here (`message.rs`: one DISCOVER layout, and the four
+//! fields and two options of an OFFER that the check reads); the IPv4/UDP framing around
+//! them is `frame.rs`, and the one socket is a packet socket (`packet.rs`) on the parent, which
 //! sends whole IPv4 packets to the Ethernet broadcast address and hears every IPv4
 //! packet to UDP port 68 that reaches the interface. Everything but `exchange` is pure.
 //!
@@ -23,15 +24,14 @@
 //! only.
 
 pub mod frame;
+pub mod message;
 
 use std::net::Ipv4Addr;
 use std::time::{Duration, Instant};
 
-use dhcproto::v4::{DhcpOption, Flags, Message, MessageType, Opcode, OptionCode};
-use dhcproto::{Decodable, Decoder, Encodable, Encoder};
-
 use crate::engine::netspec::AddrRange;
 use crate::engine::range::v4_of;
+use crate::lan::dhcp::message::{Bootp, MessageType};
 use crate::lan::packet::{self, Framing};
 
 /// The client hardware address of every discover: locally administered (bit 1 of the
@@ -65,10 +65,6 @@ pub const IDLE: Duration = Duration::from_secs(4);
 /// offers the same few addresses to every discover of the one client, so in practice
 /// the wait is one or two pings long.
 pub const MAX_WAIT: Duration = Duration::from_secs(30);
-
-/// The minimum size of a BOOTP message (RFC 1542, 3.2): older relays and servers drop
-/// shorter ones, so a discover is padded up to it.
-const BOOTP_MIN: usize = 300;
 
 /// The addresses to request: all of a range of up to `max`, else `max` spread evenly
 /// from its first address to its last.
@@ -109,38 +105,22 @@ pub struct Offer {
 /// from `CLIENT_MAC`, with the broadcast flag set, since the client has no address the
 /// server could send to and the packet socket hears only what reaches the interface.
 pub fn discover(xid: u32, requested: Ipv4Addr) -> Vec<u8> {
-    let zero = Ipv4Addr::UNSPECIFIED;
-    let mut msg = Message::new_with_id(xid, zero, zero, zero, zero, &CLIENT_MAC);
-    msg.set_flags(Flags::default().set_broadcast());
-    let opts = msg.opts_mut();
-    opts.insert(DhcpOption::MessageType(MessageType::Discover));
-    opts.insert(DhcpOption::RequestedIpAddress(requested));
-    opts.insert(DhcpOption::ParameterRequestList(vec![OptionCode::SubnetMask, OptionCode::Router]));
-    let mut buf = Vec::with_capacity(BOOTP_MIN);
-    msg.encode(&mut Encoder::new(&mut buf)).expect("a discover always encodes");
-    if buf.len() < BOOTP_MIN {
-        // Zero bytes after the end option are pad options (RFC 2132, 3.1).
-        buf.resize(BOOTP_MIN, 0);
-    }
-    buf
+    message::discover(xid, &CLIENT_MAC, requested)
 }
 
 /// Reads a DHCP payload from `source`: an offer to `CLIENT_MAC`, or `None` for anything
 /// else (a reply to another client, an ack, a request, bytes that are not DHCP).
 pub fn parse_offer(payload: &[u8], source: Ipv4Addr) -> Option<Offer> {
-    let msg = Message::decode(&mut Decoder::new(payload)).ok()?;
-    if msg.opcode() != Opcode::BootReply || msg.chaddr().get(..6) != Some(&CLIENT_MAC[..]) {
+    let msg = Bootp::parse(payload)?;
+    if !msg.reply || msg.chaddr != CLIENT_MAC || msg.message_type != Some(MessageType::Offer) {
         return None;
     }
-    if msg.opts().msg_type() != Some(MessageType::Offer) {
-        return None;
-    }
-    let server = match msg.opts().get(OptionCode::ServerIdentifier) {
-        Some(DhcpOption::ServerIdentifier(id)) if !id.is_unspecified() => *id,
-        _ if !msg.siaddr().is_unspecified() => msg.siaddr(),
+    let server = match msg.server_id {
+        Some(id) if !id.is_unspecified() => id,
+        _ if !msg.siaddr.is_unspecified() => msg.siaddr,
         _ => source,
     };
-    Some(Offer { xid: msg.xid(), yiaddr: msg.yiaddr(), server })
+    Some(Offer { xid: msg.xid, yiaddr: msg.yiaddr, server })
 }
 
 /// What one exchange saw.
