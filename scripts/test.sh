@@ -46,6 +46,9 @@ command -v tcpdump >/dev/null || apt_install tcpdump
 [[ -x /usr/sbin/kea-dhcp4 ]] || apt_install kea-dhcp4-server
 # The CNI plugins (macvlan, ipvlan, host-local, static) an exported conflist is run with.
 [[ -x /usr/lib/cni/macvlan ]] || apt_install containernetworking-plugins
+# doctor --dhcp's router advertisement check is cross-checked with rdisc6
+# (tests/testsuite/ra_real.rs).
+[[ -x /usr/bin/rdisc6 ]] || apt_install ndisc6
 # The exported NetworkAttachmentDefinition is read with a YAML parser.
 python3 -c 'import yaml' 2>/dev/null || apt_install python3-yaml
 # FROM scratch images need a static busybox (ldd fails on a static ELF).

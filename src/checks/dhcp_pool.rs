@@ -35,6 +35,8 @@ pub const ID: &str = "dhcp.pool";
 pub struct Target {
     pub parent: String,
     pub range: AddrRange,
+    /// The reserved IPv6 range, for the router advertisement check (`router_ads`).
+    pub range6: Option<AddrRange>,
 }
 
 /// The check refuses to run for another machine: its discovers would leave this one's
@@ -64,6 +66,14 @@ pub fn check(ctx: &Ctx, host: &Host, t: &Target) -> Check {
                 "run lanctl as root",
             );
         }
+    }
+    if t.range.v4().is_none() {
+        return Check::new(
+            ID,
+            Status::Skip,
+            format!("{} is an IPv6 range: DHCPv4 hands out none of it (lan.ra reads the routers' advertisements)", t.range),
+            "",
+        );
     }
     let requested = dhcp::sample(t.range, dhcp::MAX_REQUESTS);
     let log = |line: String| {
@@ -200,7 +210,11 @@ mod tests {
     }
 
     fn target() -> Target {
-        Target { parent: "eth1".into(), range: AddrRange { start: ip("198.51.100.16").into(), end: ip("198.51.100.47").into() } }
+        Target {
+            parent: "eth1".into(),
+            range: AddrRange { start: ip("198.51.100.16").into(), end: ip("198.51.100.47").into() },
+            range6: None,
+        }
     }
 
     fn exchange(offers: &[(u32, &str, &str)]) -> Exchange {

@@ -34,6 +34,7 @@ mod kernel;
 mod networks;
 mod parent;
 mod probe;
+mod router_ads;
 
 use serde::Serialize;
 
@@ -306,7 +307,8 @@ fn dhcp_target(ctx: &Ctx, parent: Option<&str>, range: &DhcpRange) -> Result<dhc
         DhcpRange::Range(range) => {
             let parent =
                 parent.ok_or_else(|| Error::usage("doctor --dhcp --ip-range needs --parent IF, the LAN interface to ask on"))?;
-            Ok(dhcp_pool::Target { parent: parent.to_string(), range: *range })
+            let range6 = range.v4().is_none().then_some(*range);
+            Ok(dhcp_pool::Target { parent: parent.to_string(), range: *range, range6 })
         }
         DhcpRange::Net(name) => {
             let (spec, _) = state::resolve_network(ctx, Some(name))?;
@@ -316,7 +318,8 @@ fn dhcp_target(ctx: &Ctx, parent: Option<&str>, range: &DhcpRange) -> Result<dhc
                     spec.parent, spec.parent
                 )));
             }
-            Ok(dhcp_pool::Target { parent: spec.parent, range: spec.range })
+            let range6 = spec.v6.as_ref().map(|v6| v6.range);
+            Ok(dhcp_pool::Target { parent: spec.parent, range: spec.range, range6 })
         }
     }
 }
@@ -330,7 +333,9 @@ pub fn doctor_report(ctx: &Ctx, args: &DoctorInput, dhcp: Option<&dhcp_pool::Tar
         report.checks.extend(access::shims(ctx));
     }
     if let Some(t) = dhcp {
-        report.checks.push(dhcp_pool::check(ctx, &Host::of(ctx), t));
+        let host = Host::of(ctx);
+        report.checks.push(dhcp_pool::check(ctx, &host, t));
+        report.checks.push(router_ads::check(ctx, &host, &t.parent, t.range6));
     }
     report
 }

@@ -217,13 +217,15 @@ pub struct DoctorArgs {
     pub parent: Option<String>,
     /// Check that the LAN's DHCP server offers no address of the reserved range (--net, or
     /// --ip-range with --parent): DHCPDISCOVERs on the parent, never a DHCPREQUEST, so no
-    /// lease is taken; root only; runs under --dry-run too
+    /// lease is taken; and read the routers' advertisements for IPv6; root only; runs under
+    /// --dry-run too
     #[arg(long)]
     pub dhcp: bool,
     /// With --dhcp: the lanctl network whose range is checked, on its parent
     #[arg(long, value_name = "NAME", requires = "dhcp", conflicts_with = "ip_range")]
     pub net: Option<String>,
-    /// With --dhcp: the reserved range to check, a canonical CIDR or START-END (needs --parent)
+    /// With --dhcp: the reserved range to check, a canonical CIDR or START-END (needs --parent);
+    /// an IPv6 one is checked against the routers' advertisements
     #[arg(long, value_name = "CIDR|START-END", requires_all = ["dhcp", "parent"])]
     pub ip_range: Option<String>,
     /// Every docker context at once, with a HOST column

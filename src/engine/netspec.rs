@@ -174,6 +174,32 @@ pub fn families<'a>(subnet: &'a [String], gateway: &'a [String], ip_range: &'a [
     Ok(Families { subnet: s4, gateway: g4, ip_range: r4, v6 })
 }
 
+/// An IPv6 `--ip-range` on its own (START-END, or a canonical CIDR): the range and the
+/// block Docker gets; shared by `net create` and `doctor --dhcp --ip-range`.
+pub fn parse_range6_alone(r: &str) -> Result<(AddrRange, IpNet)> {
+    Ok(if r.contains('-') {
+        let range = AddrRange::parse(r).filter(|x| x.start.is_ipv6()).ok_or_else(|| {
+            Error::usage(format!("--ip-range {r} is not an IPv6 range; write START-END like 2001:db8:23::100-2001:db8:23::1ff"))
+        })?;
+        if range.start > range.end {
+            return Err(Error::usage(format!("--ip-range {r} ends before it starts; write START-END with START <= END")));
+        }
+        (range, range.largest_block())
+    } else {
+        let net: Ipv6Net = r
+            .parse()
+            .map_err(|_| Error::usage(format!("--ip-range {r} is not an IPv6 CIDR; write it like 2001:db8:23::100/120")))?;
+        if net.trunc() != net {
+            return Err(Error::usage(format!(
+                "--ip-range {r} is not canonical: Docker would silently take it as {}; use --ip-range {}",
+                net.trunc(),
+                net.trunc()
+            )));
+        }
+        (AddrRange::of_net(net.into()), net.into())
+    })
+}
+
 /// Validates the IPv6 part: a canonical subnet (not link-local or multicast), its router,
 /// and a range inside it that the gateway is not in.
 fn v6_part(i: &V6Input) -> Result<V6Part> {
@@ -207,27 +233,7 @@ fn v6_part(i: &V6Input) -> Result<V6Part> {
         )));
     }
     let r = i.ip_range;
-    let (range, docker_range) = if r.contains('-') {
-        let range = AddrRange::parse(r).filter(|x| x.start.is_ipv6()).ok_or_else(|| {
-            Error::usage(format!("--ip-range {r} is not an IPv6 range; write START-END like 2001:db8:23::100-2001:db8:23::1ff"))
-        })?;
-        if range.start > range.end {
-            return Err(Error::usage(format!("--ip-range {r} ends before it starts; write START-END with START <= END")));
-        }
-        (range, range.largest_block())
-    } else {
-        let net: Ipv6Net = r
-            .parse()
-            .map_err(|_| Error::usage(format!("--ip-range {r} is not an IPv6 CIDR; write it like 2001:db8:23::100/120")))?;
-        if net.trunc() != net {
-            return Err(Error::usage(format!(
-                "--ip-range {r} is not canonical: Docker would silently take it as {}; use --ip-range {}",
-                net.trunc(),
-                net.trunc()
-            )));
-        }
-        (AddrRange::of_net(net.into()), net.into())
-    };
+    let (range, docker_range) = parse_range6_alone(r)?;
     let subnet = IpNet::from(subnet);
     range_inside(r, &range, subnet)?;
     if range.contains(gateway.into()) {

@@ -270,6 +270,8 @@ fn doctor(a: DoctorArgs) -> Result<DoctorInput> {
     let dhcp = match (a.dhcp, a.net, a.ip_range) {
         (false, _, _) => None,
         (true, Some(net), None) => Some(DhcpRange::Net(net_name("--net", net)?)),
+        // The value's family says which: an IPv6 range is for the router advertisement check.
+        (true, None, Some(range)) if range.contains(':') => Some(DhcpRange::Range(netspec::parse_range6_alone(&range)?.0)),
         (true, None, Some(range)) => Some(DhcpRange::Range(netspec::parse_range_alone(&range)?.0)),
         // clap refuses both together; the words are for neither.
         (true, _, _) => {

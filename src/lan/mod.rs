@@ -12,4 +12,5 @@ pub mod native;
 pub mod observer;
 pub mod packet;
 pub mod prober;
+pub mod ra;
 pub mod reach;

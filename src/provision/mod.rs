@@ -86,7 +86,8 @@ pub fn prepare(ctx: &Ctx, spec: &NetSpec, check_dhcp: bool) -> Result<Prepared> 
             Scope { driver: Some(spec.driver), mode: Some(&spec.mode), parent: Some(&spec.parent), network: Some(&spec.name) };
         let mut report = checks::run(ctx, scope);
         if check_dhcp {
-            let target = checks::dhcp_pool::Target { parent: spec.parent.clone(), range: spec.range };
+            let range6 = spec.v6.as_ref().map(|v6| v6.range);
+            let target = checks::dhcp_pool::Target { parent: spec.parent.clone(), range: spec.range, range6 };
             report.checks.push(checks::dhcp_pool::check(ctx, &checks::Host::of(ctx), &target));
         }
         checks::gate(ctx, &report)?;

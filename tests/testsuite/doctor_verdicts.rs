@@ -244,7 +244,7 @@ fn the_dhcp_check_takes_the_networks_parent_and_range_and_needs_root() {
         )
     );
     assert_eq!(get(&checks, "parent.exists")[0], "ok");
-    assert_eq!(ids(&checks).last(), Some(&"dhcp.pool"));
+    assert_eq!(ids(&checks)[ids(&checks).len() - 2..], ["dhcp.pool", "lan.ra"]);
     assert_eq!(
         get(&checks, "dhcp.pool"),
         [
@@ -253,7 +253,12 @@ fn the_dhcp_check_takes_the_networks_parent_and_range_and_needs_root() {
             "run lanctl as root"
         ]
     );
+    assert_eq!(
+        get(&checks, "lan.ra"),
+        ["fail", "not root: reading router advertisements takes a raw ICMPv6 socket, which needs root", "run lanctl as root"]
+    );
     // Without --dhcp there is no such check.
     let (_, _, checks) = doctor(&f, root.path(), &["--driver", "macvlan", "--parent", "ltfixp"]);
     assert!(!ids(&checks).contains(&"dhcp.pool"));
+    assert!(!ids(&checks).contains(&"lan.ra"));
 }

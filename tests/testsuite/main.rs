@@ -59,6 +59,7 @@ mod export_real;
 mod health_real;
 mod lanprobe_real;
 mod multihost_real;
+mod ra_real;
 mod ready_real;
 mod real_engine;
 mod real_wrong;
