@@ -33,6 +33,7 @@ fn two_real_hosts_over_ssh() {
     hostile_values_arrive_byte_for_byte(&th, [&t1, &t2]);
     lan_client_reaches_both(&th, [&t1, &t2], [&ip1, &ip2]);
     host_access_on_h1(&th, &net, &t1, &ip1);
+    readiness_is_checked_on_the_host_over_ssh(&th, &net);
     down_and_rm_leave_nothing(&th, &net, [&t1, &t2]);
 }
 
@@ -234,6 +235,37 @@ fn host_access_on_h1(th: &TwoHosts, net: &str, tenant: &str, ip: &str) {
     let out = th.lanctl().args(["--host", &h1.context, "host-access", "--remove", net]).output().unwrap();
     assert!(out.status.success(), "host-access --remove: {}", lossy(&out.stderr));
     assert!(!links(&h1.netns).contains(&shim), "{shim} still in {}", h1.netns);
+}
+
+/// `--ready` on a host reached over ssh: the port check runs there, inside the tenant's
+/// network namespace (`nsenter` through the same ssh), with no agent on the host. The
+/// media image serves HTTP on port 80 of its LAN address and nothing on 81.
+fn readiness_is_checked_on_the_host_over_ssh(th: &TwoHosts, net: &str) {
+    let h = &th.hosts()[0];
+    let up = |suffix: &str, ready: &str| {
+        let name = th.env().name(suffix);
+        let out = th
+            .lanctl()
+            .args(["--host", &h.context, "up", &name, "--net", net, "--image", IMAGE, "--pull", "never", "--ready", ready])
+            .args(["--wait", "3"])
+            .output()
+            .unwrap();
+        (name, out)
+    };
+    let (ok, out) = up("ready", "http:80/");
+    let err = lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let ip = lossy(&out.stdout).trim().split_once(' ').map(|(_, ip)| ip.to_string()).expect("NAME ADDRESS");
+    assert!(err.contains(&format!("{ok} {ip} ready in ")) && err.contains(" s (http:80/)"), "{err}");
+    let (never, out) = up("never", "tcp:81");
+    let err = lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    // The check ran over ssh and said what a local one says.
+    assert!(err.contains(&format!("tenant {never}: not ready: tcp:81 on ")), "{err}");
+    assert!(err.contains(" did not answer within 3 s: port 81 refused the connection; "), "{err}");
+    for t in [&ok, &never] {
+        th.lanctl().args(["--host", &h.context, "down", t]).assert().success();
+    }
 }
 
 fn down_and_rm_leave_nothing(th: &TwoHosts, net: &str, tenants: [&str; 2]) {
