@@ -16,7 +16,8 @@
 #   PUB_TIMEOUT=300 seconds each run of comparison 2 may take before it is killed
 #   FAKE_RUNS=100   hyperfine runs for comparison 5
 #   PROBE32=1       also time one `lanctl up --count 32` with the LAN probe on (0: skip)
-#   ONLY="1 2 3 4 5"  the comparisons to run (6 to 9 only when named)
+#   ONLY="1 2 3 4 5"  the comparisons to run (6 to 10 only when named)
+#   FLOOD=1000000   ARP frames comparison 10 sends at check --watch
 #   ROUNDS6=ROUNDS  rounds for comparison 6 (Compose: 32 services up / again / down)
 #   ROUNDS7=ROUNDS  rounds for comparison 7 (scale: reads and one more up at SCALE tenants)
 #   ROUNDS7B=ROUNDS7  rounds for 7's 120-tenant batch vs a sequential loop
@@ -37,6 +38,10 @@
 #      apply, ls, net show, down and of docker-compose up, ps, down.
 #   9  timelines: when each docker/ip process of lanctl up, apply, ls, net show started
 #      and ended (wrappers on PATH), to show where the time goes.
+#
+# Comparison 10 (issue 23): the RSS of `lanctl check --watch` while FLOOD gratuitous ARPs
+# from 8192 MACs claim a tenant's address (scripts/arp-flood.py, from the peer's namespace):
+# sampled every 0.5 s, at the start, at the end and its peak; flat is the goal.
 #
 # Network safety: the parent is a veth pair made here (ltb0a, its peer ltb0b inside the
 # netns ltb0n), the subnet is 198.51.100.128/26, the benchmark's slot of TEST-NET-2
@@ -170,6 +175,8 @@ cleanup() {
     sleep 5
     err="$(docker network rm "$n" 2>&1 >/dev/null)" || say "warning: cannot remove network $n: $err"
   done
+  [[ -n "${WATCH_PID:-}" ]] && kill -TERM "$WATCH_PID" 2>/dev/null && wait "$WATCH_PID" 2>/dev/null
+  [[ -n "${FLOOD_PID:-}" ]] && kill "$FLOOD_PID" 2>/dev/null
   [[ $ADDED_VETH == 1 ]] && ip link del "$VETH" 2>/dev/null
   [[ $ADDED_NS == 1 ]] && ip netns del "$PEER_NS" 2>/dev/null
   [[ $ADDED_ROUTE == 1 ]] && ip route del blackhole "$SUBNET" 2>/dev/null
@@ -849,6 +856,46 @@ EOF2
   settle
 fi
 
+# ================================================================ 10. check --watch under a flood
+# check --watch keeps one table that grows with what the LAN sends, capped (MAX_QUIET in
+# src/conflict/watch.rs); everything else is read once at its start. So its RSS must not
+# grow with the frames it hears: sampled while FLOOD frames from 8192 MACs (twice the cap)
+# claim a tenant's address.
+FLOOD="${FLOOD:-1000000}"
+WATCH_PID=""
+FLOOD_PID=""
+RSS10=()
+if want 10; then
+  say "10. check --watch: its RSS while $FLOOD ARP frames claim a tenant's address"
+  "$LANCTL" "${UP[@]}" --no-probe ltb-watch >>"$LOG" 2>&1 || die "lanctl up ltb-watch failed"
+  WIP="$(docker container inspect -f "{{(index .NetworkSettings.Networks \"$NET\").IPAddress}}" ltb-watch)"
+  # Its lines are counted, not kept: a flood prints hundreds of thousands.
+  "$LANCTL" --json check --watch ltb-watch 2>"$WORK/watch.err" > >(wc -l >"$WORK/watch.count") &
+  WATCH_PID=$!
+  for _ in $(seq 100); do grep -q listening "$WORK/watch.err" && break; sleep 0.1; done
+  grep -q listening "$WORK/watch.err" || die "check --watch did not start listening: $(cat "$WORK/watch.err")"
+  rss10() { awk -v k="$1" '$1 == k ":" { print $2 }' "/proc/$WATCH_PID/status"; }
+  RSS10_START="$(rss10 VmRSS)"
+  t0=$(date +%s%N)
+  ip netns exec "$PEER_NS" python3 "$repo/scripts/arp-flood.py" "$PEER" "$WIP" "$FLOOD" >"$WORK/flood.out" 2>&1 &
+  FLOOD_PID=$!
+  while kill -0 "$FLOOD_PID" 2>/dev/null; do RSS10+=("$(rss10 VmRSS)"); sleep 0.5; done
+  wait "$FLOOD_PID" || die "the ARP flood failed: $(cat "$WORK/flood.out")"
+  FLOOD_PID=""
+  FLOOD_S=$(awk -v a="$t0" -v b="$(date +%s%N)" 'BEGIN { printf "%.1f", (b - a) / 1e9 }')
+  sleep 1
+  RSS10_END="$(rss10 VmRSS)"
+  HWM10="$(rss10 VmHWM)"
+  kill -TERM "$WATCH_PID"
+  wait "$WATCH_PID"
+  WATCH_RC=$?
+  WATCH_PID=""
+  sleep 0.5
+  EVENTS10="$(cat "$WORK/watch.count" 2>/dev/null || echo '?')"
+  rm_names ltb-watch
+  settle
+fi
+
 # ================================================================ report
 say "done; writing the report"
 verdict() { # value op goal
@@ -1069,6 +1116,18 @@ if want 5; then
   echo '```'
   echo "$FAKE_CALLS"
   echo '```'
+fi
+if want 10; then
+  echo
+  echo "### 10. \`check --watch\` under a flood (issue 23)"
+  echo
+  echo "$(cat "$WORK/flood.out" 2>/dev/null || echo '?') gratuitous ARP replies from 8192 MACs claiming a tenant's address, sent in $FLOOD_S s from the LAN's namespace; RSS of \`lanctl --json check --watch\` in KB:"
+  echo
+  echo "| at the start | during (min / max of ${#RSS10[@]} samples, every 0.5 s) | 1 s after | peak (VmHWM) | lines printed | exit on SIGTERM | flat (end ≤ start + 512 KB) |"
+  echo "|---:|---:|---:|---:|---:|---:|---|"
+  mm="$(printf '%s\n' "${RSS10[@]}" | sort -n | awk 'NR == 1 { lo = $1 } { hi = $1 } END { print lo " / " hi }')"
+  flat="$(awk -v a="$RSS10_START" -v b="$RSS10_END" 'BEGIN { print (b <= a + 512) ? "**met**" : "**missed**" }')"
+  echo "| $RSS10_START | $mm | $RSS10_END | $HWM10 | $EVENTS10 | $WATCH_RC | $flat |"
 fi
 if [[ -n "$NETCREATE_WARN" ]]; then
   echo "\`lanctl net create\` warned:"
