@@ -100,7 +100,7 @@ impl Overlap<'_> {
         for (&(i, ip, tries), r) in ready.iter().zip(started) {
             let t = self.wants[i];
             match r {
-                Ok(()) => done.push((i, Outcome::done(ctx, &t.name, &self.net.name, Some(ip), What::Created))),
+                Ok(()) => done.push((i, Outcome::done(ctx, &t.name, &self.net.name, Some(ip), What::Created).and6(t.ip6))),
                 Err(e) => {
                     remove_orphan(ctx, &t.name);
                     if e.stderr().contains("Address already in use") && t.ip.is_none() {

@@ -22,7 +22,7 @@ const CASES: &[(&[&str], &str, bool)] = &[
     (&["up", "t", "--image", "img", "--net=-x"], "lanctl: --net \"-x\" is not a network name", false),
     (&["up", "t", "--image", "img", "--preset=-x"], "lanctl: --preset \"-x\" is unknown", false),
     (&["up", "--image", "img", "--", "-t"], "lanctl: the following required arguments were not provided", false),
-    (&["up", "t", "--image", "img", "--ip", "300.1.1.1"], "lanctl: --ip \"300.1.1.1\" is not an IPv4 address", false),
+    (&["up", "t", "--image", "img", "--ip", "300.1.1.1"], "lanctl: --ip \"300.1.1.1\" is not an IP address", false),
     (&["up", "t", "--image", "img", "--ip", "198.51.100.1"], "lanctl: t: --ip 198.51.100.1 is held by the gateway", true),
     (&["up", "t", "--image", "img", "--ip", "198.51.100.0"], "lanctl: t: --ip 198.51.100.0 is held by the network address", true),
     (&["up", "t", "--image", "img", "--ip", "192.0.2.7"], "lanctl: t: --ip 192.0.2.7 is outside the subnet 198.51.100.0/24", true),
