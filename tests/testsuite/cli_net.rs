@@ -578,6 +578,47 @@ fn a_dual_stack_tenant_takes_the_lowest_free_ipv6_address_past_running_and_stopp
 }
 
 #[test]
+fn without_the_native_probe_the_ipv6_address_goes_unprobed_and_says_so() {
+    // The fake host probes with arping (LANCTL_PROBE=arping): ARP's alone.
+    let none = "ARPING 198.51.100.100 from 0.0.0.0 ltfixp\nSent 1 probes (1 broadcast(s))\nReceived 0 response(s)\n";
+    let f = lan_with(|f| {
+        f.on("arping", "-D -c 1 -w 1 -I ltfixp 198.51.100.100", 0, none);
+        dual_stack_with_holders(f);
+    });
+    Run::new(&f)
+        .args(["up", "--wait", "0", "room-1", "--image", "img"])
+        .stdout("room-1 198.51.100.100 2001:db8:51:100::102\n")
+        .stderr(
+            "lanctl: warning: 2001:db8:51:100::102 not probed on the LAN: the NDP duplicate check is native only \
+             (LANCTL_PROBE=arping)\n",
+        )
+        .change_lines([r#"docker run --detach --name room-1 --hostname room-1 --network ltfix-net --ip 198.51.100.100 --ip6 2001:db8:51:100::102 --sysctl net.ipv6.conf.all.accept_ra=0 --sysctl net.ipv6.conf.default.accept_ra=0 --sysctl net.ipv6.conf.all.autoconf=0 --sysctl net.ipv6.conf.default.autoconf=0 --restart unless-stopped --label io.lanctl.tenant=room-1 --label io.lanctl.network=ltfix-net --label 'io.lanctl.spec={"image":"img","env":{},"secrets":[],"ip_env":[],"labels":{},"restart":"unless-stopped","args":[]}' -- img"#])
+        .check();
+}
+
+#[test]
+fn a_fleet_tenant_takes_ip6_ip6_env_and_slaac() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("fleet.json");
+    std::fs::write(
+        &file,
+        r#"{"tenants": [{"name": "room-1", "image": "img", "ip6": "2001:db8:51:100::120", "ip6_env": ["LOCAL_IP6"], "slaac": true}]}"#,
+    )
+    .unwrap();
+    let f = lan_with(dual_stack_with_holders);
+    let out = Run::new(&f).args(["-n", "apply", "--no-probe"]).arg(&file).stdout_unchecked().stderr_unchecked().check();
+    assert!(
+        out.stdout.contains(
+            " --ip 198.51.100.100 --ip6 2001:db8:51:100::120 --restart unless-stopped --label io.lanctl.tenant=room-1 "
+        ),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains(r#""ip6_env":["LOCAL_IP6"],"#) && out.stdout.contains(r#""slaac":true}"#), "{}", out.stdout);
+    assert!(out.stdout.contains(" --env LOCAL_IP6=2001:db8:51:100::120 -- img"), "{}", out.stdout);
+}
+
+#[test]
 fn ls_shows_the_ipv6_address_of_a_dual_stack_tenant_running_or_stopped() {
     let f = lan_with(dual_stack_with_holders);
     let out = Run::new(&f).args(["ls", "--net", NET]).stdout_unchecked().stderr_unchecked().check();
@@ -638,6 +679,18 @@ fn ipv6_input_the_network_cannot_take_exits_2_with_one_line_and_changes_nothing(
              it out, or use a dual-stack network (`lanctl net create` with an IPv6 --subnet)\n",
         ),
     ];
+    let update = ["update", "ltfix-run", "--ip6-env", "LOCAL_IP6"];
+    let spec = r#"{"image":"img","env":{},"secrets":[],"ip_env":[],"labels":{},"restart":"unless-stopped","args":[]}"#;
+    let f = lan_with(|f| f.on("docker", "container inspect -- ltfix-run", 0, &running_tenant_with_spec(spec)));
+    Run::new(&f)
+        .args(update)
+        .code(2)
+        .stderr(
+            "lanctl: --ip6-env LOCAL_IP6 asks for an IPv6 address, but tenant ltfix-run has none (network ltfix-net is \
+             IPv4-only); leave it out\n",
+        )
+        .changes(&[])
+        .check();
     for (args, says) in v4only {
         let f = lan();
         Run::new(&f)
