@@ -54,8 +54,10 @@ pub const NO_OTHER_IPV6: &[&str] = &[
 ];
 
 /// The sysctl of a tenant of an IPv4-only network: no IPv6 at all, so it holds no
-/// link-local address and takes no global one from the LAN's router advertisements (an
-/// engine before Docker 26 leaves IPv6 on in a container of an IPv4-only network).
+/// link-local address and takes no global one from the LAN's router advertisements.
+/// Docker sets it too (20.10 for a container on no IPv6 network, 26.0.2 on per
+/// interface), but 26.0.0 and 26.0.1 did not (CVE-2024-32473): said on the line, it holds
+/// whatever the engine.
 pub const NO_IPV6: &str = "net.ipv6.conf.all.disable_ipv6=1";
 
 /// The `--sysctl` values of tenant `t`: none it did not need to keep every address it
