@@ -171,6 +171,21 @@ fn a_dual_stack_tenant_skips_a_held_ipv6_address_and_serves_the_lan_on_both_fami
         "{stderr}"
     );
 
+    // The device's address asked for with --ip: refused, naming the device, nothing made.
+    let pinned = env.name("pin6");
+    env.track_container(&pinned);
+    let bad =
+        env.lanctl().args(["up", &pinned, "--net", &net, "--image", IMAGE, "--pull", "never", "--ip", HELD6]).output().unwrap();
+    assert_eq!(bad.status.code(), Some(2), "{}", lossy(&bad.stderr));
+    assert_eq!(
+        lossy(&bad.stderr),
+        format!(
+            "lanctl: {pinned}: --ip {HELD6} is already used on the LAN by {mac} (it answered the NDP probe on {parent}); \
+             choose another address\n"
+        )
+    );
+    assert!(!sh("docker", &["container", "inspect", &pinned]).status.success(), "{pinned} was made");
+
     // The LAN fetches its page over both families; the variables hold both addresses.
     let page6 = fetch(&env, &format!("[{NEXT6}]"));
     assert!(page6.contains(&format!("LOCAL_IP={FIRST}\nEXTERNAL_IP={NEXT6}\n")), "{page6}");
