@@ -268,7 +268,8 @@ pub fn cannot_announce(ctx: &Ctx) -> Option<String> {
 }
 
 /// Announces that each `(ip, mac)` is now at `mac`, with one gratuitous ARP each on `dev`
-/// (RFC 5227 announcements), so routers and switches that still hold an older MAC for the
+/// (RFC 5227 announcements) for an IPv4 address, one unsolicited Neighbor Advertisement
+/// (RFC 4861 section 7.2.6) for an IPv6 one, so routers and switches that still hold an older MAC for the
 /// address (a tenant recreated, with docker's new MAC for it) update at once, without
 /// sending anything themselves. Native only (`cannot_announce` says when not); never in a
 /// dry run, where the containers, and so their MACs, do not exist yet. A failure is a
