@@ -41,6 +41,8 @@ arping -V 2>&1 | grep -q iputils || apt_install iputils-arping
 # its service does not start under apt_install's policy), and its frames read with tcpdump.
 [[ -x /usr/sbin/arpwatch ]] || apt_install arpwatch
 command -v tcpdump >/dev/null || apt_install tcpdump
+# The NDP duplicate check is cross-checked against ndisc6 (tests/testsuite/ipv6_real.rs).
+command -v ndisc6 >/dev/null || apt_install ndisc6
 # lanctl export is read by the real servers (tests/testsuite/export_real.rs): dnsmasq
 # (above) and Kea DHCPv4, whose service does not start under apt_install's policy.
 [[ -x /usr/sbin/kea-dhcp4 ]] || apt_install kea-dhcp4-server

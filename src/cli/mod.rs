@@ -309,6 +309,9 @@ pub struct TenantEnvArgs {
     /// Set KEY to the tenant's address (repeatable)
     #[arg(long = "ip-env", value_name = "KEY")]
     pub ip_env: Vec<String>,
+    /// Set KEY to the tenant's IPv6 address, on a dual-stack network (repeatable)
+    #[arg(long = "ip6-env", value_name = "KEY")]
+    pub ip6_env: Vec<String>,
     /// Passed to docker run: pull the image always, when missing (docker's default) or never
     #[arg(long, value_parser = ["always", "missing", "never"])]
     pub pull: Option<String>,
@@ -338,12 +341,17 @@ pub struct UpArgs {
     /// Defaults for a known server: wcs (Flashphoner Web Call Server)
     #[arg(long, value_parser = suggest::PRESET)]
     pub preset: Option<String>,
-    /// Address to use [default: lowest free address of the range]
+    /// Address to use, once per family on a dual-stack network [default: lowest free
+    /// address of the range, and of the IPv6 range]
     #[arg(long)]
-    pub ip: Option<String>,
+    pub ip: Vec<String>,
     /// Allow --ip outside the network's reserved range (it may be in the DHCP pool)
     #[arg(long, requires = "ip")]
     pub outside_range: bool,
+    /// On a dual-stack network, also take addresses from the LAN's router advertisements
+    /// (SLAAC) [default: only the IPv6 address lanctl gives]
+    #[arg(long)]
+    pub slaac: bool,
     /// MAC address for a macvlan tenant [default: derived from the network and the address;
     /// ipvlan tenants share the parent's MAC and take none]
     #[arg(long, value_name = "MAC")]

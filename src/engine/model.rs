@@ -78,6 +78,9 @@ pub struct NetworkContainer {
     pub name: String,
     #[serde(default, rename = "IPv4Address")]
     pub ipv4: String,
+    /// On a dual-stack network: the endpoint's IPv6 address, `ADDR/N` (empty otherwise).
+    #[serde(default, rename = "IPv6Address")]
+    pub ipv6: String,
     #[serde(default, rename = "MacAddress")]
     pub mac: String,
 }
@@ -86,6 +89,10 @@ impl NetworkContainer {
     /// The endpoint's IPv4 address, without its prefix length (docker gives `A.B.C.D/N`).
     pub fn ip(&self) -> Option<std::net::IpAddr> {
         self.ipv4.split('/').next()?.parse().ok()
+    }
+    /// The endpoint's IPv6 address, without its prefix length.
+    pub fn ip6(&self) -> Option<std::net::IpAddr> {
+        self.ipv6.split('/').next()?.parse::<std::net::Ipv6Addr>().ok().map(Into::into)
     }
 }
 
@@ -189,7 +196,12 @@ impl Container {
             .filter(|(_, v)| !v.is_empty())
             .map(|(k, v)| (k.to_string(), v.clone()))
             .collect();
-        let endpoint = Endpoint { ipam_config: None, ip_address: ip.to_string(), mac_address: ep.mac.clone() };
+        let endpoint = Endpoint {
+            ipam_config: None,
+            ip_address: ip.to_string(),
+            global_ipv6: ep.ip6().map(|a| a.to_string()).unwrap_or_default(),
+            mac_address: ep.mac.clone(),
+        };
         Some(Container {
             id: line.id.clone(),
             raw_name: format!("/{}", line.names),
@@ -216,8 +228,15 @@ impl Container {
     pub fn address_on(&self, network: &str) -> Option<std::net::IpAddr> {
         let ep = self.network_settings.networks.get(network)?;
         let from_ipam = ep.ipam_config.as_ref().map(|c| c.ipv4.as_str()).unwrap_or("");
-        // The IPv4 fields only: IPv6 is not supported yet.
+        // The IPv4 fields only: the IPv6 address is `address6_on`'s.
         [from_ipam, ep.ip_address.as_str()].into_iter().find_map(|s| s.parse::<std::net::Ipv4Addr>().ok()).map(Into::into)
+    }
+    /// The IPv6 address the container holds on a dual-stack `network`, read as
+    /// `address_on` reads the IPv4 one: the static one (kept while stopped), else docker's.
+    pub fn address6_on(&self, network: &str) -> Option<std::net::IpAddr> {
+        let ep = self.network_settings.networks.get(network)?;
+        let from_ipam = ep.ipam_config.as_ref().map(|c| c.ipv6.as_str()).unwrap_or("");
+        [from_ipam, ep.global_ipv6.as_str()].into_iter().find_map(|s| s.parse::<std::net::Ipv6Addr>().ok()).map(Into::into)
     }
     pub fn label(&self, key: &str) -> Option<&str> {
         self.config.labels.get(key).map(String::as_str)
@@ -311,6 +330,8 @@ pub struct Endpoint {
     pub ipam_config: Option<EndpointIpam>,
     #[serde(default, rename = "IPAddress")]
     pub ip_address: String,
+    #[serde(default, rename = "GlobalIPv6Address")]
+    pub global_ipv6: String,
     /// The endpoint's MAC: its own on macvlan, the parent's on ipvlan (empty when docker
     /// does not say).
     #[serde(default, rename = "MacAddress")]
@@ -321,6 +342,8 @@ pub struct Endpoint {
 pub struct EndpointIpam {
     #[serde(default, rename = "IPv4Address")]
     pub ipv4: String,
+    #[serde(default, rename = "IPv6Address")]
+    pub ipv6: String,
 }
 
 /// One interface of `ip -j addr show`.
@@ -371,6 +394,15 @@ pub struct AddrInfo {
 impl IpLink {
     pub fn ipv4(&self) -> impl Iterator<Item = (std::net::Ipv4Addr, u8)> + '_ {
         self.addr_info.iter().filter(|a| a.family == "inet").filter_map(|a| a.local.parse().ok().map(|ip| (ip, a.prefixlen)))
+    }
+    /// The link's IPv6 addresses other than link-local ones (those are the link's own, in
+    /// no subnet a network reserves).
+    pub fn ipv6(&self) -> impl Iterator<Item = std::net::Ipv6Addr> + '_ {
+        self.addr_info
+            .iter()
+            .filter(|a| a.family == "inet6")
+            .filter_map(|a| a.local.parse::<std::net::Ipv6Addr>().ok())
+            .filter(|ip| ip.segments()[0] & 0xffc0 != 0xfe80)
     }
     pub fn is_up(&self) -> bool {
         self.flags.iter().any(|f| f == "UP")
@@ -466,7 +498,7 @@ mod tests {
     }
 
     fn lan(id: &str, ipv4: &str) -> Network {
-        let ep = NetworkContainer { name: "web".into(), ipv4: ipv4.into(), mac: "02:42:c6:33:64:71".into() };
+        let ep = NetworkContainer { name: "web".into(), ipv4: ipv4.into(), ipv6: String::new(), mac: "02:42:c6:33:64:71".into() };
         Network { name: "lan".into(), containers: [(id.to_string(), ep)].into(), ..Default::default() }
     }
 
@@ -499,5 +531,11 @@ mod tests {
     fn stopped_container_keeps_its_static_address() {
         let c: Container = parse("x", r#"{"Name":"/t1","NetworkSettings":{"Networks":{"lan":{"IPAMConfig":{"IPv4Address":"198.51.100.112"},"IPAddress":""}}}}"#).unwrap();
         assert_eq!(c.address_on("lan"), Some("198.51.100.112".parse().unwrap()));
+        assert_eq!(c.address6_on("lan"), None);
+        // Dual-stack: the IPv6 address asked for, kept while stopped, else docker's.
+        let c: Container = parse("x", r#"{"Name":"/t1","NetworkSettings":{"Networks":{"lan":{"IPAMConfig":{"IPv4Address":"198.51.100.112","IPv6Address":"2001:db8::100"},"IPAddress":"","GlobalIPv6Address":""}}}}"#).unwrap();
+        assert_eq!(c.address6_on("lan"), Some("2001:db8::100".parse().unwrap()));
+        let c: Container = parse("x", r#"{"Name":"/t1","NetworkSettings":{"Networks":{"lan":{"IPAMConfig":null,"IPAddress":"198.51.100.112","GlobalIPv6Address":"2001:db8::101"}}}}"#).unwrap();
+        assert_eq!(c.address6_on("lan"), Some("2001:db8::101".parse().unwrap()));
     }
 }

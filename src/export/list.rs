@@ -154,7 +154,7 @@ pub mod tests {
     }
 
     fn at(name: &str, ip: &str, mac: &str) -> Attached {
-        Attached { name: name.into(), state: "running".into(), ip: ip.parse().unwrap(), mac: mac.into() }
+        Attached { name: name.into(), state: "running".into(), ip: ip.parse().unwrap(), ip6: None, mac: mac.into() }
     }
 
     /// A network with a running tenant, a stopped one whose MAC is pinned in its spec, one

@@ -129,6 +129,7 @@ mod tests {
             name: "web".into(),
             net: Some("lan".into()),
             ip: None,
+            ip6: None,
             outside_range: false,
             spec: TenantSpec { image: "img".into(), restart: "unless-stopped".into(), ..Default::default() },
             secrets: Vec::new(),
@@ -152,7 +153,12 @@ mod tests {
     }
 
     fn lan() -> Network {
-        let ep = NetworkContainer { name: "web".into(), ipv4: "198.51.100.113/24".into(), mac: "f6:0a:c6:33:64:71".into() };
+        let ep = NetworkContainer {
+            name: "web".into(),
+            ipv4: "198.51.100.113/24".into(),
+            ipv6: String::new(),
+            mac: "f6:0a:c6:33:64:71".into(),
+        };
         Network { name: "lan".into(), containers: [("web-id".to_string(), ep)].into(), ..Default::default() }
     }
 

@@ -80,6 +80,10 @@ pub struct FleetTenant {
     pub image: Option<String>,
     #[serde(default)]
     pub ip: Option<String>,
+    /// On a dual-stack network: the IPv6 address (the lowest free of its IPv6 range when
+    /// left out).
+    #[serde(default)]
+    pub ip6: Option<String>,
     /// Literal variables.
     #[serde(default)]
     pub env: BTreeMap<String, String>,
@@ -88,6 +92,12 @@ pub struct FleetTenant {
     pub pass_env: Vec<String>,
     #[serde(default)]
     pub ip_env: Vec<String>,
+    /// Variables set to the IPv6 address.
+    #[serde(default)]
+    pub ip6_env: Vec<String>,
+    /// Also take addresses from the LAN's router advertisements (SLAAC).
+    #[serde(default)]
+    pub slaac: bool,
     #[serde(default)]
     pub labels: BTreeMap<String, String>,
     #[serde(default)]
@@ -136,14 +146,19 @@ impl FleetTenant {
             env::check_key("\"ip_env\"", k)?;
             items.push(EnvItem::Ip(k.clone()));
         }
+        for k in &self.ip6_env {
+            env::check_key("\"ip6_env\"", k)?;
+            items.push(EnvItem::Ip6(k.clone()));
+        }
         Ok(TenantDraft {
             origin: Origin::Fleet,
             name: self.name.clone(),
             net: self.net.clone().or_else(|| only_net.map(str::to_string)),
             preset: self.preset.clone(),
             image: self.image.clone(),
-            ip: self.ip.clone(),
+            ip: self.ip.iter().chain(&self.ip6).cloned().collect(),
             outside_range: false,
+            slaac: self.slaac,
             env: items,
             env_file: None,
             labels: self.labels.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),

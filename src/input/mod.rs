@@ -365,6 +365,10 @@ fn env_items(a: &TenantEnvArgs, file: Option<&EnvFile>) -> Result<Vec<EnvItem>> 
         env::check_key("--ip-env", k)?;
         items.push(EnvItem::Ip(k.clone()));
     }
+    for k in &a.ip6_env {
+        env::check_key("--ip6-env", k)?;
+        items.push(EnvItem::Ip6(k.clone()));
+    }
     Ok(items)
 }
 
@@ -381,7 +385,7 @@ fn names(a: &UpArgs) -> Result<Vec<String>> {
             return Err(Error::usage(format!("tenant {n} is named twice; name each tenant once")));
         }
     }
-    if a.ip.is_some() && names.len() > 1 {
+    if !a.ip.is_empty() && names.len() > 1 {
         return Err(Error::usage("--ip gives one address; use it with one tenant name"));
     }
     if a.mac.is_some() && names.len() > 1 {
@@ -416,6 +420,7 @@ fn up(a: UpArgs) -> Result<UpInput> {
         image: a.env.image.clone(),
         ip: a.ip.clone(),
         outside_range: a.outside_range,
+        slaac: a.slaac,
         env: env_items(&a.env, env_file.as_ref())?,
         env_file,
         labels,

@@ -9,6 +9,7 @@
 pub mod arp;
 pub mod dhcp;
 pub mod native;
+pub mod ndp;
 pub mod observer;
 pub mod packet;
 pub mod prober;

@@ -242,6 +242,31 @@ impl Socket {
         Ok(mac)
     }
 
+    /// Joins the link-layer multicast group `mac` on the socket's interface for as long as
+    /// the socket lives (the kernel leaves it when the socket closes), so a NIC that filters
+    /// multicast passes the group's frames: NDP's answers to the probe go to all nodes,
+    /// another host's DAD probe to the target's solicited-node group.
+    pub fn join(&self, mac: [u8; 6]) -> io::Result<()> {
+        let mut mr_address = [0u8; 8];
+        mr_address[..6].copy_from_slice(&mac);
+        let mreq =
+            libc::packet_mreq { mr_ifindex: self.ifindex, mr_type: libc::PACKET_MR_MULTICAST as u16, mr_alen: 6, mr_address };
+        // SAFETY: `mreq` lives across the call, its size given; the kernel only reads it.
+        let r = unsafe {
+            libc::setsockopt(
+                self.fd.as_raw_fd(),
+                libc::SOL_PACKET,
+                libc::PACKET_ADD_MEMBERSHIP,
+                (&mreq as *const libc::packet_mreq).cast(),
+                size_of::<libc::packet_mreq>() as libc::socklen_t,
+            )
+        };
+        if r < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
+    }
+
     /// How many frames that passed the filter the kernel dropped since the socket was
     /// bound, for want of room in its buffer.
     pub fn dropped(&self) -> io::Result<u32> {

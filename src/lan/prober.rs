@@ -1,8 +1,9 @@
 //! The LAN duplicate-address probe: Docker knows only its own containers, so before an
 //! address is used lanctl asks the LAN whether anything already answers for it.
 //!
-//! Two ways to ask. Natively (`lanprobe.rs`): RFC 5227 probes on an AF_PACKET socket,
-//! a whole batch in one `PROBE_WAIT` window; used whenever lanctl runs on the host itself
+//! Two ways to ask. Natively (`native.rs`): RFC 5227 probes on an AF_PACKET socket, and
+//! for IPv6 addresses RFC 4862 duplicate address detection on another, a whole batch in
+//! one `PROBE_WAIT` window; used whenever lanctl runs on the host itself
 //! and may open the socket (root). Else iputils' `arping -D`, one process per address,
 //! a second each when nothing answers: as a non-root user, and on an ssh host, where
 //! lanctl runs no code of its own. Either is a read: it runs during dry runs too, and
@@ -10,7 +11,7 @@
 
 use crate::exec::at_once;
 use std::io::Write;
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use crate::engine::range::v4_of;
 use crate::exec::cmd::{Cmd, Query};
@@ -154,13 +155,63 @@ impl Prober {
         if ips.is_empty() {
             return Ok(Vec::new());
         }
-        // The probe is the family's own: ARP for IPv4; NDP's duplicate address detection
-        // for IPv6 goes beside it.
-        let v4 = ips
-            .iter()
-            .map(|&ip| v4_of(ip).ok_or_else(|| Error::usage(format!("{ip} is IPv6; IPv6 networks are not supported yet"))))
-            .collect::<Result<Vec<Ipv4Addr>>>()?;
-        self.arp(ctx, &v4)
+        // The probe is the family's own: ARP for IPv4, NDP's duplicate address detection
+        // for IPv6, natively both in one window (two sockets at once).
+        let v4: Vec<Ipv4Addr> = ips.iter().filter_map(|&ip| v4_of(ip)).collect();
+        let v6: Vec<Ipv6Addr> = ips.iter().filter_map(|ip| if let IpAddr::V6(a) = ip { Some(*a) } else { None }).collect();
+        let (a4, a6) = match &self.method {
+            Method::Native => {
+                let (a4, a6) = at_once::two(|| self.native(ctx, &v4, &[]), || self.native6(ctx, &v6));
+                (a4?, a6?)
+            }
+            _ => (self.arp(ctx, &v4)?, self.no_ndp(ctx, &v6)),
+        };
+        // Back in the order asked.
+        let (mut a4, mut a6) = (a4.into_iter(), a6.into_iter());
+        Ok(ips.iter().map(|ip| if ip.is_ipv4() { a4.next() } else { a6.next() }.flatten()).collect())
+    }
+
+    /// Where the native probe cannot run, IPv6 addresses go unprobed: `arping` is ARP's
+    /// alone, and no tool probes DAD's way from a shell. Said once per batch.
+    fn no_ndp(&self, ctx: &Ctx, ips: &[Ipv6Addr]) -> Vec<Option<String>> {
+        if !ips.is_empty() {
+            let why = match &self.method {
+                Method::Arping { why, .. } | Method::Unavailable(why) => why.as_str(),
+                Method::Native => "",
+            };
+            let list: Vec<String> = ips.iter().map(ToString::to_string).collect();
+            ctx.note(format!(
+                "warning: {} not probed on the LAN: the NDP duplicate check is native only ({why})",
+                list.join(" ")
+            ));
+        }
+        vec![None; ips.len()]
+    }
+
+    fn native6(&self, ctx: &Ctx, ips: &[Ipv6Addr]) -> Result<Vec<Option<String>>> {
+        if ips.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list: Vec<String> = ips.iter().map(ToString::to_string).collect();
+        let what = format!("NDP probe on {} for {}", self.dev, list.join(" "));
+        if ctx.runner.verbose {
+            let _ = writeln!(
+                std::io::stderr(),
+                "+ # {what}: {PROBE_NUM} neighbor solicitations from :: over {} ms (native, RFC 4862 DAD)",
+                PROBE_WAIT.as_millis()
+            );
+        }
+        let claims = native::Socket6::open(&self.dev).and_then(|s| s.probe(ips, &[], PROBE_WAIT, PROBE_NUM)).map_err(|e| {
+            Error::failed(format!("the native {what} failed: {e}"))
+                .hint("check that the parent interface exists and is up, or pass --no-probe")
+        })?;
+        if ctx.runner.verbose {
+            for (ip, c) in ips.iter().zip(&claims).filter_map(|(ip, c)| c.map(|c| (ip, c))) {
+                let ms = c.after.as_secs_f64() * 1000.0;
+                let _ = writeln!(std::io::stderr(), "+ # {ip} is claimed by {} ({ms:.2} ms after the first probe)", c.mac);
+            }
+        }
+        Ok(claims.into_iter().map(|c| c.map(|c| c.mac.to_string())).collect())
     }
 
     fn arp(&self, ctx: &Ctx, ips: &[Ipv4Addr]) -> Result<Vec<Option<String>>> {
@@ -172,6 +223,9 @@ impl Prober {
     }
 
     fn native(&self, ctx: &Ctx, ips: &[Ipv4Addr], ours: &[Mac]) -> Result<Vec<Option<String>>> {
+        if ips.is_empty() {
+            return Ok(Vec::new());
+        }
         let list: Vec<String> = ips.iter().map(ToString::to_string).collect();
         let what = format!("ARP probe on {} for {}", self.dev, list.join(" "));
         if ctx.runner.verbose {
@@ -214,26 +268,48 @@ pub fn cannot_announce(ctx: &Ctx) -> Option<String> {
 }
 
 /// Announces that each `(ip, mac)` is now at `mac`, with one gratuitous ARP each on `dev`
-/// (RFC 5227 announcements), so routers and switches that still hold an older MAC for the
+/// (RFC 5227 announcements) for an IPv4 address, one unsolicited Neighbor Advertisement
+/// (RFC 4861 section 7.2.6) for an IPv6 one, so routers and switches that still hold an older MAC for the
 /// address (a tenant recreated, with docker's new MAC for it) update at once, without
 /// sending anything themselves. Native only (`cannot_announce` says when not); never in a
 /// dry run, where the containers, and so their MACs, do not exist yet. A failure is a
 /// warning: the tenants run either way.
 pub fn announce(ctx: &Ctx, dev: &str, tenants: &[(IpAddr, Mac)]) {
-    // Gratuitous ARP is IPv4's; IPv6's unsolicited Neighbor Advertisement goes beside it.
-    let tenants: Vec<(Ipv4Addr, Mac)> = tenants.iter().filter_map(|&(ip, mac)| Some((v4_of(ip)?, mac))).collect();
     if ctx.dry_run() || tenants.is_empty() {
         return;
     }
-    let sent = native::Socket::open(dev).and_then(|s| {
-        tenants.iter().try_for_each(|&(ip, mac)| {
+    // Gratuitous ARP for IPv4, an unsolicited Neighbor Advertisement for IPv6.
+    let v4: Vec<(Ipv4Addr, Mac)> = tenants.iter().filter_map(|&(ip, mac)| Some((v4_of(ip)?, mac))).collect();
+    let v6: Vec<(Ipv6Addr, Mac)> =
+        tenants.iter().filter_map(|&(ip, mac)| if let IpAddr::V6(a) = ip { Some((a, mac)) } else { None }).collect();
+    let arp = || -> std::io::Result<()> {
+        if v4.is_empty() {
+            return Ok(());
+        }
+        let s = native::Socket::open(dev)?;
+        v4.iter().try_for_each(|&(ip, mac)| {
             if ctx.runner.verbose {
                 let _ = writeln!(std::io::stderr(), "+ # ARP announcement on {dev}: {ip} is at {mac} (gratuitous ARP)");
             }
             s.announce(mac, ip)
         })
-    });
-    if let Err(e) = sent {
+    };
+    let na = || -> std::io::Result<()> {
+        if v6.is_empty() {
+            return Ok(());
+        }
+        let s = native::Socket6::open(dev)?;
+        v6.iter().try_for_each(|&(ip, mac)| {
+            if ctx.runner.verbose {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "+ # NDP announcement on {dev}: {ip} is at {mac} (unsolicited neighbor advertisement)"
+                );
+            }
+            s.announce(mac, ip)
+        })
+    };
+    if let Err(e) = arp().and_then(|()| na()) {
         let list: Vec<String> = tenants.iter().map(|(ip, _)| ip.to_string()).collect();
         ctx.note(format!(
             "warning: could not announce {} on the LAN ({dev}: {e}); neighbours learn the new MAC when they next ask",

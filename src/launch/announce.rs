@@ -47,12 +47,15 @@ fn announce_read(ctx: &Ctx, net: &NetSpec, names: &[&str]) {
         Ok(c) => c,
         Err(e) => return ctx.note(format!("warning: cannot read the MACs of {} to announce them: {e}", names.join(" "))),
     };
+    // A dual-stack tenant's IPv6 address is at the same MAC (an unsolicited NA for it).
     let tenants: Vec<(IpAddr, crate::lan::arp::Mac)> = containers
         .iter()
         .filter_map(|c| {
             let ep = c.network_settings.networks.get(&net.name)?;
-            Some((c.address_on(&net.name)?, ep.mac_address.parse().ok()?))
+            let mac = ep.mac_address.parse().ok()?;
+            Some(std::iter::once((c.address_on(&net.name)?, mac)).chain(c.address6_on(&net.name).map(|a| (a, mac))))
         })
+        .flatten()
         .collect();
     crate::lan::prober::announce(ctx, &net.parent, &tenants);
 }

@@ -43,6 +43,9 @@ pub struct Outcome {
     pub name: String,
     pub network: String,
     pub address: Option<IpAddr>,
+    /// On a dual-stack network: its IPv6 address.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address6: Option<IpAddr>,
     /// The container's state afterwards: running, planned (dry run) or failed.
     pub state: String,
     #[serde(skip)]
@@ -58,13 +61,27 @@ pub struct Outcome {
 impl Outcome {
     pub fn done(ctx: &Ctx, name: &str, network: &str, address: Option<IpAddr>, what: What) -> Outcome {
         let state = if ctx.dry_run() && what != What::Unchanged { "planned" } else { "running" };
-        Outcome { name: name.into(), network: network.into(), address, state: state.into(), what, error: None, refused: false }
+        Outcome {
+            name: name.into(),
+            network: network.into(),
+            address,
+            address6: None,
+            state: state.into(),
+            what,
+            error: None,
+            refused: false,
+        }
+    }
+    /// The same outcome with the tenant's IPv6 address.
+    pub fn and6(self, address6: Option<IpAddr>) -> Outcome {
+        Outcome { address6, ..self }
     }
     pub fn failed(name: &str, network: &str, address: Option<IpAddr>, error: String) -> Outcome {
         Outcome {
             name: name.into(),
             network: network.into(),
             address,
+            address6: None,
             state: "failed".into(),
             what: What::Failed,
             error: Some(error),

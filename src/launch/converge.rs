@@ -154,19 +154,6 @@ pub enum Expect {
     Existing,
 }
 
-/// Tenants are not started on a dual-stack network until lanctl plans their IPv6
-/// address too: docker would give them one from its IPv6 range that lanctl never chose or
-/// checked, and the LAN's router advertisements more (exit 2, nothing changed).
-fn refuse_dual_stack(spec: &NetSpec) -> Result<()> {
-    match &spec.v6 {
-        None => Ok(()),
-        Some(v6) => Err(Error::usage(format!(
-            "network {} is dual-stack ({}), and tenants on dual-stack networks are not supported yet; use an IPv4-only network for now",
-            spec.name, v6.subnet
-        ))),
-    }
-}
-
 /// Reads the network's pool, the containers named like `wants` and their parked
 /// containers, then settles what an interrupted update left (the caller holds the lock).
 /// One `docker ps` of the host serves the names, the parked containers and the network's
@@ -187,7 +174,6 @@ pub fn read(ctx: &Ctx, net: Option<&str>, wants: &[&TenantInput], expect: Expect
         },
     );
     let (spec, network) = found?;
-    refuse_dual_stack(&spec)?;
     let lines = lines?;
     let links = links?;
     parent_is_up(ctx, &spec, &links)?;
@@ -236,7 +222,6 @@ pub fn read_seen(
     lines: &[PsLine],
     found: &[Container],
 ) -> Result<(NetSpec, Pool, Vec<Container>)> {
-    refuse_dual_stack(&spec)?;
     let names: Vec<&str> = wants.iter().map(|t| t.name.as_str()).collect();
     let mut existing: Vec<Container> = found.iter().filter(|c| names.contains(&c.name())).cloned().collect();
     settle_parked(ctx, lines, &names, &mut existing)?;
@@ -281,9 +266,12 @@ fn already_there(
     if address.is_none() {
         placement.push(format!("it is not on network {}", net.name));
     }
-    if let (Some(want), Some(have)) = (t.ip, address) {
-        if want != have {
-            placement.push(format!("address is {have}, not {want}"));
+    let address6 = c.address6_on(&net.name);
+    for (want, have) in [(t.ip, address), (t.ip6, address6)] {
+        if let (Some(want), Some(have)) = (want, have) {
+            if want != have {
+                placement.push(format!("address is {have}, not {want}"));
+            }
         }
     }
     let mut want = t.clone();
@@ -311,13 +299,13 @@ fn already_there(
             ));
         }
         if c.state.running {
-            return Ok(Outcome::done(ctx, name, &net.name, address, What::Unchanged));
+            return Ok(Outcome::done(ctx, name, &net.name, address, What::Unchanged).and6(address6));
         }
         if let Some(policy) = restart_to_restore(c, &want.spec) {
             ctx.runner.change(&ctx.docker.update_restart(policy, &[name]))?;
         }
         ctx.runner.change(&ctx.docker.start(name))?;
-        return Ok(Outcome::done(ctx, name, &net.name, address, What::Started));
+        return Ok(Outcome::done(ctx, name, &net.name, address, What::Started).and6(address6));
     }
     let (Existing::Update, true, Some(ip)) = (policy, placement.is_empty(), address) else {
         let all: Vec<String> = placement.into_iter().chain(diff).collect();
@@ -331,6 +319,7 @@ fn already_there(
     let r = Recreate {
         network: &net.name,
         ip,
+        ip6: address6,
         spec: &want.spec,
         carry: &carry,
         require: &require,
@@ -342,7 +331,7 @@ fn already_there(
         stop_timeout: None,
     };
     recreate(ctx, c, &r)?;
-    Ok(Outcome::done(ctx, name, &net.name, Some(ip), What::Updated))
+    Ok(Outcome::done(ctx, name, &net.name, Some(ip), What::Updated).and6(address6))
 }
 
 /// The restart policy to give back to a tenant before it starts again: `lanctl stop`

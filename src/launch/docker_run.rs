@@ -14,8 +14,8 @@ pub struct Tenant<'a> {
     pub name: &'a str,
     pub network: &'a str,
     pub ip: IpAddr,
-    /// On a dual-stack network: the tenant's IPv6 address beside `ip` (`--ip6`). No
-    /// caller plans one yet (issue 22's next step); the line already says how it runs.
+    /// On a dual-stack network: the tenant's IPv6 address beside `ip` (`--ip6`), the one
+    /// `start::plan` chose (or the container had, for a recreation).
     pub ip6: Option<IpAddr>,
     pub spec: &'a TenantSpec,
     pub secrets: &'a Secrets,
@@ -26,14 +26,15 @@ pub struct Tenant<'a> {
 }
 
 impl<'a> Tenant<'a> {
-    /// Tenant input `t` as it starts on `network` at `ip` with `spec` (its spec with the
-    /// MAC the batch pins, see `start::pinned`).
+    /// Tenant input `t` as it starts on `network` at `ip` (and `t.ip6`, its planned IPv6
+    /// address on a dual-stack network) with `spec` (its spec with the MAC the batch pins,
+    /// see `start::pinned`).
     pub fn of(t: &'a TenantInput, network: &'a str, ip: IpAddr, spec: &'a TenantSpec, pull: Option<&'a str>) -> Tenant<'a> {
         Tenant {
             name: &t.name,
             network,
             ip,
-            ip6: None,
+            ip6: t.ip6,
             spec,
             secrets: &t.secrets,
             env_file: t.env_file.as_ref().map(|f| f.path.as_path()),
@@ -51,6 +52,24 @@ pub const NO_OTHER_IPV6: &[&str] = &[
     "net.ipv6.conf.all.autoconf=0",
     "net.ipv6.conf.default.autoconf=0",
 ];
+
+/// The sysctl of a tenant of an IPv4-only network: no IPv6 at all, so it holds no
+/// link-local address and takes no global one from the LAN's router advertisements.
+/// Docker sets it too (20.10 for a container on no IPv6 network, 26.0.2 on per
+/// interface), but 26.0.0 and 26.0.1 did not (CVE-2024-32473): said on the line, it holds
+/// whatever the engine.
+pub const NO_IPV6: &str = "net.ipv6.conf.all.disable_ipv6=1";
+
+/// The `--sysctl` values of tenant `t`: none it did not need to keep every address it
+/// holds one that lanctl chose (see `NO_OTHER_IPV6`, `NO_IPV6`).
+fn sysctls(t: &Tenant) -> &'static [&'static str] {
+    match t.ip6 {
+        Some(_) if t.spec.slaac => &[],
+        Some(_) => NO_OTHER_IPV6,
+        None if t.ip.is_ipv4() => std::slice::from_ref(&NO_IPV6),
+        None => &[],
+    }
+}
 
 pub fn docker_run(docker: &Docker, t: &Tenant) -> Change {
     docker_run_passing(docker, t, &[])
@@ -76,7 +95,7 @@ fn container_line(base: crate::exec::cmd::Cmd, t: &Tenant, passed: &[String]) ->
     let mut c = base
         .args(["--name", t.name, "--hostname", t.name, "--network", t.network, ip_flag, &ip])
         .opt("--ip6", t.ip6.map(|a| a.to_string()).as_deref())
-        .args(t.ip6.map_or(&[][..], |_| NO_OTHER_IPV6).iter().flat_map(|s| ["--sysctl", s]))
+        .args(sysctls(t).iter().flat_map(|s| ["--sysctl", s]))
         .opt("--mac-address", t.spec.mac.as_deref())
         .opt("--pull", t.pull)
         .args(["--restart", &t.spec.restart])
@@ -97,6 +116,12 @@ fn container_line(base: crate::exec::cmd::Cmd, t: &Tenant, passed: &[String]) ->
     }
     for k in &t.spec.ip_env {
         c = c.arg("--env").arg(format!("{k}={ip}"));
+    }
+    // Planned only with an IPv6 address (`start::plan` refuses the key on an IPv4-only network).
+    if let Some(ip6) = t.ip6 {
+        for k in &t.spec.ip6_env {
+            c = c.arg("--env").arg(format!("{k}={ip6}"));
+        }
     }
     // The value reaches docker through its environment; argv names only the key. A key
     // without a value here comes from the env file, which docker reads.
@@ -143,7 +168,7 @@ mod tests {
         assert_eq!(
             line,
             "docker run --detach --name room-1 --hostname room-1 --network lan --ip 198.51.100.100 \
-             --restart unless-stopped --label io.lanctl.tenant=room-1 --label io.lanctl.network=lan \
+             --sysctl net.ipv6.conf.all.disable_ipv6=1 --restart unless-stopped --label io.lanctl.tenant=room-1 --label io.lanctl.network=lan \
              --label 'io.lanctl.spec={\"image\":\"flashphoner/webcallserver:latest\",\"env\":{\"MODE\":\"a b\"},\
              \"secrets\":[\"PASSWORD\"],\"ip_env\":[\"EXTERNAL_IP\",\"LOCAL_IP\"],\"labels\":{},\
              \"restart\":\"unless-stopped\",\"args\":[\"--flag\"]}' \
@@ -157,7 +182,7 @@ mod tests {
         assert!(line.contains(" --env-file /etc/lanctl/env.list --env 'MODE=a b' "), "{line}");
         assert!(docker_run(&Docker::new("docker", None), &t)
             .to_string()
-            .contains(" --ip 198.51.100.100 --pull never --restart "));
+            .contains(" --ip 198.51.100.100 --sysctl net.ipv6.conf.all.disable_ipv6=1 --pull never --restart "));
         // A secret the plan supplies is named, with no value in the command's environment.
         let none = Secrets::new();
         let t = Tenant { secrets: &none, env_file: None, ..t };
@@ -183,5 +208,14 @@ mod tests {
             ),
             "{line}"
         );
+        // The IPv6 variables get the IPv6 address; with --slaac no sysctl keeps SLAAC off.
+        let mut spec6 = spec.clone();
+        spec6.ip6_env.insert("LOCAL_IP6".into());
+        spec6.slaac = true;
+        let t = Tenant { spec: &spec6, ..t };
+        let line = docker_run(&Docker::new("docker", None), &t).to_string();
+        assert!(line.contains(" --ip 198.51.100.100 --ip6 2001:db8::64 --pull never --restart "), "{line}");
+        assert!(line.contains(" --env LOCAL_IP=198.51.100.100 --env LOCAL_IP6=2001:db8::64 "), "{line}");
+        assert!(line.contains(r#""ip6_env":["LOCAL_IP6"]"#) && line.contains(r#""slaac":true"#), "{line}");
     }
 }

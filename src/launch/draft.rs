@@ -5,7 +5,7 @@
 //! will reach docker's argv, so no value can become a docker option and bad input stops
 //! with exit 2 before the first query.
 
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use crate::engine::netspec::{parse_v4, valid_docker_name, NotIpv4};
 use crate::engine::reference;
@@ -41,8 +41,11 @@ pub struct TenantDraft {
     pub net: Option<String>,
     pub preset: Option<String>,
     pub image: Option<String>,
-    pub ip: Option<String>,
+    /// `--ip` once per family (a fleet file's `ip` and `ip6`), as given.
+    pub ip: Vec<String>,
     pub outside_range: bool,
+    /// `--slaac`: also take addresses from the LAN's router advertisements.
+    pub slaac: bool,
     /// Environment settings in order, already read (see `tenant::env`).
     pub env: Vec<EnvItem>,
     pub env_file: Option<EnvFile>,
@@ -59,6 +62,9 @@ pub struct TenantInput {
     pub name: String,
     pub net: Option<String>,
     pub ip: Option<IpAddr>,
+    /// The IPv6 address asked for on a dual-stack network (`--ip` of that family); once
+    /// the batch is planned (`start::plan`), the one it takes.
+    pub ip6: Option<IpAddr>,
     /// `--ip` may lie outside the reserved range (it may be in the DHCP pool).
     pub outside_range: bool,
     pub spec: TenantSpec,
@@ -136,6 +142,40 @@ pub fn split_label(what: &str, item: &str) -> Result<(String, String)> {
         .ok_or_else(|| Error::usage(format!("{what} {item:?} is not K=V; write it like team=video")))
 }
 
+/// `--ip` once per family: the value's family says which (docker's own convention for
+/// `--subnet`). An IPv6 address must be one a LAN host can hold as its global or unique
+/// local address: not link-local (every interface has its own), multicast, loopback or
+/// unspecified.
+fn addresses(what: &str, given: &[String]) -> Result<(Option<IpAddr>, Option<IpAddr>)> {
+    let (mut v4, mut v6): (Option<IpAddr>, Option<IpAddr>) = (None, None);
+    for s in given {
+        let (slot, ip, family) = match parse_v4::<Ipv4Addr>(s) {
+            Ok(a) => (&mut v4, IpAddr::V4(a), "IPv4"),
+            Err(NotIpv4::Ipv6) => {
+                let a: Ipv6Addr = s.parse().map_err(|_| not_an_address(what, s))?;
+                let first = a.segments()[0];
+                if first & 0xffc0 == 0xfe80 || a.is_multicast() || a.is_loopback() || a.is_unspecified() {
+                    return Err(Error::usage(format!(
+                        "{what} {s} is a link-local, multicast, loopback or unspecified IPv6 address; give a global \
+                         or unique local one inside the network's reserved IPv6 range"
+                    )));
+                }
+                (&mut v6, IpAddr::V6(a), "IPv6")
+            }
+            Err(NotIpv4::Malformed) => return Err(not_an_address(what, s)),
+        };
+        if let Some(first) = slot {
+            return Err(Error::usage(format!("{what} is given twice for {family} ({first} and {ip}); give it once per family")));
+        }
+        *slot = Some(ip);
+    }
+    Ok((v4, v6))
+}
+
+fn not_an_address(what: &str, s: &str) -> Error {
+    Error::usage(format!("{what} {s:?} is not an IP address; give one inside the network's reserved range"))
+}
+
 impl TenantDraft {
     /// Validates every value; `lookup` is lanctl's environment (for preset secrets).
     pub fn lower(self, lookup: &dyn Fn(&str) -> Option<String>) -> Result<TenantInput> {
@@ -186,32 +226,21 @@ impl TenantDraft {
             check_label(&f("label"), k, v)?;
             spec.labels.insert(k.clone(), v.clone());
         }
-        let ip = match &self.ip {
-            None => None,
-            Some(s) => Some(parse_v4::<Ipv4Addr>(s).map_err(|e| match e {
-                NotIpv4::Ipv6 => Error::usage(format!(
-                    "{} {s:?} is IPv6, which lanctl does not support yet; give an IPv4 address inside the network's reserved range",
-                    f("ip")
-                )),
-                NotIpv4::Malformed => Error::usage(format!(
-                    "{} {s:?} is not an IPv4 address; give one inside the network's reserved range",
-                    f("ip")
-                )),
-            })
-            .map(IpAddr::V4)?),
-        };
+        let (ip, ip6) = addresses(&f("ip"), &self.ip)?;
+        spec.slaac = self.slaac;
         let ready = match (&self.ready, &self.preset) {
             (Some(r), _) => Some(check_ready(&f("ready"), r)?),
             (None, Some(name)) => preset::find(name).map(|p| Ready::parse(p.ready).expect("a preset's check parses")),
             (None, None) => None,
         };
-        if self.outside_range && ip.is_none() {
+        if self.outside_range && ip.is_none() && ip6.is_none() {
             return Err(Error::usage("--outside-range needs --ip; give the address to use"));
         }
         Ok(TenantInput {
             name: self.name,
             net: self.net,
             ip,
+            ip6,
             outside_range: self.outside_range,
             spec,
             secrets,

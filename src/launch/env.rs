@@ -23,12 +23,19 @@ pub enum EnvItem {
     Unset(String),
     /// `KEY` set to the tenant's address.
     Ip(String),
+    /// `KEY` set to the tenant's IPv6 address (`--ip6-env`).
+    Ip6(String),
 }
 
 impl EnvItem {
     pub fn key(&self) -> &str {
         match self {
-            EnvItem::Literal(k, _) | EnvItem::Secret(k, _) | EnvItem::File(k) | EnvItem::Unset(k) | EnvItem::Ip(k) => k,
+            EnvItem::Literal(k, _)
+            | EnvItem::Secret(k, _)
+            | EnvItem::File(k)
+            | EnvItem::Unset(k)
+            | EnvItem::Ip(k)
+            | EnvItem::Ip6(k) => k,
         }
     }
 }

@@ -38,6 +38,12 @@ pub struct Overlap<'a> {
     pub pin: &'a Pinning,
     pub prober: &'a Prober,
     pub parallel: usize,
+    /// Each tenant's IPv6 address on a dual-stack network, by index into `wants`: the
+    /// planned one, then the next free one when a device claims it.
+    pub six: Mutex<Vec<Option<IpAddr>>>,
+    /// Whose IPv6 address was chosen automatically, so this window probes it (a pinned
+    /// one was probed before anything was created).
+    pub auto6: Vec<bool>,
 }
 
 impl Overlap<'_> {
@@ -58,8 +64,11 @@ impl Overlap<'_> {
         // Pinned addresses were probed before anything was created (a taken one is refused
         // outright); only the automatic ones are probed here.
         let auto: Vec<IpAddr> = round.iter().filter(|(i, ..)| self.wants[*i].ip.is_none()).map(|r| r.1).collect();
+        // A dual-stack tenant's automatic IPv6 address is asked in the same window.
+        let auto6: Vec<IpAddr> = round.iter().filter(|(i, ..)| self.auto6[*i]).filter_map(|r| self.ip6(r.0)).collect();
+        let asked: Vec<IpAddr> = auto.iter().chain(&auto6).copied().collect();
         let (created, claims) =
-            at_once::two(|| self.each(round, |&(i, ip, _)| self.create(self.wants[i], ip)), || self.prober.answers(ctx, &auto));
+            at_once::two(|| self.each(round, |&(i, ip, _)| self.create(i, ip)), || self.prober.answers(ctx, &asked));
         let claims = match claims {
             Ok(c) => c,
             Err(e) => {
@@ -84,6 +93,51 @@ impl Overlap<'_> {
                 continue;
             }
             let claim = auto.iter().position(|a| *a == ip).and_then(|k| claims[k].clone());
+            let ip6 = self.ip6(i).filter(|_| self.auto6[i]);
+            let claim6 = ip6.and_then(|a| asked.iter().rposition(|x| *x == a)).and_then(|k| claims[k].clone());
+            if let (Some(ip6), Some(mac)) = (ip6, &claim6) {
+                // The IPv6 address moves on; the IPv4 one stays unless it is claimed too.
+                ctx.note(format!("skipping {ip6}: a LAN device ({mac}) already uses it"));
+                let mut pool = self.pool.lock().expect("pool lock");
+                pool.take_lan(ip6, mac);
+                let next6 = pool.free6().next();
+                let Some(next6) = next6 else {
+                    drop(pool);
+                    remove_orphan(ctx, &t.name);
+                    done.push((
+                        i,
+                        Outcome::failed(
+                            &t.name,
+                            &self.net.name,
+                            Some(ip),
+                            "no free IPv6 address is left in the range; remove a tenant with `lanctl down`".to_string(),
+                        ),
+                    ));
+                    continue;
+                };
+                pool.take(next6, &t.name);
+                self.six.lock().expect("six lock")[i] = Some(next6);
+                if claim.is_none() {
+                    drop(pool);
+                    if let Err(e) = ctx.runner.change(&ctx.docker.rm_force(&t.name)) {
+                        ctx.note(format!("warning: could not remove {} made for {ip6}: {e}", t.name));
+                    }
+                    if tries < ADDRESS_RETRIES {
+                        next.push((i, ip, tries + 1));
+                    } else {
+                        done.push((
+                            i,
+                            Outcome::failed(
+                                &t.name,
+                                &self.net.name,
+                                Some(ip),
+                                format!("{ip6} and the IPv6 addresses before it were taken"),
+                            ),
+                        ));
+                    }
+                    continue;
+                }
+            }
             match claim {
                 None => ready.push((i, ip, tries)),
                 Some(mac) => {
@@ -100,7 +154,7 @@ impl Overlap<'_> {
         for (&(i, ip, tries), r) in ready.iter().zip(started) {
             let t = self.wants[i];
             match r {
-                Ok(()) => done.push((i, Outcome::done(ctx, &t.name, &self.net.name, Some(ip), What::Created))),
+                Ok(()) => done.push((i, Outcome::done(ctx, &t.name, &self.net.name, Some(ip), What::Created).and6(self.ip6(i)))),
                 Err(e) => {
                     remove_orphan(ctx, &t.name);
                     if e.stderr().contains("Address already in use") && t.ip.is_none() {
@@ -152,11 +206,16 @@ impl Overlap<'_> {
         at_once::pooled(items, workers, f)
     }
 
-    /// `docker create` of one tenant, its secrets required first as `start_plan` does.
-    fn create(&self, t: &TenantInput, ip: IpAddr) -> Result<()> {
-        let ctx = self.ctx;
+    /// Tenant `i`'s IPv6 address now.
+    fn ip6(&self, i: usize) -> Option<IpAddr> {
+        self.six.lock().expect("six lock")[i]
+    }
+
+    /// `docker create` of tenant `i`, its secrets required first as `start_plan` does.
+    fn create(&self, i: usize, ip: IpAddr) -> Result<()> {
+        let (ctx, t) = (self.ctx, self.wants[i]);
         let spec = pinned(&t.spec, self.net, ip, self.pin);
-        let run = Tenant::of(t, &self.net.name, ip, &spec, self.pull);
+        let run = Tenant { ip6: self.ip6(i), ..Tenant::of(t, &self.net.name, ip, &spec, self.pull) };
         if t.secrets.is_empty() {
             return ctx.runner.change(&docker_create_passing(&ctx.docker, &run, &[])).map(|_| ());
         }

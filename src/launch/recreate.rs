@@ -33,6 +33,8 @@ pub fn env_value(c: &Container, key: &str) -> Option<String> {
 pub struct Recreate<'a> {
     pub network: &'a str,
     pub ip: IpAddr,
+    /// The IPv6 address it keeps, on a dual-stack network.
+    pub ip6: Option<IpAddr>,
     pub spec: &'a TenantSpec,
     /// Secrets whose values the new container takes from the old one, read when the plan
     /// runs.
@@ -90,7 +92,7 @@ fn recreate_plan(ctx: &Ctx, name: &str, was_running: bool, r: &Recreate) -> (Pla
         name,
         network: r.network,
         ip: r.ip,
-        ip6: None,
+        ip6: r.ip6,
         spec: r.spec,
         secrets: &none,
         env_file: r.env_file,

@@ -23,6 +23,9 @@ pub struct TenantSpec {
     /// Variables set to the tenant's address.
     #[serde(default)]
     pub ip_env: BTreeSet<String>,
+    /// Variables set to the tenant's IPv6 address (a dual-stack network's tenant).
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub ip6_env: BTreeSet<String>,
     #[serde(default)]
     pub labels: BTreeMap<String, String>,
     #[serde(default)]
@@ -34,6 +37,10 @@ pub struct TenantSpec {
     /// `update`; absent for ipvlan tenants and for tenants created before lanctl pinned MACs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mac: Option<String>,
+    /// `--slaac`: a dual-stack tenant also takes addresses from the LAN's router
+    /// advertisements (SLAAC), which lanctl neither chose nor checked; off by default.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub slaac: bool,
 }
 
 /// Secret values for one `docker run`, handed to docker's environment only.
@@ -69,6 +76,7 @@ impl TenantSpec {
             self.env.remove(&k);
             self.secrets.remove(&k);
             self.ip_env.remove(&k);
+            self.ip6_env.remove(&k);
             secrets.retain(|(s, _)| *s != k);
             match item {
                 EnvItem::Literal(_, v) => {
@@ -84,6 +92,9 @@ impl TenantSpec {
                 EnvItem::Unset(_) => {}
                 EnvItem::Ip(_) => {
                     self.ip_env.insert(k);
+                }
+                EnvItem::Ip6(_) => {
+                    self.ip6_env.insert(k);
                 }
             }
         }
@@ -114,6 +125,14 @@ impl TenantSpec {
         if self.ip_env != want.ip_env {
             let show = |s: &BTreeSet<String>| s.iter().cloned().collect::<Vec<_>>().join(",");
             out.push(format!("ip-env is [{}], not [{}]", show(&self.ip_env), show(&want.ip_env)));
+        }
+        if self.ip6_env != want.ip6_env {
+            let show = |s: &BTreeSet<String>| s.iter().cloned().collect::<Vec<_>>().join(",");
+            out.push(format!("ip6-env is [{}], not [{}]", show(&self.ip6_env), show(&want.ip6_env)));
+        }
+        if self.slaac != want.slaac {
+            let show = |on: bool| if on { "on" } else { "off" };
+            out.push(format!("slaac is {}, not {}", show(self.slaac), show(want.slaac)));
         }
         map_differences("label", &self.labels, &want.labels, &mut out);
         if self.restart != want.restart {

@@ -49,6 +49,99 @@ fn check_pinned(ctx: &Ctx, pool: &Pool, prober: Option<&Prober>, net: &NetSpec, 
     Ok(())
 }
 
+/// Why a tenant's IPv6 wishes cannot be met on `net`: an IPv6 `--ip`, `--ip6-env` or
+/// `--slaac` on an IPv4-only network (exit 2), or a pinned IPv6 address held, outside the
+/// subnet, or outside the reserved IPv6 range without `--outside-range` (exit 2).
+fn check_v6(ctx: &Ctx, pool: &Pool, prober: Option<&Prober>, net: &NetSpec, t: &TenantInput) -> Result<()> {
+    let Some(v6) = &net.v6 else {
+        let asked = match (t.ip6, t.spec.ip6_env.iter().next(), t.spec.slaac) {
+            (Some(ip), ..) => format!("--ip {ip} is IPv6"),
+            (None, Some(k), _) => format!("--ip6-env {k} asks for an IPv6 address"),
+            (None, None, true) => "--slaac asks for IPv6".to_string(),
+            (None, None, false) => return Ok(()),
+        };
+        return Err(Error::usage(format!(
+            "{asked}, but network {} is IPv4-only; leave it out, or use a dual-stack network (`lanctl net create` with an IPv6 --subnet)",
+            net.name
+        )));
+    };
+    let Some(ip) = t.ip6 else { return Ok(()) };
+    if let Some(why) = pool.refuse(ip) {
+        return Err(Error::usage(format!(
+            "--ip {why}; choose another address, or leave the IPv6 --ip out to take the next free one"
+        )));
+    }
+    if !t.outside_range && !v6.range.contains(ip) {
+        return Err(Error::usage(format!(
+            "--ip {ip} is outside the reserved IPv6 range {} of network {}; choose one inside the range, or pass \
+             --outside-range if you know it is free",
+            v6.range, net.name
+        )));
+    }
+    if let Some(mac) = prober.map(|p| p.answer(ctx, ip)).transpose()?.flatten() {
+        return Err(Error::usage(format!(
+            "--ip {ip} is already used on the LAN by {mac} (it answered the NDP probe on {}); choose another address",
+            net.parent
+        )));
+    }
+    Ok(())
+}
+
+/// The IPv6 address of each of `wants` on a dual-stack network (`None` on an IPv4-only
+/// one): a pinned one (already checked and taken in `pool`), else the lowest free of the
+/// IPv6 range, never one a container holds, running or stopped, nor (with `prober`) one a
+/// LAN device answers the NDP probe for; overlapped with the creates, the probe is
+/// `overlap`'s. Refused whole, before any change, when the range runs out.
+fn plan6(
+    ctx: &Ctx,
+    net: &NetSpec,
+    pool: &mut Pool,
+    wants: &[&TenantInput],
+    prober: Option<&Prober>,
+) -> Result<Vec<Option<IpAddr>>> {
+    let Some(v6) = &net.v6 else { return Ok(vec![None; wants.len()]) };
+    let auto = wants.iter().filter(|t| t.ip6.is_none()).count();
+    let mut free: Vec<IpAddr> = Vec::with_capacity(auto);
+    loop {
+        let candidates: Vec<IpAddr> = pool.free6().filter(|ip| !free.contains(ip)).take(auto - free.len()).collect();
+        let Some(p) = prober.filter(|_| !candidates.is_empty()) else {
+            free.extend(candidates);
+            break;
+        };
+        for (ip, answer) in candidates.iter().zip(p.answers(ctx, &candidates)?) {
+            match answer {
+                None => free.push(*ip),
+                Some(mac) => {
+                    ctx.note(format!("skipping {ip}: a LAN device ({mac}) already uses it"));
+                    pool.take_lan(*ip, &mac);
+                }
+            }
+        }
+        if free.len() == auto {
+            break;
+        }
+    }
+    if free.len() < auto {
+        return Err(Error::usage(format!(
+            "{auto} new tenants need IPv6 addresses but network {} has {} free in its IPv6 range {}; start at most {}, \
+             or remove tenants with `lanctl down`",
+            net.name,
+            free.len(),
+            v6.range,
+            free.len()
+        )));
+    }
+    free.sort();
+    free.reverse();
+    let mut out = Vec::with_capacity(wants.len());
+    for t in wants {
+        let ip = t.ip6.or_else(|| free.pop()).expect("counted above");
+        pool.take(ip, &t.name);
+        out.push(Some(ip));
+    }
+    Ok(out)
+}
+
 /// Why a MAC given with `--mac` cannot be used: ipvlan tenants share the parent's MAC, and
 /// a MAC another container of the network has would take its frames (exit 2 either way).
 fn check_mac(net: &NetSpec, pool: &Pool, t: &TenantInput, pin: &Pinning) -> Result<()> {
@@ -121,6 +214,10 @@ fn plan(
 ) -> Result<Vec<IpAddr>> {
     for t in wants {
         check_mac(net, pool, t, pin).map_err(|e| Error { msg: format!("{}: {}", t.name, e.msg), ..e })?;
+        check_v6(ctx, pool, prober, net, t).map_err(|e| Error { msg: format!("{}: {}", t.name, e.msg), ..e })?;
+        if let Some(ip6) = t.ip6 {
+            pool.take(ip6, &t.name);
+        }
     }
     // Pinned addresses first, so an automatic pick can never take one.
     for t in wants {
@@ -175,11 +272,19 @@ pub fn start_batch(ctx: &Ctx, net: &NetSpec, mut pool: Pool, wants: &[&TenantInp
     let pin = Pinning::of(ctx, net)?;
     let overlap = prober.as_ref().filter(|p| p.is_native());
     let addresses = plan(ctx, net, &mut pool, wants, prober.as_ref(), &pin, overlap.is_some())?;
+    // Each tenant with the IPv6 address it takes, where the network has an IPv6 part.
+    let ip6s = plan6(ctx, net, &mut pool, wants, if overlap.is_some() { None } else { prober.as_ref() })?;
+    // The automatic IPv6 addresses the overlapped probe asks about (pinned ones were probed).
+    let auto6: Vec<bool> = wants.iter().map(|t| net.v6.is_some() && t.ip6.is_none()).collect();
+    let with6: Vec<TenantInput> = wants.iter().zip(&ip6s).map(|(t, &ip6)| TenantInput { ip6, ..(*t).clone() }).collect();
+    let with6: Vec<&TenantInput> = with6.iter().collect();
+    let wants = with6.as_slice();
     let planned: Vec<(usize, IpAddr)> = addresses.into_iter().enumerate().collect();
     let pull = opts.pull.as_deref();
     let done = match overlap {
         Some(prober) => {
-            let o = Overlap { ctx, wants, net, pull, pool: Mutex::new(pool), pin: &pin, prober, parallel: opts.parallel };
+            let (six, parallel) = (Mutex::new(ip6s), opts.parallel);
+            let o = Overlap { ctx, wants, net, pull, pool: Mutex::new(pool), pin: &pin, prober, parallel, six, auto6 };
             o.start_all(&planned)
         }
         None => Starter { ctx, wants, net, pull, pool: Mutex::new(pool), pin: pin.clone() }.start_all(&planned, opts.parallel),
@@ -203,7 +308,8 @@ pub fn start_batch(ctx: &Ctx, net: &NetSpec, mut pool: Pool, wants: &[&TenantInp
 /// The MACs tenants just started on `net` have, where lanctl knows them without a read: the
 /// pinned one (given with `--mac`, else derived), or, on an engine too old to pin, the one
 /// such an engine derives from the address (`02:42` and its four octets). ipvlan tenants
-/// are read, since their MAC is the parent's.
+/// are read, since their MAC is the parent's. A dual-stack tenant's IPv6 address is at
+/// the same MAC.
 fn known_macs(
     pin: &Pinning,
     net: &NetSpec,
@@ -229,9 +335,10 @@ fn known_macs(
                 }
                 Pinning::Shared => return None,
             };
-            Some((ip, mac))
+            Some(std::iter::once((ip, mac)).chain(r.address6.map(|a| (a, mac))))
         })
-        .collect()
+        .collect::<Option<Vec<_>>>()
+        .map(|each| each.into_iter().flatten().collect())
 }
 
 /// Starts planned tenants, several at once, each with its own cleanup and retries.
@@ -271,7 +378,7 @@ impl Starter<'_> {
             let spec = pinned(&t.spec, self.net, ip, &self.pin);
             let run = Tenant::of(t, &self.net.name, ip, &spec, self.pull);
             let e = match start_plan(ctx, t, &run) {
-                Ok(()) => return Outcome::done(ctx, name, &self.net.name, Some(ip), What::Created),
+                Ok(()) => return Outcome::done(ctx, name, &self.net.name, Some(ip), What::Created).and6(t.ip6),
                 Err(e) => e,
             };
             remove_orphan(ctx, name);

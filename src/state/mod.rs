@@ -156,7 +156,8 @@ fn attached_each(ctx: &Ctx, networks: &[(&str, Option<&Network>)], lines: &[mode
             let ep = net.and_then(|n| n.containers.get(&l.id));
             if let Some(ip) = ep.and_then(|c| c.ip()).filter(|_| l.state == "running") {
                 let mac = ep.map(|c| c.mac.to_ascii_lowercase()).unwrap_or_default();
-                each[i].push(Attached { name: l.names.clone(), state: l.state.clone(), ip, mac });
+                let ip6 = ep.and_then(|c| c.ip6());
+                each[i].push(Attached { name: l.names.clone(), state: l.state.clone(), ip, ip6, mac });
                 found = true;
             }
         }
@@ -183,10 +184,11 @@ pub fn host_links(ctx: &Ctx) -> Result<Vec<IpLink>> {
     ctx.runner.query_json(&ctx.ip.addr_show())
 }
 
-/// Every IPv4 address the host has, with the interface that holds it (IPv6 ones join
-/// when IPv6 networks do).
+/// Every IPv4 address the host has, with the interface that holds it, and its global
+/// IPv6 ones (a host-access shim's on a dual-stack network among them).
 pub fn host_addrs(links: &[IpLink]) -> Vec<(IpAddr, String)> {
-    links.iter().flat_map(|l| l.ipv4().map(move |(ip, _)| (IpAddr::V4(ip), l.ifname.clone()))).collect()
+    let v4 = links.iter().flat_map(|l| l.ipv4().map(move |(ip, _)| (IpAddr::V4(ip), l.ifname.clone())));
+    v4.chain(links.iter().flat_map(|l| l.ipv6().map(move |ip| (IpAddr::V6(ip), l.ifname.clone())))).collect()
 }
 
 /// A lanctl network's spec from docker's view of it: only networks lanctl made count.

@@ -39,6 +39,8 @@ pub struct Attached {
     pub name: String,
     pub state: String,
     pub ip: IpAddr,
+    /// On a dual-stack network: its IPv6 address there.
+    pub ip6: Option<IpAddr>,
     /// Its MAC there, lower case (empty when docker does not say).
     pub mac: String,
 }
@@ -51,7 +53,13 @@ impl Attached {
             .filter_map(|c| {
                 let mac =
                     c.network_settings.networks.get(network).map(|e| e.mac_address.to_ascii_lowercase()).unwrap_or_default();
-                Some(Attached { ip: c.address_on(network)?, name: c.name().to_string(), state: c.state.status.clone(), mac })
+                Some(Attached {
+                    ip: c.address_on(network)?,
+                    ip6: c.address6_on(network),
+                    name: c.name().to_string(),
+                    state: c.state.status.clone(),
+                    mac,
+                })
             })
             .collect()
     }
@@ -78,12 +86,15 @@ impl Pool {
         for (ip, what) in spec.reserved() {
             held.insert(ip, Holder::Reserved { what });
         }
-        for (ip, ifname) in host.iter().filter(|(ip, _)| spec.subnet.contains(ip)) {
+        let v6 = spec.v6.as_ref().map(|v| v.subnet);
+        for (ip, ifname) in host.iter().filter(|(ip, _)| spec.subnet.contains(ip) || v6.is_some_and(|s| s.contains(ip))) {
             held.entry(*ip).or_insert(Holder::Host { ifname: ifname.clone() });
         }
         let mut macs = BTreeMap::new();
         for a in attached {
-            held.entry(a.ip).or_insert(Holder::Container { name: a.name.clone(), state: a.state.clone() });
+            for ip in std::iter::once(a.ip).chain(a.ip6) {
+                held.entry(ip).or_insert(Holder::Container { name: a.name.clone(), state: a.state.clone() });
+            }
             if !a.mac.is_empty() {
                 macs.insert(a.mac.clone(), a.name.clone());
             }
@@ -94,6 +105,12 @@ impl Pool {
     /// Free addresses of the reserved range, lowest first.
     pub fn free(&self) -> impl Iterator<Item = IpAddr> + '_ {
         self.spec.range.iter().filter(|ip| !self.held.contains_key(ip))
+    }
+
+    /// Free addresses of the reserved IPv6 range of a dual-stack network, lowest first
+    /// (none on an IPv4-only one).
+    pub fn free6(&self) -> impl Iterator<Item = IpAddr> + '_ {
+        self.spec.v6.iter().flat_map(|v| v.range.iter()).filter(|ip| !self.held.contains_key(ip))
     }
 
     pub fn free_count(&self) -> u64 {
@@ -126,8 +143,13 @@ impl Pool {
 
     /// Why `ip` cannot be given to a tenant, if it cannot.
     pub fn refuse(&self, ip: IpAddr) -> Option<String> {
-        if !self.spec.subnet.contains(&ip) {
-            return Some(format!("{ip} is outside the subnet {} of network {}", self.spec.subnet, self.spec.name));
+        // The subnet of the address's family.
+        let subnet = match (ip, &self.spec.v6) {
+            (IpAddr::V6(_), Some(v6)) if self.spec.subnet.addr().is_ipv4() => v6.subnet,
+            _ => self.spec.subnet,
+        };
+        if !subnet.contains(&ip) {
+            return Some(format!("{ip} is outside the subnet {subnet} of network {}", self.spec.name));
         }
         self.held.get(&ip).map(|h| format!("{ip} is held by {h} on network {}", self.spec.name))
     }
@@ -223,8 +245,13 @@ mod tests {
             aux: Vec::new(),
             ..spec("198.51.100.0-198.51.100.7", &[])
         };
-        let held =
-            Attached { name: "t1".into(), state: "running".into(), ip: "2001:db8::2".parse().unwrap(), mac: String::new() };
+        let held = Attached {
+            name: "t1".into(),
+            state: "running".into(),
+            ip: "2001:db8::2".parse().unwrap(),
+            ip6: None,
+            mac: String::new(),
+        };
         let p = Pool::of(&s, &[held], &[("198.51.100.4".parse().unwrap(), "shim0".to_string())]);
         let free: Vec<String> = p.free().take(2).map(|ip| ip.to_string()).collect();
         assert_eq!(free, ["2001:db8::3", "2001:db8::4"]);

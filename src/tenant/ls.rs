@@ -30,6 +30,9 @@ struct Row {
     name: String,
     network: String,
     address: String,
+    /// On a dual-stack network: the IPv6 address (absent otherwise), from the same reads.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    address6: Option<String>,
     state: String,
     /// What docker knows of its readiness, from the same `docker ps` line (see [`ready_of`]).
     ready: &'static str,
@@ -151,17 +154,19 @@ fn rows_of(ctx: &Ctx, lines: &[PsLine], guessed: Vec<Network>, needed: &[&str]) 
     let mut inspected = stopped?;
     let address = |l: &PsLine| {
         let on = nets.iter().find(|n| n.name == network_of(l))?;
-        on.containers.get(&l.id)?.ip()
+        let ep = on.containers.get(&l.id)?;
+        Some((ep.ip()?, ep.ip6()))
     };
     let mut rows = Vec::with_capacity(lines.len());
     let mut unknown = Vec::new();
     for l in lines.iter().filter(|l| l.state == "running" && !network_of(l).is_empty()) {
         match address(l) {
-            Some(ip) => rows.push(Row {
+            Some((ip, ip6)) => rows.push(Row {
                 host: None,
                 name: l.names.clone(),
                 network: network_of(l).to_string(),
                 address: ip.to_string(),
+                address6: ip6.map(|a| a.to_string()),
                 state: l.state.clone(),
                 ready: ready_of(&l.state, &l.status),
                 image: l.image.clone(),
@@ -208,6 +213,7 @@ fn row_of(c: &Container) -> Row {
         host: None,
         name: c.name().to_string(),
         address: c.address_on(&network).map(|ip| ip.to_string()).unwrap_or_default(),
+        address6: c.address6_on(&network).map(|ip| ip.to_string()),
         network,
         should_run: should_run(&c.host_config.restart_policy.name, &state),
         ready: ready_of(&state, &c.ps_status),
@@ -242,20 +248,21 @@ fn print(json: bool, rows: &[Row], with_host: bool) {
         crate::exec::out::json(rows);
         return;
     }
+    // ADDRESS6 only where a tenant has one, as `net ls` adds SUBNET6 for a dual-stack network.
+    let six = rows.iter().any(|r| r.address6.is_some());
     let cells = rows.iter().map(|r| {
         let state = if r.should_run { format!("{} (should run)", r.state) } else { r.state.clone() };
-        let cells = vec![
-            r.name.clone(),
-            r.network.clone(),
-            r.address.clone(),
-            state,
-            r.ready.to_string(),
-            r.image.clone(),
-            r.status.clone(),
-        ];
+        let mut cells = vec![r.name.clone(), r.network.clone(), r.address.clone()];
+        if six {
+            cells.push(r.address6.clone().unwrap_or_default());
+        }
+        cells.extend([state, r.ready.to_string(), r.image.clone(), r.status.clone()]);
         (r.host.clone(), cells)
     });
-    let header = ["NAME", "NETWORK", "ADDRESS", "STATE", "READY", "IMAGE", "STATUS"];
+    let mut header = vec!["NAME", "NETWORK", "ADDRESS", "STATE", "READY", "IMAGE", "STATUS"];
+    if six {
+        header.insert(3, "ADDRESS6");
+    }
     crate::exec::out::print(&table::render_by_host(&header, cells.collect(), with_host));
 }
 

@@ -92,7 +92,8 @@ pub fn restart(ctx: &Ctx, a: &RestartInput) -> Result<()> {
 
 /// The tenant's address on its network, as `up` prints it.
 fn address(c: &Container) -> String {
-    ip(c).map(|ip| ip.to_string()).unwrap_or_default()
+    let ip6 = c.address6_on(c.label(labels::NETWORK).unwrap_or_default()).map(|a| format!(" {a}")).unwrap_or_default();
+    ip(c).map(|ip| format!("{ip}{ip6}")).unwrap_or_default()
 }
 
 fn ip(c: &Container) -> Option<IpAddr> {

@@ -44,7 +44,10 @@ fn report(ctx: &Ctx, results: &[Outcome]) -> Result<()> {
         // Only a dry run speaks of what would happen; a real run says what did.
         for r in results {
             match (r.what, r.address) {
-                (What::Created, Some(ip)) => ctx.note(format!("{} would get {ip} on {}", r.name, r.network)),
+                (What::Created, Some(ip)) => {
+                    let and6 = r.address6.map(|a| format!(" and {a}")).unwrap_or_default();
+                    ctx.note(format!("{} would get {ip}{and6} on {}", r.name, r.network))
+                }
                 (What::Started, _) => ctx.note(format!("the stopped tenant {} would be started", r.name)),
                 _ => {}
             }
@@ -58,7 +61,8 @@ fn report(ctx: &Ctx, results: &[Outcome]) -> Result<()> {
             ctx.print_json(&results);
         } else {
             for r in results.iter().filter(|r| r.error.is_none()) {
-                crate::exec::out::line(format!("{} {}", r.name, r.address.map(|a| a.to_string()).unwrap_or_default()));
+                let ip6 = r.address6.map(|a| format!(" {a}")).unwrap_or_default();
+                crate::exec::out::line(format!("{} {}{ip6}", r.name, r.address.map(|a| a.to_string()).unwrap_or_default()));
             }
         }
     }

@@ -94,6 +94,11 @@ pub fn update(ctx: &Ctx, a: &UpdateInput) -> Result<()> {
     if let Some(args) = &a.args {
         spec.args = args.clone();
     }
+    if let (Some(k), None) = (spec.ip6_env.iter().next(), old.address6_on(&network)) {
+        return Err(Error::usage(format!(
+            "--ip6-env {k} asks for an IPv6 address, but tenant {name} has none (network {network} is IPv4-only); leave it out"
+        )));
+    }
     if spec == old_spec && secrets == old_secrets && a.env_file.is_none() {
         ctx.note(format!("tenant {name} already has this spec; nothing to do"));
         return Ok(());
@@ -106,6 +111,7 @@ pub fn update(ctx: &Ctx, a: &UpdateInput) -> Result<()> {
     let r = Recreate {
         network: &network,
         ip,
+        ip6: old.address6_on(&network),
         spec: &spec,
         carry: &carry,
         require: &given,
@@ -118,7 +124,8 @@ pub fn update(ctx: &Ctx, a: &UpdateInput) -> Result<()> {
     };
     recreate(ctx, &old, &r)?;
     if !ctx.dry_run() {
-        crate::exec::out::line(format!("{name} {ip}"));
+        let ip6 = old.address6_on(&network).map(|a| format!(" {a}")).unwrap_or_default();
+        crate::exec::out::line(format!("{name} {ip}{ip6}"));
     }
     Ok(())
 }

@@ -53,7 +53,7 @@ fn create_line(context: &str, parent: &str, block: &str, slice: &str) -> String 
 
 fn run_line(context: &str, name: &str, ip: &str) -> String {
     format!(
-        "docker {context}run --detach --name {name} --hostname {name} --network ltmh --ip {ip} --restart unless-stopped \
+        "docker {context}run --detach --name {name} --hostname {name} --network ltmh --ip {ip} --sysctl net.ipv6.conf.all.disable_ipv6=1 --restart unless-stopped \
          --label io.lanctl.tenant={name} --label io.lanctl.network=ltmh --label 'io.lanctl.spec={{\"image\":\"img\",\
          \"env\":{{}},\"secrets\":[],\"ip_env\":[],\"labels\":{{}},\"restart\":\"unless-stopped\",\"args\":[]}}' -- img"
     )

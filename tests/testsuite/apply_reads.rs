@@ -204,7 +204,7 @@ fn a_tenant_whose_spec_label_differs_is_inspected_after_the_reads_then_updated()
     let f = host_with(&old, &old, "running");
     // Recreated on its address, as before this read was split.
     let run = format!(
-        "docker run --detach --name ltfix-run --hostname ltfix-run --network ltfix-net --ip 198.51.100.113 --restart \
+        "docker run --detach --name ltfix-run --hostname ltfix-run --network ltfix-net --ip 198.51.100.113 --sysctl net.ipv6.conf.all.disable_ipv6=1 --restart \
          unless-stopped --label io.lanctl.tenant=ltfix-run --label io.lanctl.network=ltfix-net --label \
          'io.lanctl.spec={SPEC}' -- img"
     );

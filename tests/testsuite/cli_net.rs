@@ -337,13 +337,13 @@ fn apply_dry_run_is_the_real_run() {
         )
     };
     let room1 = format!(
-        "docker run --detach --name room-1 --hostname room-1 --network ltfix-net --ip 198.51.100.100 --restart \
+        "docker run --detach --name room-1 --hostname room-1 --network ltfix-net --ip 198.51.100.100 --sysctl net.ipv6.conf.all.disable_ipv6=1 --restart \
          unless-stopped --label io.lanctl.tenant=room-1 --label io.lanctl.network=ltfix-net --label {} --env \
          LOCAL_IP=198.51.100.100 -- img",
         spec("", "\"LOCAL_IP\"")
     );
     let room2 = format!(
-        "docker run --detach --name room-2 --hostname room-2 --network ltfix-net --ip 198.51.100.101 --restart \
+        "docker run --detach --name room-2 --hostname room-2 --network ltfix-net --ip 198.51.100.101 --sysctl net.ipv6.conf.all.disable_ipv6=1 --restart \
          unless-stopped --label io.lanctl.tenant=room-2 --label io.lanctl.network=ltfix-net --label {} --env TOKEN -- img",
         spec("\"TOKEN\"", "")
     );
@@ -372,8 +372,8 @@ fn apply_dry_run_is_the_real_run() {
         .arg(&file)
         .code(2)
         .stderr(format!(
-            "lanctl: {}: unknown field `colour`, expected one of `name`, `host`, `net`, `preset`, `image`, `ip`, `env`, \
-             `pass_env`, `ip_env`, `labels`, `restart`, `args`, `ready` at line 1 column 56; see the fleet file schema in the README\n",
+            "lanctl: {}: unknown field `colour`, expected one of `name`, `host`, `net`, `preset`, `image`, `ip`, `ip6`, `env`, \
+             `pass_env`, `ip_env`, `ip6_env`, `slaac`, `labels`, `restart`, `args`, `ready` at line 1 column 56; see the fleet file schema in the README\n",
             file.display()
         ))
         .check();
@@ -546,16 +546,169 @@ fn net_ls_and_show_name_the_ipv6_part_of_a_dual_stack_network() {
     );
 }
 
+/// The dual-stack fixture with both tenants holding IPv6 addresses: the running one
+/// 2001:db8:51:100::100 (its endpoint in the network's inspect), the stopped one ::101 (its
+/// own IPAM config, which it keeps while stopped).
+fn dual_stack_with_holders(f: &Fake) {
+    let net = dual_stack_network().replace(r#""IPv6Address": """#, r#""IPv6Address": "2001:db8:51:100::100/64""#);
+    f.on("docker", "network inspect*", 0, &net);
+    let stopped = std::fs::read_to_string(fixture("docker-container-inspect-stopped.json")).unwrap().replace(
+        r#""IPv4Address": "198.51.100.114""#,
+        r#""IPv4Address": "198.51.100.114", "IPv6Address": "2001:db8:51:100::101""#,
+    );
+    f.on("docker", &format!("container inspect -- {STOPPED_ID}*"), 0, &stopped);
+}
+
 #[test]
-fn up_on_a_dual_stack_network_is_refused_until_tenants_get_ipv6_addresses() {
-    let f = lan_with(|f| f.on("docker", "network inspect*", 0, &dual_stack_network()));
+fn a_dual_stack_tenant_takes_the_lowest_free_ipv6_address_past_running_and_stopped_holders() {
+    let f = lan_with(dual_stack_with_holders);
     Run::new(&f)
-        .args(["up", "room-1", "--image", "img", "--no-probe"])
+        .args(["up", "room-1", "--image", "img", "--no-probe", "--wait", "0", "--ip6-env", "LOCAL_IP6", "--ip-env", "LOCAL_IP"])
+        .stdout("room-1 198.51.100.100 2001:db8:51:100::102\n")
+        .change_lines([r#"docker run --detach --name room-1 --hostname room-1 --network ltfix-net --ip 198.51.100.100 --ip6 2001:db8:51:100::102 --sysctl net.ipv6.conf.all.accept_ra=0 --sysctl net.ipv6.conf.default.accept_ra=0 --sysctl net.ipv6.conf.all.autoconf=0 --sysctl net.ipv6.conf.default.autoconf=0 --restart unless-stopped --label io.lanctl.tenant=room-1 --label io.lanctl.network=ltfix-net --label 'io.lanctl.spec={"image":"img","env":{},"secrets":[],"ip_env":["LOCAL_IP"],"ip6_env":["LOCAL_IP6"],"labels":{},"restart":"unless-stopped","args":[]}' --env LOCAL_IP=198.51.100.100 --env LOCAL_IP6=2001:db8:51:100::102 -- img"#])
+        .check();
+    // An IPv6 --ip beside the IPv4 one, and --slaac: the kernel's defaults, no sysctl.
+    let f = lan_with(dual_stack_with_holders);
+    Run::new(&f)
+        .args(["-n", "up", "room-1", "--image", "img", "--no-probe", "--wait", "0", "--ip", "2001:db8:51:100::120", "--ip", "198.51.100.120", "--slaac"])
+        .stdout(r#"docker run --detach --name room-1 --hostname room-1 --network ltfix-net --ip 198.51.100.120 --ip6 2001:db8:51:100::120 --restart unless-stopped --label io.lanctl.tenant=room-1 --label io.lanctl.network=ltfix-net --label 'io.lanctl.spec={"image":"img","env":{},"secrets":[],"ip_env":[],"labels":{},"restart":"unless-stopped","args":[],"slaac":true}' -- img
+"#)
+        .stderr("lanctl: room-1 would get 198.51.100.120 and 2001:db8:51:100::120 on ltfix-net\n")
+        .changes(&[])
+        .check();
+}
+
+#[test]
+fn without_the_native_probe_the_ipv6_address_goes_unprobed_and_says_so() {
+    // The fake host probes with arping (LANCTL_PROBE=arping): ARP's alone.
+    let none = "ARPING 198.51.100.100 from 0.0.0.0 ltfixp\nSent 1 probes (1 broadcast(s))\nReceived 0 response(s)\n";
+    let f = lan_with(|f| {
+        f.on("arping", "-D -c 1 -w 1 -I ltfixp 198.51.100.100", 0, none);
+        dual_stack_with_holders(f);
+    });
+    Run::new(&f)
+        .args(["up", "--wait", "0", "room-1", "--image", "img"])
+        .stdout("room-1 198.51.100.100 2001:db8:51:100::102\n")
+        .stderr(
+            "lanctl: warning: 2001:db8:51:100::102 not probed on the LAN: the NDP duplicate check is native only \
+             (LANCTL_PROBE=arping)\n",
+        )
+        .change_lines([r#"docker run --detach --name room-1 --hostname room-1 --network ltfix-net --ip 198.51.100.100 --ip6 2001:db8:51:100::102 --sysctl net.ipv6.conf.all.accept_ra=0 --sysctl net.ipv6.conf.default.accept_ra=0 --sysctl net.ipv6.conf.all.autoconf=0 --sysctl net.ipv6.conf.default.autoconf=0 --restart unless-stopped --label io.lanctl.tenant=room-1 --label io.lanctl.network=ltfix-net --label 'io.lanctl.spec={"image":"img","env":{},"secrets":[],"ip_env":[],"labels":{},"restart":"unless-stopped","args":[]}' -- img"#])
+        .check();
+}
+
+#[test]
+fn a_fleet_tenant_takes_ip6_ip6_env_and_slaac() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("fleet.json");
+    std::fs::write(
+        &file,
+        r#"{"tenants": [{"name": "room-1", "image": "img", "ip6": "2001:db8:51:100::120", "ip6_env": ["LOCAL_IP6"], "slaac": true}]}"#,
+    )
+    .unwrap();
+    let f = lan_with(dual_stack_with_holders);
+    let out = Run::new(&f).args(["-n", "apply", "--no-probe"]).arg(&file).stdout_unchecked().stderr_unchecked().check();
+    assert!(
+        out.stdout.contains(
+            " --ip 198.51.100.100 --ip6 2001:db8:51:100::120 --restart unless-stopped --label io.lanctl.tenant=room-1 "
+        ),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains(r#""ip6_env":["LOCAL_IP6"],"#) && out.stdout.contains(r#""slaac":true}"#), "{}", out.stdout);
+    assert!(out.stdout.contains(" --env LOCAL_IP6=2001:db8:51:100::120 -- img"), "{}", out.stdout);
+}
+
+#[test]
+fn ls_shows_the_ipv6_address_of_a_dual_stack_tenant_running_or_stopped() {
+    let f = lan_with(dual_stack_with_holders);
+    let out = Run::new(&f).args(["ls", "--net", NET]).stdout_unchecked().stderr_unchecked().check();
+    let header: Vec<&str> = out.stdout.lines().next().unwrap().split_whitespace().collect();
+    assert_eq!(header, ["NAME", "NETWORK", "ADDRESS", "ADDRESS6", "STATE", "READY", "IMAGE", "STATUS"]);
+    assert!(out.stdout.contains("ltfix-run   ltfix-net  198.51.100.113  2001:db8:51:100::100  running"), "{}", out.stdout);
+    assert!(out.stdout.contains("ltfix-stop  ltfix-net  198.51.100.114  2001:db8:51:100::101  exited"), "{}", out.stdout);
+    let f = lan_with(dual_stack_with_holders);
+    let json = Run::new(&f).args(["--json", "ls", "--net", NET]).stdout_unchecked().stderr_unchecked().check().stdout;
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let six: Vec<&str> = v.as_array().unwrap().iter().map(|r| r["address6"].as_str().unwrap()).collect();
+    assert_eq!(six, ["2001:db8:51:100::100", "2001:db8:51:100::101"]);
+    // An IPv4-only network's tenants: no column, no field.
+    let f = lan();
+    let out = Run::new(&f).args(["--json", "ls", "--net", NET]).stdout_unchecked().stderr_unchecked().check();
+    assert!(!out.stdout.contains("address6"), "{}", out.stdout);
+}
+
+#[test]
+fn ipv6_input_the_network_cannot_take_exits_2_with_one_line_and_changes_nothing() {
+    let dual: &[(&[&str], &str)] = &[
+        (
+            &["--ip", "2001:db8:51:100::101"],
+            "lanctl: room-1: --ip 2001:db8:51:100::101 is held by container ltfix-stop (exited) on network ltfix-net; \
+             choose another address, or leave the IPv6 --ip out to take the next free one\n",
+        ),
+        (
+            &["--ip", "2001:db8:51:100::5"],
+            "lanctl: room-1: --ip 2001:db8:51:100::5 is outside the reserved IPv6 range \
+             2001:db8:51:100::100-2001:db8:51:100::1ff of network ltfix-net; choose one inside the range, or pass \
+             --outside-range if you know it is free\n",
+        ),
+        (
+            &["--ip", "2001:db8:99::5"],
+            "lanctl: room-1: --ip 2001:db8:99::5 is outside the subnet 2001:db8:51:100::/64 of network ltfix-net; \
+             choose another address, or leave the IPv6 --ip out to take the next free one\n",
+        ),
+    ];
+    for (args, says) in dual {
+        let f = lan_with(dual_stack_with_holders);
+        Run::new(&f)
+            .args(["up", "room-1", "--image", "img", "--no-probe"])
+            .args(*args)
+            .code(2)
+            .stderr(*says)
+            .changes(&[])
+            .check();
+    }
+    let v4only: &[(&[&str], &str)] = &[
+        (
+            &["--ip", "2001:db8:51:100::120"],
+            "lanctl: room-1: --ip 2001:db8:51:100::120 is IPv6, but network ltfix-net is IPv4-only; leave it out, or \
+             use a dual-stack network (`lanctl net create` with an IPv6 --subnet)\n",
+        ),
+        (
+            &["--ip6-env", "LOCAL_IP6"],
+            "lanctl: room-1: --ip6-env LOCAL_IP6 asks for an IPv6 address, but network ltfix-net is IPv4-only; leave \
+             it out, or use a dual-stack network (`lanctl net create` with an IPv6 --subnet)\n",
+        ),
+    ];
+    let update = ["update", "ltfix-run", "--ip6-env", "LOCAL_IP6"];
+    let spec = r#"{"image":"img","env":{},"secrets":[],"ip_env":[],"labels":{},"restart":"unless-stopped","args":[]}"#;
+    let f = lan_with(|f| f.on("docker", "container inspect -- ltfix-run", 0, &running_tenant_with_spec(spec)));
+    Run::new(&f)
+        .args(update)
         .code(2)
         .stderr(
-            "lanctl: network ltfix-net is dual-stack (2001:db8:51:100::/64), and tenants on dual-stack networks are not \
-             supported yet; use an IPv4-only network for now\n",
+            "lanctl: --ip6-env LOCAL_IP6 asks for an IPv6 address, but tenant ltfix-run has none (network ltfix-net is \
+             IPv4-only); leave it out\n",
         )
         .changes(&[])
         .check();
+    for (args, says) in v4only {
+        let f = lan();
+        Run::new(&f)
+            .args(["up", "room-1", "--image", "img", "--no-probe"])
+            .args(*args)
+            .code(2)
+            .stderr(*says)
+            .changes(&[])
+            .check();
+    }
+    // Before any read: not an address a tenant can hold, or two of one family.
+    for (ip, says) in [
+        ("fe80::5", "lanctl: --ip fe80::5 is a link-local, multicast, loopback or unspecified IPv6 address; give a global or unique local one inside the network's reserved IPv6 range\n"),
+        ("ff02::1", "lanctl: --ip ff02::1 is a link-local, multicast, loopback or unspecified IPv6 address; give a global or unique local one inside the network's reserved IPv6 range\n"),
+    ] {
+        let f = lan();
+        let done = Run::new(&f).args(["up", "room-1", "--image", "img", "--ip", ip]).code(2).stderr(says).check();
+        assert!(done.calls.is_empty(), "{ip} ran {:?}", done.calls);
+    }
 }

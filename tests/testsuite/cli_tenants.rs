@@ -9,7 +9,7 @@ const ROOM_ID: &str = "5f0c3a1b2d4e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c
 /// The `docker run` line of a tenant of image `img` on the fixture network.
 fn run_line(name: &str, ip: &str, extra: &str) -> String {
     format!(
-        "docker run --detach --name {name} --hostname {name} --network ltfix-net --ip {ip} --restart unless-stopped \
+        "docker run --detach --name {name} --hostname {name} --network ltfix-net --ip {ip} --sysctl net.ipv6.conf.all.disable_ipv6=1 --restart unless-stopped \
          --label io.lanctl.tenant={name} --label io.lanctl.network=ltfix-net \
          --label 'io.lanctl.spec={{\"image\":\"img\",\"env\":{{}},\"secrets\":[],\"ip_env\":[],\"labels\":{{}},\"restart\":\"unless-stopped\",\"args\":[]}}'{extra} -- img"
     )
@@ -68,7 +68,7 @@ fn exhaustion_names_the_range_and_its_size() {
 fn secrets_never_reach_an_argv_or_the_dry_run() {
     let seen = tempfile::NamedTempFile::new().unwrap().into_temp_path();
     let f = lan_with(|f| f.on_script("docker", "run *", &format!(r#"printf '%s' "$PASSWORD" > {}; echo id"#, seen.display())));
-    let line = "docker run --detach --name room-1 --hostname room-1 --network ltfix-net --ip 198.51.100.100 \
+    let line = "docker run --detach --name room-1 --hostname room-1 --network ltfix-net --ip 198.51.100.100 --sysctl net.ipv6.conf.all.disable_ipv6=1 \
         --restart unless-stopped --label io.lanctl.tenant=room-1 --label io.lanctl.network=ltfix-net \
         --label 'io.lanctl.spec={\"image\":\"flashphoner/webcallserver:latest\",\"env\":{},\"secrets\":[\"LICENSE\",\"PASSWORD\"],\
         \"ip_env\":[\"EXTERNAL_IP\",\"LOCAL_IP\"],\"labels\":{},\"restart\":\"unless-stopped\",\"args\":[]}' \
@@ -130,7 +130,7 @@ fn dry_run_prints_exactly_what_the_real_run_executes() {
     let spec = r#"{"image":"img","env":{"MODE":"it'\''s $x"},"secrets":[],"ip_env":["LOCAL_IP"],"labels":{},"restart":"unless-stopped","args":[]}"#;
     let line = |name: &str, ip: &str| {
         format!(
-            "docker run --detach --name {name} --hostname {name} --network ltfix-net --ip {ip} --restart unless-stopped \
+            "docker run --detach --name {name} --hostname {name} --network ltfix-net --ip {ip} --sysctl net.ipv6.conf.all.disable_ipv6=1 --restart unless-stopped \
              --label io.lanctl.tenant={name} --label io.lanctl.network=ltfix-net --label 'io.lanctl.spec={spec}' \
              --env 'MODE=it'\\''s $x' --env LOCAL_IP={ip} -- img\n"
         )
@@ -264,7 +264,7 @@ fn usage_errors_exit_2_and_run_nothing() {
         (vec!["up", "room-1"], "lanctl: no image to run; give --image IMAGE or --preset wcs\n"),
         (
             vec!["up", "room-1", "--image", "img", "--ip", "nope"],
-            "lanctl: --ip \"nope\" is not an IPv4 address; give one inside the network's reserved range\n",
+            "lanctl: --ip \"nope\" is not an IP address; give one inside the network's reserved range\n",
         ),
         (
             vec!["up", "a", "b", "--image", "img", "--ip", "198.51.100.120"],
@@ -390,7 +390,7 @@ fn update_rolls_back_when_the_new_container_does_not_start() {
             "docker: Error response from daemon: failed to create the ipvlan port: operation not supported.\n",
         );
     });
-    let run = r#"docker run --detach --name ltfix-run --hostname ltfix-run --network ltfix-net --ip 198.51.100.113 --restart unless-stopped --label io.lanctl.tenant=ltfix-run --label io.lanctl.network=ltfix-net --label 'io.lanctl.spec={"image":"img2","env":{},"secrets":[],"ip_env":[],"labels":{},"restart":"unless-stopped","args":[]}' -- img2"#;
+    let run = r#"docker run --detach --name ltfix-run --hostname ltfix-run --network ltfix-net --ip 198.51.100.113 --sysctl net.ipv6.conf.all.disable_ipv6=1 --restart unless-stopped --label io.lanctl.tenant=ltfix-run --label io.lanctl.network=ltfix-net --label 'io.lanctl.spec={"image":"img2","env":{},"secrets":[],"ip_env":[],"labels":{},"restart":"unless-stopped","args":[]}' -- img2"#;
     Run::new(&f)
         .args(["update", "ltfix-run", "--image", "img2"])
         .code(1)

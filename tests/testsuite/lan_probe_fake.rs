@@ -29,7 +29,7 @@ fn a_reply_skips_the_address_and_names_the_device() {
         .args(["up", "--wait", "0", "room-1", "--image", "img"])
         .stdout("room-1 198.51.100.101\n")
         .stderr("lanctl: skipping 198.51.100.100: a LAN device (ae:1c:ad:28:13:b4) already uses it\n")
-        .change_lines([r#"docker run --detach --name room-1 --hostname room-1 --network ltfix-net --ip 198.51.100.101 --restart unless-stopped --label io.lanctl.tenant=room-1 --label io.lanctl.network=ltfix-net --label 'io.lanctl.spec={"image":"img","env":{},"secrets":[],"ip_env":[],"labels":{},"restart":"unless-stopped","args":[]}' -- img"#])
+        .change_lines([r#"docker run --detach --name room-1 --hostname room-1 --network ltfix-net --ip 198.51.100.101 --sysctl net.ipv6.conf.all.disable_ipv6=1 --restart unless-stopped --label io.lanctl.tenant=room-1 --label io.lanctl.network=ltfix-net --label 'io.lanctl.spec={"image":"img","env":{},"secrets":[],"ip_env":[],"labels":{},"restart":"unless-stopped","args":[]}' -- img"#])
         .check();
 }
 
@@ -59,7 +59,7 @@ fn a_new_engine_pins_the_mac_derived_from_the_address() {
     Run::new(&f)
         .args(["up", "--wait", "0", "room-1", "--image", "img"])
         .stdout("room-1 198.51.100.100\n")
-        .change_lines([r#"docker run --detach --name room-1 --hostname room-1 --network ltfix-net --ip 198.51.100.100 --mac-address f6:0a:c6:33:64:64 --restart unless-stopped --label io.lanctl.tenant=room-1 --label io.lanctl.network=ltfix-net --label 'io.lanctl.spec={"image":"img","env":{},"secrets":[],"ip_env":[],"labels":{},"restart":"unless-stopped","args":[],"mac":"f6:0a:c6:33:64:64"}' -- img"#])
+        .change_lines([r#"docker run --detach --name room-1 --hostname room-1 --network ltfix-net --ip 198.51.100.100 --sysctl net.ipv6.conf.all.disable_ipv6=1 --mac-address f6:0a:c6:33:64:64 --restart unless-stopped --label io.lanctl.tenant=room-1 --label io.lanctl.network=ltfix-net --label 'io.lanctl.spec={"image":"img","env":{},"secrets":[],"ip_env":[],"labels":{},"restart":"unless-stopped","args":[],"mac":"f6:0a:c6:33:64:64"}' -- img"#])
         .check();
 }
 
@@ -86,7 +86,7 @@ fn mac_gives_the_tenants_mac_exactly() {
     Run::new(&f)
         .args(["up", "--wait", "0", "room-1", "--image", "img", "--mac", "02:AA:00:00:00:01"])
         .stdout("room-1 198.51.100.100\n")
-        .change_lines([r#"docker run --detach --name room-1 --hostname room-1 --network ltfix-net --ip 198.51.100.100 --mac-address 02:aa:00:00:00:01 --restart unless-stopped --label io.lanctl.tenant=room-1 --label io.lanctl.network=ltfix-net --label 'io.lanctl.spec={"image":"img","env":{},"secrets":[],"ip_env":[],"labels":{},"restart":"unless-stopped","args":[],"mac":"02:aa:00:00:00:01"}' -- img"#])
+        .change_lines([r#"docker run --detach --name room-1 --hostname room-1 --network ltfix-net --ip 198.51.100.100 --sysctl net.ipv6.conf.all.disable_ipv6=1 --mac-address 02:aa:00:00:00:01 --restart unless-stopped --label io.lanctl.tenant=room-1 --label io.lanctl.network=ltfix-net --label 'io.lanctl.spec={"image":"img","env":{},"secrets":[],"ip_env":[],"labels":{},"restart":"unless-stopped","args":[],"mac":"02:aa:00:00:00:01"}' -- img"#])
         .check();
 }
 
@@ -116,7 +116,10 @@ fn update_keeps_the_pinned_mac() {
     let f = lan_with(|f| f.on("docker", "container inspect -- ltfix-run", 0, &running_tenant_with_spec(spec)));
     let done = Run::new(&f).args(["-n", "update", "ltfix-run", "--image", "img2"]).stdout_unchecked().check();
     let run = done.stdout.lines().find(|l| l.contains("docker run ")).unwrap_or_else(|| panic!("no docker run: {done:?}"));
-    assert!(run.contains(" --ip 198.51.100.113 --mac-address f6:0a:c6:33:64:71 --restart "), "{run}");
+    assert!(
+        run.contains(" --ip 198.51.100.113 --sysctl net.ipv6.conf.all.disable_ipv6=1 --mac-address f6:0a:c6:33:64:71 --restart "),
+        "{run}"
+    );
     assert!(run.contains(r#""args":[],"mac":"f6:0a:c6:33:64:71"}'"#), "{run}");
 }
 
@@ -137,7 +140,7 @@ fn an_ipvlan_tenant_takes_no_mac() {
     Run::new(&f)
         .args(["up", "--wait", "0", "room-1", "--image", "img"])
         .stdout("room-1 198.51.100.100\n")
-        .change_lines([r#"docker run --detach --name room-1 --hostname room-1 --network ltfix-net --ip 198.51.100.100 --restart unless-stopped --label io.lanctl.tenant=room-1 --label io.lanctl.network=ltfix-net --label 'io.lanctl.spec={"image":"img","env":{},"secrets":[],"ip_env":[],"labels":{},"restart":"unless-stopped","args":[]}' -- img"#])
+        .change_lines([r#"docker run --detach --name room-1 --hostname room-1 --network ltfix-net --ip 198.51.100.100 --sysctl net.ipv6.conf.all.disable_ipv6=1 --restart unless-stopped --label io.lanctl.tenant=room-1 --label io.lanctl.network=ltfix-net --label 'io.lanctl.spec={"image":"img","env":{},"secrets":[],"ip_env":[],"labels":{},"restart":"unless-stopped","args":[]}' -- img"#])
         .check();
 }
 

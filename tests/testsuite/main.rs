@@ -57,6 +57,7 @@ mod dhcp_real;
 mod down_race;
 mod export_real;
 mod health_real;
+mod ipv6_real;
 mod lanprobe_real;
 mod multihost_real;
 mod ra_real;

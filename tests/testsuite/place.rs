@@ -29,7 +29,7 @@ fn up(names: &[&str], more: &[&str]) -> Vec<String> {
 
 fn run_line(context: &str, name: &str, ip: &str) -> String {
     format!(
-        "docker {context}run --detach --name {name} --hostname {name} --network ltfix-net --ip {ip} --restart unless-stopped \
+        "docker {context}run --detach --name {name} --hostname {name} --network ltfix-net --ip {ip} --sysctl net.ipv6.conf.all.disable_ipv6=1 --restart unless-stopped \
          --label io.lanctl.tenant={name} --label io.lanctl.network=ltfix-net --label 'io.lanctl.spec={{\"image\":\"img\",\"env\":{{}},\"secrets\":[],\"ip_env\":[],\"labels\":{{}},\
          \"restart\":\"unless-stopped\",\"args\":[]}}' -- img"
     )

@@ -46,7 +46,7 @@ fn bad_ready_values_exit_2_naming_the_value_and_the_forms_with_nothing_run() {
 
 fn run_line(name: &str, ip: &str) -> String {
     format!(
-        "docker run --detach --name {name} --hostname {name} --network ltfix-net --ip {ip} --restart unless-stopped \
+        "docker run --detach --name {name} --hostname {name} --network ltfix-net --ip {ip} --sysctl net.ipv6.conf.all.disable_ipv6=1 --restart unless-stopped \
          --label io.lanctl.tenant={name} --label io.lanctl.network=ltfix-net --label \
          'io.lanctl.spec={{\"image\":\"img\",\"env\":{{}},\"secrets\":[],\"ip_env\":[],\"labels\":{{}},\"restart\":\"unless-stopped\",\"args\":[]}}' \
          -- img"

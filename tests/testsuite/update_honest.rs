@@ -47,7 +47,7 @@ const HOLD: &str = "(for ((i = 0; i < 1; i++)); do sleep 1; [[ $(docker containe
 
 fn run_line(spec: &str, env: &str) -> String {
     format!(
-        "docker run --detach --name ltfix-run --hostname ltfix-run --network ltfix-net --ip 198.51.100.113 \
+        "docker run --detach --name ltfix-run --hostname ltfix-run --network ltfix-net --ip 198.51.100.113 --sysctl net.ipv6.conf.all.disable_ipv6=1 \
          --restart unless-stopped --label io.lanctl.tenant=ltfix-run --label io.lanctl.network=ltfix-net \
          --label 'io.lanctl.spec={spec}' --label team=a {env} -- img"
     )

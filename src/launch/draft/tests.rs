@@ -14,7 +14,8 @@ fn draft(preset: Option<&str>, env: &[&str], lookup: &dyn Fn(&str) -> Option<Str
         net: None,
         preset: preset.map(String::from),
         image: None,
-        ip: None,
+        ip: Vec::new(),
+        slaac: false,
         outside_range: false,
         env: env.iter().map(|e| parse_flag("-e", e, lookup).unwrap()).collect(),
         env_file: None,
@@ -76,9 +77,20 @@ fn hostile_and_bad_values_are_usage_errors() {
         (|d| d.restart = "on-failure:abc".into(), "--restart \"on-failure:abc\" is not a docker restart policy"),
         (|d| d.restart = "no:3".into(), "--restart \"no:3\" is not a docker restart policy"),
         (|d| d.restart = "-d".into(), "--restart \"-d\" is not a docker restart policy"),
-        (|d| d.ip = Some("300.1.1.1".into()), "--ip \"300.1.1.1\" is not an IPv4 address"),
-        (|d| d.ip = Some("-1".into()), "--ip \"-1\" is not an IPv4 address"),
-        (|d| d.ip = Some("2001:db8::5".into()), "--ip \"2001:db8::5\" is IPv6, which lanctl does not support yet"),
+        (|d| d.ip = vec!["300.1.1.1".into()], "--ip \"300.1.1.1\" is not an IP address"),
+        (|d| d.ip = vec!["-1".into()], "--ip \"-1\" is not an IP address"),
+        (|d| d.ip = vec!["2001:db8::5::1".into()], "--ip \"2001:db8::5::1\" is not an IP address"),
+        (|d| d.ip = vec!["fe80::5".into()], "--ip fe80::5 is a link-local, multicast, loopback or unspecified IPv6 address"),
+        (|d| d.ip = vec!["ff02::1:ff00:5".into()], "--ip ff02::1:ff00:5 is a link-local, multicast"),
+        (|d| d.ip = vec!["::".into()], "--ip :: is a link-local, multicast"),
+        (
+            |d| d.ip = vec!["2001:db8::5".into(), "2001:db8::6".into()],
+            "--ip is given twice for IPv6 (2001:db8::5 and 2001:db8::6); give it once per family",
+        ),
+        (
+            |d| d.ip = vec!["198.51.100.5".into(), "198.51.100.6".into()],
+            "--ip is given twice for IPv4 (198.51.100.5 and 198.51.100.6); give it once per family",
+        ),
         (|d| d.labels = vec![("io.lanctl.tenant".into(), "x".into())], "--label io.lanctl.tenant uses lanctl's own prefix"),
         (|d| d.labels = vec![("-x".into(), "y".into())], "--label \"-x\" is not a label key"),
         (|d| d.labels = vec![("k".into(), "a\nb".into())], "--label k: the value holds a newline"),
@@ -92,6 +104,15 @@ fn hostile_and_bad_values_are_usage_errors() {
         assert!(e.to_string().starts_with(want), "{e}\nshould start with\n{want}");
         assert_eq!(e.to_string().lines().count(), 1, "{e}");
     }
+}
+
+#[test]
+fn ip_once_per_family_says_which_by_its_value() {
+    let none = env_of(&[]);
+    let mut d = draft(Some("wcs"), &[], &none);
+    d.ip = vec!["2001:db8::5".into(), "198.51.100.5".into()];
+    let t = d.lower(&none).unwrap();
+    assert_eq!((t.ip, t.ip6), (Some("198.51.100.5".parse().unwrap()), Some("2001:db8::5".parse().unwrap())));
 }
 
 #[test]
