@@ -630,6 +630,7 @@ fn ls_shows_the_ipv6_address_of_a_dual_stack_tenant_running_or_stopped() {
     let f = lan_with(dual_stack_with_holders);
     let json = Run::new(&f).args(["--json", "ls", "--net", NET]).stdout_unchecked().stderr_unchecked().check().stdout;
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_documented("lanctl ls", &v);
     let six: Vec<&str> = v.as_array().unwrap().iter().map(|r| r["address6"].as_str().unwrap()).collect();
     assert_eq!(six, ["2001:db8:51:100::100", "2001:db8:51:100::101"]);
     // An IPv4-only network's tenants: no column, no field.
