@@ -189,7 +189,12 @@ impl TenantDraft {
             // One warning for all missing keys, said once per tenant.
             if !missing.is_empty() {
                 let why = if p.missing.is_empty() { "the tenant starts without them" } else { &p.missing };
-                warnings.push(format!("{} not set in lanctl's environment: {why}", missing.join(" and ")));
+                let keys = match missing.split_last() {
+                    Some((last, [])) => last.to_string(),
+                    Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+                    None => String::new(),
+                };
+                warnings.push(format!("{keys} not set in lanctl's environment: {why}"));
             }
         }
         for item in &self.env {

@@ -270,7 +270,10 @@ fn usage_errors_exit_2_and_run_nothing() {
             vec!["up", "a", "b", "--image", "img", "--ip", "198.51.100.120"],
             "lanctl: --ip gives one address; use it with one tenant name\n",
         ),
-        (vec!["up", "room-1", "--preset", "unknown"], "lanctl: --preset \"unknown\" is unknown; use one of wcs\n"),
+        (
+            vec!["up", "room-1", "--preset", "unknown"],
+            "lanctl: --preset \"unknown\" is unknown; use one of janus, jvb, livekit, mediamtx, wcs, wowza\n",
+        ),
         // clap's value errors carry no usage line: the subcommand is read from the words.
         (
             vec!["logs", "x", "--tail", "abc"],
