@@ -31,8 +31,8 @@ fn a_built_in_and_a_user_preset_put_the_tenants_address_and_name_inside() {
         presets.path().join("camgw.preset"),
         format!(
             "# a stand-in gateway: the busybox shell image runs its one argument\n\
-             image = {SHELL}\nenv = SOURCE=rtsp://{{ip}}:8554/{{name}}\nenv = ANNOUNCE={{ip}}\n\
-             arg = echo listen={{ip}} name={{name}} > /tmp/args; exec sleep 600\nready = running\nstop-timeout = 3\n"
+             image = {SHELL}\n# (FROM scratch: no /tmp, so the file goes to /)\nenv = SOURCE=rtsp://{{ip}}:8554/{{name}}\nenv = ANNOUNCE={{ip}}\n\
+             arg = echo listen={{ip}} name={{name}} > /args; exec sleep 600\nready = running\nstop-timeout = 3\n"
         ),
     )
     .unwrap();
@@ -63,7 +63,7 @@ fn a_built_in_and_a_user_preset_put_the_tenants_address_and_name_inside() {
     let want_source = format!("SOURCE=rtsp://198.51.100.85:8554/{cam}");
     assert!(vars.lines().any(|l| l == want_source), "{vars}");
     assert!(vars.lines().any(|l| l == "ANNOUNCE=198.51.100.85"), "{vars}");
-    assert_eq!(docker_out(&["exec", &cam, "cat", "/tmp/args"]), format!("listen=198.51.100.85 name={cam}\n"));
+    assert_eq!(docker_out(&["exec", &cam, "cat", "/args"]), format!("listen=198.51.100.85 name={cam}\n"));
     assert_eq!(docker_out(&["container", "inspect", "--format", "{{.Config.StopTimeout}}", &cam]).trim(), "3");
 
     // Running up again changes nothing: the recorded spec holds the templates, not the values.
