@@ -165,6 +165,9 @@ struct Show {
     /// On a network of several hosts: the whole reservation `range` is this host's slice of.
     #[serde(skip_serializing_if = "Option::is_none")]
     reservation: Option<String>,
+    /// The slice of `range` given to a cluster (`export cni|k8s`), which no Docker tenant gets.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cluster_slice: Option<String>,
     range_size: u128,
     /// The range's addresses a tenant could ever get (`range_size` less the reserved and
     /// the host's own).
@@ -200,9 +203,11 @@ fn load_one(ctx: &Ctx, name: &str) -> Result<Loaded> {
         at_once::three(|| state::resolve_network(ctx, Some(name)), || state::ps_on(ctx, name), || state::host_links(ctx));
     let (spec, net) = found?;
     let (lines, links) = (lines?, links?);
-    let attached = state::attached_from(ctx, &spec.name, &lines, Some(&net))?;
+    let (attached, cluster) =
+        at_once::two(|| state::attached_from(ctx, &spec.name, &lines, Some(&net)), || state::cluster_slice(ctx, &spec.name));
+    let attached = attached?;
     let tenants = attached.iter().filter(|a| lines.iter().any(|l| l.names == a.name && l.network == spec.name)).count();
-    let pool = Pool::of(&spec, &attached, &state::host_addrs(&links));
+    let pool = Pool::of(&spec, &attached, &state::host_addrs(&links)).with_cluster(cluster?);
     Ok(Loaded { pool, route: spec.lan_route(&links), spec, tenants })
 }
 
@@ -224,6 +229,7 @@ pub fn show(ctx: &Ctx, name: &str) -> Result<()> {
         gateway: s.gateway,
         range: s.range.to_string(),
         reservation: s.reservation.map(|r| r.to_string()),
+        cluster_slice: l.pool.cluster.map(|r| r.to_string()),
         range_size: s.range.len(),
         usable: l.pool.usable(),
         docker_ip_range: s.docker_range.to_string(),
@@ -259,6 +265,9 @@ pub fn show(ctx: &Ctx, name: &str) -> Result<()> {
     }
     if let Some(whole) = &show.reservation {
         crate::exec::out::line(format!("slice of  {whole}, shared with other hosts"));
+    }
+    if let Some(c) = &show.cluster_slice {
+        crate::exec::out::line(format!("cluster   {c}, a cluster's IPAM hands it out (lanctl export); no Docker tenant gets it"));
     }
     for h in &show.reserved {
         crate::exec::out::line(format!("reserved  {:<15} {}", h.address, h.holder));
