@@ -108,6 +108,7 @@ fn secrets_never_reach_an_argv_or_the_dry_run() {
              + docker network inspect -- {NETWORK_IDS}\n\
              + ip -j addr show\n\
              + docker container inspect -- {STOPPED_FULL_ID}\n\
+             + docker network inspect -- ltfix-net.lanctl-cluster\n\
              + docker version --format '{{{{json .}}}}'\n\
              + {} -D -c 1 -w 1 -I ltfixp 198.51.100.100\n\
              + {line}\n\

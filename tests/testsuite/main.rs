@@ -53,6 +53,7 @@ mod update_honest;
 
 // Against a real engine (`#[ignore]`d: scripts/test.sh runs them).
 mod check_real;
+mod cluster_slice_real;
 mod dhcp_real;
 mod down_race;
 mod export_real;
