@@ -208,6 +208,10 @@ fn cni_is_a_conflist_of_the_driver_with_host_local_on_the_slice() {
         .stderr(RECORDED)
         .change_lines([RECORD])
         .check();
+    // A dry run prints the record's line before the text, and runs it not.
+    export(&f, &["--dry-run", "export", "cni", NET, "--slice", "198.51.100.124-198.51.100.131"])
+        .stdout(format!("{RECORD}\n{CONFLIST}"))
+        .check();
 }
 
 #[test]
