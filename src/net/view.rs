@@ -7,7 +7,7 @@ use std::net::IpAddr;
 use serde::Serialize;
 
 use crate::engine::model::PsLine;
-use crate::engine::netspec::{LanRoute, NetSpec};
+use crate::engine::netspec::{LanRoute, NetSpec, CLUSTER_SUFFIX};
 use crate::exec::error::Result;
 use crate::exec::table;
 use crate::state;
@@ -38,7 +38,12 @@ fn load_all(ctx: &Ctx) -> Result<Vec<Loaded>> {
     // By the spec's name: a swarm node's tenants are on the swarm network, not its part.
     let names: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
     let lines: Vec<PsLine> = lines.into_iter().filter(|l| names.iter().any(|n| l.attached_to(n))).collect();
-    let attached = state::attached_to_each(ctx, &names, &lines, &networks)?;
+    // The slices given to clusters, from their records (one inspect of every network's, none
+    // found being none given), beside the stopped holders.
+    let records: Vec<String> = names.iter().map(|n| format!("{n}{CLUSTER_SUFFIX}")).collect();
+    let (attached, records) =
+        at_once::two(|| state::attached_to_each(ctx, &names, &lines, &networks), || state::inspect_networks(ctx, &records));
+    let (attached, records) = (attached?, records?);
     let host = state::host_addrs(&links);
     Ok(specs
         .into_iter()
@@ -46,7 +51,8 @@ fn load_all(ctx: &Ctx) -> Result<Vec<Loaded>> {
         .map(|(spec, on)| {
             let labelled = |name: &str| lines.iter().any(|l| l.names == name && l.network == spec.name);
             let tenants = on.iter().filter(|a| labelled(&a.name)).count();
-            Loaded { pool: Pool::of(&spec, &on, &host), route: spec.lan_route(&links), spec, tenants }
+            let pool = Pool::of(&spec, &on, &host).with_cluster(state::cluster_slice_among(&records, &spec.name));
+            Loaded { pool, route: spec.lan_route(&links), spec, tenants }
         })
         .collect())
 }

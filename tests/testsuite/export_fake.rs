@@ -390,4 +390,7 @@ fn up_skips_the_cluster_slice_and_net_show_lists_it() {
     let json = Run::new(&f).args(["--json", "net", "show", NET]).stdout_unchecked().check().stdout;
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(v["cluster_slice"], "198.51.100.100-198.51.100.111");
+    // `net ls` counts it out of FREE too (30 without the slice; this host's ps lines carry
+    // the network label, so its one running container counts as a tenant).
+    Run::new(&f).args(["net", "ls"]).stdout(NET_LS_FIXTURE.replace("0        30\n", "1        18\n")).check();
 }
