@@ -58,6 +58,7 @@ pub fn run(cli: cli::Cli) -> Result<()> {
         Order::Stop(a) => tenant::stop::stop(&ctx, a)?,
         Order::Check(a) => conflict::check(&ctx, a)?,
         Order::Export(a) => export::export(&ctx, a)?,
+        Order::Presets => launch::preset::list(input.config.json)?,
     }
     ctx.finish()
 }

@@ -117,7 +117,11 @@ mod tests {
         assert_eq!(bash_completes(&["lanctl", "--host", "h"]), ["h2"]);
         assert_eq!(bash_completes(&["lanctl", "up", "--host", ""]), ["default", "h2"]);
         assert_eq!(bash_completes(&["lanctl", "up", "x", "--restart", "u"]), ["unless-stopped"]);
-        assert_eq!(bash_completes(&["lanctl", "up", "x", "--preset", ""]), ["wcs"]);
+        assert_eq!(
+            bash_completes(&["lanctl", "up", "x", "--preset", ""]),
+            ["janus", "jvb", "livekit", "mediamtx", "wcs", "wowza"]
+        );
+        assert_eq!(bash_completes(&["lanctl", "up", "x", "--preset", "w"]), ["wcs", "wowza"]);
         assert_eq!(bash_completes(&["lanctl", "net", "create", "lan", "--mode", "l3"]), ["l3", "l3s"]);
         assert_eq!(bash_completes(&["lanctl", "update", "x", "--restart", "on"]), ["on-failure"]);
     }
@@ -202,7 +206,8 @@ mod tests {
 
     #[test]
     fn the_preset_suggestions_are_the_presets() {
-        let names: Vec<&str> = crate::launch::preset::PRESETS.iter().map(|p| p.name).collect();
+        let all = crate::launch::preset::Presets::builtin();
+        let names: Vec<&str> = all.0.iter().map(|p| p.name.as_str()).collect();
         assert_eq!(crate::cli::suggest::PRESET.0, names.as_slice());
     }
 

@@ -21,6 +21,9 @@ Seconds to wait for another lanctl holding the lock, 0 to 86400 (default: 60).
 \fBLANCTL_ARPING\fR
 The iputils arping the arping probe runs (default: arping on PATH).
 .TP
+\fBLANCTL_PRESETS_DIR\fR
+The directory of user presets, \fINAME\fR.preset files (default: /etc/lanctl/presets.d); see \fBlanctl presets\fR.
+.TP
 \fBDOCKER_HOST\fR, \fBDOCKER_CONTEXT\fR, \fBDOCKER_CONFIG\fR, \fBHOME\fR
 Read by the docker CLI to choose its engine when \fB\-\-host\fR is not given; lanctl reads them
 only to file the ls hint under that engine (DOCKER_CONFIG, else HOME/.docker, holds the
@@ -62,6 +65,9 @@ The ls hint: the networks the last ls of HOST needed; a guess, safe to delete.
 .TP
 \fI/etc/systemd/network/50\-lanctl\-IF.netdev\fR, \fI50\-lanctl\-IF.network\fR, \fIPARENT.network.d/lanctl\-IF.conf\fR, \fI/etc/network/interfaces.d/lanctl\-IF\fR
 What \fBhost\-access \-\-persist systemd\-networkd|ifupdown \-\-write\fR writes so the shim comes back at boot.
+.TP
+\fI/etc/lanctl/presets.d/NAME.preset\fR
+A user preset (\fBlanctl presets\fR lists them): \fBKEY = VALUE\fR lines (about, image, env, arg, secret, missing, ready, stop\-timeout) and # comments; a bad line or a built-in's name exits 2.
 .SH EXAMPLES
 .nf
 lanctl doctor \-\-driver macvlan \-\-parent enp0s3

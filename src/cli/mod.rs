@@ -96,6 +96,10 @@ pub enum Command {
     /// Print a network's tenants for the LAN's DHCP and DNS (dnsmasq, hosts, kea), or a slice
     /// of it for a cluster (cni, k8s); read-only
     Export(ExportArgs),
+    /// List the presets `--preset` takes: the built-in ones and those of
+    /// /etc/lanctl/presets.d (LANCTL_PRESETS_DIR), with their image, check, variables and
+    /// secrets
+    Presets,
 }
 
 #[derive(Debug, Args)]
@@ -338,7 +342,9 @@ pub struct UpArgs {
     /// on --host, else where the tenants are, else on the host with the most free addresses
     #[arg(long, value_name = "H1,H2,...", value_delimiter = ',')]
     pub hosts: Vec<String>,
-    /// Defaults for a known server: wcs (Flashphoner Web Call Server)
+    /// Defaults for a known server: image, variables, arguments, check and secrets; see
+    /// `lanctl presets` (janus, jvb, livekit, mediamtx, wcs, wowza, and those of
+    /// /etc/lanctl/presets.d)
     #[arg(long, value_parser = suggest::PRESET)]
     pub preset: Option<String>,
     /// Address to use, once per family on a dual-stack network [default: lowest free

@@ -25,7 +25,8 @@ impl TypedValueParser for Suggest {
 pub const RESTART: Suggest = Suggest(&["no", "always", "unless-stopped", "on-failure"]);
 /// The ipvlan and macvlan modes together; `input` checks the one given against the driver.
 pub const MODE: Suggest = Suggest(&["l2", "l3", "l3s", "bridge", "private", "vepa", "passthru"]);
-/// The names of launch/preset.rs's rows (a test keeps the two lists equal).
-pub const PRESET: Suggest = Suggest(&["wcs"]);
+/// The names of the built-in presets (`launch::preset::BUILTIN`; a test keeps the two
+/// lists equal). A user preset is not offered by the static scripts.
+pub const PRESET: Suggest = Suggest(&["janus", "jvb", "livekit", "mediamtx", "wcs", "wowza"]);
 /// `export`'s formats (`export::Format::ALL`; a test keeps the two lists equal).
 pub const EXPORT_FORMAT: Suggest = Suggest(&["dnsmasq", "hosts", "kea", "cni", "k8s"]);

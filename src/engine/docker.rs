@@ -142,6 +142,22 @@ impl Docker {
         self.cmd().args(["node", "ls", "--format", "{{json .}}"]).query()
     }
 
+    /// The record of the slice of network `net`'s range a cluster was given (`export cni|k8s
+    /// --slice`): a config-only network named after it, holding only labels. Docker cannot
+    /// change a network's labels once it exists, so the slice lives on an object of its own
+    /// on the same engine, where every lanctl that manages the network reads it. It has no
+    /// `io.lanctl.managed` label: it is no network of lanctl's to list, only a record.
+    pub fn cluster_record_create(&self, net: &str, slice: &str) -> Change {
+        self.cmd()
+            .args(["network", "create", "--config-only", "--label"])
+            .arg(labels::kv(labels::CLUSTER_OF, net))
+            .arg("--label")
+            .arg(labels::kv(labels::CLUSTER_SLICE, slice))
+            .arg("--")
+            .arg(format!("{net}{}", crate::engine::netspec::CLUSTER_SUFFIX))
+            .change()
+    }
+
     pub fn network_rm(&self, name: &str) -> Change {
         self.cmd().args(["network", "rm", "--", name]).change()
     }

@@ -246,6 +246,8 @@ fn v6_part(i: &V6Input) -> Result<V6Part> {
 
 /// What lanctl appends to a swarm network's name to name each node's config-only network.
 pub const CONFIG_SUFFIX: &str = ".lanctl-config";
+/// The name of a network's cluster record after the network's: `lan.lanctl-cluster`.
+pub const CLUSTER_SUFFIX: &str = ".lanctl-cluster";
 
 /// The raw `net create` arguments.
 pub struct NetInput<'a> {

@@ -20,7 +20,7 @@ use std::time::SystemTime;
 
 use crate::engine::labels;
 use crate::engine::model::PsLine;
-use crate::engine::netspec::AddrRange;
+use crate::engine::netspec::{AddrRange, CLUSTER_SUFFIX};
 use crate::exec::error::{Error, Result};
 use crate::state;
 use crate::target::ctx::Ctx;
@@ -77,6 +77,10 @@ pub struct ExportInput {
 }
 
 pub fn export(ctx: &Ctx, input: &ExportInput) -> Result<()> {
+    // A slice given to a cluster is recorded under the host-wide lock, taken before the
+    // tenants are read: an `up` then either ran before (its tenant is seen, and a slice over
+    // it refused) or after (it reads the record and skips the slice).
+    let _lock = if input.slice.is_some() { ctx.lock()? } else { None };
     // Only lanctl's networks count (`resolve_network` refuses any other with exit 2), and
     // only containers with lanctl's tenant label.
     let (found, lines) = crate::exec::at_once::two(
@@ -119,11 +123,7 @@ pub fn export(ctx: &Ctx, input: &ExportInput) -> Result<()> {
                     return Err(Error::usage(why));
                 }
             }
-            // Said until the slice is recorded on the network, as a host's slice is.
-            ctx.note(format!(
-                "export: lanctl does not record the slice yet, so `lanctl up` may still give a Docker tenant an address of \
-                 {slice}; start tenants with --ip outside it"
-            ));
+            record_slice(ctx, &spec.name, slice)?;
             if input.format == Format::Cni {
                 cni::render(&export, slice)
             } else {
@@ -133,6 +133,27 @@ pub fn export(ctx: &Ctx, input: &ExportInput) -> Result<()> {
     };
     crate::exec::out::print(&text);
     Ok(())
+}
+
+/// Records `slice` as the one network `net` gives a cluster (its cluster record, see
+/// `Docker::cluster_record_create`), so `up` and `apply` never give a Docker tenant an
+/// address of it and `net show` lists it. The same slice again changes nothing; another one
+/// is refused while the record stands, since pods may hold addresses of the first.
+fn record_slice(ctx: &Ctx, net: &str, slice: AddrRange) -> Result<()> {
+    match state::cluster_slice(ctx, net)? {
+        Some(had) if had == slice => Ok(()),
+        Some(had) => Err(Error::usage(format!(
+            "export: network {net} already gives a cluster {had} (recorded on {net}{CLUSTER_SUFFIX}); export with --slice \
+             {had}, or once no pod holds an address of it, remove the record with `docker network rm {net}{CLUSTER_SUFFIX}`"
+        ))),
+        None => {
+            ctx.runner.change(&ctx.docker.cluster_record_create(net, &slice.to_string()))?;
+            if !ctx.dry_run() {
+                ctx.note(format!("export: recorded {slice} as network {net}'s cluster slice; `lanctl up` gives no Docker tenant an address of it"));
+            }
+            Ok(())
+        }
+    }
 }
 
 #[cfg(test)]

@@ -18,6 +18,7 @@ use crate::launch::batch::{BatchOpts, Outcome, What};
 use crate::launch::converge::{self, converge, Existing, Launch};
 use crate::launch::draft::{Origin, TenantDraft, TenantInput};
 use crate::launch::env::{self, EnvItem};
+use crate::launch::preset::Presets;
 use crate::launch::spec::TenantSpec;
 use crate::launch::{process_env, remove};
 use crate::provision;
@@ -211,9 +212,11 @@ fn tenants(file: &str, fleet: &Fleet, nets: &[NetSpec]) -> Result<Vec<TenantInpu
         _ => None,
     };
     let mut tenants: Vec<TenantInput> = Vec::new();
+    // The presets directory is read only when a tenant names a preset, once for the file.
+    let presets = if fleet.tenants.iter().any(|t| t.preset.is_some()) { Presets::load()? } else { Presets::builtin() };
     for t in &fleet.tenants {
         let at = |e: Error| Error::usage(format!("{file}: tenant {}: {}", t.name, e.msg));
-        let input = t.draft(only).and_then(|d| d.lower(&process_env)).map_err(at)?;
+        let input = t.draft(only).and_then(|d| d.lower(&process_env, &presets)).map_err(at)?;
         if tenants.iter().any(|o| o.name == input.name) {
             return Err(Error::usage(format!("{file}: tenant {} is listed twice; list it once", t.name)));
         }

@@ -22,6 +22,7 @@ use crate::launch::draft::{
 };
 use crate::launch::env::{self, EnvFile, EnvItem};
 use crate::launch::health::DEFAULT_WAIT_SECS;
+use crate::launch::preset::Presets;
 use crate::launch::ready::UPDATE_SETTLE_SECS;
 use crate::launch::spec::check_name;
 use crate::launch::{default_parallel, process_env};
@@ -97,6 +98,7 @@ pub enum Order {
     Stop(StopInput),
     Check(CheckInput),
     Export(ExportInput),
+    Presets,
 }
 
 pub fn lower(cli: Cli) -> Result<Input> {
@@ -196,6 +198,7 @@ pub fn lower(cli: Cli) -> Result<Input> {
         Command::Stop(a) => Order::Stop(StopInput { names: tenant_names(a.names)?, timeout: timeout(a.timeout)? }),
         Command::Check(a) => Order::Check(CheckInput { names: tenant_names(a.names)?, watch: a.watch }),
         Command::Export(a) => Order::Export(export(a)?),
+        Command::Presets => Order::Presets,
     };
     Ok(Input { config, request: Request { hosts, order } })
 }
@@ -430,8 +433,10 @@ fn up(a: UpArgs) -> Result<UpInput> {
     };
     let mut tenants = Vec::with_capacity(names.len());
     let mac = a.mac.as_deref().map(mac).transpose()?;
+    // The presets directory is read only when a preset is named, once for all tenants.
+    let presets = if draft.preset.is_some() { Presets::load()? } else { Presets::builtin() };
     for name in names {
-        let mut t = TenantDraft { name, ..draft.clone() }.lower(&process_env)?;
+        let mut t = TenantDraft { name, ..draft.clone() }.lower(&process_env, &presets)?;
         t.spec.mac.clone_from(&mac);
         tenants.push(t);
     }

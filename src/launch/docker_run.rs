@@ -98,6 +98,7 @@ fn container_line(base: crate::exec::cmd::Cmd, t: &Tenant, passed: &[String]) ->
         .args(sysctls(t).iter().flat_map(|s| ["--sysctl", s]))
         .opt("--mac-address", t.spec.mac.as_deref())
         .opt("--pull", t.pull)
+        .opt("--stop-timeout", t.spec.stop_timeout.map(|s| s.to_string()).as_deref())
         .args(["--restart", &t.spec.restart])
         .arg("--label")
         .arg(labels::kv(labels::TENANT, t.name))
@@ -123,6 +124,9 @@ fn container_line(base: crate::exec::cmd::Cmd, t: &Tenant, passed: &[String]) ->
             c = c.arg("--env").arg(format!("{k}={ip6}"));
         }
     }
+    for (k, v) in &t.spec.ip_templates {
+        c = c.arg("--env").arg(format!("{k}={}", v.replace("{ip}", &ip)));
+    }
     // The value reaches docker through its environment; argv names only the key. A key
     // without a value here comes from the env file, which docker reads.
     for k in &t.spec.secrets {
@@ -133,7 +137,8 @@ fn container_line(base: crate::exec::cmd::Cmd, t: &Tenant, passed: &[String]) ->
         }
     }
     // `--` ends docker's options: the image and its arguments can never become one.
-    c.arg("--").arg(&t.spec.image).args(t.spec.args.iter().cloned()).change()
+    let args = t.spec.args.iter().map(|a| if t.spec.ip_args { a.replace("{ip}", &ip) } else { a.clone() });
+    c.arg("--").arg(&t.spec.image).args(args).change()
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use crate::engine::reference;
 use crate::engine::restart_policy;
 use crate::exec::error::{Error, Result};
 use crate::launch::env::{EnvFile, EnvItem};
-use crate::launch::preset;
+use crate::launch::preset::{self, Presets};
 use crate::launch::ready::Ready;
 use crate::launch::spec::{check_name, Secrets, TenantSpec};
 
@@ -177,8 +177,9 @@ fn not_an_address(what: &str, s: &str) -> Error {
 }
 
 impl TenantDraft {
-    /// Validates every value; `lookup` is lanctl's environment (for preset secrets).
-    pub fn lower(self, lookup: &dyn Fn(&str) -> Option<String>) -> Result<TenantInput> {
+    /// Validates every value; `lookup` is lanctl's environment (for preset secrets),
+    /// `presets` the run's presets (read once by the caller).
+    pub fn lower(self, lookup: &dyn Fn(&str) -> Option<String>, presets: &Presets) -> Result<TenantInput> {
         let f = |field: &str| self.origin.field(field);
         check_name(&self.name)?;
         if let Some(net) = &self.net {
@@ -189,14 +190,34 @@ impl TenantDraft {
         let mut secrets = Secrets::new();
         let mut warnings = Vec::new();
         let mut unset = Vec::new();
-        if let Some(name) = &self.preset {
-            let p = preset::find(name)
-                .ok_or_else(|| Error::usage(format!("{} {name:?} is unknown; use one of {}", f("preset"), preset::names())))?;
-            spec.image = p.image.to_string();
-            spec.ip_env.extend(p.ip_env.iter().map(|k| k.to_string()));
-            let missing: Vec<&str> =
-                p.secrets.iter().copied().filter(|k| !self.env.iter().any(|i| i.key() == *k) && lookup(k).is_none()).collect();
-            for key in p.secrets.iter().filter(|k| !self.env.iter().any(|i| i.key() == **k)) {
+        let preset =
+            match &self.preset {
+                None => None,
+                Some(name) => Some(presets.find(name).ok_or_else(|| {
+                    Error::usage(format!("{} {name:?} is unknown; use one of {}", f("preset"), presets.names()))
+                })?),
+            };
+        if let Some(p) = preset {
+            spec.image.clone_from(&p.image);
+            for (k, template) in &p.env {
+                let v = preset::with_name(template, &self.name);
+                if v == "{ip}" {
+                    spec.ip_env.insert(k.clone());
+                } else if v.contains("{ip}") {
+                    spec.ip_templates.insert(k.clone(), v);
+                } else {
+                    spec.env.insert(k.clone(), v);
+                }
+            }
+            // Arguments after the image replace the preset's, as they replace an image's CMD.
+            if self.args.is_empty() {
+                spec.args = p.args.iter().map(|a| preset::with_name(a, &self.name)).collect();
+                spec.ip_args = spec.args.iter().any(|a| a.contains("{ip}"));
+            }
+            spec.stop_timeout = p.stop_timeout;
+            let given = |k: &str| self.env.iter().any(|i| i.key() == k);
+            let missing: Vec<&str> = p.secrets.iter().map(String::as_str).filter(|k| !given(k) && lookup(k).is_none()).collect();
+            for key in p.secrets.iter().filter(|k| !given(k)) {
                 match lookup(key) {
                     Some(v) => {
                         spec.secrets.insert(key.to_string());
@@ -207,7 +228,13 @@ impl TenantDraft {
             }
             // One warning for all missing keys, said once per tenant.
             if !missing.is_empty() {
-                warnings.push(format!("{} not set in lanctl's environment: {}", missing.join(" and "), p.missing_secret));
+                let why = if p.missing.is_empty() { "the tenant starts without them" } else { &p.missing };
+                let keys = match missing.split_last() {
+                    Some((last, [])) => last.to_string(),
+                    Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+                    None => String::new(),
+                };
+                warnings.push(format!("{keys} not set in lanctl's environment: {why}"));
             }
         }
         for item in &self.env {
@@ -228,9 +255,9 @@ impl TenantDraft {
         }
         let (ip, ip6) = addresses(&f("ip"), &self.ip)?;
         spec.slaac = self.slaac;
-        let ready = match (&self.ready, &self.preset) {
+        let ready = match (&self.ready, preset.and_then(|p| p.ready.as_deref())) {
             (Some(r), _) => Some(check_ready(&f("ready"), r)?),
-            (None, Some(name)) => preset::find(name).map(|p| Ready::parse(p.ready).expect("a preset's check parses")),
+            (None, Some(r)) => Some(Ready::parse(r).expect("a preset's check was parsed when it was read")),
             (None, None) => None,
         };
         if self.outside_range && ip.is_none() && ip6.is_none() {

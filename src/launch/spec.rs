@@ -26,6 +26,18 @@ pub struct TenantSpec {
     /// Variables set to the tenant's IPv6 address (a dual-stack network's tenant).
     #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
     pub ip6_env: BTreeSet<String>,
+    /// Variables whose value holds the tenant's address among other text (a preset's
+    /// `env = K=udp://{ip}:5000`): `{ip}` is replaced when the address is chosen. A value
+    /// that is `{ip}` alone is in `ip_env`, as `--ip-env` puts it.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub ip_templates: BTreeMap<String, String>,
+    /// `args` hold `{ip}` (a preset's `arg = --node-ip` `arg = {ip}`), replaced by the
+    /// address when the line is rendered; arguments typed after the image never are.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub ip_args: bool,
+    /// docker's `--stop-timeout`, from a preset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop_timeout: Option<u32>,
     #[serde(default)]
     pub labels: BTreeMap<String, String>,
     #[serde(default)]
@@ -77,6 +89,7 @@ impl TenantSpec {
             self.secrets.remove(&k);
             self.ip_env.remove(&k);
             self.ip6_env.remove(&k);
+            self.ip_templates.remove(&k);
             secrets.retain(|(s, _)| *s != k);
             match item {
                 EnvItem::Literal(_, v) => {
@@ -134,12 +147,17 @@ impl TenantSpec {
             let show = |on: bool| if on { "on" } else { "off" };
             out.push(format!("slaac is {}, not {}", show(self.slaac), show(want.slaac)));
         }
+        map_differences("env", &self.ip_templates, &want.ip_templates, &mut out);
         map_differences("label", &self.labels, &want.labels, &mut out);
         if self.restart != want.restart {
             out.push(format!("restart is {}, not {}", self.restart, want.restart));
         }
-        if self.args != want.args {
+        if self.args != want.args || self.ip_args != want.ip_args {
             out.push(format!("arguments are [{}], not [{}]", self.args.join(" "), want.args.join(" ")));
+        }
+        if self.stop_timeout != want.stop_timeout {
+            let show = |t: &Option<u32>| t.map_or("docker's".to_string(), |t| format!("{t} s"));
+            out.push(format!("stop timeout is {}, not {}", show(&self.stop_timeout), show(&want.stop_timeout)));
         }
         if self.mac != want.mac {
             let show = |m: &Option<String>| m.clone().unwrap_or_else(|| "docker's".to_string());

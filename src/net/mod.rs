@@ -7,7 +7,7 @@ pub use view::{ls, ls_all, show};
 
 use crate::checks;
 use crate::engine::model::Network;
-use crate::engine::netspec::{NetSpec, CONFIG_SUFFIX};
+use crate::engine::netspec::{NetSpec, CLUSTER_SUFFIX, CONFIG_SUFFIX};
 use crate::exec::at_once;
 use crate::exec::error::{Error, Result};
 use crate::provision;
@@ -96,6 +96,15 @@ pub fn rm(ctx: &Ctx, name: &str) -> Result<()> {
         ctx.runner.change(&ctx.docker.network_rm(&n.name))?;
         if !ctx.dry_run() {
             ctx.note(format!("removed network {}", n.name));
+        }
+    }
+    // The record of the slice a cluster was given goes with the network: a network made
+    // again under the name starts with its whole range.
+    if let Some(slice) = state::cluster_slice(ctx, name)? {
+        let record = format!("{name}{CLUSTER_SUFFIX}");
+        ctx.runner.change(&ctx.docker.network_rm(&record))?;
+        if !ctx.dry_run() {
+            ctx.note(format!("removed {record}, the record of cluster slice {slice}"));
         }
     }
     left.remove(ctx)

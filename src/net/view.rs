@@ -7,7 +7,7 @@ use std::net::IpAddr;
 use serde::Serialize;
 
 use crate::engine::model::PsLine;
-use crate::engine::netspec::{LanRoute, NetSpec};
+use crate::engine::netspec::{LanRoute, NetSpec, CLUSTER_SUFFIX};
 use crate::exec::error::Result;
 use crate::exec::table;
 use crate::state;
@@ -38,7 +38,12 @@ fn load_all(ctx: &Ctx) -> Result<Vec<Loaded>> {
     // By the spec's name: a swarm node's tenants are on the swarm network, not its part.
     let names: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
     let lines: Vec<PsLine> = lines.into_iter().filter(|l| names.iter().any(|n| l.attached_to(n))).collect();
-    let attached = state::attached_to_each(ctx, &names, &lines, &networks)?;
+    // The slices given to clusters, from their records (one inspect of every network's, none
+    // found being none given), beside the stopped holders.
+    let records: Vec<String> = names.iter().map(|n| format!("{n}{CLUSTER_SUFFIX}")).collect();
+    let (attached, records) =
+        at_once::two(|| state::attached_to_each(ctx, &names, &lines, &networks), || state::inspect_networks(ctx, &records));
+    let (attached, records) = (attached?, records?);
     let host = state::host_addrs(&links);
     Ok(specs
         .into_iter()
@@ -46,7 +51,8 @@ fn load_all(ctx: &Ctx) -> Result<Vec<Loaded>> {
         .map(|(spec, on)| {
             let labelled = |name: &str| lines.iter().any(|l| l.names == name && l.network == spec.name);
             let tenants = on.iter().filter(|a| labelled(&a.name)).count();
-            Loaded { pool: Pool::of(&spec, &on, &host), route: spec.lan_route(&links), spec, tenants }
+            let pool = Pool::of(&spec, &on, &host).with_cluster(state::cluster_slice_among(&records, &spec.name));
+            Loaded { pool, route: spec.lan_route(&links), spec, tenants }
         })
         .collect())
 }
@@ -165,6 +171,9 @@ struct Show {
     /// On a network of several hosts: the whole reservation `range` is this host's slice of.
     #[serde(skip_serializing_if = "Option::is_none")]
     reservation: Option<String>,
+    /// The slice of `range` given to a cluster (`export cni|k8s`), which no Docker tenant gets.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cluster_slice: Option<String>,
     range_size: u128,
     /// The range's addresses a tenant could ever get (`range_size` less the reserved and
     /// the host's own).
@@ -200,9 +209,11 @@ fn load_one(ctx: &Ctx, name: &str) -> Result<Loaded> {
         at_once::three(|| state::resolve_network(ctx, Some(name)), || state::ps_on(ctx, name), || state::host_links(ctx));
     let (spec, net) = found?;
     let (lines, links) = (lines?, links?);
-    let attached = state::attached_from(ctx, &spec.name, &lines, Some(&net))?;
+    let (attached, cluster) =
+        at_once::two(|| state::attached_from(ctx, &spec.name, &lines, Some(&net)), || state::cluster_slice(ctx, &spec.name));
+    let attached = attached?;
     let tenants = attached.iter().filter(|a| lines.iter().any(|l| l.names == a.name && l.network == spec.name)).count();
-    let pool = Pool::of(&spec, &attached, &state::host_addrs(&links));
+    let pool = Pool::of(&spec, &attached, &state::host_addrs(&links)).with_cluster(cluster?);
     Ok(Loaded { pool, route: spec.lan_route(&links), spec, tenants })
 }
 
@@ -224,6 +235,7 @@ pub fn show(ctx: &Ctx, name: &str) -> Result<()> {
         gateway: s.gateway,
         range: s.range.to_string(),
         reservation: s.reservation.map(|r| r.to_string()),
+        cluster_slice: l.pool.cluster.map(|r| r.to_string()),
         range_size: s.range.len(),
         usable: l.pool.usable(),
         docker_ip_range: s.docker_range.to_string(),
@@ -259,6 +271,9 @@ pub fn show(ctx: &Ctx, name: &str) -> Result<()> {
     }
     if let Some(whole) = &show.reservation {
         crate::exec::out::line(format!("slice of  {whole}, shared with other hosts"));
+    }
+    if let Some(c) = &show.cluster_slice {
+        crate::exec::out::line(format!("cluster   {c}, a cluster's IPAM hands it out (lanctl export); no Docker tenant gets it"));
     }
     for h in &show.reserved {
         crate::exec::out::line(format!("reserved  {:<15} {}", h.address, h.holder));

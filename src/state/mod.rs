@@ -11,7 +11,7 @@ use std::net::IpAddr;
 
 use crate::engine::labels;
 use crate::engine::model::{self, Container, IpLink, Network, NetworkLine};
-use crate::engine::netspec::{NetSpec, CONFIG_SUFFIX};
+use crate::engine::netspec::{AddrRange, NetSpec, CLUSTER_SUFFIX, CONFIG_SUFFIX};
 use crate::exec::error::{Error, Result};
 use crate::exec::runner;
 use crate::state::pool::{Attached, Pool};
@@ -246,12 +246,27 @@ pub fn ps_all(ctx: &Ctx) -> Result<Vec<model::PsLine>> {
     ctx.runner.query_lines(&ctx.docker.ps_all::<&str>(&[]))
 }
 
+/// The slice of network `net`'s range given to a cluster (`export cni|k8s`), read from its
+/// cluster record (`NET.lanctl-cluster`): one inspect, none when there is no record.
+pub fn cluster_slice(ctx: &Ctx, net: &str) -> Result<Option<AddrRange>> {
+    let name = format!("{net}{CLUSTER_SUFFIX}");
+    let found = inspect_networks(ctx, &[name.as_str()])?;
+    Ok(cluster_slice_among(&found, net))
+}
+
+/// [`cluster_slice`] from networks already inspected.
+pub fn cluster_slice_among(networks: &[Network], net: &str) -> Option<AddrRange> {
+    let name = format!("{net}{CLUSTER_SUFFIX}");
+    let record = networks.iter().find(|n| n.name == name && n.labels.get(labels::CLUSTER_OF).map(String::as_str) == Some(net))?;
+    record.labels.get(labels::CLUSTER_SLICE).and_then(|s| AddrRange::parse(s))
+}
+
 /// The pool of network `spec` (inspected as `net`) from reads already made: `docker ps`
 /// lines (of the host, [`ps_all`], or of the network) and the host's interfaces.
 pub fn pool_from(ctx: &Ctx, spec: &NetSpec, net: &Network, lines: &[model::PsLine], links: &[IpLink]) -> Result<Pool> {
     let on: Vec<model::PsLine> = lines.iter().filter(|l| l.attached_to(&spec.name)).cloned().collect();
-    let attached = attached_from(ctx, &spec.name, &on, Some(net))?;
-    Ok(Pool::of(spec, &attached, &host_addrs(links)))
+    let (attached, cluster) = at_once::two(|| attached_from(ctx, &spec.name, &on, Some(net)), || cluster_slice(ctx, &spec.name));
+    Ok(Pool::of(spec, &attached?, &host_addrs(links)).with_cluster(cluster?))
 }
 
 /// A network's address pool on its own (`up --hosts` asks each host this): every attached

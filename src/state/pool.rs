@@ -7,7 +7,7 @@ use std::net::IpAddr;
 use serde::Serialize;
 
 use crate::engine::model::Container;
-use crate::engine::netspec::NetSpec;
+use crate::engine::netspec::{AddrRange, NetSpec};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
@@ -71,6 +71,9 @@ pub struct Pool {
     pub held: BTreeMap<IpAddr, Holder>,
     /// The MACs containers have on the network, lower case, with who has each.
     pub macs: BTreeMap<String, String>,
+    /// The slice of the range a cluster's IPAM hands out (`export cni|k8s --slice`, recorded
+    /// on the network's cluster record): never given to a Docker tenant.
+    pub cluster: Option<AddrRange>,
 }
 
 impl Pool {
@@ -99,12 +102,23 @@ impl Pool {
                 macs.insert(a.mac.clone(), a.name.clone());
             }
         }
-        Pool { spec: spec.clone(), held, macs }
+        Pool { spec: spec.clone(), held, macs, cluster: None }
+    }
+
+    /// The pool with `slice` given to a cluster (`state::cluster_slice`): its addresses
+    /// are no Docker tenant's, free or not.
+    pub fn with_cluster(mut self, slice: Option<AddrRange>) -> Pool {
+        self.cluster = slice;
+        self
+    }
+
+    fn in_cluster(&self, ip: IpAddr) -> bool {
+        self.cluster.is_some_and(|c| c.contains(ip))
     }
 
     /// Free addresses of the reserved range, lowest first.
     pub fn free(&self) -> impl Iterator<Item = IpAddr> + '_ {
-        self.spec.range.iter().filter(|ip| !self.held.contains_key(ip))
+        self.spec.range.iter().filter(|ip| !self.held.contains_key(ip) && !self.in_cluster(*ip))
     }
 
     /// Free addresses of the reserved IPv6 range of a dual-stack network, lowest first
@@ -123,7 +137,11 @@ impl Pool {
     pub fn usable(&self) -> u128 {
         let never =
             self.used_in_range().filter(|(_, h)| matches!(h, Holder::Reserved { .. } | Holder::Host { .. })).count() as u128;
-        self.spec.range.len() - never
+        // The cluster's addresses that are not already counted above.
+        let cluster = self.cluster.map_or(0, |c| {
+            self.spec.range.iter().filter(|ip| c.contains(*ip)).filter(|ip| !self.held.contains_key(ip)).count() as u128
+        });
+        self.spec.range.len() - never - cluster
     }
 
     /// Held addresses that lie inside the reserved range.
@@ -151,7 +169,13 @@ impl Pool {
         if !subnet.contains(&ip) {
             return Some(format!("{ip} is outside the subnet {subnet} of network {}", self.spec.name));
         }
-        self.held.get(&ip).map(|h| format!("{ip} is held by {h} on network {}", self.spec.name))
+        if let Some(h) = self.held.get(&ip) {
+            return Some(format!("{ip} is held by {h} on network {}", self.spec.name));
+        }
+        let name = &self.spec.name;
+        self.cluster.filter(|c| c.contains(ip)).map(|c| {
+            format!("{ip} is in the cluster slice {c} of network {name} (lanctl export cni|k8s), which no Docker tenant gets")
+        })
     }
 
     /// The message for an exhausted range, naming it and its size.
@@ -199,6 +223,27 @@ mod tests {
             ),
         )
         .unwrap()
+    }
+
+    #[test]
+    fn the_cluster_slice_is_never_free_nor_usable_and_refused_by_name() {
+        let s = spec("198.51.100.0-198.51.100.7", &[]);
+        let cs = [container("t1", "198.51.100.5", "running")];
+        let p = Pool::new(&s, &cs, &[]).with_cluster(AddrRange::parse("198.51.100.4-198.51.100.6"));
+        let free: Vec<String> = p.free().map(|ip| ip.to_string()).collect();
+        assert_eq!(free, ["198.51.100.2", "198.51.100.3", "198.51.100.7"]);
+        // 8 less the network address, the gateway and the slice's .4 and .6; .5 is t1's, which
+        // a container only borrows, so the slice costs what is not held otherwise.
+        assert_eq!(p.usable(), 4);
+        assert_eq!(
+            p.refuse("198.51.100.4".parse().unwrap()).unwrap(),
+            "198.51.100.4 is in the cluster slice 198.51.100.4-198.51.100.6 of network lan (lanctl export cni|k8s), which no \
+             Docker tenant gets"
+        );
+        assert_eq!(
+            p.refuse("198.51.100.5".parse().unwrap()).unwrap(),
+            "198.51.100.5 is held by container t1 (running) on network lan"
+        );
     }
 
     #[test]

@@ -19,7 +19,7 @@ use crate::target::ctx::Ctx;
 
 /// `lanctl update`, lowered: the tenant, the environment changes in order, and what else
 /// of its spec changes.
-use crate::launch::preset;
+use crate::launch::preset::Presets;
 use crate::launch::ready::Ready;
 use crate::launch::recreate::{env_value, recreate, Recreate};
 
@@ -93,6 +93,8 @@ pub fn update(ctx: &Ctx, a: &UpdateInput) -> Result<()> {
     }
     if let Some(args) = &a.args {
         spec.args = args.clone();
+        // Typed arguments are never templated: `{ip}` in them is text.
+        spec.ip_args = false;
     }
     if let (Some(k), None) = (spec.ip6_env.iter().next(), old.address6_on(&network)) {
         return Err(Error::usage(format!(
@@ -107,7 +109,10 @@ pub fn update(ctx: &Ctx, a: &UpdateInput) -> Result<()> {
     let given: Vec<String> = secrets.iter().map(|(k, _)| k).filter(|k| given_anew(items, k)).cloned().collect();
     let carry: Vec<String> = secrets.iter().map(|(k, _)| k).filter(|k| !given.contains(k)).cloned().collect();
     let env_file = a.env_file.as_ref().map(|f| f.path.as_path());
-    let ready = a.ready.clone().or_else(|| preset::ready_of_image(&spec.image));
+    let ready = match &a.ready {
+        Some(r) => Some(r.clone()),
+        None => Presets::load()?.ready_of_image(&spec.image),
+    };
     let r = Recreate {
         network: &network,
         ip,

@@ -108,6 +108,7 @@ fn a_tenant_to_start_reads_the_hosts_addresses_and_the_stopped_holders_for_its_p
         [
             format!("docker container inspect -- {STOPPED_FULL_ID}"),
             format!("docker network inspect -- {NET}"),
+            format!("docker network inspect -- {NET}.lanctl-cluster"),
             ps_all(),
             "docker version --format {{json .}}".to_string(),
             "ip -j addr show".to_string(),
@@ -128,6 +129,7 @@ fn a_tenant_without_a_network_finds_the_hosts_only_one_through_the_listing() {
             "docker container inspect -- ltfix-run".to_string(),
             format!("docker network inspect -- {NETWORK_IDS}"),
             format!("docker network inspect -- {NET}"),
+            format!("docker network inspect -- {NET}.lanctl-cluster"),
             "docker network ls --no-trunc --filter label=io.lanctl.managed --format {{json .}}".to_string(),
             ps_all(),
             "ip -j addr show".to_string(),

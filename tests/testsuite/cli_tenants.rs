@@ -108,6 +108,7 @@ fn secrets_never_reach_an_argv_or_the_dry_run() {
              + docker network inspect -- {NETWORK_IDS}\n\
              + ip -j addr show\n\
              + docker container inspect -- {STOPPED_FULL_ID}\n\
+             + docker network inspect -- ltfix-net.lanctl-cluster\n\
              + docker version --format '{{{{json .}}}}'\n\
              + {} -D -c 1 -w 1 -I ltfixp 198.51.100.100\n\
              + {line}\n\
@@ -270,7 +271,10 @@ fn usage_errors_exit_2_and_run_nothing() {
             vec!["up", "a", "b", "--image", "img", "--ip", "198.51.100.120"],
             "lanctl: --ip gives one address; use it with one tenant name\n",
         ),
-        (vec!["up", "room-1", "--preset", "unknown"], "lanctl: --preset \"unknown\" is unknown; use one of wcs\n"),
+        (
+            vec!["up", "room-1", "--preset", "unknown"],
+            "lanctl: --preset \"unknown\" is unknown; use one of janus, jvb, livekit, mediamtx, wcs, wowza\n",
+        ),
         // clap's value errors carry no usage line: the subcommand is read from the words.
         (
             vec!["logs", "x", "--tail", "abc"],

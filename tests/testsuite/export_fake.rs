@@ -169,8 +169,11 @@ fn a_bad_source_date_epoch_exits_2() {
 }
 
 /// What `cni` and `k8s` say until the slice is recorded.
-const NOT_RECORDED: &str = "lanctl: export: lanctl does not record the slice yet, so `lanctl up` may still give a Docker \
-                            tenant an address of 198.51.100.124-198.51.100.131; start tenants with --ip outside it\n";
+const RECORDED: &str = "lanctl: export: recorded 198.51.100.124-198.51.100.131 as network ltfix-net's cluster slice; \
+                        `lanctl up` gives no Docker tenant an address of it\n";
+/// The change that records the slice the cluster is given.
+const RECORD: &str = "docker network create --config-only --label io.lanctl.cluster-of=ltfix-net --label \
+                      io.lanctl.cluster-slice=198.51.100.124-198.51.100.131 -- ltfix-net.lanctl-cluster";
 
 const CONFLIST: &str = r#"{
   "cniVersion": "1.0.0",
@@ -201,7 +204,15 @@ const CONFLIST: &str = r#"{
 #[test]
 fn cni_is_a_conflist_of_the_driver_with_host_local_on_the_slice() {
     let f = host();
-    export(&f, &["export", "cni", NET, "--slice", "198.51.100.124-198.51.100.131"]).stdout(CONFLIST).stderr(NOT_RECORDED).check();
+    export(&f, &["export", "cni", NET, "--slice", "198.51.100.124-198.51.100.131"])
+        .stdout(CONFLIST)
+        .stderr(RECORDED)
+        .change_lines([RECORD])
+        .check();
+    // A dry run prints the record's line before the text, and runs it not.
+    export(&f, &["--dry-run", "export", "cni", NET, "--slice", "198.51.100.124-198.51.100.131"])
+        .stdout(format!("{RECORD}\n{CONFLIST}"))
+        .check();
 }
 
 #[test]
@@ -247,7 +258,8 @@ fn k8s_wraps_the_same_conflist_and_gives_each_tenant_an_annotation_to_keep_its_a
             indent(CONFLIST),
             indent(static_list)
         ))
-        .stderr(NOT_RECORDED)
+        .stderr(RECORDED)
+        .change_lines([RECORD])
         .check();
 }
 
@@ -304,4 +316,82 @@ fn a_network_of_several_hosts_exports_this_hosts_tenants_and_keeps_the_whole_res
              themselves.",
         ]
     );
+}
+
+/// The cluster record of the fixture network giving a cluster `slice`, as `docker network
+/// inspect` shows it.
+fn cluster_record(slice: &str) -> String {
+    serde_json::json!([{
+        "Name": "ltfix-net.lanctl-cluster", "Id": "c".repeat(64), "Driver": "null", "Scope": "local", "ConfigOnly": true,
+        "IPAM": {"Config": []}, "Options": {},
+        "Labels": {"io.lanctl.cluster-of": "ltfix-net", "io.lanctl.cluster-slice": slice},
+    }])
+    .to_string()
+}
+
+/// A fake host whose network gives a cluster `slice` (an earlier `export cni --slice`).
+fn host_with_cluster(slice: &str) -> Fake {
+    let record = cluster_record(slice);
+    lan_with(|f| {
+        f.on("docker", "network inspect -- ltfix-net.lanctl-cluster", 0, &record);
+        f.on("docker", "ps --all*", 0, &ps_with_spec(r#"{"image":"lanctl-test/media:latest"}"#, "running"));
+    })
+}
+
+/// The slice recorded, exporting it again changes nothing; another slice is refused while
+/// the record stands (pods may hold addresses of the first).
+#[test]
+fn the_same_slice_again_changes_nothing_and_another_is_refused() {
+    let f = host_with_cluster("198.51.100.124-198.51.100.131");
+    export(&f, &["export", "cni", NET, "--slice", "198.51.100.124-198.51.100.131"]).stdout(CONFLIST).check();
+    export(&f, &["export", "k8s", NET, "--slice", "198.51.100.120-198.51.100.131"])
+        .code(2)
+        .stderr(
+            "lanctl: export: network ltfix-net already gives a cluster 198.51.100.124-198.51.100.131 (recorded on \
+             ltfix-net.lanctl-cluster); export with --slice 198.51.100.124-198.51.100.131, or once no pod holds an address \
+             of it, remove the record with `docker network rm ltfix-net.lanctl-cluster`\n",
+        )
+        .check();
+}
+
+/// `up` never gives a Docker tenant an address of the cluster's slice: the lowest free
+/// address is past it, `--ip` inside it is refused, and `net show` lists it (and counts it
+/// out of the usable and the free addresses).
+#[test]
+fn up_skips_the_cluster_slice_and_net_show_lists_it() {
+    let f = host_with_cluster("198.51.100.100-198.51.100.111");
+    let line = "docker run --detach --name room-1 --hostname room-1 --network ltfix-net --ip 198.51.100.112 --sysctl net.ipv6.conf.all.disable_ipv6=1 --restart \
+                unless-stopped --label io.lanctl.tenant=room-1 --label io.lanctl.network=ltfix-net --label \
+                'io.lanctl.spec={\"image\":\"img\",\"env\":{},\"secrets\":[],\"ip_env\":[],\"labels\":{},\"restart\":\"unless-stopped\",\"args\":[]}' \
+                -- img";
+    Run::new(&f)
+        .args(["up", "--wait", "0", "room-1", "--image", "img"])
+        .stdout("room-1 198.51.100.112\n")
+        .change_lines([line])
+        .check();
+    Run::new(&f)
+        .args(["up", "room-1", "--image", "img", "--ip", "198.51.100.105"])
+        .code(2)
+        .stderr(
+            "lanctl: room-1: --ip 198.51.100.105 is in the cluster slice 198.51.100.100-198.51.100.111 of network ltfix-net \
+             (lanctl export cni|k8s), which no Docker tenant gets; choose another address, or leave --ip out to take the \
+             next free one\n",
+        )
+        .check();
+    Run::new(&f)
+        .args(["net", "show", NET])
+        .stdout(format!(
+            "{SHOW_NETWORK}\
+             range     198.51.100.100-198.51.100.131 (20 usable of 32 addresses; docker --ip-range 198.51.100.112/28)\n\
+             cluster   198.51.100.100-198.51.100.111, a cluster's IPAM hands it out (lanctl export); no Docker tenant gets it\n\
+             {SHOW_HELD}\
+             free      18 (next 198.51.100.112)\n",
+        ))
+        .check();
+    let json = Run::new(&f).args(["--json", "net", "show", NET]).stdout_unchecked().check().stdout;
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["cluster_slice"], "198.51.100.100-198.51.100.111");
+    // `net ls` counts it out of FREE too (30 without the slice; this host's ps lines carry
+    // the network label, so its one running container counts as a tenant).
+    Run::new(&f).args(["net", "ls"]).stdout(NET_LS_FIXTURE.replace("0        30\n", "1        18\n")).check();
 }

@@ -383,17 +383,44 @@ fn the_cni_plugins_give_pods_addresses_of_the_slice_and_a_moved_tenant_its_own()
     let net = env.name("lan");
     let f = fake_host(&env, &net);
     let slice = format!("{}-{}", env.host(40), env.host(43));
-    let run = |format: &str| {
+    // The fake engine keeps the cluster record the first export makes (a config-only
+    // network of labels) and shows it to the second.
+    let state = tempfile::tempdir().unwrap();
+    let record_file = state.path().join("cluster-record");
+    let record = serde_json::json!([{
+        "Name": format!("{net}.lanctl-cluster"), "Id": "c".repeat(64), "Driver": "null", "Scope": "local",
+        "ConfigOnly": true, "IPAM": {"Config": []},
+        "Labels": {"io.lanctl.cluster-of": &net, "io.lanctl.cluster-slice": &slice},
+    }]);
+    fs::write(state.path().join("cluster-record.json"), record.to_string()).unwrap();
+    f.on_script(
+        "docker",
+        &format!("network create --config-only --label io.lanctl.cluster-of={net} --label io.lanctl.cluster-slice={slice} -- {net}.lanctl-cluster"),
+        &format!("touch {}; echo {}", shell_quote(&record_file.to_string_lossy()), "c".repeat(64)),
+    );
+    f.on_script(
+        "docker",
+        &format!("network inspect -- {net}.lanctl-cluster"),
+        &format!(
+            "if [ -e {0} ]; then cat {1}; else echo 'Error: No such network: {net}.lanctl-cluster' >&2; exit 1; fi",
+            shell_quote(&record_file.to_string_lossy()),
+            shell_quote(&state.path().join("cluster-record.json").to_string_lossy())
+        ),
+    );
+    let run = |format: &str, said: &str| {
         let out = f.lanctl().env("SOURCE_DATE_EPOCH", "1796634000").args(["export", format, &net, "--slice", &slice]).output();
         let out = out.unwrap();
-        assert_eq!(out.status.code(), Some(0), "{}", lossy(&out.stderr));
-        assert!(lossy(&out.stderr).starts_with("lanctl: export: lanctl does not record the slice yet"), "{}", lossy(&out.stderr));
+        assert_eq!((out.status.code(), lossy(&out.stderr).as_str()), (Some(0), said));
         lossy(&out.stdout)
     };
-    let conflist: serde_json::Value = serde_json::from_str(&run("cni")).unwrap();
+    let recorded = format!(
+        "lanctl: export: recorded {slice} as network {net}'s cluster slice; `lanctl up` gives no Docker tenant an address of it\n"
+    );
+    let conflist: serde_json::Value = serde_json::from_str(&run("cni", &recorded)).unwrap();
+    assert!(record_file.exists(), "the first export recorded the slice");
     // What Multus would hand the plugins is the NAD's config: the same list, then the
-    // static one that tenants moved to the cluster use.
-    let nad = run("k8s");
+    // static one that tenants moved to the cluster use. The slice is recorded already.
+    let nad = run("k8s", "");
     let configs = nad_configs(&nad);
     assert_eq!((configs.len(), &configs[0]), (2, &conflist), "{nad}");
     // host-local keeps its allocations in a directory of the test's, not /var/lib/cni.
@@ -402,7 +429,9 @@ fn the_cni_plugins_give_pods_addresses_of_the_slice_and_a_moved_tenant_its_own()
     config["ipam"]["dataDir"] = data.path().to_string_lossy().into_owned().into();
     assert_eq!(config["type"], "macvlan");
     server_address(&env);
-    let tenants: Vec<String> = TENANTS.iter().map(|(_, h, _)| env.host(*h)).collect();
+    // Every address a Docker tenant holds, running or stopped.
+    let tenants: Vec<String> = TENANTS.iter().map(|(_, h, _)| env.host(*h)).chain([env.host(NO_MAC.1)]).collect();
+    let mut handed: Vec<String> = Vec::new();
     let pods: Vec<(String, String)> = (0..2).map(|i| (env.link_name(&format!("k{i}")), env.name(&format!("pod{i}")))).collect();
     for (i, (netns, container)) in pods.iter().enumerate() {
         env.track_netns(netns);
@@ -411,7 +440,10 @@ fn the_cni_plugins_give_pods_addresses_of_the_slice_and_a_moved_tenant_its_own()
         let want = env.host(40 + i as u32);
         assert_eq!(result["ips"][0]["address"], format!("{want}/26"), "{result}");
         assert_eq!(result["ips"][0]["gateway"], env.gateway(), "{result}");
-        assert!(!tenants.contains(&want));
+        // Two ADDs never hand out an address a Docker tenant holds, nor one address twice.
+        assert!(!tenants.contains(&want), "ADD {i} gave {want}, which a Docker tenant holds ({tenants:?})");
+        assert!(!handed.contains(&want), "ADD {i} gave {want} again");
+        handed.push(want.clone());
         assert!(data.path().join(&net).join(&want).exists(), "host-local keeps its allocations in dataDir");
         assert!(sh_ok("ip", &["-n", netns, "-4", "-o", "addr", "show", "dev", "eth0"]).contains(&format!(" {want}/26 ")));
         // The LAN reaches the pod on its address.

@@ -66,7 +66,8 @@ const CASES: &[(&[&str], &str, bool)] = &[
     (&["doctor", "--dhcp", "--parent", "p", "--ip-range", "198.51.100.47-198.51.100.16"], "lanctl: --ip-range 198.51.100.47-198.51.100.16 ends before it starts", false),
     (&["doctor", "--dhcp", "--parent", "p", "--ip-range", "198.51.100.16-198.51.100.300"], "lanctl: --ip-range 198.51.100.16-198.51.100.300 is not a range", false),
     (&["doctor", "--dhcp", "--parent", "p", "--ip-range", "198.51.100.16/26"], "lanctl: --ip-range 198.51.100.16/26 is not canonical", false),
-    (&["doctor", "--dhcp", "--parent", "p", "--ip-range", "2001:db8::/64"], "lanctl: --ip-range 2001:db8::/64 is IPv6", false),
+    (&["doctor", "--dhcp", "--parent", "p", "--ip-range", "2001:db8::1ff-2001:db8::100"], "lanctl: --ip-range 2001:db8::1ff-2001:db8::100 ends before it starts", false),
+    (&["doctor", "--dhcp", "--parent", "p", "--ip-range", "2001:db8::10/64"], "lanctl: --ip-range 2001:db8::10/64 is not canonical", false),
     (&["doctor", "--dhcp", "--parent", "p", "--ip-range=-x"], "lanctl: --ip-range -x is not a range", false),
     (&["doctor", "--dhcp", "--net", "ltfix-net", "--parent", "eth7"], "lanctl: --parent eth7 is not the parent of network ltfix-net (", true),
     (

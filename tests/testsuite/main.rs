@@ -46,6 +46,7 @@ mod net_overlap;
 mod net_show_counts;
 mod parked;
 mod place;
+mod presets_fake;
 mod ready_fake;
 mod small_points;
 mod swarm;
@@ -53,6 +54,7 @@ mod update_honest;
 
 // Against a real engine (`#[ignore]`d: scripts/test.sh runs them).
 mod check_real;
+mod cluster_slice_real;
 mod dhcp_real;
 mod down_race;
 mod export_real;
@@ -60,6 +62,7 @@ mod health_real;
 mod ipv6_real;
 mod lanprobe_real;
 mod multihost_real;
+mod presets_real;
 mod ra_real;
 mod ready_real;
 mod real_engine;

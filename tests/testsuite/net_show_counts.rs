@@ -129,12 +129,14 @@ fn net_ls_and_show_inspect_only_the_stopped_containers() {
         calls.sort();
         calls
     };
-    // `net show NET` reads the one network it names, at the same time as the rest.
+    // `net show NET` reads the one network it names, at the same time as the rest, and its
+    // cluster record (the slice `export cni|k8s` gave a cluster) beside its stopped holders.
     assert_eq!(
         calls(&["net", "show", NET]),
         [
             format!("docker container inspect -- {STOPPED_FULL_ID}"),
             format!("docker network inspect -- {NET}"),
+            format!("docker network inspect -- {NET}.lanctl-cluster"),
             ps.clone(),
             "ip -j addr show".to_string(),
         ]
@@ -144,6 +146,8 @@ fn net_ls_and_show_inspect_only_the_stopped_containers() {
         [
             format!("docker container inspect -- {STOPPED_FULL_ID}"),
             format!("docker network inspect -- {NETWORK_IDS}"),
+            // The networks' cluster records, in one inspect.
+            format!("docker network inspect -- {NET}.lanctl-cluster"),
             "docker network ls --no-trunc --filter label=io.lanctl.managed --format {{json .}}".to_string(),
             format!("docker ps --all --no-trunc --format {}", PS_FORMAT.trim_matches('\'')),
             "ip -j addr show".to_string(),

@@ -29,7 +29,7 @@ fn draft(preset: Option<&str>, env: &[&str], lookup: &dyn Fn(&str) -> Option<Str
 #[test]
 fn wcs_preset_passes_secrets_by_key_and_warns_once_when_unset() {
     let lookup = env_of(&[("PASSWORD", "hunter2")]);
-    let r = draft(Some("wcs"), &[], &lookup).lower(&lookup).unwrap();
+    let r = draft(Some("wcs"), &[], &lookup).lower(&lookup, &Presets::builtin()).unwrap();
     assert_eq!(r.spec.image, "flashphoner/webcallserver:latest");
     assert_eq!(r.spec.ip_env.iter().collect::<Vec<_>>(), ["EXTERNAL_IP", "LOCAL_IP"]);
     assert_eq!(r.spec.secrets.iter().collect::<Vec<_>>(), ["PASSWORD"]);
@@ -41,7 +41,7 @@ fn wcs_preset_passes_secrets_by_key_and_warns_once_when_unset() {
     );
     assert!(!r.spec.to_label().contains("hunter2"));
     let none = env_of(&[]);
-    let r = draft(Some("wcs"), &[], &none).lower(&none).unwrap();
+    let r = draft(Some("wcs"), &[], &none).lower(&none, &Presets::builtin()).unwrap();
     assert_eq!(r.warnings.len(), 1, "both keys missing is one warning: {:?}", r.warnings);
     assert!(r.warnings[0].starts_with("PASSWORD and LICENSE not set"), "{:?}", r.warnings);
 }
@@ -51,7 +51,7 @@ fn explicit_flags_override_the_preset() {
     let lookup = env_of(&[("PASSWORD", "hunter2"), ("LICENSE", "l")]);
     let mut d = draft(Some("wcs"), &["LOCAL_IP=198.51.100.9", "PASSWORD=literal"], &lookup);
     d.image = Some("my/wcs:1".into());
-    let r = d.lower(&lookup).unwrap();
+    let r = d.lower(&lookup, &Presets::builtin()).unwrap();
     assert_eq!(r.spec.image, "my/wcs:1");
     assert_eq!(r.spec.ip_env.iter().collect::<Vec<_>>(), ["EXTERNAL_IP"]);
     assert_eq!(r.spec.env.get("LOCAL_IP").unwrap(), "198.51.100.9");
@@ -66,7 +66,10 @@ fn hostile_and_bad_values_are_usage_errors() {
     type Edit = fn(&mut TenantDraft);
     let cases: Vec<(Edit, &str)> = vec![
         (|d| d.preset = None, "no image to run; give --image IMAGE or --preset wcs"),
-        (|d| d.preset = Some("nope".into()), "--preset \"nope\" is unknown; use one of wcs"),
+        (
+            |d| d.preset = Some("nope".into()),
+            "--preset \"nope\" is unknown; use one of janus, jvb, livekit, mediamtx, wcs, wowza",
+        ),
         (|d| d.image = Some("--volume=/:/host".into()), "--image \"--volume=/:/host\" is not an image reference"),
         (|d| d.image = Some("--privileged".into()), "--image \"--privileged\" is not an image reference"),
         (|d| d.image = Some("Bad Image!!".into()), "--image \"Bad Image!!\" is not an image reference"),
@@ -99,7 +102,7 @@ fn hostile_and_bad_values_are_usage_errors() {
     for (edit, want) in cases {
         let mut d = draft(Some("wcs"), &[], &none);
         edit(&mut d);
-        let e = d.clone().lower(&none).err().unwrap_or_else(|| panic!("{d:?} must fail"));
+        let e = d.clone().lower(&none, &Presets::builtin()).err().unwrap_or_else(|| panic!("{d:?} must fail"));
         assert_eq!(e.exit, Exit::Usage, "{e}");
         assert!(e.to_string().starts_with(want), "{e}\nshould start with\n{want}");
         assert_eq!(e.to_string().lines().count(), 1, "{e}");
@@ -111,7 +114,7 @@ fn ip_once_per_family_says_which_by_its_value() {
     let none = env_of(&[]);
     let mut d = draft(Some("wcs"), &[], &none);
     d.ip = vec!["2001:db8::5".into(), "198.51.100.5".into()];
-    let t = d.lower(&none).unwrap();
+    let t = d.lower(&none, &Presets::builtin()).unwrap();
     assert_eq!((t.ip, t.ip6), (Some("198.51.100.5".parse().unwrap()), Some("2001:db8::5".parse().unwrap())));
 }
 
@@ -121,7 +124,7 @@ fn a_fleet_draft_names_its_fields() {
     let mut d = draft(None, &[], &none);
     d.origin = Origin::Fleet;
     d.image = Some("--privileged".into());
-    let e = d.lower(&none).unwrap_err().to_string();
+    let e = d.lower(&none, &Presets::builtin()).unwrap_err().to_string();
     assert!(e.starts_with("\"image\" \"--privileged\" is not an image reference"), "{e}");
 }
 
@@ -136,7 +139,7 @@ fn env_file_keys_are_secrets_docker_reads_and_unset_keys_warn() {
     d.image = Some("img".into());
     d.env = file.keys.iter().cloned().map(EnvItem::File).chain(d.env).collect();
     d.env_file = Some(file);
-    let r = d.lower(&lookup).unwrap();
+    let r = d.lower(&lookup, &Presets::builtin()).unwrap();
     assert_eq!(r.spec.secrets.iter().collect::<Vec<_>>(), ["FROM_ENV", "TOKEN"]);
     assert!(r.secrets.is_empty(), "docker reads the file's values itself");
     assert!(r.spec.env.is_empty());
