@@ -15,7 +15,7 @@ fn inspect(name: &str, format: &str) -> Option<String> {
 /// How the message names a crash of the test image: exited (exit code 1), or crashed and
 /// restarted, depending on the moment docker was asked; always with its own log line.
 fn is_crash_report(why: &str) -> bool {
-    (why.starts_with("it exited within 2 s (exit code 1)") || why.starts_with("it crashed within 2 s ("))
+    (why.starts_with("it exited within 500 ms (exit code 1)") || why.starts_with("it crashed within 500 ms ("))
         && why.contains("; its last log lines: crash: exiting with 1")
 }
 
