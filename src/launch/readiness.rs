@@ -18,6 +18,7 @@ use crate::exec::runner::{Live, LiveLines};
 use crate::exec::transport::Transport;
 use crate::lan::reach::{self, Ask};
 use crate::launch::health::{how_it_stopped, is_down, last_logs, Down};
+use crate::launch::progress::{End, Progress, Who};
 use crate::launch::ready::Ready;
 use crate::state;
 use crate::target::ctx::Ctx;
@@ -146,11 +147,19 @@ fn verdicts(ctx: &Ctx, items: &[Item], wait: Duration, given: bool) -> Result<Ve
     let mut read = true;
     let mut last_read = start;
     let mut told = vec![false; items.len()];
+    let who: Vec<Who> = items.iter().map(|i| Who { name: i.name, ip: i.ip, asked: i.asked }).collect();
+    let mut says = Progress::new(ctx, &who);
     loop {
         // Each verdict is said as it comes, however it came (a read, an event, a try).
         for i in 0..items.len() {
-            if let (Some(v), Some(kind), false) = (&slots[i].verdict, &slots[i].kind, told[i]) {
-                progress(ctx, &items[i], kind, v, start.elapsed());
+            if let (Some(v), false) = (&slots[i].verdict, told[i]) {
+                // One gone before its first read has no check yet: it was held to running.
+                let end = match v {
+                    Verdict::Ready => End::Ready,
+                    Verdict::Down(_) => End::Stopped,
+                    Verdict::NotReady(_) => End::NotReady,
+                };
+                says.said(&who[i], slots[i].kind.as_ref().unwrap_or(&Ready::Running), end, start.elapsed());
                 told[i] = true;
             }
         }
@@ -453,21 +462,6 @@ fn connect_error(e: &std::io::Error, port: u16) -> Miss {
         std::io::ErrorKind::PermissionDenied => Miss::Cannot(format!("it takes root to enter its network namespace ({e})")),
         _ => Miss::Try(format!("port {port}: {e}")),
     }
-}
-
-/// `room-3 198.51.100.99 ready in 11.2 s (tcp:8443)`, for the checks that can take long;
-/// the short settle of `running` says nothing until the batch's result.
-fn progress(ctx: &Ctx, item: &Item, kind: &Ready, v: &Verdict, took: Duration) {
-    if matches!(kind, Ready::Running | Ready::None) {
-        return;
-    }
-    let ip = item.ip.map(|ip| format!(" {ip}")).unwrap_or_default();
-    let how = match v {
-        Verdict::Ready => "ready in",
-        Verdict::Down(_) => "stopped after",
-        Verdict::NotReady(_) => "not ready after",
-    };
-    ctx.note(format!("{}{ip} {how} {:.1} s ({kind})", item.name, took.as_secs_f64()));
 }
 
 /// A time in whole seconds, at least one: what "within" says of a crash.

@@ -711,3 +711,55 @@ fn a_healthy_event_makes_the_tenant_ready_without_another_read() {
     // docker's own state still says starting: the verdict is the event's.
     assert_eq!(inspects(&f, "hx-h2"), 1, "{:?}", after_last_run(&f));
 }
+
+/// The healthy-by-event tenant of the test above, on a fresh host.
+fn healthy_by_event() -> (Live, Fake) {
+    let live = Live::new();
+    let mut c = checked("hx-h2", "198.51.100.100", "starting");
+    c["State"]["StartedAt"] = LATER.into();
+    live.after("hx-h2", &c, "", "");
+    let f = host_with_events(
+        &live,
+        &[(0.0, event("id-hx-h2", "start", 0)), (0.3, event("id-hx-h2", "health_status: healthy", 300_000_000))],
+    );
+    (live, f)
+}
+
+#[test]
+fn with_json_each_tenant_s_progress_is_one_json_line_before_the_result() {
+    let (_live, f) = healthy_by_event();
+    let o = lanctl(&f).args(["--json", "up", "hx-h2", "--image", "img"]).output().unwrap();
+    let (code, stdout, stderr) = out(&o);
+    assert_eq!(code, Some(0), "{stderr}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    let first: Value = serde_json::from_str(lines[0]).unwrap();
+    assert_eq!(
+        first,
+        json!({"event": "starting", "tenant": "hx-h2", "address": "198.51.100.100", "check": null, "seconds": 0.0})
+    );
+    let mut second: Value = serde_json::from_str(lines[1]).unwrap();
+    assert!(second["seconds"].as_f64().unwrap() > 0.0, "{second}");
+    second["seconds"] = 0.into();
+    assert_eq!(
+        second,
+        json!({"event": "ready", "tenant": "hx-h2", "address": "198.51.100.100", "check": "healthy", "seconds": 0})
+    );
+    // The rest is the result, as before: one JSON value.
+    let rest: Value = serde_json::from_str(&lines[2..].join("\n")).unwrap();
+    assert_eq!(rest[0]["name"], "hx-h2", "{rest}");
+}
+
+#[test]
+fn on_a_terminal_each_tenant_gets_a_line_and_the_count_is_rewritten_in_place() {
+    let (_live, f) = healthy_by_event();
+    let line = shell_line(&[LANCTL, "up", "hx-h2", "--image", "img"].map(String::from));
+    // script(1) gives lanctl a terminal; what lanctl wrote to it comes back on stdout.
+    let o = f.command("script").args(["-qec", &line, "/dev/null"]).output().unwrap();
+    let tty = lossy(&o.stdout).replace("\r\n", "\n");
+    assert_eq!(o.status.code(), Some(0), "{tty}");
+    assert!(tty.starts_with("\r\x1b[Klanctl: 1 still starting\r\x1b[Klanctl: hx-h2 198.51.100.100 ready in "), "{tty:?}");
+    assert!(tty.ends_with(" s (healthy)\nhx-h2 198.51.100.100\n"), "{tty:?}");
+    // Off a terminal the same run has no status line: see the test above.
+    let o = lanctl(&f).args(["up", "hx-h2", "--image", "img"]).output().unwrap();
+    assert!(!lossy(&o.stderr).contains('\r'), "{:?}", lossy(&o.stderr));
+}
