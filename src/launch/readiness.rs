@@ -537,6 +537,59 @@ mod tests {
         assert!(matches!(connect_error(&denied, 80), Miss::Cannot(_)));
     }
 
+    fn slot(kind: Ready) -> Slot {
+        Slot {
+            kind: Some(kind),
+            most: Duration::from_secs(5),
+            verdict: None,
+            id: "c1".into(),
+            pid: 7,
+            started: Some(1_000),
+            caught_up: false,
+            next_try: Duration::ZERO,
+        }
+    }
+
+    fn ev(id: &str, action: &str, at: i64) -> Event {
+        Event { id: id.into(), action: action.into(), time_nano: at }
+    }
+
+    #[test]
+    fn events_of_the_watched_start_count_and_earlier_ones_or_other_containers_do_not() {
+        let mut slots = vec![slot(Ready::Running), slot(Ready::Healthy)];
+        slots[1].id = "c2".into();
+        // A restart's own stop, before the start being watched; another container's death.
+        assert!(!on_event(&mut slots, &ev("c1", "die", 999)));
+        assert!(!on_event(&mut slots, &ev("c9", "die", 2_000)));
+        assert!(!slots[0].caught_up);
+        assert!(!on_event(&mut slots, &ev("c1", "start", 1_001)));
+        assert!(slots[0].caught_up);
+        // A death after it asks for a read, whose words say how it stopped.
+        assert!(on_event(&mut slots, &ev("c1", "die", 2_000)));
+        assert!(!on_event(&mut slots, &ev("c2", "health_status: starting", 2_000)));
+        assert_eq!(slots[1].verdict, None);
+        assert!(!on_event(&mut slots, &ev("c2", "health_status: healthy", 2_000)));
+        assert_eq!(slots[1].verdict, Some(Verdict::Ready));
+        let mut slots = vec![slot(Ready::Healthy)];
+        on_event(&mut slots, &ev("c1", "health_status: unhealthy", 2_000));
+        assert_eq!(slots[0].verdict, Some(Verdict::NotReady("its HEALTHCHECK says unhealthy".into())));
+    }
+
+    #[test]
+    fn the_settle_counts_from_the_container_s_own_start() {
+        let start = Instant::now();
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as i64;
+        let half = Duration::from_millis(500);
+        // Up for 0.3 s already: 0.2 s are left (give or take the test's own time).
+        let left = settle_end(Some(now - 300_000_000), half, start);
+        assert!(left > Duration::from_millis(150) && left <= Duration::from_millis(210), "{left:?}");
+        // Up for longer than the settle, or a start time docker did not give.
+        assert!(settle_end(Some(now - 2_000_000_000), half, start) < Duration::from_millis(10));
+        assert!(settle_end(None, half, start) >= half);
+        // A docker clock ahead of this one: the whole settle from now.
+        assert!(settle_end(Some(now + 60_000_000_000), half, start) >= half);
+    }
+
     #[test]
     fn a_crash_is_said_within_whole_seconds() {
         assert_eq!(rounded_up(Duration::from_millis(300)), Duration::from_secs(1));
