@@ -10,7 +10,10 @@
 //! deadline while threads drain stdout and stderr (a child that fills a pipe cannot
 //! deadlock us), and on expiry it kills the child and reaps it, so no zombie or orphaned
 //! process outlives the error. Only the child is killed, not what it spawned: the child
-//! keeps lanctl's process group so that Ctrl-C still reaches it.
+//! keeps lanctl's process group so that Ctrl-C still reaches it. Two reads have no
+//! deadline, since their reader decides when they end: `query_streamed` (`logs --follow`,
+//! ended by Ctrl-C) and `query_live` (a readiness wait's `docker events`, killed when the
+//! wait drops it).
 
 use std::io::Write;
 use std::time::{Duration, Instant};
