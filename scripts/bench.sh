@@ -16,8 +16,8 @@
 #   PUB_TIMEOUT=300 seconds each run of comparison 2 may take before it is killed
 #   FAKE_RUNS=100   hyperfine runs for comparison 5
 #   PROBE32=1       also time one `lanctl up --count 32` with the LAN probe on (0: skip)
-#   ONLY="1 2 3 4 5"  the comparisons to run (6 to 10 only when named)
-#   FLOOD=1000000   ARP frames comparison 10 sends at check --watch
+#   ONLY="1 2 3 4 5"  the comparisons to run (6 to 11 only when named)
+#   FLOOD=1000000   ARP frames comparison 11 sends at check --watch
 #   ROUNDS6=ROUNDS  rounds for comparison 6 (Compose: 32 services up / again / down)
 #   ROUNDS7=ROUNDS  rounds for comparison 7 (scale: reads and one more up at SCALE tenants)
 #   ROUNDS7B=ROUNDS7  rounds for 7's 120-tenant batch vs a sequential loop
@@ -38,10 +38,17 @@
 #      apply, ls, net show, down and of docker-compose up, ps, down.
 #   9  timelines: when each docker/ip process of lanctl up, apply, ls, net show started
 #      and ended (wrappers on PATH), to show where the time goes.
+#  10  readiness (issue 26), ROUNDS10 rounds (default ROUNDS): the bare docker run line
+#      against lanctl up with its defaults (probe, readiness), --wait 0 and --no-probe
+#      --wait 0, rotated in each round so load falls on every variant; a tenant of
+#      lanctl-test/sh whose port opens 3 s after its start (`--ready tcp:8080`), reported
+#      by how long after the 3 s it is ready; and 32 tenants with `--ready tcp:80` against
+#      the same 32 with --wait 0 (the batch's readiness costs at most the slowest tenant's
+#      own readiness, one tenant's `--ready tcp:80` minus its --wait 0, plus 1 s).
 #
-# Comparison 10 (issue 23): the RSS of `lanctl check --watch` while FLOOD gratuitous ARPs
-# from 8192 MACs claim a tenant's address (scripts/arp-flood.py, from the peer's namespace):
-# sampled every 0.5 s, at the start, at the end and its peak; flat is the goal.
+#  11  the RSS of `lanctl check --watch` (issue 23) while FLOOD gratuitous ARPs from 8192
+#      MACs claim a tenant's address (scripts/arp-flood.py, from the peer's namespace):
+#      sampled every 0.5 s, at the start, at the end and its peak; flat is the goal.
 #
 # Network safety: the parent is a veth pair made here (ltb0a, its peer ltb0b inside the
 # netns ltb0n), the subnet is 198.51.100.128/26, the benchmark's slot of TEST-NET-2
@@ -78,9 +85,10 @@ ROUNDS6="${ROUNDS6:-$ROUNDS}"
 ROUNDS7="${ROUNDS7:-$ROUNDS}"
 ROUNDS7B="${ROUNDS7B:-$ROUNDS7}"
 ROUNDS8="${ROUNDS8:-3}"
+ROUNDS10="${ROUNDS10:-$ROUNDS}"
 SCALE="${SCALE:-1 32 120}"
 [[ "$SETTLE" =~ ^[0-9]+$ ]] || { echo "bench.sh: SETTLE must be a number of seconds" >&2; exit 2; }
-for v in ROUNDS ROUNDS2 ROUNDS3 ROUNDS6 ROUNDS7 ROUNDS7B ROUNDS8 PUB_TIMEOUT FAKE_RUNS; do
+for v in ROUNDS ROUNDS2 ROUNDS3 ROUNDS6 ROUNDS7 ROUNDS7B ROUNDS8 ROUNDS10 PUB_TIMEOUT FAKE_RUNS; do
   [[ "${!v}" =~ ^[1-9][0-9]*$ ]] || { echo "bench.sh: $v must be a positive integer" >&2; exit 2; }
 done
 
@@ -451,6 +459,52 @@ if want 1; then
       [[ $rc -eq 0 && -z "$(docker ps -q --filter "name=^/$T1\$" --filter status=running)" ]] && FAILS[1.$v.notrunning]=1
       rm_names "$T1"
       say "   round $((r + 1)) $v ${T_MS} ms (rc $rc)"
+    done
+  done
+fi
+
+# ================================================================ 10. readiness
+if want 10; then
+  say "10. readiness: bare docker run vs lanctl up (defaults, --wait 0, --no-probe --wait 0); $ROUNDS10 rounds"
+  # The defaults: LAN probe, then the readiness wait (the running settle for this image).
+  UPD=(up --net "$NET" --image "$IMAGE" --pull never --ip-env LOCAL_IP)
+  V10=(bare default wait0 noprobe)
+  for ((r = 0; r < ROUNDS10; r++)); do
+    for v in $(rotate "$r" "${V10[@]}"); do
+      case $v in
+        bare) timed eval "$LINE1"; rc=$? ;;
+        default) timed "$LANCTL" "${UPD[@]}" "$T1"; rc=$? ;;
+        wait0) timed "$LANCTL" "${UPD[@]}" --wait 0 "$T1"; rc=$? ;;
+        noprobe) timed "$LANCTL" "${UPD[@]}" --no-probe --wait 0 "$T1"; rc=$? ;;
+      esac
+      record "10.$v" $rc
+      rm_names "$T1"
+      say "   round $((r + 1)) $v ${T_MS} ms (rc $rc)"
+    done
+  done
+  # A port that opens 3 s after the container's start: how long after that lanctl says so.
+  LATE=()
+  for ((r = 0; r < ROUNDS10; r++)); do
+    err="$("$LANCTL" up --net "$NET" --image lanctl-test/sh:latest --pull never --no-probe --ready tcp:8080 --wait 20 "$T1" \
+      -- 'sleep 3; exec httpd -f -p 8080 -h /' 2>&1 >/dev/null)"
+    secs="$(sed -n 's/.* ready in \([0-9.]*\) s .*/\1/p' <<<"$err")"
+    if [[ -n $secs ]]; then LATE+=("$(awk -v s="$secs" 'BEGIN { printf "%.1f", (s - 3) * 1000 }')"); else LATE+=(FAIL); FAILS[10.late]=1; fi
+    rm_names "$T1"
+    say "   round $((r + 1)) late port: $err"
+  done
+  S[10.late]=" ${LATE[*]}"
+  # 32 at once with a port check, against the same 32 not waited for; and one tenant so.
+  for ((r = 0; r < ROUNDS10; r++)); do
+    for v in $(rotate "$r" ready32 wait32 ready1 wait1); do
+      case $v in
+        ready32) timed "$LANCTL" "${UPD[@]}" --no-probe --count "$N" --prefix "$P3" --ready tcp:80 --wait 30; rc=$?; rm_names "${NAMES3[@]}" ;;
+        wait32) timed "$LANCTL" "${UPD[@]}" --no-probe --count "$N" --prefix "$P3" --wait 0; rc=$?; rm_names "${NAMES3[@]}" ;;
+        ready1) timed "$LANCTL" "${UPD[@]}" --no-probe --ready tcp:80 --wait 30 "$T1"; rc=$?; rm_names "$T1" ;;
+        wait1) timed "$LANCTL" "${UPD[@]}" --no-probe --wait 0 "$T1"; rc=$?; rm_names "$T1" ;;
+      esac
+      record "10.$v" $rc
+      say "   round $((r + 1)) $v ${T_MS} ms (rc $rc)"
+      settle
     done
   done
 fi
@@ -856,7 +910,7 @@ EOF2
   settle
 fi
 
-# ================================================================ 10. check --watch under a flood
+# ================================================================ 11. check --watch under a flood
 # check --watch keeps one table that grows with what the LAN sends, capped (MAX_QUIET in
 # src/conflict/watch.rs); everything else is read once at its start. So its RSS must not
 # grow with the frames it hears: sampled while FLOOD frames from 8192 MACs (twice the cap)
@@ -865,8 +919,8 @@ FLOOD="${FLOOD:-1000000}"
 WATCH_PID=""
 FLOOD_PID=""
 RSS10=()
-if want 10; then
-  say "10. check --watch: its RSS while $FLOOD ARP frames claim a tenant's address"
+if want 11; then
+  say "11. check --watch: its RSS while $FLOOD ARP frames claim a tenant's address"
   "$LANCTL" "${UP[@]}" --no-probe ltb-watch >>"$LOG" 2>&1 || die "lanctl up ltb-watch failed"
   WIP="$(docker container inspect -f "{{(index .NetworkSettings.Networks \"$NET\").IPAddress}}" ltb-watch)"
   # Its lines are counted, not kept: a flood prints hundreds of thousands.
@@ -928,6 +982,18 @@ if want 1; then
     a1=$(med 1.arping)
     echo "| 1 | one tenant: \`LANCTL_PROBE=arping lanctl up\` (the fallback) vs its \`docker run\` line | $a1 | $b1 | $(ratio "$a1" "$b1") | – | – |"
   fi
+fi
+if want 10; then
+  b10=$(med 10.bare); d10=$(med 10.default); w10=$(med 10.wait0); n10=$(med 10.noprobe)
+  echo "| 10 | one tenant: \`lanctl up\` with its defaults (probe, running settle) vs its \`docker run\` line | $d10 | $b10 | $(ratio "$d10" "$b10") | ≤ 2.0 | $(verdict "$(ratio "$d10" "$b10")" le 2.0) |"
+  echo "| 10 | one tenant: \`lanctl up --wait 0\` vs its \`docker run\` line | $w10 | $b10 | $(ratio "$w10" "$b10") | ≤ 1.2 | $(verdict "$(ratio "$w10" "$b10")" le 1.2) |"
+  echo "| 10 | one tenant: \`lanctl up --no-probe --wait 0\` vs its \`docker run\` line | $n10 | $b10 | $(ratio "$n10" "$b10") | – | – |"
+  l10=$(med 10.late)
+  echo "| 10 | a port that opens 3 s after the start: ready this long after (ms; samples $(fmt_samples 10.late)) | $l10 | – | – | ≤ 200 ms | $(verdict "$l10" le 200) |"
+  r32=$(med 10.ready32); w32=$(med 10.wait32); r1=$(med 10.ready1); w1=$(med 10.wait1)
+  extra=$(awk -v a="$r32" -v b="$w32" 'BEGIN { printf "%.1f", a - b }')
+  own=$(awk -v a="$r1" -v b="$w1" 'BEGIN { printf "%.1f", a - b + 1000 }')
+  echo "| 10 | 32 tenants: \`--ready tcp:80\` minus \`--wait 0\` ($r32 − $w32) vs one tenant's own readiness + 1 s ($r1 − $w1 + 1000) | $extra | $own | $(ratio "$extra" "$own") | ≤ 1.0 | $(verdict "$(ratio "$extra" "$own")" le 1.0) |"
 fi
 if want 4; then
   b4=$(med 4.one.bare); n4=$(med 4.one.noprobe)
@@ -1117,9 +1183,9 @@ if want 5; then
   echo "$FAKE_CALLS"
   echo '```'
 fi
-if want 10; then
+if want 11; then
   echo
-  echo "### 10. \`check --watch\` under a flood (issue 23)"
+  echo "### 11. \`check --watch\` under a flood (issue 23)"
   echo
   echo "$(cat "$WORK/flood.out" 2>/dev/null || echo '?') gratuitous ARP replies from 8192 MACs claiming a tenant's address, sent in $FLOOD_S s from the LAN's namespace; RSS of \`lanctl --json check --watch\` in KB:"
   echo

@@ -146,8 +146,8 @@ pub struct RestartArgs {
     #[arg(required = true)]
     pub names: Vec<String>,
     /// The most seconds to wait for each to be ready by its image's check (0: do not
-    /// wait); running means still running after it [default: 120 for healthy, 2 for
-    /// running]
+    /// wait); running means still running after it [default: 120 for healthy, 0.5 for
+    /// running, from its start]
     #[arg(long, value_name = "SECONDS")]
     pub wait: Option<u64>,
 }
@@ -380,8 +380,8 @@ pub struct UpArgs {
     #[arg(long, value_name = "CHECK")]
     pub ready: Option<String>,
     /// The most seconds to wait for each new tenant to be ready (0: do not wait); running
-    /// means still running after it [default: 60 for tcp and http, 120 for healthy, 2 for
-    /// running]; a --dry-run plan shows the wait as a comment
+    /// means still running after it [default: 60 for tcp and http, 120 for healthy, 0.5
+    /// for running, from its start]; a --dry-run plan shows the wait as a comment
     #[arg(long, value_name = "SECONDS")]
     pub wait: Option<u64>,
     /// Arguments passed to the container after the image

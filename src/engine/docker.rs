@@ -178,6 +178,22 @@ impl Docker {
         self.cmd().args(["container", "inspect", "--"]).args(ids.iter().map(|s| s.as_ref())).query()
     }
 
+    /// The events of the containers `names` from `since` (Unix seconds, docker's
+    /// `SECONDS.NANOS`) on, one JSON object a line, as they happen: what a readiness wait
+    /// reacts to (a death, a restart, a health verdict, a removal) and the starts that
+    /// tell it the stream has caught up. `--since` replays what happened between that
+    /// moment and the stream's connection, so nothing is missed while it connects.
+    pub fn events<S: AsRef<str>>(&self, since: &str, names: &[S]) -> Query {
+        let mut c = self.cmd().args(["events", "--since", since, "--filter", "type=container"]);
+        for n in names {
+            c = c.arg("--filter").arg(format!("container={}", n.as_ref()));
+        }
+        for e in ["start", "die", "restart", "health_status", "destroy"] {
+            c = c.arg("--filter").arg(format!("event={e}"));
+        }
+        c.args(["--format", "{{json .}}"]).query()
+    }
+
     /// The value of the variable `key` in a container's environment, followed by a `.`
     /// (so a value ending in newlines keeps them through `$(...)`; see `plan::Action::Capture`).
     /// Prints nothing when the container lacks the variable. `key` must be a variable name:
@@ -458,5 +474,11 @@ mod tests {
         assert_eq!(d.logs("a", None, false).to_string(), "docker logs -- a");
         assert_eq!(d.logs("a", Some(20), true).to_string(), "docker logs --tail 20 --follow -- a");
         assert_eq!(d.logs_tail_stamped("a", 5).to_string(), "docker logs --timestamps --tail 5 -- a");
+        assert_eq!(
+            d.events("1796646254.5", &["t1", "t2"]).to_string(),
+            "docker events --since 1796646254.5 --filter type=container --filter container=t1 --filter container=t2 \
+             --filter event=start --filter event=die --filter event=restart --filter event=health_status --filter \
+             event=destroy --format '{{json .}}'"
+        );
     }
 }

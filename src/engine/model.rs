@@ -260,6 +260,66 @@ pub struct ContainerState {
     /// docker's health status, when the container has a HEALTHCHECK.
     #[serde(default, deserialize_with = "nullable")]
     pub health: Option<Health>,
+    /// When its process last started, RFC 3339 with nanoseconds (docker's clock).
+    #[serde(default)]
+    pub started_at: String,
+}
+
+impl ContainerState {
+    /// `started_at` as nanoseconds since the Unix epoch; `None` when docker never started
+    /// it (`0001-01-01T00:00:00Z`) or the time is not in docker's UTC form.
+    pub fn started_nanos(&self) -> Option<i64> {
+        unix_nanos(&self.started_at)
+    }
+}
+
+/// `2026-12-07T12:24:14.608225405Z` as nanoseconds since the Unix epoch (docker writes
+/// its times in UTC, to the nanosecond, trailing zeros of the fraction dropped).
+fn unix_nanos(t: &str) -> Option<i64> {
+    let t = t.strip_suffix('Z')?;
+    let (date, time) = t.split_once('T')?;
+    let mut d = date.splitn(3, '-').map(|p| p.parse::<i64>().ok());
+    let (y, m, day) = (d.next()??, d.next()??, d.next()??);
+    let (hms, frac) = time.split_once('.').unwrap_or((time, ""));
+    let mut h = hms.splitn(3, ':').map(|p| p.parse::<i64>().ok());
+    let (hh, mm, ss) = (h.next()??, h.next()??, h.next()??);
+    if y < 1970 || frac.len() > 9 || !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let nanos = if frac.is_empty() { 0 } else { format!("{frac:0<9}").parse::<i64>().ok()? };
+    // Days from the civil date (Howard Hinnant's algorithm), for the proleptic Gregorian calendar.
+    let (y, m) = if m <= 2 { (y - 1, m + 9) } else { (y, m - 3) };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * m + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(((days * 86_400 + hh * 3600 + mm * 60 + ss) * 1_000_000_000) + nanos)
+}
+
+/// One line of `docker events --format '{{json .}}'` (see `Docker::events`): what
+/// happened to which container, when by docker's clock. A health verdict's action is
+/// `health_status: healthy` (or `unhealthy`, `starting`).
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+pub struct Event {
+    #[serde(default)]
+    pub id: String,
+    #[serde(rename = "Action", default)]
+    pub action: String,
+    #[serde(rename = "timeNano", default)]
+    pub time_nano: i64,
+}
+
+impl Event {
+    /// The action's verb: `die`, `start`, `health_status`, ...
+    pub fn verb(&self) -> &str {
+        self.action.split(':').next().unwrap_or("").trim()
+    }
+
+    /// The health verdict of a `health_status` event.
+    pub fn health(&self) -> Option<&str> {
+        self.action.strip_prefix("health_status:").map(str::trim)
+    }
 }
 
 /// `State.Health`: `starting`, `healthy` or `unhealthy`.
@@ -461,6 +521,24 @@ pub use crate::exec::json::{parse, parse_lines};
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Lines as Engine 20.10 prints them (`docker events --format '{{json .}}'`).
+    #[test]
+    fn docker_events_read_as_what_happened_to_which_container_when() {
+        let die = r#"{"status":"die","id":"6c00d91a96ab","from":"lanctl-test/crash","Type":"container","Action":"die","Actor":{"ID":"6c00d91a96ab","Attributes":{"exitCode":"1","image":"lanctl-test/crash","name":"ltev-a"}},"scope":"local","time":1796646254,"timeNano":1796646254868740232}"#;
+        let e: Event = parse("docker events", die).unwrap();
+        assert_eq!((e.id.as_str(), e.verb(), e.health(), e.time_nano), ("6c00d91a96ab", "die", None, 1796646254868740232));
+        let healthy = r#"{"status":"health_status: healthy","id":"af07","from":"img","Type":"container","Action":"health_status: healthy","Actor":{"ID":"af07","Attributes":{"image":"img","name":"h"}},"scope":"local","time":1796646256,"timeNano":1796646256000000000}"#;
+        let e: Event = parse("docker events", healthy).unwrap();
+        assert_eq!((e.verb(), e.health()), ("health_status", Some("healthy")));
+        let c: Vec<Container> =
+            parse("x", r#"[{"State":{"Running":true,"StartedAt":"2026-12-07T12:24:14.608225405Z"}}]"#).unwrap();
+        assert_eq!(c[0].state.started_nanos(), Some(1796646254608225405));
+        assert_eq!(unix_nanos("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(unix_nanos("2000-03-01T00:00:01.5Z"), Some(951868801500000000));
+        assert_eq!(unix_nanos("0001-01-01T00:00:00Z"), None);
+        assert_eq!(unix_nanos(""), None);
+    }
 
     #[test]
     fn tolerates_nulls_and_missing_fields() {

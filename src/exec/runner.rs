@@ -10,7 +10,10 @@
 //! deadline while threads drain stdout and stderr (a child that fills a pipe cannot
 //! deadlock us), and on expiry it kills the child and reaps it, so no zombie or orphaned
 //! process outlives the error. Only the child is killed, not what it spawned: the child
-//! keeps lanctl's process group so that Ctrl-C still reaches it.
+//! keeps lanctl's process group so that Ctrl-C still reaches it. Two reads have no
+//! deadline, since their reader decides when they end: `query_streamed` (`logs --follow`,
+//! ended by Ctrl-C) and `query_live` (a readiness wait's `docker events`, killed when the
+//! wait drops it).
 
 use std::io::Write;
 use std::time::{Duration, Instant};
@@ -140,6 +143,43 @@ impl Runner {
         Err(Error::failed(format!("`{cmd}` failed ({how})")).hint("see what it said above"))
     }
 
+    /// Starts a read-only command whose stdout is read a line at a time while it runs
+    /// (`docker events`), with no deadline: the caller ends it by dropping the stream,
+    /// which kills it, so it never outlives the wait it serves. Its stderr is dropped: a
+    /// stream that fails just ends, and the caller falls back to asking again.
+    pub fn query_live(&self, q: &Query) -> Result<LiveLines> {
+        let cmd = &q.0;
+        refused(cmd)?;
+        if self.verbose {
+            let _ = writeln!(std::io::stderr(), "+ {cmd}");
+        }
+        let mut expr =
+            duct::cmd(&cmd.program, &cmd.args).env(CALL_ENV, Kind::Query.as_str()).stdin_null().stderr_null().unchecked();
+        if crate::exec::interrupt::shielded() {
+            expr = expr.before_spawn(|c| {
+                std::os::unix::process::CommandExt::process_group(c, 0);
+                Ok(())
+            });
+        }
+        let handle = std::sync::Arc::new(expr.reader().map_err(|e| {
+            Error::check(format!("cannot run `{}`: {e}", cmd.program))
+                .hint("install it or point lanctl at it (for docker: --docker PATH or LANCTL_DOCKER)")
+        })?);
+        let (tx, rx) = std::sync::mpsc::channel();
+        let reading = std::sync::Arc::clone(&handle);
+        // The thread ends at the stream's end, which the kill in `Drop` brings about.
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(&*reading).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Ok(LiveLines { handle, lines: rx })
+    }
+
     /// Runs a change, or prints it during a dry run. Returns the command's stdout (empty
     /// during a dry run).
     pub fn change(&self, c: &Change) -> Result<String> {
@@ -217,6 +257,46 @@ impl Runner {
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
         })
+    }
+}
+
+/// The lines of a running [`Runner::query_live`], as they come.
+pub struct LiveLines {
+    handle: std::sync::Arc<duct::ReaderHandle>,
+    lines: std::sync::mpsc::Receiver<String>,
+}
+
+/// What a live command gave by a moment.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Live {
+    Line(String),
+    /// Nothing by then; it still runs.
+    Quiet,
+    /// It ended (or failed): no more lines will come.
+    Ended,
+}
+
+impl LiveLines {
+    /// The next line, waiting for it until `until` at most.
+    pub fn next_by(&self, until: Instant) -> Live {
+        use std::sync::mpsc::RecvTimeoutError;
+        match self.lines.recv_timeout(until.saturating_duration_since(Instant::now())) {
+            Ok(line) => Live::Line(line),
+            Err(RecvTimeoutError::Timeout) => Live::Quiet,
+            Err(RecvTimeoutError::Disconnected) => Live::Ended,
+        }
+    }
+}
+
+impl Drop for LiveLines {
+    fn drop(&mut self) {
+        // Gone already, or killed now: either way it stops here, and is reaped within
+        // the grace a killed command gets (its reader thread reaps it at the pipe's end).
+        let _ = self.handle.kill();
+        let until = Instant::now() + REAP_GRACE;
+        while matches!(self.handle.try_wait(), Ok(None)) && Instant::now() < until {
+            std::thread::sleep(Duration::from_millis(2));
+        }
     }
 }
 
@@ -508,6 +588,23 @@ mod tests {
         r.query_streamed(&Cmd::new("sh").args(["-c", "kill -PIPE $$"]).query()).unwrap();
         let e = r.query_streamed(&Cmd::new("/nonexistent/docker").query()).unwrap_err();
         assert_eq!(e.exit, crate::exec::error::Exit::Check);
+    }
+
+    #[test]
+    fn a_live_query_gives_its_lines_as_they_come_and_dies_with_its_stream() {
+        let dir = tempfile::tempdir().unwrap();
+        let pidfile = dir.path().join("pid");
+        let q = Cmd::new("sh").args(["-c", &format!("echo $$ > {}; echo one; exec sleep 5", pidfile.display())]).query();
+        let live = Runner::default().query_live(&q).unwrap();
+        let soon = || Instant::now() + Duration::from_secs(2);
+        assert_eq!(live.next_by(soon()), Live::Line("one".into()));
+        assert_eq!(live.next_by(Instant::now() + Duration::from_millis(50)), Live::Quiet);
+        let pid = std::fs::read_to_string(&pidfile).unwrap();
+        drop(live);
+        assert!(!std::path::Path::new(&format!("/proc/{}", pid.trim())).exists(), "sleep is still there");
+        let live = Runner::default().query_live(&Cmd::new("sh").args(["-c", "echo last"]).query()).unwrap();
+        assert_eq!(live.next_by(soon()), Live::Line("last".into()));
+        assert_eq!(live.next_by(soon()), Live::Ended);
     }
 
     #[test]

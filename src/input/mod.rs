@@ -21,7 +21,7 @@ use crate::launch::draft::{
     check_image, check_label, check_net_name, check_ready, check_restart, split_label, Origin, TenantDraft,
 };
 use crate::launch::env::{self, EnvFile, EnvItem};
-use crate::launch::health::DEFAULT_WAIT_SECS;
+use crate::launch::health::SETTLE;
 use crate::launch::preset::Presets;
 use crate::launch::ready::UPDATE_SETTLE_SECS;
 use crate::launch::spec::check_name;
@@ -192,7 +192,7 @@ pub fn lower(cli: Cli) -> Result<Input> {
         }
         Command::Restart(a) => Order::Restart(RestartInput {
             names: tenant_names(a.names)?,
-            wait: wait(a.wait.unwrap_or(DEFAULT_WAIT_SECS))?,
+            wait: a.wait.map(wait).transpose()?.unwrap_or(SETTLE),
             wait_given: a.wait.is_some(),
         }),
         Command::Stop(a) => Order::Stop(StopInput { names: tenant_names(a.names)?, timeout: timeout(a.timeout)? }),
@@ -444,7 +444,7 @@ fn up(a: UpArgs) -> Result<UpInput> {
         no_probe: a.no_probe,
         parallel: parallel(a.parallel)?,
         pull: a.env.pull,
-        wait: wait(a.wait.unwrap_or(DEFAULT_WAIT_SECS))?,
+        wait: a.wait.map(wait).transpose()?.unwrap_or(SETTLE),
         wait_given: a.wait.is_some(),
     };
     Ok(UpInput { tenants, opts })

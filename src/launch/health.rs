@@ -10,11 +10,18 @@ use crate::engine::model::Container;
 use crate::exec::error::{duration, one_line};
 use crate::target::ctx::Ctx;
 
-/// How long a new container must stay up when the command line does not say: an image
-/// that cannot start (a missing setting, a bad argument, a crash on load) dies within a
-/// second, and docker's first restarts of a crash-looping one come at 0.1, 0.2, 0.4 and
-/// 0.8 s, so 2 s sees several of them; a batch waits it once, not once per tenant.
-pub const DEFAULT_WAIT_SECS: u64 = 2;
+/// How long a new container must stay up when the command line does not say, counted
+/// from its own start (docker's `StartedAt`), not from when `docker start` returned. It
+/// is not the watch for a crash: a death during the whole wait is a `die` event, seen as
+/// it happens. It is how long a container that is still up counts as up: an image that
+/// cannot start (a bad argument, a missing setting, a script that checks its input)
+/// dies within a few hundred milliseconds, as the test image that exits 0.2 s after its
+/// start does (docker reports that death 0.25 to 0.3 s after the start on a loaded
+/// 2-core host). 500 ms sees it with room for a busier host; a shorter settle would meet
+/// issue 26's 2x of a bare `docker run --detach` (264 ms, so at most ~220 ms of settle)
+/// but miss that crash. A server that dies later (a JVM's license check, seconds in) is
+/// for a real check (`--ready`), which watches for its death the whole wait.
+pub const SETTLE: Duration = Duration::from_millis(500);
 
 /// How many log lines a failure shows, and how much of each: enough for the error a
 /// server prints as it dies, short enough to stay one readable line.

@@ -2,7 +2,7 @@
 //! input (`draft`), its environment (`env`), the spec it carries (`spec`), the presets, the
 //! `docker run` line (`docker_run`), batch address planning and starts (`start`, with
 //! `overlap` for the probe window), the watch after a start (`health`), what ready means
-//! (`ready`) and the wait for it (`readiness`), the recreation of
+//! (`ready`) and the wait for it (`readiness`) with what it says meanwhile (`progress`), the recreation of
 //! a tenant with rollback (`recreate`), what an interrupted update parked (`parked`), and
 //! the API `up` and `apply` share (`converge`). This file holds the helpers they all use.
 //!
@@ -19,6 +19,7 @@ pub mod health;
 pub mod overlap;
 pub mod parked;
 pub mod preset;
+pub mod progress;
 pub mod readiness;
 pub mod ready;
 pub mod recreate;

@@ -10,20 +10,28 @@
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
-use crate::engine::model::Container;
+use crate::engine::model::{Container, Event};
 use crate::engine::nsenter;
 use crate::exec::at_once;
 use crate::exec::error::{duration, one_line, Result};
+use crate::exec::runner::{Live, LiveLines};
 use crate::exec::transport::Transport;
 use crate::lan::reach::{self, Ask};
 use crate::launch::health::{how_it_stopped, is_down, last_logs, Down};
+use crate::launch::progress::{End, Progress, Who};
 use crate::launch::ready::Ready;
 use crate::state;
 use crate::target::ctx::Ctx;
 
-/// The pause between two rounds: short, since a port that opens is seen one round later;
+/// The pause between two reads of the batch when there is no event stream to say when:
 /// a round costs one `docker container inspect` of the batch, however many tenants.
 const ROUND: Duration = Duration::from_millis(200);
+
+/// How soon a local port check is tried again: see [`retry_after`].
+const RETRY: Duration = Duration::from_millis(100);
+
+/// How far before now the event stream starts: see [`watch`].
+const SINCE_MARGIN: Duration = Duration::from_secs(1);
 
 /// How long one connection may take: the tenant's address is local to the namespace the
 /// check runs in, so a port is refused at once or accepts at once; only a server too
@@ -50,8 +58,20 @@ pub enum Verdict {
 
 struct Slot {
     kind: Option<Ready>,
+    /// When its wait ends, from the start of the batch's wait; for `running`, when its
+    /// settle ends, counted from the container's own start.
     most: Duration,
     verdict: Option<Verdict>,
+    /// The container watched: its ID (events of an earlier container of the same name
+    /// are not its), PID, and when docker last started it (by docker's clock).
+    id: String,
+    pid: i64,
+    started: Option<i64>,
+    /// The event stream has shown this start: from here on a death is an event, so the
+    /// settle can end without asking docker again.
+    caught_up: bool,
+    /// When its port check is tried next, from the start of the wait.
+    next_try: Duration,
 }
 
 /// Waits for `items`: each by its check, for at most its own wait (`wait` when `given`,
@@ -87,71 +107,89 @@ pub fn await_new(ctx: &Ctx, item: &Item, wait: Duration, given: bool) -> std::re
     }
 }
 
-/// The verdicts of [`wait_ready`], before the logs.
+/// The `docker events` stream of a batch, from a moment before now: the containers
+/// were started just before the wait, and `--since` replays what happened to them from
+/// then until the stream connects, so a death in between is not missed (a death before
+/// the first inspect is seen by that inspect). The margin covers a docker whose clock is
+/// a little behind this one's; events of an earlier start are told apart by their time.
+fn watch(ctx: &Ctx, names: &[&str]) -> Option<LiveLines> {
+    let since = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).ok()?.saturating_sub(SINCE_MARGIN);
+    let q = ctx.docker.events(&format!("{}.{:09}", since.as_secs(), since.subsec_nanos()), names);
+    // Without the stream the wait asks docker every round instead, as before it.
+    ctx.runner.query_live(&q).ok()
+}
+
+/// The verdicts of [`wait_ready`], before the logs. One `docker container inspect` of
+/// the batch reads what the checks need (IDs, PIDs, start times, healthchecks); then the
+/// batch's event stream says when to look again: a death, a restart or a removal is read
+/// at once (one inspect of those still pending), a health verdict is taken as it comes,
+/// and port checks are tried every [`RETRY`] meanwhile. Without a stream (it would not
+/// start, or ended), the batch is read every [`ROUND`] as before.
 fn verdicts(ctx: &Ctx, items: &[Item], wait: Duration, given: bool) -> Result<Vec<Verdict>> {
     let start = Instant::now();
-    let mut slots: Vec<Slot> = items.iter().map(|_| Slot { kind: None, most: wait, verdict: None }).collect();
+    let names: Vec<&str> = items.iter().map(|i| i.name).collect();
+    let mut events = watch(ctx, &names);
+    let mut slots: Vec<Slot> = items
+        .iter()
+        .map(|_| Slot {
+            kind: None,
+            most: wait,
+            verdict: None,
+            id: String::new(),
+            pid: 0,
+            started: None,
+            caught_up: false,
+            next_try: Duration::ZERO,
+        })
+        .collect();
+    // The first read comes before any event is looked at: events are matched by the IDs
+    // it gives.
+    let mut read = true;
+    let mut last_read = start;
+    let mut told = vec![false; items.len()];
+    let who: Vec<Who> = items.iter().map(|i| Who { name: i.name, ip: i.ip, asked: i.asked }).collect();
+    let mut says = Progress::new(ctx, &who);
     loop {
+        // Each verdict is said as it comes, however it came (a read, an event, a try).
+        for i in 0..items.len() {
+            if let (Some(v), false) = (&slots[i].verdict, told[i]) {
+                // One gone before its first read has no check yet: it was held to running.
+                let end = match v {
+                    Verdict::Ready => End::Ready,
+                    Verdict::Down(_) => End::Stopped,
+                    Verdict::NotReady(_) => End::NotReady,
+                };
+                says.said(&who[i], slots[i].kind.as_ref().unwrap_or(&Ready::Running), end, start.elapsed());
+                told[i] = true;
+            }
+        }
         let pending: Vec<usize> = (0..items.len()).filter(|&i| slots[i].verdict.is_none()).collect();
         if pending.is_empty() {
             break;
         }
-        let names: Vec<&str> = pending.iter().map(|&i| items[i].name).collect();
-        let found = state::containers_named(ctx, &names)?;
-        let now = start.elapsed();
-        let mut connect: Vec<(usize, i64, IpAddr, Ready)> = Vec::new();
-        for &i in &pending {
-            let item = &items[i];
-            let slot = &mut slots[i];
-            let Some(c) = found.iter().find(|c| c.name() == item.name) else {
-                let within = duration(slot.most.max(Duration::from_secs(1)));
-                slot.verdict =
-                    Some(Verdict::Down(Down::Gone(format!("it disappeared within {within}: something else removed it"))));
-                continue;
-            };
-            let kind = slot.kind.get_or_insert_with(|| resolve(ctx, item.asked, c)).clone();
-            slot.most = kind.most(wait, given);
-            if is_down(c) {
-                // The running check keeps today's words: it stopped within its settle.
-                let within = if kind == Ready::Running { slot.most } else { rounded_up(now) };
-                slot.verdict = Some(Verdict::Down(Down::Stopped(how_it_stopped(c, within))));
-                continue;
-            }
-            let over = now >= slot.most;
-            match &kind {
-                Ready::None => slot.verdict = Some(Verdict::Ready),
-                Ready::Running if over => slot.verdict = Some(Verdict::Ready),
-                Ready::Running => {}
-                Ready::Healthy => {
-                    let status = c.state.health.as_ref().map(|h| h.status.as_str()).unwrap_or("");
-                    slot.verdict = match status {
-                        "healthy" => Some(Verdict::Ready),
-                        "unhealthy" => Some(Verdict::NotReady("its HEALTHCHECK says unhealthy".into())),
-                        _ if !c.config.has_healthcheck() => Some(Verdict::NotReady(
-                            "healthy was asked for, but it has no HEALTHCHECK; give --ready tcp:PORT or running".into(),
-                        )),
-                        "" if over => {
-                            Some(Verdict::NotReady(format!("docker showed no health status within {}", duration(slot.most))))
-                        }
-                        s if over => {
-                            Some(Verdict::NotReady(format!("its HEALTHCHECK still said {s} after {}", duration(slot.most))))
-                        }
-                        _ => None,
-                    };
-                }
-                Ready::Tcp(_) | Ready::Http { .. } => match item.ip {
-                    Some(ip) => connect.push((i, c.state.pid, ip, kind.clone())),
-                    None => {
-                        slot.verdict = Some(Verdict::NotReady(format!("{kind} needs its address, which docker does not show")))
-                    }
-                },
+        if read || events.is_none() && last_read.elapsed() >= ROUND {
+            let names: Vec<&str> = pending.iter().map(|&i| items[i].name).collect();
+            let found = state::containers_named(ctx, &names)?;
+            last_read = Instant::now();
+            read = false;
+            for &i in &pending {
+                judge(ctx, &items[i], &mut slots[i], found.iter().find(|c| c.name() == items[i].name), start, wait, given);
             }
         }
-        // The round's port checks, all at once.
-        let answers = at_once::each(&connect, |(_, pid, ip, kind)| check(ctx, *pid, *ip, kind));
+        // The port checks that are due, all at once.
         let now = start.elapsed();
-        for ((i, _, ip, kind), answer) in connect.iter().zip(answers) {
+        let due: Vec<(usize, i64, IpAddr, Ready)> = (0..items.len())
+            .filter(|&i| slots[i].verdict.is_none() && slots[i].next_try <= now)
+            .filter_map(|i| match (&slots[i].kind, items[i].ip) {
+                (Some(k), Some(ip)) if k.connects() => Some((i, slots[i].pid, ip, k.clone())),
+                _ => None,
+            })
+            .collect();
+        let answers = at_once::each(&due, |(_, pid, ip, kind)| check(ctx, *pid, *ip, kind));
+        let now = start.elapsed();
+        for ((i, _, ip, kind), answer) in due.iter().zip(answers) {
             let slot = &mut slots[*i];
+            slot.next_try = now + retry_after(ctx);
             match answer {
                 Ok(()) => slot.verdict = Some(Verdict::Ready),
                 // A check that cannot run here would fail for its whole wait: said once,
@@ -162,7 +200,8 @@ fn verdicts(ctx: &Ctx, items: &[Item], wait: Duration, given: bool) -> Result<Ve
                         items[*i].name
                     ));
                     slot.kind = Some(Ready::Running);
-                    slot.most = Ready::Running.most(wait, given);
+                    slot.most = settle_end(slot.started, Ready::Running.most(wait, given), start);
+                    read = true;
                 }
                 Err(Miss::Try(why)) if now >= slot.most => {
                     slot.verdict =
@@ -171,20 +210,158 @@ fn verdicts(ctx: &Ctx, items: &[Item], wait: Duration, given: bool) -> Result<Ve
                 Err(Miss::Try(_)) => {}
             }
         }
-        for &i in &pending {
-            if let (Some(v), Some(kind)) = (&slots[i].verdict, &slots[i].kind) {
-                progress(ctx, &items[i], kind, v, start.elapsed());
+        // A settle that ended with its start seen on the stream and no death after it is
+        // over; any other wait that ended is judged by one more read.
+        for slot in &mut slots {
+            if slot.verdict.is_some() || now < slot.most {
+                continue;
+            }
+            match &slot.kind {
+                Some(Ready::Running) if slot.caught_up && events.is_some() => slot.verdict = Some(Verdict::Ready),
+                Some(k) if k.connects() => {}
+                _ => read = true,
             }
         }
-        // Until the next round, or the first wait that ends before it.
-        let next = (0..items.len())
-            .filter(|&i| slots[i].verdict.is_none())
-            .map(|i| slots[i].most.saturating_sub(start.elapsed()))
+        if read || slots.iter().all(|s| s.verdict.is_some()) {
+            continue;
+        }
+        // Until the next event, port try, end of a wait, or (without a stream) round.
+        let mut until = slots
+            .iter()
+            .filter(|s| s.verdict.is_none())
+            // A port check's verdict comes with a try, its wait's end too.
+            .map(|s| if s.kind.as_ref().is_some_and(Ready::connects) { s.next_try } else { s.most })
             .min()
-            .unwrap_or(Duration::ZERO);
-        std::thread::sleep(ROUND.min(next));
+            .map_or_else(Instant::now, |d| start + d);
+        match &events {
+            None => until = until.min(last_read + ROUND),
+            Some(stream) => loop {
+                match stream.next_by(until) {
+                    // A line that is not an event (a newer docker's) changes nothing.
+                    Live::Line(line) => {
+                        if let Ok(e) = serde_json::from_str::<Event>(&line) {
+                            read |= on_event(&mut slots, &e);
+                        }
+                    }
+                    Live::Quiet => break,
+                    Live::Ended => {
+                        // From here on the batch is read every round.
+                        events = None;
+                        read = true;
+                        break;
+                    }
+                }
+                // Whatever else came already, without waiting more.
+                until = Instant::now();
+            },
+        }
+        if events.is_none() && !read {
+            std::thread::sleep(until.saturating_duration_since(Instant::now()));
+        }
     }
     Ok(slots.into_iter().map(|s| s.verdict.expect("every tenant has a verdict")).collect())
+}
+
+/// What one event of the stream does to the batch: `true` when it asks for a read (a
+/// death, a restart, a removal: their words come from docker's own state).
+fn on_event(slots: &mut [Slot], e: &Event) -> bool {
+    let Some(slot) = slots.iter_mut().find(|s| !s.id.is_empty() && s.id == e.id && s.verdict.is_none()) else {
+        return false;
+    };
+    // What happened before the start being watched (a restart's own stop) is not news.
+    if slot.started.is_some_and(|at| e.time_nano < at) {
+        return false;
+    }
+    match (e.verb(), e.health(), &slot.kind) {
+        ("start", ..) => {
+            slot.caught_up = true;
+            false
+        }
+        (_, Some("healthy"), Some(Ready::Healthy)) => {
+            slot.verdict = Some(Verdict::Ready);
+            false
+        }
+        (_, Some("unhealthy"), Some(Ready::Healthy)) => {
+            slot.verdict = Some(Verdict::NotReady("its HEALTHCHECK says unhealthy".into()));
+            false
+        }
+        ("health_status", ..) => false,
+        _ => true,
+    }
+}
+
+/// Judges one tenant from what docker shows of it now (`None`: no such container).
+fn judge(ctx: &Ctx, item: &Item, slot: &mut Slot, c: Option<&Container>, start: Instant, wait: Duration, given: bool) {
+    let now = start.elapsed();
+    let Some(c) = c else {
+        let within = duration(slot.most.max(Duration::from_secs(1)));
+        slot.verdict = Some(Verdict::Down(Down::Gone(format!("it disappeared within {within}: something else removed it"))));
+        return;
+    };
+    let first = slot.kind.is_none();
+    let kind = slot.kind.get_or_insert_with(|| resolve(ctx, item.asked, c)).clone();
+    if first || slot.id != c.id {
+        slot.id.clone_from(&c.id);
+        slot.pid = c.state.pid;
+        slot.started = c.state.started_nanos();
+        slot.most = match kind {
+            Ready::Running => settle_end(slot.started, kind.most(wait, given), start),
+            _ => kind.most(wait, given),
+        };
+    }
+    if is_down(c) {
+        // The running check keeps today's words: it stopped within its settle.
+        let within = if kind == Ready::Running { kind.most(wait, given) } else { rounded_up(now) };
+        slot.verdict = Some(Verdict::Down(Down::Stopped(how_it_stopped(c, within))));
+        return;
+    }
+    let over = now >= slot.most;
+    match &kind {
+        Ready::None => slot.verdict = Some(Verdict::Ready),
+        Ready::Running if over => slot.verdict = Some(Verdict::Ready),
+        Ready::Running => {}
+        Ready::Healthy => {
+            let status = c.state.health.as_ref().map(|h| h.status.as_str()).unwrap_or("");
+            slot.verdict = match status {
+                "healthy" => Some(Verdict::Ready),
+                "unhealthy" => Some(Verdict::NotReady("its HEALTHCHECK says unhealthy".into())),
+                _ if !c.config.has_healthcheck() => Some(Verdict::NotReady(
+                    "healthy was asked for, but it has no HEALTHCHECK; give --ready tcp:PORT or running".into(),
+                )),
+                "" if over => Some(Verdict::NotReady(format!("docker showed no health status within {}", duration(slot.most)))),
+                s if over => Some(Verdict::NotReady(format!("its HEALTHCHECK still said {s} after {}", duration(slot.most)))),
+                _ => None,
+            };
+        }
+        Ready::Tcp(_) | Ready::Http { .. } => {
+            if item.ip.is_none() {
+                slot.verdict = Some(Verdict::NotReady(format!("{kind} needs its address, which docker does not show")));
+            }
+        }
+    }
+}
+
+/// When a `running` settle of `settle` ends, from the start of the wait: counted from
+/// the container's own start (docker's `StartedAt`), not from when `docker start`
+/// returned, so the time docker took to start it and to answer the first read is not
+/// waited again. A clock that disagrees with docker's (another host's) at worst waits
+/// the whole settle from now, or none of it; hosts keep their clocks by NTP.
+fn settle_end(started: Option<i64>, settle: Duration, start: Instant) -> Duration {
+    let waited = start.elapsed();
+    let now_nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as i64);
+    let up_for = started.map_or(Duration::ZERO, |at| Duration::from_nanos(now_nanos.saturating_sub(at).max(0) as u64));
+    waited + settle.saturating_sub(up_for)
+}
+
+/// How soon a port that did not answer is tried again. Here a try is two syscalls in the
+/// tenant's namespace, refused at once by a closed port, so 100 ms costs nothing and keeps
+/// a port that opens late within 0.1 s of being seen; over ssh a try is a process on the
+/// other host, so a round.
+fn retry_after(ctx: &Ctx) -> Duration {
+    match ctx.transport {
+        Transport::Ssh(_) => ROUND,
+        _ => RETRY,
+    }
 }
 
 /// The check a tenant gets: the one asked for, else by its image. A port check needs a
@@ -287,21 +464,6 @@ fn connect_error(e: &std::io::Error, port: u16) -> Miss {
     }
 }
 
-/// `room-3 198.51.100.99 ready in 11.2 s (tcp:8443)`, for the checks that can take long;
-/// the short settle of `running` says nothing until the batch's result.
-fn progress(ctx: &Ctx, item: &Item, kind: &Ready, v: &Verdict, took: Duration) {
-    if matches!(kind, Ready::Running | Ready::None) {
-        return;
-    }
-    let ip = item.ip.map(|ip| format!(" {ip}")).unwrap_or_default();
-    let how = match v {
-        Verdict::Ready => "ready in",
-        Verdict::Down(_) => "stopped after",
-        Verdict::NotReady(_) => "not ready after",
-    };
-    ctx.note(format!("{}{ip} {how} {:.1} s ({kind})", item.name, took.as_secs_f64()));
-}
-
 /// A time in whole seconds, at least one: what "within" says of a crash.
 fn rounded_up(d: Duration) -> Duration {
     Duration::from_secs(d.as_secs() + u64::from(d.subsec_nanos() > 0)).max(Duration::from_secs(1))
@@ -341,8 +503,10 @@ mod tests {
         );
         assert_eq!(plan_line(ip, Some(&Ready::None), two, false), None);
         assert_eq!(
-            plan_line(ip, None, two, false).as_deref(),
-            Some("# then wait up to 2 s for running on 198.51.100.20 (up to 2 min for healthy if its image has a HEALTHCHECK)")
+            plan_line(ip, None, crate::launch::health::SETTLE, false).as_deref(),
+            Some(
+                "# then wait up to 500 ms for running on 198.51.100.20 (up to 2 min for healthy if its image has a HEALTHCHECK)"
+            )
         );
     }
 
@@ -371,6 +535,59 @@ mod tests {
         );
         let denied = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
         assert!(matches!(connect_error(&denied, 80), Miss::Cannot(_)));
+    }
+
+    fn slot(kind: Ready) -> Slot {
+        Slot {
+            kind: Some(kind),
+            most: Duration::from_secs(5),
+            verdict: None,
+            id: "c1".into(),
+            pid: 7,
+            started: Some(1_000),
+            caught_up: false,
+            next_try: Duration::ZERO,
+        }
+    }
+
+    fn ev(id: &str, action: &str, at: i64) -> Event {
+        Event { id: id.into(), action: action.into(), time_nano: at }
+    }
+
+    #[test]
+    fn events_of_the_watched_start_count_and_earlier_ones_or_other_containers_do_not() {
+        let mut slots = vec![slot(Ready::Running), slot(Ready::Healthy)];
+        slots[1].id = "c2".into();
+        // A restart's own stop, before the start being watched; another container's death.
+        assert!(!on_event(&mut slots, &ev("c1", "die", 999)));
+        assert!(!on_event(&mut slots, &ev("c9", "die", 2_000)));
+        assert!(!slots[0].caught_up);
+        assert!(!on_event(&mut slots, &ev("c1", "start", 1_001)));
+        assert!(slots[0].caught_up);
+        // A death after it asks for a read, whose words say how it stopped.
+        assert!(on_event(&mut slots, &ev("c1", "die", 2_000)));
+        assert!(!on_event(&mut slots, &ev("c2", "health_status: starting", 2_000)));
+        assert_eq!(slots[1].verdict, None);
+        assert!(!on_event(&mut slots, &ev("c2", "health_status: healthy", 2_000)));
+        assert_eq!(slots[1].verdict, Some(Verdict::Ready));
+        let mut slots = vec![slot(Ready::Healthy)];
+        on_event(&mut slots, &ev("c1", "health_status: unhealthy", 2_000));
+        assert_eq!(slots[0].verdict, Some(Verdict::NotReady("its HEALTHCHECK says unhealthy".into())));
+    }
+
+    #[test]
+    fn the_settle_counts_from_the_container_s_own_start() {
+        let start = Instant::now();
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as i64;
+        let half = Duration::from_millis(500);
+        // Up for 0.3 s already: 0.2 s are left (give or take the test's own time).
+        let left = settle_end(Some(now - 300_000_000), half, start);
+        assert!(left > Duration::from_millis(150) && left <= Duration::from_millis(210), "{left:?}");
+        // Up for longer than the settle, or a start time docker did not give.
+        assert!(settle_end(Some(now - 2_000_000_000), half, start) < Duration::from_millis(10));
+        assert!(settle_end(None, half, start) >= half);
+        // A docker clock ahead of this one: the whole settle from now.
+        assert!(settle_end(Some(now + 60_000_000_000), half, start) >= half);
     }
 
     #[test]

@@ -24,7 +24,7 @@ pub const HEALTHY_WAIT: Duration = Duration::from_secs(120);
 
 /// How long an updated tenant (`update`, and `apply` of a changed one) must keep running
 /// under the `running` check when `--wait` does not say: its old container waits parked,
-/// so a little longer than a new tenant's settle (`health::DEFAULT_WAIT_SECS`).
+/// so longer than a new tenant's settle (`health::SETTLE`).
 pub const UPDATE_SETTLE_SECS: u64 = 5;
 
 /// A tenant's readiness check.

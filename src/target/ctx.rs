@@ -91,7 +91,8 @@ impl Ctx {
         Ctx { speaks_for: Some(self.host_name().to_string()), ..self }
     }
 
-    fn about(&self, msg: &str) -> String {
+    /// `msg` as this host's: `host h2: ` first when lanctl speaks for several hosts.
+    pub fn about(&self, msg: &str) -> String {
         match &self.speaks_for {
             Some(h) => format!("host {h}: {msg}"),
             None => msg.to_string(),

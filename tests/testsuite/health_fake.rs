@@ -130,11 +130,12 @@ fn out(o: &std::process::Output) -> (Option<i32>, String, String) {
     (o.status.code(), lossy(&o.stdout), lossy(&o.stderr))
 }
 
-/// The docker calls after the last `docker run`, argv without the program.
+/// The docker calls after the last `docker run`, argv without the program, the event
+/// stream's `--since` time as `SINCE` (see `support::since_masked`).
 fn after_last_run(f: &Fake) -> Vec<Vec<String>> {
     let calls = f.calls_of("docker");
     let last = calls.iter().rposition(|c| c[0] == "run").expect("a docker run");
-    calls[last + 1..].to_vec()
+    calls[last + 1..].iter().map(|c| since_masked(c)).collect()
 }
 
 fn argv(words: &[&str]) -> Vec<String> {
@@ -179,6 +180,7 @@ fn up_of_an_image_that_crashes_fails_with_its_last_log_lines_and_frees_the_addre
     assert_eq!(
         after_last_run(&f),
         [
+            events_argv(&["hx-c1"]),
             argv(&["container", "inspect", "--", "hx-c1"]),
             argv(&["logs", "--timestamps", "--tail", "5", "--", "hx-c1"]),
             argv(&["rm", "--force", "--", "hx-c1"]),
@@ -624,4 +626,140 @@ fn restart_gives_the_policy_back_restarts_all_at_once_and_waits() {
         )
     );
     assert!(changed(&f).is_empty());
+}
+
+/// A start time docker's clock puts after now: the settle runs whole from the first read,
+/// and the stream's events (at and after it) belong to this start.
+const LATER: &str = "2100-01-01T00:00:00Z";
+const LATER_NANOS: i64 = 4_102_444_800_000_000_000;
+
+/// A host whose `docker events` prints `lines` (each after its pause, in seconds), each
+/// line's `{now}` the live directory, then stays open as docker's stream does.
+fn host_with_events(live: &Live, lines: &[(f64, String)]) -> Fake {
+    let now = shell_quote(live.path("now").to_str().unwrap());
+    let mut script = String::new();
+    for (pause, line) in lines {
+        script += &format!("sleep {pause}\n{}\n", line.replace("{now}", &now));
+    }
+    script += "exec sleep 20\n";
+    lan_with(|f| {
+        f.on_script("docker", "events --since *", &script);
+        live.rules(f);
+    })
+}
+
+fn event(id: &str, action: &str, after_start: i64) -> String {
+    format!(
+        r#"echo '{{"status":"{action}","id":"{id}","Type":"container","Action":"{action}","Actor":{{"ID":"{id}","Attributes":{{"name":"x"}}}},"scope":"local","timeNano":{}}}'"#,
+        LATER_NANOS + after_start
+    )
+}
+
+fn inspects(f: &Fake, name: &str) -> usize {
+    after_last_run(f).iter().filter(|c| c[..2] == ["container", "inspect"] && c.last().map(String::as_str) == Some(name)).count()
+}
+
+#[test]
+fn a_die_event_fails_the_tenant_at_once_with_its_last_log_lines() {
+    let live = Live::new();
+    let mut up = tenant("hx-d1", "198.51.100.100", Is::Running, "no");
+    up["State"]["StartedAt"] = LATER.into();
+    let mut died = tenant("hx-d1", "198.51.100.100", Is::Exited(1), "no");
+    died["State"]["StartedAt"] = LATER.into();
+    live.after("hx-d1", &up, "", &format!("{T1} error: no license\n"));
+    let died_file = live.path("died.json");
+    std::fs::write(&died_file, died.to_string()).unwrap();
+    // The death comes 0.5 s in: docker shows it stopped from then on, and says so once.
+    let die =
+        format!("cp {} {{now}}/hx-d1.json\n{}", shell_quote(died_file.to_str().unwrap()), event("id-hx-d1", "die", 500_000_000));
+    let f = host_with_events(&live, &[(0.0, event("id-hx-d1", "start", 0)), (0.5, die)]);
+    let started = Instant::now();
+    let o = lanctl(&f).args(["up", "hx-d1", "--image", "img", "--wait", "30", "--restart", "no"]).output().unwrap();
+    assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
+    assert_eq!(
+        out(&o),
+        (
+            Some(1),
+            String::new(),
+            "lanctl: tenant hx-d1: it exited within 30 s (exit code 1); its last log lines: error: no license; it was \
+             removed, so 198.51.100.100 is free again; fix what its log says, then retry\n"
+                .to_string()
+        )
+    );
+    // One read for the IDs, one after the death: nothing polled in between.
+    assert_eq!(inspects(&f, "hx-d1"), 2, "{:?}", after_last_run(&f));
+    // The stream starts before the first read (their processes may log in either order).
+    assert!(after_last_run(&f)[..2].contains(&events_argv(&["hx-d1"])), "{:?}", after_last_run(&f));
+}
+
+#[test]
+fn a_healthy_event_makes_the_tenant_ready_without_another_read() {
+    let live = Live::new();
+    let mut c = checked("hx-h2", "198.51.100.100", "starting");
+    c["State"]["StartedAt"] = LATER.into();
+    live.after("hx-h2", &c, "", "");
+    let f = host_with_events(
+        &live,
+        &[(0.0, event("id-hx-h2", "start", 0)), (0.3, event("id-hx-h2", "health_status: healthy", 300_000_000))],
+    );
+    let started = Instant::now();
+    let o = lanctl(&f).args(["up", "hx-h2", "--image", "img"]).output().unwrap();
+    assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
+    let (code, stdout, stderr) = out(&o);
+    assert_eq!((code, stdout.as_str()), (Some(0), "hx-h2 198.51.100.100\n"), "{stderr}");
+    assert!(stderr.starts_with("lanctl: hx-h2 198.51.100.100 ready in ") && stderr.ends_with(" s (healthy)\n"), "{stderr}");
+    // docker's own state still says starting: the verdict is the event's.
+    assert_eq!(inspects(&f, "hx-h2"), 1, "{:?}", after_last_run(&f));
+}
+
+/// The healthy-by-event tenant of the test above, on a fresh host.
+fn healthy_by_event() -> (Live, Fake) {
+    let live = Live::new();
+    let mut c = checked("hx-h2", "198.51.100.100", "starting");
+    c["State"]["StartedAt"] = LATER.into();
+    live.after("hx-h2", &c, "", "");
+    let f = host_with_events(
+        &live,
+        &[(0.0, event("id-hx-h2", "start", 0)), (0.3, event("id-hx-h2", "health_status: healthy", 300_000_000))],
+    );
+    (live, f)
+}
+
+#[test]
+fn with_json_each_tenant_s_progress_is_one_json_line_before_the_result() {
+    let (_live, f) = healthy_by_event();
+    let o = lanctl(&f).args(["--json", "up", "hx-h2", "--image", "img"]).output().unwrap();
+    let (code, stdout, stderr) = out(&o);
+    assert_eq!(code, Some(0), "{stderr}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    let first: Value = serde_json::from_str(lines[0]).unwrap();
+    assert_eq!(
+        first,
+        json!({"event": "starting", "tenant": "hx-h2", "address": "198.51.100.100", "check": null, "seconds": 0.0})
+    );
+    let mut second: Value = serde_json::from_str(lines[1]).unwrap();
+    assert!(second["seconds"].as_f64().unwrap() > 0.0, "{second}");
+    second["seconds"] = 0.into();
+    assert_eq!(
+        second,
+        json!({"event": "ready", "tenant": "hx-h2", "address": "198.51.100.100", "check": "healthy", "seconds": 0})
+    );
+    // The rest is the result, as before: one JSON value.
+    let rest: Value = serde_json::from_str(&lines[2..].join("\n")).unwrap();
+    assert_eq!(rest[0]["name"], "hx-h2", "{rest}");
+}
+
+#[test]
+fn on_a_terminal_each_tenant_gets_a_line_and_the_count_is_rewritten_in_place() {
+    let (_live, f) = healthy_by_event();
+    let line = shell_line(&[LANCTL, "up", "hx-h2", "--image", "img"].map(String::from));
+    // script(1) gives lanctl a terminal; what lanctl wrote to it comes back on stdout.
+    let o = f.command("script").args(["-qec", &line, "/dev/null"]).output().unwrap();
+    let tty = lossy(&o.stdout).replace("\r\n", "\n");
+    assert_eq!(o.status.code(), Some(0), "{tty}");
+    assert!(tty.starts_with("\r\x1b[Klanctl: 1 still starting\r\x1b[Klanctl: hx-h2 198.51.100.100 ready in "), "{tty:?}");
+    assert!(tty.ends_with(" s (healthy)\nhx-h2 198.51.100.100\n"), "{tty:?}");
+    // Off a terminal the same run has no status line: see the test above.
+    let o = lanctl(&f).args(["up", "hx-h2", "--image", "img"]).output().unwrap();
+    assert!(!lossy(&o.stderr).contains('\r'), "{:?}", lossy(&o.stderr));
 }

@@ -12,10 +12,12 @@ fn inspect(name: &str, format: &str) -> Option<String> {
     out.status.success().then(|| lossy(&out.stdout).trim().to_string())
 }
 
-/// How the message names a crash of the test image: exited (exit code 1), or crashed and
-/// restarted, depending on the moment docker was asked; always with its own log line.
-fn is_crash_report(why: &str) -> bool {
-    (why.starts_with("it exited within 2 s (exit code 1)") || why.starts_with("it crashed within 2 s ("))
+/// How the message names a crash of the test image within `wait` (the settle, `500 ms`
+/// by default): exited (exit code 1), or crashed and restarted, depending on the moment
+/// docker was asked; always with its own log line.
+fn is_crash_report(why: &str, wait: &str) -> bool {
+    (why.starts_with(&format!("it exited within {wait} (exit code 1)"))
+        || why.starts_with(&format!("it crashed within {wait} (")))
         && why.contains("; its last log lines: crash: exiting with 1")
 }
 
@@ -32,7 +34,7 @@ fn up_of_an_image_that_crashes_fails_with_its_log_and_leaves_its_address_free() 
     assert_eq!((out.status.code(), lossy(&out.stdout)), (Some(1), String::new()), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
     let why = err.strip_prefix(&format!("lanctl: tenant {name}: ")).unwrap_or_else(|| panic!("{err}"));
-    assert!(is_crash_report(why), "{err}");
+    assert!(is_crash_report(why, "500 ms"), "{err}");
     let first = env.host(16);
     assert!(why.ends_with(&format!("; it was removed, so {first} is free again; fix what its log says, then retry\n")), "{err}");
     assert_eq!(inspect(&name, "{{.State.Status}}"), None, "the crashed container is still there");
@@ -68,7 +70,7 @@ fn a_batch_with_one_crashing_image_reports_only_that_one() {
     assert_eq!(lines.len(), 3, "{err}");
     assert_eq!(lines[0], format!("lanctl: created: {a} {c}"));
     let why = lines[1].strip_prefix(&format!("lanctl: {b} failed: ")).unwrap_or_else(|| panic!("{err}"));
-    assert!(is_crash_report(why), "{err}");
+    assert!(is_crash_report(why, "2 s"), "{err}");
     let second = env.host(17);
     assert!(why.ends_with(&format!("; it was removed, so {second} is free again; fix what its log says, then retry")), "{err}");
     assert_eq!(lines[2], format!("lanctl: 1 of the fleet's tenants failed: {b}; fix what is said above and apply again"));

@@ -75,3 +75,12 @@ fn a_watch_event_is_the_one_the_readme_writes() {
     };
     assert_documented("lanctl check --watch", &serde_json::to_value(&e).unwrap());
 }
+
+/// The progress events of a wait, as `--json` prints them before the result.
+#[test]
+fn a_progress_event_is_the_one_the_readme_writes() {
+    let check = lanctl::launch::ready::Ready::Tcp(vec![8443]);
+    let who = lanctl::launch::progress::Who { name: "room-3", ip: Some("198.51.100.103".parse().unwrap()), asked: Some(&check) };
+    let e = lanctl::launch::progress::event("ready", &who, Some(&check), std::time::Duration::from_millis(11_200));
+    assert_documented("lanctl up NAME... progress (also of apply, update, restart), before the result", &e);
+}

@@ -107,7 +107,7 @@ fn a_dry_run_probes_natively_and_verbose_shows_it() {
     let stdout = lossy(&out.stdout);
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines.len(), 5, "{stdout}");
-    assert!(lines[4].starts_with(&format!("# then wait up to 2 s for running on {} ", env.host(17))), "{stdout}");
+    assert!(lines[4].starts_with(&format!("# then wait up to 500 ms for running on {} ", env.host(17))), "{stdout}");
     assert!(
         lines[0].starts_with(&format!("docker create --name {name} --hostname {name} --network {net} --ip {} ", env.host(16))),
         "{stdout}"

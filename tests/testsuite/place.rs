@@ -49,7 +49,7 @@ fn a_new_tenant_goes_to_the_host_with_the_most_free_addresses() {
     assert_eq!(
         done.stdout,
         format!(
-            "{}\n# then wait up to 2 s for running on 198.51.100.140 (up to 2 min for healthy if its image has a HEALTHCHECK)\n",
+            "{}\n# then wait up to 500 ms for running on 198.51.100.140 (up to 2 min for healthy if its image has a HEALTHCHECK)\n",
             run_line("--context h2 ", "t1", "198.51.100.140")
         )
     );
@@ -64,7 +64,7 @@ fn host_places_it_where_it_says() {
         .args(["--host", "default"])
         .args(up(&["t1"], &[]))
         .stdout(format!(
-            "{}\n# then wait up to 2 s for running on 198.51.100.100 (up to 2 min for healthy if its image has a HEALTHCHECK)\n",
+            "{}\n# then wait up to 500 ms for running on 198.51.100.100 (up to 2 min for healthy if its image has a HEALTHCHECK)\n",
             run_line("", "t1", "198.51.100.100")
         ))
         .stderr(

@@ -237,6 +237,9 @@ pub fn lan_with(rules: impl FnOnce(&Fake)) -> Fake {
         );
     }
     f.on("docker", "rename *", 0, "");
+    // A readiness wait's event stream: none here (it ends at once), so the wait reads the
+    // batch every round, unless a test gives the events.
+    f.on("docker", "events *", 0, "");
     // A container's log: empty unless a test gives one.
     f.on("docker", "logs *", 0, "");
     // `docker update --restart POLICY -- NAMES...` prints each name.
@@ -294,4 +297,33 @@ pub fn answer_once_all_started(met: &std::path::Path, name: &str, count: usize, 
         dir = shell_quote(met.to_str().unwrap()),
         answer = shell_quote(answer.to_str().unwrap()),
     )
+}
+
+/// A readiness wait's `docker events` argv (without the program) for `names`, its
+/// `--since` time as `SINCE`.
+pub fn events_argv(names: &[&str]) -> Vec<String> {
+    let mut v: Vec<String> = ["events", "--since", "SINCE", "--filter", "type=container"].map(String::from).to_vec();
+    for n in names {
+        v.extend(["--filter".to_string(), format!("container={n}")]);
+    }
+    for e in ["start", "die", "restart", "health_status", "destroy"] {
+        v.extend(["--filter".to_string(), format!("event={e}")]);
+    }
+    v.extend(["--format".to_string(), "{{json .}}".to_string()]);
+    v
+}
+
+/// `argv` (without the program) with a `docker events --since` time, which is a moment
+/// before the run's own clock (`SECONDS.NANOS`), as `SINCE`; other calls as they are.
+pub fn since_masked(argv: &[String]) -> Vec<String> {
+    let mut v = argv.to_vec();
+    if v.first().map(String::as_str) == Some("events") && v.get(1).map(String::as_str) == Some("--since") {
+        let t = &v[2];
+        let ok = t
+            .split_once('.')
+            .is_some_and(|(s, n)| !s.is_empty() && n.len() == 9 && s.bytes().chain(n.bytes()).all(|b| b.is_ascii_digit()));
+        assert!(ok, "--since {t} is not SECONDS.NANOS");
+        v[2] = "SINCE".into();
+    }
+    v
 }

@@ -174,7 +174,7 @@ fn a_tenant_on_a_worker_takes_an_address_of_its_nodes_slice() {
             "docker --context h2 run --detach --name t1 --hostname t1 --network ltmh --ip 198.51.100.156 --sysctl net.ipv6.conf.all.disable_ipv6=1 --restart \
              unless-stopped --label io.lanctl.tenant=t1 --label io.lanctl.network=ltmh --label \
              'io.lanctl.spec={\"image\":\"img\",\"env\":{},\"secrets\":[],\"ip_env\":[],\"labels\":{},\"restart\":\"unless-stopped\",\"args\":[]}' \
-             -- img\n# then wait up to 2 s for running on 198.51.100.156 (up to 2 min for healthy if its image has a HEALTHCHECK)\n",
+             -- img\n# then wait up to 500 ms for running on 198.51.100.156 (up to 2 min for healthy if its image has a HEALTHCHECK)\n",
         )
         .stderr("lanctl: t1 would get 198.51.100.156 on ltmh\n")
         .check();

@@ -25,9 +25,10 @@ fn documented(command: &str) -> Shape {
     let readme = include_str!("../../../README.md");
     let section = readme.split("\n## JSON output\n").nth(1).expect("README has a JSON output section");
     let section = section.split("\n## ").next().unwrap();
+    // The first cell, without its backticks, names the command.
     let row = section
         .lines()
-        .find(|l| l.starts_with(&format!("| `{command}` |")))
+        .find(|l| l.split('|').nth(1).is_some_and(|cell| cell.trim().replace('`', "") == command))
         .unwrap_or_else(|| panic!("README's JSON output table has no row for `{command}`"));
     let shape = row.split('|').nth(2).unwrap().trim();
     let shape = shape.trim_end_matches(" per line").trim_matches('`');
