@@ -232,7 +232,9 @@ impl Docker {
         let who: Vec<&str> = names.iter().map(|s| s.as_ref()).collect();
         let kills = match timeout {
             Some(t) => format!("{t} s after the stop"),
-            None => "10 s after the stop unless its container sets another stop timeout (--timeout SECONDS sets it)".into(),
+            None => "10 s after the stop unless its container sets another stop timeout (lanctl stop, down and update take \
+                  --timeout SECONDS)"
+                .into(),
         };
         // A server that ignores SIGTERM holds the stop for its whole grace period.
         let it = if who.len() == 1 { "it" } else { "each" };

@@ -492,7 +492,7 @@ fn a_slow_stop_says_what_it_waits_for() {
         .args(["down", "ltfix-stop"])
         .stderr(
             "lanctl: waiting for ltfix-stop to exit on SIGTERM; docker kills it 10 s after the stop unless its \
-             container sets another stop timeout (--timeout SECONDS sets it)\n\
+             container sets another stop timeout (lanctl stop, down and update take --timeout SECONDS)\n\
              lanctl: removed ltfix-stop\n",
         )
         .changes(&[&["docker", "stop", "--", "ltfix-stop"], &["docker", "rm", "--", "ltfix-stop"]])

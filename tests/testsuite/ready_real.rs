@@ -234,12 +234,20 @@ fn an_image_whose_healthcheck_turns_unhealthy_fails_and_is_left_and_a_healthy_on
     let err = lossy(&out.stderr);
     assert_eq!((out.status.code(), lossy(&out.stdout)), (Some(0), format!("{well} {FIRST}\n")), "{err}");
     assert!(err.starts_with(&format!("lanctl: {well} {FIRST} ready in ")) && err.ends_with(" s (healthy)\n"), "{err}");
-    // `restart` waits for the same check: docker says starting again, then healthy.
+    // `restart` waits for the same check: docker says starting again, then healthy. Its
+    // `sleep`, PID 1, ignores SIGTERM, so the stop waits docker's 10 s and says so.
     let out = env.lanctl().args(["restart", &well, "--wait", "5"]).output().unwrap();
     let err = lossy(&out.stderr);
     assert_eq!((out.status.code(), lossy(&out.stdout)), (Some(0), format!("{well} {FIRST}\n")), "{err}");
-    let lines: Vec<&str> = err.lines().collect();
-    assert_eq!(lines.len(), 2, "{err}");
+    let mut lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 3, "{err}");
+    assert_eq!(
+        lines.remove(0),
+        format!(
+            "lanctl: waiting for {well} to exit on SIGTERM; docker kills it 10 s after the stop unless its container sets \
+             another stop timeout (lanctl stop, down and update take --timeout SECONDS)"
+        )
+    );
     assert!(lines[0].starts_with(&format!("lanctl: {well} {FIRST} ready in ")) && lines[0].ends_with(" s (healthy)"), "{err}");
     assert_eq!(lines[1], format!("lanctl: restarted {well}"));
 }
