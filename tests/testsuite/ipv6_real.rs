@@ -322,3 +322,63 @@ fn an_ipv4_only_networks_tenant_has_no_ipv6_address() {
     assert_eq!(lossy(&bad.stderr).lines().count(), 1, "{}", lossy(&bad.stderr));
     assert!(sh("docker", &["container", "inspect", &env.name("bad")]).status.code() != Some(0));
 }
+
+/// `busybox wget` of `url` from the host itself, retried for a few seconds (the shim's
+/// IPv6 address is tentative until the kernel's DAD is done): the page, or `None`.
+fn fetch_from_host(url: &str, tries_for: Duration) -> Option<String> {
+    let until = Instant::now() + tries_for;
+    loop {
+        let o = sh("timeout", &["3", "busybox", "wget", "-q", "-O", "-", url]);
+        if o.status.success() {
+            return Some(lossy(&o.stdout));
+        }
+        if Instant::now() >= until {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[test]
+#[ignore = "real engine: run scripts/test.sh"]
+fn host_access_on_a_dual_stack_network_reaches_a_tenant_over_ipv6_and_remove_takes_it_back() {
+    let (_hole, env) = lan();
+    let net = dual_stack_net(&env);
+    let name = env.name("ha6");
+    env.track_container(&name);
+    let up =
+        env.lanctl().args(["up", &name, "--net", &net, "--image", IMAGE, "--pull", "never", "--wait", "1"]).output().unwrap();
+    assert!(up.status.success(), "{}", lossy(&up.stderr));
+    assert_eq!(lossy(&up.stdout), format!("{name} {FIRST} {HELD6}\n"));
+    let url6 = format!("http://[{HELD6}]/");
+    // The LAN reaches it; the host, without a shim, does not (the blackhole has the /64).
+    assert!(fetch(&env, &format!("[{HELD6}]")).contains("HOSTNAME="));
+    assert_eq!(fetch_from_host(&url6, Duration::ZERO), None, "the host reached a macvlan tenant without a shim");
+    let shim = env.link_name("s6");
+    env.track_link(&shim);
+    let made = env.lanctl().args(["-v", "host-access", &net, "--ifname", &shim]).output().unwrap();
+    let stderr = lossy(&made.stderr);
+    assert!(made.status.success(), "{stderr}");
+    // The shim's IPv6 address is the top of the subnet, probed by NDP as IPv4's by ARP.
+    let top = "2001:db8:51:100:ffff:ffff:ffff:ffff";
+    let parent = env.parent();
+    assert!(stderr.contains(&format!("+ # NDP probe on {parent} for {top} ")), "{stderr}");
+    assert!(stderr.contains(&format!("ip addr add {top}/128 dev {shim}\n")), "{stderr}");
+    assert!(stderr.contains(&format!("ip -6 route add {RANGE6} dev {shim}\n")), "{stderr}");
+    let page = fetch_from_host(&url6, Duration::from_secs(8)).expect("the host reaches its tenant over IPv6 through the shim");
+    assert!(page.contains("HOSTNAME="), "{page}");
+    assert!(fetch_from_host(&format!("http://{FIRST}/"), Duration::from_secs(4)).is_some(), "and over IPv4");
+    // Idempotent, and --status names both families.
+    let again = env.lanctl().args(["-n", "host-access", &net]).output().unwrap();
+    assert_eq!((lossy(&again.stdout).as_str(), again.status.code()), ("", Some(0)), "{}", lossy(&again.stderr));
+    let status = env.lanctl().args(["--json", "host-access", &net, "--status"]).output().unwrap();
+    let st: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!((st["shim"]["ifname"].as_str(), st["shim"]["address6"].as_str()), (Some(shim.as_str()), Some(top)));
+    assert!(st["routes"].as_array().unwrap().iter().any(|r| r == RANGE6), "{st}");
+    assert_eq!(st["missing_routes"], serde_json::json!([]));
+    env.lanctl().args(["host-access", &net, "--remove"]).assert().success();
+    assert!(!sh("ip", &["link", "show", &shim]).status.success());
+    let left = sh_ok("ip", &["-6", "route", "show", "root", SUBNET6]);
+    assert!(!left.contains(&shim), "{left}");
+    assert_eq!(fetch_from_host(&url6, Duration::ZERO), None, "still reachable over IPv6 after --remove");
+}
