@@ -382,3 +382,88 @@ fn host_access_on_a_dual_stack_network_reaches_a_tenant_over_ipv6_and_remove_tak
     assert!(!left.contains(&shim), "{left}");
     assert_eq!(fetch_from_host(&url6, Duration::ZERO), None, "still reachable over IPv6 after --remove");
 }
+
+/// Sends, from the LAN namespace's end of the veth, one unsolicited Neighbor
+/// Advertisement that `ip` is at `mac` (what a device taking the address says): from a
+/// thread moved into the namespace, whose packet socket is then the namespace's.
+fn advertise_from_lan(env: &RealEnv, mac: &str, ip: Ipv6Addr) {
+    let (ns, peer, mac) = (env.netns().to_string(), env.peer().to_string(), mac.parse().unwrap());
+    std::thread::spawn(move || {
+        let f = std::fs::File::open(format!("/run/netns/{ns}")).unwrap();
+        // SAFETY: setns on an open namespace file moves this thread alone.
+        assert_eq!(unsafe { libc::setns(std::os::fd::AsRawFd::as_raw_fd(&f), libc::CLONE_NEWNET) }, 0);
+        let s =
+            lanctl::lan::packet::Socket::open(&peer, lanctl::lan::ndp::ETH_P_IPV6, lanctl::lan::packet::Framing::Ethernet, None)
+                .unwrap();
+        s.send(&lanctl::lan::ndp::announce(mac, ip)).unwrap();
+    })
+    .join()
+    .unwrap();
+}
+
+#[test]
+#[ignore = "real engine: run scripts/test.sh"]
+fn check_hears_ndp_a_lan_device_on_a_tenants_ipv6_address_is_a_conflict_and_watch_prints_its_advertisement() {
+    let (_hole, env) = lan();
+    let net = dual_stack_net(&env);
+    let name = env.name("ck6");
+    env.track_container(&name);
+    let up =
+        env.lanctl().args(["up", &name, "--net", &net, "--image", IMAGE, "--pull", "never", "--wait", "1"]).output().unwrap();
+    assert!(up.status.success(), "{}", lossy(&up.stderr));
+    assert_eq!(lossy(&up.stdout), format!("{name} {FIRST} {HELD6}\n"));
+    let tmac = container_mac(&name, &net);
+    // Alone on both addresses: two rows, both ok (the tenant answers the observer's DAD
+    // probe once its own DAD is done).
+    std::thread::sleep(Duration::from_secs(2));
+    let ok = env.lanctl().args(["--json", "check", &name]).output().unwrap();
+    let rows: serde_json::Value = serde_json::from_slice(&ok.stdout).unwrap();
+    assert_eq!(ok.status.code(), Some(0), "{rows}{}", lossy(&ok.stderr));
+    let got: Vec<(&str, &str, &str)> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["address"].as_str().unwrap(), r["mac"].as_str().unwrap(), r["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(got, [(FIRST, tmac.as_str(), "ok"), (HELD6, tmac.as_str(), "ok")]);
+
+    // `check --watch` hears an NA from another MAC for the tenant's IPv6 address.
+    let mut watch = std::process::Command::new(LANCTL)
+        .args(["check", "--watch"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (tx, out) = std::sync::mpsc::channel();
+    let stdout = watch.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for l in std::io::BufRead::lines(std::io::BufReader::new(stdout)).map_while(Result::ok) {
+            let _ = tx.send(l);
+        }
+    });
+    let mut err = std::io::BufReader::new(watch.stderr.take().unwrap());
+    let mut said = String::new();
+    std::io::BufRead::read_line(&mut err, &mut said).unwrap();
+    assert!(said.starts_with("lanctl: check --watch: listening on "), "{said}");
+    let lan = peer_mac(&env);
+    advertise_from_lan(&env, &lan, HELD6.parse().unwrap());
+    let line = out.recv_timeout(Duration::from_secs(2));
+    let _ = watch.kill();
+    let _ = watch.wait();
+    let line = line.expect("check --watch prints the advertisement");
+    let tail =
+        format!("  conflict  {name}  {HELD6}  neighbor advertisement from {lan} on {}; the tenant's MAC is {tmac}", env.parent());
+    assert!(line.ends_with(&tail), "{line}");
+
+    // The LAN device takes the tenant's IPv6 address: `check` exit 1, naming its MAC.
+    peer_addr(&env, &format!("{HELD6}/64"), &["nodad"]);
+    let bad = env.lanctl().args(["check", &net]).output().unwrap();
+    let (stdout, stderr) = (lossy(&bad.stdout), lossy(&bad.stderr));
+    assert_eq!(bad.status.code(), Some(1), "{stdout}{stderr}");
+    let row = stdout.lines().find(|l| l.contains(HELD6)).unwrap_or_else(|| panic!("{stdout}"));
+    assert!(row.contains("conflict") && row.contains(&format!("also claimed by {lan}; the tenant answered too")), "{stdout}");
+    let v4 = stdout.lines().find(|l| l.contains(&format!(" {FIRST} "))).unwrap_or_else(|| panic!("{stdout}"));
+    assert!(v4.contains("  ok  "), "{stdout}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains(&name), "{stderr}");
+}
