@@ -141,6 +141,13 @@ fn by_family<'a>(flag: &str, values: &'a [String]) -> Result<(Option<&'a str>, O
     Ok((v4, v6))
 }
 
+/// The IPv6 `--subnet` of an IPv6-only `net create` (an IPv6 subnet and no IPv4 one), which
+/// lanctl refuses by what the engine can do (`checks::daemon::ipv6_only`), not here.
+pub fn ipv6_only(subnet: &[String]) -> Option<&str> {
+    let (s4, s6) = by_family("--subnet", subnet).ok()?;
+    s4.is_none().then_some(s6).flatten()
+}
+
 /// Splits `--subnet`, `--gateway` and `--ip-range` by family. Every network has an IPv4
 /// part; an IPv6 subnet makes it dual-stack and then needs its IPv6 gateway and range.
 pub fn families<'a>(subnet: &'a [String], gateway: &'a [String], ip_range: &'a [String]) -> Result<Families<'a>> {

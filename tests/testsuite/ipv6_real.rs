@@ -467,3 +467,28 @@ fn check_hears_ndp_a_lan_device_on_a_tenants_ipv6_address_is_a_conflict_and_watc
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.contains(&name), "{stderr}");
 }
+
+#[test]
+#[ignore = "real engine: run scripts/test.sh"]
+fn an_ipv6_only_network_on_an_engine_before_27_is_refused_naming_its_version() {
+    let (_hole, env) = lan();
+    let version = sh_ok("docker", &["version", "--format", "{{.Server.Version}}"]).trim().to_string();
+    let major: u32 = version.split('.').next().unwrap().parse().unwrap();
+    let net = env.name("only6");
+    env.track_network(&net);
+    let out = env
+        .lanctl()
+        .args(["net", "create", &net, "--driver", "macvlan", "--parent", env.parent()])
+        .args(["--subnet", SUBNET6, "--gateway", GATEWAY6, "--ip-range", RANGE6])
+        .output()
+        .unwrap();
+    let stderr = lossy(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    if major < 27 {
+        assert_eq!(out.status.code(), Some(3), "{stderr}");
+        assert!(stderr.contains(&format!("need Docker Engine 27.0 or newer; this engine is {version};")), "{stderr}");
+    } else {
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+    }
+    assert!(!sh("docker", &["network", "inspect", &net]).status.success(), "a network was made");
+}
