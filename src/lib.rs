@@ -36,6 +36,7 @@ pub fn run(cli: cli::Cli) -> Result<()> {
         Order::Doctor(a) if all => checks::all::doctor_all(&input.config, a)?,
         Order::Doctor(a) => checks::doctor(&ctx, a)?,
         Order::NetCreate(a) => net::create(&ctx, a)?,
+        Order::NetCreateIpv6Only(subnet) => return Err(checks::ipv6_only(&ctx, subnet)),
         Order::NetCreateShared { net: m, swarm: false } => provision::multi::create(&ctx, &input.config, m)?,
         Order::NetCreateShared { net: m, swarm: true } => net::swarm::create(&ctx, &input.config, m)?,
         Order::NetLs if all => net::ls_all(&input.config)?,

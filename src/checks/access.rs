@@ -152,14 +152,27 @@ fn orphan_check(o: &Orphan) -> Check {
 fn route_check(n: &NetSpec, r: &LanRoute) -> Check {
     let id = format!("lan.route.{}", n.name);
     let (name, mode, parent) = (&n.name, &n.mode, &n.parent);
-    match r.via {
-        Some(_) => Check::new(
+    match (r.via, r.ipv6.as_ref().map(|r6| (r6.subnet, r6.via))) {
+        (Some(_), Some((subnet6, None))) => Check::new(
             id,
-            Status::Ok,
-            format!("ipvlan {mode} network {name} is routed through this host; the LAN's router needs: {}", r.advice()),
-            "",
+            Status::Warn,
+            format!(
+                "ipvlan {mode} network {name} is routed through this host, but {parent} has no global IPv6 address: \
+                 nothing on the LAN can reach its tenants over IPv6 (IPv4: {})",
+                r.advice()
+            ),
+            format!("give {parent} an IPv6 address on the LAN, then add `ip -6 route add {subnet6} via THAT_ADDRESS` on the LAN's router"),
         ),
-        None => Check::new(
+        (Some(_), _) => {
+            let six = r.advice6().map(|a| format!(" and {a}")).unwrap_or_default();
+            Check::new(
+                id,
+                Status::Ok,
+                format!("ipvlan {mode} network {name} is routed through this host; the LAN's router needs: {}{six}", r.advice()),
+                "",
+            )
+        }
+        (None, _) => Check::new(
             id,
             Status::Warn,
             format!("ipvlan {mode} network {name} is routed through this host, but {parent} has no IPv4 address: nothing on the LAN can reach its tenants"),

@@ -60,6 +60,31 @@ pub fn mode_check(driver: Driver, mode: &str, engine: &Engine) -> Option<Check> 
     })
 }
 
+/// The first Docker Engine that makes IPv6-only networks (`docker network create
+/// --ipv4=false`, 27.0); an older one gives every network an IPv4 subnet of its own choice.
+pub const IPV6_ONLY_SINCE: u32 = 27;
+
+/// Why an IPv6-only `net create` of `subnet` is refused, by the engine's version (a read,
+/// so a dry run says the same): an engine older than 27.0 cannot make one at all (exit 3:
+/// upgrading it, or adding IPv4, is the way); on a newer one lanctl itself does not make
+/// them yet (exit 2). An engine that cannot be read fails as `docker version` does.
+pub fn ipv6_only(ctx: &Ctx, subnet: &str) -> crate::exec::error::Error {
+    use crate::exec::error::Error;
+    let dual = "give an IPv4 --subnet, --gateway and --ip-range beside the IPv6 ones";
+    let q = ctx.docker.version();
+    let version = match ctx.runner.query_output(&q) {
+        Err(e) => return e,
+        Ok(o) => model::parse::<DockerVersion>(&q.to_string(), o.stdout.trim()).ok().and_then(|v| v.server).map(|s| s.version),
+    };
+    match version.as_deref().and_then(|v| Some((v, major(v)?))) {
+        Some((v, m)) if m < IPV6_ONLY_SINCE => Error::check(format!(
+            "--subnet {subnet}: IPv6-only networks (docker's --ipv4=false) need Docker Engine {IPV6_ONLY_SINCE}.0 or newer; this engine is {v}"
+        ))
+        .hint(format!("{dual}, or upgrade the engine")),
+        _ => Error::usage(format!("--subnet {subnet}: IPv6-only networks are not supported by lanctl yet; {dual}")),
+    }
+}
+
 /// Runs `docker.cli`, `docker.daemon` and `docker.driver.<d>`, appending them to `out`.
 pub fn check(ctx: &Ctx, drivers: &[Driver], out: &mut Vec<Check>) -> Engine {
     let program = &ctx.docker.program;

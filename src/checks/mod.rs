@@ -26,6 +26,7 @@
 mod access;
 pub mod all;
 mod daemon;
+pub use daemon::ipv6_only;
 pub mod dhcp_pool;
 mod feature;
 mod host_reads;

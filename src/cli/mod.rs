@@ -188,7 +188,7 @@ pub struct ApplyArgs {
 pub struct HostAccessArgs {
     /// The lanctl network
     pub net: String,
-    /// The shim's address [default: the highest free address of the subnet outside the range]
+    /// The shim's address, of either family (the other family's is chosen) [default: the highest free address of the subnet outside the range]
     #[arg(long, value_name = "IP")]
     pub address: Option<String>,
     /// The shim's interface name [default: lc-NET]
@@ -206,7 +206,7 @@ pub struct HostAccessArgs {
     /// With --persist: write the configuration where that system reads it
     #[arg(long, requires = "persist")]
     pub write: bool,
-    /// Do not probe the LAN (ARP duplicate address detection, RFC 5227) before choosing the shim's address
+    /// Do not probe the LAN (ARP duplicate address detection, RFC 5227; NDP's, RFC 4862, for IPv6) before choosing the shim's address
     #[arg(long)]
     pub no_probe: bool,
 }

@@ -12,7 +12,7 @@ pub mod tenants;
 pub mod verdict;
 pub mod watch;
 
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use crate::engine::range::v4_of;
 use crate::exec::error::{Error, Result};
@@ -94,8 +94,11 @@ fn ask(ctx: &Ctx, tenants: &[Tenant]) -> Result<Vec<Row>> {
     let answers: Vec<Result<Vec<Row>>> = crate::exec::at_once::each(&groups, |((parent, kind), group)| {
         let known = &known;
         let obs = Observer::open(&ctx.runner, &ctx.ip, parent, *kind)?;
-        // The observer asks by ARP, IPv4's; NDP goes beside it.
+        // ARP for the IPv4 addresses and NDP for the IPv6 ones, in the same window.
         let ips: Vec<Ipv4Addr> = group.iter().filter_map(|t| t.ip.and_then(v4_of)).collect();
+        let with6: Vec<&&Tenant> = group.iter().filter(|t| matches!(t.ip6, Some(IpAddr::V6(_)))).collect();
+        let ips6: Vec<Ipv6Addr> =
+            with6.iter().filter_map(|t| if let Some(IpAddr::V6(a)) = t.ip6 { Some(a) } else { None }).collect();
         if ctx.runner.verbose {
             let list: Vec<String> = ips.iter().map(ToString::to_string).collect();
             crate::exec::out::trace(format!(
@@ -104,20 +107,32 @@ fn ask(ctx: &Ctx, tenants: &[Tenant]) -> Result<Vec<Row>> {
                 list.join(" "),
                 PROBE_WAIT.as_millis()
             ));
+            if !ips6.is_empty() {
+                let list: Vec<String> = ips6.iter().map(ToString::to_string).collect();
+                crate::exec::out::trace(format!(
+                    "# NDP probe from the observer on {parent} ({}) for {}: {PROBE_NUM} neighbor solicitations from :: over {} ms",
+                    obs.mac,
+                    list.join(" "),
+                    PROBE_WAIT.as_millis()
+                ));
+            }
         }
-        let heard = obs.ask(&ips, PROBE_WAIT, PROBE_NUM).map_err(|e| {
+        let failed = |e: std::io::Error| {
             Error::check(format!("the LAN observer on {parent} failed: {e}")).hint(format!("check that {parent} is up"))
-        })?;
-        Ok(group
-            .iter()
-            .zip(heard)
-            .map(|(t, heard)| {
+        };
+        let (heard, heard6) =
+            crate::exec::at_once::two(|| obs.ask(&ips, PROBE_WAIT, PROBE_NUM), || obs.ask6(&ips6, PROBE_WAIT, PROBE_NUM));
+        let (heard, heard6) = (heard.map_err(failed)?, heard6.map_err(failed)?);
+        // A dual-stack tenant is two rows, its IPv4 address's and then its IPv6 one's.
+        let asked = group.iter().map(|t| (t, t.ip)).zip(heard).chain(with6.iter().map(|t| (*t, t.ip6)).zip(heard6));
+        Ok(asked
+            .map(|((t, ip), heard)| {
                 let own = own_mac(t, &obs);
                 let (status, answered, others) = verdict::judge(own, &heard, known);
                 Row {
                     name: t.name.clone(),
                     network: t.network.clone(),
-                    address: t.ip.map(|ip| ip.to_string()).unwrap_or_default(),
+                    address: ip.map(|ip| ip.to_string()).unwrap_or_default(),
                     mac: own.to_string(),
                     status,
                     answered,
@@ -143,6 +158,7 @@ fn ask(ctx: &Ctx, tenants: &[Tenant]) -> Result<Vec<Row>> {
         parent: t.parent.clone(),
     }));
     let order = |r: &Row| tenants.iter().position(|t| t.name == r.name && t.network == r.network);
+    // Stable: a tenant's IPv4 row stays before its IPv6 one.
     rows.sort_by_key(order);
     Ok(rows)
 }

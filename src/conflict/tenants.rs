@@ -21,6 +21,8 @@ pub struct Tenant {
     pub network: String,
     /// Its address, `None` when it is not running (named on the command line only).
     pub ip: Option<IpAddr>,
+    /// Its IPv6 address on a dual-stack network, when it is running.
+    pub ip6: Option<IpAddr>,
     /// Its MAC as docker reports it; on ipvlan, where docker may say none, the parent's,
     /// which the observer learns.
     pub mac: Option<Mac>,
@@ -66,6 +68,7 @@ pub fn tenants(ctx: &Ctx, wanted: &[String]) -> Result<Vec<Tenant>> {
             name: l.names.clone(),
             network: l.network.clone(),
             ip: ep.and_then(|e| e.ip()),
+            ip6: ep.and_then(|e| e.ip6()),
             mac: ep.and_then(|e| e.mac.parse().ok()),
             parent: spec.parent.clone(),
             kind,

@@ -114,17 +114,40 @@ pub fn render(rows: &[Row], wait: Duration) -> String {
 
 /// The one error line of a check that found a problem (exit 1), or `None` when all is ok.
 pub fn problems(rows: &[Row]) -> Option<String> {
-    let bad: Vec<String> =
-        rows.iter().filter(|r| r.status != Status::Ok).map(|r| format!("{} {}", r.name, r.status.as_str())).collect();
-    if bad.is_empty() {
+    // A dual-stack tenant is two rows: tenants are counted once, and a problem of its IPv6
+    // address names the address.
+    let tenant = |r: &Row| (r.name.clone(), r.network.clone());
+    let bad_rows: Vec<&Row> = rows.iter().filter(|r| r.status != Status::Ok).collect();
+    if bad_rows.is_empty() {
         return None;
     }
-    Some(format!("check: {} of {} tenants have a problem on the LAN: {}", bad.len(), rows.len(), bad.join(", ")))
+    let said = |r: &Row| match r.address.parse::<std::net::Ipv6Addr>() {
+        Ok(a) => format!("{} {} on {a}", r.name, r.status.as_str()),
+        Err(_) => format!("{} {}", r.name, r.status.as_str()),
+    };
+    let bad: Vec<String> = bad_rows.iter().map(|r| said(r)).collect();
+    let count = |rs: &mut dyn Iterator<Item = &Row>| rs.map(tenant).collect::<std::collections::BTreeSet<_>>().len();
+    Some(format!(
+        "check: {} of {} tenants have a problem on the LAN: {}",
+        count(&mut bad_rows.iter().copied()),
+        count(&mut rows.iter()),
+        bad.join(", ")
+    ))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_dual_stack_tenant_counts_once_and_its_ipv6_problem_names_the_address() {
+        let v4 = row(Status::Ok, true, Vec::new());
+        let v6 = Row { address: "2001:db8:51:100::100".into(), ..row(Status::Conflict, true, Vec::new()) };
+        assert_eq!(
+            problems(&[v4, v6]).unwrap(),
+            "check: 1 of 1 tenants have a problem on the LAN: room-1 conflict on 2001:db8:51:100::100"
+        );
+    }
 
     const OWN: Mac = Mac([0xf6, 0x0a, 198, 51, 100, 16]);
     const LAPTOP: Mac = Mac([0xa6, 0xb7, 0x0e, 0xd5, 0xa2, 0x1b]);

@@ -141,6 +141,13 @@ fn by_family<'a>(flag: &str, values: &'a [String]) -> Result<(Option<&'a str>, O
     Ok((v4, v6))
 }
 
+/// The IPv6 `--subnet` of an IPv6-only `net create` (an IPv6 subnet and no IPv4 one), which
+/// lanctl refuses by what the engine can do (`checks::daemon::ipv6_only`), not here.
+pub fn ipv6_only(subnet: &[String]) -> Option<&str> {
+    let (s4, s6) = by_family("--subnet", subnet).ok()?;
+    s4.is_none().then_some(s6).flatten()
+}
+
 /// Splits `--subnet`, `--gateway` and `--ip-range` by family. Every network has an IPv4
 /// part; an IPv6 subnet makes it dual-stack and then needs its IPv6 gateway and range.
 pub fn families<'a>(subnet: &'a [String], gateway: &'a [String], ip_range: &'a [String]) -> Result<Families<'a>> {
@@ -633,7 +640,15 @@ impl NetSpec {
         let mut on_parent: Vec<IpAddr> =
             links.iter().filter(|l| l.ifname == self.parent).flat_map(|l| l.ipv4().map(|(ip, _)| IpAddr::V4(ip))).collect();
         on_parent.sort_by_key(|ip| self.subnet.contains(ip));
-        Some(LanRoute { subnet: self.subnet, via: on_parent.first().copied(), parent: self.parent.clone() })
+        // The same for IPv6: the IPv6 subnet via the parent's global IPv6 address (a
+        // link-local one would need the router's interface named too).
+        let ipv6 = self.v6.as_ref().map(|v6| {
+            let mut on_parent: Vec<IpAddr> =
+                links.iter().filter(|l| l.ifname == self.parent).flat_map(|l| l.ipv6().map(IpAddr::V6)).collect();
+            on_parent.sort_by_key(|ip| v6.subnet.contains(ip));
+            LanRoute6 { subnet: v6.subnet, via: on_parent.first().copied() }
+        });
+        Some(LanRoute { subnet: self.subnet, via: on_parent.first().copied(), ipv6, parent: self.parent.clone() })
     }
 
     /// Addresses in the subnet that no tenant may take: network, broadcast, gateway, aux.
@@ -658,8 +673,19 @@ pub struct LanRoute {
     pub subnet: IpNet,
     /// The host's address on the parent; `None` when it has none.
     pub via: Option<IpAddr>,
+    /// On a dual-stack network: the IPv6 route.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ipv6: Option<LanRoute6>,
     #[serde(skip)]
     pub parent: String,
+}
+
+/// The IPv6 route of a routed dual-stack network: its IPv6 subnet via the host's global
+/// IPv6 address on the parent; `None` when it has none.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LanRoute6 {
+    pub subnet: IpNet,
+    pub via: Option<IpAddr>,
 }
 
 impl LanRoute {
@@ -674,6 +700,20 @@ impl LanRoute {
                 self.parent
             ),
         }
+    }
+
+    /// The IPv6 line to run on the LAN's router, or what to do first, on a dual-stack
+    /// network.
+    pub fn advice6(&self) -> Option<String> {
+        let r = self.ipv6.as_ref()?;
+        let subnet = r.subnet;
+        Some(match r.via {
+            Some(via) => format!("ip -6 route add {subnet} via {via}"),
+            None => format!(
+                "none yet: {} has no global IPv6 address; give it one on the LAN, then add `ip -6 route add {subnet} via THAT_ADDRESS` on the LAN's router",
+                self.parent
+            ),
+        })
     }
 }
 

@@ -16,6 +16,9 @@ pub fn net_create(a: &NetCreateArgs, host: Option<&str>) -> Result<Request> {
     if a.swarm && a.hosts.is_empty() {
         return Err(Error::usage("--swarm needs --hosts, the swarm's nodes that each get a slice; name them"));
     }
+    if let Some(subnet) = netspec::ipv6_only(&a.subnet) {
+        return Ok(Request { hosts: Hosts::One, order: Order::NetCreateIpv6Only(subnet.to_string()) });
+    }
     if a.hosts.is_empty() {
         let order = Order::NetCreate(NetCreateInput { spec: one_host(a)?, check_dhcp: a.check_dhcp });
         return Ok(Request { hosts: Hosts::One, order });

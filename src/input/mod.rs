@@ -73,6 +73,9 @@ pub enum Hosts {
 pub enum Order {
     Doctor(DoctorInput),
     NetCreate(NetCreateInput),
+    /// `net create` of an IPv6-only network, with its IPv6 `--subnet`: refused by what the
+    /// engine can do, which only the engine's version says.
+    NetCreateIpv6Only(String),
     /// `net create --hosts`: one network, a slice of its range on each host; with
     /// `--swarm`, a config-only network per node and one swarm network.
     NetCreateShared {

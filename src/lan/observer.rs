@@ -21,10 +21,14 @@
 //! it every virtual link inside: nothing to clean up, no leftover to find on the next start,
 //! no name in `/run/netns`. IPv6 is switched off in the namespace before the child exists,
 //! so the child sends nothing of its own (no router solicitation, no duplicate address
-//! detection): the only frames it sends are lanctl's ARP probes (sender 0.0.0.0).
+//! detection): the only frames it sends are lanctl's ARP probes (sender 0.0.0.0) and NDP
+//! probes (RFC 4862 DAD, from `::`), which a packet socket sends with IPv6 off. A second
+//! socket of the child's hears NDP (its filter queues Neighbor Solicitations and
+//! Advertisements only), with the all-nodes group and the tenants' solicited-node groups
+//! joined, so IPv6 addresses are asked and watched as IPv4's are.
 
 use std::io;
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -32,6 +36,7 @@ use crate::engine::ip::Ip;
 use crate::exec::error::{Error, Result};
 use crate::exec::runner::Runner;
 use crate::lan::arp::{self, Mac, Said};
+use crate::lan::ndp;
 use crate::lan::packet::{self, Framing};
 
 /// The child's name, inside lanctl's own namespace (one observer per namespace).
@@ -56,12 +61,37 @@ impl Kind {
     }
 }
 
-/// One ARP message that claims a watched address.
+/// How a message heard claims an address: an ARP message (see `arp::Said`), or NDP's
+/// counterparts, an advertisement for it (an answer, or an unsolicited one that moves it)
+/// and another host's duplicate address detection probe for it (an NS from `::`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Msg {
+    Arp(Said),
+    Advertisement,
+    Dad,
+}
+
+impl Msg {
+    /// The words of `check --watch`'s line: "gratuitous ARP", "neighbor advertisement".
+    pub fn words(self) -> String {
+        match self {
+            Msg::Arp(said) => format!("{} ARP", said.as_str()),
+            Msg::Advertisement => "neighbor advertisement".to_string(),
+            Msg::Dad => "NDP duplicate address probe".to_string(),
+        }
+    }
+}
+
+/// All nodes' group MAC (`ff02::1`), where answers to a DAD probe and unsolicited
+/// advertisements go.
+const ALL_NODES_MAC: [u8; 6] = [0x33, 0x33, 0, 0, 0, 1];
+
+/// One ARP or NDP message that claims a watched address.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Heard {
-    pub ip: Ipv4Addr,
+    pub ip: IpAddr,
     pub mac: Mac,
-    pub said: Said,
+    pub msg: Msg,
 }
 
 /// Every MAC heard claiming one address during `Observer::ask`, with how long after the
@@ -78,6 +108,9 @@ pub struct Observer {
     child: packet::Socket,
     /// On ipvlan, the parent in the host's namespace, which hears (see the module comment).
     parent_ear: Option<packet::Socket>,
+    /// The same two for NDP.
+    child6: packet::Socket,
+    parent_ear6: Option<packet::Socket>,
 }
 
 impl Observer {
@@ -93,7 +126,7 @@ impl Observer {
         let child = std::thread::scope(|s| {
             let (tid_tx, tid_rx) = mpsc::channel::<Option<u32>>();
             let (go_tx, go_rx) = mpsc::channel::<bool>();
-            let inside = s.spawn(move || -> io::Result<packet::Socket> {
+            let inside = s.spawn(move || -> io::Result<(packet::Socket, packet::Socket)> {
                 if let Err(e) = own_namespace() {
                     let _ = tid_tx.send(None);
                     return Err(e);
@@ -105,7 +138,9 @@ impl Observer {
                     return Err(io::Error::other("the child was not made"));
                 }
                 // Opened in this thread's namespace: the socket keeps it once the thread ends.
-                packet::Socket::open(LINK, arp::ETH_P_ARP, Framing::Ethernet, None)
+                let arp = packet::Socket::open(LINK, arp::ETH_P_ARP, Framing::Ethernet, None)?;
+                let nd = packet::Socket::open(LINK, ndp::ETH_P_IPV6, Framing::Ethernet, Some(&ndp::FILTER))?;
+                Ok((arp, nd))
             });
             let made = match tid_rx.recv().ok().flatten() {
                 Some(tid) => runner.query(&ip.observer_add(LINK, parent, tid, link_kind, mode)).map(|_| ()),
@@ -119,24 +154,65 @@ impl Observer {
                 (Ok(()), Ok(s)) => Ok(s),
             }
         })?;
+        let (child, child6) = child;
         let mac = Mac(child.hw_addr().map_err(|e| fail(e.to_string()))?);
-        let parent_ear = match kind {
-            Kind::Macvlan => None,
+        let (parent_ear, parent_ear6) = match kind {
+            Kind::Macvlan => (None, None),
             Kind::Ipvlan => {
-                Some(packet::Socket::open(parent, arp::ETH_P_ARP, Framing::Ethernet, None).map_err(|e| fail(e.to_string()))?)
+                let open = |t, f| packet::Socket::open(parent, t, Framing::Ethernet, f).map_err(|e| fail(e.to_string()));
+                (Some(open(arp::ETH_P_ARP, None)?), Some(open(ndp::ETH_P_IPV6, Some(&ndp::FILTER))?))
             }
         };
-        Ok(Observer { parent: parent.to_string(), kind, mac, child, parent_ear })
+        let obs = Observer { parent: parent.to_string(), kind, mac, child, parent_ear, child6, parent_ear6 };
+        obs.ear6().join(ALL_NODES_MAC).map_err(|e| fail(format!("joining the all-nodes group: {e}")))?;
+        Ok(obs)
     }
 
     fn ear(&self) -> &packet::Socket {
         self.parent_ear.as_ref().unwrap_or(&self.child)
     }
 
+    fn ear6(&self) -> &packet::Socket {
+        self.parent_ear6.as_ref().unwrap_or(&self.child6)
+    }
+
+    /// Joins the solicited-node groups of `targets`, where other hosts' DAD probes for
+    /// them go.
+    pub fn join6(&self, targets: &[Ipv6Addr]) -> io::Result<()> {
+        targets.iter().try_for_each(|t| self.ear6().join(ndp::multicast_mac(ndp::solicited_node(*t)).0))
+    }
+
     /// Probes `targets` at once for `wait`, `num` RFC 5227 probes each spread over it, and
     /// returns, for each, every MAC heard claiming it (see `Observer::next`), in the order
     /// first heard. The whole window runs: a second holder may answer after the first.
     pub fn ask(&self, targets: &[Ipv4Addr], wait: Duration, num: u32) -> io::Result<Vec<Holders>> {
+        let send = || targets.iter().try_for_each(|ip| self.child.send(&arp::probe(self.mac, *ip)));
+        let ips: Vec<IpAddr> = targets.iter().map(|&ip| IpAddr::V4(ip)).collect();
+        self.window(&ips, wait, num, send, |until| self.next(targets, until))
+    }
+
+    /// `ask` for IPv6 addresses: RFC 4862 DAD probes (from `::`), every NA for a target
+    /// (and another host's DAD probe) heard as a claim.
+    pub fn ask6(&self, targets: &[Ipv6Addr], wait: Duration, num: u32) -> io::Result<Vec<Holders>> {
+        if targets.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.join6(targets)?;
+        let send = || targets.iter().try_for_each(|ip| self.child6.send(&ndp::probe(self.mac, *ip)));
+        let ips: Vec<IpAddr> = targets.iter().map(|&ip| IpAddr::V6(ip)).collect();
+        self.window(&ips, wait, num, send, |until| self.next6(targets, until))
+    }
+
+    /// One window of `ask`/`ask6`: `num` rounds of `send` spread over `wait`, and every
+    /// claim `next` hears, per target.
+    fn window(
+        &self,
+        targets: &[IpAddr],
+        wait: Duration,
+        num: u32,
+        send: impl Fn() -> io::Result<()>,
+        next: impl Fn(Instant) -> io::Result<Option<Heard>>,
+    ) -> io::Result<Vec<Holders>> {
         let mut holders: Vec<Holders> = vec![Vec::new(); targets.len()];
         let start = Instant::now();
         let end = start + wait;
@@ -148,14 +224,12 @@ impl Observer {
             }
             let next_send = start + wait * sent / num.max(1);
             if sent < num && now >= next_send {
-                for ip in targets {
-                    self.child.send(&arp::probe(self.mac, *ip))?;
-                }
+                send()?;
                 sent += 1;
                 continue;
             }
             let until = if sent < num { next_send.min(end) } else { end };
-            let Some(h) = self.next(targets, until)? else { continue };
+            let Some(h) = next(until)? else { continue };
             let i = targets.iter().position(|t| *t == h.ip).expect("a claim is on a target");
             if !holders[i].iter().any(|(m, _)| *m == h.mac) {
                 holders[i].push((h.mac, start.elapsed()));
@@ -176,7 +250,27 @@ impl Observer {
             if said == Said::Probe && a.sha == self.mac {
                 continue;
             }
-            return Ok(Some(Heard { ip, mac: a.sha, said }));
+            return Ok(Some(Heard { ip: IpAddr::V4(ip), mac: a.sha, msg: Msg::Arp(said) }));
+        }
+    }
+
+    /// `next` for NDP: an advertisement for one of `targets`, or another host's DAD probe
+    /// for one (the observer's own probes are not claims; an NS from a unicast source only
+    /// asks where the target is).
+    pub fn next6(&self, targets: &[Ipv6Addr], deadline: Instant) -> io::Result<Option<Heard>> {
+        let mut buf = [0u8; 1536];
+        loop {
+            let Some(n) = self.ear6().recv_until(deadline, &mut buf)? else { return Ok(None) };
+            let Some(nd) = ndp::parse(&buf[..n]) else { continue };
+            if !targets.contains(&nd.target) {
+                continue;
+            }
+            let msg = match nd.kind {
+                ndp::Kind::Advertisement => Msg::Advertisement,
+                ndp::Kind::Solicitation if nd.src.is_unspecified() && nd.mac != self.mac => Msg::Dad,
+                ndp::Kind::Solicitation => continue,
+            };
+            return Ok(Some(Heard { ip: IpAddr::V6(nd.target), mac: nd.mac, msg }));
         }
     }
 

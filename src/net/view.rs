@@ -287,6 +287,9 @@ pub fn show(ctx: &Ctx, name: &str) -> Result<()> {
     }
     if let Some(r) = &show.route {
         crate::exec::out::line(format!("route     {}", r.advice()));
+        if let Some(a6) = r.advice6() {
+            crate::exec::out::line(format!("route6    {a6}"));
+        }
     }
     Ok(())
 }

@@ -169,7 +169,7 @@ fn lost_race(stderr: &str) -> bool {
 /// What the LAN needs to reach a routed network's tenants, said when it is created.
 pub fn route_note(spec: &NetSpec, r: &LanRoute) -> String {
     let (name, mode, parent, subnet) = (&spec.name, &spec.mode, &spec.parent, spec.subnet);
-    match r.via {
+    let four = match r.via {
         Some(via) => format!(
             "ipvlan {mode} network {name} is routed through this host: on the LAN's router (or each client) add \
              `ip route add {subnet} via {via}`"
@@ -177,6 +177,14 @@ pub fn route_note(spec: &NetSpec, r: &LanRoute) -> String {
         None => format!(
             "warning: ipvlan {mode} network {name} is routed through this host, but {parent} has no IPv4 address; \
              give it one on the LAN, then add `ip route add {subnet} via THAT_ADDRESS` on the LAN's router"
+        ),
+    };
+    // A dual-stack network's IPv6 route beside it.
+    match r.ipv6.as_ref().map(|r6| (r6.subnet, r6.via)) {
+        None => four,
+        Some((subnet6, Some(via6))) => format!("{four}, and `ip -6 route add {subnet6} via {via6}`"),
+        Some((subnet6, None)) => format!(
+            "{four}; for IPv6, {parent} has no global IPv6 address: give it one, then add `ip -6 route add {subnet6} via THAT_ADDRESS`"
         ),
     }
 }

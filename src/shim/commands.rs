@@ -18,6 +18,11 @@ pub fn routes_of(i: &Ip, dev: &str) -> Query {
     i.query(i.cmd().args(["-j", "route", "show", "dev", dev]))
 }
 
+/// The IPv6 routes of `dev`: `ip route show` lists IPv4 ones alone.
+pub fn routes6_of(i: &Ip, dev: &str) -> Query {
+    i.query(i.cmd().args(["-6", "-j", "route", "show", "dev", dev]))
+}
+
 /// A shim of the same kind as the network: macvlan bridge, or ipvlan l2.
 /// The shim's link kind and mode for a network's driver: the one table both the live
 /// shim and its boot-time configuration read.
@@ -42,8 +47,11 @@ pub fn link_up(i: &Ip, shim: &str) -> Change {
     i.change(i.cmd().args(["link", "set", shim, "up"]))
 }
 
+/// A route to part of the range, `ip -6 route` for an IPv6 block (the family said, as
+/// the kernel's tables are per family).
 pub fn route_add(i: &Ip, net: IpNet, shim: &str) -> Change {
-    i.change(i.cmd().args(["route", "add", &net.to_string(), "dev", shim]))
+    let family: &[&str] = if net.addr().is_ipv6() { &["-6"] } else { &[] };
+    i.change(i.cmd().args(family.iter().copied()).args(["route", "add", &net.to_string(), "dev", shim]))
 }
 
 /// Deleting the link takes its address and routes with it.
@@ -75,6 +83,15 @@ mod tests {
             route_add(&i, "192.168.23.96/27".parse().unwrap(), "lc-lan").to_string(),
             "ip route add 192.168.23.96/27 dev lc-lan"
         );
+        assert_eq!(
+            addr_add(&i, "lc-lan", "2001:db8:51:100::ffff".parse().unwrap()).to_string(),
+            "ip addr add 2001:db8:51:100::ffff/128 dev lc-lan"
+        );
+        assert_eq!(
+            route_add(&i, "2001:db8:51:100::100/120".parse().unwrap(), "lc-lan").to_string(),
+            "ip -6 route add 2001:db8:51:100::100/120 dev lc-lan"
+        );
+        assert_eq!(routes6_of(&i, "lc-lan").to_string(), "ip -6 -j route show dev lc-lan");
         assert_eq!(link_del(&i, "lc-lan").to_string(), "ip link delete lc-lan");
         assert_eq!(addr_show_details(&i).to_string(), "ip -j -d addr show");
     }

@@ -107,7 +107,7 @@ pub fn of_network(ctx: &Ctx, spec: &NetSpec, links: &[IpLink], ifname: Option<&s
             found
         }
     }
-    .map(|l| shim_of_link(l, spec.subnet));
+    .map(|l| shim_of_link(l, spec.subnet, spec.v6.as_ref().map(|v| v.subnet)));
     Ok(Leftovers { network: spec.name.clone(), shim, files: files.into_iter().map(|p| p.path).collect() })
 }
 
@@ -123,7 +123,7 @@ pub fn of_gone(ctx: &Ctx, net: &str, links: &[IpLink], ifname: Option<&str>) -> 
     let name = ifname.map(str::to_string).unwrap_or_else(|| default_ifname(net));
     let files: Vec<PathBuf> = persist::persisted_on(ctx).into_iter().filter(|p| p.network == net).map(|p| p.path).collect();
     let shim = match links.iter().find(|l| l.ifname == name) {
-        Some(l) if is_shim_kind(l) => Some(shim_of_link(l, Ipv4Net::default().into())),
+        Some(l) if is_shim_kind(l) => Some(shim_of_link(l, Ipv4Net::default().into(), None)),
         Some(l) => {
             let kind = l.linkinfo.as_ref().map_or("plain", |k| k.info_kind.as_str());
             return Err(Error::usage(format!(
@@ -172,7 +172,7 @@ pub fn orphans(nets: &[NetSpec], links: &[IpLink], files: &[Persisted]) -> Vec<O
                 .or_else(|| l.ifname.strip_prefix("lc-").filter(|n| default_ifname(n) == l.ifname).map(str::to_string));
             Orphan {
                 ifname: l.ifname.clone(),
-                shim: Some(shim_of_link(l, Ipv4Net::default().into())),
+                shim: Some(shim_of_link(l, Ipv4Net::default().into(), None)),
                 network,
                 files: mine.iter().map(|p| p.path.clone()).collect(),
             }

@@ -6,7 +6,7 @@ pub mod leftover;
 pub mod persist;
 
 use crate::exec::at_once;
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use ipnet::IpNet;
 use serde::Serialize;
@@ -59,6 +59,17 @@ pub fn range_routes(spec: &NetSpec) -> Vec<IpNet> {
     spec.range.blocks()
 }
 
+/// The same for the IPv6 range of a dual-stack network (none on an IPv4-only one): the
+/// shim's `ip -6` routes.
+pub fn range_routes6(spec: &NetSpec) -> Vec<IpNet> {
+    spec.v6.as_ref().map(|v| v.range.blocks()).unwrap_or_default()
+}
+
+/// Both families' routes, IPv4 first.
+fn all_routes(spec: &NetSpec) -> Vec<IpNet> {
+    [range_routes(spec), range_routes6(spec)].concat()
+}
+
 /// A shim found on the host: a macvlan/ipvlan child of the parent holding an address in
 /// the subnet, or the interface named by `--ifname`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -67,6 +78,8 @@ pub struct Shim {
     pub kind: String,
     pub parent: String,
     pub address: Option<IpAddr>,
+    /// Its address in the IPv6 subnet of a dual-stack network.
+    pub address6: Option<IpAddr>,
     pub up: bool,
 }
 
@@ -75,15 +88,21 @@ pub fn is_shim_kind(l: &IpLink) -> bool {
     matches!(l.linkinfo.as_ref().map(|k| k.info_kind.as_str()), Some("macvlan" | "ipvlan"))
 }
 
-/// A link as a shim, with its address in `subnet` (any address for 0.0.0.0/0).
-pub fn shim_of_link(l: &IpLink, subnet: IpNet) -> Shim {
+/// A link as a shim, with its address in `subnet` (any address for 0.0.0.0/0) and in
+/// `subnet6`, when there is one.
+pub fn shim_of_link(l: &IpLink, subnet: IpNet, subnet6: Option<IpNet>) -> Shim {
     Shim {
         ifname: l.ifname.clone(),
         kind: l.linkinfo.as_ref().map(|k| k.info_kind.clone()).unwrap_or_default(),
         parent: l.link.clone().unwrap_or_default(),
         address: l.ipv4().map(|(ip, _)| IpAddr::V4(ip)).find(|ip| subnet.contains(ip)),
+        address6: l.ipv6().map(IpAddr::V6).find(|ip| subnet6.is_some_and(|s| s.contains(ip))),
         up: l.is_up(),
     }
+}
+
+fn subnet6(spec: &NetSpec) -> Option<IpNet> {
+    spec.v6.as_ref().map(|v| v.subnet)
 }
 
 /// The network's shim: a macvlan/ipvlan child of the parent with an address in the
@@ -100,7 +119,7 @@ pub fn find_shim(links: &[IpLink], spec: &NetSpec, ifname: Option<&str>) -> Opti
             children.clone().find(|l| l.ifname == own).or_else(|| children.next())
         }
     }?;
-    Some(shim_of_link(found, spec.subnet))
+    Some(shim_of_link(found, spec.subnet, subnet6(spec)))
 }
 
 /// Every host interface with link details (kind, lower device) and addresses.
@@ -115,6 +134,24 @@ pub(crate) fn routes(ctx: &Ctx, dev: &str) -> Result<Vec<IpNet>> {
     Ok(routes.iter().filter_map(|r| v4(r).map(IpNet::V4)).collect())
 }
 
+/// The IPv6 routes of `dev`, read only for a dual-stack network (an IPv4-only one has
+/// none to look for, and costs no extra process).
+fn routes6(ctx: &Ctx, spec: &NetSpec, dev: &str) -> Result<Vec<IpNet>> {
+    if spec.v6.is_none() {
+        return Ok(Vec::new());
+    }
+    let routes: Vec<Route> = ctx.runner.query_json(&commands::routes6_of(&ctx.ip, dev))?;
+    let v6 = |r: &Route| r.dst.parse::<ipnet::Ipv6Net>().ok().or_else(|| r.dst.parse::<Ipv6Addr>().ok().map(Into::into));
+    // Not the link-local fe80::/64 every IPv6 link has: the link's own, no part of a range.
+    let link_local = |n: &ipnet::Ipv6Net| n.addr().segments()[0] & 0xffc0 == 0xfe80;
+    Ok(routes.iter().filter_map(v6).filter(|n| !link_local(n)).map(IpNet::V6).collect())
+}
+
+/// Both families' routes of `dev`, IPv4 first.
+fn all_routes_of(ctx: &Ctx, spec: &NetSpec, dev: &str) -> Result<Vec<IpNet>> {
+    Ok([routes(ctx, dev)?, routes6(ctx, spec, dev)?].concat())
+}
+
 pub fn host_access(ctx: &Ctx, a: &HostAccessInput) -> Result<()> {
     if matches!(a.action, ShimAction::Persist { .. }) && !ctx.transport.is_local() {
         // persist reads and writes this machine's network configuration files.
@@ -125,7 +162,11 @@ pub fn host_access(ctx: &Ctx, a: &HostAccessInput) -> Result<()> {
     if a.action == ShimAction::Remove {
         return remove(ctx, &a.net, a.ifname.as_deref());
     }
-    let wanted_addr = a.address;
+    // `--address` is either family's: the other family's address is chosen.
+    let (wanted_addr, wanted6) = match a.address {
+        Some(ip @ IpAddr::V6(_)) => (None, Some(ip)),
+        other => (other, None),
+    };
     let (spec, _) = state::resolve_network(ctx, Some(&a.net))?;
     let links = load_links(ctx)?;
     let shim = find_shim(&links, &spec, a.ifname.as_deref());
@@ -144,13 +185,82 @@ pub fn host_access(ctx: &Ctx, a: &HostAccessInput) -> Result<()> {
         (Some(Shim { address: Some(have), .. }), _) => *have,
         (_, want) => choose_address(ctx, &spec, &links, want, a.no_probe)?,
     };
+    let address6 = match (&spec.v6, &shim, wanted6) {
+        (None, _, Some(want)) => {
+            return Err(Error::usage(format!(
+                "--address {want} is IPv6 but network {} has no IPv6 subnet; give an IPv4 address, or leave --address out",
+                spec.name
+            )))
+        }
+        (None, _, None) => None,
+        (Some(_), Some(Shim { address6: Some(have), .. }), Some(want)) if *have != want => {
+            return Err(Error::usage(format!(
+                "the shim {ifname} already has {have}, not {want}; remove it with `lanctl host-access {} --remove` first",
+                spec.name
+            )))
+        }
+        (Some(_), Some(Shim { address6: Some(have), .. }), _) => Some(*have),
+        (Some(_), _, want) => Some(choose_address6(ctx, &spec, &links, want, a.no_probe)?),
+    };
     if let ShimAction::Persist { system, write } = &a.action {
-        // Boot files are written per family; IPv4's are the only ones yet.
         let address = crate::engine::range::v4_of(address)
-            .ok_or_else(|| Error::usage(format!("--address {address} is IPv6; IPv6 networks are not supported yet")))?;
-        return persist::emit(ctx, system, &persist::ShimConfig { spec: &spec, ifname: &ifname, address }, *write);
+            .ok_or_else(|| Error::usage(format!("--address {address} is not IPv4; give the shim's IPv4 address")))?;
+        let address6 = address6.and_then(|a| if let IpAddr::V6(a) = a { Some(a) } else { None });
+        let c = persist::ShimConfig { spec: &spec, ifname: &ifname, address, address6 };
+        return persist::emit(ctx, system, &c, *write);
     }
-    create(ctx, &spec, shim.as_ref(), &ifname, address)
+    create(ctx, &spec, shim.as_ref(), &ifname, address, address6)
+}
+
+/// How many IPv6 candidates the shim's address is probed among at once, from the top of
+/// the subnet down: a LAN rarely holds more than a few there, and one batch is one wait.
+const CANDIDATES6: usize = 8;
+
+/// The shim's IPv6 address: `--address`, or the highest free address of the IPv6 subnet
+/// outside range6 (never the gateway nor an address a tenant or host interface holds)
+/// that no LAN device claims, by the NDP probe as IPv4's is by ARP.
+fn choose_address6(ctx: &Ctx, spec: &NetSpec, links: &[IpLink], want: Option<IpAddr>, no_probe: bool) -> Result<IpAddr> {
+    let v6 = spec.v6.as_ref().expect("a dual-stack network");
+    let containers = state::containers_on(ctx, &[spec.name.as_str()])?;
+    let pool = Pool::new(spec, &containers, &state::host_addrs(links));
+    let prober = Prober::new(ctx, &spec.parent, no_probe)?;
+    let answers = |ips: &[IpAddr]| match &prober {
+        Some(p) => p.answers(ctx, ips),
+        None => Ok(vec![None; ips.len()]),
+    };
+    if let Some(ip) = want {
+        if v6.range.contains(ip) {
+            return Err(Error::usage(format!(
+                "--address {ip} is inside the tenant range {}; give an address outside it",
+                v6.range
+            )));
+        }
+        if let Some(why) = pool.refuse(ip) {
+            return Err(Error::usage(format!("--address {why}; choose another address")));
+        }
+        if let Some(mac) = answers(&[ip])?.pop().flatten() {
+            return Err(Error::failed(format!("--address {ip} is already used on the LAN by {mac}; choose another address")));
+        }
+        return Ok(ip);
+    }
+    let top = crate::engine::range::ordinal(v6.subnet.broadcast());
+    let bottom = crate::engine::range::ordinal(v6.subnet.network());
+    let candidates: Vec<IpAddr> = (bottom..=top)
+        .rev()
+        .filter_map(|n| crate::engine::range::from_ordinal(v6.subnet.addr(), n))
+        .filter(|ip| !v6.range.contains(*ip) && !pool.held.contains_key(ip))
+        .take(CANDIDATES6)
+        .collect();
+    for (ip, mac) in candidates.iter().zip(answers(&candidates)?) {
+        match mac {
+            None => return Ok(*ip),
+            Some(mac) => ctx.note(format!("skipping {ip}: a LAN device ({mac}) already uses it")),
+        }
+    }
+    Err(Error::failed(format!(
+        "no free address outside the range {} at the top of {} for the shim; give one with --address",
+        v6.range, v6.subnet
+    )))
 }
 
 /// `--address`, or the highest free subnet address outside the range that no container,
@@ -192,7 +302,7 @@ fn choose_address(ctx: &Ctx, spec: &NetSpec, links: &[IpLink], want: Option<IpAd
 }
 
 /// Runs only the steps that are missing, so a correct shim means nothing runs.
-fn create(ctx: &Ctx, spec: &NetSpec, shim: Option<&Shim>, ifname: &str, address: IpAddr) -> Result<()> {
+fn create(ctx: &Ctx, spec: &NetSpec, shim: Option<&Shim>, ifname: &str, address: IpAddr, address6: Option<IpAddr>) -> Result<()> {
     let mut steps = Vec::new();
     if shim.is_none() {
         steps.push(commands::link_add(&ctx.ip, ifname, &spec.parent, spec.driver));
@@ -200,15 +310,22 @@ fn create(ctx: &Ctx, spec: &NetSpec, shim: Option<&Shim>, ifname: &str, address:
     if shim.and_then(|s| s.address).is_none() {
         steps.push(commands::addr_add(&ctx.ip, ifname, address));
     }
+    if let (Some(a6), None) = (address6, shim.and_then(|s| s.address6)) {
+        steps.push(commands::addr_add(&ctx.ip, ifname, a6));
+    }
     if !shim.is_some_and(|s| s.up) {
         steps.push(commands::link_up(&ctx.ip, ifname));
     }
-    let have_routes = if shim.is_some() { routes(ctx, ifname)? } else { Vec::new() };
-    for net in range_routes(spec) {
+    let have_routes = if shim.is_some() { all_routes_of(ctx, spec, ifname)? } else { Vec::new() };
+    for net in all_routes(spec) {
         if !have_routes.contains(&net) {
             steps.push(commands::route_add(&ctx.ip, net, ifname));
         }
     }
+    let address = match address6 {
+        Some(a6) => format!("{address} {a6}"),
+        None => address.to_string(),
+    };
     if steps.is_empty() {
         ctx.note(format!("the shim {ifname} ({address}) already gives the host access to {}; nothing to do", spec.name));
         return Ok(());
@@ -261,10 +378,10 @@ struct Status {
 
 fn status(ctx: &Ctx, spec: &NetSpec, shim: Option<Shim>) -> Result<()> {
     let have = match &shim {
-        Some(s) => routes(ctx, &s.ifname)?,
+        Some(s) => all_routes_of(ctx, spec, &s.ifname)?,
         None => Vec::new(),
     };
-    let missing: Vec<String> = range_routes(spec).into_iter().filter(|n| !have.contains(n)).map(|n| n.to_string()).collect();
+    let missing: Vec<String> = all_routes(spec).into_iter().filter(|n| !have.contains(n)).map(|n| n.to_string()).collect();
     let st = Status {
         network: spec.name.clone(),
         routes: have.iter().map(|n| n.to_string()).collect(),
@@ -281,7 +398,10 @@ fn status(ctx: &Ctx, spec: &NetSpec, shim: Option<Shim>) -> Result<()> {
             st.network, st.network
         )),
         Some(s) => {
-            let addr = s.address.map(|a| a.to_string()).unwrap_or_else(|| "no address".to_string());
+            let mut addr = s.address.map(|a| a.to_string()).unwrap_or_else(|| "no address".to_string());
+            if let Some(a6) = s.address6 {
+                addr = format!("{addr} {a6}");
+            }
             let state = if s.up { "up" } else { "down" };
             crate::exec::out::line(format!("{}: shim {} ({} on {}) {addr}, {state}", st.network, s.ifname, s.kind, s.parent));
             crate::exec::out::line(format!(

@@ -1,19 +1,21 @@
 //! Boot-time configuration that recreates a shim: systemd-networkd or ifupdown files,
 //! printed, or written atomically (temp file and rename) where that system reads them.
 
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 use std::path::{Path, PathBuf};
 
 use crate::engine::netspec::{Driver, NetSpec};
 use crate::exec::error::{Error, Result};
 use crate::shim::commands::kind_mode;
-use crate::shim::range_routes;
+use crate::shim::{range_routes, range_routes6};
 use crate::target::ctx::Ctx;
 
 pub struct ShimConfig<'a> {
     pub spec: &'a NetSpec,
     pub ifname: &'a str,
     pub address: Ipv4Addr,
+    /// Its IPv6 address, on a dual-stack network.
+    pub address6: Option<Ipv6Addr>,
 }
 
 /// A file to write: where, and what.
@@ -90,6 +92,14 @@ pub fn ifupdown(root: &Path, c: &ShimConfig) -> Vec<File> {
         text.push_str(&format!("    up ip route add {net} dev {}\n", c.ifname));
     }
     text.push_str(&format!("    post-down ip link delete {}\n", c.ifname));
+    // ifupdown configures each family in its own stanza of the same interface, after the
+    // inet one that made the link.
+    if let Some(a6) = c.address6 {
+        text.push_str(&format!("iface {} inet6 static\n    address {a6}/128\n", c.ifname));
+        for net in range_routes6(c.spec) {
+            text.push_str(&format!("    up ip -6 route add {net} dev {}\n", c.ifname));
+        }
+    }
     vec![File { path: root.join(format!("etc/network/interfaces.d/lanctl-{}", c.ifname)), text }]
 }
 
@@ -108,7 +118,10 @@ pub fn networkd(root: &Path, c: &ShimConfig, parent_file: Option<&Path>) -> Vec<
     let mode = if c.spec.driver == Driver::Ipvlan { mode.to_ascii_uppercase() } else { mode.to_string() };
     let netdev = format!("{}[NetDev]\nName={}\nKind={kind}\n\n[{section}]\nMode={mode}\n", header(c), c.ifname);
     let mut network = format!("{}[Match]\nName={}\n\n[Network]\nAddress={}/32\n", header(c), c.ifname, c.address);
-    for net in range_routes(c.spec) {
+    if let Some(a6) = c.address6 {
+        network.push_str(&format!("Address={a6}/128\n"));
+    }
+    for net in range_routes(c.spec).into_iter().chain(range_routes6(c.spec)) {
         network.push_str(&format!("\n[Route]\nDestination={net}\n"));
     }
     let mut files = vec![

@@ -1,6 +1,21 @@
 use super::*;
 use crate::engine::netspec::{validate, Driver, NetInput};
 
+fn input() -> NetInput<'static> {
+    NetInput {
+        name: "lan",
+        driver: Driver::Macvlan,
+        parent: "enp0s3",
+        subnet: "192.168.23.0/24",
+        gateway: "192.168.23.1",
+        ip_range: "192.168.23.100-192.168.23.131",
+        mode: None,
+        aux: &[],
+        vlan: None,
+        v6: None,
+    }
+}
+
 fn spec(driver: Driver) -> NetSpec {
     validate(&NetInput {
         name: "lan",
@@ -49,7 +64,7 @@ fn finds_the_shim_by_what_it_is() {
 #[test]
 fn persist_renders_ifupdown_and_networkd() {
     let s = spec(Driver::Macvlan);
-    let c = persist::ShimConfig { spec: &s, ifname: "lc-lan", address: "192.168.23.254".parse().unwrap() };
+    let c = persist::ShimConfig { spec: &s, ifname: "lc-lan", address: "192.168.23.254".parse().unwrap(), address6: None };
     let f = persist::ifupdown(std::path::Path::new("/"), &c);
     assert_eq!(f[0].path, std::path::Path::new("/etc/network/interfaces.d/lanctl-lc-lan"));
     assert!(f[0].text.contains("iface lc-lan inet static\n    address 192.168.23.254/32\n    pre-up ip link add lc-lan link enp0s3 type macvlan mode bridge\n"));
@@ -65,7 +80,7 @@ fn persist_renders_ifupdown_and_networkd() {
     assert_eq!(f[2].path, net_dir.join("10-lan.network.d/lanctl-lc-lan.conf"));
     assert!(f[2].text.ends_with("[Network]\nMACVLAN=lc-lan\n"));
     let s = spec(Driver::Ipvlan);
-    let c = persist::ShimConfig { spec: &s, ifname: "lc-lan", address: "192.168.23.254".parse().unwrap() };
+    let c = persist::ShimConfig { spec: &s, ifname: "lc-lan", address: "192.168.23.254".parse().unwrap(), address6: None };
     let f = persist::networkd(dir.path(), &c, None);
     assert!(f[0].text.contains("Kind=ipvlan\n\n[IPVLAN]\nMode=L2\n"));
     assert_eq!(f.len(), 2, "no drop-in without the parent's .network file");
@@ -80,7 +95,7 @@ fn the_parents_network_file_may_live_in_run_and_its_drop_in_goes_in_etc() {
     let parent = persist::find_parent_network_file(dir.path(), "enp0s3").unwrap();
     assert_eq!(parent, run.join("10-netplan-enp0s3.network"));
     let s = spec(Driver::Macvlan);
-    let c = persist::ShimConfig { spec: &s, ifname: "lc-lan", address: "192.168.23.254".parse().unwrap() };
+    let c = persist::ShimConfig { spec: &s, ifname: "lc-lan", address: "192.168.23.254".parse().unwrap(), address6: None };
     let f = persist::networkd(dir.path(), &c, Some(&parent));
     assert_eq!(f[2].path, dir.path().join("etc/systemd/network/10-netplan-enp0s3.network.d/lanctl-lc-lan.conf"));
 }
@@ -89,7 +104,7 @@ fn the_parents_network_file_may_live_in_run_and_its_drop_in_goes_in_etc() {
 fn boot_files_are_found_by_their_first_line() {
     let dir = tempfile::tempdir().unwrap();
     let s = spec(Driver::Macvlan);
-    let c = persist::ShimConfig { spec: &s, ifname: "lc-lan", address: "192.168.23.254".parse().unwrap() };
+    let c = persist::ShimConfig { spec: &s, ifname: "lc-lan", address: "192.168.23.254".parse().unwrap(), address6: None };
     let net_dir = dir.path().join("etc/systemd/network");
     std::fs::create_dir_all(&net_dir).unwrap();
     std::fs::write(net_dir.join("10-lan.network"), "[Match]\nName=enp0s3\n").unwrap();
@@ -114,4 +129,31 @@ fn boot_files_are_found_by_their_first_line() {
         ]
     );
     assert!(found.iter().all(|p| p.network == "lan" && p.ifname == "lc-lan"));
+}
+
+#[test]
+fn persist_of_a_dual_stack_shim_adds_the_ipv6_address_and_routes() {
+    let s = validate(&NetInput {
+        v6: Some(crate::engine::netspec::V6Input {
+            subnet: "2001:db8:51:100::/64",
+            gateway: "2001:db8:51:100::1",
+            ip_range: "2001:db8:51:100::100/120",
+        }),
+        ..input()
+    })
+    .unwrap();
+    let c = persist::ShimConfig {
+        spec: &s,
+        ifname: "lc-lan",
+        address: "192.168.23.254".parse().unwrap(),
+        address6: Some("2001:db8:51:100::ffff".parse().unwrap()),
+    };
+    let f = persist::ifupdown(std::path::Path::new("/"), &c);
+    assert!(f[0].text.ends_with(
+        "    post-down ip link delete lc-lan\niface lc-lan inet6 static\n    address 2001:db8:51:100::ffff/128\n    \
+         up ip -6 route add 2001:db8:51:100::100/120 dev lc-lan\n"
+    ));
+    let f = persist::networkd(std::path::Path::new("/"), &c, None);
+    assert!(f[1].text.contains("Address=192.168.23.254/32\nAddress=2001:db8:51:100::ffff/128\n"));
+    assert!(f[1].text.ends_with("\n[Route]\nDestination=192.168.23.128/30\n\n[Route]\nDestination=2001:db8:51:100::100/120\n"));
 }

@@ -262,3 +262,50 @@ fn the_dhcp_check_takes_the_networks_parent_and_range_and_needs_root() {
     assert!(!ids(&checks).contains(&"dhcp.pool"));
     assert!(!ids(&checks).contains(&"lan.ra"));
 }
+
+#[test]
+fn a_routed_dual_stack_network_names_its_ipv6_route_and_warns_without_a_global_ipv6_address() {
+    let k = Kernel { ipvlan: true, macvlan: true };
+    let root = host_root(&k);
+    let dual = ipvlan_l3()
+        .replace(
+            r#""Config": ["#,
+            r#""Config": [{"Subnet": "2001:db8:51:100::/64", "IPRange": "2001:db8:51:100::100/120", "Gateway": "2001:db8:51:100::1"},"#,
+        )
+        .replace(
+            r#""io.lanctl.range": "198.51.100.100-198.51.100.131""#,
+            r#""io.lanctl.range": "198.51.100.100-198.51.100.131", "io.lanctl.range6": "2001:db8:51:100::100-2001:db8:51:100::1ff""#,
+        );
+    let with = |addrs: String| {
+        let dual = dual.clone();
+        lan_with(move |f| {
+            f.on("docker", "network inspect*", 0, &dual);
+            f.on("ip", "-j -d addr show", 0, &format!(r#"[{{"ifname":"ltfixp","flags":["UP"],"addr_info":[{addrs}]}}]"#));
+        })
+    };
+    let v4 = r#"{"family":"inet","local":"192.0.2.50","prefixlen":24}"#;
+    let f = with(format!(r#"{v4},{{"family":"inet6","local":"2001:db8:2::50","prefixlen":64}}"#));
+    let (code, _, checks) = doctor(&f, root.path(), &["--driver", "ipvlan"]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        get(&checks, "lan.route.ltfix-net"),
+        [
+            "ok",
+            "ipvlan l3 network ltfix-net is routed through this host; the LAN's router needs: ip route add 198.51.100.0/24 \
+             via 192.0.2.50 and ip -6 route add 2001:db8:51:100::/64 via 2001:db8:2::50",
+            ""
+        ]
+    );
+    let f = with(v4.to_string());
+    let (_, _, checks) = doctor(&f, root.path(), &["--driver", "ipvlan"]);
+    assert_eq!(
+        get(&checks, "lan.route.ltfix-net"),
+        [
+            "warn",
+            "ipvlan l3 network ltfix-net is routed through this host, but ltfixp has no global IPv6 address: nothing on the \
+             LAN can reach its tenants over IPv6 (IPv4: ip route add 198.51.100.0/24 via 192.0.2.50)",
+            "give ltfixp an IPv6 address on the LAN, then add `ip -6 route add 2001:db8:51:100::/64 via THAT_ADDRESS` on the \
+             LAN's router"
+        ]
+    );
+}

@@ -322,3 +322,173 @@ fn an_ipv4_only_networks_tenant_has_no_ipv6_address() {
     assert_eq!(lossy(&bad.stderr).lines().count(), 1, "{}", lossy(&bad.stderr));
     assert!(sh("docker", &["container", "inspect", &env.name("bad")]).status.code() != Some(0));
 }
+
+/// `busybox wget` of `url` from the host itself, retried for a few seconds (the shim's
+/// IPv6 address is tentative until the kernel's DAD is done): the page, or `None`.
+fn fetch_from_host(url: &str, tries_for: Duration) -> Option<String> {
+    let until = Instant::now() + tries_for;
+    loop {
+        let o = sh("timeout", &["3", "busybox", "wget", "-q", "-O", "-", url]);
+        if o.status.success() {
+            return Some(lossy(&o.stdout));
+        }
+        if Instant::now() >= until {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[test]
+#[ignore = "real engine: run scripts/test.sh"]
+fn host_access_on_a_dual_stack_network_reaches_a_tenant_over_ipv6_and_remove_takes_it_back() {
+    let (_hole, env) = lan();
+    let net = dual_stack_net(&env);
+    let name = env.name("ha6");
+    env.track_container(&name);
+    let up =
+        env.lanctl().args(["up", &name, "--net", &net, "--image", IMAGE, "--pull", "never", "--wait", "1"]).output().unwrap();
+    assert!(up.status.success(), "{}", lossy(&up.stderr));
+    assert_eq!(lossy(&up.stdout), format!("{name} {FIRST} {HELD6}\n"));
+    let url6 = format!("http://[{HELD6}]/");
+    // The LAN reaches it; the host, without a shim, does not (the blackhole has the /64).
+    assert!(fetch(&env, &format!("[{HELD6}]")).contains("HOSTNAME="));
+    assert_eq!(fetch_from_host(&url6, Duration::ZERO), None, "the host reached a macvlan tenant without a shim");
+    let shim = env.link_name("s6");
+    env.track_link(&shim);
+    let made = env.lanctl().args(["-v", "host-access", &net, "--ifname", &shim]).output().unwrap();
+    let stderr = lossy(&made.stderr);
+    assert!(made.status.success(), "{stderr}");
+    // The shim's IPv6 address is the top of the subnet, probed by NDP as IPv4's by ARP.
+    let top = "2001:db8:51:100:ffff:ffff:ffff:ffff";
+    let parent = env.parent();
+    assert!(stderr.contains(&format!("+ # NDP probe on {parent} for {top} ")), "{stderr}");
+    assert!(stderr.contains(&format!("ip addr add {top}/128 dev {shim}\n")), "{stderr}");
+    assert!(stderr.contains(&format!("ip -6 route add {RANGE6} dev {shim}\n")), "{stderr}");
+    let page = fetch_from_host(&url6, Duration::from_secs(8)).expect("the host reaches its tenant over IPv6 through the shim");
+    assert!(page.contains("HOSTNAME="), "{page}");
+    assert!(fetch_from_host(&format!("http://{FIRST}/"), Duration::from_secs(4)).is_some(), "and over IPv4");
+    // Idempotent, and --status names both families.
+    let again = env.lanctl().args(["-n", "host-access", &net]).output().unwrap();
+    assert_eq!((lossy(&again.stdout).as_str(), again.status.code()), ("", Some(0)), "{}", lossy(&again.stderr));
+    let status = env.lanctl().args(["--json", "host-access", &net, "--status"]).output().unwrap();
+    let st: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!((st["shim"]["ifname"].as_str(), st["shim"]["address6"].as_str()), (Some(shim.as_str()), Some(top)));
+    assert!(st["routes"].as_array().unwrap().iter().any(|r| r == RANGE6), "{st}");
+    assert_eq!(st["missing_routes"], serde_json::json!([]));
+    env.lanctl().args(["host-access", &net, "--remove"]).assert().success();
+    assert!(!sh("ip", &["link", "show", &shim]).status.success());
+    let left = sh_ok("ip", &["-6", "route", "show", "root", SUBNET6]);
+    assert!(!left.contains(&shim), "{left}");
+    assert_eq!(fetch_from_host(&url6, Duration::ZERO), None, "still reachable over IPv6 after --remove");
+}
+
+/// Sends, from the LAN namespace's end of the veth, one unsolicited Neighbor
+/// Advertisement that `ip` is at `mac` (what a device taking the address says): from a
+/// thread moved into the namespace, whose packet socket is then the namespace's.
+fn advertise_from_lan(env: &RealEnv, mac: &str, ip: Ipv6Addr) {
+    let (ns, peer, mac) = (env.netns().to_string(), env.peer().to_string(), mac.parse().unwrap());
+    std::thread::spawn(move || {
+        let f = std::fs::File::open(format!("/run/netns/{ns}")).unwrap();
+        // SAFETY: setns on an open namespace file moves this thread alone.
+        assert_eq!(unsafe { libc::setns(std::os::fd::AsRawFd::as_raw_fd(&f), libc::CLONE_NEWNET) }, 0);
+        let s =
+            lanctl::lan::packet::Socket::open(&peer, lanctl::lan::ndp::ETH_P_IPV6, lanctl::lan::packet::Framing::Ethernet, None)
+                .unwrap();
+        s.send(&lanctl::lan::ndp::announce(mac, ip)).unwrap();
+    })
+    .join()
+    .unwrap();
+}
+
+#[test]
+#[ignore = "real engine: run scripts/test.sh"]
+fn check_hears_ndp_a_lan_device_on_a_tenants_ipv6_address_is_a_conflict_and_watch_prints_its_advertisement() {
+    let (_hole, env) = lan();
+    let net = dual_stack_net(&env);
+    let name = env.name("ck6");
+    env.track_container(&name);
+    let up =
+        env.lanctl().args(["up", &name, "--net", &net, "--image", IMAGE, "--pull", "never", "--wait", "1"]).output().unwrap();
+    assert!(up.status.success(), "{}", lossy(&up.stderr));
+    assert_eq!(lossy(&up.stdout), format!("{name} {FIRST} {HELD6}\n"));
+    let tmac = container_mac(&name, &net);
+    // Alone on both addresses: two rows, both ok (the tenant answers the observer's DAD
+    // probe once its own DAD is done).
+    std::thread::sleep(Duration::from_secs(2));
+    let ok = env.lanctl().args(["--json", "check", &name]).output().unwrap();
+    let rows: serde_json::Value = serde_json::from_slice(&ok.stdout).unwrap();
+    assert_eq!(ok.status.code(), Some(0), "{rows}{}", lossy(&ok.stderr));
+    let got: Vec<(&str, &str, &str)> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["address"].as_str().unwrap(), r["mac"].as_str().unwrap(), r["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(got, [(FIRST, tmac.as_str(), "ok"), (HELD6, tmac.as_str(), "ok")]);
+
+    // `check --watch` hears an NA from another MAC for the tenant's IPv6 address.
+    let mut watch = std::process::Command::new(LANCTL)
+        .args(["check", "--watch"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (tx, out) = std::sync::mpsc::channel();
+    let stdout = watch.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for l in std::io::BufRead::lines(std::io::BufReader::new(stdout)).map_while(Result::ok) {
+            let _ = tx.send(l);
+        }
+    });
+    let mut err = std::io::BufReader::new(watch.stderr.take().unwrap());
+    let mut said = String::new();
+    std::io::BufRead::read_line(&mut err, &mut said).unwrap();
+    assert!(said.starts_with("lanctl: check --watch: listening on "), "{said}");
+    let lan = peer_mac(&env);
+    advertise_from_lan(&env, &lan, HELD6.parse().unwrap());
+    let line = out.recv_timeout(Duration::from_secs(2));
+    let _ = watch.kill();
+    let _ = watch.wait();
+    let line = line.expect("check --watch prints the advertisement");
+    let tail =
+        format!("  conflict  {name}  {HELD6}  neighbor advertisement from {lan} on {}; the tenant's MAC is {tmac}", env.parent());
+    assert!(line.ends_with(&tail), "{line}");
+
+    // The LAN device takes the tenant's IPv6 address: `check` exit 1, naming its MAC.
+    peer_addr(&env, &format!("{HELD6}/64"), &["nodad"]);
+    let bad = env.lanctl().args(["check", &net]).output().unwrap();
+    let (stdout, stderr) = (lossy(&bad.stdout), lossy(&bad.stderr));
+    assert_eq!(bad.status.code(), Some(1), "{stdout}{stderr}");
+    let row = stdout.lines().find(|l| l.contains(HELD6)).unwrap_or_else(|| panic!("{stdout}"));
+    assert!(row.contains("conflict") && row.contains(&format!("also claimed by {lan}; the tenant answered too")), "{stdout}");
+    let v4 = stdout.lines().find(|l| l.contains(&format!(" {FIRST} "))).unwrap_or_else(|| panic!("{stdout}"));
+    assert!(v4.contains("  ok  "), "{stdout}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains(&name), "{stderr}");
+}
+
+#[test]
+#[ignore = "real engine: run scripts/test.sh"]
+fn an_ipv6_only_network_on_an_engine_before_27_is_refused_naming_its_version() {
+    let (_hole, env) = lan();
+    let version = sh_ok("docker", &["version", "--format", "{{.Server.Version}}"]).trim().to_string();
+    let major: u32 = version.split('.').next().unwrap().parse().unwrap();
+    let net = env.name("only6");
+    env.track_network(&net);
+    let out = env
+        .lanctl()
+        .args(["net", "create", &net, "--driver", "macvlan", "--parent", env.parent()])
+        .args(["--subnet", SUBNET6, "--gateway", GATEWAY6, "--ip-range", RANGE6])
+        .output()
+        .unwrap();
+    let stderr = lossy(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    if major < 27 {
+        assert_eq!(out.status.code(), Some(3), "{stderr}");
+        assert!(stderr.contains(&format!("need Docker Engine 27.0 or newer; this engine is {version};")), "{stderr}");
+    } else {
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+    }
+    assert!(!sh("docker", &["network", "inspect", &net]).status.success(), "a network was made");
+}

@@ -70,10 +70,15 @@ fn a_watch_event_is_the_one_the_readme_writes() {
         mac: "a6:b7:0e:d5:a2:1b".into(),
         mac_tenant: None,
         tenant_mac: "f6:0a:c6:33:64:10".into(),
-        arp: "gratuitous",
+        arp: Some("gratuitous"),
+        ndp: None,
         parent: "enp0s3".into(),
+        words: String::new(),
     };
     assert_documented("lanctl check --watch", &serde_json::to_value(&e).unwrap());
+    // An NDP claim on a dual-stack tenant's IPv6 address: `arp` is null, `ndp` says which.
+    let e6 = lanctl::conflict::watch::Event { arp: None, ndp: Some("advertisement"), address: "2001:db8:51:100::10".into(), ..e };
+    assert_documented("lanctl check --watch", &serde_json::to_value(&e6).unwrap());
 }
 
 /// The progress events of a wait, as `--json` prints them before the result.

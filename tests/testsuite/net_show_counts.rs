@@ -175,3 +175,81 @@ fn net_ls_reads_the_containers_while_it_lists_the_networks() {
     });
     Run::new(&f).args(["net", "ls"]).stdout(NET_LS_FIXTURE).check();
 }
+
+/// The routed fixture made dual-stack, as `cli_net`'s dual_stack_network does.
+fn ipvlan_dual(mode: &str) -> String {
+    ipvlan(mode)
+        .replace(
+            r#""Config": ["#,
+            r#""Config": [{"Subnet": "2001:db8:51:100::/64", "IPRange": "2001:db8:51:100::100/120", "Gateway": "2001:db8:51:100::1"},"#,
+        )
+        .replace(
+            r#""io.lanctl.range": "198.51.100.100-198.51.100.131""#,
+            r#""io.lanctl.range": "198.51.100.100-198.51.100.131", "io.lanctl.range6": "2001:db8:51:100::100-2001:db8:51:100::1ff""#,
+        )
+}
+
+#[test]
+fn net_show_and_doctor_of_a_routed_dual_stack_network_name_the_ipv6_route_too() {
+    let parent = r#"[{"ifname":"ltfixp","addr_info":[{"family":"inet","local":"192.0.2.50","prefixlen":24},
+        {"family":"inet6","local":"fe80::50","prefixlen":64},{"family":"inet6","local":"2001:db8:2::50","prefixlen":64}]}]"#;
+    let f = lan_with(|f| {
+        f.on("docker", "network inspect*", 0, &ipvlan_dual("l3"));
+        f.on("ip", "-j addr show", 0, parent);
+    });
+    let out = lanctl(&f).args(["net", "show", NET]).output().unwrap();
+    let text = lossy(&out.stdout);
+    let tail: Vec<&str> = text.lines().rev().take(2).collect();
+    assert_eq!(
+        tail,
+        [
+            "route6    ip -6 route add 2001:db8:51:100::/64 via 2001:db8:2::50",
+            "route     ip route add 198.51.100.0/24 via 192.0.2.50"
+        ],
+        "{text}"
+    );
+    let out = lanctl(&f).args(["--json", "net", "show", NET]).output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v["route"],
+        serde_json::json!({"subnet": "198.51.100.0/24", "via": "192.0.2.50",
+            "ipv6": {"subnet": "2001:db8:51:100::/64", "via": "2001:db8:2::50"}})
+    );
+    // A parent with a link-local IPv6 address only: no IPv6 route to give yet.
+    let f = lan_with(|f| {
+        f.on("docker", "network inspect*", 0, &ipvlan_dual("l3"));
+        f.on("ip", "-j addr show", 0, PARENT_WITH_ADDRESS);
+    });
+    let out = lanctl(&f).args(["net", "show", NET]).output().unwrap();
+    assert_eq!(
+        lossy(&out.stdout).lines().last(),
+        Some(
+            "route6    none yet: ltfixp has no global IPv6 address; give it one on the LAN, then add \
+             `ip -6 route add 2001:db8:51:100::/64 via THAT_ADDRESS` on the LAN's router"
+        )
+    );
+}
+
+#[test]
+fn net_create_of_a_routed_dual_stack_network_names_the_ipv6_route_too() {
+    let parent = r#"[{"ifname":"ltfixp","addr_info":[{"family":"inet","local":"192.0.2.50","prefixlen":24},
+        {"family":"inet6","local":"2001:db8:2::50","prefixlen":64}]}]"#;
+    let f = lan_with(|f| {
+        without_fixture_network(f);
+        f.on("ip", "-j addr show", 0, parent);
+    });
+    let mut args = create_l3();
+    args.extend(
+        ["--subnet", "2001:db8:51:100::/64", "--gateway", "2001:db8:51:100::1", "--ip-range", "2001:db8:51:100::100/120"]
+            .map(String::from),
+    );
+    let out = lanctl(&f).args(args).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", lossy(&out.stderr));
+    assert_eq!(
+        lossy(&out.stderr).lines().last(),
+        Some(
+            "lanctl: ipvlan l3 network lan3 is routed through this host: on the LAN's router (or each client) add \
+             `ip route add 198.51.100.0/24 via 192.0.2.50`, and `ip -6 route add 2001:db8:51:100::/64 via 2001:db8:2::50`"
+        )
+    );
+}

@@ -329,3 +329,51 @@ fn an_inspected_dual_stack_network_reads_both_ipam_configs() {
         ]
     );
 }
+
+#[test]
+fn a_routed_dual_stack_network_names_the_ipv6_route_too() {
+    let spec = validate(&NetInput {
+        driver: Driver::Ipvlan,
+        mode: Some("l3"),
+        v6: Some(V6Input { subnet: "2001:db8:51:100::/64", gateway: "2001:db8:51:100::1", ip_range: "2001:db8:51:100::100/120" }),
+        ..input("198.51.100.0/24", "198.51.100.1", "198.51.100.100-198.51.100.131", &[])
+    })
+    .unwrap();
+    let links: Vec<IpLink> = crate::engine::model::parse(
+        "t",
+        r#"[{"ifname":"enp0s3","addr_info":[{"family":"inet","local":"192.0.2.2","prefixlen":24},
+                                          {"family":"inet6","local":"fe80::1","prefixlen":64},
+                                          {"family":"inet6","local":"2001:db8:1::2","prefixlen":64}]}]"#,
+    )
+    .unwrap();
+    let r = spec.lan_route(&links).unwrap();
+    assert_eq!(r.advice(), "ip route add 198.51.100.0/24 via 192.0.2.2");
+    assert_eq!(r.advice6().unwrap(), "ip -6 route add 2001:db8:51:100::/64 via 2001:db8:1::2");
+    assert_eq!(
+        serde_json::to_value(&r).unwrap(),
+        serde_json::json!({"subnet": "198.51.100.0/24", "via": "192.0.2.2",
+            "ipv6": {"subnet": "2001:db8:51:100::/64", "via": "2001:db8:1::2"}})
+    );
+    // Only a link-local address: no route a router can use yet.
+    let link_local: Vec<IpLink> = crate::engine::model::parse(
+        "t",
+        r#"[{"ifname":"enp0s3","addr_info":[{"family":"inet","local":"192.0.2.2","prefixlen":24},
+                                          {"family":"inet6","local":"fe80::1","prefixlen":64}]}]"#,
+    )
+    .unwrap();
+    let r = spec.lan_route(&link_local).unwrap();
+    assert_eq!(
+        r.advice6().unwrap(),
+        "none yet: enp0s3 has no global IPv6 address; give it one on the LAN, then add `ip -6 route add 2001:db8:51:100::/64 via THAT_ADDRESS` on the LAN's router"
+    );
+    let ipv4_only = validate(&NetInput { v6: None, ..spec_input_l3() }).unwrap();
+    assert_eq!(ipv4_only.lan_route(&links).unwrap().advice6(), None);
+}
+
+fn spec_input_l3() -> NetInput<'static> {
+    NetInput {
+        driver: Driver::Ipvlan,
+        mode: Some("l3"),
+        ..input("198.51.100.0/24", "198.51.100.1", "198.51.100.100-198.51.100.131", &[])
+    }
+}
