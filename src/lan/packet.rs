@@ -190,24 +190,8 @@ impl Socket {
     /// frame is cut), or `None` once `deadline` has passed.
     pub fn recv_until(&self, deadline: Instant, buf: &mut [u8]) -> io::Result<Option<usize>> {
         loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
+            if !readable_before(&self.fd, deadline)? {
                 return Ok(None);
-            }
-            let mut pfd = libc::pollfd { fd: self.fd.as_raw_fd(), events: libc::POLLIN, revents: 0 };
-            // Rounded up, so a wait of less than a millisecond still waits.
-            let ms = left.as_millis().saturating_add(1).min(i32::MAX as u128) as i32;
-            // SAFETY: one pollfd that lives across the call.
-            let r = unsafe { libc::poll(&mut pfd, 1, ms) };
-            if r < 0 {
-                let e = io::Error::last_os_error();
-                if e.kind() == io::ErrorKind::Interrupted {
-                    continue;
-                }
-                return Err(e);
-            }
-            if r == 0 {
-                continue; // the loop's check of the deadline ends it
             }
             // SAFETY: `buf` is writable for its whole length across the call.
             let n = unsafe { libc::recv(self.fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), libc::MSG_DONTWAIT) };
@@ -291,6 +275,34 @@ impl Socket {
 
 /// What `sendto` returned for `len` bytes: a packet socket sends a frame whole or not at
 /// all, so anything else is an error.
+/// Waits until `fd` has something to read: `false` once `deadline` has passed first. A
+/// signal's interruption waits on; the receive after it may still find nothing (another
+/// reader, a packet the filter dropped late), so callers loop.
+pub fn readable_before(fd: &impl AsRawFd, deadline: Instant) -> io::Result<bool> {
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Ok(false);
+        }
+        let mut pfd = libc::pollfd { fd: fd.as_raw_fd(), events: libc::POLLIN, revents: 0 };
+        // Rounded up, so a wait of less than a millisecond still waits.
+        let ms = left.as_millis().saturating_add(1).min(i32::MAX as u128) as i32;
+        // SAFETY: one pollfd that lives across the call.
+        let r = unsafe { libc::poll(&mut pfd, 1, ms) };
+        if r < 0 {
+            let e = io::Error::last_os_error();
+            if e.kind() == io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(e);
+        }
+        if r > 0 {
+            return Ok(true);
+        }
+        // r == 0: the loop's check of the deadline ends it.
+    }
+}
+
 fn sent(n: isize, len: usize) -> io::Result<()> {
     match n {
         n if n < 0 => Err(io::Error::last_os_error()),

@@ -184,23 +184,8 @@ fn set_bytes(fd: &OwnedFd, level: libc::c_int, name: libc::c_int, ptr: *const li
 /// The next message and its source, or `None` once `end` has passed.
 fn recv_until(fd: &OwnedFd, end: Instant, buf: &mut [u8]) -> io::Result<Option<(usize, Ipv6Addr)>> {
     loop {
-        let left = end.saturating_duration_since(Instant::now());
-        if left.is_zero() {
+        if !crate::lan::packet::readable_before(fd, end)? {
             return Ok(None);
-        }
-        let mut pfd = libc::pollfd { fd: fd.as_raw_fd(), events: libc::POLLIN, revents: 0 };
-        let ms = left.as_millis().saturating_add(1).min(i32::MAX as u128) as i32;
-        // SAFETY: one pollfd that lives across the call.
-        let r = unsafe { libc::poll(&mut pfd, 1, ms) };
-        if r < 0 {
-            let e = io::Error::last_os_error();
-            if e.kind() == io::ErrorKind::Interrupted {
-                continue;
-            }
-            return Err(e);
-        }
-        if r == 0 {
-            continue;
         }
         // SAFETY: an all-zero sockaddr_in6 is a valid value of the plain C struct.
         let mut from: libc::sockaddr_in6 = unsafe { std::mem::zeroed() };
