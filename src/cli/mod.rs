@@ -122,8 +122,9 @@ pub struct CheckArgs {
     /// Networks or tenants to check [default: every running tenant]
     #[arg(value_name = "NET|TENANT")]
     pub names: Vec<String>,
-    /// Keep listening, passively: one line per ARP from another MAC claiming a tenant's
-    /// address (NDJSON with --json), until SIGTERM or Ctrl-C
+    /// Keep listening, passively: one line per ARP or NDP message from another MAC claiming a
+    /// tenant's address, and per DHCP offer, request or ack of an address in a reserved range
+    /// (NDJSON with --json), until SIGTERM or Ctrl-C
     #[arg(long)]
     pub watch: bool,
 }

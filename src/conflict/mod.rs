@@ -19,7 +19,7 @@ use crate::exec::error::{Error, Result};
 use crate::exec::transport::Transport;
 use crate::lan::arp::Mac;
 use crate::lan::native::{PROBE_NUM, PROBE_WAIT};
-use crate::lan::observer::{Kind, Observer};
+use crate::lan::observer::{Ears, Kind, Observer};
 use crate::target::ctx::Ctx;
 use tenants::Tenant;
 use verdict::{Row, Status};
@@ -33,9 +33,9 @@ pub struct CheckInput {
 
 pub fn check(ctx: &Ctx, input: &CheckInput) -> Result<()> {
     refuse_remote(ctx)?;
-    let tenants = tenants::tenants(ctx, &input.names)?;
+    let (tenants, reserved) = tenants::tenants(ctx, &input.names)?;
     if input.watch {
-        return watch::watch(ctx, &tenants);
+        return watch::watch(ctx, &tenants, &reserved);
     }
     let rows = ask(ctx, &tenants)?;
     if ctx.json {
@@ -93,7 +93,7 @@ fn ask(ctx: &Ctx, tenants: &[Tenant]) -> Result<Vec<Row>> {
     let known = known_macs(tenants);
     let answers: Vec<Result<Vec<Row>>> = crate::exec::at_once::each(&groups, |((parent, kind), group)| {
         let known = &known;
-        let obs = Observer::open(&ctx.runner, &ctx.ip, parent, *kind)?;
+        let obs = Observer::open(&ctx.runner, &ctx.ip, parent, *kind, Ears::ArpNdp)?;
         // ARP for the IPv4 addresses and NDP for the IPv6 ones, in the same window.
         let ips: Vec<Ipv4Addr> = group.iter().filter_map(|t| t.ip.and_then(v4_of)).collect();
         let with6: Vec<&&Tenant> = group.iter().filter(|t| matches!(t.ip6, Some(IpAddr::V6(_)))).collect();

@@ -1,28 +1,32 @@
 //! `lanctl check --watch`: one observer per parent listens, passively (it sends nothing),
 //! and every ARP message from a MAC that is not the tenant's claiming a tenant's address
-//! (a reply, a gratuitous ARP that moves it, a request from it, a probe for it), and every
+//! (a reply, a gratuitous ARP that moves it, a request from it, a probe for it), every
 //! NDP one claiming a tenant's IPv6 address (a neighbor advertisement, another host's
-//! duplicate address probe), is one line on stdout with a UTC timestamp, or one JSON
+//! duplicate address probe), and every DHCP offer, request or ack of an address inside a
+//! network's reserved range, is one line on stdout with a UTC timestamp, or one JSON
 //! object per line with `--json`.
 //! SIGINT and SIGTERM end it with exit 0.
 //!
-//! Memory stays flat: the tenants are read once at the start, and the only state that
-//! grows with what the LAN sends is the table that keeps one claimer repeating the same
-//! message from printing more than one line a `REPEAT`, capped at `MAX_QUIET` entries.
+//! Memory stays flat: the tenants and ranges are read once at the start, and the only
+//! state that grows with what the LAN sends is the table that keeps one claimer repeating
+//! the same message from printing more than one line a `REPEAT`, capped at `MAX_QUIET`
+//! entries.
 
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::{Duration, Instant, SystemTime};
 
 use serde::Serialize;
 
-use super::tenants::Tenant;
+use super::tenants::{Reserved, Tenant};
 use super::{by_parent, known_macs, own_mac};
 use crate::engine::range::v4_of;
 use crate::exec::clock::utc;
 use crate::exec::error::{Error, Result};
 use crate::lan::arp::Mac;
-use crate::lan::observer::{Heard, Msg, Observer};
+use crate::lan::dhcp;
+use crate::lan::observer::{Ears, Frame, Heard, Kind, Msg, Observer};
 use crate::target::ctx::Ctx;
 
 /// How often a listening loop looks at the stop flag.
@@ -67,16 +71,70 @@ impl Event {
     }
 }
 
-/// Holds back repeats (see the module comment); bounded.
-#[derive(Default)]
-pub struct Quiet {
-    last: HashMap<(IpAddr, Mac, Msg), Instant>,
+/// A DHCP message that hands out or asks for an address of a reserved range, as `--json`
+/// prints it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DhcpEvent {
+    pub time: String,
+    pub event: &'static str,
+    pub network: String,
+    pub address: String,
+    /// offer, request or ack.
+    pub dhcp: &'static str,
+    /// The server that offers or acknowledges it, or that a request names.
+    pub server: Option<String>,
+    /// The client the address is for.
+    pub client_mac: String,
+    /// The range it lies in.
+    pub range: String,
+    /// The running tenant that holds the address, if one does.
+    pub tenant: Option<String>,
+    pub parent: String,
+    #[serde(skip)]
+    pub said: Option<dhcp::heard::Said>,
 }
 
-impl Quiet {
-    /// Whether `h`, heard at `now`, is news: not the same as one let through within `REPEAT`.
-    pub fn news(&mut self, h: &Heard, now: Instant) -> bool {
-        let key = (h.ip, h.mac, h.msg);
+impl DhcpEvent {
+    /// The line of the table-less output.
+    pub fn line(&self) -> String {
+        use dhcp::heard::Said;
+        let said = self.said.expect("an event of a message heard");
+        let server = self.server.as_deref();
+        let who = match (said, server) {
+            (Said::Request, Some(s)) => format!("from {} to server {s}", self.client_mac),
+            (Said::Request, None) => format!("from {}", self.client_mac),
+            (_, Some(s)) => format!("from server {s} for {}", self.client_mac),
+            (_, None) => format!("for {}", self.client_mac),
+        };
+        let held = self.tenant.as_ref().map(|t| format!("; tenant {t} holds it")).unwrap_or_default();
+        format!(
+            "{}  dhcp  {}  {}  {} {who} on {}, inside {}'s reserved range {}{held}",
+            self.time,
+            self.network,
+            self.address,
+            said.upper(),
+            self.parent,
+            self.network,
+            self.range
+        )
+    }
+}
+
+/// Holds back repeats (see the module comment); bounded.
+pub struct Quiet<K> {
+    last: HashMap<K, Instant>,
+}
+
+impl<K> Default for Quiet<K> {
+    fn default() -> Self {
+        Quiet { last: HashMap::new() }
+    }
+}
+
+impl<K: Hash + Eq> Quiet<K> {
+    /// Whether `key` (who said what of which address), heard at `now`, is news: not the
+    /// same as one let through within `REPEAT`.
+    pub fn news(&mut self, key: K, now: Instant) -> bool {
         if self.last.get(&key).is_some_and(|t| now.duration_since(*t) < REPEAT) {
             return false;
         }
@@ -99,35 +157,61 @@ impl Quiet {
     }
 }
 
+/// What one observer watches: its parent's tenants and reserved ranges.
+struct Watched<'a> {
+    parent: String,
+    kind: Kind,
+    tenants: Vec<&'a Tenant>,
+    reserved: Vec<&'a Reserved>,
+}
+
+/// The tenants and ranges grouped by the parent (and driver) their observer joins.
+fn watched<'a>(tenants: &'a [Tenant], reserved: &'a [Reserved]) -> Vec<Watched<'a>> {
+    let mut out: Vec<Watched> = by_parent(tenants)
+        .into_iter()
+        .map(|((parent, kind), tenants)| Watched { parent, kind, tenants, reserved: Vec::new() })
+        .collect();
+    for r in reserved {
+        match out.iter_mut().find(|w| w.parent == r.parent && w.kind == r.kind) {
+            Some(w) => w.reserved.push(r),
+            None => out.push(Watched { parent: r.parent.clone(), kind: r.kind, tenants: Vec::new(), reserved: vec![r] }),
+        }
+    }
+    out
+}
+
 /// Listens until SIGINT or SIGTERM.
-pub fn watch(ctx: &Ctx, tenants: &[Tenant]) -> Result<()> {
+pub fn watch(ctx: &Ctx, tenants: &[Tenant], reserved: &[Reserved]) -> Result<()> {
     // The first SIGINT or SIGTERM ends every listening loop at its next tick; the
     // observers are then dropped (their namespaces go with their sockets) and the run exits 0.
     let _shield = crate::exec::interrupt::shield();
-    let groups = by_parent(tenants);
+    let groups = watched(tenants, reserved);
     if groups.is_empty() {
-        return Err(Error::failed("check --watch: no running tenant to watch").hint("start tenants with `lanctl up` first"));
+        return Err(Error::failed("check --watch: no lanctl network to watch on this host")
+            .hint("make one with `lanctl net create`, or name one of `lanctl net ls`"));
     }
     // Every observer first, so a failure ends the run before any line.
     let mut observers = Vec::with_capacity(groups.len());
-    for ((parent, kind), group) in &groups {
-        observers.push((Observer::open(&ctx.runner, &ctx.ip, parent, *kind)?, group));
+    for w in &groups {
+        observers.push((Observer::open(&ctx.runner, &ctx.ip, &w.parent, w.kind, Ears::ArpNdpDhcp)?, w));
     }
     let known = known_macs(tenants);
-    for (obs, group) in &observers {
+    for (obs, w) in &observers {
+        let ranges: Vec<String> = w.reserved.iter().map(|r| r.range.to_string()).collect();
         ctx.note(format!(
-            "check --watch: listening on {} for {} tenant addresses, from {} {} in a namespace of lanctl's own; SIGTERM or Ctrl-C ends",
+            "check --watch: listening on {} for {} tenant addresses and for DHCP in {}, from {} {} in a namespace of lanctl's own; SIGTERM or Ctrl-C ends",
             obs.parent,
-            group.len(),
+            w.tenants.len(),
+            if ranges.is_empty() { "no reserved range".to_string() } else { ranges.join(" ") },
             match obs.kind {
-                crate::lan::observer::Kind::Macvlan => "a macvlan child",
-                crate::lan::observer::Kind::Ipvlan => "an ipvlan child",
+                Kind::Macvlan => "a macvlan child",
+                Kind::Ipvlan => "an ipvlan child",
             },
             obs.mac
         ));
     }
     let json = ctx.json;
-    let failed: Vec<Error> = crate::exec::at_once::each(&observers, |(obs, group)| listen(obs, group, &known, json))
+    let failed: Vec<Error> = crate::exec::at_once::each(&observers, |(obs, w)| listen(obs, w, &known, json))
         .into_iter()
         .filter_map(Result::err)
         .collect();
@@ -137,54 +221,97 @@ pub fn watch(ctx: &Ctx, tenants: &[Tenant]) -> Result<()> {
     }
 }
 
-/// One observer's loop: every foreign claim on its tenants' addresses, until stopped.
-fn listen(obs: &Observer, group: &[&Tenant], known: &[(Mac, String)], json: bool) -> Result<()> {
-    // ARP for the IPv4 addresses, NDP for the IPv6 ones: each socket is read half a tick
-    // in turn (the other's frames wait in its queue meanwhile).
-    let ips: Vec<Ipv4Addr> = group.iter().filter_map(|t| t.ip.and_then(v4_of)).collect();
-    let ips6: Vec<Ipv6Addr> = group.iter().filter_map(|t| if let Some(IpAddr::V6(a)) = t.ip6 { Some(a) } else { None }).collect();
+/// One observer's loop: every foreign claim on its tenants' addresses, every DHCP message
+/// naming an address of its reserved ranges, until stopped.
+fn listen(obs: &Observer, w: &Watched, known: &[(Mac, String)], json: bool) -> Result<()> {
+    let ips: Vec<Ipv4Addr> = w.tenants.iter().filter_map(|t| t.ip.and_then(v4_of)).collect();
+    let ips6: Vec<Ipv6Addr> =
+        w.tenants.iter().filter_map(|t| if let Some(IpAddr::V6(a)) = t.ip6 { Some(a) } else { None }).collect();
     let failed = |e: std::io::Error| {
         Error::failed(format!("check --watch: the LAN observer on {} failed: {e}", obs.parent))
             .hint(format!("check that {} is up, then run it again", obs.parent))
     };
     obs.join6(&ips6).map_err(failed)?;
     let mut quiet = Quiet::default();
-    let mut v6_turn = false;
+    let mut quiet_dhcp = Quiet::default();
+    let print = |line: String| crate::exec::out::line(line);
     while !crate::exec::interrupt::signalled() {
-        v6_turn = !v6_turn && !ips6.is_empty();
-        let heard = if v6_turn {
-            obs.next6(&ips6, Instant::now() + TICK / 2)
-        } else {
-            obs.next(&ips, Instant::now() + if ips6.is_empty() { TICK } else { TICK / 2 })
+        match obs.hear(&ips, &ips6, Instant::now() + TICK).map_err(failed)? {
+            None => {}
+            Some(Frame::Claim(h)) => {
+                if let Some(e) = conflict(obs, w, known, &h, &mut quiet) {
+                    print(if json { serde_json::to_string(&e).expect("an event serializes") } else { e.line() });
+                }
+            }
+            Some(Frame::Dhcp(d)) => {
+                if let Some(e) = dhcp_event(obs, w, &d, &mut quiet_dhcp) {
+                    print(if json { serde_json::to_string(&e).expect("an event serializes") } else { e.line() });
+                }
+            }
         }
-        .map_err(failed)?;
-        let Some(h) = heard else { continue };
-        let Some(t) = group.iter().find(|t| t.ip == Some(h.ip) || t.ip6 == Some(h.ip)) else { continue };
-        let own = own_mac(t, obs);
-        if h.mac == own || !quiet.news(&h, Instant::now()) {
-            continue;
-        }
-        let e = Event {
-            time: utc(SystemTime::now()),
-            event: "conflict",
-            tenant: t.name.clone(),
-            network: t.network.clone(),
-            address: h.ip.to_string(),
-            mac: h.mac.to_string(),
-            mac_tenant: known.iter().find(|(m, _)| *m == h.mac).map(|(_, n)| n.clone()),
-            tenant_mac: own.to_string(),
-            arp: if let Msg::Arp(said) = h.msg { Some(said.as_str()) } else { None },
-            ndp: match h.msg {
-                Msg::Arp(_) => None,
-                Msg::Advertisement => Some("advertisement"),
-                Msg::Dad => Some("dad"),
-            },
-            parent: obs.parent.clone(),
-            words: h.msg.words(),
-        };
-        crate::exec::out::line(if json { serde_json::to_string(&e).expect("an event serializes") } else { e.line() });
     }
     Ok(())
+}
+
+/// The event of a claim on a tenant's address by another MAC, unless it is the tenant's
+/// own or a repeat.
+fn conflict(
+    obs: &Observer,
+    w: &Watched,
+    known: &[(Mac, String)],
+    h: &Heard,
+    quiet: &mut Quiet<(IpAddr, Mac, Msg)>,
+) -> Option<Event> {
+    let t = w.tenants.iter().find(|t| t.ip == Some(h.ip) || t.ip6 == Some(h.ip))?;
+    let own = own_mac(t, obs);
+    if h.mac == own || !quiet.news((h.ip, h.mac, h.msg), Instant::now()) {
+        return None;
+    }
+    Some(Event {
+        time: utc(SystemTime::now()),
+        event: "conflict",
+        tenant: t.name.clone(),
+        network: t.network.clone(),
+        address: h.ip.to_string(),
+        mac: h.mac.to_string(),
+        mac_tenant: known.iter().find(|(m, _)| *m == h.mac).map(|(_, n)| n.clone()),
+        tenant_mac: own.to_string(),
+        arp: if let Msg::Arp(said) = h.msg { Some(said.as_str()) } else { None },
+        ndp: match h.msg {
+            Msg::Arp(_) => None,
+            Msg::Advertisement => Some("advertisement"),
+            Msg::Dad => Some("dad"),
+        },
+        parent: obs.parent.clone(),
+        words: h.msg.words(),
+    })
+}
+
+/// The event of a DHCP message naming an address of a reserved range, unless it is a repeat.
+fn dhcp_event(
+    obs: &Observer,
+    w: &Watched,
+    d: &dhcp::heard::Heard,
+    quiet: &mut Quiet<(Ipv4Addr, [u8; 6], dhcp::heard::Said)>,
+) -> Option<DhcpEvent> {
+    let address = IpAddr::V4(d.address);
+    let r = w.reserved.iter().find(|r| r.range.contains(address))?;
+    if !quiet.news((d.address, d.client_mac, d.said), Instant::now()) {
+        return None;
+    }
+    Some(DhcpEvent {
+        time: utc(SystemTime::now()),
+        event: "dhcp",
+        network: r.network.clone(),
+        address: d.address.to_string(),
+        dhcp: d.said.as_str(),
+        server: d.server.map(|s| s.to_string()),
+        client_mac: Mac(d.client_mac).to_string(),
+        range: r.range.to_string(),
+        tenant: w.tenants.iter().find(|t| t.ip == Some(address)).map(|t| t.name.clone()),
+        parent: obs.parent.clone(),
+        said: Some(d.said),
+    })
 }
 
 #[cfg(test)]
@@ -192,30 +319,27 @@ mod tests {
     use super::*;
 
     use crate::lan::arp::Said;
+    use crate::lan::dhcp::heard::Said as DhcpSaid;
 
-    fn heard(last: u8, said: Said) -> Heard {
-        Heard { ip: "198.51.100.16".parse().unwrap(), mac: Mac([2, 0, 0, 0, 0, last]), msg: Msg::Arp(said) }
+    fn heard(last: u8, said: Said) -> (IpAddr, Mac, Msg) {
+        ("198.51.100.16".parse().unwrap(), Mac([2, 0, 0, 0, 0, last]), Msg::Arp(said))
     }
 
     #[test]
     fn a_repeat_within_a_second_prints_once_and_the_state_is_bounded() {
         let mut q = Quiet::default();
         let t0 = Instant::now();
-        assert!(q.news(&heard(1, Said::Gratuitous), t0));
-        assert!(!q.news(&heard(1, Said::Gratuitous), t0 + Duration::from_millis(500)));
-        assert!(q.news(&heard(1, Said::Reply), t0 + Duration::from_millis(500)), "another message");
-        assert!(q.news(&heard(2, Said::Gratuitous), t0 + Duration::from_millis(500)), "another MAC");
-        assert!(q.news(&heard(1, Said::Gratuitous), t0 + REPEAT), "a second later it is news again");
+        assert!(q.news(heard(1, Said::Gratuitous), t0));
+        assert!(!q.news(heard(1, Said::Gratuitous), t0 + Duration::from_millis(500)));
+        assert!(q.news(heard(1, Said::Reply), t0 + Duration::from_millis(500)), "another message");
+        assert!(q.news(heard(2, Said::Gratuitous), t0 + Duration::from_millis(500)), "another MAC");
+        assert!(q.news(heard(1, Said::Gratuitous), t0 + REPEAT), "a second later it is news again");
         // A flood of MACs never grows the table past its cap.
         let mut q = Quiet::default();
         for i in 0..3 * MAX_QUIET as u32 {
             let b = i.to_be_bytes();
-            let h = Heard {
-                ip: "198.51.100.16".parse().unwrap(),
-                mac: Mac([2, 0, b[0], b[1], b[2], b[3]]),
-                msg: Msg::Arp(Said::Reply),
-            };
-            assert!(q.news(&h, t0));
+            let h = ("198.51.100.16".parse::<IpAddr>().unwrap(), Mac([2, 0, b[0], b[1], b[2], b[3]]), Msg::Arp(Said::Reply));
+            assert!(q.news(h, t0));
             assert!(q.len() <= MAX_QUIET);
         }
     }
@@ -259,5 +383,39 @@ mod tests {
         );
         let json = serde_json::to_string(&na).unwrap();
         assert!(json.ends_with(r#""arp":null,"ndp":"advertisement","parent":"enp0s3"}"#), "{json}");
+    }
+
+    #[test]
+    fn a_dhcp_event_line_and_its_json() {
+        let e = DhcpEvent {
+            time: "2026-12-07T06:19:30.002Z".into(),
+            event: "dhcp",
+            network: "lan".into(),
+            address: "192.168.23.104".into(),
+            dhcp: "ack",
+            server: Some("192.168.23.1".into()),
+            client_mac: "3c:22:fb:10:20:30".into(),
+            range: "192.168.23.100-192.168.23.131".into(),
+            tenant: Some("room-5".into()),
+            parent: "enp0s3".into(),
+            said: Some(DhcpSaid::Ack),
+        };
+        assert_eq!(
+            e.line(),
+            "2026-12-07T06:19:30.002Z  dhcp  lan  192.168.23.104  DHCPACK from server 192.168.23.1 for 3c:22:fb:10:20:30 \
+             on enp0s3, inside lan's reserved range 192.168.23.100-192.168.23.131; tenant room-5 holds it"
+        );
+        assert_eq!(
+            serde_json::to_string(&e).unwrap(),
+            r#"{"time":"2026-12-07T06:19:30.002Z","event":"dhcp","network":"lan","address":"192.168.23.104","dhcp":"ack","server":"192.168.23.1","client_mac":"3c:22:fb:10:20:30","range":"192.168.23.100-192.168.23.131","tenant":"room-5","parent":"enp0s3"}"#
+        );
+        let request = DhcpEvent { dhcp: "request", said: Some(DhcpSaid::Request), tenant: None, ..e.clone() };
+        assert_eq!(
+            request.line(),
+            "2026-12-07T06:19:30.002Z  dhcp  lan  192.168.23.104  DHCPREQUEST from 3c:22:fb:10:20:30 to server 192.168.23.1 \
+             on enp0s3, inside lan's reserved range 192.168.23.100-192.168.23.131"
+        );
+        let renew = DhcpEvent { server: None, ..request };
+        assert!(renew.line().contains("  DHCPREQUEST from 3c:22:fb:10:20:30 on enp0s3, inside"), "{}", renew.line());
     }
 }

@@ -25,7 +25,10 @@
 //! probes (RFC 4862 DAD, from `::`), which a packet socket sends with IPv6 off. A second
 //! socket of the child's hears NDP (its filter queues Neighbor Solicitations and
 //! Advertisements only), with the all-nodes group and the tenants' solicited-node groups
-//! joined, so IPv6 addresses are asked and watched as IPv4's are.
+//! joined, so IPv6 addresses are asked and watched as IPv4's are. For `check --watch` a
+//! third socket hears DHCP (`dhcp::frame::DHCP_EITHER_WAY`: UDP to port 67 or 68), which
+//! on a LAN is broadcast where it names an address: a client's REQUEST always, a server's
+//! OFFER and ACK when the client asks for a broadcast reply.
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -36,6 +39,7 @@ use crate::engine::ip::Ip;
 use crate::exec::error::{Error, Result};
 use crate::exec::runner::Runner;
 use crate::lan::arp::{self, Mac, Said};
+use crate::lan::dhcp;
 use crate::lan::ndp;
 use crate::lan::packet::{self, Framing};
 
@@ -94,6 +98,22 @@ pub struct Heard {
     pub msg: Msg,
 }
 
+/// What `Observer::hear` heard: a claim on a watched address, or a DHCP message that
+/// names an address (any: the caller knows which are reserved).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Frame {
+    Claim(Heard),
+    Dhcp(dhcp::heard::Heard),
+}
+
+/// Which of the observer's sockets: `check` asks with the first two, `check --watch`
+/// listens to all three.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ears {
+    ArpNdp,
+    ArpNdpDhcp,
+}
+
 /// Every MAC heard claiming one address during `Observer::ask`, with how long after the
 /// first probe it was first heard.
 pub type Holders = Vec<(Mac, Duration)>;
@@ -111,12 +131,14 @@ pub struct Observer {
     /// The same two for NDP.
     child6: packet::Socket,
     parent_ear6: Option<packet::Socket>,
+    /// With `Ears::ArpNdpDhcp`: DHCP, on the child (macvlan) or the parent (ipvlan).
+    dhcp: Option<packet::Socket>,
 }
 
 impl Observer {
     /// Makes the observer of `parent`: the namespace, the child in it (an `ip` command
-    /// run by `runner`), the sockets.
-    pub fn open(runner: &Runner, ip: &Ip, parent: &str, kind: Kind) -> Result<Observer> {
+    /// run by `runner`), the sockets of `ears`.
+    pub fn open(runner: &Runner, ip: &Ip, parent: &str, kind: Kind, ears: Ears) -> Result<Observer> {
         // Exit 3: the LAN could not be asked, which is not a problem found on it.
         let fail = |what: String| {
             Error::check(format!("cannot make the LAN observer on {parent}: {what}"))
@@ -126,7 +148,8 @@ impl Observer {
         let child = std::thread::scope(|s| {
             let (tid_tx, tid_rx) = mpsc::channel::<Option<u32>>();
             let (go_tx, go_rx) = mpsc::channel::<bool>();
-            let inside = s.spawn(move || -> io::Result<(packet::Socket, packet::Socket)> {
+            type Inside = (packet::Socket, packet::Socket, Option<packet::Socket>);
+            let inside = s.spawn(move || -> io::Result<Inside> {
                 if let Err(e) = own_namespace() {
                     let _ = tid_tx.send(None);
                     return Err(e);
@@ -140,7 +163,11 @@ impl Observer {
                 // Opened in this thread's namespace: the socket keeps it once the thread ends.
                 let arp = packet::Socket::open(LINK, arp::ETH_P_ARP, Framing::Ethernet, None)?;
                 let nd = packet::Socket::open(LINK, ndp::ETH_P_IPV6, Framing::Ethernet, Some(&ndp::FILTER))?;
-                Ok((arp, nd))
+                let dhcp = match (ears, kind) {
+                    (Ears::ArpNdpDhcp, Kind::Macvlan) => Some(open_dhcp(LINK)?),
+                    _ => None,
+                };
+                Ok((arp, nd, dhcp))
             });
             let made = match tid_rx.recv().ok().flatten() {
                 Some(tid) => runner.query(&ip.observer_add(LINK, parent, tid, link_kind, mode)).map(|_| ()),
@@ -154,7 +181,7 @@ impl Observer {
                 (Ok(()), Ok(s)) => Ok(s),
             }
         })?;
-        let (child, child6) = child;
+        let (child, child6, mut dhcp) = child;
         let mac = Mac(child.hw_addr().map_err(|e| fail(e.to_string()))?);
         let (parent_ear, parent_ear6) = match kind {
             Kind::Macvlan => (None, None),
@@ -163,7 +190,10 @@ impl Observer {
                 (Some(open(arp::ETH_P_ARP, None)?), Some(open(ndp::ETH_P_IPV6, Some(&ndp::FILTER))?))
             }
         };
-        let obs = Observer { parent: parent.to_string(), kind, mac, child, parent_ear, child6, parent_ear6 };
+        if ears == Ears::ArpNdpDhcp && kind == Kind::Ipvlan {
+            dhcp = Some(open_dhcp(parent).map_err(|e| fail(e.to_string()))?);
+        }
+        let obs = Observer { parent: parent.to_string(), kind, mac, child, parent_ear, child6, parent_ear6, dhcp };
         obs.ear6().join(ALL_NODES_MAC).map_err(|e| fail(format!("joining the all-nodes group: {e}")))?;
         Ok(obs)
     }
@@ -245,39 +275,83 @@ impl Observer {
         let mut buf = [0u8; 1536];
         loop {
             let Some(n) = self.ear().recv_until(deadline, &mut buf)? else { return Ok(None) };
-            let Some(a) = arp::parse(&buf[..n]) else { continue };
-            let Some((ip, said)) = a.claim(targets) else { continue };
-            if said == Said::Probe && a.sha == self.mac {
-                continue;
+            if let Some(h) = self.claim(targets, &buf[..n]) {
+                return Ok(Some(h));
             }
-            return Ok(Some(Heard { ip: IpAddr::V4(ip), mac: a.sha, msg: Msg::Arp(said) }));
         }
     }
 
     /// `next` for NDP: an advertisement for one of `targets`, or another host's DAD probe
-    /// for one (the observer's own probes are not claims; an NS from a unicast source only
-    /// asks where the target is).
+    /// for one (see `claim6`).
     pub fn next6(&self, targets: &[Ipv6Addr], deadline: Instant) -> io::Result<Option<Heard>> {
         let mut buf = [0u8; 1536];
         loop {
             let Some(n) = self.ear6().recv_until(deadline, &mut buf)? else { return Ok(None) };
-            let Some(nd) = ndp::parse(&buf[..n]) else { continue };
-            if !targets.contains(&nd.target) {
-                continue;
+            if let Some(h) = self.claim6(targets, &buf[..n]) {
+                return Ok(Some(h));
             }
-            let msg = match nd.kind {
-                ndp::Kind::Advertisement => Msg::Advertisement,
-                ndp::Kind::Solicitation if nd.src.is_unspecified() && nd.mac != self.mac => Msg::Dad,
-                ndp::Kind::Solicitation => continue,
-            };
-            return Ok(Some(Heard { ip: IpAddr::V6(nd.target), mac: nd.mac, msg }));
         }
+    }
+
+    /// The next claim on one of `targets` or `targets6` (as `next` and `next6` hear
+    /// them), or DHCP message that names an address (with `Ears::ArpNdpDhcp`), heard
+    /// before `deadline`: one wait over every socket, so none waits while another is read.
+    pub fn hear(&self, targets: &[Ipv4Addr], targets6: &[Ipv6Addr], deadline: Instant) -> io::Result<Option<Frame>> {
+        let mut ears = vec![self.ear(), self.ear6()];
+        ears.extend(&self.dhcp);
+        let fds: Vec<_> = ears.iter().map(|s| s.raw_fd()).collect();
+        // The largest IPv4 packet a DHCP message may come in; a frame is cut to it.
+        let mut buf = vec![0u8; 65_535];
+        loop {
+            let Some(i) = packet::first_readable(&fds, deadline)? else { return Ok(None) };
+            let Some(n) = ears[i].try_recv(&mut buf)? else { continue };
+            let frame = &buf[..n];
+            let heard = match i {
+                0 => self.claim(targets, frame).map(Frame::Claim),
+                1 => self.claim6(targets6, frame).map(Frame::Claim),
+                _ => dhcp::heard::heard(frame).map(Frame::Dhcp),
+            };
+            if heard.is_some() {
+                return Ok(heard);
+            }
+        }
+    }
+
+    /// What an ARP frame says of `targets`: a claim, unless it is the observer's own probe.
+    fn claim(&self, targets: &[Ipv4Addr], frame: &[u8]) -> Option<Heard> {
+        let a = arp::parse(frame)?;
+        let (ip, said) = a.claim(targets)?;
+        if said == Said::Probe && a.sha == self.mac {
+            return None;
+        }
+        Some(Heard { ip: IpAddr::V4(ip), mac: a.sha, msg: Msg::Arp(said) })
+    }
+
+    /// What an NDP frame says of `targets`: an advertisement for one, or another host's
+    /// DAD probe for one, is a claim (the observer's own probes are not; an NS from a
+    /// unicast source only asks where the target is).
+    fn claim6(&self, targets: &[Ipv6Addr], frame: &[u8]) -> Option<Heard> {
+        let nd = ndp::parse(frame)?;
+        if !targets.contains(&nd.target) {
+            return None;
+        }
+        let msg = match nd.kind {
+            ndp::Kind::Advertisement => Msg::Advertisement,
+            ndp::Kind::Solicitation if nd.src.is_unspecified() && nd.mac != self.mac => Msg::Dad,
+            ndp::Kind::Solicitation => return None,
+        };
+        Some(Heard { ip: IpAddr::V6(nd.target), mac: nd.mac, msg })
     }
 
     /// How many ARP frames the kernel dropped for want of room before lanctl read them.
     pub fn dropped(&self) -> io::Result<u32> {
         self.ear().dropped()
     }
+}
+
+/// The DHCP socket on `ifname`: IPv4 packets between the DHCP ports, either way.
+fn open_dhcp(ifname: &str) -> io::Result<packet::Socket> {
+    packet::Socket::open(ifname, dhcp::frame::ETH_P_IP, Framing::Payload, Some(&dhcp::frame::DHCP_EITHER_WAY))
 }
 
 /// Moves the calling thread alone into a new network namespace, with IPv6 off for every

@@ -18,7 +18,7 @@
 use std::ffi::CString;
 use std::io;
 use std::mem::size_of;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -193,17 +193,33 @@ impl Socket {
             if !readable_before(&self.fd, deadline)? {
                 return Ok(None);
             }
+            if let Some(n) = self.try_recv(buf)? {
+                return Ok(Some(n));
+            }
+        }
+    }
+
+    /// Reads a frame that is already queued, without waiting: `None` when there is none
+    /// (for one socket among several that `first_readable` watches).
+    pub fn try_recv(&self, buf: &mut [u8]) -> io::Result<Option<usize>> {
+        loop {
             // SAFETY: `buf` is writable for its whole length across the call.
             let n = unsafe { libc::recv(self.fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), libc::MSG_DONTWAIT) };
-            if n < 0 {
-                let e = io::Error::last_os_error();
-                if matches!(e.kind(), io::ErrorKind::Interrupted | io::ErrorKind::WouldBlock) {
-                    continue;
-                }
-                return Err(e);
+            if n >= 0 {
+                return Ok(Some((n as usize).min(buf.len())));
             }
-            return Ok(Some((n as usize).min(buf.len())));
+            let e = io::Error::last_os_error();
+            match e.kind() {
+                io::ErrorKind::Interrupted => continue,
+                io::ErrorKind::WouldBlock => return Ok(None),
+                _ => return Err(e),
+            }
         }
+    }
+
+    /// The descriptor, for `first_readable`.
+    pub fn raw_fd(&self) -> RawFd {
+        self.fd.as_raw_fd()
     }
 
     /// The hardware address of the interface the socket is bound to, as the kernel gives
@@ -273,22 +289,27 @@ impl Socket {
     }
 }
 
-/// What `sendto` returned for `len` bytes: a packet socket sends a frame whole or not at
-/// all, so anything else is an error.
 /// Waits until `fd` has something to read: `false` once `deadline` has passed first. A
 /// signal's interruption waits on; the receive after it may still find nothing (another
 /// reader, a packet the filter dropped late), so callers loop.
 pub fn readable_before(fd: &impl AsRawFd, deadline: Instant) -> io::Result<bool> {
+    Ok(first_readable(&[fd.as_raw_fd()], deadline)?.is_some())
+}
+
+/// Waits until one of `fds` has something to read and returns the index of the first
+/// that has, or `None` once `deadline` has passed first: one wait over several sockets,
+/// so a frame on one never waits while another is read.
+pub fn first_readable(fds: &[RawFd], deadline: Instant) -> io::Result<Option<usize>> {
+    let mut pfds: Vec<libc::pollfd> = fds.iter().map(|&fd| libc::pollfd { fd, events: libc::POLLIN, revents: 0 }).collect();
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
-            return Ok(false);
+            return Ok(None);
         }
-        let mut pfd = libc::pollfd { fd: fd.as_raw_fd(), events: libc::POLLIN, revents: 0 };
         // Rounded up, so a wait of less than a millisecond still waits.
         let ms = left.as_millis().saturating_add(1).min(i32::MAX as u128) as i32;
-        // SAFETY: one pollfd that lives across the call.
-        let r = unsafe { libc::poll(&mut pfd, 1, ms) };
+        // SAFETY: `pfds` lives across the call, its length given.
+        let r = unsafe { libc::poll(pfds.as_mut_ptr(), pfds.len() as libc::nfds_t, ms) };
         if r < 0 {
             let e = io::Error::last_os_error();
             if e.kind() == io::ErrorKind::Interrupted {
@@ -296,13 +317,16 @@ pub fn readable_before(fd: &impl AsRawFd, deadline: Instant) -> io::Result<bool>
             }
             return Err(e);
         }
-        if r > 0 {
-            return Ok(true);
+        // An error or a hang-up on a descriptor counts as readable: the read says which.
+        if let Some(i) = pfds.iter().position(|p| p.revents != 0) {
+            return Ok(Some(i));
         }
         // r == 0: the loop's check of the deadline ends it.
     }
 }
 
+/// What `sendto` returned for `len` bytes: a packet socket sends a frame whole or not at
+/// all, so anything else is an error.
 fn sent(n: isize, len: usize) -> io::Result<()> {
     match n {
         n if n < 0 => Err(io::Error::last_os_error()),

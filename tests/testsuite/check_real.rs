@@ -317,3 +317,58 @@ fn the_observer_sends_nothing_but_arp_probes() {
     // The tenant answered the observer, not the LAN: its reply never reached the wire.
     assert!(!seen.lines().any(|l| l.contains(&format!("{tenant_mac} >")) && l.contains("Reply")), "{seen}");
 }
+
+/// The LAN's DHCP server hands out an address of a reserved range (the misconfiguration
+/// lanctl's range is only as good as): `check --watch` of a network with no tenant yet
+/// prints the server's offer, the client's request and the server's ack, one line each,
+/// as the exchange happens. The client is busybox's udhcpc on a macvlan sibling of the
+/// observer, in a namespace of the test's; the server is dnsmasq on the LAN side.
+#[test]
+#[ignore = "real engine: run scripts/test.sh"]
+fn check_watch_hears_a_dhcp_server_hand_out_a_reserved_address() {
+    let env = RealEnv::new();
+    let net = env.macvlan_net();
+    // Hosts 20-24 are inside the reserved range (16-47). No ping before the offer, so
+    // the exchange takes milliseconds, not dnsmasq's 3 s.
+    let server = Dnsmasq::start_with(&env, 20, 24, &["--no-ping"]);
+    let (ns, link) = (env.link_name("c"), env.link_name("m"));
+    env.track_netns(&ns);
+    env.track_link(&link);
+    sh_ok("ip", &["netns", "add", &ns]);
+    sh_ok("ip", &["link", "add", &link, "link", env.parent(), "type", "macvlan", "mode", "bridge"]);
+    sh_ok("ip", &["link", "set", &link, "netns", &ns]);
+    sh_ok("ip", &["-n", &ns, "link", "set", &link, "up"]);
+    let shown: serde_json::Value = serde_json::from_str(&sh_ok("ip", &["-n", &ns, "-j", "link", "show", "dev", &link])).unwrap();
+    let client_mac = shown[0]["address"].as_str().unwrap().to_string();
+
+    let watch = Watch::start(&["--json"]);
+    watch.listening();
+    let (address, range) = (env.host(20), env.range());
+    let udhcpc = Command::new("ip")
+        .args(["netns", "exec", &ns, "busybox", "udhcpc", "-i", &link, "-f", "-q", "-n", "-B"])
+        .args(["-t", "3", "-T", "1", "-s", "/bin/true", "-r", &address])
+        .output()
+        .unwrap();
+    assert!(udhcpc.status.success(), "udhcpc: {}{}\n{}", lossy(&udhcpc.stdout), lossy(&udhcpc.stderr), server.log());
+    let mut events = Vec::new();
+    for said in ["offer", "request", "ack"] {
+        let line = watch.out.recv_timeout(Duration::from_secs(2)).unwrap_or_else(|_| panic!("no {said} line: {events:?}"));
+        let mut e: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_documented("lanctl check --watch DHCP", &e);
+        let time = e.as_object_mut().unwrap().remove("time").unwrap();
+        assert!(time.as_str().is_some_and(|t| t.len() == 24 && t.ends_with('Z')), "{line}");
+        assert_eq!(
+            e,
+            serde_json::json!({
+                "event": "dhcp", "network": net, "address": address, "dhcp": said, "server": env.host(2),
+                "client_mac": client_mac, "range": range, "tenant": null, "parent": env.parent(),
+            }),
+            "{line}"
+        );
+        events.push(line);
+    }
+    assert!(watch.out.recv_timeout(Duration::from_millis(500)).is_err(), "one line per message: {events:?}");
+    sh_ok("kill", &["-TERM", &watch.pid()]);
+    let mut watch = watch;
+    assert_eq!(watch.child.wait().unwrap().code(), Some(0), "SIGTERM ends check --watch cleanly");
+}

@@ -79,6 +79,21 @@ fn a_watch_event_is_the_one_the_readme_writes() {
     // An NDP claim on a dual-stack tenant's IPv6 address: `arp` is null, `ndp` says which.
     let e6 = lanctl::conflict::watch::Event { arp: None, ndp: Some("advertisement"), address: "2001:db8:51:100::10".into(), ..e };
     assert_documented("lanctl check --watch", &serde_json::to_value(&e6).unwrap());
+    // A DHCP message inside a reserved range; `server` and `tenant` may be null.
+    let d = lanctl::conflict::watch::DhcpEvent {
+        time: "2026-12-07T06:19:30.002Z".into(),
+        event: "dhcp",
+        network: "lan".into(),
+        address: "198.51.100.20".into(),
+        dhcp: "request",
+        server: None,
+        client_mac: "3c:22:fb:10:20:30".into(),
+        range: "198.51.100.16-198.51.100.47".into(),
+        tenant: None,
+        parent: "lt0a".into(),
+        said: None,
+    };
+    assert_documented("lanctl check --watch DHCP", &serde_json::to_value(&d).unwrap());
 }
 
 /// The progress events of a wait, as `--json` prints them before the result.

@@ -68,9 +68,40 @@ pub const TO_CLIENT: [Insn; 9] = [
     insn(0x06, 0, 0, 0),      // 8: ret #0             drop
 ];
 
+/// Classic BPF over the IPv4 header, as `TO_CLIENT`, for `check --watch`: UDP that is
+/// not a fragment and goes to port 67 or 68, both halves of DHCP (a client's request, a
+/// server's offer or ack).
+pub const DHCP_EITHER_WAY: [Insn; 10] = [
+    insn(0x30, 0, 0, 9),      // 0: ldb [9]            protocol
+    insn(0x15, 0, 7, 17),     // 1: jeq #17, 2, 9      UDP, else drop
+    insn(0x28, 0, 0, 6),      // 2: ldh [6]            flags and fragment offset
+    insn(0x45, 5, 0, 0x1fff), // 3: jset #0x1fff, 9, 4 a later fragment: drop
+    insn(0xb1, 0, 0, 0),      // 4: ldxb 4*([0]&0xf)   X = IP header length
+    insn(0x48, 0, 0, 2),      // 5: ldh [x + 2]        UDP destination port
+    insn(0x15, 1, 0, 67),     // 6: jeq #67, 8, 7
+    insn(0x15, 0, 1, 68),     // 7: jeq #68, 8, 9
+    insn(0x06, 0, 0, 0xffff), // 8: ret #65535         accept the whole packet
+    insn(0x06, 0, 0, 0),      // 9: ret #0             drop
+];
+
+/// A DHCP packet as heard: its IPv4 source, its direction and its UDP payload.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Udp<'a> {
+    pub source: Ipv4Addr,
+    /// From the server port to the client port; else from the client port to the server's.
+    pub to_client: bool,
+    pub payload: &'a [u8],
+}
+
 /// The source address and UDP payload of an IPv4 packet from port 67 to port 68, or
 /// `None` for anything else (another protocol or port, a fragment, a truncated packet).
 pub fn udp_to_client(packet: &[u8]) -> Option<(Ipv4Addr, &[u8])> {
+    udp_dhcp(packet).filter(|u| u.to_client).map(|u| (u.source, u.payload))
+}
+
+/// An IPv4 packet between the DHCP ports, either way (67 to 68, or 68 to 67), or `None`
+/// for anything else (another protocol or port, a fragment, a truncated packet).
+pub fn udp_dhcp(packet: &[u8]) -> Option<Udp<'_>> {
     let first = *packet.first()?;
     let ihl = usize::from(first & 0x0f) * 4;
     if first >> 4 != 4 || ihl < IP_HEADER || packet.len() < ihl + UDP_HEADER {
@@ -85,10 +116,15 @@ pub fn udp_to_client(packet: &[u8]) -> Option<(Ipv4Addr, &[u8])> {
     let udp = &packet[ihl..total];
     let (sport, dport) = (u16::from_be_bytes([udp[0], udp[1]]), u16::from_be_bytes([udp[2], udp[3]]));
     let len = usize::from(u16::from_be_bytes([udp[4], udp[5]]));
-    if sport != SERVER_PORT || dport != CLIENT_PORT || len < UDP_HEADER || len > udp.len() {
+    let to_client = match (sport, dport) {
+        (SERVER_PORT, CLIENT_PORT) => true,
+        (CLIENT_PORT, SERVER_PORT) => false,
+        _ => return None,
+    };
+    if len < UDP_HEADER || len > udp.len() {
         return None;
     }
-    Some((source, &udp[UDP_HEADER..len]))
+    Some(Udp { source, to_client, payload: &udp[UDP_HEADER..len] })
 }
 
 /// The internet checksum (RFC 1071) over the concatenation of `parts`, each of even
@@ -172,5 +208,61 @@ mod tests {
         assert_eq!(udp_to_client(&long_udp), None);
         assert_eq!(udp_to_client(&[]), None);
         assert_eq!(udp_to_client(&[0x4f; 24]), None, "header length past the packet");
+    }
+
+    #[test]
+    fn reads_dhcp_either_way_and_nothing_else() {
+        let discover = udp_broadcast(b"request");
+        assert_eq!(udp_dhcp(&discover), Some(Udp { source: Ipv4Addr::UNSPECIFIED, to_client: false, payload: &b"request"[..] }));
+        let p = reply(b"ack");
+        assert_eq!(udp_dhcp(&p), Some(Udp { source: Ipv4Addr::new(198, 51, 100, 2), to_client: true, payload: &b"ack"[..] }));
+        let mut dns = p.clone();
+        dns[20..24].copy_from_slice(&[0, 53, 0, 68]);
+        assert_eq!(udp_dhcp(&dns), None, "from port 53");
+        let mut both_67 = p.clone();
+        both_67[22..24].copy_from_slice(&[0, 67]);
+        assert_eq!(udp_dhcp(&both_67), None, "server to server (a relay) is not a client's");
+    }
+
+    /// Runs a classic BPF program of the instructions these filters use over `packet`: what
+    /// the kernel would do, so a wrong jump offset fails here and not on the wire.
+    fn bpf(prog: &[Insn], packet: &[u8]) -> u32 {
+        let (mut a, mut x, mut pc) = (0u32, 0u32, 0usize);
+        let byte = |at: usize| u32::from(packet[at]);
+        loop {
+            let i = prog[pc];
+            pc += 1;
+            let k = i.k as usize;
+            match i.code {
+                0x30 => a = byte(k),
+                0x28 => a = byte(k) << 8 | byte(k + 1),
+                0x48 => a = byte(x as usize + k) << 8 | byte(x as usize + k + 1),
+                0xb1 => x = 4 * (byte(k) & 0xf),
+                0x15 => pc += usize::from(if a == i.k { i.jt } else { i.jf }),
+                0x45 => pc += usize::from(if a & i.k != 0 { i.jt } else { i.jf }),
+                0x06 => return i.k,
+                c => panic!("instruction {c:#x} not modelled"),
+            }
+        }
+    }
+
+    #[test]
+    fn the_filters_accept_what_they_say_and_drop_the_rest() {
+        let to_server = udp_broadcast(b"request");
+        let to_client = reply(b"offer");
+        let mut dns = to_client.clone();
+        dns[22..24].copy_from_slice(&[0, 53]);
+        let mut tcp = to_client.clone();
+        tcp[9] = 6;
+        let mut fragment = to_client.clone();
+        fragment[7] = 1; // offset 8 bytes: a later fragment
+        assert_eq!(bpf(&TO_CLIENT, &to_client), 0xffff);
+        assert_eq!(bpf(&TO_CLIENT, &to_server), 0);
+        assert_eq!(bpf(&DHCP_EITHER_WAY, &to_client), 0xffff);
+        assert_eq!(bpf(&DHCP_EITHER_WAY, &to_server), 0xffff);
+        for (what, p) in [("port 53", &dns), ("tcp", &tcp), ("a later fragment", &fragment)] {
+            assert_eq!(bpf(&TO_CLIENT, p), 0, "{what}");
+            assert_eq!(bpf(&DHCP_EITHER_WAY, p), 0, "{what}");
+        }
     }
 }

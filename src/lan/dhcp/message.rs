@@ -1,6 +1,7 @@
-//! DHCPv4 messages (RFC 2131, options RFC 2132), as far as the pool check needs them:
-//! the one DISCOVER it sends, and the fields of a reply it reads (op, xid, yiaddr,
-//! siaddr, chaddr; options 53, the message type, and 54, the server identifier).
+//! DHCPv4 messages (RFC 2131, options RFC 2132), as far as lanctl needs them: the one
+//! DISCOVER the pool check sends, and the fields of a message it or `check --watch` reads
+//! (op, xid, ciaddr, yiaddr, siaddr, chaddr; options 50, the requested address, 53, the
+//! message type, and 54, the server identifier).
 //!
 //! Hand-packed, like the ARP and NDP frames of `lan`: `dhcproto` did this before and
 //! brought 71 crates (`hickory-proto` and the `idna`/`url` stack, for domain-name options
@@ -66,12 +67,16 @@ pub struct Bootp {
     /// BOOTREPLY (from a server), else BOOTREQUEST.
     pub reply: bool,
     pub xid: u32,
+    /// The client's own address, when it has one (renewing, rebinding).
+    pub ciaddr: Ipv4Addr,
     pub yiaddr: Ipv4Addr,
     pub siaddr: Ipv4Addr,
     /// The first six bytes of `chaddr` (an Ethernet client's MAC).
     pub chaddr: [u8; 6],
     pub message_type: Option<MessageType>,
     pub server_id: Option<Ipv4Addr>,
+    /// Option 50: the address a client's DISCOVER or REQUEST asks for.
+    pub requested: Option<Ipv4Addr>,
 }
 
 /// A DISCOVER from `mac` for transaction `xid` that requests `requested` (option 50) and
@@ -116,11 +121,13 @@ impl Bootp {
                 _ => return None,
             },
             xid: u32::from_be_bytes([b[4], b[5], b[6], b[7]]),
+            ciaddr: addr(12),
             yiaddr: addr(16),
             siaddr: addr(20),
             chaddr,
             message_type: None,
             server_id: None,
+            requested: None,
         };
         let mut at = HEADER + MAGIC_COOKIE.len();
         // A message without an end option ends with its bytes (some servers omit it).
@@ -137,6 +144,9 @@ impl Bootp {
                         (OPT_MESSAGE_TYPE, [t]) if msg.message_type.is_none() => msg.message_type = Some(MessageType::of(*t)),
                         (OPT_SERVER_ID, [a, b2, c, d]) if msg.server_id.is_none() => {
                             msg.server_id = Some(Ipv4Addr::new(*a, *b2, *c, *d))
+                        }
+                        (OPT_REQUESTED_IP, [a, b2, c, d]) if msg.requested.is_none() => {
+                            msg.requested = Some(Ipv4Addr::new(*a, *b2, *c, *d))
                         }
                         _ => {}
                     }

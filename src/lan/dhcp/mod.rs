@@ -4,8 +4,9 @@
 //! server commits a lease; an offer is only a proposal, which a server forgets (dnsmasq)
 //! or holds for the client a short while (ISC dhcpd), and always for the one fixed MAC.
 //!
-//! The messages are built and read here (`message.rs`: one DISCOVER layout, and the four
-//! fields and two options of an OFFER that the check reads); the IPv4/UDP framing around
+//! The messages are built and read here (`message.rs`: one DISCOVER layout, and the
+//! fields and options of a message that the check and `check --watch` read; `heard.rs`:
+//! what a message heard passively hands out or asks for); the IPv4/UDP framing around
 //! them is `frame.rs`, and the one socket is a packet socket (`packet.rs`) on the parent, which
 //! sends whole IPv4 packets to the Ethernet broadcast address and hears every IPv4
 //! packet to UDP port 68 that reaches the interface. Everything but `exchange` is pure.
@@ -24,6 +25,7 @@
 //! only.
 
 pub mod frame;
+pub mod heard;
 pub mod message;
 
 use std::net::Ipv4Addr;

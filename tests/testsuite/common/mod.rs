@@ -36,6 +36,7 @@
 
 pub mod contexts;
 pub mod diff;
+pub mod dnsmasq;
 pub mod fake;
 pub mod held;
 pub mod hostdeps;
@@ -49,6 +50,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 pub use contexts::{context_json, fake_context, fake_ssh};
+pub use dnsmasq::Dnsmasq;
 pub use fake::{Call, Fake, Kind, NO_RULE_EXIT};
 pub use lock::RealLock;
 pub use real::{
