@@ -55,8 +55,8 @@
 #      MACs claim a tenant's address (scripts/arp-flood.py, from the peer's namespace):
 #      sampled every 0.5 s, at the start, at the end and its peak; flat is the goal.
 #  12  dual-stack (issue 22), ROUNDS12 rounds (default ROUNDS): one tenant's lanctl up on a
-#      dual-stack macvlan network against the same on an IPv4-only one beside it, both on
-#      a VLAN of the bench's veth (docker allows one macvlan network per parent), with the
+#      dual-stack macvlan network on the bench's veth against the same on an IPv4-only one
+#      on a second veth beside it (docker allows one macvlan network per parent), with the
 #      defaults, --wait 0 and --no-probe --wait 0; and the docker/ip processes lanctl ls
 #      starts with an IPv4-only tenant and with a dual-stack one (wrappers on PATH). It
 #      runs last and replaces the bench network ($SUBNET is split in two /27s); the IPv6
@@ -176,6 +176,9 @@ STALE="$(find src Cargo.toml Cargo.lock -newer "$LANCTL_SRC" -type f 2>/dev/null
 LOG="$WORK/commands.log"
 ADDED_ROUTE=0
 ADDED_ROUTE6=0
+ADDED_VETH2=0
+VETH2=ltb1a   # comparison 12's second parent, its peer in the same namespace
+PEER2=ltb1b
 SUBNET6=2001:db8:51:80::/64   # comparison 12's IPv6 subnet
 ADDED_VETH=0
 ADDED_NS=0
@@ -202,6 +205,7 @@ cleanup() {
   [[ -n "${WATCH_PID:-}" ]] && kill -TERM "$WATCH_PID" 2>/dev/null && wait "$WATCH_PID" 2>/dev/null
   [[ -n "${FLOOD_PID:-}" ]] && kill "$FLOOD_PID" 2>/dev/null
   [[ $ADDED_VETH == 1 ]] && ip link del "$VETH" 2>/dev/null
+  [[ $ADDED_VETH2 == 1 ]] && ip link del "$VETH2" 2>/dev/null
   [[ $ADDED_NS == 1 ]] && ip netns del "$PEER_NS" 2>/dev/null
   [[ $ADDED_ROUTE == 1 ]] && ip route del blackhole "$SUBNET" 2>/dev/null
   [[ $ADDED_ROUTE6 == 1 ]] && ip -6 route del blackhole "$SUBNET6" 2>/dev/null
@@ -209,6 +213,7 @@ cleanup() {
   # The record goes once what it lists is gone; before it was written, nothing was made.
   if [[ -e $HELD ]]; then
     if [[ -n "$(ltb_containers)" ]] || docker network ls --format '{{.Name}}' 2>/dev/null | grep -q '^ltb' || { [[ $ADDED_VETH == 1 ]] && ip link show "$VETH" >/dev/null 2>&1; } \
+       || { [[ $ADDED_VETH2 == 1 ]] && ip link show "$VETH2" >/dev/null 2>&1; } \
        || { [[ $ADDED_NS == 1 ]] && ip netns list | grep -q "^$PEER_NS\b"; } \
        || { [[ $ADDED_ROUTE == 1 ]] && [[ -n "$(ip -4 route show type blackhole "$SUBNET")" ]]; } \
        || { [[ $ADDED_ROUTE6 == 1 ]] && [[ -n "$(ip -6 route show type blackhole "$SUBNET6")" ]]; }; then
@@ -999,10 +1004,12 @@ fi
 
 # ================================================================ 12. dual-stack
 # Issue 22: a dual-stack up costs at most 1.1x the IPv4-only up, and ls reads no extra
-# process for IPv6. Docker allows one macvlan network per parent, so the two networks sit
-# on two VLANs of the bench's veth (docker makes ltb0a.41 and ltb0a.61), each with half of
-# the slot: the same kind of parent, the same image and flags, IPv6 the only difference.
-# The bench network goes first (its /26 would overlap both halves); nothing runs after 12.
+# process for IPv6. Docker allows one macvlan network per parent (and this kernel has no
+# 802.1Q for VLANs of one), so the dual-stack network is on the bench's veth and the
+# IPv4-only one on a second veth pair beside it (ltb1a, its peer ltb1b in the same
+# namespace), each with half of the slot: the same kind of parent, the same image and
+# flags, IPv6 the only difference. The bench network goes first (its /26 would overlap
+# both halves); nothing runs after 12.
 declare -A LS12=() LS12WHAT=()
 if want 12; then
   say "12. dual-stack: lanctl up of one tenant, IPv4-only vs dual-stack network; $ROUNDS12 rounds"
@@ -1017,30 +1024,44 @@ if want 12; then
   echo "blackhole $SUBNET6" >>"$HELD" || die "cannot add to $HELD"
   ip -6 route add blackhole "$SUBNET6" || die "cannot add the IPv6 blackhole route"
   ADDED_ROUTE6=1
-  "$LANCTL" net create ltbv4 --driver macvlan --parent "$VETH" --vlan 41 --subnet 198.51.100.128/27 \
-    --gateway 198.51.100.129 --ip-range 198.51.100.136-198.51.100.159 >>"$LOG" 2>&1 || die "lanctl net create ltbv4 failed (see $LOG)"
-  "$LANCTL" net create ltbv6 --driver macvlan --parent "$VETH" --vlan 61 --subnet 198.51.100.160/27 \
+  ip link show "$VETH2" >/dev/null 2>&1 && die "$VETH2 exists already (a run in progress, or a leftover)"
+  ip link add "$VETH2" type veth peer name "$PEER2" || die "cannot create the veth pair $VETH2"
+  ADDED_VETH2=1
+  ip link set "$PEER2" netns "$PEER_NS" || die "cannot move $PEER2 into $PEER_NS"
+  ip link set "$VETH2" up && ip -n "$PEER_NS" link set "$PEER2" up || die "cannot bring the veth pair $VETH2 up"
+  "$LANCTL" net create ltbv4 --driver macvlan --parent "$VETH2" --subnet 198.51.100.128/27 \
+    --gateway 198.51.100.129 --ip-range 198.51.100.136-198.51.100.159 >>"$LOG" 2>"$WORK/net12.err" \
+    || die "lanctl net create ltbv4 failed: $(cat "$WORK/net12.err")"
+  "$LANCTL" net create ltbv6 --driver macvlan --parent "$VETH" --subnet 198.51.100.160/27 \
     --gateway 198.51.100.161 --ip-range 198.51.100.168-198.51.100.191 \
-    --subnet "$SUBNET6" --gateway 2001:db8:51:80::1 --ip-range 2001:db8:51:80::100/120 >>"$LOG" 2>&1 \
-    || die "lanctl net create ltbv6 failed (see $LOG)"
+    --subnet "$SUBNET6" --gateway 2001:db8:51:80::1 --ip-range 2001:db8:51:80::100/120 >>"$LOG" 2>"$WORK/net12.err" \
+    || die "lanctl net create ltbv6 failed: $(cat "$WORK/net12.err")"
   up12() { # NET [more...]
     local net=$1; shift
     "$LANCTL" up ltb-d --net "$net" --image "$IMAGE" --pull never --ip-env LOCAL_IP "$@"
   }
   # Sanity: the dual-stack tenant has an IPv6 address, the other none.
-  up12 ltbv6 --wait 0 >>"$LOG" 2>&1 || die "lanctl up on ltbv6 failed (see $LOG)"
+  up12 ltbv6 --wait 0 >>"$LOG" 2>"$WORK/up12.err" || die "lanctl up on ltbv6 failed: $(cat "$WORK/up12.err")"
   a6="$(docker container inspect -f '{{(index .NetworkSettings.Networks "ltbv6").GlobalIPv6Address}}' ltb-d)"
   [[ $a6 == 2001:db8:51:80::* ]] || die "the dual-stack tenant has no IPv6 address ($a6)"
   rm_names ltb-d
-  up12 ltbv4 --wait 0 >>"$LOG" 2>&1 || die "lanctl up on ltbv4 failed (see $LOG)"
+  up12 ltbv4 --wait 0 >>"$LOG" 2>"$WORK/up12.err" || die "lanctl up on ltbv4 failed: $(cat "$WORK/up12.err")"
   a6="$(docker container inspect -f '{{(index .NetworkSettings.Networks "ltbv4").GlobalIPv6Address}}' ltb-d)"
   [[ -z $a6 ]] || die "the IPv4-only tenant has an IPv6 address ($a6)"
   rm_names ltb-d
+  # docker's own share: each network's bare `docker run` line, as lanctl's dry run prints it.
+  declare -A LINE12=()
+  for fam in v4 v6; do
+    LINE12[$fam]="$("$LANCTL" --dry-run up ltb-d --net "ltb$fam" --image "$IMAGE" --pull never --ip-env LOCAL_IP \
+      --no-probe --wait 0 2>>"$LOG" | grep '^docker run ')" || die "lanctl --dry-run up on ltb$fam failed"
+    [[ $(grep -c '^docker run ' <<<"${LINE12[$fam]}") -eq 1 ]] || die "the dry run on ltb$fam printed no single docker run line"
+  done
   settle
   for ((r = 0; r < ROUNDS12; r++)); do
-    for v in $(rotate "$r" v4def v6def v4wait0 v6wait0 v4noprobe v6noprobe); do
+    for v in $(rotate "$r" v4def v6def v4wait0 v6wait0 v4noprobe v6noprobe v4bare v6bare); do
       net=ltbv4; [[ $v == v6* ]] && net=ltbv6
       case $v in
+        *bare) timed eval "${LINE12[${v%bare}]}"; rc=$? ;;
         *def) timed up12 "$net"; rc=$? ;;
         *wait0) timed up12 "$net" --wait 0; rc=$? ;;
         *noprobe) timed up12 "$net" --no-probe --wait 0; rc=$? ;;
@@ -1332,11 +1353,11 @@ if want 12; then
   echo
   echo "### 12. Dual-stack \`up\` against IPv4-only (issue 22; $ROUNDS12 rounds)"
   echo
-  echo "One tenant, \`lanctl up ltb-d --net NET --image $IMAGE --pull never --ip-env LOCAL_IP\` and the flags below, on a dual-stack macvlan network (198.51.100.160/27 and $SUBNET6, on VLAN 61 of $VETH) and on an IPv4-only one beside it (198.51.100.128/27, VLAN 41). Median ms (min, max)."
+  echo "One tenant, \`lanctl up ltb-d --net NET --image $IMAGE --pull never --ip-env LOCAL_IP\` and the flags below, on a dual-stack macvlan network (198.51.100.160/27 and $SUBNET6, on the veth $VETH) and on an IPv4-only one beside it (198.51.100.128/27, on a second veth $VETH2, its peer in the same namespace). Median ms (min, max)."
   echo
   echo "| flags | IPv4-only | dual-stack | dual / IPv4 | goal | verdict |"
   echo "|---|---:|---:|---:|---|---|"
-  for pair in "(defaults: probe, readiness)|def" "--wait 0|wait0" "--no-probe --wait 0|noprobe"; do
+  for pair in "(defaults: probe, readiness)|def" "--wait 0|wait0" "--no-probe --wait 0|noprobe" "bare: its \`docker run\` line (lanctl's dry run), no lanctl|bare"; do
     IFS="|" read -r what k <<<"$pair"
     a=$(med "12.v4$k"); b=$(med "12.v6$k"); q=$(ratio "$b" "$a")
     echo "| $what | $a ($(minmax "12.v4$k")) | $b ($(minmax "12.v6$k")) | $q | ≤ 1.10 | $(verdict "$q" le 1.10) |"
@@ -1352,6 +1373,11 @@ if want 12; then
   echo "With the dual-stack tenant:"
   echo '```'
   echo "${LS12WHAT[v6]}" | fold -w 150
+  echo '```'
+  echo "The bare lines:"
+  echo '```'
+  echo "${LINE12[v4]}"
+  echo "${LINE12[v6]}"
   echo '```'
 fi
 if [[ -n "$NETCREATE_WARN" ]]; then
