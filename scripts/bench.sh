@@ -16,13 +16,15 @@
 #   PUB_TIMEOUT=300 seconds each run of comparison 2 may take before it is killed
 #   FAKE_RUNS=100   hyperfine runs for comparison 5
 #   PROBE32=1       also time one `lanctl up --count 32` with the LAN probe on (0: skip)
-#   ONLY="1 2 3 4 5"  the comparisons to run (6 to 11 only when named)
+#   ONLY="1 2 3 4 5"  the comparisons to run (6 to 12 only when named)
 #   FLOOD=1000000   ARP frames comparison 11 sends at check --watch
 #   ROUNDS6=ROUNDS  rounds for comparison 6 (Compose: 32 services up / again / down)
+#   VARIANTS6="compose lanctl lprobe ldef lapply seq par32 par4"  the variants of 6 to run
 #   ROUNDS7=ROUNDS  rounds for comparison 7 (scale: reads and one more up at SCALE tenants)
 #   ROUNDS7B=ROUNDS7  rounds for 7's 120-tenant batch vs a sequential loop
 #   ROUNDS8=3       rounds for comparison 8 (peak RSS of lanctl and docker-compose)
 #   SCALE="1 32 120"  the tenant counts of comparison 7
+#   ROUNDS12=ROUNDS  rounds for comparison 12 (dual-stack up against IPv4-only)
 #   SETTLE=3        seconds to let the engine finish removals before the next timed run
 #   IMAGE=lanctl-test/media:latest   the image: local only (tests/image/build.sh makes it if missing)
 #   LANCTL=target/release/lanctl     the binary (built with cargo build --release if absent)
@@ -31,13 +33,16 @@
 #   6  docker-compose (1.29) of 32 services on lanctl's network (external, static
 #      ipv4_address, same image and restart policy): up -d / up -d again / down, against
 #      lanctl up --count 32 (without and with the probe) / apply FLEET.json / down NAMES;
-#      and the daemon's floor: the 32 bare docker run lines sequential, 4 and 32 at once.
+#      with the defaults on (probe and readiness, issue 26): up --count 32, and apply of
+#      FLEET.json from nothing then again (nothing to do); and the daemon's floor: the 32
+#      bare docker run lines sequential, 4 and 32 at once.
 #   7  at SCALE tenants: lanctl ls, net show, net ls, apply (nothing to do), one more up --no-probe vs its bare
 #      docker run line; then 120 tenants in one lanctl up vs a sequential loop.
 #   8  peak RSS (VmHWM at exit of the process itself, scripts/peak-rss.py) of lanctl up,
 #      apply, ls, net show, down and of docker-compose up, ps, down.
 #   9  timelines: when each docker/ip process of lanctl up, apply, ls, net show started
-#      and ended (wrappers on PATH), to show where the time goes.
+#      and ended (wrappers on PATH), to show where the time goes; with 6's defaults, also
+#      apply of the 32 from nothing and up --count 32.
 #  10  readiness (issue 26), ROUNDS10 rounds (default ROUNDS): the bare docker run line
 #      against lanctl up with its defaults (probe, readiness), --wait 0 and --no-probe
 #      --wait 0, rotated in each round so load falls on every variant; a tenant of
@@ -49,6 +54,13 @@
 #  11  the RSS of `lanctl check --watch` (issue 23) while FLOOD gratuitous ARPs from 8192
 #      MACs claim a tenant's address (scripts/arp-flood.py, from the peer's namespace):
 #      sampled every 0.5 s, at the start, at the end and its peak; flat is the goal.
+#  12  dual-stack (issue 22), ROUNDS12 rounds (default ROUNDS): one tenant's lanctl up on a
+#      dual-stack macvlan network on the bench's veth against the same on an IPv4-only one
+#      on a second veth beside it (docker allows one macvlan network per parent), with the
+#      defaults, --wait 0 and --no-probe --wait 0; and the docker/ip processes lanctl ls
+#      starts with an IPv4-only tenant and with a dual-stack one (wrappers on PATH). It
+#      runs last and replaces the bench network ($SUBNET is split in two /27s); the IPv6
+#      subnet 2001:db8:51:80::/64 is blackholed for the run like the IPv4 one.
 #
 # Network safety: the parent is a veth pair made here (ltb0a, its peer ltb0b inside the
 # netns ltb0n), the subnet is 198.51.100.128/26, the benchmark's slot of TEST-NET-2
@@ -86,9 +98,11 @@ ROUNDS7="${ROUNDS7:-$ROUNDS}"
 ROUNDS7B="${ROUNDS7B:-$ROUNDS7}"
 ROUNDS8="${ROUNDS8:-3}"
 ROUNDS10="${ROUNDS10:-$ROUNDS}"
+ROUNDS12="${ROUNDS12:-$ROUNDS}"
+VARIANTS6="${VARIANTS6:-compose lanctl lprobe ldef lapply seq par32 par4}"
 SCALE="${SCALE:-1 32 120}"
 [[ "$SETTLE" =~ ^[0-9]+$ ]] || { echo "bench.sh: SETTLE must be a number of seconds" >&2; exit 2; }
-for v in ROUNDS ROUNDS2 ROUNDS3 ROUNDS6 ROUNDS7 ROUNDS7B ROUNDS8 ROUNDS10 PUB_TIMEOUT FAKE_RUNS; do
+for v in ROUNDS ROUNDS2 ROUNDS3 ROUNDS6 ROUNDS7 ROUNDS7B ROUNDS8 ROUNDS10 ROUNDS12 PUB_TIMEOUT FAKE_RUNS; do
   [[ "${!v}" =~ ^[1-9][0-9]*$ ]] || { echo "bench.sh: $v must be a positive integer" >&2; exit 2; }
 done
 
@@ -161,6 +175,11 @@ STALE="$(find src Cargo.toml Cargo.lock -newer "$LANCTL_SRC" -type f 2>/dev/null
 [[ -n "$STALE" ]] && say "warning: $LANCTL_SRC is older than $STALE- rebuild with cargo build --release"
 LOG="$WORK/commands.log"
 ADDED_ROUTE=0
+ADDED_ROUTE6=0
+ADDED_VETH2=0
+VETH2=ltb1a   # comparison 12's second parent, its peer in the same namespace
+PEER2=ltb1b
+SUBNET6=2001:db8:51:80::/64   # comparison 12's IPv6 subnet
 ADDED_VETH=0
 ADDED_NS=0
 
@@ -186,14 +205,18 @@ cleanup() {
   [[ -n "${WATCH_PID:-}" ]] && kill -TERM "$WATCH_PID" 2>/dev/null && wait "$WATCH_PID" 2>/dev/null
   [[ -n "${FLOOD_PID:-}" ]] && kill "$FLOOD_PID" 2>/dev/null
   [[ $ADDED_VETH == 1 ]] && ip link del "$VETH" 2>/dev/null
+  [[ $ADDED_VETH2 == 1 ]] && ip link del "$VETH2" 2>/dev/null
   [[ $ADDED_NS == 1 ]] && ip netns del "$PEER_NS" 2>/dev/null
   [[ $ADDED_ROUTE == 1 ]] && ip route del blackhole "$SUBNET" 2>/dev/null
+  [[ $ADDED_ROUTE6 == 1 ]] && ip -6 route del blackhole "$SUBNET6" 2>/dev/null
   rm -rf "$WORK"
   # The record goes once what it lists is gone; before it was written, nothing was made.
   if [[ -e $HELD ]]; then
     if [[ -n "$(ltb_containers)" ]] || docker network ls --format '{{.Name}}' 2>/dev/null | grep -q '^ltb' || { [[ $ADDED_VETH == 1 ]] && ip link show "$VETH" >/dev/null 2>&1; } \
+       || { [[ $ADDED_VETH2 == 1 ]] && ip link show "$VETH2" >/dev/null 2>&1; } \
        || { [[ $ADDED_NS == 1 ]] && ip netns list | grep -q "^$PEER_NS\b"; } \
-       || { [[ $ADDED_ROUTE == 1 ]] && [[ -n "$(ip -4 route show type blackhole "$SUBNET")" ]]; }; then
+       || { [[ $ADDED_ROUTE == 1 ]] && [[ -n "$(ip -4 route show type blackhole "$SUBNET")" ]]; } \
+       || { [[ $ADDED_ROUTE6 == 1 ]] && [[ -n "$(ip -6 route show type blackhole "$SUBNET6")" ]]; }; then
       say "warning: leftovers remain ($(ltb_containers | tr '\n' ' ')); $HELD stays for scripts/cleanup-test-leftovers.sh"
     else
       rm -f "$HELD"
@@ -336,6 +359,8 @@ fmt_samples() { echo "${S[$1]:-}" | sed 's/^ //'; }
 # --wait 0: the bare `docker run` returns once the container is started and watches
 # nothing, so lanctl is timed without its health watch (2 s by default) too.
 UP=(up --net "$NET" --image "$IMAGE" --pull never --ip-env LOCAL_IP --wait 0)
+# The same with lanctl's defaults: the probe and the readiness wait (issue 26).
+UPD=(up --net "$NET" --image "$IMAGE" --pull never --ip-env LOCAL_IP)
 
 # ---------------------------------------------------------------- network
 say "creating network $NET (macvlan on $VETH, $SUBNET, range $RANGE)"
@@ -705,7 +730,10 @@ if want 6 || want 8 || want 9; then
 fi
 if want 6; then
   say "6. $N services: docker-compose up -d / again / down vs lanctl up --count $N / apply / down, and the daemon's floor; $ROUNDS6 rounds"
-  V6=(compose lanctl lprobe seq par32 par4)
+  read -ra V6 <<<"$VARIANTS6"
+  for v in "${V6[@]}"; do
+    [[ " compose lanctl lprobe ldef lapply seq par32 par4 " == *" $v "* ]] || die "VARIANTS6: no variant $v"
+  done
   for ((r = 0; r < ROUNDS6; r++)); do
     for v in $(rotate "$r" "${V6[@]}"); do
       case $v in
@@ -734,6 +762,24 @@ if want 6; then
         lprobe)
           timed "$LANCTL" "${UP[@]}" --count "$N" --prefix "$P3"; rc=$?; record 6.lprobe.up $rc
           say "   round $((r + 1)) lanctl up (probe) ${T_MS} ms (rc $rc)"
+          rm_names "${NAMES3[@]}"
+          ;;
+        ldef)
+          timed "$LANCTL" "${UPD[@]}" --count "$N" --prefix "$P3"; rc=$?; record 6.ldef.up $rc
+          say "   round $((r + 1)) lanctl up (defaults) ${T_MS} ms (rc $rc)"
+          running="$(docker ps -q --filter "label=io.lanctl.network=$NET" --filter status=running | wc -l)"
+          [[ $rc -eq 0 && $running -ne $N ]] && FAILS[6.ldef.notrunning]="$running"
+          rm_names "${NAMES3[@]}"
+          ;;
+        lapply)
+          # From nothing: the fleet's 32 tenants, each at the address Compose gives its
+          # service, with the defaults (probe, readiness); then again, nothing to do.
+          timed "$LANCTL" apply "$FLEET"; rc=$?; record 6.lapply.up $rc
+          say "   round $((r + 1)) lanctl apply from nothing (defaults) ${T_MS} ms (rc $rc)"
+          running="$(docker ps -q --filter "label=io.lanctl.network=$NET" --filter status=running | wc -l)"
+          [[ $rc -eq 0 && $running -ne $N ]] && FAILS[6.lapply.notrunning]="$running"
+          timed "$LANCTL" apply "$FLEET"; rc=$?; record 6.lapply.again $rc
+          say "   round $((r + 1)) lanctl apply again (defaults) ${T_MS} ms (rc $rc)"
           rm_names "${NAMES3[@]}"
           ;;
         seq|par32|par4)
@@ -889,6 +935,7 @@ EOF2
     shift
     for i in 1 2; do
       [[ $key == up ]] && rm_names ltb-one
+      [[ $key == apply0 || $key == up32 ]] && { rm_names "${NAMES3[@]}"; settle; }
       : >"$WORK/trace.log"
       t0=$(date +%s%N)
       PATH="$TBIN:$PATH" "$@" >>"$LOG" 2>&1 || FAILS[9.$key]=1
@@ -906,6 +953,11 @@ EOF2
   [[ -n "${FLEET:-}" ]] && timeline apply "$LANCTL" apply --no-probe --wait 0 "$FLEET"
   timeline ls "$LANCTL" ls
   timeline netshow "$LANCTL" net show "$NET"
+  rm_names "${NAMES3[@]}"
+  settle
+  # From nothing, with the defaults (issue 26): where the time of 6's ldef and lapply goes.
+  [[ -n "${FLEET:-}" ]] && timeline apply0 "$LANCTL" apply "$FLEET"
+  timeline up32 "$LANCTL" "${UPD[@]}" --count "$N" --prefix "$P3"
   rm_names "${NAMES3[@]}"
   settle
 fi
@@ -948,6 +1000,101 @@ if want 11; then
   EVENTS10="$(cat "$WORK/watch.count" 2>/dev/null || echo '?')"
   rm_names ltb-watch
   settle
+fi
+
+# ================================================================ 12. dual-stack
+# Issue 22: a dual-stack up costs at most 1.1x the IPv4-only up, and ls reads no extra
+# process for IPv6. Docker allows one macvlan network per parent (and this kernel has no
+# 802.1Q for VLANs of one), so the dual-stack network is on the bench's veth and the
+# IPv4-only one on a second veth pair beside it (ltb1a, its peer ltb1b in the same
+# namespace), each with half of the slot: the same kind of parent, the same image and
+# flags, IPv6 the only difference. The bench network goes first (its /26 would overlap
+# both halves); nothing runs after 12.
+declare -A LS12=() LS12WHAT=()
+if want 12; then
+  say "12. dual-stack: lanctl up of one tenant, IPv4-only vs dual-stack network; $ROUNDS12 rounds"
+  [[ -z "$(docker ps -aq --filter "label=io.lanctl.network=$NET")" ]] || die "12 needs $NET empty"
+  docker network rm "$NET" >>"$LOG" 2>&1 || die "cannot remove $NET before 12"
+  [[ $SUBNET == 198.51.100.128/26 ]] || die "12 runs in the /26 slot only (not with 7)"
+  # The IPv6 subnet: nothing of the host's may overlap it, and it is blackholed (and held,
+  # so that scripts/cleanup-test-leftovers.sh removes the route after a kill -9).
+  [[ -z "$(ip -6 route show table all root "$SUBNET6")" ]] || die "a route inside $SUBNET6 exists; not running 12"
+  [[ -z "$(ip -6 route show table all match "$SUBNET6" | grep -v '^default')" ]] || die "a route over $SUBNET6 exists; not running 12"
+  [[ -z "$(ip -6 addr show to "$SUBNET6")" ]] || die "the host has an address in $SUBNET6; not running 12"
+  echo "blackhole $SUBNET6" >>"$HELD" || die "cannot add to $HELD"
+  ip -6 route add blackhole "$SUBNET6" || die "cannot add the IPv6 blackhole route"
+  ADDED_ROUTE6=1
+  ip link show "$VETH2" >/dev/null 2>&1 && die "$VETH2 exists already (a run in progress, or a leftover)"
+  ip link add "$VETH2" type veth peer name "$PEER2" || die "cannot create the veth pair $VETH2"
+  ADDED_VETH2=1
+  ip link set "$PEER2" netns "$PEER_NS" || die "cannot move $PEER2 into $PEER_NS"
+  ip link set "$VETH2" up && ip -n "$PEER_NS" link set "$PEER2" up || die "cannot bring the veth pair $VETH2 up"
+  "$LANCTL" net create ltbv4 --driver macvlan --parent "$VETH2" --subnet 198.51.100.128/27 \
+    --gateway 198.51.100.129 --ip-range 198.51.100.136-198.51.100.159 >>"$LOG" 2>"$WORK/net12.err" \
+    || die "lanctl net create ltbv4 failed: $(cat "$WORK/net12.err")"
+  "$LANCTL" net create ltbv6 --driver macvlan --parent "$VETH" --subnet 198.51.100.160/27 \
+    --gateway 198.51.100.161 --ip-range 198.51.100.168-198.51.100.191 \
+    --subnet "$SUBNET6" --gateway 2001:db8:51:80::1 --ip-range 2001:db8:51:80::100/120 >>"$LOG" 2>"$WORK/net12.err" \
+    || die "lanctl net create ltbv6 failed: $(cat "$WORK/net12.err")"
+  up12() { # NET [more...]
+    local net=$1; shift
+    "$LANCTL" up ltb-d --net "$net" --image "$IMAGE" --pull never --ip-env LOCAL_IP "$@"
+  }
+  # Sanity: the dual-stack tenant has an IPv6 address, the other none.
+  up12 ltbv6 --wait 0 >>"$LOG" 2>"$WORK/up12.err" || die "lanctl up on ltbv6 failed: $(cat "$WORK/up12.err")"
+  a6="$(docker container inspect -f '{{(index .NetworkSettings.Networks "ltbv6").GlobalIPv6Address}}' ltb-d)"
+  [[ $a6 == 2001:db8:51:80::* ]] || die "the dual-stack tenant has no IPv6 address ($a6)"
+  rm_names ltb-d
+  up12 ltbv4 --wait 0 >>"$LOG" 2>"$WORK/up12.err" || die "lanctl up on ltbv4 failed: $(cat "$WORK/up12.err")"
+  a6="$(docker container inspect -f '{{(index .NetworkSettings.Networks "ltbv4").GlobalIPv6Address}}' ltb-d)"
+  [[ -z $a6 ]] || die "the IPv4-only tenant has an IPv6 address ($a6)"
+  rm_names ltb-d
+  # docker's own share: each network's bare `docker run` line, as lanctl's dry run prints it.
+  declare -A LINE12=()
+  for fam in v4 v6; do
+    LINE12[$fam]="$("$LANCTL" --dry-run up ltb-d --net "ltb$fam" --image "$IMAGE" --pull never --ip-env LOCAL_IP \
+      --no-probe --wait 0 2>>"$LOG" | grep '^docker run ')" || die "lanctl --dry-run up on ltb$fam failed"
+    [[ $(grep -c '^docker run ' <<<"${LINE12[$fam]}") -eq 1 ]] || die "the dry run on ltb$fam printed no single docker run line"
+  done
+  settle
+  for ((r = 0; r < ROUNDS12; r++)); do
+    for v in $(rotate "$r" v4def v6def v4wait0 v6wait0 v4noprobe v6noprobe v4bare v6bare); do
+      net=ltbv4; [[ $v == v6* ]] && net=ltbv6
+      case $v in
+        *bare) timed eval "${LINE12[${v%bare}]}"; rc=$? ;;
+        *def) timed up12 "$net"; rc=$? ;;
+        *wait0) timed up12 "$net" --wait 0; rc=$? ;;
+        *noprobe) timed up12 "$net" --no-probe --wait 0; rc=$? ;;
+      esac
+      record "12.$v" $rc
+      say "   round $((r + 1)) $v ${T_MS} ms (rc $rc)"
+      rm_names ltb-d
+      settle
+    done
+  done
+  # ls with one IPv4-only tenant, then with one dual-stack tenant: the processes it starts
+  # (docker and ip wrapped on PATH, each call logged), the second of two runs each, so the
+  # hint of the networks the last ls needed is the same in both; and its time.
+  LBIN="$WORK/lbin"
+  mkdir -p "$LBIN"
+  for tool in docker ip; do
+    printf '#!/bin/sh\nprintf "%%s %%s\\n" %s "$*" >>"%s"\nexec %s "$@"\n' "$tool" "$WORK/ls12.log" "$(command -v "$tool")" >"$LBIN/$tool"
+    chmod +x "$LBIN/$tool"
+  done
+  for fam in v4 v6; do
+    up12 "ltb$fam" --wait 0 >>"$LOG" 2>&1 || die "lanctl up on ltb$fam failed (see $LOG)"
+    for i in 1 2; do
+      : >"$WORK/ls12.log"
+      PATH="$LBIN:$PATH" "$LANCTL" ls >>"$LOG" 2>&1 || FAILS[12.ls$fam]=1
+    done
+    LS12[$fam]="$(wc -l <"$WORK/ls12.log")"
+    LS12WHAT[$fam]="$(sed -E 's/([0-9a-f]{12})[0-9a-f]{52}/\1/g' "$WORK/ls12.log")"
+    for ((r = 0; r < ROUNDS12; r++)); do
+      timed "$LANCTL" ls; record "12.ls$fam" $?
+    done
+    rm_names ltb-d
+    settle
+  done
 fi
 
 # ================================================================ report
@@ -1038,9 +1185,13 @@ if want 6; then
   echo "|---|---:|---:|---:|"
   for pair in "up -d vs \`up --count $N --no-probe --wait 0\`|6.lanctl.up|6.compose.up" \
               "up -d vs \`up --count $N --wait 0\` (LAN probe on)|6.lprobe.up|6.compose.up" \
-              "no-change rerun: \`up -d\` again vs \`apply FLEET.json\`|6.lanctl.apply|6.compose.again" \
+              "up -d vs \`up --count $N\`, defaults (probe, readiness); goal ≥ 1.3|6.ldef.up|6.compose.up" \
+              "up -d vs \`apply FLEET.json\` from nothing, defaults; goal ≥ 1.3|6.lapply.up|6.compose.up" \
+              "no-change rerun: \`up -d\` again vs \`apply --no-probe --wait 0 FLEET.json\`|6.lanctl.apply|6.compose.again" \
+              "no-change rerun: \`up -d\` again vs \`apply FLEET.json\`, defaults; goal ≤ 60 ms|6.lapply.again|6.compose.again" \
               "down vs \`down NAMES\`|6.lanctl.down|6.compose.down"; do
     IFS="|" read -r what lk ck <<<"$pair"
+    [[ -n "${S[$lk]:-}" ]] || continue
     l=$(med "$lk"); c=$(med "$ck")
     echo "| $what | $l ($(minmax "$lk")) | $c ($(minmax "$ck")) | $(ratio "$c" "$l") |"
   done
@@ -1050,6 +1201,7 @@ if want 6; then
   echo "| how | median ms (min, max) |"
   echo "|---|---:|"
   for k in seq par4 par32; do
+    [[ -n "${S[6.$k]:-}" ]] || continue
     case $k in
       seq) what="one after the other (a bash loop)" ;;
       par4) what="4 at once (\`xargs -P 4\`, lanctl's default --parallel here)" ;;
@@ -1057,7 +1209,7 @@ if want 6; then
     esac
     echo "| $what | $(med "6.$k") ($(minmax "6.$k")) |"
   done
-  echo "| \`docker rm -f\` of the $N (one call, not part of any timing) | $(med 6.rm32) |"
+  [[ -n "${S[6.rm32]:-}" ]] && echo "| \`docker rm -f\` of the $N (one call, not part of any timing) | $(med 6.rm32) |"
 fi
 if want 7; then
   echo
@@ -1098,9 +1250,11 @@ fi
 if want 9; then
   echo
   echo "### 9. Where the time goes: lanctl's processes, ms from lanctl's start (start +duration)"
-  for k in up apply ls netshow; do
+  for k in up apply ls netshow apply0 up32; do
     [[ -n "${TL[$k]:-}" ]] || continue
     case $k in
+      apply0) what="\`lanctl apply FLEET.json\` of the $N tenants from nothing, defaults (probe, readiness)" ;;
+      up32) what="\`lanctl up --count $N\`, defaults (probe, readiness), from nothing" ;;
       up) what="\`lanctl up --no-probe --wait 0 ltb-one\`, $N tenants on the network" ;;
       apply) what="\`lanctl apply --no-probe --wait 0 FLEET.json\` of the $N tenants (nothing to do)" ;;
       ls) what="\`lanctl ls\`, $N tenants" ;;
@@ -1194,6 +1348,37 @@ if want 11; then
   mm="$(printf '%s\n' "${RSS10[@]}" | sort -n | awk 'NR == 1 { lo = $1 } { hi = $1 } END { print lo " / " hi }')"
   flat="$(awk -v a="$RSS10_START" -v b="$RSS10_END" 'BEGIN { print (b <= a + 512) ? "**met**" : "**missed**" }')"
   echo "| $RSS10_START | $mm | $RSS10_END | $HWM10 | $EVENTS10 | $WATCH_RC | $flat |"
+fi
+if want 12; then
+  echo
+  echo "### 12. Dual-stack \`up\` against IPv4-only (issue 22; $ROUNDS12 rounds)"
+  echo
+  echo "One tenant, \`lanctl up ltb-d --net NET --image $IMAGE --pull never --ip-env LOCAL_IP\` and the flags below, on a dual-stack macvlan network (198.51.100.160/27 and $SUBNET6, on the veth $VETH) and on an IPv4-only one beside it (198.51.100.128/27, on a second veth $VETH2, its peer in the same namespace). Median ms (min, max)."
+  echo
+  echo "| flags | IPv4-only | dual-stack | dual / IPv4 | goal | verdict |"
+  echo "|---|---:|---:|---:|---|---|"
+  for pair in "(defaults: probe, readiness)|def" "--wait 0|wait0" "--no-probe --wait 0|noprobe" "bare: its \`docker run\` line (lanctl's dry run), no lanctl|bare"; do
+    IFS="|" read -r what k <<<"$pair"
+    a=$(med "12.v4$k"); b=$(med "12.v6$k"); q=$(ratio "$b" "$a")
+    echo "| $what | $a ($(minmax "12.v4$k")) | $b ($(minmax "12.v6$k")) | $q | ≤ 1.10 | $(verdict "$q" le 1.10) |"
+  done
+  ok='**missed**'; [[ "${LS12[v4]}" == "${LS12[v6]}" ]] && ok='**met**'
+  echo "| \`lanctl ls\`, one tenant: ms | $(med 12.lsv4) ($(minmax 12.lsv4)) | $(med 12.lsv6) ($(minmax 12.lsv6)) | $(ratio "$(med 12.lsv6)" "$(med 12.lsv4)") | – | – |"
+  echo "| \`lanctl ls\`, one tenant: docker/ip processes | ${LS12[v4]} | ${LS12[v6]} | – | the same | $ok |"
+  echo
+  echo "The processes of \`lanctl ls\` with the IPv4-only tenant (IDs shortened):"
+  echo '```'
+  echo "${LS12WHAT[v4]}" | fold -w 150
+  echo '```'
+  echo "With the dual-stack tenant:"
+  echo '```'
+  echo "${LS12WHAT[v6]}" | fold -w 150
+  echo '```'
+  echo "The bare lines:"
+  echo '```'
+  echo "${LINE12[v4]}"
+  echo "${LINE12[v6]}"
+  echo '```'
 fi
 if [[ -n "$NETCREATE_WARN" ]]; then
   echo "\`lanctl net create\` warned:"

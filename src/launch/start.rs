@@ -27,9 +27,9 @@ use crate::target::ctx::Ctx;
 const ADDRESS_RETRIES: usize = 5;
 
 /// Why a pinned address cannot be used: outside the subnet, a reserved or held address
-/// (exit 2, bad input), outside the reserved range without `--outside-range` (exit 2),
-/// or answered for on the LAN (exit 1).
-fn check_pinned(ctx: &Ctx, pool: &Pool, prober: Option<&Prober>, net: &NetSpec, t: &TenantInput, ip: IpAddr) -> Result<()> {
+/// (exit 2, bad input), or outside the reserved range without `--outside-range` (exit 2).
+/// Whether the LAN answers for it is [`probe_pinned`]'s, for the whole batch at once.
+fn check_pinned(pool: &Pool, net: &NetSpec, t: &TenantInput, ip: IpAddr) -> Result<()> {
     if let Some(why) = pool.refuse(ip) {
         return Err(Error::usage(format!("--ip {why}; choose another address, or leave --ip out to take the next free one")));
     }
@@ -40,19 +40,36 @@ fn check_pinned(ctx: &Ctx, pool: &Pool, prober: Option<&Prober>, net: &NetSpec, 
             net.range, net.name
         )));
     }
-    if let Some(mac) = prober.map(|p| p.answer(ctx, ip)).transpose()?.flatten() {
-        return Err(Error::usage(format!(
-            "--ip {ip} is already used on the LAN by {mac} (it answered the ARP probe on {}); choose another address",
-            net.parent
-        )));
-    }
     Ok(())
+}
+
+/// Refuses the batch when a LAN device answers for an address a tenant pins, either
+/// family (exit 2, naming the tenant and the device). Every pinned address is probed in
+/// one window, so a fleet that pins all its addresses (as a file mirroring a Compose
+/// project does) waits one probe, not one per tenant (issue 26: 32 of them took 8.3 s).
+/// IPv6 claims are told first, as they were checked first.
+fn probe_pinned(ctx: &Ctx, prober: Option<&Prober>, net: &NetSpec, wants: &[&TenantInput]) -> Result<()> {
+    let Some(prober) = prober else { return Ok(()) };
+    let pinned: Vec<(&str, IpAddr)> =
+        wants.iter().flat_map(|t| t.ip6.into_iter().chain(t.ip).map(move |ip| (t.name.as_str(), ip))).collect();
+    let ips: Vec<IpAddr> = pinned.iter().map(|&(_, ip)| ip).collect();
+    let answers = prober.answers(ctx, &ips)?;
+    let mut claims: Vec<(&str, IpAddr, String)> =
+        pinned.into_iter().zip(answers).filter_map(|((name, ip), mac)| Some((name, ip, mac?))).collect();
+    claims.sort_by_key(|(_, ip, _)| ip.is_ipv4());
+    let Some((name, ip, mac)) = claims.into_iter().next() else { return Ok(()) };
+    let probe = if ip.is_ipv4() { "ARP" } else { "NDP" };
+    Err(Error::usage(format!(
+        "{name}: --ip {ip} is already used on the LAN by {mac} (it answered the {probe} probe on {}); choose another address",
+        net.parent
+    )))
 }
 
 /// Why a tenant's IPv6 wishes cannot be met on `net`: an IPv6 `--ip`, `--ip6-env` or
 /// `--slaac` on an IPv4-only network (exit 2), or a pinned IPv6 address held, outside the
-/// subnet, or outside the reserved IPv6 range without `--outside-range` (exit 2).
-fn check_v6(ctx: &Ctx, pool: &Pool, prober: Option<&Prober>, net: &NetSpec, t: &TenantInput) -> Result<()> {
+/// subnet, or outside the reserved IPv6 range without `--outside-range` (exit 2). The LAN
+/// is asked about it by [`probe_pinned`].
+fn check_v6(pool: &Pool, net: &NetSpec, t: &TenantInput) -> Result<()> {
     let Some(v6) = &net.v6 else {
         let asked = match (t.ip6, t.spec.ip6_env.iter().next(), t.spec.slaac) {
             (Some(ip), ..) => format!("--ip {ip} is IPv6"),
@@ -76,12 +93,6 @@ fn check_v6(ctx: &Ctx, pool: &Pool, prober: Option<&Prober>, net: &NetSpec, t: &
             "--ip {ip} is outside the reserved IPv6 range {} of network {}; choose one inside the range, or pass \
              --outside-range if you know it is free",
             v6.range, net.name
-        )));
-    }
-    if let Some(mac) = prober.map(|p| p.answer(ctx, ip)).transpose()?.flatten() {
-        return Err(Error::usage(format!(
-            "--ip {ip} is already used on the LAN by {mac} (it answered the NDP probe on {}); choose another address",
-            net.parent
         )));
     }
     Ok(())
@@ -214,7 +225,7 @@ fn plan(
 ) -> Result<Vec<IpAddr>> {
     for t in wants {
         check_mac(net, pool, t, pin).map_err(|e| Error { msg: format!("{}: {}", t.name, e.msg), ..e })?;
-        check_v6(ctx, pool, prober, net, t).map_err(|e| Error { msg: format!("{}: {}", t.name, e.msg), ..e })?;
+        check_v6(pool, net, t).map_err(|e| Error { msg: format!("{}: {}", t.name, e.msg), ..e })?;
         if let Some(ip6) = t.ip6 {
             pool.take(ip6, &t.name);
         }
@@ -222,10 +233,11 @@ fn plan(
     // Pinned addresses first, so an automatic pick can never take one.
     for t in wants {
         if let Some(ip) = t.ip {
-            check_pinned(ctx, pool, prober, net, t, ip).map_err(|e| Error { msg: format!("{}: {}", t.name, e.msg), ..e })?;
+            check_pinned(pool, net, t, ip).map_err(|e| Error { msg: format!("{}: {}", t.name, e.msg), ..e })?;
             pool.take(ip, &t.name);
         }
     }
+    probe_pinned(ctx, prober, net, wants)?;
     let auto = wants.iter().filter(|t| t.ip.is_none()).count();
     let free = pool.free_count() as usize;
     if free == 0 && auto > 0 {
