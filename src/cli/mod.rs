@@ -180,7 +180,7 @@ pub struct ApplyArgs {
     /// The most seconds to wait for a created, started or updated tenant to be ready by
     /// its check (the file's "ready"; an updated one before its old container is removed;
     /// 0: do not wait); running means still running after it [default: 60 for tcp and
-    /// http, 120 for healthy, 5 for running]
+    /// http, 120 for healthy; for running 0.5 for a new tenant, 5 for an updated one]
     #[arg(long, value_name = "SECONDS")]
     pub wait: Option<u64>,
 }

@@ -171,8 +171,11 @@ pub fn lower(cli: Cli) -> Result<Input> {
                     no_probe: a.no_probe,
                     parallel: parallel(a.parallel)?,
                     pull: None,
-                    wait: wait(a.wait.unwrap_or(UPDATE_SETTLE_SECS))?,
+                    // A new tenant settles as `up`'s does; a changed one's new container
+                    // as `update`'s, since its old one waits parked meanwhile.
+                    wait: a.wait.map(wait).transpose()?.unwrap_or(SETTLE),
                     wait_given: a.wait.is_some(),
+                    update_wait: wait(a.wait.unwrap_or(UPDATE_SETTLE_SECS))?,
                 },
             };
             match (&apply.fleet.placed, &config.host) {
@@ -449,6 +452,7 @@ fn up(a: UpArgs) -> Result<UpInput> {
         pull: a.env.pull,
         wait: a.wait.map(wait).transpose()?.unwrap_or(SETTLE),
         wait_given: a.wait.is_some(),
+        update_wait: a.wait.map(wait).transpose()?.unwrap_or(SETTLE),
     };
     Ok(UpInput { tenants, opts })
 }
@@ -497,4 +501,38 @@ fn export_time() -> Result<std::time::SystemTime> {
         Error::usage(format!("SOURCE_DATE_EPOCH {v:?} is not a number of seconds since 1970; unset it or give one"))
     })?;
     Ok(std::time::UNIX_EPOCH + Duration::from_secs(secs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn apply_opts(extra: &[&str]) -> BatchOpts {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("fleet.json");
+        std::fs::write(
+            &file,
+            r#"{"networks":[{"name":"lan","driver":"macvlan","parent":"eth1","subnet":"198.51.100.0/24",
+                "gateway":"198.51.100.1","ip_range":"198.51.100.140-198.51.100.171"}],
+               "tenants":[{"name":"t1","image":"img"}]}"#,
+        )
+        .unwrap();
+        let mut args = vec!["lanctl", "apply"];
+        args.extend(extra);
+        let path = file.to_string_lossy().into_owned();
+        args.push(&path);
+        match lower(Cli::try_parse_from(args).unwrap()).unwrap().request.order {
+            Order::Apply(a) => a.opts,
+            _ => panic!("not an apply"),
+        }
+    }
+
+    #[test]
+    fn apply_settles_a_new_tenant_as_up_does_and_a_changed_one_as_update_does() {
+        let opts = apply_opts(&[]);
+        assert_eq!((opts.wait, opts.wait_given, opts.update_wait), (SETTLE, false, Duration::from_secs(UPDATE_SETTLE_SECS)));
+        let opts = apply_opts(&["--wait", "7"]);
+        assert_eq!((opts.wait, opts.wait_given, opts.update_wait), (Duration::from_secs(7), true, Duration::from_secs(7)));
+    }
 }

@@ -25,6 +25,10 @@ pub struct BatchOpts {
     /// Whether `wait` was given (`--wait`): else each check waits its kind's default, and
     /// `wait` is only the settle of `running` (`ready::Ready::most`).
     pub wait_given: bool,
+    /// `wait` for the new container of a tenant recreated with another spec (`apply` of a
+    /// changed tenant): its old container waits parked meanwhile, so `running` settles
+    /// longer there (`ready::UPDATE_SETTLE_SECS`) than for a tenant that is new.
+    pub update_wait: Duration,
 }
 
 /// What happened to a tenant, or would in a dry run.

@@ -325,7 +325,7 @@ fn already_there(
         require: &require,
         env_file: want.env_file.as_ref().map(|f| f.path.as_path()),
         pull: None,
-        wait: opts.wait,
+        wait: opts.update_wait,
         wait_given: opts.wait_given,
         ready: t.ready.as_ref(),
         stop_timeout: None,

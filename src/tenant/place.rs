@@ -98,7 +98,14 @@ mod tests {
     }
 
     fn ask(on: Option<&str>) -> UpOnHosts {
-        let opts = BatchOpts { no_probe: true, parallel: 1, pull: None, wait: std::time::Duration::ZERO, wait_given: true };
+        let opts = BatchOpts {
+            no_probe: true,
+            parallel: 1,
+            pull: None,
+            wait: std::time::Duration::ZERO,
+            wait_given: true,
+            update_wait: std::time::Duration::ZERO,
+        };
         UpOnHosts {
             up: UpInput { tenants: Vec::new(), opts },
             hosts: vec!["a".into(), "b".into(), "c".into()],

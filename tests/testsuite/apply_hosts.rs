@@ -77,7 +77,7 @@ fn a_dry_run_plans_each_host_in_turn_with_its_slice_and_its_tenants() {
     Run::new(&f)
         .args(["-n", "--skip-checks", "apply", &file.path()])
         .stdout(format!(
-            "{}\n{}\n# then wait up to 5 s for running on 198.51.100.141 (up to 2 min for healthy if its image has a HEALTHCHECK)\n{}\n{}\n# then wait up to 5 s for running on 198.51.100.156 (up to 2 min for healthy if its image has a HEALTHCHECK)\n",
+            "{}\n{}\n# then wait up to 500 ms for running on 198.51.100.141 (up to 2 min for healthy if its image has a HEALTHCHECK)\n{}\n{}\n# then wait up to 500 ms for running on 198.51.100.156 (up to 2 min for healthy if its image has a HEALTHCHECK)\n",
             default_net(),
             run_line("", "t2", "198.51.100.141"),
             h2_net(),

@@ -371,7 +371,7 @@ fn apply_dry_run_is_the_real_run() {
         .args(["-n", "apply"])
         .arg(&file)
         .stdout(format!(
-            "{room1}\n(\n{}\n{room2} || exit 1\n)\n# then wait up to 5 s for running on 198.51.100.100 (up to 2 min for healthy if its image has a HEALTHCHECK)\n# then wait up to 5 s for running on 198.51.100.101 (up to 2 min for healthy if its image has a HEALTHCHECK)\n",
+            "{room1}\n(\n{}\n{room2} || exit 1\n)\n# then wait up to 500 ms for running on 198.51.100.100 (up to 2 min for healthy if its image has a HEALTHCHECK)\n# then wait up to 500 ms for running on 198.51.100.101 (up to 2 min for healthy if its image has a HEALTHCHECK)\n",
             guard("TOKEN")
         ))
         .stderr("lanctl: would be created: room-1 room-2\n")
