@@ -14,11 +14,11 @@ want4="ip route add $L3_SUBNET via $HOST_IP"
 run_stdout lanctl net show ltl3d || fail "lanctl net show ltl3d exited $?"
 grep -qF -- "$want6" <<<"$OUT" || fail "net show does not say '$want6' on stdout"
 grep -qF -- "$want4" <<<"$OUT" || fail "net show does not say '$want4' on stdout"
+# The route as net show printed it, for the client to run below.
+read -ra route < <(grep -oE "ip -6 route add [0-9a-f:/]+ via [0-9a-f:]+" <<<"$OUT" | head -n 1)
 tenants_up6 ltl3d ltt3
 expect_eq "lanctl up output" "$OUT" "ltt3 198.51.100.248 2001:db8:51:c1::100"
 expect_unreachable "$CLIENT" 2001:db8:51:c1::100
-# The route as net show printed it, run on the client.
-read -ra route < <(grep -oE "ip -6 route add [0-9a-f:/]+ via [0-9a-f:]+" <<<"$OUT" | head -n 1)
 must ip -n "$CLIENT" "${route[@]:1}"
 expect_reachable "$CLIENT" 2001:db8:51:c1::100
 expect_unreachable "$CLIENT" 198.51.100.248
