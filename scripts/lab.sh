@@ -2,8 +2,9 @@
 # The ipvlan/802.1Q lab: boots Debian's own kernel (which has ipvlan and 8021q, unlike many
 # CI kernels) in QEMU with this host's userland shared read-only, and runs lanctl there
 # against a private dockerd. Nothing the VM does reaches this host's network: the VM has no
-# NIC (two VMs share a LAN over a unix socket), and the lab's address slot is blackholed
-# here while it runs. See "Try lanctl on ipvlan without touching your LAN" in README.md.
+# NIC (two VMs share a LAN over a unix socket), and the lab's address slots, IPv4 and
+# IPv6, are blackholed here while it runs. See "Try lanctl on ipvlan without touching your
+# LAN" in README.md.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 lab="$repo/scripts/lab"
