@@ -74,7 +74,25 @@ fn announced(net: &NetSpec, containers: &[Container], parent_mac: Option<Mac>) -
 mod tests {
     use super::*;
     use crate::engine::model::{Network, NetworkContainer, PsLine};
-    use crate::export::list::tests::sample_spec;
+    use crate::engine::netspec::AddrRange;
+
+    /// Network `lan` of `driver` on the documentation subnet.
+    fn sample_spec(driver: Driver) -> NetSpec {
+        NetSpec {
+            name: "lan".into(),
+            driver,
+            parent: "enp0s3".into(),
+            subnet: "192.0.2.0/24".parse().unwrap(),
+            gateway: "192.0.2.1".parse().unwrap(),
+            range: AddrRange::parse("192.0.2.100-192.0.2.131").unwrap(),
+            docker_range: "192.0.2.96/27".parse().unwrap(),
+            mode: if driver == Driver::Macvlan { "bridge" } else { "l2" }.into(),
+            aux: Vec::new(),
+            reservation: None,
+            config_only: false,
+            v6: None,
+        }
+    }
 
     /// A running tenant as `docker ps` and the network's inspect show it, with docker's MAC
     /// for it (empty for an ipvlan endpoint on Engine 20.10).
