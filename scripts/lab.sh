@@ -2,8 +2,9 @@
 # The ipvlan/802.1Q lab: boots Debian's own kernel (which has ipvlan and 8021q, unlike many
 # CI kernels) in QEMU with this host's userland shared read-only, and runs lanctl there
 # against a private dockerd. Nothing the VM does reaches this host's network: the VM has no
-# NIC (two VMs share a LAN over a unix socket), and the lab's address slot is blackholed
-# here while it runs. See "Try lanctl on ipvlan without touching your LAN" in README.md.
+# NIC (two VMs share a LAN over a unix socket), and the lab's address slots, IPv4 and
+# IPv6, are blackholed here while it runs. See "Try lanctl on ipvlan without touching your
+# LAN" in README.md.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 lab="$repo/scripts/lab"
@@ -57,6 +58,7 @@ need_root() {
 
 qemu_pids=()
 blackholed=""
+blackholed6=""
 run_dir=""
 # shellcheck disable=SC2317  # called by the traps
 teardown() {
@@ -67,6 +69,7 @@ teardown() {
     kill -9 "$pid" 2>/dev/null || true
   done
   [[ -z $blackholed ]] || ip route del blackhole "$LAB_SLOT" 2>/dev/null || true
+  [[ -z $blackholed6 ]] || ip -6 route del blackhole "$LAB_SLOT6" 2>/dev/null || true
   [[ -z $run_dir ]] || rm -rf "$run_dir"
 }
 
@@ -91,6 +94,40 @@ ip4_int() {
   echo $((($1 << 24) | ($2 << 16) | ($3 << 8) | $4))
 }
 
+# 0 when the IPv6 prefixes $1 and $2 overlap (one contains the other).
+overlaps6() {
+  local a=$1 b=$2
+  [[ $a == */* ]] || a+=/128
+  [[ $b == */* ]] || b+=/128
+  local la=${a#*/} lb=${b#*/} ha hb l n
+  ha=$(ip6_hex "${a%/*}")
+  hb=$(ip6_hex "${b%/*}")
+  l=$((la < lb ? la : lb))
+  n=$((l / 4))
+  [[ ${ha:0:n} == "${hb:0:n}" ]] || return 1
+  ((l % 4 == 0)) && return 0
+  local mask=$(((0xf << (4 - l % 4)) & 0xf))
+  (((0x${ha:n:1} & mask) == (0x${hb:n:1} & mask)))
+}
+# The 32 hex digits of an IPv6 address (no embedded IPv4 form: routes never print one).
+ip6_hex() {
+  local a=${1,,} head tail g out="" groups=()
+  if [[ $a == *::* ]]; then
+    head=${a%%::*}
+    tail=${a#*::}
+    local h=() t=()
+    [[ -z $head ]] || IFS=: read -ra h <<<"$head"
+    [[ -z $tail ]] || IFS=: read -ra t <<<"$tail"
+    groups=("${h[@]}")
+    for ((g = ${#h[@]} + ${#t[@]}; g < 8; g++)); do groups+=(0); done
+    groups+=("${t[@]}")
+  else
+    IFS=: read -ra groups <<<"$a"
+  fi
+  for g in "${groups[@]}"; do out+=$(printf '%04x' "0x$g"); done
+  echo "$out"
+}
+
 # Refuses to run when the slot is not free on this host: a route or an address in it, or a
 # package source or resolver that the blackhole would cut off. Routes that drop traffic
 # (blackhole, unreachable, prohibit) are no danger: another suite's over the whole /24 may
@@ -110,6 +147,21 @@ check_slot_free() {
   while read -r a; do
     overlaps "$a" "$LAB_SLOT" && die "resolver $a is in the lab's slot $LAB_SLOT; the blackhole would cut it off"
   done < <(awk '$1 == "nameserver" && $2 ~ /^[0-9.]+$/ { print $2 }' /etc/resolv.conf 2>/dev/null)
+  # The same for the IPv6 slot: the default route (::/0) is no overlap to refuse, it is
+  # what the blackhole takes the slot's traffic from.
+  while read -r r; do
+    [[ $r =~ ^(blackhole|unreachable|prohibit)\  ]] && continue
+    dst=$(sed -E 's/^(local|broadcast|unicast|multicast|anycast) //; s/ .*//' <<<"$r")
+    [[ $dst == default || $dst == ::/0 ]] && continue
+    [[ $dst =~ ^[0-9a-fA-F:]+(/[0-9]+)?$ ]] || continue
+    overlaps6 "$dst" "$LAB_SLOT6" && die "host route '$r' overlaps the lab's IPv6 slot $LAB_SLOT6; remove it or wait for the test that made it"
+  done < <(ip -6 route show table all)
+  while read -r a; do
+    overlaps6 "$a" "$LAB_SLOT6" && die "this host has address $a in the lab's IPv6 slot $LAB_SLOT6; remove it first"
+  done < <(ip -6 -o addr show | awk '{ print $4 }')
+  while read -r a; do
+    overlaps6 "$a" "$LAB_SLOT6" && die "resolver $a is in the lab's IPv6 slot $LAB_SLOT6; the blackhole would cut it off"
+  done < <(awk '$1 == "nameserver" && $2 ~ /:/ { print $2 }' /etc/resolv.conf 2>/dev/null)
   for host in $(grep -rhoE 'https?://[^/ ]+' /etc/apt/sources.list /etc/apt/sources.list.d/ 2>/dev/null \
                 | sed -E 's#^https?://##; s#:.*##' | sort -u) index.crates.io static.crates.io; do
     while read -r a; do
@@ -203,6 +255,8 @@ prepare_and_boot() {
   remove_stale_runs
   ip -4 route show type blackhole | grep -q "^blackhole $LAB_SLOT " || ip route add blackhole "$LAB_SLOT"
   blackholed=1
+  ip -6 route show type blackhole | grep -q "^blackhole $LAB_SLOT6 " || ip -6 route add blackhole "$LAB_SLOT6"
+  blackholed6=1
 
   run_dir=$(mktemp -d /tmp/ltlab.XXXXXX)
   echo $$ >"$run_dir/owner.pid"

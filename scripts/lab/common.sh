@@ -3,6 +3,9 @@
 
 # The lab's address slot: other slots of 198.51.100.0/24 belong to other test suites.
 LAB_SLOT=198.51.100.192/26
+# Its IPv6 slot, in the documentation prefix 2001:db8::/32: the VM's l2 LAN
+# (2001:db8:51:c0::/64) and its routed l3 subnet (2001:db8:51:c1::/64).
+LAB_SLOT6=2001:db8:51:c0::/63
 # Built assets, one directory per kernel version; `current` points at the one to boot.
 LAB_CACHE=${LAB_CACHE:-/var/cache/lanctl-lab}
 # The real-engine tests and scripts/cleanup-test-leftovers.sh take this lock; holding it

@@ -160,7 +160,7 @@ fn window<T: PartialEq>(
 }
 
 /// The MAC of `dev`, from sysfs.
-fn own_mac(dev: &str) -> io::Result<Mac> {
+pub fn own_mac(dev: &str) -> io::Result<Mac> {
     let text = std::fs::read_to_string(format!("/sys/class/net/{dev}/address"))?;
     text.trim().parse().map_err(|e: String| io::Error::new(io::ErrorKind::InvalidData, e))
 }

@@ -267,6 +267,12 @@ pub fn cannot_announce(ctx: &Ctx) -> Option<String> {
     }
 }
 
+/// The MAC of interface `dev` on this machine (the one announcements go out on), if it
+/// can be read: ipvlan tenants use their parent's.
+pub fn mac_of(dev: &str) -> Option<Mac> {
+    native::own_mac(dev).ok()
+}
+
 /// Announces that each `(ip, mac)` is now at `mac`, with one gratuitous ARP each on `dev`
 /// (RFC 5227 announcements) for an IPv4 address, one unsolicited Neighbor Advertisement
 /// (RFC 4861 section 7.2.6) for an IPv6 one, so routers and switches that still hold an older MAC for the

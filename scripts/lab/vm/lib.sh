@@ -19,6 +19,16 @@ VLAN_RANGE=198.51.100.232/29
 L3_SUBNET=198.51.100.240/28  # routed (ipvlan l3/l3s) tenants, reached via HOST_IP
 L3_GW=198.51.100.241
 L3_RANGE=198.51.100.248/29
+# IPv6 uses only 2001:db8:51:c0::/63 (documentation space; scripts/lab.sh blackholes it
+# on the host as it does the IPv4 slot): the /64 of the untagged LAN, then the routed one.
+LAN6_SUBNET=2001:db8:51:c0::/64
+LAN6_GW=2001:db8:51:c0::1         # the LAN client, as for IPv4
+CLIENT6_IP=2001:db8:51:c0::1
+HOST6_IP=2001:db8:51:c0::2        # this Docker host's IPv6 address on the parent
+LAN6_RANGE=2001:db8:51:c0::100/125 # tenants of the untagged LAN: ::100-::107
+L36_SUBNET=2001:db8:51:c1::/64     # routed (ipvlan l3) tenants, reached via HOST6_IP
+L36_GW=2001:db8:51:c1::1
+L36_RANGE=2001:db8:51:c1::100/125
 IMAGE=lanctl-test/media:latest
 PARENT=ltp0 # the Docker host's end of the LAN
 PEER=ltc0   # the LAN end, in the client namespace
@@ -97,22 +107,26 @@ run_cleanups() {
 [[ $- == *i* ]] || trap run_cleanups EXIT
 
 # The body of http://IP/ as the test image serves it (LOCAL_IP=...), from namespace $1
-# (empty: this host). Static busybox, not curl: under TCG every shared library costs.
-# (`wget -T` segfaults in Debian 12's busybox, hence timeout.)
+# (empty: this host); an IPv6 address goes in brackets. Static busybox, not curl: under
+# TCG every shared library costs. (`wget -T` segfaults in Debian 12's busybox, hence timeout.)
 http_get() {
-  local ns=$1 ip=$2 enter=()
+  local ns=$1 ip=$2 enter=() host=$2
+  [[ $ip != *:* ]] || host="[$ip]"
   [[ -z $ns ]] || enter=(nsenter "--net=/run/netns/$ns")
-  "${enter[@]}" busybox timeout 3 busybox wget -qO- "http://$ip/" 2>&1
+  "${enter[@]}" busybox timeout 3 busybox wget -qO- "http://$host/" 2>&1
   local rc=$?
   ((rc != 143)) || echo "no answer within 3 s"
   return $rc
 }
 
+# The tenant serves its own address on its page: an IPv4 one as LOCAL_IP, an IPv6 one as
+# EXTERNAL_IP (tenants_up6 sets both), so an answer from the wrong tenant does not pass.
 expect_reachable() {
-  local ns=$1 ip=$2 body i
+  local ns=$1 ip=$2 body i key=LOCAL_IP
+  [[ $ip != *:* ]] || key=EXTERNAL_IP
   echo "+ [$(stamp)] http_get '${ns:-host}' $ip"
   for i in $(seq 20); do
-    if body=$(http_get "$ns" "$ip") && grep -qx "LOCAL_IP=$ip" <<<"$body"; then
+    if body=$(http_get "$ns" "$ip") && grep -qx "$key=$ip" <<<"$body"; then
       echo "reached $ip from ${ns:-the host} (try $i)"
       return 0
     fi
@@ -160,6 +174,13 @@ lan_up() {
   must ip -n "$CLIENT" link set "$PEER" up
 }
 
+# IPv6 on the LAN of lan_up: HOST6_IP on the parent, CLIENT6_IP on the client's end, both
+# without DAD (nothing else is on this LAN), so neither is tentative when the test begins.
+lan6_up() {
+  must ip addr add "$HOST6_IP/64" dev "$PARENT" nodad
+  must ip -n "$CLIENT" addr add "$CLIENT6_IP/64" dev "$PEER" nodad
+}
+
 # lanctl network NAME on the parent with the usual untagged-LAN spec, plus extra options.
 # (Networks and containers need no on_exit: the runner removes them after each scenario.)
 net_create_l2() {
@@ -174,6 +195,14 @@ tenants_up() {
   local net=$1
   shift
   must_stdout lanctl up "$@" --net "$net" --image "$IMAGE" --ip-env LOCAL_IP
+}
+
+# Dual-stack tenants NAME... on network NET: LOCAL_IP is their IPv4 address, EXTERNAL_IP
+# their IPv6 one (the two variables the test image shows).
+tenants_up6() {
+  local net=$1
+  shift
+  must_stdout lanctl up "$@" --net "$net" --image "$IMAGE" --ip-env LOCAL_IP --ip6-env EXTERNAL_IP
 }
 
 # The address lanctl gave tenant $1.

@@ -72,10 +72,12 @@ if setup; then
         read -r rows cols < /lab/tty-size 2>/dev/null && stty -F /dev/ttyS0 rows "$rows" cols "$cols"
         cat <<EOF
 lanctl lab: $(uname -r), dockerd up, image lanctl-test/media:latest loaded.
-lanctl is $(command -v lanctl) (the binary under test). Use 198.51.100.192/26 only.
+lanctl is $(command -v lanctl) (the binary under test). Use 198.51.100.192/26 and
+2001:db8:51:c0::/63 only.
 Run a scenario: 'bash /lab/lab/scenarios/02-ipvlan-l2.sh' (it makes its own LAN), or
 make the LAN by hand: '. /lab/lab/vm/lib.sh; lan_up' gives the parent ltp0
-(198.51.100.194/27) and its peer in namespace ltclient (.193). 'exit' powers off.
+(198.51.100.194/27) and its peer in namespace ltclient (.193); 'lan6_up' then adds
+2001:db8:51:c0::2/64 and ::1. 'exit' powers off.
 EOF
         ((vms == 1)) || echo "The other VM (vm2) is on eth0's LAN."
         setsid -c bash -l </dev/ttyS0 >/dev/ttyS0 2>&1
