@@ -26,7 +26,7 @@ use crate::exec::clock::utc;
 use crate::exec::error::{Error, Result};
 use crate::lan::arp::Mac;
 use crate::lan::dhcp;
-use crate::lan::observer::{Ears, Frame, Heard, Kind, Msg, Observer};
+use crate::lan::observer::{Ears, Frame, Heard, Kind, Msg, Observer, HEAR_BUF};
 use crate::target::ctx::Ctx;
 
 /// How often a listening loop looks at the stop flag.
@@ -80,7 +80,7 @@ pub struct DhcpEvent {
     pub network: String,
     pub address: String,
     /// offer, request or ack.
-    pub dhcp: &'static str,
+    pub dhcp: dhcp::heard::Said,
     /// The server that offers or acknowledges it, or that a request names.
     pub server: Option<String>,
     /// The client the address is for.
@@ -90,15 +90,13 @@ pub struct DhcpEvent {
     /// The running tenant that holds the address, if one does.
     pub tenant: Option<String>,
     pub parent: String,
-    #[serde(skip)]
-    pub said: Option<dhcp::heard::Said>,
 }
 
 impl DhcpEvent {
     /// The line of the table-less output.
     pub fn line(&self) -> String {
         use dhcp::heard::Said;
-        let said = self.said.expect("an event of a message heard");
+        let said = self.dhcp;
         let server = self.server.as_deref();
         let who = match (said, server) {
             (Said::Request, Some(s)) => format!("from {} to server {s}", self.client_mac),
@@ -234,9 +232,11 @@ fn listen(obs: &Observer, w: &Watched, known: &[(Mac, String)], json: bool) -> R
     obs.join6(&ips6).map_err(failed)?;
     let mut quiet = Quiet::default();
     let mut quiet_dhcp = Quiet::default();
+    // One buffer for the whole watch, not one per frame heard.
+    let mut buf = vec![0u8; HEAR_BUF];
     let print = |line: String| crate::exec::out::line(line);
     while !crate::exec::interrupt::signalled() {
-        match obs.hear(&ips, &ips6, Instant::now() + TICK).map_err(failed)? {
+        match obs.hear(&ips, &ips6, Instant::now() + TICK, &mut buf).map_err(failed)? {
             None => {}
             Some(Frame::Claim(h)) => {
                 if let Some(e) = conflict(obs, w, known, &h, &mut quiet) {
@@ -304,13 +304,12 @@ fn dhcp_event(
         event: "dhcp",
         network: r.network.clone(),
         address: d.address.to_string(),
-        dhcp: d.said.as_str(),
+        dhcp: d.said,
         server: d.server.map(|s| s.to_string()),
         client_mac: Mac(d.client_mac).to_string(),
         range: r.range.to_string(),
         tenant: w.tenants.iter().find(|t| t.ip == Some(address)).map(|t| t.name.clone()),
         parent: obs.parent.clone(),
-        said: Some(d.said),
     })
 }
 
@@ -392,13 +391,12 @@ mod tests {
             event: "dhcp",
             network: "lan".into(),
             address: "192.168.23.104".into(),
-            dhcp: "ack",
+            dhcp: DhcpSaid::Ack,
             server: Some("192.168.23.1".into()),
             client_mac: "3c:22:fb:10:20:30".into(),
             range: "192.168.23.100-192.168.23.131".into(),
             tenant: Some("room-5".into()),
             parent: "enp0s3".into(),
-            said: Some(DhcpSaid::Ack),
         };
         assert_eq!(
             e.line(),
@@ -409,7 +407,7 @@ mod tests {
             serde_json::to_string(&e).unwrap(),
             r#"{"time":"2026-12-07T06:19:30.002Z","event":"dhcp","network":"lan","address":"192.168.23.104","dhcp":"ack","server":"192.168.23.1","client_mac":"3c:22:fb:10:20:30","range":"192.168.23.100-192.168.23.131","tenant":"room-5","parent":"enp0s3"}"#
         );
-        let request = DhcpEvent { dhcp: "request", said: Some(DhcpSaid::Request), tenant: None, ..e.clone() };
+        let request = DhcpEvent { dhcp: DhcpSaid::Request, tenant: None, ..e.clone() };
         assert_eq!(
             request.line(),
             "2026-12-07T06:19:30.002Z  dhcp  lan  192.168.23.104  DHCPREQUEST from 3c:22:fb:10:20:30 to server 192.168.23.1 \

@@ -114,6 +114,9 @@ pub enum Ears {
     ArpNdpDhcp,
 }
 
+/// The size of the buffer `Observer::hear` reads into: the largest IPv4 packet.
+pub const HEAR_BUF: usize = 65_535;
+
 /// Every MAC heard claiming one address during `Observer::ask`, with how long after the
 /// first probe it was first heard.
 pub type Holders = Vec<(Mac, Duration)>;
@@ -296,15 +299,21 @@ impl Observer {
     /// The next claim on one of `targets` or `targets6` (as `next` and `next6` hear
     /// them), or DHCP message that names an address (with `Ears::ArpNdpDhcp`), heard
     /// before `deadline`: one wait over every socket, so none waits while another is read.
-    pub fn hear(&self, targets: &[Ipv4Addr], targets6: &[Ipv6Addr], deadline: Instant) -> io::Result<Option<Frame>> {
+    /// `buf` is the caller's, kept across calls (a frame longer than it is cut: `HEAR_BUF`
+    /// holds the largest IPv4 packet a DHCP message may come in).
+    pub fn hear(
+        &self,
+        targets: &[Ipv4Addr],
+        targets6: &[Ipv6Addr],
+        deadline: Instant,
+        buf: &mut [u8],
+    ) -> io::Result<Option<Frame>> {
         let mut ears = vec![self.ear(), self.ear6()];
         ears.extend(&self.dhcp);
         let fds: Vec<_> = ears.iter().map(|s| s.raw_fd()).collect();
-        // The largest IPv4 packet a DHCP message may come in; a frame is cut to it.
-        let mut buf = vec![0u8; 65_535];
         loop {
             let Some(i) = packet::first_readable(&fds, deadline)? else { return Ok(None) };
-            let Some(n) = ears[i].try_recv(&mut buf)? else { continue };
+            let Some(n) = ears[i].try_recv(buf)? else { continue };
             let frame = &buf[..n];
             let heard = match i {
                 0 => self.claim(targets, frame).map(Frame::Claim),

@@ -85,13 +85,12 @@ fn a_watch_event_is_the_one_the_readme_writes() {
         event: "dhcp",
         network: "lan".into(),
         address: "198.51.100.20".into(),
-        dhcp: "request",
+        dhcp: lanctl::lan::dhcp::heard::Said::Request,
         server: None,
         client_mac: "3c:22:fb:10:20:30".into(),
         range: "198.51.100.16-198.51.100.47".into(),
         tenant: None,
         parent: "lt0a".into(),
-        said: None,
     };
     assert_documented("lanctl check --watch DHCP", &serde_json::to_value(&d).unwrap());
 }

@@ -7,11 +7,15 @@
 
 use std::net::Ipv4Addr;
 
+use serde::Serialize;
+
 use super::frame;
 use super::message::{Bootp, MessageType};
 
-/// The three messages of an exchange that name an address.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// The three messages of an exchange that name an address; in JSON `offer`, `request`,
+/// `ack`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Said {
     Offer,
     Request,
@@ -25,15 +29,6 @@ impl Said {
             Said::Offer => "DHCPOFFER",
             Said::Request => "DHCPREQUEST",
             Said::Ack => "DHCPACK",
-        }
-    }
-
-    /// The JSON value.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Said::Offer => "offer",
-            Said::Request => "request",
-            Said::Ack => "ack",
         }
     }
 }
