@@ -4,8 +4,9 @@
 //!
 //! Completions are static (flags, subcommands, fixed values such as `--driver`, the values
 //! `cli::suggest` lists), except that bash completes `--host`/`--context` with the names
-//! `docker context ls` gives at the moment of the TAB: a line of the script clap writes is
-//! replaced, and a test runs bash on the result. The dynamic completion of network and
+//! `docker context ls` gives at the moment of the TAB, and `--preset` with the names
+//! `lanctl presets` lists then: a line of the script clap writes is replaced, and a test
+//! runs bash on the result. The dynamic completion of network and
 //! tenant names needs clap_complete's unstable engine.
 
 use std::path::Path;
@@ -31,20 +32,33 @@ pub fn completions(shell: Shell) -> Result<()> {
 const CONTEXTS: &str =
     r#"COMPREPLY=($(compgen -W "$("${LANCTL_DOCKER:-docker}" context ls --format '{{.Name}}' 2>/dev/null)" -- "${cur}"))"#;
 
+/// What bash offers after `--preset`: the names `lanctl presets` lists at the moment of
+/// the TAB (the built-in ones and those of the presets directory), run as the word typed
+/// runs lanctl; the built-in names clap wrote when that lists none (a bad user file).
+fn presets(builtin: &str) -> String {
+    format!(
+        r#"COMPREPLY=($(compgen -W "$("${{COMP_WORDS[0]}}" presets 2>/dev/null | awk 'NR > 1 {{ print $1 }}' | grep . || echo {builtin})" -- "${{cur}}"))"#
+    )
+}
+
 /// `script` with the file-name completion of `--host` and `--context` replaced by
-/// [`CONTEXTS`].
+/// [`CONTEXTS`], and the fixed names of `--preset` by [`presets`].
 fn with_contexts(script: &str) -> String {
     let mut out = String::with_capacity(script.len());
-    let mut after_host = false;
+    let (mut after_host, mut after_preset) = (false, false);
     for line in script.split_inclusive('\n') {
         let trimmed = line.trim();
+        let indent = &line[..line.len() - line.trim_start().len()];
+        let builtin = trimmed.strip_prefix(r#"COMPREPLY=($(compgen -W ""#).and_then(|t| t.strip_suffix(r#"" -- "${cur}"))"#));
         if after_host && trimmed == r#"COMPREPLY=($(compgen -f "${cur}"))"# {
-            let indent = &line[..line.len() - line.trim_start().len()];
             out.push_str(&format!("{indent}{CONTEXTS}\n"));
+        } else if let (true, Some(builtin)) = (after_preset, builtin) {
+            out.push_str(&format!("{indent}{}\n", presets(builtin)));
         } else {
             out.push_str(line);
         }
         after_host = trimmed == "--host)" || trimmed == "--context)";
+        after_preset = trimmed == "--preset)";
     }
     out
 }
@@ -81,6 +95,11 @@ mod tests {
     /// What bash completes for `words` (the word under the cursor last) with the generated
     /// script sourced and a fake docker on PATH that knows two contexts.
     fn bash_completes(words: &[&str]) -> Vec<String> {
+        bash_completes_with(words, &[])
+    }
+
+    /// [`bash_completes`] with more variables set for bash.
+    fn bash_completes_with(words: &[&str], vars: &[(&str, &str)]) -> Vec<String> {
         let dir = tempfile::tempdir().unwrap();
         let mut buf = Vec::new();
         clap_complete::generate(Shell::Bash, &mut Cli::command(), "lanctl", &mut buf);
@@ -92,6 +111,16 @@ mod tests {
         )
         .unwrap();
         std::fs::set_permissions(&docker, std::fs::Permissions::from_mode(0o755)).unwrap();
+        // The lanctl the word typed runs: its presets table, as `lanctl presets` prints it,
+        // with a user preset; `BAD_PRESETS` makes it fail as a bad user file does.
+        let lanctl = dir.path().join("lanctl");
+        std::fs::write(
+            &lanctl,
+            "#!/bin/sh\n[ \"$*\" = presets ] || exit 9\n[ -z \"$BAD_PRESETS\" ] || exit 2\n\
+             printf 'NAME SOURCE\\ncamgw /etc/lanctl/presets.d/camgw.preset\\nwcs built-in:presets/wcs.preset\\n'\n",
+        )
+        .unwrap();
+        std::fs::set_permissions(&lanctl, std::fs::Permissions::from_mode(0o755)).unwrap();
         std::fs::write(dir.path().join("a-file"), "").unwrap();
         let quoted: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
         let script = format!(
@@ -105,6 +134,7 @@ mod tests {
             .current_dir(dir.path())
             .env("PATH", format!("{}:/usr/bin:/bin", dir.path().display()))
             .env_remove("LANCTL_DOCKER")
+            .envs(vars.iter().copied())
             .output()
             .unwrap();
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -117,11 +147,11 @@ mod tests {
         assert_eq!(bash_completes(&["lanctl", "--host", "h"]), ["h2"]);
         assert_eq!(bash_completes(&["lanctl", "up", "--host", ""]), ["default", "h2"]);
         assert_eq!(bash_completes(&["lanctl", "up", "x", "--restart", "u"]), ["unless-stopped"]);
-        assert_eq!(
-            bash_completes(&["lanctl", "up", "x", "--preset", ""]),
-            ["janus", "jvb", "livekit", "mediamtx", "wcs", "wowza"]
-        );
-        assert_eq!(bash_completes(&["lanctl", "up", "x", "--preset", "w"]), ["wcs", "wowza"]);
+        // `--preset` offers what `lanctl presets` lists now, user presets too.
+        assert_eq!(bash_completes(&["lanctl", "up", "x", "--preset", ""]), ["camgw", "wcs"]);
+        assert_eq!(bash_completes(&["lanctl", "up", "x", "--preset", "c"]), ["camgw"]);
+        // A lanctl that lists none (a bad user file): the built-in names.
+        assert_eq!(bash_completes_with(&["lanctl", "up", "x", "--preset", "w"], &[("BAD_PRESETS", "1")]), ["wcs", "wowza"]);
         assert_eq!(bash_completes(&["lanctl", "net", "create", "lan", "--mode", "l3"]), ["l3", "l3s"]);
         assert_eq!(bash_completes(&["lanctl", "update", "x", "--restart", "on"]), ["on-failure"]);
     }

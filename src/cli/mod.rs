@@ -15,7 +15,7 @@ use crate::engine::netspec::Driver;
 pub const EXIT_CODES: &str = "\
 Exit codes:
   0  ok
-  1  an operation failed; for check: a problem found on the LAN
+  1  an operation failed; for check: a problem found (LAN, readiness, shim, DHCP)
   2  invalid usage or input, or a refusal (see the README): nothing changed
   3  a prerequisite check failed: nothing changed
      (with --dry-run the plan is still printed; exit 0 with --skip-checks)
@@ -90,8 +90,8 @@ pub enum Command {
     Restart(RestartArgs),
     /// Stop tenants and keep them stopped, also across reboots, until restarted
     Stop(StopArgs),
-    /// Ask the LAN who holds each running tenant's address (ok, conflict, unreachable);
-    /// --watch keeps listening
+    /// Ask the LAN who holds each running tenant's address (ok, conflict, unreachable), try
+    /// each tenant's readiness check, look for missing shims; --watch keeps listening
     Check(CheckArgs),
     /// Print a network's tenants for the LAN's DHCP and DNS (dnsmasq, hosts, kea), or a slice
     /// of it for a cluster (cni, k8s); read-only
@@ -127,6 +127,10 @@ pub struct CheckArgs {
     /// (NDJSON with --json), until SIGTERM or Ctrl-C
     #[arg(long)]
     pub watch: bool,
+    /// Also ask the LAN's DHCP servers (discovers, no lease taken) whether they offer an
+    /// address of a reserved range: a few seconds more
+    #[arg(long, conflicts_with = "watch")]
+    pub dhcp: bool,
 }
 
 #[derive(Debug, Args)]

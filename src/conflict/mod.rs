@@ -8,6 +8,8 @@
 //! Why its own folder: it is a command (rank 7) that reads tenants and networks, and the
 //! LAN's part of it, which knows no tenant, lives in `lan`.
 
+pub mod findings;
+pub mod serving;
 pub mod tenants;
 pub mod verdict;
 pub mod watch;
@@ -29,6 +31,8 @@ use verdict::{Row, Status};
 pub struct CheckInput {
     pub names: Vec<String>,
     pub watch: bool,
+    /// `--dhcp`: also ask the LAN's DHCP servers whether they offer reserved addresses.
+    pub dhcp: bool,
 }
 
 pub fn check(ctx: &Ctx, input: &CheckInput) -> Result<()> {
@@ -37,17 +41,43 @@ pub fn check(ctx: &Ctx, input: &CheckInput) -> Result<()> {
     if input.watch {
         return watch::watch(ctx, &tenants, &reserved);
     }
-    let rows = ask(ctx, &tenants)?;
+    // The LAN's window, the tenants' checks, and the networks' findings, all at once.
+    let (lan, (serving, (offers, shims))) = crate::exec::at_once::two(
+        || ask(ctx, &tenants),
+        || {
+            crate::exec::at_once::two(
+                || serving::serving(ctx, &tenants),
+                || {
+                    crate::exec::at_once::two(
+                        || if input.dhcp { findings::dhcp_offers(ctx, &reserved, &tenants) } else { Ok(Vec::new()) },
+                        || findings::missing_shims(ctx, &reserved),
+                    )
+                },
+            )
+        },
+    );
+    let mut rows = lan?;
+    serving::attach(&mut rows, serving?);
+    rows.extend(offers?);
+    rows.extend(shims?);
+    for r in rows.iter_mut().filter(|r| r.is_tenant()) {
+        r.detail = verdict::detail(r, PROBE_WAIT);
+    }
     if ctx.json {
         ctx.print_json(&rows);
     } else if rows.is_empty() {
         ctx.note("check: no running tenant to check");
     } else {
-        crate::exec::out::print(&verdict::render(&rows, PROBE_WAIT));
+        crate::exec::out::print(&verdict::render(&rows));
     }
+    // A conflict's hint names who to watch; the other problems are said in DETAIL.
+    let hint = if rows.iter().any(|r| r.status == Status::Conflict) {
+        "see DETAIL (or `others` with --json); `lanctl check --watch` shows who claims it as it happens"
+    } else {
+        "see DETAIL (or `detail` with --json)"
+    };
     match verdict::problems(&rows) {
-        Some(line) => Err(Error::failed(line)
-            .hint("see DETAIL (or `others` with --json); `lanctl check --watch` shows who claims it as it happens")),
+        Some(line) => Err(Error::failed(line).hint(hint)),
         None => Ok(()),
     }
 }
@@ -138,6 +168,8 @@ fn ask(ctx: &Ctx, tenants: &[Tenant]) -> Result<Vec<Row>> {
                     answered,
                     others,
                     parent: parent.clone(),
+                    ready: None,
+                    detail: String::new(),
                 }
             })
             .collect())
@@ -156,6 +188,8 @@ fn ask(ctx: &Ctx, tenants: &[Tenant]) -> Result<Vec<Row>> {
         answered: false,
         others: Vec::new(),
         parent: t.parent.clone(),
+        ready: None,
+        detail: String::new(),
     }));
     let order = |r: &Row| tenants.iter().position(|t| t.name == r.name && t.network == r.network);
     // Stable: a tenant's IPv4 row stays before its IPv6 one.

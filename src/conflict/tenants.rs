@@ -19,6 +19,8 @@ use crate::target::ctx::Ctx;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Tenant {
     pub name: String,
+    /// Its container's ID.
+    pub id: String,
     pub network: String,
     /// Its address, `None` when it is not running (named on the command line only).
     pub ip: Option<IpAddr>,
@@ -39,6 +41,8 @@ pub struct Reserved {
     pub range: AddrRange,
     pub parent: String,
     pub kind: Kind,
+    /// The network, whose subnet finds its shim.
+    pub spec: NetSpec,
 }
 
 /// The running tenants of this host, or those `wanted` names (networks, whose running
@@ -75,6 +79,7 @@ pub fn tenants(ctx: &Ctx, wanted: &[String]) -> Result<(Vec<Tenant>, Vec<Reserve
         }
         out.push(Tenant {
             name: l.names.clone(),
+            id: l.id.clone(),
             network: l.network.clone(),
             ip: ep.and_then(|e| e.ip()),
             ip6: ep.and_then(|e| e.ip6()),
@@ -97,8 +102,9 @@ pub fn tenants(ctx: &Ctx, wanted: &[String]) -> Result<(Vec<Tenant>, Vec<Reserve
         reserved.push(Reserved {
             network: net_name(n).to_string(),
             range: spec.reservation.unwrap_or(spec.range),
-            parent: spec.parent,
+            parent: spec.parent.clone(),
             kind,
+            spec,
         });
     }
     reserved.sort_by(|a, b| natural(&a.network, &b.network));

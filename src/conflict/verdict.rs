@@ -20,6 +20,15 @@ pub enum Status {
     Unreachable,
     /// Named on the command line but not running: nothing to ask the LAN.
     Stopped,
+    /// Its address is its own on the LAN, but its readiness check fails now.
+    #[serde(rename = "not-ready")]
+    NotReady,
+    /// Not a tenant: an address of a reserved range that a DHCP server offers (`--dhcp`).
+    Dhcp,
+    /// Not a tenant: the host-access shim of a network, set up to come back at boot, is
+    /// missing, so the host cannot reach that network's tenants.
+    #[serde(rename = "no-shim")]
+    NoShim,
 }
 
 impl Status {
@@ -29,6 +38,9 @@ impl Status {
             Status::Conflict => "conflict",
             Status::Unreachable => "unreachable",
             Status::Stopped => "stopped",
+            Status::NotReady => "not-ready",
+            Status::Dhcp => "dhcp",
+            Status::NoShim => "no-shim",
         }
     }
 }
@@ -43,7 +55,27 @@ pub struct Other {
     pub after_ms: f64,
 }
 
-/// One row of `check`.
+/// A tenant's readiness check, tried once by `check`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Serving {
+    /// The check, as `--ready` writes it (`tcp:8443,8444`, `healthy`).
+    pub check: String,
+    pub status: ServingStatus,
+    /// What the check got: `port 8443 refused the connection`, docker's last health output.
+    pub detail: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ServingStatus {
+    Ready,
+    /// docker's health check has not decided yet: no problem so far.
+    Starting,
+    Failing,
+}
+
+/// One row of `check`: a tenant's address, or (`name` the shim's, or empty) a finding of a
+/// network's: a DHCP offer inside its range, its missing shim.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Row {
     pub name: String,
@@ -57,6 +89,19 @@ pub struct Row {
     pub others: Vec<Other>,
     /// The interface the LAN was asked on.
     pub parent: String,
+    /// Its readiness check tried once, on a tenant's first row; `None` where docker's state
+    /// says all there is (`running`, `none`) and on the other rows.
+    pub ready: Option<Serving>,
+    /// What DETAIL says (`detail` fills it for a tenant's row; a network's finding is
+    /// made with it).
+    pub detail: String,
+}
+
+impl Row {
+    /// Whether the row is a tenant's, not a network's finding.
+    pub fn is_tenant(&self) -> bool {
+        !matches!(self.status, Status::Dhcp | Status::NoShim)
+    }
 }
 
 /// The verdict on a tenant of MAC `own`, whose address `heard` was claimed by (every MAC,
@@ -82,8 +127,17 @@ pub fn judge(own: Mac, heard: &[(Mac, Duration)], known: &[(Mac, String)]) -> (S
 
 /// What the DETAIL column says of a row.
 pub fn detail(r: &Row, wait: Duration) -> String {
+    let lan = lan_detail(r, wait);
+    match &r.ready {
+        Some(s) if s.status == ServingStatus::Failing => format!("{lan}; {} fails: {}", s.check, s.detail),
+        _ => lan,
+    }
+}
+
+fn lan_detail(r: &Row, wait: Duration) -> String {
     match r.status {
-        Status::Ok => "answered by its own MAC alone".to_string(),
+        Status::Ok | Status::NotReady => "answered by its own MAC alone".to_string(),
+        Status::Dhcp | Status::NoShim => r.detail.clone(),
         Status::Unreachable => format!("nobody answered on {} within {} ms", r.parent, wait.as_millis()),
         Status::Stopped => "not running: not asked".to_string(),
         Status::Conflict => {
@@ -101,12 +155,14 @@ pub fn detail(r: &Row, wait: Duration) -> String {
     }
 }
 
-/// The rows as a table.
-pub fn render(rows: &[Row], wait: Duration) -> String {
+/// The rows as a table, each with its `detail`; an empty cell (a finding's name or MAC)
+/// is `-`.
+pub fn render(rows: &[Row]) -> String {
+    let cell = |s: &str| if s.is_empty() { "-".to_string() } else { s.to_string() };
     let cells: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {
-            vec![r.name.clone(), r.network.clone(), r.address.clone(), r.mac.clone(), r.status.as_str().into(), detail(r, wait)]
+            vec![cell(&r.name), r.network.clone(), cell(&r.address), cell(&r.mac), r.status.as_str().into(), r.detail.clone()]
         })
         .collect();
     table::render(&["NAME", "NETWORK", "ADDRESS", "MAC", "STATUS", "DETAIL"], &cells)
@@ -117,22 +173,41 @@ pub fn problems(rows: &[Row]) -> Option<String> {
     // A dual-stack tenant is two rows: tenants are counted once, and a problem of its IPv6
     // address names the address.
     let tenant = |r: &Row| (r.name.clone(), r.network.clone());
-    let bad_rows: Vec<&Row> = rows.iter().filter(|r| r.status != Status::Ok).collect();
-    if bad_rows.is_empty() {
+    let (tenants, findings): (Vec<&Row>, Vec<&Row>) = rows.iter().partition(|r| r.is_tenant());
+    let bad_rows: Vec<&Row> = tenants.iter().copied().filter(|r| r.status != Status::Ok).collect();
+    if bad_rows.is_empty() && findings.is_empty() {
         return None;
     }
     let said = |r: &Row| match r.address.parse::<std::net::Ipv6Addr>() {
         Ok(a) => format!("{} {} on {a}", r.name, r.status.as_str()),
         Err(_) => format!("{} {}", r.name, r.status.as_str()),
     };
-    let bad: Vec<String> = bad_rows.iter().map(|r| said(r)).collect();
-    let count = |rs: &mut dyn Iterator<Item = &Row>| rs.map(tenant).collect::<std::collections::BTreeSet<_>>().len();
-    Some(format!(
-        "check: {} of {} tenants have a problem on the LAN: {}",
-        count(&mut bad_rows.iter().copied()),
-        count(&mut rows.iter()),
-        bad.join(", ")
-    ))
+    let mut parts = Vec::new();
+    if !bad_rows.is_empty() {
+        let bad: Vec<String> = bad_rows.iter().map(|r| said(r)).collect();
+        let count = |rs: &mut dyn Iterator<Item = &Row>| rs.map(tenant).collect::<std::collections::BTreeSet<_>>().len();
+        parts.push(format!(
+            "{} of {} tenants have a problem on the LAN: {}",
+            count(&mut bad_rows.iter().copied()),
+            count(&mut tenants.iter().copied()),
+            bad.join(", ")
+        ));
+    }
+    // A network's findings: `network lan: dhcp 198.51.100.40, no-shim lc-lan`.
+    let mut nets: Vec<&str> = findings.iter().map(|r| r.network.as_str()).collect();
+    nets.dedup();
+    for net in nets {
+        let found: Vec<String> = findings
+            .iter()
+            .filter(|r| r.network == net)
+            .map(|r| match r.status {
+                Status::Dhcp => format!("dhcp {}", r.address),
+                _ => format!("{} {}", r.status.as_str(), r.name),
+            })
+            .collect();
+        parts.push(format!("network {net}: {}", found.join(", ")));
+    }
+    Some(format!("check: {}", parts.join("; ")))
 }
 
 #[cfg(test)]
@@ -167,7 +242,14 @@ mod tests {
             answered,
             others,
             parent: "enp0s3".into(),
+            ready: None,
+            detail: String::new(),
         }
+    }
+
+    /// The rows with DETAIL filled, as `check` fills them.
+    fn detailed(rows: Vec<Row>) -> Vec<Row> {
+        rows.into_iter().map(|r| Row { detail: detail(&r, Duration::from_millis(250)), ..r }).collect()
     }
 
     #[test]
@@ -193,9 +275,9 @@ mod tests {
             ..row(Status::Conflict, true, vec![Other { mac: LAPTOP.to_string(), tenant: None, after_ms: 0.5 }])
         };
         let gone = Row { name: "room-3".into(), address: "198.51.100.18".into(), ..row(Status::Unreachable, false, vec![]) };
-        let rows = vec![row(Status::Ok, true, vec![]), conflict, gone];
+        let rows = detailed(vec![row(Status::Ok, true, vec![]), conflict, gone]);
         assert_eq!(
-            render(&rows, wait),
+            render(&rows),
             "NAME    NETWORK  ADDRESS        MAC                STATUS       DETAIL\n\
              room-1  lan      198.51.100.16  f6:0a:c6:33:64:10  ok           answered by its own MAC alone\n\
              room-2  lan      198.51.100.17  f6:0a:c6:33:64:10  conflict     also claimed by a6:b7:0e:d5:a2:1b; the tenant answered too\n\
@@ -222,8 +304,54 @@ mod tests {
             serde_json::json!({
                 "name": "room-1", "network": "lan", "address": "198.51.100.16", "mac": "f6:0a:c6:33:64:10",
                 "status": "conflict", "answered": true,
-                "others": [{"mac": "a6:b7:0e:d5:a2:1b", "tenant": null, "after_ms": 0.5}], "parent": "enp0s3"
+                "others": [{"mac": "a6:b7:0e:d5:a2:1b", "tenant": null, "after_ms": 0.5}], "parent": "enp0s3",
+                "ready": null, "detail": ""
             })
         );
+        let failing = Serving {
+            check: "tcp:8443".into(),
+            status: ServingStatus::Failing,
+            detail: "port 8443 refused the connection".into(),
+        };
+        let r = Row { ready: Some(failing), ..row(Status::NotReady, true, vec![]) };
+        assert_eq!(
+            serde_json::to_value(&r).unwrap()["ready"],
+            serde_json::json!({"check": "tcp:8443", "status": "failing", "detail": "port 8443 refused the connection"})
+        );
+        assert_eq!(serde_json::to_value(&r).unwrap()["status"], "not-ready");
+    }
+
+    #[test]
+    fn a_failing_check_and_a_network_s_findings_are_problems_of_their_own() {
+        let failing = Serving {
+            check: "tcp:8443".into(),
+            status: ServingStatus::Failing,
+            detail: "port 8443 refused the connection".into(),
+        };
+        let starting = Serving { check: "healthy".into(), status: ServingStatus::Starting, detail: String::new() };
+        let not_ready = Row { ready: Some(failing), ..row(Status::NotReady, true, vec![]) };
+        let ok = Row { name: "room-2".into(), ready: Some(starting), ..row(Status::Ok, true, vec![]) };
+        let finding = |name: &str, address: &str, status| Row {
+            name: name.into(),
+            address: address.into(),
+            mac: String::new(),
+            detail: "said".into(),
+            ..row(status, false, vec![])
+        };
+        let rows =
+            detailed(vec![not_ready, ok, finding("", "198.51.100.40", Status::Dhcp), finding("lc-lan", "", Status::NoShim)]);
+        assert_eq!(
+            render(&rows),
+            "NAME    NETWORK  ADDRESS        MAC                STATUS     DETAIL\n\
+             room-1  lan      198.51.100.16  f6:0a:c6:33:64:10  not-ready  answered by its own MAC alone; tcp:8443 fails: port 8443 refused the connection\n\
+             room-2  lan      198.51.100.16  f6:0a:c6:33:64:10  ok         answered by its own MAC alone\n\
+             -       lan      198.51.100.40  -                  dhcp       said\n\
+             lc-lan  lan      -              -                  no-shim    said\n"
+        );
+        assert_eq!(
+            problems(&rows).as_deref(),
+            Some("check: 1 of 2 tenants have a problem on the LAN: room-1 not-ready; network lan: dhcp 198.51.100.40, no-shim lc-lan")
+        );
+        assert_eq!(problems(&rows[2..3]).as_deref(), Some("check: network lan: dhcp 198.51.100.40"));
     }
 }

@@ -202,7 +202,7 @@ pub fn lower(cli: Cli) -> Result<Input> {
             wait_given: a.wait.is_some(),
         }),
         Command::Stop(a) => Order::Stop(StopInput { names: tenant_names(a.names)?, timeout: timeout(a.timeout)? }),
-        Command::Check(a) => Order::Check(CheckInput { names: tenant_names(a.names)?, watch: a.watch }),
+        Command::Check(a) => Order::Check(CheckInput { names: tenant_names(a.names)?, watch: a.watch, dhcp: a.dhcp }),
         Command::Export(a) => Order::Export(export(a)?),
         Command::Presets => Order::Presets,
     };

@@ -260,6 +260,7 @@ impl TenantDraft {
             (None, Some(r)) => Some(Ready::parse(r).expect("a preset's check was parsed when it was read")),
             (None, None) => None,
         };
+        spec.ready = ready.as_ref().map(ToString::to_string);
         if self.outside_range && ip.is_none() && ip6.is_none() {
             return Err(Error::usage("--outside-range needs --ip; give the address to use"));
         }

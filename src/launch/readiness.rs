@@ -381,6 +381,35 @@ fn resolve(ctx: &Ctx, asked: Option<&Ready>, c: &Container) -> Ready {
     kind
 }
 
+/// What a tenant's check says now, tried once (`lanctl check`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Now {
+    Ready,
+    /// docker's health check has not decided yet.
+    Starting,
+    /// Why not: what the port said, or docker's verdict.
+    Failing(String),
+}
+
+/// A running tenant's check tried once, now, on its address `ip`: `None` for a check that
+/// docker's state alone decides (`running`, `none`), which says no more than that it runs.
+pub fn try_now(ctx: &Ctx, c: &Container, ip: IpAddr, asked: Option<&Ready>) -> Option<(Ready, Now)> {
+    let kind = Ready::of_container(asked, c);
+    let now = match &kind {
+        Ready::Running | Ready::None => return None,
+        Ready::Healthy => match c.state.health.as_ref().map(|h| h.status.as_str()) {
+            Some("healthy") => Now::Ready,
+            Some("unhealthy") => Now::Failing("docker's health check says unhealthy".into()),
+            _ => Now::Starting,
+        },
+        Ready::Tcp(_) | Ready::Http { .. } => match check(ctx, c.state.pid, ip, &kind) {
+            Ok(()) => Now::Ready,
+            Err(Miss::Try(why) | Miss::Cannot(why)) => Now::Failing(why),
+        },
+    };
+    Some((kind, now))
+}
+
 /// Why a try of a port check failed.
 #[derive(Debug, PartialEq, Eq)]
 enum Miss {

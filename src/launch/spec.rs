@@ -53,6 +53,11 @@ pub struct TenantSpec {
     /// advertisements (SLAAC), which lanctl neither chose nor checked; off by default.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub slaac: bool,
+    /// The readiness check asked for (`--ready`, a fleet tenant's `ready`) or its preset's,
+    /// as typed (`tcp:8443,8444`): `lanctl check` tries it again later. `None` leaves it to
+    /// the image (its HEALTHCHECK, else running), and for tenants made before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ready: Option<String>,
 }
 
 /// Secret values for one `docker run`, handed to docker's environment only.
@@ -162,6 +167,12 @@ impl TenantSpec {
         if self.mac != want.mac {
             let show = |m: &Option<String>| m.clone().unwrap_or_else(|| "docker's".to_string());
             out.push(format!("MAC is {}, not {}", show(&self.mac), show(&want.mac)));
+        }
+        // A tenant made before its check was kept records none: that is no difference, or
+        // every tenant would be recreated once after an upgrade.
+        if self.ready.is_some() && self.ready != want.ready {
+            let show = |r: &Option<String>| r.clone().unwrap_or_else(|| "the image's".to_string());
+            out.push(format!("readiness check is {}, not {}", show(&self.ready), show(&want.ready)));
         }
         out
     }

@@ -101,6 +101,9 @@ pub fn update(ctx: &Ctx, a: &UpdateInput) -> Result<()> {
             "--ip6-env {k} asks for an IPv6 address, but tenant {name} has none (network {network} is IPv4-only); leave it out"
         )));
     }
+    if let Some(r) = &a.ready {
+        spec.ready = Some(r.to_string());
+    }
     if spec == old_spec && secrets == old_secrets && a.env_file.is_none() {
         ctx.note(format!("tenant {name} already has this spec; nothing to do"));
         return Ok(());
@@ -109,8 +112,10 @@ pub fn update(ctx: &Ctx, a: &UpdateInput) -> Result<()> {
     let given: Vec<String> = secrets.iter().map(|(k, _)| k).filter(|k| given_anew(items, k)).cloned().collect();
     let carry: Vec<String> = secrets.iter().map(|(k, _)| k).filter(|k| !given.contains(k)).cloned().collect();
     let env_file = a.env_file.as_ref().map(|f| f.path.as_path());
-    let ready = match &a.ready {
-        Some(r) => Some(r.clone()),
+    // The new container's check: the one given (now in the spec), else the one its tenant
+    // recorded, else (a tenant made before checks were recorded) its preset's, by image.
+    let ready = match spec.ready.as_deref().and_then(|r| Ready::parse(r).ok()) {
+        Some(r) => Some(r),
         None => Presets::load()?.ready_of_image(&spec.image),
     };
     let r = Recreate {

@@ -22,6 +22,6 @@ fn a_name_that_could_be_an_option_is_refused_before_docker_runs() {
 fn the_help_names_the_exit_code_of_a_problem() {
     let out = std::process::Command::new(LANCTL).args(["--help"]).output().unwrap();
     let help = lossy(&out.stdout);
-    assert!(help.contains("1  an operation failed; for check: a problem found on the LAN"), "{help}");
+    assert!(help.contains("1  an operation failed; for check: a problem found (LAN, readiness, shim, DHCP)"), "{help}");
     assert!(help.contains("check "), "{help}");
 }

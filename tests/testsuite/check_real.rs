@@ -26,7 +26,12 @@ fn container_mac(name: &str, net: &str) -> String {
 
 /// A macvlan network and one tenant on host 20 of the slot; returns (net, tenant, its MAC).
 fn one_tenant(env: &RealEnv) -> (String, String, String) {
-    let net = env.macvlan_net();
+    one_tenant_on(env, &env.macvlan_net())
+}
+
+/// One tenant on host 20 of the slot, on `net`; returns (net, tenant, its MAC).
+fn one_tenant_on(env: &RealEnv, net: &str) -> (String, String, String) {
+    let net = net.to_string();
     let name = env.name("t1");
     env.track_container(&name);
     env.lanctl()
@@ -371,4 +376,144 @@ fn check_watch_hears_a_dhcp_server_hand_out_a_reserved_address() {
     sh_ok("kill", &["-TERM", &watch.pid()]);
     let mut watch = watch;
     assert_eq!(watch.child.wait().unwrap().code(), Some(0), "SIGTERM ends check --watch cleanly");
+}
+
+/// `check` of `name` under the boot-file root `root`: (exit code, stdout, stderr).
+fn check_under(env: &RealEnv, root: &std::path::Path, args: &[&str]) -> (Option<i32>, String, String) {
+    let out = env.lanctl().env("LANCTL_CONFIG_ROOT", root).arg("check").args(args).output().unwrap();
+    (out.status.code(), lossy(&out.stdout), lossy(&out.stderr))
+}
+
+#[test]
+#[ignore = "real engine: run scripts/test.sh"]
+fn check_tries_each_tenant_s_readiness_check_and_finds_a_shim_its_boot_files_want() {
+    let env = RealEnv::new();
+    let net = env.macvlan_net();
+    let (t1, t2) = (env.name("t1"), env.name("t2"));
+    env.track_container(&t1);
+    env.track_container(&t2);
+    // t1 serves port 80 on its LAN address; t2 listens on the loopback only, and `--wait 0`
+    // lets `up` leave it at that: check must find it not ready.
+    env.lanctl()
+        .args(["up", &t1, "--net", &net, "--image", IMAGE, "--pull", "never", "--ip", &env.host(20), "--ready", "tcp:80"])
+        .assert()
+        .success();
+    env.lanctl()
+        .args(["up", &t2, "--net", &net, "--image", SHELL, "--pull", "never", "--ip", &env.host(21), "--ready", "tcp:8080"])
+        .args(["--wait", "0", "--", "exec httpd -f -p 127.0.0.1:8080 -h /"])
+        .assert()
+        .success();
+    let root = tempfile::tempdir().unwrap();
+
+    let (code, stdout, stderr) = check_under(&env, root.path(), &[&net]);
+    assert_eq!(code, Some(1), "{stdout}{stderr}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{stdout}");
+    assert!(
+        lines[1].starts_with(&format!("{t1} ")) && lines[1].ends_with("  ok         answered by its own MAC alone"),
+        "{stdout}"
+    );
+    assert!(
+        lines[2].starts_with(&format!("{t2} "))
+            && lines[2].ends_with("  not-ready  answered by its own MAC alone; tcp:8080 fails: port 8080 refused the connection"),
+        "{stdout}"
+    );
+    assert_eq!(
+        stderr,
+        format!(
+            "lanctl: check: 1 of 2 tenants have a problem on the LAN: {t2} not-ready; see DETAIL (or `detail` with --json)\n"
+        )
+    );
+    let json = env.lanctl().env("LANCTL_CONFIG_ROOT", root.path()).args(["--json", "check", &net]).output().unwrap();
+    assert_eq!(json.status.code(), Some(1));
+    let rows: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_documented("lanctl check", &rows);
+    assert_eq!(rows[0]["status"], "ok");
+    assert_eq!(rows[0]["ready"], serde_json::json!({"check": "tcp:80", "status": "ready", "detail": ""}));
+    assert_eq!(rows[1]["status"], "not-ready");
+    assert_eq!(
+        rows[1]["ready"],
+        serde_json::json!({"check": "tcp:8080", "status": "failing", "detail": "port 8080 refused the connection"})
+    );
+    assert_eq!(rows[1]["detail"], "answered by its own MAC alone; tcp:8080 fails: port 8080 refused the connection");
+
+    // Boot files for a shim that is not there: the host cannot reach the tenants.
+    let shim = env.link_name("s");
+    env.track_link(&shim);
+    let address = env.host(61);
+    let persist = ["host-access", &net, "--ifname", &shim, "--address", &address];
+    env.lanctl()
+        .env("LANCTL_CONFIG_ROOT", root.path())
+        .args(persist)
+        .args(["--persist", "ifupdown", "--write"])
+        .assert()
+        .success();
+    let boot = root.path().join(format!("etc/network/interfaces.d/lanctl-{shim}"));
+    assert!(boot.exists(), "{}", boot.display());
+    let (code, stdout, stderr) = check_under(&env, root.path(), &[&t1]);
+    assert_eq!(code, Some(1), "{stdout}{stderr}");
+    let last = stdout.lines().last().unwrap().to_string();
+    let how = format!("`lanctl host-access {net} --ifname {shim}`");
+    assert_eq!(last.split_whitespace().take(5).collect::<Vec<_>>(), [shim.as_str(), &net, "-", "-", "no-shim"], "{stdout}");
+    assert!(
+        last.ends_with(&format!(
+            "  no-shim  shim {shim} is missing, though its boot files ({}) bring it back at boot: the host cannot reach \
+             {net}'s tenants; bring it back with {how}",
+            boot.display()
+        )),
+        "{stdout}"
+    );
+    assert_eq!(stderr, format!("lanctl: check: network {net}: no-shim {shim}; see DETAIL (or `detail` with --json)\n"));
+
+    // The shim made: all is well. Down: a problem again.
+    env.lanctl().args(persist).assert().success();
+    let (code, stdout, stderr) = check_under(&env, root.path(), &[&t1]);
+    assert_eq!((code, stdout.lines().count(), stderr.as_str()), (Some(0), 2, ""), "{stdout}");
+    sh_ok("ip", &["link", "set", "dev", &shim, "down"]);
+    let (code, stdout, _) = check_under(&env, root.path(), &[&t1]);
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(
+        stdout.ends_with(&format!(
+            "  no-shim  shim {shim} is down: the host cannot reach {net}'s tenants; bring it back with {how}\n"
+        )),
+        "{stdout}"
+    );
+}
+
+#[test]
+#[ignore = "real engine: run scripts/test.sh"]
+fn check_dhcp_finds_a_server_that_offers_a_tenant_s_address() {
+    let env = RealEnv::new();
+    let net = env.macvlan_net();
+    let (_, name, _) = one_tenant_on(&env, &net);
+    let ip = env.host(20);
+    // The server's pool is the tenant's address alone; no ping first, so it offers it.
+    let server = Dnsmasq::start_with(&env, 20, 20, &["--no-ping"]);
+    let plain = env.lanctl().args(["check", &net]).output().unwrap();
+    assert_eq!(plain.status.code(), Some(0), "without --dhcp nothing is asked of DHCP: {}", lossy(&plain.stdout));
+
+    let out = env.lanctl().args(["check", "--dhcp", &net]).output().unwrap();
+    let (stdout, stderr) = (lossy(&out.stdout), lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}\n{}", server.log());
+    let last = stdout.lines().last().unwrap();
+    assert_eq!(last.split_whitespace().take(5).collect::<Vec<_>>(), [name.as_str(), &net, &ip, "-", "dhcp"], "{stdout}");
+    assert!(
+        last.ends_with(&format!(
+            "  dhcp    DHCP server {} offers it on {}, inside {net}'s reserved range {}; tenant {name} holds it: take the \
+             range out of the server's pool",
+            env.host(2),
+            env.parent(),
+            env.range()
+        )),
+        "{stdout}"
+    );
+    assert_eq!(stderr, format!("lanctl: check: network {net}: dhcp {ip}; see DETAIL (or `detail` with --json)\n"));
+    let json = env.lanctl().args(["--json", "check", "--dhcp", &net]).output().unwrap();
+    assert_eq!(json.status.code(), Some(1));
+    let rows: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_documented("lanctl check", &rows);
+    assert_eq!(
+        (rows[1]["status"].as_str(), rows[1]["address"].as_str(), rows[1]["mac"].as_str()),
+        (Some("dhcp"), Some(ip.as_str()), Some(""))
+    );
 }

@@ -71,7 +71,7 @@ fn secrets_never_reach_an_argv_or_the_dry_run() {
     let line = "docker run --detach --name room-1 --hostname room-1 --network ltfix-net --ip 198.51.100.100 --sysctl net.ipv6.conf.all.disable_ipv6=1 \
         --restart unless-stopped --label io.lanctl.tenant=room-1 --label io.lanctl.network=ltfix-net \
         --label 'io.lanctl.spec={\"image\":\"flashphoner/webcallserver:latest\",\"env\":{},\"secrets\":[\"LICENSE\",\"PASSWORD\"],\
-        \"ip_env\":[\"EXTERNAL_IP\",\"LOCAL_IP\"],\"labels\":{},\"restart\":\"unless-stopped\",\"args\":[]}' \
+        \"ip_env\":[\"EXTERNAL_IP\",\"LOCAL_IP\"],\"labels\":{},\"restart\":\"unless-stopped\",\"args\":[],\"ready\":\"tcp:8443,8444\"}' \
         --env EXTERNAL_IP=198.51.100.100 --env LOCAL_IP=198.51.100.100 --env LICENSE --env PASSWORD \
         -- flashphoner/webcallserver:latest";
     Run::new(&f)

@@ -26,7 +26,7 @@ fn each_built_in_preset_renders_its_docker_line() {
             "wcs",
             run_line(
                 "",
-                r#"{"image":"flashphoner/webcallserver:latest","env":{},"secrets":[],"ip_env":["EXTERNAL_IP","LOCAL_IP"],"labels":{},"restart":"unless-stopped","args":[]}"#,
+                r#"{"image":"flashphoner/webcallserver:latest","env":{},"secrets":[],"ip_env":["EXTERNAL_IP","LOCAL_IP"],"labels":{},"restart":"unless-stopped","args":[],"ready":"tcp:8443,8444"}"#,
                 "--env EXTERNAL_IP=198.51.100.100 --env LOCAL_IP=198.51.100.100 -- flashphoner/webcallserver:latest",
             ),
             "tcp:8443,8444",
@@ -37,7 +37,7 @@ fn each_built_in_preset_renders_its_docker_line() {
             "livekit",
             run_line(
                 "",
-                r#"{"image":"livekit/livekit-server:latest","env":{},"secrets":[],"ip_env":[],"ip_args":true,"labels":{},"restart":"unless-stopped","args":["--bind","0.0.0.0","--node-ip","{ip}"]}"#,
+                r#"{"image":"livekit/livekit-server:latest","env":{},"secrets":[],"ip_env":[],"ip_args":true,"labels":{},"restart":"unless-stopped","args":["--bind","0.0.0.0","--node-ip","{ip}"],"ready":"tcp:7880,7881"}"#,
                 "-- livekit/livekit-server:latest --bind 0.0.0.0 --node-ip 198.51.100.100",
             ),
             "tcp:7880,7881",
@@ -48,7 +48,7 @@ fn each_built_in_preset_renders_its_docker_line() {
             "mediamtx",
             run_line(
                 "",
-                r#"{"image":"bluenviron/mediamtx:latest","env":{},"secrets":[],"ip_env":["MTX_WEBRTCADDITIONALHOSTS"],"labels":{},"restart":"unless-stopped","args":[]}"#,
+                r#"{"image":"bluenviron/mediamtx:latest","env":{},"secrets":[],"ip_env":["MTX_WEBRTCADDITIONALHOSTS"],"labels":{},"restart":"unless-stopped","args":[],"ready":"tcp:8554,8889"}"#,
                 "--env MTX_WEBRTCADDITIONALHOSTS=198.51.100.100 -- bluenviron/mediamtx:latest",
             ),
             "tcp:8554,8889",
@@ -58,7 +58,7 @@ fn each_built_in_preset_renders_its_docker_line() {
             "janus",
             run_line(
                 "",
-                r#"{"image":"canyan/janus-gateway:latest","env":{},"secrets":[],"ip_env":[],"ip_args":true,"labels":{},"restart":"unless-stopped","args":["/usr/local/bin/janus","-F","/usr/local/etc/janus","--nat-1-1={ip}"]}"#,
+                r#"{"image":"canyan/janus-gateway:latest","env":{},"secrets":[],"ip_env":[],"ip_args":true,"labels":{},"restart":"unless-stopped","args":["/usr/local/bin/janus","-F","/usr/local/etc/janus","--nat-1-1={ip}"],"ready":"tcp:8088,8188"}"#,
                 "-- canyan/janus-gateway:latest /usr/local/bin/janus -F /usr/local/etc/janus --nat-1-1=198.51.100.100",
             ),
             "tcp:8088,8188",
@@ -68,7 +68,7 @@ fn each_built_in_preset_renders_its_docker_line() {
             "jvb",
             run_line(
                 "",
-                r#"{"image":"jitsi/jvb:stable","env":{},"secrets":[],"ip_env":["JVB_ADVERTISE_IPS"],"labels":{},"restart":"unless-stopped","args":[]}"#,
+                r#"{"image":"jitsi/jvb:stable","env":{},"secrets":[],"ip_env":["JVB_ADVERTISE_IPS"],"labels":{},"restart":"unless-stopped","args":[],"ready":"http:8080/about/health"}"#,
                 "--env JVB_ADVERTISE_IPS=198.51.100.100 -- jitsi/jvb:stable",
             ),
             "http:8080/about/health",
@@ -79,7 +79,7 @@ fn each_built_in_preset_renders_its_docker_line() {
             "wowza",
             run_line(
                 " --stop-timeout 30",
-                r#"{"image":"wowzamedia/wowza-streaming-engine-linux:latest","env":{},"secrets":[],"ip_env":["WSE_IP_PARAM"],"stop_timeout":30,"labels":{},"restart":"unless-stopped","args":[]}"#,
+                r#"{"image":"wowzamedia/wowza-streaming-engine-linux:latest","env":{},"secrets":[],"ip_env":["WSE_IP_PARAM"],"stop_timeout":30,"labels":{},"restart":"unless-stopped","args":[],"ready":"tcp:1935,8087"}"#,
                 "--env WSE_IP_PARAM=198.51.100.100 -- wowzamedia/wowza-streaming-engine-linux:latest",
             ),
             "tcp:1935,8087",
@@ -103,7 +103,7 @@ fn each_built_in_preset_renders_its_docker_line() {
 fn secrets_pass_by_key_and_typed_arguments_win() {
     let dir = tempfile::tempdir().unwrap();
     let f = lan();
-    let spec = r#"{"image":"livekit/livekit-server:latest","env":{},"secrets":["LIVEKIT_KEYS"],"ip_env":[],"labels":{},"restart":"unless-stopped","args":["--dev","{ip}"]}"#;
+    let spec = r#"{"image":"livekit/livekit-server:latest","env":{},"secrets":["LIVEKIT_KEYS"],"ip_env":[],"labels":{},"restart":"unless-stopped","args":["--dev","{ip}"],"ready":"tcp:7880,7881"}"#;
     Run::new(&f)
         .env("LANCTL_PRESETS_DIR", dir.path())
         .env("LIVEKIT_KEYS", "k: s3cret")
@@ -129,7 +129,7 @@ fn a_user_preset_from_the_directory_runs_and_is_listed() {
     )
     .unwrap();
     let f = lan();
-    let spec = r#"{"image":"example/camgw:2.1","env":{"ROLE":"edge"},"secrets":[],"ip_env":[],"ip_templates":{"SOURCE":"rtsp://{ip}:8554/room-1"},"ip_args":true,"stop_timeout":20,"labels":{},"restart":"unless-stopped","args":["--listen={ip}"]}"#;
+    let spec = r#"{"image":"example/camgw:2.1","env":{"ROLE":"edge"},"secrets":[],"ip_env":[],"ip_templates":{"SOURCE":"rtsp://{ip}:8554/room-1"},"ip_args":true,"stop_timeout":20,"labels":{},"restart":"unless-stopped","args":["--listen={ip}"],"ready":"tcp:8554"}"#;
     Run::new(&f)
         .env("LANCTL_PRESETS_DIR", dir.path())
         .args(["--dry-run", "up", "room-1", "--preset", "camgw"])

@@ -44,11 +44,12 @@ fn bad_ready_values_exit_2_naming_the_value_and_the_forms_with_nothing_run() {
     assert_eq!(done.calls, Vec::new());
 }
 
-fn run_line(name: &str, ip: &str) -> String {
+/// The `docker run` of tenant `name` on `ip` whose spec keeps its readiness check `ready`.
+fn run_line(name: &str, ip: &str, ready: &str) -> String {
     format!(
         "docker run --detach --name {name} --hostname {name} --network ltfix-net --ip {ip} --sysctl net.ipv6.conf.all.disable_ipv6=1 --restart unless-stopped \
          --label io.lanctl.tenant={name} --label io.lanctl.network=ltfix-net --label \
-         'io.lanctl.spec={{\"image\":\"img\",\"env\":{{}},\"secrets\":[],\"ip_env\":[],\"labels\":{{}},\"restart\":\"unless-stopped\",\"args\":[]}}' \
+         'io.lanctl.spec={{\"image\":\"img\",\"env\":{{}},\"secrets\":[],\"ip_env\":[],\"labels\":{{}},\"restart\":\"unless-stopped\",\"args\":[],\"ready\":\"{ready}\"}}' \
          -- img"
     )
 }
@@ -56,8 +57,8 @@ fn run_line(name: &str, ip: &str) -> String {
 #[test]
 fn a_dry_run_prints_each_wait_as_a_comment_after_the_runs() {
     let f = lan();
-    let t1 = run_line("t1", "198.51.100.100");
-    let t2 = run_line("t2", "198.51.100.101");
+    let t1 = run_line("t1", "198.51.100.100", "tcp:8443,8444");
+    let t2 = run_line("t2", "198.51.100.101", "tcp:8443,8444");
     Run::new(&f)
         .args(["-n", "up", "t1", "t2", "--image", "img", "--ready", "tcp:8443,8444", "--parallel", "1"])
         .stdout(format!(
@@ -68,14 +69,16 @@ fn a_dry_run_prints_each_wait_as_a_comment_after_the_runs() {
         .check();
     Run::new(&f)
         .args(["-n", "up", "t1", "--image", "img", "--ready", "http:80/health", "--wait", "9"])
-        .stdout(format!("{t1}\n# then wait up to 9 s for http:80/health on 198.51.100.100\n"))
+        .stdout(format!(
+            "{}\n# then wait up to 9 s for http:80/health on 198.51.100.100\n",
+            run_line("t1", "198.51.100.100", "http:80/health")
+        ))
         .stderr("lanctl: t1 would get 198.51.100.100 on ltfix-net\n")
         .check();
-    for args in [["--ready", "none", "--wait", "5"], ["--ready", "tcp:80", "--wait", "0"]] {
+    for (ready, wait) in [("none", "5"), ("tcp:80", "0")] {
         Run::new(&f)
-            .args(["-n", "up", "t1", "--image", "img"])
-            .args(args)
-            .stdout(format!("{t1}\n"))
+            .args(["-n", "up", "t1", "--image", "img", "--ready", ready, "--wait", wait])
+            .stdout(format!("{}\n", run_line("t1", "198.51.100.100", ready)))
             .stderr("lanctl: t1 would get 198.51.100.100 on ltfix-net\n")
             .check();
     }
@@ -87,7 +90,7 @@ fn on_ssh_host(nsenter: impl FnOnce(&Fake)) -> Fake {
     lan_with(|f| {
         fake_ssh(f);
         fake_context(f, "h2", "ssh://root@h2");
-        let run: Vec<String> = run_line("t1", "198.51.100.100").split(' ').map(String::from).collect();
+        let run: Vec<String> = run_line("t1", "198.51.100.100", "tcp:8443").split(' ').map(String::from).collect();
         f.on("docker", "container inspect -- t1", 0, &created_by(&run));
         f.add_program("nsenter");
         nsenter(f);
@@ -96,7 +99,7 @@ fn on_ssh_host(nsenter: impl FnOnce(&Fake)) -> Fake {
 
 /// The `docker run` of t1 as it goes to h2, then as the fake engine behind h2 logs it.
 fn remote_run() -> [String; 2] {
-    let local = run_line("t1", "198.51.100.100");
+    let local = run_line("t1", "198.51.100.100", "tcp:8443");
     [format!("docker --context h2 {}", &local["docker ".len()..]), local]
 }
 
@@ -192,7 +195,10 @@ fn a_fleet_tenant_s_ready_is_its_check() {
     Run::new(&f)
         .args(["-n", "apply"])
         .arg(file.path())
-        .stdout(format!("{}\n# then wait up to 60 s for http:80/health on 198.51.100.100\n", run_line("t1", "198.51.100.100")))
+        .stdout(format!(
+            "{}\n# then wait up to 60 s for http:80/health on 198.51.100.100\n",
+            run_line("t1", "198.51.100.100", "http:80/health")
+        ))
         .stderr("lanctl: would be created: t1\n")
         .check();
 }

@@ -49,3 +49,15 @@ fn differences_name_each_key() {
         ]
     );
 }
+
+#[test]
+fn a_readiness_check_differs_only_once_one_was_recorded() {
+    let old = TenantSpec { image: "i".into(), ..Default::default() };
+    let want = TenantSpec { ready: Some("tcp:8443".into()), ..old.clone() };
+    // A tenant made before lanctl kept its check records none: no difference, no recreate.
+    assert!(old.differences(&want).is_empty());
+    let kept = TenantSpec { ready: Some("tcp:80".into()), ..old.clone() };
+    assert_eq!(kept.differences(&want), ["readiness check is tcp:80, not tcp:8443"]);
+    assert_eq!(kept.differences(&old), ["readiness check is tcp:80, not the image's"]);
+    assert!(want.differences(&want).is_empty());
+}

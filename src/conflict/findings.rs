@@ -1,0 +1,129 @@
+//! `check`'s findings of a network rather than of a tenant: an address of its reserved
+//! range that a DHCP server offers (`--dhcp`: the discovers of `doctor --dhcp`, no lease
+//! taken), and a host-access shim that was set up to come back at boot but is missing,
+//! down or without its address. Each is a row of its own (`verdict::Status::Dhcp`,
+//! `NoShim`), and a problem (exit 1).
+
+use std::collections::BTreeMap;
+use std::net::Ipv4Addr;
+
+use super::tenants::{Reserved, Tenant};
+use super::verdict::{Row, Status};
+use crate::exec::at_once;
+use crate::exec::error::{Error, Result};
+use crate::lan::dhcp;
+use crate::shim::{self, persist};
+use crate::target::ctx::Ctx;
+
+/// A network finding's row: `name` is the shim's, or the tenant that holds the address.
+fn row(r: &Reserved, name: String, address: String, status: Status, detail: String) -> Row {
+    Row {
+        name,
+        network: r.network.clone(),
+        address,
+        mac: String::new(),
+        status,
+        answered: false,
+        others: Vec::new(),
+        parent: r.parent.clone(),
+        ready: None,
+        detail,
+    }
+}
+
+/// Every address of a reserved range that a DHCP server offers, one row each, from one
+/// exchange per network (all at once): `dhcp::MAX_REQUESTS` discovers spread over the
+/// range, offers collected until one falls inside it or none came for `dhcp::IDLE`.
+pub fn dhcp_offers(ctx: &Ctx, reserved: &[Reserved], tenants: &[Tenant]) -> Result<Vec<Row>> {
+    let v4: Vec<&Reserved> = reserved.iter().filter(|r| r.range.v4().is_some()).collect();
+    let log = |line: String| {
+        if ctx.runner.verbose {
+            crate::exec::out::trace(line);
+        }
+    };
+    let found = at_once::each(&v4, |r| {
+        let inside = |o: &dhcp::Offer| r.range.contains(o.yiaddr.into());
+        let requested = dhcp::sample(r.range, dhcp::MAX_REQUESTS);
+        let ex = dhcp::exchange(&r.parent, &requested, (dhcp::IDLE, dhcp::MAX_WAIT), &inside, &log).map_err(|e| {
+            Error::check(format!("check --dhcp: could not send DHCP discovers on {}: {e}", r.parent))
+                .hint(format!("check that {} is up, or leave out --dhcp", r.parent))
+        })?;
+        // One row per address offered inside the range, naming every server that offers it.
+        let mut offered: BTreeMap<Ipv4Addr, Vec<Ipv4Addr>> = BTreeMap::new();
+        for o in ex.offers.iter().filter(|o| inside(o)) {
+            let servers = offered.entry(o.yiaddr).or_default();
+            if !servers.contains(&o.server) {
+                servers.push(o.server);
+            }
+        }
+        Ok(offered
+            .into_iter()
+            .map(|(ip, servers)| {
+                let servers: Vec<String> = servers.iter().map(ToString::to_string).collect();
+                let holder = tenants.iter().find(|t| t.network == r.network && t.ip == Some(ip.into()));
+                let held = holder.map(|t| format!("; tenant {} holds it", t.name)).unwrap_or_default();
+                let detail = format!(
+                    "DHCP server {} offers it on {}, inside {}'s reserved range {}{held}: take the range out of the server's pool",
+                    servers.join(", "),
+                    r.parent,
+                    r.network,
+                    r.range
+                );
+                row(r, holder.map(|t| t.name.clone()).unwrap_or_default(), ip.to_string(), Status::Dhcp, detail)
+            })
+            .collect::<Vec<Row>>())
+    });
+    let mut rows = Vec::new();
+    for f in found {
+        rows.extend(f?);
+    }
+    Ok(rows)
+}
+
+/// A shim whose boot files (`host-access --persist ... --write`) say the host should reach
+/// a network's tenants, but that is not there, is down, or lost its address. Without boot
+/// files nothing says a shim is wanted (`doctor` warns of a network without one), and
+/// nothing is read.
+pub fn missing_shims(ctx: &Ctx, reserved: &[Reserved]) -> Result<Vec<Row>> {
+    let files = persist::persisted_on(ctx);
+    // Each network's shims, by name, with their boot files.
+    let mut wanted: Vec<(&Reserved, String, Vec<String>)> = Vec::new();
+    for f in &files {
+        let Some(r) = reserved.iter().find(|r| r.network == f.network) else { continue };
+        match wanted.iter_mut().find(|(w, ifname, _)| w.network == r.network && *ifname == f.ifname) {
+            Some((_, _, paths)) => paths.push(f.path.display().to_string()),
+            None => wanted.push((r, f.ifname.clone(), vec![f.path.display().to_string()])),
+        }
+    }
+    if wanted.is_empty() {
+        return Ok(Vec::new());
+    }
+    let links = shim::load_links(ctx)?;
+    Ok(wanted
+        .into_iter()
+        .filter_map(|(r, ifname, paths)| {
+            let net = &r.network;
+            let how = if shim::default_ifname(net) == ifname {
+                format!("`lanctl host-access {net}`")
+            } else {
+                format!("`lanctl host-access {net} --ifname {ifname}`")
+            };
+            let boot = paths.join(", ");
+            let detail = match shim::find_shim(&links, &r.spec, Some(&ifname)) {
+                Some(s) if s.up && s.address.is_some() => return None,
+                Some(s) if !s.up => {
+                    format!("shim {ifname} is down: the host cannot reach {net}'s tenants; bring it back with {how}")
+                }
+                Some(_) => format!(
+                    "shim {ifname} has no address in {}: the host cannot reach {net}'s tenants; bring it back with {how}",
+                    r.spec.subnet
+                ),
+                None => format!(
+                    "shim {ifname} is missing, though its boot files ({boot}) bring it back at boot: the host cannot reach \
+                     {net}'s tenants; bring it back with {how}"
+                ),
+            };
+            Some(row(r, ifname, String::new(), Status::NoShim, detail))
+        })
+        .collect())
+}
