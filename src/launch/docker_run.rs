@@ -124,8 +124,12 @@ fn container_line(base: crate::exec::cmd::Cmd, t: &Tenant, passed: &[String]) ->
             c = c.arg("--env").arg(format!("{k}={ip6}"));
         }
     }
+    // `{ip6}` is planned only with an IPv6 address (`start::plan` refuses it on an
+    // IPv4-only network).
+    let ip6 = t.ip6.map(|a| a.to_string()).unwrap_or_default();
+    let place = |v: &str| v.replace("{ip}", &ip).replace("{ip6}", &ip6);
     for (k, v) in &t.spec.ip_templates {
-        c = c.arg("--env").arg(format!("{k}={}", v.replace("{ip}", &ip)));
+        c = c.arg("--env").arg(format!("{k}={}", place(v)));
     }
     // The value reaches docker through its environment; argv names only the key. A key
     // without a value here comes from the env file, which docker reads.
@@ -137,7 +141,7 @@ fn container_line(base: crate::exec::cmd::Cmd, t: &Tenant, passed: &[String]) ->
         }
     }
     // `--` ends docker's options: the image and its arguments can never become one.
-    let args = t.spec.args.iter().map(|a| if t.spec.ip_args { a.replace("{ip}", &ip) } else { a.clone() });
+    let args = t.spec.args.iter().map(|a| if t.spec.ip_args { place(a) } else { a.clone() });
     c.arg("--").arg(&t.spec.image).args(args).change()
 }
 

@@ -81,6 +81,12 @@ pub struct TenantInput {
     pub ready: Option<Ready>,
 }
 
+/// Whether a preset's value holds the tenant's address, `{ip}` or `{ip6}`, which is put in
+/// once it is chosen.
+fn holds_address(v: &str) -> bool {
+    v.contains("{ip}") || v.contains("{ip6}")
+}
+
 /// A readiness check as typed: one of `ready::FORMS`.
 pub fn check_ready(what: &str, value: &str) -> Result<Ready> {
     Ready::parse(value).map_err(|why| {
@@ -201,9 +207,11 @@ impl TenantDraft {
             spec.image.clone_from(&p.image);
             for (k, template) in &p.env {
                 let v = preset::with_name(template, &self.name);
+                // `{ip6}` alone is a template too, not an `--ip6-env` key: an IPv4-only
+                // network's refusal then names the preset's variable.
                 if v == "{ip}" {
                     spec.ip_env.insert(k.clone());
-                } else if v.contains("{ip}") {
+                } else if holds_address(&v) {
                     spec.ip_templates.insert(k.clone(), v);
                 } else {
                     spec.env.insert(k.clone(), v);
@@ -212,7 +220,7 @@ impl TenantDraft {
             // Arguments after the image replace the preset's, as they replace an image's CMD.
             if self.args.is_empty() {
                 spec.args = p.args.iter().map(|a| preset::with_name(a, &self.name)).collect();
-                spec.ip_args = spec.args.iter().any(|a| a.contains("{ip}"));
+                spec.ip_args = spec.args.iter().any(|a| holds_address(a));
             }
             spec.stop_timeout = p.stop_timeout;
             let given = |k: &str| self.env.iter().any(|i| i.key() == k);

@@ -139,8 +139,9 @@ fn valid_name(name: &str) -> bool {
         && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
 }
 
-/// The placeholders a template may hold; `{ip6}` is kept for IPv6 tenants.
-pub const PLACEHOLDERS: &[&str] = &["{ip}", "{name}"];
+/// The placeholders a template may hold: the tenant's address, its IPv6 address (a
+/// dual-stack network's tenant; on an IPv4-only network the tenant is refused), its name.
+pub const PLACEHOLDERS: &[&str] = &["{ip}", "{ip6}", "{name}"];
 
 /// Why `value` is not a template of [`PLACEHOLDERS`], if it is not: every `{word}` must be
 /// one of them (a brace around anything else, as in JSON, is text).
@@ -151,9 +152,8 @@ fn check_template(value: &str) -> std::result::Result<(), String> {
         let word: String = after.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
         if !word.is_empty() && after[word.len()..].starts_with('}') {
             match word.as_str() {
-                "ip" | "name" => {}
-                "ip6" => return Err("{ip6} is kept for a tenant's IPv6 address, which presets cannot use yet; use {ip}".into()),
-                _ => return Err(format!("{{{word}}} is not a placeholder; use {}", PLACEHOLDERS.join(" or "))),
+                "ip" | "ip6" | "name" => {}
+                _ => return Err(format!("{{{word}}} is not a placeholder; use {}", PLACEHOLDERS.join(", "))),
             }
         }
         rest = after;

@@ -65,8 +65,17 @@ fn probe_pinned(ctx: &Ctx, prober: Option<&Prober>, net: &NetSpec, wants: &[&Ten
     )))
 }
 
-/// Why a tenant's IPv6 wishes cannot be met on `net`: an IPv6 `--ip`, `--ip6-env` or
-/// `--slaac` on an IPv4-only network (exit 2), or a pinned IPv6 address held, outside the
+/// Where a preset put `{ip6}` into the tenant's environment or arguments, if it did.
+fn ip6_template(t: &TenantInput) -> Option<String> {
+    if let Some((k, _)) = t.spec.ip_templates.iter().find(|(_, v)| v.contains("{ip6}")) {
+        return Some(format!("env {k} holds {{ip6}}, the tenant's IPv6 address"));
+    }
+    let arg = t.spec.args.iter().find(|a| t.spec.ip_args && a.contains("{ip6}"))?;
+    Some(format!("argument {arg:?} holds {{ip6}}, the tenant's IPv6 address"))
+}
+
+/// Why a tenant's IPv6 wishes cannot be met on `net`: an IPv6 `--ip`, `--ip6-env`,
+/// `--slaac` or a preset's `{ip6}` on an IPv4-only network (exit 2), or a pinned IPv6 address held, outside the
 /// subnet, or outside the reserved IPv6 range without `--outside-range` (exit 2). The LAN
 /// is asked about it by [`probe_pinned`].
 fn check_v6(pool: &Pool, net: &NetSpec, t: &TenantInput) -> Result<()> {
@@ -75,7 +84,10 @@ fn check_v6(pool: &Pool, net: &NetSpec, t: &TenantInput) -> Result<()> {
             (Some(ip), ..) => format!("--ip {ip} is IPv6"),
             (None, Some(k), _) => format!("--ip6-env {k} asks for an IPv6 address"),
             (None, None, true) => "--slaac asks for IPv6".to_string(),
-            (None, None, false) => return Ok(()),
+            (None, None, false) => match ip6_template(t) {
+                Some(asked) => asked,
+                None => return Ok(()),
+            },
         };
         return Err(Error::usage(format!(
             "{asked}, but network {} is IPv4-only; leave it out, or use a dual-stack network (`lanctl net create` with an IPv6 --subnet)",

@@ -803,3 +803,45 @@ fn host_access_adds_the_missing_ipv6_half_of_a_dual_stack_shim_and_status_shows_
     assert_eq!(v["shim"]["address6"], "2001:db8:51:100:ffff:ffff:ffff:fff0");
     assert_eq!(v["missing_routes"], serde_json::json!(["2001:db8:51:100::100/120"]));
 }
+
+/// A user preset that puts the tenant's IPv6 address into its environment and arguments.
+fn ip6_preset() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("cam6.preset"),
+        "image = example/cam6:1\nenv = MEDIA_IP6={ip6}\nenv = SDP=udp://[{ip6}]:5000/{name}\narg = --listen={ip}\narg = --listen6={ip6}\n",
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn a_preset_s_ip6_placeholder_is_the_tenant_s_ipv6_address_and_refused_on_an_ipv4_only_network() {
+    let dir = ip6_preset();
+    let f = lan_with(|f| f.on("docker", "network inspect*", 0, &dual_stack_network()));
+    let done = Run::new(&f)
+        .env("LANCTL_PRESETS_DIR", dir.path())
+        .args(["-n", "up", "room-1", "--preset", "cam6", "--no-probe"])
+        .stdout_unchecked()
+        .stderr("lanctl: room-1 would get 198.51.100.100 and 2001:db8:51:100::100 on ltfix-net\n")
+        .check();
+    assert!(
+        done.stdout.contains(
+            " --env MEDIA_IP6=2001:db8:51:100::100 --env 'SDP=udp://[2001:db8:51:100::100]:5000/room-1' -- example/cam6:1 \
+             --listen=198.51.100.100 --listen6=2001:db8:51:100::100\n# then wait"
+        ),
+        "{}",
+        done.stdout
+    );
+    let f = lan();
+    Run::new(&f)
+        .env("LANCTL_PRESETS_DIR", dir.path())
+        .args(["up", "room-1", "--preset", "cam6", "--no-probe"])
+        .code(2)
+        .stderr(
+            "lanctl: room-1: env MEDIA_IP6 holds {ip6}, the tenant's IPv6 address, but network ltfix-net is IPv4-only; \
+             leave it out, or use a dual-stack network (`lanctl net create` with an IPv6 --subnet)\n",
+        )
+        .changes(&[])
+        .check();
+}

@@ -195,7 +195,7 @@ fn bad_preset_files_exit_2_naming_file_line_and_key_and_nothing_runs() {
             "image = a/b:1\n# the check\nready = tcp:99999\n",
             ":3: ready \"tcp:99999\" is not a readiness check (",
         ),
-        ("cam.preset", "image = a/b:1\nenv = X={ip6}\n", ":2: env X: {ip6} is kept for a tenant's IPv6 address, which presets cannot use yet; use {ip}\n"),
+        ("cam.preset", "image = a/b:1\nenv = X={ip7}\n", ":2: env X: {ip7} is not a placeholder; use {ip}, {ip6}, {name}\n"),
         ("cam.preset", "image = a/b:1\nprivileged = true\n", ":2: \"privileged\" is not a preset key; use one of about, image, env, arg, secret, missing, ready, stop-timeout\n"),
         ("wcs.preset", "image = my/wcs:1\n", ": preset wcs is built in (built-in:presets/wcs.preset); a user preset may not shadow it: rename the file, e.g. wcs-local.preset\n"),
     ];

@@ -28,8 +28,7 @@ fn a_bad_file_names_its_file_line_and_key() {
     let cases: &[(&str, &str)] = &[
         ("image = a:b\nready = tcp:x\n", "/p/cam.preset:2: ready \"tcp:x\" is not a readiness check ("),
         ("# c\n\nimage = --privileged\n", "/p/cam.preset:3: image \"--privileged\" is not an image reference ("),
-        ("image = a\nenv = X={ip6}\n", "/p/cam.preset:2: env X: {ip6} is kept for a tenant's IPv6 address, which presets cannot use yet; use {ip}"),
-        ("image = a\narg = --ip={addr}\n", "/p/cam.preset:2: arg \"--ip={addr}\": {addr} is not a placeholder; use {ip} or {name}"),
+        ("image = a\narg = --ip={addr}\n", "/p/cam.preset:2: arg \"--ip={addr}\": {addr} is not a placeholder; use {ip}, {ip6}, {name}"),
         ("image = a\nvolume = /:/host\n", "/p/cam.preset:2: \"volume\" is not a preset key; use one of about, image, env, arg, secret, missing, ready, stop-timeout"),
         ("image = a\nimage = b\n", "/p/cam.preset:2: image is given twice; give it once"),
         ("image = a\nenv = 1X=y\n", "/p/cam.preset:2: env \"1X\" is not a variable name"),
