@@ -24,7 +24,6 @@ use std::time::{Duration, Instant};
 use crate::common::*;
 use tempfile::TempDir;
 
-const DNSMASQ: &str = "/usr/sbin/dnsmasq";
 const KEA: &str = "/usr/sbin/kea-dhcp4";
 /// scripts/test.sh installs it (busybox-static) for the test images.
 const BUSYBOX: &str = "/bin/busybox";
@@ -129,39 +128,10 @@ fn log_file(dir: &TempDir) -> (Stdio, Stdio) {
 
 /// dnsmasq with `conf` (the exported file) as its only configuration file, DHCP for
 /// hosts 50-60 and DNS on port 53 of the peer namespace (nothing else listens there).
-fn dnsmasq(env: &RealEnv, conf: &str) -> Server {
-    need(DNSMASQ, "dnsmasq-base");
+fn dnsmasq(env: &RealEnv, conf: &str) -> Dnsmasq {
     server_address(env);
-    let dir = tempfile::Builder::new().prefix("lanctl-export-dnsmasq").tempdir().expect("tempdir");
-    let path = |f: &str| dir.path().join(f).to_string_lossy().into_owned();
-    fs::write(path("lanctl.conf"), conf).unwrap();
-    let (out, err) = log_file(&dir);
-    let child = Command::new("ip")
-        .args(["netns", "exec", env.netns(), DNSMASQ])
-        .args([
-            "--no-daemon",
-            &format!("--conf-file={}", path("lanctl.conf")),
-            "--no-hosts",
-            "--no-resolv",
-            "--user=root",
-            "--group=root",
-            &format!("--interface={}", env.peer()),
-            "--bind-interfaces",
-            &format!("--dhcp-range={},{},255.255.255.192,2m", env.host(50), env.host(60)),
-            &format!("--dhcp-leasefile={}", path("leases")),
-            &format!("--pid-file={}", path("pid")),
-            "--log-dhcp",
-            "--log-queries",
-            "--log-facility=-",
-        ])
-        .stdin(Stdio::null())
-        .stdout(out)
-        .stderr(err)
-        .spawn()
-        .expect("start dnsmasq");
-    let server = Server { child, dir };
-    server.wait_for("dnsmasq", "DHCP, IP range");
-    server
+    let range = format!("--dhcp-range={},{},255.255.255.192,2m", env.host(50), env.host(60));
+    Dnsmasq::spawn(env, Some(conf), &[&range, "--log-queries"], "DHCP, IP range")
 }
 
 /// The Kea DHCPv4 configuration of the env's subnet (pool hosts 50-60) with `reservations`

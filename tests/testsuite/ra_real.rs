@@ -8,14 +8,10 @@
 //!
 //! Run with `cargo test --test testsuite ra_real:: -- --include-ignored`.
 
-use std::fs;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::common::*;
-use tempfile::TempDir;
 
-const DNSMASQ: &str = "/usr/sbin/dnsmasq";
 const RDISC6: &str = "/usr/bin/rdisc6";
 const PREFIX: &str = "2001:db8:51:1a0::/64";
 const INSIDE: &str = "2001:db8:51:1a0::100-2001:db8:51:1a0::1ff";
@@ -45,63 +41,12 @@ impl Drop for Blackhole6 {
     }
 }
 
-/// dnsmasq as a router in `env`'s peer namespace, advertising `range_args`; killed on drop.
-struct Router {
-    child: Child,
-    dir: TempDir,
-}
-
-impl Router {
-    fn start(env: &RealEnv, dhcp_range: &str) -> Router {
-        assert!(std::path::Path::new(DNSMASQ).exists(), "{DNSMASQ} is missing: install dnsmasq-base (scripts/test.sh does)");
-        let dir = tempfile::Builder::new().prefix("lanctl-ra").tempdir().expect("tempdir");
-        let path = |f: &str| dir.path().join(f).to_string_lossy().into_owned();
-        let log = fs::File::create(path("log")).expect("log file");
-        let child = Command::new("ip")
-            .args(["netns", "exec", env.netns(), DNSMASQ])
-            .args([
-                "--no-daemon",
-                "--conf-file=/dev/null",
-                "--port=0",
-                "--no-hosts",
-                "--no-resolv",
-                "--user=root",
-                "--group=root",
-                &format!("--interface={}", env.peer()),
-                "--bind-interfaces",
-                "--enable-ra",
-                &format!("--dhcp-range={dhcp_range}"),
-                // Every 60 s, and a router lifetime of 0: it is no default router.
-                &format!("--ra-param={},60,0", env.peer()),
-                &format!("--dhcp-leasefile={}", path("leases")),
-                &format!("--pid-file={}", path("pid")),
-                "--log-dhcp",
-                "--log-facility=-",
-            ])
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .expect("start dnsmasq");
-        let router = Router { child, dir };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while !router.log().contains("router advertisement on") {
-            assert!(Instant::now() < deadline, "dnsmasq did not start advertising: {}", router.log());
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        router
-    }
-
-    fn log(&self) -> String {
-        fs::read_to_string(self.dir.path().join("log")).unwrap_or_default()
-    }
-}
-
-impl Drop for Router {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// dnsmasq as a router in `env`'s peer namespace, advertising `dhcp_range`; killed on drop.
+fn advertise(env: &RealEnv, dhcp_range: &str) -> Dnsmasq {
+    let range = format!("--dhcp-range={dhcp_range}");
+    // Every 60 s, and a router lifetime of 0: it is no default router.
+    let every = format!("--ra-param={},60,0", env.peer());
+    Dnsmasq::spawn(env, None, &["--enable-ra", &range, &every], "router advertisement on")
 }
 
 /// The env with IPv6 on both ends of its veth: the host's end ignores advertisements and
@@ -176,7 +121,7 @@ fn rdisc6(env: &RealEnv) -> (String, bool, bool) {
 #[ignore = "real engine: run scripts/test.sh"]
 fn a_range_inside_an_autonomous_prefix_warns_and_rdisc6_hears_the_same() {
     let (env, _hole, router) = ipv6_env();
-    let _dnsmasq = Router::start(&env, "2001:db8:51:1a0::,ra-only,64");
+    let _dnsmasq = advertise(&env, "2001:db8:51:1a0::,ra-only,64");
     let c = ra_check(&env, INSIDE);
     assert_eq!(c["status"], "warn", "{c}");
     let detail = c["detail"].as_str().unwrap();
@@ -217,7 +162,7 @@ fn a_dhcpv6_server_on_the_prefix_warns_and_silence_is_ok() {
         )
     );
     // A DHCPv6 range: the M flag, and the prefix without A.
-    let _dnsmasq = Router::start(&env, "2001:db8:51:1a0::1000,2001:db8:51:1a0::1fff,64");
+    let _dnsmasq = advertise(&env, "2001:db8:51:1a0::1000,2001:db8:51:1a0::1fff,64");
     let c = ra_check(&env, INSIDE);
     assert_eq!(c["status"], "warn", "{c}");
     assert!(

@@ -1,6 +1,8 @@
-//! A DHCP server for real tests: Debian's dnsmasq in a RealEnv's peer namespace (the
-//! stand-in LAN, behind the veth parent), with its own lease, pid and log files in a
-//! temporary directory and DNS off, killed on drop.
+//! Debian's dnsmasq for real tests, in a RealEnv's peer namespace (the stand-in LAN, behind
+//! the veth parent), with its own lease, pid and log files in a temporary directory, no
+//! configuration of the host's, killed on drop. One start-up serves every use: a DHCP
+//! server (`start`), a router sending advertisements, a server of an exported file
+//! (`spawn` with its own arguments).
 
 use std::fs;
 use std::path::PathBuf;
@@ -14,7 +16,7 @@ use super::RealEnv;
 
 pub const DNSMASQ: &str = "/usr/sbin/dnsmasq";
 
-/// A dnsmasq DHCP server in `env`'s peer namespace, killed on drop.
+/// A dnsmasq in `env`'s peer namespace, killed on drop.
 pub struct Dnsmasq {
     child: Child,
     dir: TempDir,
@@ -28,45 +30,57 @@ impl Dnsmasq {
 
     /// `start`, with `extra` arguments for dnsmasq (`--no-ping`, say).
     pub fn start_with(env: &RealEnv, start: u32, end: u32, extra: &[&str]) -> Dnsmasq {
+        // `replace`: a second server in the same env finds the address there.
+        sh_ok("ip", &["-n", env.netns(), "addr", "replace", &format!("{}/26", env.host(2)), "dev", env.peer()]);
+        let range = format!("--dhcp-range={},{},255.255.255.192,2m", env.host(start), env.host(end));
+        let args: Vec<&str> = [range.as_str()].into_iter().chain(extra.iter().copied()).collect();
+        Dnsmasq::spawn(env, None, &args, "DHCP, IP range")
+    }
+
+    /// dnsmasq on the env's peer with `args` after the ones every test's shares: `conf`
+    /// as its only configuration file (DNS on port 53 then, nothing else listens in the
+    /// namespace), else none and no DNS. Returned once its log says `ready`.
+    pub fn spawn(env: &RealEnv, conf: Option<&str>, args: &[&str], ready: &str) -> Dnsmasq {
         assert!(
             std::path::Path::new(DNSMASQ).exists(),
             "{DNSMASQ} is missing: install Debian's dnsmasq-base (scripts/test.sh does)"
         );
-        // `replace`: a second server in the same env finds the address there.
-        sh_ok("ip", &["-n", env.netns(), "addr", "replace", &format!("{}/26", env.host(2)), "dev", env.peer()]);
         let dir = tempfile::Builder::new().prefix("lanctl-dnsmasq").tempdir().expect("tempdir");
         let path = |f: &str| dir.path().join(f).to_string_lossy().into_owned();
+        let conf_file = match conf {
+            Some(text) => {
+                fs::write(path("lanctl.conf"), text).unwrap();
+                vec![format!("--conf-file={}", path("lanctl.conf"))]
+            }
+            None => vec!["--conf-file=/dev/null".to_string(), "--port=0".to_string()],
+        };
         let log = fs::File::create(path("log")).expect("log file");
         let child = Command::new("ip")
-            .args(["netns", "exec", env.netns(), DNSMASQ])
+            .args(["netns", "exec", env.netns(), DNSMASQ, "--no-daemon"])
+            .args(conf_file)
             .args([
-                "--no-daemon",
-                // No configuration file of the host, no DNS, no /etc/hosts or resolv.conf.
-                "--conf-file=/dev/null",
-                "--port=0",
+                // No /etc/hosts or resolv.conf of the host's.
                 "--no-hosts",
                 "--no-resolv",
                 "--user=root",
                 "--group=root",
                 &format!("--interface={}", env.peer()),
                 "--bind-interfaces",
-                &format!("--dhcp-range={},{},255.255.255.192,2m", env.host(start), env.host(end)),
                 &format!("--dhcp-leasefile={}", path("leases")),
                 &format!("--pid-file={}", path("pid")),
                 "--log-dhcp",
                 "--log-facility=-",
             ])
-            .args(extra)
+            .args(args)
             .stdin(Stdio::null())
             .stdout(log.try_clone().unwrap())
             .stderr(log)
             .spawn()
             .expect("start dnsmasq");
         let server = Dnsmasq { child, dir };
-        // Ready once it has said which range it serves (after binding port 67).
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while !server.log().contains("DHCP, IP range") {
-            assert!(Instant::now() < deadline, "dnsmasq did not start: {}", server.log());
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while !server.log().contains(ready) {
+            assert!(Instant::now() < deadline, "dnsmasq did not start ({ready:?} not logged): {}", server.log());
             std::thread::sleep(Duration::from_millis(50));
         }
         server
