@@ -21,7 +21,7 @@
 #    is kept.
 # 2. If the real-engine lock (/tmp/lanctl-real-tests.lock) is free, no RealEnv or bench run
 #    is live, so everything else named lt* and every blackhole inside 198.51.100.0/24 (and
-#    the old 203.0.113.0/24) goes too, except what live records (a lab) hold. The lock is
+#    the old 203.0.113.0/24) and 2001:db8::/32 goes too, except what live records (a lab) hold. The lock is
 #    held meanwhile, so no run starts halfway through.
 # Caution for step 2: anything else named lt* (an experiment by hand) goes too.
 set -uo pipefail   # no -e: one stubborn leftover must not stop the rest
@@ -199,3 +199,9 @@ while read -r _ subnet rest; do
   [[ $subnet =~ ^(198\.51\.100|203\.0\.113)\. ]] && del_blackhole "$subnet" "$metric"
 done < <(ip -4 route show type blackhole)
 exit 0
+# IPv6 tests and the lab hold theirs inside 2001:db8::/32 (documentation) only.
+while read -r _ subnet rest; do
+  metric=""
+  [[ $rest =~ metric\ ([0-9]+) ]] && metric=${BASH_REMATCH[1]}
+  [[ $subnet =~ ^2001:db8: ]] && del_blackhole "$subnet" "$metric"
+done < <(ip -6 route show type blackhole)
