@@ -24,7 +24,7 @@ pub fn lan_probe(ctx: &Ctx) -> Check {
             ),
             "",
         ),
-        Ok(prober::Method::Arping { program, why }) if ctx.transport.is_local() => Check::new(
+        Ok(prober::Method::Arping { program, why, .. }) if ctx.transport.is_local() => Check::new(
             "lan.probe",
             Status::Ok,
             format!("{program} probes addresses on the LAN before they are used, a second each when nothing answers ({why})"),

@@ -6,12 +6,14 @@
 //! one `PROBE_WAIT` window; used whenever lanctl runs on the host itself
 //! and may open the socket (root). Else iputils' `arping -D`, one process per address,
 //! a second each when nothing answers: as a non-root user, and on an ssh host, where
-//! lanctl runs no code of its own. Either is a read: it runs during dry runs too, and
-//! `-v` shows it.
+//! lanctl runs no code of its own; there IPv6 addresses are asked with Debian's `ndisc6`
+//! the same way (`ndisc6.rs`), or go unprobed with a warning where it is missing. Either
+//! is a read: it runs during dry runs too, and `-v` shows it.
 
 use crate::exec::at_once;
 use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::time::{Duration, Instant};
 
 use crate::engine::range::v4_of;
 use crate::exec::cmd::{Cmd, Query};
@@ -19,6 +21,7 @@ use crate::exec::error::{Error, Result};
 use crate::exec::runner::Output;
 use crate::lan::arp::Mac;
 use crate::lan::native::{self, PROBE_NUM, PROBE_WAIT};
+use crate::lan::ndisc6::{self, probe6_cmd, read_ndisc6, LinkLocal};
 use crate::lan::packet;
 use crate::target::ctx::Ctx;
 
@@ -66,9 +69,10 @@ pub const INSTALL_HINT: &str =
 pub enum Method {
     /// RFC 5227 probes on an AF_PACKET socket, from lanctl itself.
     Native,
-    /// iputils' `arping -D` at this path (on an ssh host: the host's `arping`), and why
-    /// not the native probe.
-    Arping { program: String, why: String },
+    /// iputils' `arping -D` at this path (on an ssh host: the host's `arping`), `ndisc6`
+    /// at this one for IPv6 addresses (`None`: not installed here, so they go unprobed),
+    /// and why not the native probe.
+    Arping { program: String, ndisc6: Option<String>, why: String },
     /// None can run here: why.
     Unavailable(String),
 }
@@ -95,7 +99,7 @@ pub fn method(ctx: &Ctx) -> Result<Method> {
             )));
         }
         let why = "another host: lanctl runs no code of its own there".to_string();
-        return Ok(Method::Arping { program: "arping".into(), why });
+        return Ok(Method::Arping { program: "arping".into(), ndisc6: Some("ndisc6".into()), why });
     }
     let why = match wanted.as_str() {
         "arping" => format!("{PROBE_ENV}=arping"),
@@ -109,10 +113,17 @@ pub fn method(ctx: &Ctx) -> Result<Method> {
         },
     };
     Ok(match program() {
-        Some(program) => Method::Arping { program, why },
+        Some(program) => Method::Arping { program, ndisc6: ndisc6::program(), why },
         None => Method::Unavailable(format!("{why}, and {INSTALL_HINT}")),
     })
 }
+
+/// How long an `ndisc6` that could not send waits for the parent's link-local address to
+/// leave tentative: the kernel's DAD of it waits a random delay of up to
+/// `rtr_solicit_delay` (1 s), then `dad_transmits` (1) solicitations `RetransTimer` (1 s)
+/// apart, so up to 2 s after the link came up; 3 s leaves a margin.
+const LINK_LOCAL_WAIT: Duration = Duration::from_secs(3);
+const LINK_LOCAL_POLL: Duration = Duration::from_millis(100);
 
 /// Probes addresses on one interface. `None` when probing is off or unavailable.
 pub struct Prober {
@@ -122,8 +133,8 @@ pub struct Prober {
 
 impl Prober {
     /// A prober for `dev`, unless `--no-probe` or no probe can run here. On another host
-    /// the probe is that host's `arping` (its PATH), which lanctl cannot look for
-    /// beforehand: a missing one fails the first probe with its hint.
+    /// the probe is that host's `arping` and `ndisc6` (its PATH), which lanctl cannot look
+    /// for beforehand: a missing one fails the first probe with its hint.
     pub fn new(ctx: &Ctx, dev: &str, no_probe: bool) -> Result<Option<Prober>> {
         if no_probe {
             return Ok(None);
@@ -156,7 +167,8 @@ impl Prober {
             return Ok(Vec::new());
         }
         // The probe is the family's own: ARP for IPv4, NDP's duplicate address detection
-        // for IPv6, natively both in one window (two sockets at once).
+        // for IPv6, natively both in one window (two sockets at once); else arping and
+        // ndisc6, every process at once.
         let v4: Vec<Ipv4Addr> = ips.iter().filter_map(|&ip| v4_of(ip)).collect();
         let v6: Vec<Ipv6Addr> = ips.iter().filter_map(|ip| if let IpAddr::V6(a) = ip { Some(*a) } else { None }).collect();
         let (a4, a6) = match &self.method {
@@ -164,15 +176,18 @@ impl Prober {
                 let (a4, a6) = at_once::two(|| self.native(ctx, &v4, &[]), || self.native6(ctx, &v6));
                 (a4?, a6?)
             }
-            _ => (self.arp(ctx, &v4)?, self.no_ndp(ctx, &v6)),
+            _ => {
+                let (a4, a6) = at_once::two(|| self.arp(ctx, &v4), || self.ndp(ctx, &v6));
+                (a4?, a6?)
+            }
         };
         // Back in the order asked.
         let (mut a4, mut a6) = (a4.into_iter(), a6.into_iter());
         Ok(ips.iter().map(|ip| if ip.is_ipv4() { a4.next() } else { a6.next() }.flatten()).collect())
     }
 
-    /// Where the native probe cannot run, IPv6 addresses go unprobed: `arping` is ARP's
-    /// alone, and no tool probes DAD's way from a shell. Said once per batch.
+    /// Where the native probe cannot run and `ndisc6` is not installed, IPv6 addresses go
+    /// unprobed: `arping` is ARP's alone. Said once per batch.
     fn no_ndp(&self, ctx: &Ctx, ips: &[Ipv6Addr]) -> Vec<Option<String>> {
         if !ips.is_empty() {
             let why = match &self.method {
@@ -181,11 +196,96 @@ impl Prober {
             };
             let list: Vec<String> = ips.iter().map(ToString::to_string).collect();
             ctx.note(format!(
-                "warning: {} not probed on the LAN: the NDP duplicate check is native only ({why})",
-                list.join(" ")
+                "warning: {} not probed on the LAN: the NDP duplicate check needs the native probe or ndisc6 ({why}); {}",
+                list.join(" "),
+                ndisc6::INSTALL_HINT
             ));
         }
         vec![None; ips.len()]
+    }
+
+    /// IPv6 addresses without the native probe: one `ndisc6` each, all at once. Those that
+    /// could not send (a parent whose link-local address is still tentative, its link just
+    /// up) are asked again once it can, after waiting for it (`await_link_local`).
+    fn ndp(&self, ctx: &Ctx, ips: &[Ipv6Addr]) -> Result<Vec<Option<String>>> {
+        let program = match &self.method {
+            Method::Arping { ndisc6: Some(program), .. } => program,
+            _ => return Ok(self.no_ndp(ctx, ips)),
+        };
+        let ask = |ip: Ipv6Addr| -> Result<(Query, Output)> {
+            let q = ctx.on_host(probe6_cmd(program, &self.dev, ip));
+            let out = ctx.runner.query_output(&q)?;
+            Ok((q, out))
+        };
+        let mut said: Vec<(Query, Output)> = at_once::each(ips, |&ip| ask(ip)).into_iter().collect::<Result<_>>()?;
+        let again: Vec<usize> = (0..said.len())
+            .filter(|&i| read_ndisc6(&said[i].1).is_err() && ndisc6::may_lack_a_source(&said[i].1))
+            .collect();
+        if let Some(&first) = again.first() {
+            self.await_link_local(ctx, &said[first])?;
+            let redone = at_once::each(&again, |&i| ask(ips[i]));
+            for (i, r) in again.into_iter().zip(redone) {
+                said[i] = r?;
+            }
+        }
+        said.iter()
+            .map(|(q, out)| {
+                read_ndisc6(out).map_err(|said| {
+                    Error::failed(format!("the LAN probe `{q}` gave no answer lanctl can read ({said})")).hint(format!(
+                        "lanctl needs Debian's ndisc6 (apt-get install ndisc6) and IPv6 on {} with a link-local address; \
+                         check the parent interface is up, or pass --no-probe",
+                        self.dev
+                    ))
+                })
+            })
+            .collect()
+    }
+
+    /// After an `ndisc6` that could not send (`failed`: its line and output): waits, up to
+    /// `LINK_LOCAL_WAIT`, for the parent's link-local address, the one ndisc6 sends from, to
+    /// leave its duplicate address detection (a second or so after the link came up). `Ok`
+    /// once it can be sent from (also at once: another cause, which asking again tells);
+    /// an error naming why when the parent has none, or it stays tentative.
+    fn await_link_local(&self, ctx: &Ctx, failed: &(Query, Output)) -> Result<()> {
+        let dev = &self.dev;
+        let said = read_ndisc6(&failed.1).err().unwrap_or_default();
+        let until = Instant::now() + LINK_LOCAL_WAIT;
+        let mut told = false;
+        loop {
+            let links: Vec<crate::engine::model::IpLink> = ctx.runner.query_json(&ctx.ip.addr6_show_dev(dev))?;
+            match ndisc6::link_local(&links, dev) {
+                LinkLocal::Ready => return Ok(()),
+                LinkLocal::Missing(why) => {
+                    return Err(Error::check(format!(
+                        "the LAN probe `{}` could not send ({said}): {why}, the address ndisc6 sends from",
+                        failed.0
+                    ))
+                    .hint(format!(
+                        "turn IPv6 on for {dev} (sysctl -w net.ipv6.conf.{dev}.disable_ipv6=0, with an addr_gen_mode \
+                         other than none), or pass --no-probe"
+                    )))
+                }
+                LinkLocal::Tentative if Instant::now() >= until => {
+                    return Err(Error::check(format!(
+                        "the LAN probe `{}` could not send ({said}): the link-local address of {dev}, the one ndisc6 \
+                         sends from, is still tentative after {} (its duplicate address detection)",
+                        failed.0,
+                        crate::exec::error::duration(LINK_LOCAL_WAIT)
+                    ))
+                    .hint(format!("retry once `ip -6 addr show dev {dev}` no longer says tentative, or pass --no-probe")))
+                }
+                LinkLocal::Tentative => {
+                    if ctx.runner.verbose && !told {
+                        told = true;
+                        let _ = writeln!(
+                            std::io::stderr(),
+                            "+ # waiting for the link-local address of {dev} to leave tentative: ndisc6 sends from it"
+                        );
+                    }
+                    std::thread::sleep(LINK_LOCAL_POLL);
+                }
+            }
+        }
     }
 
     fn native6(&self, ctx: &Ctx, ips: &[Ipv6Addr]) -> Result<Vec<Option<String>>> {
