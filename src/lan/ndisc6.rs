@@ -110,7 +110,8 @@ mod tests {
     // 2001:db8:51:100::100 and not ::101; the last two on a veth without IPv6 and a
     // link-local still tentative (the same words: the kernel refuses both).
     const ANSWERED: &str = "Soliciting 2001:db8:51:100::100 (2001:db8:51:100::100) on ltnd6x...\nTarget link-layer address: 1A:3E:5E:E9:FC:A1\n from 2001:db8:51:100::100\n";
-    const NONE: &str = "Soliciting 2001:db8:51:100::101 (2001:db8:51:100::101) on ltnd6x...\nTimed out.\nTimed out.\nTimed out.\nNo response.\n";
+    const NONE: &str =
+        "Soliciting 2001:db8:51:100::101 (2001:db8:51:100::101) on ltnd6x...\nTimed out.\nTimed out.\nTimed out.\nNo response.\n";
     const CANNOT_SEND: &str = "Sending ICMPv6 packet: Cannot assign requested address\n";
 
     #[test]
@@ -125,7 +126,7 @@ mod tests {
         assert_eq!(read_ndisc6(&out(1, "", "ltnope: No such device\n")), Err("exit 1: ltnope: No such device".into()));
         // "No response." under another status, a bare status, or a shell's "not found":
         // none is an answer either way.
-        assert_eq!(read_ndisc6(&out(0, NONE, "")), Err("exit 0: Soliciting 2001:db8:51:100::101 (2001:db8:51:100::101) on ltnd6x... Timed out. Timed out. Timed out. No response.".into()));
+        assert_eq!(read_ndisc6(&out(0, NONE, "")), Err("exit 0: Soliciting 2001:db8:51:100::101 (2001:db8:51:100::101) on ltnd6x... Timed out. Timed out. Timed out. No response".into()));
         assert_eq!(read_ndisc6(&out(2, "", "")), Err("exit 2".into()));
         assert_eq!(read_ndisc6(&out(127, "", "sh: 1: ndisc6: not found\n")), Err("exit 127: sh: 1: ndisc6: not found".into()));
         assert!(may_lack_a_source(&out(1, soliciting, CANNOT_SEND)));

@@ -218,9 +218,8 @@ impl Prober {
             Ok((q, out))
         };
         let mut said: Vec<(Query, Output)> = at_once::each(ips, |&ip| ask(ip)).into_iter().collect::<Result<_>>()?;
-        let again: Vec<usize> = (0..said.len())
-            .filter(|&i| read_ndisc6(&said[i].1).is_err() && ndisc6::may_lack_a_source(&said[i].1))
-            .collect();
+        let again: Vec<usize> =
+            (0..said.len()).filter(|&i| read_ndisc6(&said[i].1).is_err() && ndisc6::may_lack_a_source(&said[i].1)).collect();
         if let Some(&first) = again.first() {
             self.await_link_local(ctx, &said[first])?;
             let redone = at_once::each(&again, |&i| ask(ips[i]));

@@ -509,20 +509,6 @@ fn the_gateway_inside_the_range_or_as_an_aux_address_is_bad_input() {
     }
 }
 
-/// The fixture network made dual-stack: docker's second IPAM config and lanctl's IPv6 range label.
-fn dual_stack_network() -> String {
-    std::fs::read_to_string(fixture("docker-network-inspect-macvlan.json"))
-        .unwrap()
-        .replace(
-            r#""Config": ["#,
-            r#""Config": [{"Subnet": "2001:db8:51:100::/64", "IPRange": "2001:db8:51:100::100/120", "Gateway": "2001:db8:51:100::1"},"#,
-        )
-        .replace(
-            r#""io.lanctl.range": "198.51.100.100-198.51.100.131""#,
-            r#""io.lanctl.range": "198.51.100.100-198.51.100.131", "io.lanctl.range6": "2001:db8:51:100::100-2001:db8:51:100::1ff""#,
-        )
-}
-
 #[test]
 fn net_ls_and_show_name_the_ipv6_part_of_a_dual_stack_network() {
     let f = lan_with(|f| f.on("docker", "network inspect*", 0, &dual_stack_network()));

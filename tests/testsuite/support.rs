@@ -333,3 +333,17 @@ pub fn since_masked(argv: &[String]) -> Vec<String> {
     }
     v
 }
+
+/// The fixture network made dual-stack: docker's second IPAM config and lanctl's IPv6 range label.
+pub fn dual_stack_network() -> String {
+    std::fs::read_to_string(fixture("docker-network-inspect-macvlan.json"))
+        .unwrap()
+        .replace(
+            r#""Config": ["#,
+            r#""Config": [{"Subnet": "2001:db8:51:100::/64", "IPRange": "2001:db8:51:100::100/120", "Gateway": "2001:db8:51:100::1"},"#,
+        )
+        .replace(
+            r#""io.lanctl.range": "198.51.100.100-198.51.100.131""#,
+            r#""io.lanctl.range": "198.51.100.100-198.51.100.131", "io.lanctl.range6": "2001:db8:51:100::100-2001:db8:51:100::1ff""#,
+        )
+}
