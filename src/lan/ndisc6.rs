@@ -6,20 +6,110 @@
 //! Neighbor Solicitation (address resolution) from the interface's own link-local address,
 //! so it finds a device that holds the address, not one that is still taking it, and it
 //! needs the parent to have IPv6 on with a link-local address that is no longer tentative
-//! (the kernel's own DAD of it takes about a second after the link comes up). Where that
-//! address is tentative the kernel refuses to send from it; `link_local` tells the caller
-//! whether to wait for it.
+//! (the kernel's own DAD of it takes up to 2 s after the link comes up). Where that
+//! address is tentative the kernel refuses to send from it, and `probe` waits for it
+//! (`link_local` reads its state) before it asks again.
 
+use std::io::Write;
 use std::net::Ipv6Addr;
+use std::time::{Duration, Instant};
 
 use crate::engine::model::IpLink;
+use crate::exec::at_once;
 use crate::exec::cmd::{Cmd, Query};
+use crate::exec::error::{Error, Result};
 use crate::exec::runner::Output;
+use crate::target::ctx::Ctx;
 
 /// The variable that names the `ndisc6` to run.
 pub const NDISC6_ENV: &str = "LANCTL_NDISC6";
 
 pub const INSTALL_HINT: &str = "install ndisc6 (apt-get install ndisc6) to probe them";
+
+/// How long an `ndisc6` that could not send waits for the parent's link-local address to
+/// leave tentative: the kernel's DAD of it waits a random delay of up to
+/// `rtr_solicit_delay` (1 s), then `dad_transmits` (1) solicitations `RetransTimer` (1 s)
+/// apart, so up to 2 s after the link came up; 3 s leaves a margin.
+const LINK_LOCAL_WAIT: Duration = Duration::from_secs(3);
+const LINK_LOCAL_POLL: Duration = Duration::from_millis(100);
+
+/// For each of `ips`, the MAC of a LAN device on `dev` that answers `program` (an
+/// `ndisc6`, on the host `ctx` drives) for it, if one does: one process each, all at once.
+/// Those that could not send (a parent whose link-local address is still tentative, its
+/// link just up) are asked again once it can, after waiting for it (`await_link_local`).
+pub fn probe(ctx: &Ctx, program: &str, dev: &str, ips: &[Ipv6Addr]) -> Result<Vec<Option<String>>> {
+    let ask = |ip: Ipv6Addr| -> Result<(Query, Output)> {
+        let q = ctx.on_host(probe6_cmd(program, dev, ip));
+        let out = ctx.runner.query_output(&q)?;
+        Ok((q, out))
+    };
+    let mut said: Vec<(Query, Output)> = at_once::each(ips, |&ip| ask(ip)).into_iter().collect::<Result<_>>()?;
+    let again: Vec<usize> =
+        (0..said.len()).filter(|&i| read_ndisc6(&said[i].1).is_err() && may_lack_a_source(&said[i].1)).collect();
+    if let Some(&first) = again.first() {
+        await_link_local(ctx, dev, &said[first])?;
+        let redone = at_once::each(&again, |&i| ask(ips[i]));
+        for (i, r) in again.into_iter().zip(redone) {
+            said[i] = r?;
+        }
+    }
+    said.iter()
+        .map(|(q, out)| {
+            read_ndisc6(out).map_err(|said| {
+                Error::failed(format!("the LAN probe `{q}` gave no answer lanctl can read ({said})")).hint(format!(
+                    "lanctl needs Debian's ndisc6 (apt-get install ndisc6) and IPv6 on {dev} with a link-local address; \
+                     check the parent interface is up, or pass --no-probe"
+                ))
+            })
+        })
+        .collect()
+}
+
+/// After an `ndisc6` that could not send (`failed`: its line and output): waits, up to
+/// `LINK_LOCAL_WAIT`, for the link-local address of `dev`, the one ndisc6 sends from, to
+/// leave its duplicate address detection (a second or so after the link came up). `Ok`
+/// once it can be sent from (also at once: another cause, which asking again tells); an
+/// error naming why when `dev` has none, or it stays tentative.
+fn await_link_local(ctx: &Ctx, dev: &str, failed: &(Query, Output)) -> Result<()> {
+    let said = read_ndisc6(&failed.1).err().unwrap_or_default();
+    let until = Instant::now() + LINK_LOCAL_WAIT;
+    let mut told = false;
+    loop {
+        let links: Vec<IpLink> = ctx.runner.query_json(&ctx.ip.addr6_show_dev(dev))?;
+        match link_local(&links, dev) {
+            LinkLocal::Ready => return Ok(()),
+            LinkLocal::Missing(why) => {
+                return Err(Error::check(format!(
+                    "the LAN probe `{}` could not send ({said}): {why}, the address ndisc6 sends from",
+                    failed.0
+                ))
+                .hint(format!(
+                    "turn IPv6 on for {dev} (sysctl -w net.ipv6.conf.{dev}.disable_ipv6=0, with an addr_gen_mode other \
+                     than none), or pass --no-probe"
+                )))
+            }
+            LinkLocal::Tentative if Instant::now() >= until => {
+                return Err(Error::check(format!(
+                    "the LAN probe `{}` could not send ({said}): the link-local address of {dev}, the one ndisc6 sends \
+                     from, is still tentative after {} (its duplicate address detection)",
+                    failed.0,
+                    crate::exec::error::duration(LINK_LOCAL_WAIT)
+                ))
+                .hint(format!("retry once `ip -6 addr show dev {dev}` no longer says tentative, or pass --no-probe")))
+            }
+            LinkLocal::Tentative => {
+                if ctx.runner.verbose && !told {
+                    told = true;
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "+ # waiting for the link-local address of {dev} to leave tentative: ndisc6 sends from it"
+                    );
+                }
+                std::thread::sleep(LINK_LOCAL_POLL);
+            }
+        }
+    }
+}
 
 /// `ndisc6 -1 -n -r 3 -w 333 ADDR IF`: up to 3 solicitations 333 ms apart, so about a
 /// second when nothing answers, as `arping -D -w 1`; `-1` stops at the first answer, `-n`

@@ -13,7 +13,6 @@
 use crate::exec::at_once;
 use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-use std::time::{Duration, Instant};
 
 use crate::engine::range::v4_of;
 use crate::exec::cmd::{Cmd, Query};
@@ -21,7 +20,7 @@ use crate::exec::error::{Error, Result};
 use crate::exec::runner::Output;
 use crate::lan::arp::Mac;
 use crate::lan::native::{self, PROBE_NUM, PROBE_WAIT};
-use crate::lan::ndisc6::{self, probe6_cmd, read_ndisc6, LinkLocal};
+use crate::lan::ndisc6;
 use crate::lan::packet;
 use crate::target::ctx::Ctx;
 
@@ -118,13 +117,6 @@ pub fn method(ctx: &Ctx) -> Result<Method> {
     })
 }
 
-/// How long an `ndisc6` that could not send waits for the parent's link-local address to
-/// leave tentative: the kernel's DAD of it waits a random delay of up to
-/// `rtr_solicit_delay` (1 s), then `dad_transmits` (1) solicitations `RetransTimer` (1 s)
-/// apart, so up to 2 s after the link came up; 3 s leaves a margin.
-const LINK_LOCAL_WAIT: Duration = Duration::from_secs(3);
-const LINK_LOCAL_POLL: Duration = Duration::from_millis(100);
-
 /// Probes addresses on one interface. `None` when probing is off or unavailable.
 pub struct Prober {
     method: Method,
@@ -204,86 +196,11 @@ impl Prober {
         vec![None; ips.len()]
     }
 
-    /// IPv6 addresses without the native probe: one `ndisc6` each, all at once. Those that
-    /// could not send (a parent whose link-local address is still tentative, its link just
-    /// up) are asked again once it can, after waiting for it (`await_link_local`).
+    /// IPv6 addresses without the native probe: `ndisc6` where it is installed.
     fn ndp(&self, ctx: &Ctx, ips: &[Ipv6Addr]) -> Result<Vec<Option<String>>> {
-        let program = match &self.method {
-            Method::Arping { ndisc6: Some(program), .. } => program,
-            _ => return Ok(self.no_ndp(ctx, ips)),
-        };
-        let ask = |ip: Ipv6Addr| -> Result<(Query, Output)> {
-            let q = ctx.on_host(probe6_cmd(program, &self.dev, ip));
-            let out = ctx.runner.query_output(&q)?;
-            Ok((q, out))
-        };
-        let mut said: Vec<(Query, Output)> = at_once::each(ips, |&ip| ask(ip)).into_iter().collect::<Result<_>>()?;
-        let again: Vec<usize> =
-            (0..said.len()).filter(|&i| read_ndisc6(&said[i].1).is_err() && ndisc6::may_lack_a_source(&said[i].1)).collect();
-        if let Some(&first) = again.first() {
-            self.await_link_local(ctx, &said[first])?;
-            let redone = at_once::each(&again, |&i| ask(ips[i]));
-            for (i, r) in again.into_iter().zip(redone) {
-                said[i] = r?;
-            }
-        }
-        said.iter()
-            .map(|(q, out)| {
-                read_ndisc6(out).map_err(|said| {
-                    Error::failed(format!("the LAN probe `{q}` gave no answer lanctl can read ({said})")).hint(format!(
-                        "lanctl needs Debian's ndisc6 (apt-get install ndisc6) and IPv6 on {} with a link-local address; \
-                         check the parent interface is up, or pass --no-probe",
-                        self.dev
-                    ))
-                })
-            })
-            .collect()
-    }
-
-    /// After an `ndisc6` that could not send (`failed`: its line and output): waits, up to
-    /// `LINK_LOCAL_WAIT`, for the parent's link-local address, the one ndisc6 sends from, to
-    /// leave its duplicate address detection (a second or so after the link came up). `Ok`
-    /// once it can be sent from (also at once: another cause, which asking again tells);
-    /// an error naming why when the parent has none, or it stays tentative.
-    fn await_link_local(&self, ctx: &Ctx, failed: &(Query, Output)) -> Result<()> {
-        let dev = &self.dev;
-        let said = read_ndisc6(&failed.1).err().unwrap_or_default();
-        let until = Instant::now() + LINK_LOCAL_WAIT;
-        let mut told = false;
-        loop {
-            let links: Vec<crate::engine::model::IpLink> = ctx.runner.query_json(&ctx.ip.addr6_show_dev(dev))?;
-            match ndisc6::link_local(&links, dev) {
-                LinkLocal::Ready => return Ok(()),
-                LinkLocal::Missing(why) => {
-                    return Err(Error::check(format!(
-                        "the LAN probe `{}` could not send ({said}): {why}, the address ndisc6 sends from",
-                        failed.0
-                    ))
-                    .hint(format!(
-                        "turn IPv6 on for {dev} (sysctl -w net.ipv6.conf.{dev}.disable_ipv6=0, with an addr_gen_mode \
-                         other than none), or pass --no-probe"
-                    )))
-                }
-                LinkLocal::Tentative if Instant::now() >= until => {
-                    return Err(Error::check(format!(
-                        "the LAN probe `{}` could not send ({said}): the link-local address of {dev}, the one ndisc6 \
-                         sends from, is still tentative after {} (its duplicate address detection)",
-                        failed.0,
-                        crate::exec::error::duration(LINK_LOCAL_WAIT)
-                    ))
-                    .hint(format!("retry once `ip -6 addr show dev {dev}` no longer says tentative, or pass --no-probe")))
-                }
-                LinkLocal::Tentative => {
-                    if ctx.runner.verbose && !told {
-                        told = true;
-                        let _ = writeln!(
-                            std::io::stderr(),
-                            "+ # waiting for the link-local address of {dev} to leave tentative: ndisc6 sends from it"
-                        );
-                    }
-                    std::thread::sleep(LINK_LOCAL_POLL);
-                }
-            }
+        match &self.method {
+            Method::Arping { ndisc6: Some(program), .. } => ndisc6::probe(ctx, program, &self.dev, ips),
+            _ => Ok(self.no_ndp(ctx, ips)),
         }
     }
 
