@@ -24,10 +24,24 @@ pub fn lan_probe(ctx: &Ctx) -> Check {
             ),
             "",
         ),
-        Ok(prober::Method::Arping { program, why }) if ctx.transport.is_local() => Check::new(
+        Ok(prober::Method::Arping { program, ndisc6: Some(ndisc6), why }) if ctx.transport.is_local() => Check::new(
             "lan.probe",
             Status::Ok,
-            format!("{program} probes addresses on the LAN before they are used, a second each when nothing answers ({why})"),
+            format!(
+                "{program} probes addresses on the LAN before they are used, and {ndisc6} the IPv6 ones, a second each \
+                 when nothing answers ({why})"
+            ),
+            "",
+        ),
+        // Only a dual-stack network has IPv6 addresses to probe: said, but no warning.
+        Ok(prober::Method::Arping { program, ndisc6: None, why }) if ctx.transport.is_local() => Check::new(
+            "lan.probe",
+            Status::Ok,
+            format!(
+                "{program} probes IPv4 addresses on the LAN before they are used, a second each when nothing answers \
+                 ({why}); IPv6 ones go unprobed: {}",
+                crate::lan::ndisc6::INSTALL_HINT
+            ),
             "",
         ),
         Ok(prober::Method::Arping { .. }) => Check::new(

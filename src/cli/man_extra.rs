@@ -21,6 +21,9 @@ Seconds to wait for another lanctl holding the lock, 0 to 86400 (default: 60).
 \fBLANCTL_ARPING\fR
 The iputils arping the arping probe runs (default: arping on PATH).
 .TP
+\fBLANCTL_NDISC6\fR
+The ndisc6 (Debian's ndisc6 package) the arping probe runs for IPv6 addresses (default: ndisc6 on PATH; without it they go unprobed, with a warning).
+.TP
 \fBLANCTL_PRESETS_DIR\fR
 The directory of user presets, \fINAME\fR.preset files (default: /etc/lanctl/presets.d); see \fBlanctl presets\fR.
 .TP

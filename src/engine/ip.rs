@@ -46,6 +46,11 @@ impl Ip {
         self.query(self.cmd().args(["-j", "addr", "show", "dev", dev]))
     }
 
+    /// One interface with its IPv6 addresses alone (`[]` when it has none).
+    pub fn addr6_show_dev(&self, dev: &str) -> Query {
+        self.query(self.cmd().args(["-j", "-6", "addr", "show", "dev", dev]))
+    }
+
     /// One interface with link details (kind, lower device).
     pub fn link_show(&self, dev: &str) -> Query {
         self.query(self.cmd().args(["-j", "-d", "link", "show", "dev", dev]))
@@ -113,6 +118,7 @@ mod tests {
         assert_eq!(ip.vlan_add(None, "a.5", "a", 5).to_string(), "ip link add link a name a.5 type vlan id 5");
         assert_eq!(ip.addr_show().to_string(), "ip -j addr show");
         assert_eq!(ip.addr_show_dev("eth0").to_string(), "ip -j addr show dev eth0");
+        assert_eq!(ip.addr6_show_dev("eth0").to_string(), "ip -j -6 addr show dev eth0");
         assert_eq!(ip.link_show("eth0.10").to_string(), "ip -j -d link show dev eth0.10");
         assert_eq!(ip.netns_add("lanctl-probe-1-0").to_string(), "ip netns add lanctl-probe-1-0");
         assert_eq!(ip.netns_del("lanctl-probe-1-0").to_string(), "ip netns delete lanctl-probe-1-0");

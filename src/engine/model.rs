@@ -449,6 +449,15 @@ pub struct AddrInfo {
     pub local: String,
     #[serde(default)]
     pub prefixlen: u8,
+    /// `link` for a link-local address, `global`, `host`.
+    #[serde(default)]
+    pub scope: String,
+    /// Still in its duplicate address detection (IPv6): the kernel sends from it only after.
+    #[serde(default)]
+    pub tentative: bool,
+    /// Its duplicate address detection failed (IPv6): never sent from.
+    #[serde(default)]
+    pub dadfailed: bool,
 }
 
 impl IpLink {

@@ -6,8 +6,9 @@
 //! one `PROBE_WAIT` window; used whenever lanctl runs on the host itself
 //! and may open the socket (root). Else iputils' `arping -D`, one process per address,
 //! a second each when nothing answers: as a non-root user, and on an ssh host, where
-//! lanctl runs no code of its own. Either is a read: it runs during dry runs too, and
-//! `-v` shows it.
+//! lanctl runs no code of its own; there IPv6 addresses are asked with Debian's `ndisc6`
+//! the same way (`ndisc6.rs`), or go unprobed with a warning where it is missing. Either
+//! is a read: it runs during dry runs too, and `-v` shows it.
 
 use crate::exec::at_once;
 use std::io::Write;
@@ -19,6 +20,7 @@ use crate::exec::error::{Error, Result};
 use crate::exec::runner::Output;
 use crate::lan::arp::Mac;
 use crate::lan::native::{self, PROBE_NUM, PROBE_WAIT};
+use crate::lan::ndisc6;
 use crate::lan::packet;
 use crate::target::ctx::Ctx;
 
@@ -66,9 +68,10 @@ pub const INSTALL_HINT: &str =
 pub enum Method {
     /// RFC 5227 probes on an AF_PACKET socket, from lanctl itself.
     Native,
-    /// iputils' `arping -D` at this path (on an ssh host: the host's `arping`), and why
-    /// not the native probe.
-    Arping { program: String, why: String },
+    /// iputils' `arping -D` at this path (on an ssh host: the host's `arping`), `ndisc6`
+    /// at this one for IPv6 addresses (`None`: not installed here, so they go unprobed),
+    /// and why not the native probe.
+    Arping { program: String, ndisc6: Option<String>, why: String },
     /// None can run here: why.
     Unavailable(String),
 }
@@ -95,7 +98,7 @@ pub fn method(ctx: &Ctx) -> Result<Method> {
             )));
         }
         let why = "another host: lanctl runs no code of its own there".to_string();
-        return Ok(Method::Arping { program: "arping".into(), why });
+        return Ok(Method::Arping { program: "arping".into(), ndisc6: Some("ndisc6".into()), why });
     }
     let why = match wanted.as_str() {
         "arping" => format!("{PROBE_ENV}=arping"),
@@ -109,7 +112,7 @@ pub fn method(ctx: &Ctx) -> Result<Method> {
         },
     };
     Ok(match program() {
-        Some(program) => Method::Arping { program, why },
+        Some(program) => Method::Arping { program, ndisc6: ndisc6::program(), why },
         None => Method::Unavailable(format!("{why}, and {INSTALL_HINT}")),
     })
 }
@@ -122,8 +125,8 @@ pub struct Prober {
 
 impl Prober {
     /// A prober for `dev`, unless `--no-probe` or no probe can run here. On another host
-    /// the probe is that host's `arping` (its PATH), which lanctl cannot look for
-    /// beforehand: a missing one fails the first probe with its hint.
+    /// the probe is that host's `arping` and `ndisc6` (its PATH), which lanctl cannot look
+    /// for beforehand: a missing one fails the first probe with its hint.
     pub fn new(ctx: &Ctx, dev: &str, no_probe: bool) -> Result<Option<Prober>> {
         if no_probe {
             return Ok(None);
@@ -156,7 +159,8 @@ impl Prober {
             return Ok(Vec::new());
         }
         // The probe is the family's own: ARP for IPv4, NDP's duplicate address detection
-        // for IPv6, natively both in one window (two sockets at once).
+        // for IPv6, natively both in one window (two sockets at once); else arping and
+        // ndisc6, every process at once.
         let v4: Vec<Ipv4Addr> = ips.iter().filter_map(|&ip| v4_of(ip)).collect();
         let v6: Vec<Ipv6Addr> = ips.iter().filter_map(|ip| if let IpAddr::V6(a) = ip { Some(*a) } else { None }).collect();
         let (a4, a6) = match &self.method {
@@ -164,15 +168,18 @@ impl Prober {
                 let (a4, a6) = at_once::two(|| self.native(ctx, &v4, &[]), || self.native6(ctx, &v6));
                 (a4?, a6?)
             }
-            _ => (self.arp(ctx, &v4)?, self.no_ndp(ctx, &v6)),
+            _ => {
+                let (a4, a6) = at_once::two(|| self.arp(ctx, &v4), || self.ndp(ctx, &v6));
+                (a4?, a6?)
+            }
         };
         // Back in the order asked.
         let (mut a4, mut a6) = (a4.into_iter(), a6.into_iter());
         Ok(ips.iter().map(|ip| if ip.is_ipv4() { a4.next() } else { a6.next() }.flatten()).collect())
     }
 
-    /// Where the native probe cannot run, IPv6 addresses go unprobed: `arping` is ARP's
-    /// alone, and no tool probes DAD's way from a shell. Said once per batch.
+    /// Where the native probe cannot run and `ndisc6` is not installed, IPv6 addresses go
+    /// unprobed: `arping` is ARP's alone. Said once per batch.
     fn no_ndp(&self, ctx: &Ctx, ips: &[Ipv6Addr]) -> Vec<Option<String>> {
         if !ips.is_empty() {
             let why = match &self.method {
@@ -181,11 +188,20 @@ impl Prober {
             };
             let list: Vec<String> = ips.iter().map(ToString::to_string).collect();
             ctx.note(format!(
-                "warning: {} not probed on the LAN: the NDP duplicate check is native only ({why})",
-                list.join(" ")
+                "warning: {} not probed on the LAN: the NDP duplicate check needs the native probe or ndisc6 ({why}); {}",
+                list.join(" "),
+                ndisc6::INSTALL_HINT
             ));
         }
         vec![None; ips.len()]
+    }
+
+    /// IPv6 addresses without the native probe: `ndisc6` where it is installed.
+    fn ndp(&self, ctx: &Ctx, ips: &[Ipv6Addr]) -> Result<Vec<Option<String>>> {
+        match &self.method {
+            Method::Arping { ndisc6: Some(program), .. } => ndisc6::probe(ctx, program, &self.dev, ips),
+            _ => Ok(self.no_ndp(ctx, ips)),
+        }
     }
 
     fn native6(&self, ctx: &Ctx, ips: &[Ipv6Addr]) -> Result<Vec<Option<String>>> {

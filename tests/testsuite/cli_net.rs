@@ -509,20 +509,6 @@ fn the_gateway_inside_the_range_or_as_an_aux_address_is_bad_input() {
     }
 }
 
-/// The fixture network made dual-stack: docker's second IPAM config and lanctl's IPv6 range label.
-fn dual_stack_network() -> String {
-    std::fs::read_to_string(fixture("docker-network-inspect-macvlan.json"))
-        .unwrap()
-        .replace(
-            r#""Config": ["#,
-            r#""Config": [{"Subnet": "2001:db8:51:100::/64", "IPRange": "2001:db8:51:100::100/120", "Gateway": "2001:db8:51:100::1"},"#,
-        )
-        .replace(
-            r#""io.lanctl.range": "198.51.100.100-198.51.100.131""#,
-            r#""io.lanctl.range": "198.51.100.100-198.51.100.131", "io.lanctl.range6": "2001:db8:51:100::100-2001:db8:51:100::1ff""#,
-        )
-}
-
 #[test]
 fn net_ls_and_show_name_the_ipv6_part_of_a_dual_stack_network() {
     let f = lan_with(|f| f.on("docker", "network inspect*", 0, &dual_stack_network()));
@@ -596,23 +582,77 @@ fn a_dual_stack_tenant_takes_the_lowest_free_ipv6_address_past_running_and_stopp
         .check();
 }
 
+/// The `docker run` of room-1 on 198.51.100.100 and 2001:db8:51:100::`ip6`.
+fn room1_run(ip6: &str) -> String {
+    RUN.replace("::IP6 ", &format!("::{ip6} "))
+}
+
+const RUN: &str = r#"docker run --detach --name room-1 --hostname room-1 --network ltfix-net --ip 198.51.100.100 --ip6 2001:db8:51:100::IP6 --sysctl net.ipv6.conf.all.accept_ra=0 --sysctl net.ipv6.conf.default.accept_ra=0 --sysctl net.ipv6.conf.all.autoconf=0 --sysctl net.ipv6.conf.default.autoconf=0 --restart unless-stopped --label io.lanctl.tenant=room-1 --label io.lanctl.network=ltfix-net --label 'io.lanctl.spec={"image":"img","env":{},"secrets":[],"ip_env":[],"labels":{},"restart":"unless-stopped","args":[]}' -- img"#;
+
+/// The probes of a run, program and arguments, sorted (those of a batch run at once).
+fn probes(done: &Done) -> Vec<String> {
+    let mut p: Vec<String> =
+        done.calls.iter().filter(|c| c.argv[0] == "arping" || c.argv[0] == "ndisc6").map(|c| c.argv.join(" ")).collect();
+    p.sort();
+    p
+}
+
 #[test]
-fn without_the_native_probe_the_ipv6_address_goes_unprobed_and_says_so() {
-    // The fake host probes with arping (LANCTL_PROBE=arping): ARP's alone.
-    let none = "ARPING 198.51.100.100 from 0.0.0.0 ltfixp\nSent 1 probes (1 broadcast(s))\nReceived 0 response(s)\n";
+fn without_the_native_probe_the_ipv6_address_is_probed_with_ndisc6() {
+    // The fake host probes with arping and ndisc6 (LANCTL_PROBE=arping); nothing answers.
+    let f = lan_with(dual_stack_with_holders);
+    let done = Run::new(&f)
+        .args(["up", "--wait", "0", "room-1", "--image", "img"])
+        .stdout("room-1 198.51.100.100 2001:db8:51:100::102\n")
+        .change_lines([room1_run("102")])
+        .check();
+    assert_eq!(
+        probes(&done),
+        ["arping -D -c 1 -w 1 -I ltfixp 198.51.100.100", "ndisc6 -1 -n -r 3 -w 333 2001:db8:51:100::102 ltfixp"]
+    );
+}
+
+#[test]
+fn an_ipv6_address_ndisc6_finds_taken_is_skipped_for_the_next() {
+    // What ndisc6 1.0.5 prints when a device answers (exit 0).
+    let answer = "Soliciting 2001:db8:51:100::102 (2001:db8:51:100::102) on ltfixp...\nTarget link-layer address: \
+                  AE:1C:AD:28:13:B4\n from 2001:db8:51:100::102\n";
     let f = lan_with(|f| {
-        f.on("arping", "-D -c 1 -w 1 -I ltfixp 198.51.100.100", 0, none);
+        f.on("ndisc6", "-1 -n -r 3 -w 333 2001:db8:51:100::102 ltfixp", 0, answer);
         dual_stack_with_holders(f);
     });
-    Run::new(&f)
+    let done = Run::new(&f)
+        .args(["up", "--wait", "0", "room-1", "--image", "img"])
+        .stdout("room-1 198.51.100.100 2001:db8:51:100::103\n")
+        .stderr("lanctl: skipping 2001:db8:51:100::102: a LAN device (ae:1c:ad:28:13:b4) already uses it\n")
+        .change_lines([room1_run("103")])
+        .check();
+    // The IPv4 address, clear, is asked once; the next IPv6 one after the first.
+    assert_eq!(
+        probes(&done),
+        [
+            "arping -D -c 1 -w 1 -I ltfixp 198.51.100.100",
+            "ndisc6 -1 -n -r 3 -w 333 2001:db8:51:100::102 ltfixp",
+            "ndisc6 -1 -n -r 3 -w 333 2001:db8:51:100::103 ltfixp",
+        ]
+    );
+}
+
+#[test]
+fn without_ndisc6_the_ipv6_address_goes_unprobed_and_says_how_to_install_it() {
+    let f = lan_with(dual_stack_with_holders);
+    f.remove_program("ndisc6");
+    let done = Run::new(&f)
+        .env("PATH", f.only_fakes_path())
         .args(["up", "--wait", "0", "room-1", "--image", "img"])
         .stdout("room-1 198.51.100.100 2001:db8:51:100::102\n")
         .stderr(
-            "lanctl: warning: 2001:db8:51:100::102 not probed on the LAN: the NDP duplicate check is native only \
-             (LANCTL_PROBE=arping)\n",
+            "lanctl: warning: 2001:db8:51:100::102 not probed on the LAN: the NDP duplicate check needs the native probe \
+             or ndisc6 (LANCTL_PROBE=arping); install ndisc6 (apt-get install ndisc6) to probe them\n",
         )
-        .change_lines([r#"docker run --detach --name room-1 --hostname room-1 --network ltfix-net --ip 198.51.100.100 --ip6 2001:db8:51:100::102 --sysctl net.ipv6.conf.all.accept_ra=0 --sysctl net.ipv6.conf.default.accept_ra=0 --sysctl net.ipv6.conf.all.autoconf=0 --sysctl net.ipv6.conf.default.autoconf=0 --restart unless-stopped --label io.lanctl.tenant=room-1 --label io.lanctl.network=ltfix-net --label 'io.lanctl.spec={"image":"img","env":{},"secrets":[],"ip_env":[],"labels":{},"restart":"unless-stopped","args":[]}' -- img"#])
+        .change_lines([room1_run("102")])
         .check();
+    assert_eq!(probes(&done), ["arping -D -c 1 -w 1 -I ltfixp 198.51.100.100"]);
 }
 
 #[test]

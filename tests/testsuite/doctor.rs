@@ -161,7 +161,32 @@ fn healthy_parent_and_both_drivers() {
     assert_eq!(
         lan["detail"],
         format!(
-            "{} probes addresses on the LAN before they are used, a second each when nothing answers (LANCTL_PROBE=arping)",
+            "{} probes addresses on the LAN before they are used, and {} the IPv6 ones, a second each when nothing \
+             answers (LANCTL_PROBE=arping)",
+            f.program_path("arping").display(),
+            f.program_path("ndisc6").display()
+        )
+    );
+}
+
+#[test]
+fn without_ndisc6_the_lan_probe_says_ipv6_goes_unprobed() {
+    let f = host(true, &[]);
+    f.remove_program("ndisc6");
+    let done = Run::new(&f)
+        .env("PATH", f.only_fakes_path())
+        .args(["--dry-run", "--json", "doctor", "--parent", "eth0"])
+        .code_unchecked()
+        .stdout_unchecked()
+        .stderr_unchecked()
+        .check();
+    let lan = get(&checks_of(&done), "lan.probe").clone();
+    assert_eq!(lan["status"], "ok");
+    assert_eq!(
+        lan["detail"],
+        format!(
+            "{} probes IPv4 addresses on the LAN before they are used, a second each when nothing answers \
+             (LANCTL_PROBE=arping); IPv6 ones go unprobed: install ndisc6 (apt-get install ndisc6) to probe them",
             f.program_path("arping").display()
         )
     );

@@ -2,9 +2,10 @@
 //! the env's veth parent, whose peer namespace is the LAN; a tenant fetched over IPv6 and
 //! IPv4 from there; a device in the namespace on the first IPv6 address of the range makes
 //! the tenant skip it (the native NDP probe), cross-checked against the kernel's own DAD
-//! and ndisc6; an IPv4-only network's tenant has no IPv6 address at all. On a /28 of its
-//! own, 198.51.100.96/28, and 2001:db8:51:100::/64, both behind blackhole routes for the
-//! test's duration (common::RealEnv, and `Blackhole6` here).
+//! and ndisc6; the arping fallback's ndisc6 skips the same device; an IPv4-only network's
+//! tenant has no IPv6 address at all. On a /28 of its own, 198.51.100.96/28, and
+//! 2001:db8:51:100::/64, both behind blackhole routes for the test's duration
+//! (common::RealEnv, and `Blackhole6` here).
 
 use std::net::Ipv6Addr;
 use std::time::{Duration, Instant};
@@ -236,6 +237,79 @@ fn a_dual_stack_tenant_skips_a_held_ipv6_address_and_serves_the_lan_on_both_fami
     assert!(upd.status.success(), "{}", lossy(&upd.stderr));
     assert_eq!(lossy(&upd.stdout), format!("{name} {FIRST} {NEXT6}\n"));
     assert_eq!(fetch(&env, &format!("[{NEXT6}]")), page6);
+}
+
+#[test]
+#[ignore = "real engine: run scripts/test.sh"]
+fn the_arping_fallback_probes_ipv6_with_ndisc6_and_skips_a_held_address() {
+    // Where the native probe cannot run, ndisc6 asks for each IPv6 address, from the
+    // parent's link-local address.
+    let (_hole, env) = lan();
+    peer_addr(&env, &format!("{HELD6}/64"), &["nodad"]);
+    let mac = peer_mac(&env);
+    let (parent, net) = (env.parent().to_string(), dual_stack_net(&env));
+    let name = env.name("nd6");
+    env.track_container(&name);
+    let up = env
+        .lanctl()
+        .env("LANCTL_PROBE", "arping")
+        .args(["up", &name, "--net", &net, "--image", IMAGE, "--pull", "never", "--wait", "1"])
+        .output()
+        .unwrap();
+    let stderr = lossy(&up.stderr);
+    assert_eq!(up.status.code(), Some(0), "{stderr}");
+    assert_eq!(lossy(&up.stdout), format!("{name} {FIRST} {NEXT6}\n"), "{stderr}");
+    assert_eq!(stderr, format!("lanctl: skipping {HELD6}: a LAN device ({mac}) already uses it\n"));
+
+    // The device's address pinned: refused, naming the device, nothing made; `-v` shows
+    // the ndisc6 line.
+    let ndisc6 = sh_ok("sh", &["-c", "command -v ndisc6"]).trim().to_string();
+    let probe = |ip: &str| format!("+ {ndisc6} -1 -n -r 3 -w 333 {ip} {parent}");
+    let pinned = env.name("pin6");
+    env.track_container(&pinned);
+    let bad = env
+        .lanctl()
+        .env("LANCTL_PROBE", "arping")
+        .args(["-v", "up", &pinned, "--net", &net, "--image", IMAGE, "--pull", "never", "--ip", HELD6])
+        .output()
+        .unwrap();
+    let stderr = lossy(&bad.stderr);
+    assert_eq!(bad.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains(&format!("\n{}\n", probe(HELD6))), "{stderr}");
+    assert!(
+        stderr.ends_with(&format!(
+            "lanctl: {pinned}: --ip {HELD6} is already used on the LAN by {mac} (it answered the NDP probe on {parent}); \
+             choose another address\n"
+        )),
+        "{stderr}"
+    );
+    assert!(!sh("docker", &["container", "inspect", &pinned]).status.success(), "{pinned} was made");
+
+    // A parent that has just come up: its link-local address is tentative (the kernel's
+    // DAD of it) and the kernel sends nothing from it, so ndisc6 fails; lanctl waits for
+    // it and asks again. The DAD is made to last 1.5 to 2.5 s (its retransmission timer
+    // 1.5 s after up to 1 s of random delay), so the first ndisc6 surely meets it.
+    sh_ok("sysctl", &["-q", "-w", &format!("net.ipv6.neigh.{parent}.retrans_time_ms=1500")]);
+    sh_ok("ip", &["link", "set", &parent, "down"]);
+    sh_ok("ip", &["link", "set", &parent, "up"]);
+    let ll = sh_ok("ip", &["-6", "addr", "show", "dev", &parent, "scope", "link"]);
+    assert!(ll.contains("tentative"), "{ll}");
+    let second = env.name("nd6b");
+    env.track_container(&second);
+    let up = env
+        .lanctl()
+        .env("LANCTL_PROBE", "arping")
+        .args(["-v", "up", &second, "--net", &net, "--image", IMAGE, "--pull", "never", "--wait", "1"])
+        .output()
+        .unwrap();
+    let stderr = lossy(&up.stderr);
+    assert_eq!(up.status.code(), Some(0), "{stderr}");
+    // ::100 the device's, ::101 the first tenant's, so ::102.
+    assert_eq!(lossy(&up.stdout), format!("{second} 198.51.100.101 2001:db8:51:100::102\n"), "{stderr}");
+    let waited = format!("+ # waiting for the link-local address of {parent} to leave tentative: ndisc6 sends from it");
+    let seen: Vec<&str> = stderr.lines().filter(|l| l.starts_with(&format!("+ {ndisc6} ")) || l.starts_with("+ # ")).collect();
+    assert_eq!(seen, [probe(HELD6), waited, probe(HELD6), probe("2001:db8:51:100::102")], "{stderr}");
+    assert!(stderr.contains(&format!("lanctl: skipping {HELD6}: a LAN device ({mac}) already uses it\n")), "{stderr}");
 }
 
 #[test]

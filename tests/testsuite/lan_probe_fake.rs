@@ -287,3 +287,99 @@ fn a_pinned_address_a_device_answers_for_refuses_the_batch_before_any_change() {
     probes.sort();
     assert_eq!(probes, ["-D -c 1 -w 1 -I ltfixp 198.51.100.120", "-D -c 1 -w 1 -I ltfixp 198.51.100.121"]);
 }
+
+/// The dual-stack fixture host, whose first free IPv6 address is 2001:db8:51:100::100.
+fn dual_stack_with(rules: impl FnOnce(&Fake)) -> Fake {
+    lan_with(|f| {
+        rules(f);
+        f.on("docker", "network inspect*", 0, &dual_stack_network());
+    })
+}
+
+const NDISC6_LINE: &str = "-1 -n -r 3 -w 333 2001:db8:51:100::100 ltfixp";
+/// What ndisc6 1.0.5 says where the kernel will not send from the interface (no
+/// link-local address, or one still tentative): exit 1.
+const CANNOT_SEND: &str = r#"echo 'Soliciting 2001:db8:51:100::100 (2001:db8:51:100::100) on ltfixp...'; echo 'Sending ICMPv6 packet: Cannot assign requested address' >&2; exit 1"#;
+/// The parent's IPv6 addresses (`ip -j -6 addr show dev ltfixp`) with its link-local one
+/// tentative (`"tentative":true`) or not.
+fn parent6(tentative: bool) -> String {
+    let flag = if tentative { r#","tentative":true"# } else { "" };
+    format!(
+        r#"[{{"ifindex":7,"ifname":"ltfixp","flags":["BROADCAST","MULTICAST","UP","LOWER_UP"],"operstate":"UP","addr_info":[{{"family":"inet6","local":"fe80::ac1c:adff:fe28:13b4","prefixlen":64,"scope":"link"{flag},"valid_life_time":4294967295,"preferred_life_time":4294967295}}]}}]"#
+    )
+}
+
+/// A fake rule script that answers its first `first` calls with `before`, later ones with
+/// `after` (each a script), counting in `dir`/`name`.
+fn then(dir: &std::path::Path, name: &str, first: usize, before: &str, after: &str) -> String {
+    let n = dir.join(name);
+    format!(
+        "n=$(( $(cat {n} 2>/dev/null || echo 0) + 1 )); echo $n > {n}; if (( n <= {first} )); then {before}; else {after}; fi",
+        n = n.display()
+    )
+}
+
+#[test]
+fn an_ndisc6_that_cannot_send_from_a_tentative_link_local_waits_for_it_and_asks_again() {
+    // Right after the parent came up its link-local address is tentative (the kernel's
+    // DAD of it, up to 2 s), and the kernel sends nothing from it: ndisc6 exits 1.
+    let dir = tempfile::tempdir().unwrap();
+    let f = dual_stack_with(|f| {
+        f.on_script("ndisc6", NDISC6_LINE, &then(dir.path(), "nd", 1, CANNOT_SEND, NDISC6_NONE));
+        let (tentative, ready) = (format!("printf '%s' '{}'", parent6(true)), format!("printf '%s' '{}'", parent6(false)));
+        f.on_script("ip", "-j -6 addr show dev ltfixp", &then(dir.path(), "ip", 2, &tentative, &ready));
+    });
+    let done = Run::new(&f)
+        .args(["up", "--wait", "0", "room-1", "--image", "img"])
+        .stdout("room-1 198.51.100.100 2001:db8:51:100::100\n")
+        .change_lines([r#"docker run --detach --name room-1 --hostname room-1 --network ltfix-net --ip 198.51.100.100 --ip6 2001:db8:51:100::100 --sysctl net.ipv6.conf.all.accept_ra=0 --sysctl net.ipv6.conf.default.accept_ra=0 --sysctl net.ipv6.conf.all.autoconf=0 --sysctl net.ipv6.conf.default.autoconf=0 --restart unless-stopped --label io.lanctl.tenant=room-1 --label io.lanctl.network=ltfix-net --label 'io.lanctl.spec={"image":"img","env":{},"secrets":[],"ip_env":[],"labels":{},"restart":"unless-stopped","args":[]}' -- img"#])
+        .check();
+    // The probe, the parent read until its link-local is ready, the probe again.
+    let asked: Vec<String> = done
+        .calls
+        .iter()
+        .filter(|c| c.argv[0] == "ndisc6" || c.argv[1..].starts_with(&["-j".into(), "-6".into()]))
+        .map(|c| c.argv[1..].join(" "))
+        .collect();
+    assert_eq!(
+        asked,
+        [NDISC6_LINE, "-j -6 addr show dev ltfixp", "-j -6 addr show dev ltfixp", "-j -6 addr show dev ltfixp", NDISC6_LINE]
+    );
+}
+
+#[test]
+fn a_parent_without_an_ipv6_link_local_address_is_exit_3_naming_it() {
+    let f = dual_stack_with(|f| {
+        f.on_script("ndisc6", NDISC6_LINE, CANNOT_SEND);
+        f.on("ip", "-j -6 addr show dev ltfixp", 0, "[]");
+    });
+    Run::new(&f)
+        .args(["up", "--wait", "0", "room-1", "--image", "img"])
+        .code(3)
+        .stderr(format!(
+            "lanctl: the LAN probe `{} {NDISC6_LINE}` could not send (exit 1: Sending ICMPv6 packet: Cannot assign requested \
+             address): ltfixp has no IPv6 link-local address, the address ndisc6 sends from; turn IPv6 on for ltfixp \
+             (sysctl -w net.ipv6.conf.ltfixp.disable_ipv6=0, with an addr_gen_mode other than none), or pass --no-probe\n",
+            f.program_path("ndisc6").display()
+        ))
+        .changes(&[])
+        .check();
+    assert_eq!(f.calls_of("ndisc6"), [NDISC6_LINE.split(' ').collect::<Vec<_>>()], "asked once");
+}
+
+#[test]
+fn an_ndisc6_output_it_cannot_read_is_an_error_not_a_taken_address() {
+    // Not Debian's ndisc6 (or another version): no answer line, no "No response.".
+    let f = dual_stack_with(|f| f.on("ndisc6", NDISC6_LINE, 0, "?\n"));
+    Run::new(&f)
+        .args(["up", "--wait", "0", "room-1", "--image", "img"])
+        .code(1)
+        .stderr(format!(
+            "lanctl: the LAN probe `{} {NDISC6_LINE}` gave no answer lanctl can read (exit 0: ?); lanctl needs Debian's \
+             ndisc6 (apt-get install ndisc6) and IPv6 on ltfixp with a link-local address; check the parent interface is \
+             up, or pass --no-probe\n",
+            f.program_path("ndisc6").display()
+        ))
+        .changes(&[])
+        .check();
+}

@@ -260,11 +260,12 @@ fn doctor_says_which_probe_runs() {
     assert_eq!(native["status"], "ok");
     assert_eq!(native["detail"], "native ARP probes (RFC 5227, 3 per address over 250 ms) ask the LAN before an address is used");
     let fallback = lan_probe(&[("LANCTL_PROBE", "arping")]);
-    let arping = which_arping();
+    let (arping, ndisc6) = (which_arping(), sh_ok("sh", &["-c", "command -v ndisc6"]).trim().to_string());
     assert_eq!(
         fallback["detail"],
         format!(
-            "{arping} probes addresses on the LAN before they are used, a second each when nothing answers (LANCTL_PROBE=arping)"
+            "{arping} probes addresses on the LAN before they are used, and {ndisc6} the IPv6 ones, a second each when \
+             nothing answers (LANCTL_PROBE=arping)"
         )
     );
 }

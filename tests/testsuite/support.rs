@@ -261,8 +261,14 @@ pub fn lan_with(rules: impl FnOnce(&Fake)) -> Fake {
         "-D -c 1 -w 1 -I ltfixp 198.51.100.*",
         r#"printf 'ARPING %s from 0.0.0.0 ltfixp\nSent 1 probes (1 broadcast(s))\nReceived 0 response(s)\n' "${@: -1}""#,
     );
+    // Its IPv6 half: nothing answers ndisc6 either (what ndisc6 1.0.5 prints then).
+    f.on_script("ndisc6", "-1 -n -r 3 -w 333 2001:db8:* ltfixp", NDISC6_NONE);
     f
 }
+
+/// A fake `ndisc6` that nobody answers: its lines, exit 2 (`$7` is the address asked for).
+pub const NDISC6_NONE: &str =
+    r#"printf 'Soliciting %s (%s) on %s...\nTimed out.\nTimed out.\nTimed out.\nNo response.\n' "$7" "$7" "$8"; exit 2"#;
 
 /// lanctl in the fake host, for a test that judges the output itself (a table of cases
 /// with its own checks); prefer `Run`, which asserts everything exactly.
@@ -326,4 +332,18 @@ pub fn since_masked(argv: &[String]) -> Vec<String> {
         v[2] = "SINCE".into();
     }
     v
+}
+
+/// The fixture network made dual-stack: docker's second IPAM config and lanctl's IPv6 range label.
+pub fn dual_stack_network() -> String {
+    std::fs::read_to_string(fixture("docker-network-inspect-macvlan.json"))
+        .unwrap()
+        .replace(
+            r#""Config": ["#,
+            r#""Config": [{"Subnet": "2001:db8:51:100::/64", "IPRange": "2001:db8:51:100::100/120", "Gateway": "2001:db8:51:100::1"},"#,
+        )
+        .replace(
+            r#""io.lanctl.range": "198.51.100.100-198.51.100.131""#,
+            r#""io.lanctl.range": "198.51.100.100-198.51.100.131", "io.lanctl.range6": "2001:db8:51:100::100-2001:db8:51:100::1ff""#,
+        )
 }

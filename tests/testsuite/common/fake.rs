@@ -1,4 +1,4 @@
-//! Fake `docker`, `ip`, `arping` and `systemd-detect-virt`: first on PATH, they log every
+//! Fake `docker`, `ip`, `arping`, `ndisc6` and `systemd-detect-virt`: first on PATH, they log every
 //! call and answer from rules. A call that no rule answers fails loudly: the fake exits 97 with a message, and
 //! the test fails too, even when lanctl swallowed the error (see [`Fake::assert_no_unmatched`]).
 
@@ -20,6 +20,8 @@ pub const NO_RULE_EXIT: i32 = 97;
 /// arguments), so arguments with spaces or newlines survive. Rules are directories, tried
 /// in name order. An unanswered call is also copied to unmatched/, which the test reads.
 const FAKE_SCRIPT: &str = r#"#!/bin/bash
+# Its own tools (flock, cat, mv) also under a PATH of the fakes alone (Fake::only_fakes_path).
+PATH="$PATH:/usr/local/bin:/usr/bin:/bin"
 root=@ROOT@
 prog="${0##*/}"
 kind="${LANCTL_CALL-unset}"
@@ -71,8 +73,8 @@ pub struct Call {
     pub argv: Vec<String>,
 }
 
-/// Fake `docker`, `ip`, `arping` and `systemd-detect-virt` (plus any program added with
-/// [`Fake::add_program`]).
+/// Fake `docker`, `ip`, `arping`, `ndisc6` and `systemd-detect-virt` (plus any program
+/// added with [`Fake::add_program`]).
 ///
 /// Dropping a `Fake` after calls that no rule answered fails the test (unless it is
 /// already failing), so a test cannot forget to look.
@@ -94,9 +96,9 @@ impl Fake {
             fs::create_dir(dir.path().join(sub)).expect("mkdir");
         }
         let fake = Fake { dir, rules: AtomicUsize::new(0) };
-        // arping and systemd-detect-virt too: lanctl finds them on PATH, and the real ones
-        // would make a test's outcome depend on the LAN and the machine it runs on.
-        for p in ["docker", "ip", "arping", "systemd-detect-virt"] {
+        // arping, ndisc6 and systemd-detect-virt too: lanctl finds them on PATH, and the
+        // real ones would make a test's outcome depend on the LAN and the machine it runs on.
+        for p in ["docker", "ip", "arping", "ndisc6", "systemd-detect-virt"] {
             fake.add_program(p);
         }
         fake
@@ -249,6 +251,17 @@ impl Fake {
     /// Full path of a fake, for `--docker PATH` / `LANCTL_DOCKER`.
     pub fn program_path(&self, name: &str) -> PathBuf {
         self.bin().join(name)
+    }
+
+    /// Takes a fake away: with [`Fake::only_fakes_path`], lanctl finds no such program.
+    pub fn remove_program(&self, name: &str) {
+        fs::remove_file(self.bin().join(name)).expect("remove fake");
+    }
+
+    /// A PATH of the fakes alone, for a test of a program that is not installed (the real
+    /// one may be, in the directories of the usual PATH).
+    pub fn only_fakes_path(&self) -> String {
+        self.bin().display().to_string()
     }
 
     /// A PATH with the fakes first.
