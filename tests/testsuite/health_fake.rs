@@ -177,16 +177,20 @@ fn up_of_an_image_that_crashes_fails_with_its_last_log_lines_and_frees_the_addre
         )
     );
     // Seen down at the first look: the log is read while it is there, then it goes. The
-    // stream is started before the read, but their processes may log in either order.
+    // stream is started before the read, but a stream the first read makes needless is
+    // ended at once: on a loaded machine before the fake docker of it logs its argv.
     let mut calls = after_last_run(&f);
-    calls[..2].sort();
-    let mut first = [events_argv(&["hx-c1"]), argv(&["container", "inspect", "--", "hx-c1"])];
-    first.sort();
+    let events = events_argv(&["hx-c1"]);
+    let streams = calls.iter().filter(|c| c[0] == "events").count();
+    assert!(streams <= 1, "{calls:?}");
+    if streams == 1 {
+        assert!(calls[..2].contains(&events), "the stream starts with the first read: {calls:?}");
+    }
+    calls.retain(|c| c[0] != "events");
     assert_eq!(
         calls,
         [
-            first[0].clone(),
-            first[1].clone(),
+            argv(&["container", "inspect", "--", "hx-c1"]),
             argv(&["logs", "--timestamps", "--tail", "5", "--", "hx-c1"]),
             argv(&["rm", "--force", "--", "hx-c1"]),
         ]
