@@ -128,7 +128,7 @@ pub struct CheckArgs {
     #[arg(long)]
     pub watch: bool,
     /// Also ask the LAN's DHCP servers (discovers, no lease taken) whether they offer an
-    /// address of a reserved range: a few seconds more
+    /// address of a reserved range: 4 s more, up to about 34 s
     #[arg(long, conflicts_with = "watch")]
     pub dhcp: bool,
 }
@@ -443,8 +443,9 @@ pub struct UpdateArgs {
     #[arg(long, conflicts_with = "args")]
     pub no_args: bool,
     /// When the new container counts as up, before the old one is removed: tcp:PORT[,PORT...],
-    /// http:PORT/PATH, healthy, running or none, as for `up` [default: the check of the
-    /// preset whose image it runs, else healthy if the image has a HEALTHCHECK, else running]
+    /// http:PORT/PATH, healthy, running or none, as for `up`; the tenant keeps it [default:
+    /// the check it keeps, else its preset's by image, else healthy if the image has a
+    /// HEALTHCHECK, else running]
     #[arg(long, value_name = "CHECK")]
     pub ready: Option<String>,
     /// The most seconds to wait for the new container to be ready; running means still

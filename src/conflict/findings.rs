@@ -32,23 +32,44 @@ fn row(r: &Reserved, name: String, address: String, status: Status, detail: Stri
 }
 
 /// Every address of a reserved range that a DHCP server offers, one row each, from one
-/// exchange per network (all at once): `dhcp::MAX_REQUESTS` discovers spread over the
-/// range, offers collected until one falls inside it or none came for `dhcp::IDLE`.
+/// exchange per parent (all at once; networks on one parent share it, so one client MAC
+/// never talks in two exchanges at once): `dhcp::MAX_REQUESTS` discovers spread over the
+/// ranges, offers collected until one falls inside a range, or none came for `dhcp::IDLE`.
+/// A parent that does not exist (a VLAN docker has yet to make) is a warning.
 pub fn dhcp_offers(ctx: &Ctx, reserved: &[Reserved], tenants: &[Tenant]) -> Result<Vec<Row>> {
-    let v4: Vec<&Reserved> = reserved.iter().filter(|r| r.range.v4().is_some()).collect();
+    let mut parents: Vec<(&str, Vec<&Reserved>)> = Vec::new();
+    for r in reserved.iter().filter(|r| r.range.v4().is_some()) {
+        match parents.iter_mut().find(|(p, _)| *p == r.parent) {
+            Some((_, nets)) => nets.push(r),
+            None => parents.push((&r.parent, vec![r])),
+        }
+    }
     let log = |line: String| {
         if ctx.runner.verbose {
             crate::exec::out::trace(line);
         }
     };
-    let found = at_once::each(&v4, |r| {
-        let inside = |o: &dhcp::Offer| r.range.contains(o.yiaddr.into());
-        let requested = dhcp::sample(r.range, dhcp::MAX_REQUESTS);
-        let ex = dhcp::exchange(&r.parent, &requested, (dhcp::IDLE, dhcp::MAX_WAIT), &inside, &log).map_err(|e| {
-            Error::check(format!("check --dhcp: could not send DHCP discovers on {}: {e}", r.parent))
-                .hint(format!("check that {} is up, or leave out --dhcp", r.parent))
-        })?;
-        // One row per address offered inside the range, naming every server that offers it.
+    let found = at_once::each(&parents, |(parent, nets)| {
+        let of = |ip: Ipv4Addr| nets.iter().copied().find(|r| r.range.contains(ip.into()));
+        let inside = |o: &dhcp::Offer| of(o.yiaddr).is_some();
+        let each = (dhcp::MAX_REQUESTS / nets.len()).max(1);
+        let requested: Vec<Ipv4Addr> = nets.iter().flat_map(|r| dhcp::sample(r.range, each)).collect();
+        let ex = match dhcp::exchange(parent, &requested, (dhcp::IDLE, dhcp::MAX_WAIT), &inside, &log) {
+            Ok(ex) => ex,
+            Err(e) if e.raw_os_error() == Some(libc::ENODEV) => {
+                let names: Vec<&str> = nets.iter().map(|r| r.network.as_str()).collect();
+                ctx.note(format!(
+                    "warning: check --dhcp: {parent} does not exist, so the DHCP servers of {} were not asked",
+                    names.join(", ")
+                ));
+                return Ok(Vec::new());
+            }
+            Err(e) => {
+                return Err(Error::check(format!("check --dhcp: could not send DHCP discovers on {parent}: {e}"))
+                    .hint(format!("check that {parent} is up, or leave out --dhcp")))
+            }
+        };
+        // One row per address offered inside a range, naming every server that offers it.
         let mut offered: BTreeMap<Ipv4Addr, Vec<Ipv4Addr>> = BTreeMap::new();
         for o in ex.offers.iter().filter(|o| inside(o)) {
             let servers = offered.entry(o.yiaddr).or_default();
@@ -58,18 +79,19 @@ pub fn dhcp_offers(ctx: &Ctx, reserved: &[Reserved], tenants: &[Tenant]) -> Resu
         }
         Ok(offered
             .into_iter()
-            .map(|(ip, servers)| {
+            .filter_map(|(ip, servers)| {
+                let r = of(ip)?;
                 let servers: Vec<String> = servers.iter().map(ToString::to_string).collect();
                 let holder = tenants.iter().find(|t| t.network == r.network && t.ip == Some(ip.into()));
                 let held = holder.map(|t| format!("; tenant {} holds it", t.name)).unwrap_or_default();
                 let detail = format!(
-                    "DHCP server {} offers it on {}, inside {}'s reserved range {}{held}: take the range out of the server's pool",
+                    "DHCP server {} offers it on {parent}, inside {}'s reserved range {}{held}: take the range out of the \
+                     server's pool",
                     servers.join(", "),
-                    r.parent,
                     r.network,
                     r.range
                 );
-                row(r, holder.map(|t| t.name.clone()).unwrap_or_default(), ip.to_string(), Status::Dhcp, detail)
+                Some(row(r, holder.map(|t| t.name.clone()).unwrap_or_default(), ip.to_string(), Status::Dhcp, detail))
             })
             .collect::<Vec<Row>>())
     });

@@ -1,7 +1,9 @@
 //! `lanctl check [NET|TENANT...]`: the LAN's view of the tenants. For each parent, an
 //! observer (`lan::observer`: a child of the parent in a namespace of lanctl's own) asks
 //! who holds every running tenant's address, with RFC 5227 probes in one window, and each
-//! tenant is judged (`verdict`): ok, conflict, unreachable. `--watch` keeps listening
+//! tenant is judged (`verdict`): ok, conflict, unreachable; in the same window its
+//! readiness check is tried (`serving`: not-ready), and each network's shim and, with
+//! `--dhcp`, its DHCP servers are looked at (`findings`). `--watch` keeps listening
 //! (`watch`). Exit 0 when all is ok, 1 when a problem is found, 3 when the LAN could not be
 //! asked (not root, another host, no parent).
 //!
@@ -58,8 +60,11 @@ pub fn check(ctx: &Ctx, input: &CheckInput) -> Result<()> {
     );
     let mut rows = lan?;
     serving::attach(&mut rows, serving?);
-    rows.extend(offers?);
-    rows.extend(shims?);
+    // A network's findings together, networks in order, each kind in its order.
+    let mut findings = offers?;
+    findings.extend(shims?);
+    findings.sort_by(|a, b| crate::state::order::natural(&a.network, &b.network));
+    rows.extend(findings);
     for r in rows.iter_mut().filter(|r| r.is_tenant()) {
         r.detail = verdict::detail(r, PROBE_WAIT);
     }

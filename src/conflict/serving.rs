@@ -9,6 +9,7 @@ use std::net::IpAddr;
 
 use super::tenants::Tenant;
 use super::verdict::{Row, Serving, ServingStatus, Status};
+use crate::engine::model::Container;
 use crate::exec::at_once;
 use crate::exec::error::Result;
 use crate::launch::preset::Presets;
@@ -26,14 +27,26 @@ pub fn serving(ctx: &Ctx, tenants: &[Tenant]) -> Result<Vec<((String, String), S
         return Ok(Vec::new());
     }
     let ids: Vec<&str> = running.iter().map(|t| t.id.as_str()).collect();
-    let (containers, presets) = at_once::two(|| state::containers_named(ctx, &ids), Presets::load);
-    let (containers, presets) = (containers?, presets?);
-    let tries = at_once::each(&running, |t| {
-        let c = containers.iter().find(|c| c.id == t.id)?;
-        let spec = TenantSpec::of_container(c)?;
+    let containers = state::containers_named(ctx, &ids)?;
+    let specs: Vec<(&Tenant, &Container, TenantSpec)> = running
+        .iter()
+        .filter_map(|t| {
+            let c = containers.iter().find(|c| c.id == t.id)?;
+            Some((*t, c, TenantSpec::of_container(c)?))
+        })
+        .collect();
+    // Presets are read only for a tenant made before lanctl kept its check. A bad file is
+    // a warning here: `check` watches what runs, and starts nothing by a preset.
+    let presets = match specs.iter().any(|(_, _, s)| s.ready.is_none()) {
+        false => None,
+        true => Presets::load()
+            .map_err(|e| ctx.note(format!("warning: {e}; tenants that keep no readiness check are held to their image's")))
+            .ok(),
+    };
+    let tries = at_once::each(&specs, |(t, c, spec)| {
         let asked = match spec.ready.as_deref() {
             Some(r) => Ready::parse(r).ok(),
-            None => presets.ready_of_image(&spec.image),
+            None => presets.as_ref().and_then(|p| p.ready_of_image(&spec.image)),
         };
         let ip: IpAddr = t.ip?;
         let (kind, now) = try_now(ctx, c, ip, asked.as_ref())?;
@@ -41,6 +54,11 @@ pub fn serving(ctx: &Ctx, tenants: &[Tenant]) -> Result<Vec<((String, String), S
             Now::Ready => (ServingStatus::Ready, String::new()),
             Now::Starting => (ServingStatus::Starting, "docker's health check has not decided yet".to_string()),
             Now::Failing(why) => (ServingStatus::Failing, why),
+            // As `up` says it: a warning, and no verdict either way.
+            Now::Cannot(why) => {
+                ctx.note(format!("warning: {kind} cannot be checked for {}: {why}", t.name));
+                return None;
+            }
         };
         Some(((t.name.clone(), t.network.clone()), Serving { check: kind.to_string(), status, detail }))
     });
@@ -56,5 +74,60 @@ pub fn attach(rows: &mut [Row], serving: Vec<((String, String), Serving)>) {
             r.status = Status::NotReady;
         }
         r.ready = Some(s);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::conflict::verdict::Row;
+
+    fn row(name: &str, address: &str, status: Status) -> Row {
+        Row {
+            name: name.into(),
+            network: "lan".into(),
+            address: address.into(),
+            mac: "f6:0a:c6:33:64:10".into(),
+            status,
+            answered: true,
+            others: Vec::new(),
+            parent: "enp0s3".into(),
+            ready: None,
+            detail: String::new(),
+        }
+    }
+
+    fn serving(status: ServingStatus) -> Serving {
+        Serving { check: "tcp:8443".into(), status, detail: "port 8443 refused the connection".into() }
+    }
+
+    #[test]
+    fn a_check_lands_on_the_tenant_s_first_row_and_only_a_failing_one_on_an_ok_row_is_not_ready() {
+        let mut rows = vec![
+            row("room-1", "198.51.100.16", Status::Ok),
+            row("room-1", "2001:db8::16", Status::Ok),
+            row("room-2", "198.51.100.17", Status::Conflict),
+            row("room-3", "198.51.100.18", Status::Ok),
+        ];
+        let key = |n: &str| (n.to_string(), "lan".to_string());
+        attach(
+            &mut rows,
+            vec![
+                (key("room-1"), serving(ServingStatus::Failing)),
+                (key("room-2"), serving(ServingStatus::Failing)),
+                (key("room-3"), serving(ServingStatus::Starting)),
+            ],
+        );
+        let got: Vec<(Status, Option<ServingStatus>)> =
+            rows.iter().map(|r| (r.status, r.ready.as_ref().map(|s| s.status))).collect();
+        assert_eq!(
+            got,
+            [
+                (Status::NotReady, Some(ServingStatus::Failing)),
+                (Status::Ok, None),
+                (Status::Conflict, Some(ServingStatus::Failing)),
+                (Status::Ok, Some(ServingStatus::Starting)),
+            ]
+        );
     }
 }

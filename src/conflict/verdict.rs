@@ -187,15 +187,19 @@ pub fn problems(rows: &[Row]) -> Option<String> {
         let bad: Vec<String> = bad_rows.iter().map(|r| said(r)).collect();
         let count = |rs: &mut dyn Iterator<Item = &Row>| rs.map(tenant).collect::<std::collections::BTreeSet<_>>().len();
         parts.push(format!(
-            "{} of {} tenants have a problem on the LAN: {}",
+            "{} of {} tenants have a problem: {}",
             count(&mut bad_rows.iter().copied()),
             count(&mut tenants.iter().copied()),
             bad.join(", ")
         ));
     }
     // A network's findings: `network lan: dhcp 198.51.100.40, no-shim lc-lan`.
-    let mut nets: Vec<&str> = findings.iter().map(|r| r.network.as_str()).collect();
-    nets.dedup();
+    let mut nets: Vec<&str> = Vec::new();
+    for r in &findings {
+        if !nets.contains(&r.network.as_str()) {
+            nets.push(&r.network);
+        }
+    }
     for net in nets {
         let found: Vec<String> = findings
             .iter()
@@ -218,10 +222,7 @@ mod tests {
     fn a_dual_stack_tenant_counts_once_and_its_ipv6_problem_names_the_address() {
         let v4 = row(Status::Ok, true, Vec::new());
         let v6 = Row { address: "2001:db8:51:100::100".into(), ..row(Status::Conflict, true, Vec::new()) };
-        assert_eq!(
-            problems(&[v4, v6]).unwrap(),
-            "check: 1 of 1 tenants have a problem on the LAN: room-1 conflict on 2001:db8:51:100::100"
-        );
+        assert_eq!(problems(&[v4, v6]).unwrap(), "check: 1 of 1 tenants have a problem: room-1 conflict on 2001:db8:51:100::100");
     }
 
     const OWN: Mac = Mac([0xf6, 0x0a, 198, 51, 100, 16]);
@@ -283,10 +284,7 @@ mod tests {
              room-2  lan      198.51.100.17  f6:0a:c6:33:64:10  conflict     also claimed by a6:b7:0e:d5:a2:1b; the tenant answered too\n\
              room-3  lan      198.51.100.18  f6:0a:c6:33:64:10  unreachable  nobody answered on enp0s3 within 250 ms\n"
         );
-        assert_eq!(
-            problems(&rows).as_deref(),
-            Some("check: 2 of 3 tenants have a problem on the LAN: room-2 conflict, room-3 unreachable")
-        );
+        assert_eq!(problems(&rows).as_deref(), Some("check: 2 of 3 tenants have a problem: room-2 conflict, room-3 unreachable"));
         assert_eq!(problems(&rows[..1]), None);
         assert_eq!(problems(&[]), None);
         let sibling = Other { mac: SIBLING.to_string(), tenant: Some("room-9".into()), after_ms: 1.0 };
@@ -350,8 +348,15 @@ mod tests {
         );
         assert_eq!(
             problems(&rows).as_deref(),
-            Some("check: 1 of 2 tenants have a problem on the LAN: room-1 not-ready; network lan: dhcp 198.51.100.40, no-shim lc-lan")
+            Some("check: 1 of 2 tenants have a problem: room-1 not-ready; network lan: dhcp 198.51.100.40, no-shim lc-lan")
         );
         assert_eq!(problems(&rows[2..3]).as_deref(), Some("check: network lan: dhcp 198.51.100.40"));
+        // Each network once, its findings together, in whatever order they came.
+        let other = Row { network: "cams".into(), ..finding("", "198.51.100.90", Status::Dhcp) };
+        let mixed = [rows[2].clone(), other, rows[3].clone()];
+        assert_eq!(
+            problems(&mixed).as_deref(),
+            Some("check: network lan: dhcp 198.51.100.40, no-shim lc-lan; network cams: dhcp 198.51.100.90")
+        );
     }
 }

@@ -389,6 +389,8 @@ pub enum Now {
     Starting,
     /// Why not: what the port said, or docker's verdict.
     Failing(String),
+    /// The check cannot run here (no root to enter the namespace, no `nsenter`): why.
+    Cannot(String),
 }
 
 /// A running tenant's check tried once, now, on its address `ip`: `None` for a check that
@@ -404,7 +406,8 @@ pub fn try_now(ctx: &Ctx, c: &Container, ip: IpAddr, asked: Option<&Ready>) -> O
         },
         Ready::Tcp(_) | Ready::Http { .. } => match check(ctx, c.state.pid, ip, &kind) {
             Ok(()) => Now::Ready,
-            Err(Miss::Try(why) | Miss::Cannot(why)) => Now::Failing(why),
+            Err(Miss::Try(why)) => Now::Failing(why),
+            Err(Miss::Cannot(why)) => Now::Cannot(why),
         },
     };
     Some((kind, now))

@@ -123,6 +123,10 @@ fn recreate_plan(ctx: &Ctx, name: &str, was_running: bool, r: &Recreate) -> (Pla
 /// settled any interrupted update of the tenant (`parked::settle`).
 pub fn recreate(ctx: &Ctx, old: &Container, r: &Recreate) -> Result<()> {
     let name = old.name();
+    // A preset that gained `{ip6}` would put nothing there on an IPv4-only network.
+    if let (None, Some(held)) = (r.ip6, r.spec.ip6_placeholder()) {
+        return Err(Error::usage(format!("tenant {name}: {}", crate::launch::spec::ipv4_only(&held, r.network))));
+    }
     let (plan, blocks) = recreate_plan(ctx, name, old.state.running, r);
     // From the first stop to the last check, a signal waits for the swap or its undo.
     let shield = crate::exec::interrupt::shield();

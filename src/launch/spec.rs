@@ -60,6 +60,26 @@ pub struct TenantSpec {
     pub ready: Option<String>,
 }
 
+/// Where a spec holds `{ip6}`: see [`TenantSpec::ip6_placeholder`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Placeholder6 {
+    Env(String),
+    Arg(String),
+}
+
+/// The refusal of a spec holding `{ip6}` on the IPv4-only network `net`: the preset's
+/// variable or argument, and how to run the tenant anyway.
+pub fn ipv4_only(held: &Placeholder6, net: &str) -> String {
+    let (what, instead) = match held {
+        Placeholder6::Env(k) => (format!("env {k}"), format!("set {k} yourself with -e {k}=VALUE")),
+        Placeholder6::Arg(a) => (format!("argument {a:?}"), "give the arguments yourself after --".to_string()),
+    };
+    format!(
+        "{what} holds {{ip6}}, the tenant's IPv6 address, but network {net} is IPv4-only; {instead}, or use a dual-stack \
+         network (`lanctl net create` with an IPv6 --subnet)"
+    )
+}
+
 /// Secret values for one `docker run`, handed to docker's environment only.
 pub type Secrets = Vec<(String, String)>;
 
@@ -116,6 +136,16 @@ impl TenantSpec {
                 }
             }
         }
+    }
+
+    /// Where a preset put `{ip6}` into the environment or the arguments, if it did: the
+    /// variable's key, or the argument.
+    pub fn ip6_placeholder(&self) -> Option<Placeholder6> {
+        if let Some((k, _)) = self.ip_templates.iter().find(|(_, v)| v.contains("{ip6}")) {
+            return Some(Placeholder6::Env(k.clone()));
+        }
+        let arg = self.args.iter().find(|a| self.ip_args && a.contains("{ip6}"))?;
+        Some(Placeholder6::Arg(arg.clone()))
     }
 
     /// The spec recorded on a container, if it is a lanctl tenant.

@@ -65,15 +65,6 @@ fn probe_pinned(ctx: &Ctx, prober: Option<&Prober>, net: &NetSpec, wants: &[&Ten
     )))
 }
 
-/// Where a preset put `{ip6}` into the tenant's environment or arguments, if it did.
-fn ip6_template(t: &TenantInput) -> Option<String> {
-    if let Some((k, _)) = t.spec.ip_templates.iter().find(|(_, v)| v.contains("{ip6}")) {
-        return Some(format!("env {k} holds {{ip6}}, the tenant's IPv6 address"));
-    }
-    let arg = t.spec.args.iter().find(|a| t.spec.ip_args && a.contains("{ip6}"))?;
-    Some(format!("argument {arg:?} holds {{ip6}}, the tenant's IPv6 address"))
-}
-
 /// Why a tenant's IPv6 wishes cannot be met on `net`: an IPv6 `--ip`, `--ip6-env`,
 /// `--slaac` or a preset's `{ip6}` on an IPv4-only network (exit 2), or a pinned IPv6 address held, outside the
 /// subnet, or outside the reserved IPv6 range without `--outside-range` (exit 2). The LAN
@@ -84,8 +75,8 @@ fn check_v6(pool: &Pool, net: &NetSpec, t: &TenantInput) -> Result<()> {
             (Some(ip), ..) => format!("--ip {ip} is IPv6"),
             (None, Some(k), _) => format!("--ip6-env {k} asks for an IPv6 address"),
             (None, None, true) => "--slaac asks for IPv6".to_string(),
-            (None, None, false) => match ip6_template(t) {
-                Some(asked) => asked,
+            (None, None, false) => match t.spec.ip6_placeholder() {
+                Some(held) => return Err(Error::usage(crate::launch::spec::ipv4_only(&held, &net.name))),
                 None => return Ok(()),
             },
         };

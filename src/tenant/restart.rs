@@ -9,6 +9,7 @@ use crate::engine::model::Container;
 use crate::exec::error::{Error, Result};
 use crate::launch::converge::restart_to_restore;
 use crate::launch::readiness::{self, Item, Verdict};
+use crate::launch::ready::Ready;
 use crate::launch::spec::TenantSpec;
 use crate::launch::tenants_named;
 use crate::target::ctx::Ctx;
@@ -51,8 +52,12 @@ pub fn restart(ctx: &Ctx, a: &RestartInput) -> Result<()> {
     if ctx.dry_run() {
         return Ok(());
     }
-    // The check is the image's: a `--ready` given to `up` is not kept on the container.
-    let items: Vec<Item> = found.iter().map(|c| Item { name: c.name(), ip: ip(c), asked: None }).collect();
+    // The check is the one the tenant keeps in its spec (`--ready`, its preset's), else the
+    // image's.
+    let kept: Vec<Option<Ready>> =
+        found.iter().map(|c| TenantSpec::of_container(c).and_then(|s| s.ready).and_then(|r| Ready::parse(&r).ok())).collect();
+    let items: Vec<Item> =
+        found.iter().zip(&kept).map(|(c, asked)| Item { name: c.name(), ip: ip(c), asked: asked.as_ref() }).collect();
     let verdicts = if a.wait.is_zero() {
         vec![Verdict::Ready; names.len()]
     } else {

@@ -41,7 +41,8 @@ pub struct UpdateInput {
     pub wait: Duration,
     /// Whether `--wait` was given (else each check waits its kind's default).
     pub wait_given: bool,
-    /// `--ready`: the new container's check [default: its preset's, by image, else by image].
+    /// `--ready`: the new container's check, which the tenant then keeps [default: the one
+    /// it keeps, else its preset's by image, else by image].
     pub ready: Option<Ready>,
     /// `--timeout`: docker's stop grace period for the old container; `None` keeps docker's.
     pub timeout: Option<u64>,

@@ -181,7 +181,7 @@ fn a_tenant_alone_is_ok_and_a_lan_device_on_its_address_is_a_conflict_seen_by_ch
     assert_eq!(
         lossy(&bad.stderr),
         format!(
-            "lanctl: check: 1 of 1 tenants have a problem on the LAN: {name} conflict; see DETAIL (or `others` with \
+            "lanctl: check: 1 of 1 tenants have a problem: {name} conflict; see DETAIL (or `others` with \
              --json); `lanctl check --watch` shows who claims it as it happens\n"
         )
     );
@@ -420,9 +420,7 @@ fn check_tries_each_tenant_s_readiness_check_and_finds_a_shim_its_boot_files_wan
     );
     assert_eq!(
         stderr,
-        format!(
-            "lanctl: check: 1 of 2 tenants have a problem on the LAN: {t2} not-ready; see DETAIL (or `detail` with --json)\n"
-        )
+        format!("lanctl: check: 1 of 2 tenants have a problem: {t2} not-ready; see DETAIL (or `detail` with --json)\n")
     );
     let json = env.lanctl().env("LANCTL_CONFIG_ROOT", root.path()).args(["--json", "check", &net]).output().unwrap();
     assert_eq!(json.status.code(), Some(1));

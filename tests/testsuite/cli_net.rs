@@ -880,7 +880,33 @@ fn a_preset_s_ip6_placeholder_is_the_tenant_s_ipv6_address_and_refused_on_an_ipv
         .code(2)
         .stderr(
             "lanctl: room-1: env MEDIA_IP6 holds {ip6}, the tenant's IPv6 address, but network ltfix-net is IPv4-only; \
-             leave it out, or use a dual-stack network (`lanctl net create` with an IPv6 --subnet)\n",
+             set MEDIA_IP6 yourself with -e MEDIA_IP6=VALUE, or use a dual-stack network (`lanctl net create` with an \
+             IPv6 --subnet)\n",
+        )
+        .changes(&[])
+        .check();
+    // `{ip6}` in an argument alone, and the tenant of a preset that gained `{ip6}` updated.
+    std::fs::write(dir.path().join("arg6.preset"), "image = example/cam6:1\narg = --listen6={ip6}\n").unwrap();
+    Run::new(&f)
+        .env("LANCTL_PRESETS_DIR", dir.path())
+        .args(["up", "room-1", "--preset", "arg6", "--no-probe"])
+        .code(2)
+        .stderr(
+            "lanctl: room-1: argument \"--listen6={ip6}\" holds {ip6}, the tenant's IPv6 address, but network ltfix-net \
+             is IPv4-only; give the arguments yourself after --, or use a dual-stack network (`lanctl net create` with \
+             an IPv6 --subnet)\n",
+        )
+        .changes(&[])
+        .check();
+    let spec = r#"{"image":"img","env":{},"secrets":[],"ip_env":[],"ip_templates":{"MEDIA_IP6":"{ip6}"},"labels":{},"restart":"unless-stopped","args":[]}"#;
+    let f = lan_with(|f| f.on("docker", "container inspect -- ltfix-run", 0, &running_tenant_with_spec(spec)));
+    Run::new(&f)
+        .args(["update", "ltfix-run", "-e", "MODE=2"])
+        .code(2)
+        .stderr(
+            "lanctl: tenant ltfix-run: env MEDIA_IP6 holds {ip6}, the tenant's IPv6 address, but network ltfix-net is \
+             IPv4-only; set MEDIA_IP6 yourself with -e MEDIA_IP6=VALUE, or use a dual-stack network (`lanctl net create` \
+             with an IPv6 --subnet)\n",
         )
         .changes(&[])
         .check();
