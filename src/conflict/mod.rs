@@ -44,19 +44,11 @@ pub fn check(ctx: &Ctx, input: &CheckInput) -> Result<()> {
         return watch::watch(ctx, &tenants, &reserved);
     }
     // The LAN's window, the tenants' checks, and the networks' findings, all at once.
-    let (lan, (serving, (offers, shims))) = crate::exec::at_once::two(
+    let (lan, serving, offers, shims) = crate::exec::at_once::four(
         || ask(ctx, &tenants),
-        || {
-            crate::exec::at_once::two(
-                || serving::serving(ctx, &tenants),
-                || {
-                    crate::exec::at_once::two(
-                        || if input.dhcp { findings::dhcp_offers(ctx, &reserved, &tenants) } else { Ok(Vec::new()) },
-                        || findings::missing_shims(ctx, &reserved),
-                    )
-                },
-            )
-        },
+        || serving::serving(ctx, &tenants),
+        || if input.dhcp { findings::dhcp_offers(ctx, &reserved, &tenants) } else { Ok(Vec::new()) },
+        || findings::missing_shims(ctx, &reserved),
     );
     let mut rows = lan?;
     serving::attach(&mut rows, serving?);

@@ -14,7 +14,6 @@ use crate::exec::at_once;
 use crate::exec::error::Result;
 use crate::launch::preset::Presets;
 use crate::launch::readiness::{try_now, Now};
-use crate::launch::ready::Ready;
 use crate::launch::spec::TenantSpec;
 use crate::state;
 use crate::target::ctx::Ctx;
@@ -44,8 +43,8 @@ pub fn serving(ctx: &Ctx, tenants: &[Tenant]) -> Result<Vec<((String, String), S
             .ok(),
     };
     let tries = at_once::each(&specs, |(t, c, spec)| {
-        let asked = match spec.ready.as_deref() {
-            Some(r) => Ready::parse(r).ok(),
+        let asked = match &spec.ready {
+            Some(_) => spec.kept_ready(),
             None => presets.as_ref().and_then(|p| p.ready_of_image(&spec.image)),
         };
         let ip: IpAddr = t.ip?;

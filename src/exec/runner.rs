@@ -91,6 +91,18 @@ impl Output {
     pub fn success(&self) -> bool {
         self.code == Some(0)
     }
+
+    /// Its status and first words, for an answer that cannot be read: `exit 1: what it
+    /// said` (stderr, else stdout, as one line), or `killed`.
+    pub fn summary(&self) -> String {
+        let said = crate::exec::error::one_line(if self.stderr.trim().is_empty() { &self.stdout } else { &self.stderr });
+        let status = self.code.map_or("killed".to_string(), |c| format!("exit {c}"));
+        if said.is_empty() {
+            status
+        } else {
+            format!("{status}: {said}")
+        }
+    }
 }
 
 impl Runner {

@@ -129,9 +129,7 @@ pub fn read_ndisc6(out: &Output) -> std::result::Result<Option<String>, String> 
     if out.code == Some(2) && out.stdout.lines().any(|l| l.trim() == "No response.") {
         return Ok(None);
     }
-    let said = crate::exec::error::one_line(if out.stderr.trim().is_empty() { &out.stdout } else { &out.stderr });
-    let status = out.code.map_or("killed".to_string(), |c| format!("exit {c}"));
-    Err(if said.is_empty() { status } else { format!("{status}: {said}") })
+    Err(out.summary())
 }
 
 /// Whether a failed `ndisc6` may have failed for want of an address to send from: it

@@ -47,9 +47,7 @@ pub fn read_reply(out: &Output) -> std::result::Result<Option<String>, String> {
     if out.code == Some(0) && out.stdout.lines().any(|l| l.starts_with("Received 0 response(s)")) {
         return Ok(None);
     }
-    let said = crate::exec::error::one_line(if out.stderr.trim().is_empty() { &out.stdout } else { &out.stderr });
-    let status = out.code.map_or("killed".to_string(), |c| format!("exit {c}"));
-    Err(if said.is_empty() { status } else { format!("{status}: {said}") })
+    Err(out.summary())
 }
 
 /// Where the probe comes from: `LANCTL_ARPING`, else iputils' `arping` on PATH.

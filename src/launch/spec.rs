@@ -148,6 +148,12 @@ impl TenantSpec {
         Some(Placeholder6::Arg(arg.clone()))
     }
 
+    /// The readiness check the tenant keeps, as a value (`None`: it keeps none, or one this
+    /// lanctl cannot read).
+    pub fn kept_ready(&self) -> Option<crate::launch::ready::Ready> {
+        crate::launch::ready::Ready::parse(self.ready.as_deref()?).ok()
+    }
+
     /// The spec recorded on a container, if it is a lanctl tenant.
     pub fn of_container(c: &Container) -> Option<TenantSpec> {
         serde_json::from_str(c.label(labels::SPEC)?).ok()

@@ -54,8 +54,7 @@ pub fn restart(ctx: &Ctx, a: &RestartInput) -> Result<()> {
     }
     // The check is the one the tenant keeps in its spec (`--ready`, its preset's), else the
     // image's.
-    let kept: Vec<Option<Ready>> =
-        found.iter().map(|c| TenantSpec::of_container(c).and_then(|s| s.ready).and_then(|r| Ready::parse(&r).ok())).collect();
+    let kept: Vec<Option<Ready>> = found.iter().map(|c| TenantSpec::of_container(c).and_then(|s| s.kept_ready())).collect();
     let items: Vec<Item> =
         found.iter().zip(&kept).map(|(c, asked)| Item { name: c.name(), ip: ip(c), asked: asked.as_ref() }).collect();
     let verdicts = if a.wait.is_zero() {

@@ -115,7 +115,7 @@ pub fn update(ctx: &Ctx, a: &UpdateInput) -> Result<()> {
     let env_file = a.env_file.as_ref().map(|f| f.path.as_path());
     // The new container's check: the one given (now in the spec), else the one its tenant
     // recorded, else (a tenant made before checks were recorded) its preset's, by image.
-    let ready = match spec.ready.as_deref().and_then(|r| Ready::parse(r).ok()) {
+    let ready = match spec.kept_ready() {
         Some(r) => Some(r),
         None => Presets::load()?.ready_of_image(&spec.image),
     };

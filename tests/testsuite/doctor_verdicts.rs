@@ -267,15 +267,7 @@ fn the_dhcp_check_takes_the_networks_parent_and_range_and_needs_root() {
 fn a_routed_dual_stack_network_names_its_ipv6_route_and_warns_without_a_global_ipv6_address() {
     let k = Kernel { ipvlan: true, macvlan: true };
     let root = host_root(&k);
-    let dual = ipvlan_l3()
-        .replace(
-            r#""Config": ["#,
-            r#""Config": [{"Subnet": "2001:db8:51:100::/64", "IPRange": "2001:db8:51:100::100/120", "Gateway": "2001:db8:51:100::1"},"#,
-        )
-        .replace(
-            r#""io.lanctl.range": "198.51.100.100-198.51.100.131""#,
-            r#""io.lanctl.range": "198.51.100.100-198.51.100.131", "io.lanctl.range6": "2001:db8:51:100::100-2001:db8:51:100::1ff""#,
-        );
+    let dual = dual_stack(&ipvlan_l3());
     let with = |addrs: String| {
         let dual = dual.clone();
         lan_with(move |f| {

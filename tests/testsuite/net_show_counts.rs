@@ -176,17 +176,9 @@ fn net_ls_reads_the_containers_while_it_lists_the_networks() {
     Run::new(&f).args(["net", "ls"]).stdout(NET_LS_FIXTURE).check();
 }
 
-/// The routed fixture made dual-stack, as `cli_net`'s dual_stack_network does.
+/// The routed fixture made dual-stack.
 fn ipvlan_dual(mode: &str) -> String {
-    ipvlan(mode)
-        .replace(
-            r#""Config": ["#,
-            r#""Config": [{"Subnet": "2001:db8:51:100::/64", "IPRange": "2001:db8:51:100::100/120", "Gateway": "2001:db8:51:100::1"},"#,
-        )
-        .replace(
-            r#""io.lanctl.range": "198.51.100.100-198.51.100.131""#,
-            r#""io.lanctl.range": "198.51.100.100-198.51.100.131", "io.lanctl.range6": "2001:db8:51:100::100-2001:db8:51:100::1ff""#,
-        )
+    dual_stack(&ipvlan(mode))
 }
 
 #[test]

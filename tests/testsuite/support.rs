@@ -336,8 +336,13 @@ pub fn since_masked(argv: &[String]) -> Vec<String> {
 
 /// The fixture network made dual-stack: docker's second IPAM config and lanctl's IPv6 range label.
 pub fn dual_stack_network() -> String {
-    std::fs::read_to_string(fixture("docker-network-inspect-macvlan.json"))
-        .unwrap()
+    dual_stack(&std::fs::read_to_string(fixture("docker-network-inspect-macvlan.json")).unwrap())
+}
+
+/// A fixture network's inspect (on the fixture's IPv4 range) made dual-stack: docker's
+/// second IPAM config in 2001:db8:51:100::/64 and lanctl's IPv6 range label.
+pub fn dual_stack(inspect: &str) -> String {
+    inspect
         .replace(
             r#""Config": ["#,
             r#""Config": [{"Subnet": "2001:db8:51:100::/64", "IPRange": "2001:db8:51:100::100/120", "Gateway": "2001:db8:51:100::1"},"#,
