@@ -91,7 +91,8 @@ pub enum Command {
     /// Stop tenants and keep them stopped, also across reboots, until restarted
     Stop(StopArgs),
     /// Ask the LAN who holds each running tenant's address (ok, conflict, unreachable), try
-    /// each tenant's readiness check, look for missing shims; --watch keeps listening
+    /// each tenant's readiness check (not-ready), look for missing shims (no-shim) and, with
+    /// --dhcp, DHCP offers of reserved addresses; --watch keeps listening
     Check(CheckArgs),
     /// Print a network's tenants for the LAN's DHCP and DNS (dnsmasq, hosts, kea), or a slice
     /// of it for a cluster (cni, k8s); read-only
