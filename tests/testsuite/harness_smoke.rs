@@ -140,6 +140,24 @@ fn fake_logs_concurrent_calls() {
     assert_eq!(fake.mark(), 8);
 }
 
+/// lanctl kills an event stream it no longer needs: a fake killed while it wrote the call
+/// counter once left it empty, the next call numbered itself 1 and overwrote the first
+/// call's log (health_fake failed in CI with its `docker logs` and `rm` gone).
+#[test]
+fn a_call_counter_left_empty_fails_the_call_loudly_and_overwrites_no_call() {
+    let fake = Fake::new();
+    fake.on("docker", "*", 0, "");
+    assert!(fake.command("docker").arg("one").status().unwrap().success());
+    let seq = fake.bin().parent().unwrap().join("seq");
+    std::fs::write(&seq, "").unwrap();
+    let o = fake.command("docker").arg("two").output().unwrap();
+    assert_eq!(
+        (o.status.code(), lossy(&o.stderr)),
+        (Some(NO_RULE_EXIT), format!("fake docker: the call counter {} holds '', not a number\n", seq.display()))
+    );
+    assert_eq!(fake.calls(), [["docker", "one"]]);
+}
+
 #[test]
 fn fake_environment() {
     let fake = Fake::new();

@@ -16,8 +16,10 @@ use super::{shell_line, LANCTL};
 pub const NO_RULE_EXIT: i32 = 97;
 
 /// Every fake runs this. Call order across concurrent processes comes from a counter under
-/// flock; each call goes NUL-separated into its own file (`LANCTL_CALL` value, program,
-/// arguments), so arguments with spaces or newlines survive. Rules are directories, tried
+/// flock, replaced by a rename: lanctl kills fakes (an event stream it no longer needs), and
+/// one killed while it rewrote the counter in place left it empty. Each call goes
+/// NUL-separated into its own file (`LANCTL_CALL` value, program, arguments), so arguments
+/// with spaces or newlines survive. Rules are directories, tried
 /// in name order. An unanswered call is also copied to unmatched/, which the test reads.
 const FAKE_SCRIPT: &str = r#"#!/bin/bash
 # Its own tools (flock, cat, mv) also under a PATH of the fakes alone (Fake::only_fakes_path).
@@ -25,7 +27,13 @@ PATH="$PATH:/usr/local/bin:/usr/bin:/bin"
 root=@ROOT@
 prog="${0##*/}"
 kind="${LANCTL_CALL-unset}"
-{ flock 9; n=$(( $(cat "$root/seq" 2>/dev/null || echo 0) + 1 )); echo "$n" > "$root/seq"; } 9>"$root/seq.lock"
+{
+  flock 9
+  c=$(cat "$root/seq" 2>/dev/null || echo 0)
+  [[ $c =~ ^[0-9]+$ ]] || { echo "fake $prog: the call counter $root/seq holds '$c', not a number" >&2; exit 97; }
+  n=$(( c + 1 ))
+  echo "$n" > "$root/seq.tmp" && mv "$root/seq.tmp" "$root/seq"
+} 9>"$root/seq.lock"
 printf -v f '%s/log/%08d' "$root" "$n"
 printf '%s\0' "$kind" "$prog" "$@" > "$f.tmp" && mv "$f.tmp" "$f"
 for r in "$root"/rules/*/; do
