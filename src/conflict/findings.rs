@@ -35,7 +35,8 @@ fn row(r: &Reserved, name: String, address: String, status: Status, detail: Stri
 /// exchange per parent (all at once; networks on one parent share it, so one client MAC
 /// never talks in two exchanges at once): `dhcp::MAX_REQUESTS` discovers spread over the
 /// ranges, offers collected until one falls inside a range, or none came for `dhcp::IDLE`.
-/// A parent that does not exist (a VLAN docker has yet to make) is a warning.
+/// A parent that does not exist (a VLAN docker has yet to make) is a warning, and so is a
+/// parent where no server answered at all.
 pub fn dhcp_offers(ctx: &Ctx, reserved: &[Reserved], tenants: &[Tenant]) -> Result<Vec<Row>> {
     let mut parents: Vec<(&str, Vec<&Reserved>)> = Vec::new();
     for r in reserved.iter().filter(|r| r.range.v4().is_some()) {
@@ -69,6 +70,16 @@ pub fn dhcp_offers(ctx: &Ctx, reserved: &[Reserved], tenants: &[Tenant]) -> Resu
                     .hint(format!("check that {parent} is up, or leave out --dhcp")))
             }
         };
+        // Silence is no all-clear: the discovers may never have reached a server (another
+        // VLAN, no relay), as `doctor --dhcp` warns too.
+        if ex.offers.is_empty() {
+            ctx.note(format!(
+                "warning: check --dhcp: no DHCP server answered {} discovers on {parent} in {} s; if the LAN has a DHCP \
+                 server, check that it serves {parent} (its VLAN, a DHCP relay)",
+                ex.sent.len(),
+                dhcp::IDLE.as_secs()
+            ));
+        }
         // One row per address offered inside a range, naming every server that offers it.
         let mut offered: BTreeMap<Ipv4Addr, Vec<Ipv4Addr>> = BTreeMap::new();
         for o in ex.offers.iter().filter(|o| inside(o)) {
@@ -109,12 +120,15 @@ pub fn dhcp_offers(ctx: &Ctx, reserved: &[Reserved], tenants: &[Tenant]) -> Resu
 pub fn missing_shims(ctx: &Ctx, reserved: &[Reserved]) -> Result<Vec<Row>> {
     let files = persist::persisted_on(ctx);
     // Each network's shims, by name, with their boot files.
-    let mut wanted: Vec<(&Reserved, String, Vec<String>)> = Vec::new();
+    let mut wanted: Vec<(&Reserved, String, Vec<String>, Option<Ipv4Addr>)> = Vec::new();
     for f in &files {
         let Some(r) = reserved.iter().find(|r| r.network == f.network) else { continue };
-        match wanted.iter_mut().find(|(w, ifname, _)| w.network == r.network && *ifname == f.ifname) {
-            Some((_, _, paths)) => paths.push(f.path.display().to_string()),
-            None => wanted.push((r, f.ifname.clone(), vec![f.path.display().to_string()])),
+        match wanted.iter_mut().find(|(w, ifname, _, _)| w.network == r.network && *ifname == f.ifname) {
+            Some((_, _, paths, address)) => {
+                paths.push(f.path.display().to_string());
+                *address = address.or(f.address);
+            }
+            None => wanted.push((r, f.ifname.clone(), vec![f.path.display().to_string()], f.address)),
         }
     }
     if wanted.is_empty() {
@@ -123,13 +137,18 @@ pub fn missing_shims(ctx: &Ctx, reserved: &[Reserved]) -> Result<Vec<Row>> {
     let links = shim::load_links(ctx)?;
     Ok(wanted
         .into_iter()
-        .filter_map(|(r, ifname, paths)| {
+        .filter_map(|(r, ifname, paths, address)| {
             let net = &r.network;
-            let how = if shim::default_ifname(net) == ifname {
-                format!("`lanctl host-access {net}`")
-            } else {
-                format!("`lanctl host-access {net} --ifname {ifname}`")
-            };
+            // The command gives the shim the boot files' address, so that the shim it brings
+            // back now is the one the next boot brings back.
+            let mut how = format!("lanctl host-access {net}");
+            if shim::default_ifname(net) != ifname {
+                how.push_str(&format!(" --ifname {ifname}"));
+            }
+            if let Some(a) = address {
+                how.push_str(&format!(" --address {a}"));
+            }
+            let how = format!("`{how}`");
             let boot = paths.join(", ");
             let detail = match shim::find_shim(&links, &r.spec, Some(&ifname)) {
                 Some(s) if s.up && s.address.is_some() => return None,

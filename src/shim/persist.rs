@@ -44,6 +44,9 @@ pub struct Persisted {
     pub network: String,
     pub ifname: String,
     pub path: PathBuf,
+    /// The shim's IPv4 address the file gives it, if it gives one (the .netdev and the
+    /// drop-in do not).
+    pub address: Option<Ipv4Addr>,
 }
 
 /// The boot files of the host `ctx` drives. They are files of this machine, so for another
@@ -72,15 +75,26 @@ pub fn persisted(root: &Path) -> Vec<Persisted> {
         for path in std::fs::read_dir(&dir).into_iter().flatten().filter_map(|e| e.ok()).map(|e| e.path()) {
             let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
             let Some(ifname) = name.strip_prefix(prefix).and_then(|n| n.strip_suffix(suffix)) else { continue };
-            let first = std::fs::read_to_string(&path).ok().and_then(|t| t.lines().next().map(str::to_string));
-            let network = first.as_deref().and_then(|l| l.strip_prefix(HEADER)).and_then(|l| l.split_once(':'));
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            let network = text.lines().next().and_then(|l| l.strip_prefix(HEADER)).and_then(|l| l.split_once(':'));
             if let Some((network, _)) = network {
-                found.push(Persisted { network: network.to_string(), ifname: ifname.to_string(), path });
+                let address = address_in(&text);
+                found.push(Persisted { network: network.to_string(), ifname: ifname.to_string(), path, address });
             }
         }
     }
     found.sort_by(|a, b| a.path.cmp(&b.path));
     found
+}
+
+/// The first IPv4 address a boot file gives the shim: ifupdown's `address IP/32`,
+/// networkd's `Address=IP/32` (the IPv6 one, `/128`, is not an IPv4 address).
+fn address_in(text: &str) -> Option<Ipv4Addr> {
+    text.lines().find_map(|l| {
+        let l = l.trim();
+        let value = l.strip_prefix("address ").or_else(|| l.strip_prefix("Address="))?;
+        value.trim().strip_suffix("/32")?.parse().ok()
+    })
 }
 
 pub fn ifupdown(root: &Path, c: &ShimConfig) -> Vec<File> {

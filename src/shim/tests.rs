@@ -129,6 +129,9 @@ fn boot_files_are_found_by_their_first_line() {
         ]
     );
     assert!(found.iter().all(|p| p.network == "lan" && p.ifname == "lc-lan"));
+    // The address is read where the file gives one: not the drop-in's, not the netdev's.
+    let addresses: Vec<Option<String>> = found.iter().map(|p| p.address.map(|a| a.to_string())).collect();
+    assert_eq!(addresses, [Some("192.168.23.254".to_string()), None, None, Some("192.168.23.254".to_string())]);
 }
 
 #[test]

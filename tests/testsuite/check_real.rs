@@ -451,7 +451,7 @@ fn check_tries_each_tenant_s_readiness_check_and_finds_a_shim_its_boot_files_wan
     let (code, stdout, stderr) = check_under(&env, root.path(), &[&t1]);
     assert_eq!(code, Some(1), "{stdout}{stderr}");
     let last = stdout.lines().last().unwrap().to_string();
-    let how = format!("`lanctl host-access {net} --ifname {shim}`");
+    let how = format!("`lanctl host-access {net} --ifname {shim} --address {address}`");
     assert_eq!(last.split_whitespace().take(5).collect::<Vec<_>>(), [shim.as_str(), &net, "-", "-", "no-shim"], "{stdout}");
     assert!(
         last.ends_with(&format!(
@@ -485,6 +485,21 @@ fn check_dhcp_finds_a_server_that_offers_a_tenant_s_address() {
     let net = env.macvlan_net();
     let (_, name, _) = one_tenant_on(&env, &net);
     let ip = env.host(20);
+    // No server yet: nothing is found, and the silence is said, for it is no all-clear.
+    let quiet = env.lanctl().args(["check", "--dhcp", &net]).output().unwrap();
+    assert_eq!(
+        (quiet.status.code(), lossy(&quiet.stderr)),
+        (
+            Some(0),
+            format!(
+                "lanctl: warning: check --dhcp: no DHCP server answered 32 discovers on {0} in 4 s; if the LAN has a DHCP \
+                 server, check that it serves {0} (its VLAN, a DHCP relay)\n",
+                env.parent()
+            )
+        ),
+        "{}",
+        lossy(&quiet.stdout)
+    );
     // The server's pool is the tenant's address alone; no ping first, so it offers it.
     let server = Dnsmasq::start_with(&env, 20, 20, &["--no-ping"]);
     let plain = env.lanctl().args(["check", &net]).output().unwrap();
