@@ -399,11 +399,7 @@ pub fn try_now(ctx: &Ctx, c: &Container, ip: IpAddr, asked: Option<&Ready>) -> O
     let kind = Ready::of_container(asked, c);
     let now = match &kind {
         Ready::Running | Ready::None => return None,
-        Ready::Healthy => match c.state.health.as_ref().map(|h| h.status.as_str()) {
-            Some("healthy") => Now::Ready,
-            Some("unhealthy") => Now::Failing("docker's health check says unhealthy".into()),
-            _ => Now::Starting,
-        },
+        Ready::Healthy => health_now(c),
         Ready::Tcp(_) | Ready::Http { .. } => match check(ctx, c.state.pid, ip, &kind) {
             Ok(()) => Now::Ready,
             Err(Miss::Try(why)) => Now::Failing(why),
@@ -411,6 +407,21 @@ pub fn try_now(ctx: &Ctx, c: &Container, ip: IpAddr, asked: Option<&Ready>) -> O
         },
     };
     Some((kind, now))
+}
+
+/// docker's health verdict now. An image without a HEALTHCHECK never gets one: that is a
+/// failing check, as `up` says it, not one that is for ever starting.
+fn health_now(c: &Container) -> Now {
+    match c.state.health.as_ref().map(|h| h.status.as_str()) {
+        Some("healthy") => Now::Ready,
+        Some("unhealthy") => Now::Failing("docker's health check says unhealthy".into()),
+        _ if !c.config.has_healthcheck() => Now::Failing(format!(
+            "its check is healthy, but its image has no HEALTHCHECK; give it another with `lanctl update {} --ready \
+             tcp:PORT`",
+            c.name()
+        )),
+        _ => Now::Starting,
+    }
 }
 
 /// Why a try of a port check failed.
@@ -567,6 +578,22 @@ mod tests {
         );
         let denied = std::io::Error::from(std::io::ErrorKind::PermissionDenied);
         assert!(matches!(connect_error(&denied, 80), Miss::Cannot(_)));
+    }
+
+    #[test]
+    fn a_health_verdict_of_an_image_without_a_healthcheck_fails_rather_than_starts_for_ever() {
+        let of = |json: &str| health_now(&crate::exec::json::parse::<Container>("inspect", json).unwrap());
+        let check = r#""Config":{"Healthcheck":{"Test":["CMD","true"]}}"#;
+        assert_eq!(of(&format!(r#"{{"State":{{"Health":{{"Status":"starting"}}}},{check}}}"#)), Now::Starting);
+        assert_eq!(of(&format!(r#"{{"State":{{"Health":{{"Status":"healthy"}}}},{check}}}"#)), Now::Ready);
+        assert_eq!(
+            of(r#"{"Name":"/room-1","State":{},"Config":{}}"#),
+            Now::Failing(
+                "its check is healthy, but its image has no HEALTHCHECK; give it another with `lanctl update room-1 \
+                 --ready tcp:PORT`"
+                    .into()
+            )
+        );
     }
 
     fn slot(kind: Ready) -> Slot {
