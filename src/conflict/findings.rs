@@ -1,7 +1,7 @@
 //! `check`'s findings of a network rather than of a tenant: an address of its reserved
 //! range that a DHCP server offers (`--dhcp`: the discovers of `doctor --dhcp`, no lease
 //! taken), and a host-access shim that was set up to come back at boot but is missing,
-//! down or without its address. Each is a row of its own (`verdict::Status::Dhcp`,
+//! down, or without its address or a route to the range. Each is a row of its own (`verdict::Status::Dhcp`,
 //! `NoShim`), and a problem (exit 1).
 
 use std::collections::BTreeMap;
@@ -114,9 +114,9 @@ pub fn dhcp_offers(ctx: &Ctx, reserved: &[Reserved], tenants: &[Tenant]) -> Resu
 }
 
 /// A shim whose boot files (`host-access --persist ... --write`) say the host should reach
-/// a network's tenants, but that is not there, is down, or lost its address. Without boot
-/// files nothing says a shim is wanted (`doctor` warns of a network without one), and
-/// nothing is read.
+/// a network's tenants, but that is not there, is down, or lost its address or a route.
+/// Without boot files nothing says a shim is wanted (`doctor` warns of a network without
+/// one), and nothing is read.
 pub fn missing_shims(ctx: &Ctx, reserved: &[Reserved]) -> Result<Vec<Row>> {
     let files = persist::persisted_on(ctx);
     // Each network's shims, by name, with their boot files.
@@ -135,36 +135,46 @@ pub fn missing_shims(ctx: &Ctx, reserved: &[Reserved]) -> Result<Vec<Row>> {
         return Ok(Vec::new());
     }
     let links = shim::load_links(ctx)?;
-    Ok(wanted
-        .into_iter()
-        .filter_map(|(r, ifname, paths, address)| {
-            let net = &r.network;
-            // The command gives the shim the boot files' address, so that the shim it brings
-            // back now is the one the next boot brings back.
-            let mut how = format!("lanctl host-access {net}");
-            if shim::default_ifname(net) != ifname {
-                how.push_str(&format!(" --ifname {ifname}"));
-            }
-            if let Some(a) = address {
-                how.push_str(&format!(" --address {a}"));
-            }
-            let how = format!("`{how}`");
-            let boot = paths.join(", ");
-            let detail = match shim::find_shim(&links, &r.spec, Some(&ifname)) {
-                Some(s) if s.up && s.address.is_some() => return None,
-                Some(s) if !s.up => {
-                    format!("shim {ifname} is down: the host cannot reach {net}'s tenants; bring it back with {how}")
+    let mut rows = Vec::new();
+    for (r, ifname, paths, address) in wanted {
+        let net = &r.network;
+        // The command gives the shim the boot files' address, so that the shim it brings
+        // back now is the one the next boot brings back.
+        let mut how = format!("lanctl host-access {net}");
+        if shim::default_ifname(net) != ifname {
+            how.push_str(&format!(" --ifname {ifname}"));
+        }
+        if let Some(a) = address {
+            how.push_str(&format!(" --address {a}"));
+        }
+        let how = format!("`{how}`");
+        let boot = paths.join(", ");
+        let detail = match shim::find_shim(&links, &r.spec, Some(&ifname)) {
+            Some(s) if s.up && s.address.is_some() => {
+                let lost = shim::missing_routes(ctx, &r.spec, &ifname)?;
+                if lost.is_empty() {
+                    continue;
                 }
-                Some(_) => format!(
-                    "shim {ifname} has no address in {}: the host cannot reach {net}'s tenants; bring it back with {how}",
-                    r.spec.subnet
-                ),
-                None => format!(
-                    "shim {ifname} is missing, though its boot files ({boot}) bring it back at boot: the host cannot reach \
+                let lost: Vec<String> = lost.iter().map(ToString::to_string).collect();
+                format!(
+                    "shim {ifname} has lost its route to {}: the host cannot reach those tenants; bring it back with \
+                         {how}",
+                    lost.join(", ")
+                )
+            }
+            Some(s) if !s.up => {
+                format!("shim {ifname} is down: the host cannot reach {net}'s tenants; bring it back with {how}")
+            }
+            Some(_) => format!(
+                "shim {ifname} has no address in {}: the host cannot reach {net}'s tenants; bring it back with {how}",
+                r.spec.subnet
+            ),
+            None => format!(
+                "shim {ifname} is missing, though its boot files ({boot}) bring it back at boot: the host cannot reach \
                      {net}'s tenants; bring it back with {how}"
-                ),
-            };
-            Some(row(r, ifname, String::new(), Status::NoShim, detail))
-        })
-        .collect())
+            ),
+        };
+        rows.push(row(r, ifname, String::new(), Status::NoShim, detail));
+    }
+    Ok(rows)
 }

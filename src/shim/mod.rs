@@ -152,6 +152,13 @@ fn all_routes_of(ctx: &Ctx, spec: &NetSpec, dev: &str) -> Result<Vec<IpNet>> {
     Ok([routes(ctx, dev)?, routes6(ctx, spec, dev)?].concat())
 }
 
+/// The routes to a network's range(s) that its shim `dev` should hold and does not: the
+/// host sends to those tenants by its default route instead, and reaches none of them.
+pub fn missing_routes(ctx: &Ctx, spec: &NetSpec, dev: &str) -> Result<Vec<IpNet>> {
+    let have = all_routes_of(ctx, spec, dev)?;
+    Ok(all_routes(spec).into_iter().filter(|r| !have.contains(r)).collect())
+}
+
 pub fn host_access(ctx: &Ctx, a: &HostAccessInput) -> Result<()> {
     if matches!(a.action, ShimAction::Persist { .. }) && !ctx.transport.is_local() {
         // persist reads and writes this machine's network configuration files.

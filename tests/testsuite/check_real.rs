@@ -467,6 +467,22 @@ fn check_tries_each_tenant_s_readiness_check_and_finds_a_shim_its_boot_files_wan
     env.lanctl().args(persist).assert().success();
     let (code, stdout, stderr) = check_under(&env, root.path(), &[&t1]);
     assert_eq!((code, stdout.lines().count(), stderr.as_str()), (Some(0), 2, ""), "{stdout}");
+    // One of its range's two routes gone (hosts 16-47 are two /28s): the host sends to
+    // those tenants by its default route.
+    let lost = format!("{}/28", env.host(32));
+    sh_ok("ip", &["route", "del", &lost, "dev", &shim]);
+    let (code, stdout, _) = check_under(&env, root.path(), &[&t1]);
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(
+        stdout.ends_with(&format!(
+            "  no-shim  shim {shim} has lost its route to {lost}: the host cannot reach those tenants; bring it back \
+             with {how}\n"
+        )),
+        "{stdout}"
+    );
+    env.lanctl().args(persist).assert().success();
+    let (code, stdout, _) = check_under(&env, root.path(), &[&t1]);
+    assert_eq!(code, Some(0), "the hint's command brings the route back: {stdout}");
     sh_ok("ip", &["link", "set", "dev", &shim, "down"]);
     let (code, stdout, _) = check_under(&env, root.path(), &[&t1]);
     assert_eq!(code, Some(1), "{stdout}");
