@@ -142,11 +142,7 @@ pub fn verdict(t: &Target, ex: &Exchange, idle: Duration) -> Check {
                 t.parent,
                 idle.as_secs()
             ),
-            format!(
-                "if the LAN has a DHCP server, check that it serves {} (its VLAN, a DHCP relay); if it has none, no \
-                 server hands out the range",
-                t.parent
-            ),
+            format!("{}; if it has none, no server hands out the range", dhcp::unanswered_hint(&t.parent)),
         );
     }
     let unanswered = ex.sent.iter().filter(|s| !ex.offers.iter().any(|o| o.xid == s.xid)).count();

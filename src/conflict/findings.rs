@@ -1,8 +1,8 @@
 //! `check`'s findings of a network rather than of a tenant: an address of its reserved
 //! range that a DHCP server offers (`--dhcp`: the discovers of `doctor --dhcp`, no lease
 //! taken), and a host-access shim that was set up to come back at boot but is missing,
-//! down, or without its address or a route to the range. Each is a row of its own (`verdict::Status::Dhcp`,
-//! `NoShim`), and a problem (exit 1).
+//! down, or without its address or a route to the range. Each is a row of its own
+//! (`verdict::Status::Dhcp`, `NoShim`), and a problem (exit 1).
 
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
@@ -74,10 +74,10 @@ pub fn dhcp_offers(ctx: &Ctx, reserved: &[Reserved], tenants: &[Tenant]) -> Resu
         // VLAN, no relay), as `doctor --dhcp` warns too.
         if ex.offers.is_empty() {
             ctx.note(format!(
-                "warning: check --dhcp: no DHCP server answered {} discovers on {parent} in {} s; if the LAN has a DHCP \
-                 server, check that it serves {parent} (its VLAN, a DHCP relay)",
+                "warning: check --dhcp: no DHCP server answered {} discovers on {parent} in {} s; {}",
                 ex.sent.len(),
-                dhcp::IDLE.as_secs()
+                dhcp::IDLE.as_secs(),
+                dhcp::unanswered_hint(parent)
             ));
         }
         // One row per address offered inside a range, naming every server that offers it.
@@ -157,8 +157,8 @@ pub fn missing_shims(ctx: &Ctx, reserved: &[Reserved]) -> Result<Vec<Row>> {
                 }
                 let lost: Vec<String> = lost.iter().map(ToString::to_string).collect();
                 format!(
-                    "shim {ifname} has lost its route to {}: the host cannot reach those tenants; bring it back with \
-                         {how}",
+                    "shim {ifname} has lost its route to {}: the host cannot reach those tenants; bring it back \
+                     with {how}",
                     lost.join(", ")
                 )
             }
@@ -171,7 +171,7 @@ pub fn missing_shims(ctx: &Ctx, reserved: &[Reserved]) -> Result<Vec<Row>> {
             ),
             None => format!(
                 "shim {ifname} is missing, though its boot files ({boot}) bring it back at boot: the host cannot reach \
-                     {net}'s tenants; bring it back with {how}"
+                 {net}'s tenants; bring it back with {how}"
             ),
         };
         rows.push(row(r, ifname, String::new(), Status::NoShim, detail));

@@ -323,11 +323,9 @@ fn create(ctx: &Ctx, spec: &NetSpec, shim: Option<&Shim>, ifname: &str, address:
     if !shim.is_some_and(|s| s.up) {
         steps.push(commands::link_up(&ctx.ip, ifname));
     }
-    let have_routes = if shim.is_some() { all_routes_of(ctx, spec, ifname)? } else { Vec::new() };
-    for net in all_routes(spec) {
-        if !have_routes.contains(&net) {
-            steps.push(commands::route_add(&ctx.ip, net, ifname));
-        }
+    let lost = if shim.is_some() { missing_routes(ctx, spec, ifname)? } else { all_routes(spec) };
+    for net in lost {
+        steps.push(commands::route_add(&ctx.ip, net, ifname));
     }
     let address = match address6 {
         Some(a6) => format!("{address} {a6}"),

@@ -136,6 +136,12 @@ pub struct Exchange {
     pub dropped: u32,
 }
 
+/// What to check when no server answered on `parent` (doctor's and check's words): the
+/// discovers may never have reached one.
+pub fn unanswered_hint(parent: &str) -> String {
+    format!("if the LAN has a DHCP server, check that it serves {parent} (its VLAN, a DHCP relay)")
+}
+
 /// A transaction id base that differs per run, so offers for an earlier run (or another
 /// lanctl) are not taken for this one's: discover `i` has `base + i`.
 pub fn xid_base() -> u32 {
